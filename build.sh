@@ -1,0 +1,48 @@
+#!/bin/sh
+# build.sh - one entry point for the quick start.
+#   ./build.sh run [ARGS...]   build (optimised) and run `antifrag run ARGS...`
+#   ./build.sh test            build (optimised) and run every test with ctest
+# Missing build packages are installed with apt-get when possible.
+set -eu
+cd "$(dirname "$0")"
+
+need_pkgs() {
+	missing=""
+	command -v cmake >/dev/null 2>&1 || missing="$missing cmake"
+	command -v cc >/dev/null 2>&1 || missing="$missing gcc"
+	command -v make >/dev/null 2>&1 || missing="$missing make"
+	command -v pkg-config >/dev/null 2>&1 || missing="$missing pkg-config"
+	[ -f /usr/include/cmocka.h ] || missing="$missing libcmocka-dev"
+	if [ -n "$missing" ]; then
+		SUDO=""
+		[ "$(id -u)" -ne 0 ] && SUDO="sudo"
+		echo "build.sh: installing$missing" >&2
+		$SUDO apt-get update -qq
+		DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing >/dev/null
+	fi
+}
+
+build() {
+	dir=$1; shift
+	cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Release "$@" >/dev/null
+	cmake --build "$dir" -j"$(nproc 2>/dev/null || echo 2)" >/dev/null
+}
+
+cmd=${1:-}
+[ $# -gt 0 ] && shift
+case "$cmd" in
+run)
+	need_pkgs
+	build build
+	exec ./build/antifrag run "$@"
+	;;
+test)
+	need_pkgs
+	build build
+	cd build && ctest --output-on-failure -j2 "$@"
+	;;
+*)
+	echo "usage: ./build.sh run [ARGS...] | ./build.sh test" >&2
+	exit 2
+	;;
+esac
