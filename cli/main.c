@@ -1,39 +1,260 @@
 /*
  * antifrag - command-line simulator of Linux 6.1's anti-fragmentation system.
  */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "antifrag.h"
 
+#define MAX_LIST 64
+
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: antifrag run [--mem SIZE]\n");
+	fputs(
+"usage: antifrag run [OPTIONS]\n"
+"       antifrag --help\n"
+"\n"
+"Simulate Linux 6.1's zoned buddy allocator with grouping by mobility on a\n"
+"model machine.  With no options, `antifrag run` builds a 4 GiB, 2-CPU, 1-node\n"
+"PC-like machine, runs the default mixed workload (random unmovable,\n"
+"reclaimable and movable allocations of orders 0-10, then frees) and prints a\n"
+"summary, /proc/buddyinfo and /proc/pagetypeinfo.\n"
+"\n"
+"Machine:\n"
+"  --config FILE        load a sysctl.conf-like file of `key = value` lines\n"
+"                       (keys: mem, nodes, cpus, movablecore, seed, cma,\n"
+"                       transparent_hugepage, node.N.zone.NAME, node.N.distance,\n"
+"                       vm.*); command-line options are applied after it\n"
+"  --mem SIZE           memory size, e.g. 512M, 4G, 64G (default 4G)\n"
+"  --nodes N            NUMA nodes, 1..64 (default 1)\n"
+"  --cpus N             CPUs, 1..256 (default 2)\n"
+"  --movablecore SIZE   memory for ZONE_MOVABLE, spread over the nodes\n"
+"  --thp MODE           transparent_hugepage enabled: always|madvise|never\n"
+"  --seed N             seed of every random choice (default 1)\n"
+"  --set vm.KEY=VALUE   write a vm.* sysctl after boot (repeatable); ranges\n"
+"                       are the kernel's: e.g. vm.watermark_scale_factor 1..3000\n"
+"\n"
+"Run:\n"
+"  --ops N              churn operations after the fill phase (default 200000)\n"
+"  --no-workload        boot only, run nothing\n"
+"  --show PATH          print a kernel file at the end, in the kernel's format\n"
+"                       (repeatable): /proc/buddyinfo, /proc/pagetypeinfo,\n"
+"                       /proc/vmstat, /proc/zoneinfo,\n"
+"                       /sys/kernel/debug/extfrag/extfrag_index,\n"
+"                       /sys/kernel/debug/extfrag/unusable_index,\n"
+"                       /proc/sys/vm/NAME\n"
+"  --trace FILE         write tracepoint events (kmem:mm_page_alloc, mm_page_free,\n"
+"                       mm_page_alloc_extfrag, mm_page_alloc_zone_locked,\n"
+"                       mm_page_pcpu_drain) in the kernel's text format\n"
+"  --check              run the invariant checker at the end (always run after\n"
+"                       the workload; this also checks right after boot)\n"
+"  -h, --help           this text\n"
+"\n"
+"Exit status: 0 on success, 1 if the invariant checker finds a violation,\n"
+"2 on bad usage or input.\n", f);
+}
+
+static int die(const char *what, const char *msg)
+{
+	fprintf(stderr, "antifrag: %s: %s\n", what, msg);
+	return 2;
 }
 
 int main(int argc, char **argv)
 {
-	uint64_t mem = 4ULL << 30;
+	struct af_config *cfg;
+	struct af_machine *m;
+	const char *sets[MAX_LIST], *shows[MAX_LIST];
+	int nsets = 0, nshows = 0, ret, rc = 0;
+	unsigned long long ops = 200000;
+	const char *config = NULL, *trace = NULL;
+	bool workload = true, check_boot = false;
+	FILE *tf = NULL;
 
-	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		usage(argc < 2 ? stderr : stdout);
-		return argc < 2 ? 2 : 0;
-	}
-	if (strcmp(argv[1], "run")) {
-		fprintf(stderr, "antifrag: unknown command '%s'\n", argv[1]);
+	if (argc < 2) {
+		usage(stderr);
 		return 2;
 	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "run")) {
+		fprintf(stderr, "antifrag: unknown command '%s' (try --help)\n", argv[1]);
+		return 2;
+	}
+	if (af_config_new(&cfg))
+		return die("config", af_errmsg());
+
+	/* first pass: --config, so that other options override it */
+	for (int i = 2; i < argc; i++)
+		if (!strcmp(argv[i], "--config")) {
+			if (i + 1 >= argc)
+				return die("--config", "missing FILE");
+			config = argv[++i];
+		}
+	if (config && af_config_load(cfg, config))
+		return die("config", af_errmsg());
+
 	for (int i = 2; i < argc; i++) {
-		if (!strcmp(argv[i], "--mem") && i + 1 < argc) {
-			if (af_parse_size(argv[++i], &mem)) {
-				fprintf(stderr, "antifrag: bad size '%s'\n", argv[i]);
-				return 2;
-			}
-		} else {
-			fprintf(stderr, "antifrag: unknown option '%s'\n", argv[i]);
+		const char *o = argv[i];
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+		const char *key = NULL;
+
+		if (!strcmp(o, "-h") || !strcmp(o, "--help")) {
+			usage(stdout);
+			return 0;
+		}
+		if (!strcmp(o, "--no-workload")) {
+			workload = false;
+			continue;
+		}
+		if (!strcmp(o, "--check")) {
+			check_boot = true;
+			continue;
+		}
+		if (!v) {
+			fprintf(stderr, "antifrag: %s: missing value (try --help)\n", o);
 			return 2;
 		}
+		i++;
+		if (!strcmp(o, "--config"))
+			continue;
+		else if (!strcmp(o, "--mem"))
+			key = "mem";
+		else if (!strcmp(o, "--nodes"))
+			key = "nodes";
+		else if (!strcmp(o, "--cpus"))
+			key = "cpus";
+		else if (!strcmp(o, "--movablecore"))
+			key = "movablecore";
+		else if (!strcmp(o, "--thp"))
+			key = "transparent_hugepage";
+		else if (!strcmp(o, "--seed"))
+			key = "seed";
+		else if (!strcmp(o, "--set")) {
+			if (nsets == MAX_LIST)
+				return die("--set", "too many");
+			if (strncmp(v, "vm.", 3) || !strchr(v, '='))
+				return die("--set", "expected vm.KEY=VALUE");
+			sets[nsets++] = v;
+			continue;
+		} else if (!strcmp(o, "--show")) {
+			if (nshows == MAX_LIST)
+				return die("--show", "too many");
+			shows[nshows++] = v;
+			continue;
+		} else if (!strcmp(o, "--trace")) {
+			trace = v;
+			continue;
+		} else if (!strcmp(o, "--ops")) {
+			char *end;
+			errno = 0;
+			ops = strtoull(v, &end, 10);
+			if (*end || end == v || errno || *v == '-')
+				return die("--ops", "expected a non-negative integer");
+			continue;
+		} else {
+			fprintf(stderr, "antifrag: unknown option '%s' (try --help)\n", o);
+			return 2;
+		}
+		if (af_config_set(cfg, key, v))
+			return die(o, af_errmsg());
 	}
-	printf("machine: %llu pages\n", (unsigned long long)(mem >> 12));
-	return 0;
+
+	ret = af_machine_create(cfg, &m);
+	if (ret)
+		return die("machine", af_errmsg());
+	for (int i = 0; i < nsets; i++) {
+		char name[128];
+		const char *eq = strchr(sets[i], '=');
+		size_t n = (size_t)(eq - sets[i]);
+		if (n >= sizeof(name))
+			return die("--set", "name too long");
+		memcpy(name, sets[i], n);
+		name[n] = '\0';
+		if (af_sysctl_write(m, name, eq + 1))
+			return die("--set", af_errmsg());
+	}
+	if (trace) {
+		tf = fopen(trace, "w");
+		if (!tf)
+			return die("--trace", "cannot open file");
+		af_set_trace(m, af_trace_to_file, tf);
+	}
+	for (int i = 0; i < nshows; i++) {
+		char *s;
+		if (strncmp(shows[i], "/proc/sys/vm/", 13) && af_render(m, shows[i], &s))
+			return die("--show", af_errmsg());
+		if (strncmp(shows[i], "/proc/sys/vm/", 13))
+			free(s);
+	}
+	if (check_boot) {
+		char rep[512];
+		if (af_check(m, rep, sizeof(rep))) {
+			fprintf(stderr, "antifrag: invariant violated after boot: %s\n", rep);
+			rc = 1;
+		}
+	}
+
+	uint64_t free0 = af_machine_free_pages(m), managed = af_machine_managed_pages(m);
+	printf("antifrag: Linux 6.1 page allocator model\n");
+	printf("machine: %d node(s), %d cpu(s), %llu pages managed (%llu MiB), max_pfn 0x%llx\n",
+	       af_machine_nr_nodes(m), af_machine_nr_cpus(m), (unsigned long long)managed,
+	       (unsigned long long)(managed >> 8), (unsigned long long)af_machine_max_pfn(m));
+	{
+		char v[64];
+		af_sysctl_read(m, "min_free_kbytes", v, sizeof(v));
+		printf("boot: %llu pages free, vm.min_free_kbytes = %s\n",
+		       (unsigned long long)free0, v);
+	}
+	if (workload) {
+		struct af_workload_stats st;
+		char rep[512];
+		ret = af_workload_mixed(m, 0x5eed0000ULL ^ (unsigned long long)ops, ops, &st);
+		if (ret)
+			return die("workload", af_errmsg());
+		printf("workload: %llu allocations (%llu failed), %llu frees, peak %llu pages held, "
+		       "%llu blocks still held\n",
+		       (unsigned long long)st.allocs, (unsigned long long)st.alloc_fail,
+		       (unsigned long long)st.frees, (unsigned long long)st.peak_pages,
+		       (unsigned long long)st.live_blocks);
+		printf("allocations by order:");
+		for (int o = 0; o < 11; o++)
+			printf(" %d:%llu/%llu", o,
+			       (unsigned long long)(st.alloc_by_order[o] - st.fail_by_order[o]),
+			       (unsigned long long)st.alloc_by_order[o]);
+		printf("  (ok/tried)\n");
+		printf("extfrag events: %llu (%llu fragmenting, fallback order < pageblock order)\n",
+		       (unsigned long long)st.extfrag_events, (unsigned long long)st.extfrag_fragmenting);
+		if (af_check(m, rep, sizeof(rep))) {
+			fprintf(stderr, "antifrag: invariant violated: %s\n", rep);
+			rc = 1;
+		} else {
+			printf("invariant check: passed\n");
+		}
+	}
+	printf("free pages: %llu (buddy + per-cpu lists)\n",
+	       (unsigned long long)af_machine_free_pages(m));
+
+	const char *defaults[] = { "/proc/buddyinfo", "/proc/pagetypeinfo" };
+	const char **list = nshows ? shows : defaults;
+	int nlist = nshows ? nshows : 2;
+	for (int i = 0; i < nlist; i++) {
+		char *s;
+		if (af_render(m, list[i], &s)) {
+			fprintf(stderr, "antifrag: --show: %s\n", af_errmsg());
+			rc = 2;
+			continue;
+		}
+		printf("\n==> %s <==\n%s", list[i], s);
+		free(s);
+	}
+	if (tf)
+		fclose(tf);
+	af_machine_destroy(m);
+	af_config_free(cfg);
+	return rc;
 }

@@ -47,3 +47,115 @@ int af_parse_size(const char *s, uint64_t *bytes)
 	*bytes = v * mul;
 	return 0;
 }
+
+/* ---- errors ---- */
+#include <stdarg.h>
+#include <stdio.h>
+#include "internal.h"
+
+static _Thread_local char errbuf[512];
+
+const char *af_errmsg(void)
+{
+	return errbuf;
+}
+
+int af_err(int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(errbuf, sizeof(errbuf), fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+/* ---- locking: real only in threaded mode ---- */
+void lock_zone(struct zone *z)
+{
+	if (z->m->threaded)
+		pthread_mutex_lock(&z->lock);
+}
+
+void unlock_zone(struct zone *z)
+{
+	if (z->m->threaded)
+		pthread_mutex_unlock(&z->lock);
+}
+
+void lock_pcp(struct af_machine *m, struct per_cpu_pages *pcp)
+{
+	if (!m->threaded)
+		return;
+	while (atomic_flag_test_and_set_explicit(&pcp->lock, memory_order_acquire))
+		;
+}
+
+void unlock_pcp(struct af_machine *m, struct per_cpu_pages *pcp)
+{
+	if (m->threaded)
+		atomic_flag_clear_explicit(&pcp->lock, memory_order_release);
+}
+
+/* int_sqrt(): floor of the square root, as lib/math/int_sqrt.c computes it */
+unsigned long int_sqrt_ul(unsigned long x)
+{
+	unsigned long b, m, y = 0;
+
+	if (x <= 1)
+		return x;
+	m = 1UL << (ilog2_ul(x) & ~1u);
+	while (m != 0) {
+		b = y + m;
+		y >>= 1;
+		if (x >= b) {
+			x -= b;
+			y += m;
+		}
+		m >>= 2;
+	}
+	return y;
+}
+
+/* ---- deterministic randomness: xoshiro256** seeded by splitmix64 ---- */
+static uint64_t splitmix64(uint64_t *x)
+{
+	uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+void af_rng_seed(struct af_rng *r, uint64_t seed)
+{
+	for (int i = 0; i < 4; i++)
+		r->s[i] = splitmix64(&seed);
+}
+
+static inline uint64_t rotl(uint64_t x, int k)
+{
+	return (x << k) | (x >> (64 - k));
+}
+
+uint64_t af_rng_next(struct af_rng *r)
+{
+	uint64_t *s = r->s;
+	uint64_t result = rotl(s[1] * 5, 7) * 9;
+	uint64_t t = s[1] << 17;
+
+	s[2] ^= s[0];
+	s[3] ^= s[1];
+	s[1] ^= s[2];
+	s[0] ^= s[3];
+	s[2] ^= t;
+	s[3] = rotl(s[3], 45);
+	return result;
+}
+
+uint64_t af_rng_below(struct af_rng *r, uint64_t n)
+{
+	if (n == 0)
+		return 0;
+	/* Lemire's multiply-shift; the tiny bias is irrelevant here */
+	return (uint64_t)(((unsigned __int128)af_rng_next(r) * n) >> 64);
+}

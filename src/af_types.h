@@ -1,0 +1,331 @@
+/*
+ * af_types.h - every structure of the simulated machine, and the glossary.
+ *
+ * Glossary (one meaning each, everywhere in antifrag):
+ *   pfn        page frame number: physical address >> PAGE_SHIFT.
+ *   page       one 4 KiB frame, always; struct page is its metadata record.
+ *   block      2^order contiguous pages whose first pfn is a multiple of 2^order.
+ *   order      log2 of a block's size in pages; valid orders are
+ *              0 <= order < MAX_ORDER (MAX_ORDER = NR_PAGE_ORDERS = 11, exclusive).
+ *   pageblock  2^pageblock_order (512) pages sharing one migratetype and one
+ *              compaction skip bit.
+ *   free_area  per zone and order: one free list per migratetype + nr_free.
+ *   zone       a pfn range of a node with one buddy allocator (DMA, DMA32,
+ *              Normal, Movable, Device).
+ *   node       pglist_data: a NUMA node with its zones and CPUs.
+ *   pcp        per_cpu_pages: each CPU's cache of free pages for one zone.
+ *
+ * Lists are linked by pfn (uint32_t), never by pointer: PFN_NIL ends a list.
+ * Locking (threaded mode): zone->lock protects free_area, nr_free, pageblock
+ * bits and the zone's vmstat counters; each pcp has its own lock, taken by
+ * its CPU on the fast path and by drainers.  Lock order: pcp lock, then
+ * zone lock.
+ */
+#ifndef AF_TYPES_H
+#define AF_TYPES_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <pthread.h>
+
+#include "antifrag.h"
+
+#define PAGE_SHIFT		12
+#define PAGE_SIZE		(1UL << PAGE_SHIFT)
+#define MAX_ORDER		11	/* orders 0..10; exclusive bound */
+#define NR_PAGE_ORDERS		MAX_ORDER
+#define MAX_ORDER_NR_PAGES	(1UL << (MAX_ORDER - 1))
+#define PAGEBLOCK_ORDER		9
+#define PAGEBLOCK_NR_PAGES	(1UL << PAGEBLOCK_ORDER)
+#define PAGE_ALLOC_COSTLY_ORDER	3
+#define HPAGE_PMD_ORDER		9
+#define PFN_NIL			UINT32_MAX
+#define AF_MAX_NODES		64
+#define AF_MAX_CPUS		256
+#define SWAP_CLUSTER_MAX	32UL
+#define MAX_RECLAIM_RETRIES	16
+#define PCP_BATCH_SCALE_MAX	5	/* CONFIG_PCP_BATCH_SCALE_MAX default */
+
+enum migratetype {
+	MIGRATE_UNMOVABLE,
+	MIGRATE_MOVABLE,
+	MIGRATE_RECLAIMABLE,
+	MIGRATE_PCPTYPES,
+	MIGRATE_HIGHATOMIC = MIGRATE_PCPTYPES,
+	MIGRATE_CMA,
+	MIGRATE_ISOLATE,
+	MIGRATE_TYPES
+};
+_Static_assert(MIGRATE_TYPES <= 8, "migratetype must fit 3 pageblock bits");
+
+enum zone_type {
+	ZONE_DMA,
+	ZONE_DMA32,
+	ZONE_NORMAL,
+	ZONE_MOVABLE,
+	ZONE_DEVICE,
+	MAX_NR_ZONES
+};
+
+/* pcp list index: one list per (pcp migratetype, order <= COSTLY) + THP */
+#define NR_LOWORDER_PCP_LISTS	(MIGRATE_PCPTYPES * (PAGE_ALLOC_COSTLY_ORDER + 1))
+#define NR_PCP_THP		1
+#define NR_PCP_LISTS		(NR_LOWORDER_PCP_LISTS + NR_PCP_THP)
+
+/* struct page flags (a subset of the kernel's, plus simulator bookkeeping) */
+enum pageflags {
+	PG_buddy	= 1u << 0,	/* head of a free block on a free list */
+	PG_reserved	= 1u << 1,	/* present but never managed (memblock) */
+	PG_hole		= 1u << 2,	/* pfn inside a zone span but absent */
+	PG_head		= 1u << 3,	/* compound head (__GFP_COMP) */
+	PG_tail		= 1u << 4,	/* compound tail */
+	PG_pcp		= 1u << 5,	/* head of a block on a pcp list */
+	PG_alloc	= 1u << 6,	/* head of an allocated block (order kept) */
+	PG_lru		= 1u << 7,
+	PG_locked	= 1u << 8,
+	PG_movable_ops	= 1u << 9,	/* non-LRU movable (__PageMovable) */
+};
+
+/*
+ * Per-page record, 32 bytes.  For a free block only the head page carries
+ * state (PG_buddy, order, links); the other pages of the block are zero.
+ */
+struct page {
+	uint32_t flags;
+	uint8_t order;		/* buddy order, pcp order or allocation order */
+	uint8_t pcp_mt;		/* get/set_pcppage_migratetype */
+	uint16_t spare;
+	int32_t refcount;
+	int32_t mapcount;
+	uint32_t owner;		/* owner handle (world layer), 0 = none */
+	uint32_t index;
+	uint32_t next, prev;	/* list links as pfns */
+};
+_Static_assert(sizeof(struct page) == 32, "struct page must stay 32 bytes");
+
+/* Per-pageblock record: migratetype (3 bits) + skip bit, and zone id. */
+#define PB_MIGRATE_MASK	0x7u
+#define PB_MIGRATE_SKIP	0x8u
+#define PB_ZID_MIXED	UINT16_MAX	/* pageblock straddles zones/holes */
+struct pageblock {
+	uint8_t bits;
+	uint8_t spare;
+	uint16_t zid;		/* global zone id: nid * MAX_NR_ZONES + zone_type */
+};
+
+struct list_pfn {
+	uint32_t first, last;
+};
+
+struct free_area {
+	struct list_pfn free_list[MIGRATE_TYPES];
+	unsigned long nr_free;
+};
+
+enum zone_stat_item {
+	NR_FREE_PAGES,
+	NR_ZONE_LRU_BASE,
+	NR_ZONE_INACTIVE_ANON = NR_ZONE_LRU_BASE,
+	NR_ZONE_ACTIVE_ANON,
+	NR_ZONE_INACTIVE_FILE,
+	NR_ZONE_ACTIVE_FILE,
+	NR_ZONE_UNEVICTABLE,
+	NR_ZONE_WRITE_PENDING,
+	NR_MLOCK,
+	NR_BOUNCE,
+	NR_ZSPAGES,
+	NR_FREE_CMA_PAGES,
+	NR_VM_ZONE_STAT_ITEMS
+};
+
+enum numa_stat_item {
+	NUMA_HIT, NUMA_MISS, NUMA_FOREIGN, NUMA_INTERLEAVE_HIT, NUMA_LOCAL,
+	NUMA_OTHER, NR_VM_NUMA_EVENT_ITEMS
+};
+
+#include "vmstat_names.h"
+
+struct per_cpu_pages {
+	atomic_flag lock;
+	int count;		/* pages on the lists */
+	int high;		/* drain when count >= high */
+	int batch;		/* refill and drain chunk */
+	short free_factor;	/* batch scaling when freeing without allocs */
+	struct list_pfn lists[NR_PCP_LISTS];
+	uint64_t events[NR_VM_EVENT_ITEMS];	/* per-cpu vm events of this zone */
+	uint64_t numa[NR_VM_NUMA_EVENT_ITEMS];	/* zone_statistics(), this cpu */
+};
+
+enum wmark { WMARK_MIN, WMARK_LOW, WMARK_HIGH, WMARK_PROMO, NR_WMARK };
+
+struct zone {
+	struct af_machine *m;
+	struct pglist_data *pgdat;
+	enum zone_type type;
+	int nid;
+	const char *name;
+	unsigned long zone_start_pfn;
+	unsigned long spanned_pages;
+	unsigned long present_pages;
+	unsigned long managed_pages;
+	unsigned long cma_pages;
+	unsigned long _watermark[NR_WMARK];
+	unsigned long watermark_boost;
+	long lowmem_reserve[MAX_NR_ZONES];
+	unsigned long nr_reserved_highatomic;
+	int nr_isolate_pageblock;
+	bool boosted_watermark;		/* ZONE_BOOSTED_WATERMARK */
+	bool reclaim_active;		/* ZONE_RECLAIM_ACTIVE */
+	int stat_threshold;
+	pthread_mutex_t lock;
+	struct free_area free_area[MAX_ORDER];
+	long vm_stat[NR_VM_ZONE_STAT_ITEMS];
+	unsigned long numa_events[NR_VM_NUMA_EVENT_ITEMS];
+	struct per_cpu_pages *pcp;	/* [nr_cpus] */
+};
+
+static inline unsigned long zone_end_pfn(const struct zone *z)
+{
+	return z->zone_start_pfn + z->spanned_pages;
+}
+static inline bool populated_zone(const struct zone *z)
+{
+	return z->present_pages != 0;
+}
+static inline bool zone_spans_pfn(const struct zone *z, unsigned long pfn)
+{
+	return pfn >= z->zone_start_pfn && pfn < zone_end_pfn(z);
+}
+static inline unsigned long min_wmark_pages(const struct zone *z)
+{
+	return z->_watermark[WMARK_MIN] + z->watermark_boost;
+}
+static inline unsigned long low_wmark_pages(const struct zone *z)
+{
+	return z->_watermark[WMARK_LOW] + z->watermark_boost;
+}
+static inline unsigned long high_wmark_pages(const struct zone *z)
+{
+	return z->_watermark[WMARK_HIGH] + z->watermark_boost;
+}
+static inline unsigned long wmark_pages(const struct zone *z, int i)
+{
+	return z->_watermark[i] + z->watermark_boost;
+}
+
+/* A zonelist: zones in fallback order, highest zone of nearest node first. */
+struct zonelist {
+	int nr;
+	struct zone *zones[AF_MAX_NODES * MAX_NR_ZONES];
+};
+
+struct pglist_data {
+	int node_id;
+	unsigned long node_start_pfn;
+	unsigned long node_spanned_pages;
+	struct zone node_zones[MAX_NR_ZONES];
+	struct zonelist zonelist_fallback;	/* ZONELIST_FALLBACK */
+	struct zonelist zonelist_nofallback;	/* ZONELIST_NOFALLBACK (__GFP_THISNODE) */
+	int nr_cpus;				/* CPUs on this node */
+	unsigned long kswapd_wakeups;
+	int kswapd_order;
+	int kswapd_highest_zoneidx;
+	int kswapd_failures;
+	long vm_stat[NR_VM_NODE_STAT_ITEMS];
+};
+
+/* Zone layout of one node as configured. */
+struct zone_cfg {
+	unsigned long start_pfn, spanned, present, managed;
+	unsigned long late_freed;	/* reserved at boot, freed after watermarks */
+	unsigned long hole_start;	/* first absent pfn; 0 = start + present */
+	bool set;
+};
+
+struct node_cfg {
+	struct zone_cfg zones[MAX_NR_ZONES];
+	int distance[AF_MAX_NODES];
+	bool distance_set;
+};
+
+enum thp_mode { THP_ALWAYS, THP_MADVISE, THP_NEVER };
+
+/* Tunables with their kernel names and ranges: see sysctl.c. */
+struct vm_sysctls {
+	int min_free_kbytes;		/* -1: computed at boot */
+	int watermark_scale_factor;
+	int watermark_boost_factor;
+	int lowmem_reserve_ratio[MAX_NR_ZONES];
+	int percpu_pagelist_high_fraction;
+	int extfrag_threshold;
+	int compaction_proactiveness;
+	int compact_unevictable_allowed;
+	int numa_zonelist_order_node;	/* informational */
+};
+
+struct af_config {
+	uint64_t mem_bytes;		/* 0 if the layout is explicit */
+	int nr_nodes;
+	int nr_cpus;
+	uint64_t movablecore_bytes;
+	enum thp_mode thp;
+	bool cma_enabled;		/* CONFIG_CMA: adds the CMA column */
+	bool threaded;
+	uint64_t seed;
+	bool explicit_layout;
+	struct node_cfg nodes[AF_MAX_NODES];
+	struct vm_sysctls vm;
+	bool vm_set_min_free_kbytes;
+};
+
+/* Result of a slow-path attempt, kept for the caller. */
+struct alloc_context {
+	struct zonelist *zonelist;
+	int highest_zoneidx;
+	int migratetype;
+	int preferred_nid;
+	struct zone *preferred_zone;
+	bool spread_dirty_pages;
+};
+
+struct af_machine {
+	struct af_config cfg;
+	int nr_nodes;
+	int nr_cpus;
+	int cpu_to_node[AF_MAX_CPUS];
+	struct pglist_data *node[AF_MAX_NODES];
+	unsigned long max_pfn;		/* pages[] covers [0, max_pfn) */
+	struct page *pages;
+	size_t pages_bytes;
+	struct pageblock *pageblocks;
+	size_t nr_pageblocks;
+	struct vm_sysctls vm;
+	int user_min_free_kbytes;	/* -1 until a user write */
+	bool page_group_by_mobility_disabled;
+	enum thp_mode thp;
+	bool threaded;
+	uint64_t events[NR_VM_EVENT_ITEMS];	/* events not tied to a cpu */
+	uint64_t extfrag_events, extfrag_fragmenting;
+	void *workload;			/* live blocks of the mixed workload */
+	pthread_mutex_t global_lock;	/* sysctl writes, watermark setup */
+	/* tracing */
+	af_trace_fn trace_fn;
+	void *trace_arg;
+	uint64_t clock_ns;		/* virtual clock (deterministic mode) */
+	const struct af_slowpath_ops *slow_ops;
+	void *slow_arg;
+};
+
+static inline struct page *pfn_to_page(struct af_machine *m, unsigned long pfn)
+{
+	return &m->pages[pfn];
+}
+static inline unsigned long page_to_pfn(struct af_machine *m, const struct page *p)
+{
+	return (unsigned long)(p - m->pages);
+}
+
+#endif /* AF_TYPES_H */

@@ -1,0 +1,261 @@
+/*
+ * buddy.c - free lists, split and merge: the core of the buddy allocator
+ * (mm/page_alloc.c: add_to_free_list, del_page_from_free_list, __free_one_page,
+ * expand, __rmqueue_smallest, move_freepages[_block]).  Callers hold the zone
+ * lock.
+ */
+#include "internal.h"
+
+/* ---- pfn-linked lists ---- */
+void list_add_head_pfn(struct af_machine *m, struct list_pfn *l, unsigned long pfn)
+{
+	struct page *p = &m->pages[pfn];
+
+	p->prev = PFN_NIL;
+	p->next = l->first;
+	if (l->first != PFN_NIL)
+		m->pages[l->first].prev = (uint32_t)pfn;
+	else
+		l->last = (uint32_t)pfn;
+	l->first = (uint32_t)pfn;
+}
+
+void list_add_tail_pfn(struct af_machine *m, struct list_pfn *l, unsigned long pfn)
+{
+	struct page *p = &m->pages[pfn];
+
+	p->next = PFN_NIL;
+	p->prev = l->last;
+	if (l->last != PFN_NIL)
+		m->pages[l->last].next = (uint32_t)pfn;
+	else
+		l->first = (uint32_t)pfn;
+	l->last = (uint32_t)pfn;
+}
+
+void list_del_pfn(struct af_machine *m, struct list_pfn *l, unsigned long pfn)
+{
+	struct page *p = &m->pages[pfn];
+
+	if (p->prev != PFN_NIL)
+		m->pages[p->prev].next = p->next;
+	else
+		l->first = p->next;
+	if (p->next != PFN_NIL)
+		m->pages[p->next].prev = p->prev;
+	else
+		l->last = p->prev;
+	p->next = p->prev = PFN_NIL;
+}
+
+/*
+ * migratetype_is_mergeable(): only the three ordinary types; HIGHATOMIC,
+ * CMA and ISOLATE blocks never merge with a buddy of another type above
+ * pageblock_order.
+ */
+bool migratetype_is_mergeable(int mt)
+{
+	return mt < MIGRATE_PCPTYPES;
+}
+
+/* __mod_zone_freepage_state() */
+void mod_zone_freepage_state(struct zone *z, long nr, int mt)
+{
+	zone_stat_mod(z, NR_FREE_PAGES, nr);
+	if (mt == MIGRATE_CMA)
+		zone_stat_mod(z, NR_FREE_CMA_PAGES, nr);
+}
+
+/*
+ * add_to_free_list[_tail](): the head page records its order and the list
+ * (migratetype) it sits on; page->pcp_mt doubles as that list index.
+ */
+void add_to_free_list(struct zone *z, unsigned long pfn, unsigned int order, int mt, bool tail)
+{
+	struct af_machine *m = z->m;
+	struct page *p = &m->pages[pfn];
+	struct free_area *area = &z->free_area[order];
+
+	p->flags |= PG_buddy;
+	p->order = (uint8_t)order;
+	p->pcp_mt = (uint8_t)mt;
+	if (tail)
+		list_add_tail_pfn(m, &area->free_list[mt], pfn);
+	else
+		list_add_head_pfn(m, &area->free_list[mt], pfn);
+	area->nr_free++;
+}
+
+void del_page_from_free_list(struct zone *z, unsigned long pfn, unsigned int order, int mt)
+{
+	struct af_machine *m = z->m;
+	struct page *p = &m->pages[pfn];
+
+	list_del_pfn(m, &z->free_area[order].free_list[mt], pfn);
+	p->flags &= ~PG_buddy;
+	p->order = 0;
+	p->pcp_mt = 0;
+	z->free_area[order].nr_free--;
+}
+
+/* The free list a buddy page is on. */
+int buddy_free_list_mt(struct zone *z, unsigned long pfn, unsigned int order)
+{
+	(void)order;
+	return z->m->pages[pfn].pcp_mt;
+}
+
+/* move_to_free_list(): to the tail of another migratetype's list */
+void move_to_free_list(struct zone *z, unsigned long pfn, unsigned int order, int mt)
+{
+	struct af_machine *m = z->m;
+	struct page *p = &m->pages[pfn];
+	struct free_area *area = &z->free_area[order];
+
+	list_del_pfn(m, &area->free_list[p->pcp_mt], pfn);
+	p->pcp_mt = (uint8_t)mt;
+	list_add_tail_pfn(m, &area->free_list[mt], pfn);
+}
+
+/* find_buddy_page_pfn(): the buddy if it is free, of this order, in this zone */
+static inline bool page_is_buddy(struct zone *z, unsigned long buddy_pfn, unsigned int order)
+{
+	struct page *b;
+
+	if (!zone_spans_pfn(z, buddy_pfn))
+		return false;
+	b = &z->m->pages[buddy_pfn];
+	return (b->flags & PG_buddy) && b->order == order;
+}
+
+/* buddy_merge_likely(): will the freed block likely merge at the next order? */
+static bool buddy_merge_likely(struct zone *z, unsigned long pfn, unsigned long buddy_pfn,
+			       unsigned int order)
+{
+	unsigned long higher;
+
+	if (order >= MAX_ORDER - 2)
+		return false;
+	higher = buddy_pfn & pfn;
+	return page_is_buddy(z, higher ^ (1UL << (order + 1)), order + 1);
+}
+
+/*
+ * __free_one_page(): give a block back and merge it with its free buddies
+ * as long as possible.  Above pageblock_order, a block does not merge with a
+ * buddy in a pageblock of a different type if either type is not mergeable
+ * (ISOLATE, CMA).  ISOLATE blocks are not counted in NR_FREE_PAGES.
+ * Compaction capture is not modelled here yet (a later layer adds it).
+ */
+void free_one_page_locked(struct zone *z, unsigned long pfn, unsigned int order,
+			  int mt, bool to_tail)
+{
+	struct af_machine *m = z->m;
+	unsigned long buddy_pfn = 0;
+
+	if (mt != MIGRATE_ISOLATE)
+		mod_zone_freepage_state(z, 1L << order, mt);
+
+	while (order < MAX_ORDER - 1) {
+		buddy_pfn = pfn ^ (1UL << order);
+		if (!page_is_buddy(z, buddy_pfn, order))
+			break;
+		if (order >= PAGEBLOCK_ORDER) {
+			int buddy_mt = get_pageblock_migratetype(m, buddy_pfn);
+
+			if (mt != buddy_mt && (!migratetype_is_mergeable(mt) ||
+					       !migratetype_is_mergeable(buddy_mt)))
+				break;
+		}
+		del_page_from_free_list(z, buddy_pfn, order, m->pages[buddy_pfn].pcp_mt);
+		pfn &= buddy_pfn;
+		order++;
+	}
+
+	if (!to_tail)
+		to_tail = buddy_merge_likely(z, pfn, buddy_pfn, order);
+	add_to_free_list(z, pfn, order, mt, to_tail);
+}
+
+/*
+ * expand(): split a block of order `high` down to `low`, putting the upper
+ * halves back on the free lists of migratetype mt.
+ */
+void expand(struct zone *z, unsigned long pfn, unsigned int low, unsigned int high, int mt)
+{
+	unsigned long size = 1UL << high;
+
+	while (high > low) {
+		high--;
+		size >>= 1;
+		add_to_free_list(z, pfn + size, high, mt, false);
+	}
+}
+
+/*
+ * __rmqueue_smallest(): take the smallest block of at least `order` from
+ * migratetype mt's lists, split it, and return its first pfn (or -1).
+ * The caller accounts NR_FREE_PAGES.
+ */
+long rmqueue_smallest(struct zone *z, unsigned int order, int mt)
+{
+	struct af_machine *m = z->m;
+
+	for (unsigned int cur = order; cur < MAX_ORDER; cur++) {
+		struct free_area *area = &z->free_area[cur];
+		unsigned long pfn;
+
+		if (list_empty_pfn(&area->free_list[mt]))
+			continue;
+		pfn = area->free_list[mt].first;
+		del_page_from_free_list(z, pfn, cur, mt);
+		expand(z, pfn, order, cur, mt);
+		m->pages[pfn].pcp_mt = (uint8_t)mt;	/* set_pcppage_migratetype */
+		if (trace_on(m))
+			trace_mm_page_alloc_zone_locked(m, pfn, order, mt,
+				pcp_allowed_order(order) && mt < MIGRATE_PCPTYPES);
+		return (long)pfn;
+	}
+	return -1;
+}
+
+/*
+ * move_freepages(): move every free block in [start, end] (inclusive) to
+ * mt's lists; count pages that look movable (LRU or movable_ops).
+ */
+int move_freepages(struct zone *z, unsigned long start, unsigned long end, int mt,
+		   int *num_movable)
+{
+	struct af_machine *m = z->m;
+	int moved = 0;
+
+	for (unsigned long pfn = start; pfn <= end;) {
+		struct page *p = &m->pages[pfn];
+
+		if (!(p->flags & PG_buddy)) {
+			if (num_movable && (p->flags & (PG_lru | PG_movable_ops)))
+				(*num_movable)++;
+			pfn++;
+			continue;
+		}
+		move_to_free_list(z, pfn, p->order, mt);
+		moved += 1 << p->order;
+		pfn += 1UL << p->order;
+	}
+	return moved;
+}
+
+/* move_freepages_block(): the pageblock of pfn, clipped at the zone start */
+int move_freepages_block(struct zone *z, unsigned long pfn, int mt, int *num_movable)
+{
+	unsigned long start = pfn & ~(PAGEBLOCK_NR_PAGES - 1);
+	unsigned long end = start + PAGEBLOCK_NR_PAGES - 1;
+
+	if (num_movable)
+		*num_movable = 0;
+	if (!zone_spans_pfn(z, start))
+		start = pfn;
+	if (!zone_spans_pfn(z, end))
+		return 0;
+	return move_freepages(z, start, end, mt, num_movable);
+}

@@ -1,0 +1,212 @@
+/*
+ * check.c - af_check(): recount the whole allocator state from scratch and
+ * compare it with the lists and counters (the kernel has no such single
+ * checker; it corresponds to CONFIG_DEBUG_VM's checks made exhaustive).
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+struct checker {
+	char *report;
+	size_t len;
+	int violations;
+};
+
+static void bad(struct checker *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void bad(struct checker *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (c->violations++ == 0 && c->report && c->len) {
+		va_start(ap, fmt);
+		vsnprintf(c->report, c->len, fmt, ap);
+		va_end(ap);
+	}
+}
+
+/* owner map values */
+enum { OWN_NONE, OWN_BUDDY, OWN_PCP, OWN_ALLOC, OWN_RESERVED };
+
+static int check_zone(struct af_machine *m, struct zone *z, uint8_t *own, struct checker *c)
+{
+	unsigned long base = z->zone_start_pfn, end = zone_end_pfn(z);
+	long free_pages = 0, free_cma = 0, pcp_pages = 0;
+
+	/* free lists */
+	for (unsigned int o = 0; o < MAX_ORDER; o++) {
+		unsigned long nr = 0;
+		for (int mt = 0; mt < MIGRATE_TYPES; mt++) {
+			const struct list_pfn *l = &z->free_area[o].free_list[mt];
+			uint32_t prev = PFN_NIL;
+			unsigned long steps = 0;
+
+			for (uint32_t p = l->first; p != PFN_NIL; p = m->pages[p].next) {
+				struct page *pg;
+				if (++steps > m->max_pfn) {
+					bad(c, "zone %s order %u %s list has a cycle", z->name, o,
+					    migratetype_names[mt]);
+					return -1;
+				}
+				if (p < base || p >= end) {
+					bad(c, "zone %s: free block pfn 0x%x outside the zone", z->name, p);
+					return -1;
+				}
+				pg = &m->pages[p];
+				if (pg->prev != prev)
+					bad(c, "pfn 0x%x: broken back link on %s order %u list", p,
+					    migratetype_names[mt], o);
+				if (!(pg->flags & PG_buddy) || pg->order != o || pg->pcp_mt != mt)
+					bad(c, "pfn 0x%x on the order-%u %s list is not marked as such (flags 0x%x order %u mt %u)",
+					    p, o, migratetype_names[mt], pg->flags, pg->order, pg->pcp_mt);
+				if (p & ((1u << o) - 1))
+					bad(c, "free block pfn 0x%x misaligned for order %u", p, o);
+				if ((unsigned long)p + (1UL << o) > end)
+					bad(c, "free block pfn 0x%x order %u runs past the zone end", p, o);
+				for (unsigned long i = p; i < p + (1UL << o) && i < end; i++) {
+					if (own[i - base] != OWN_NONE) {
+						bad(c, "pfn 0x%lx is in two places (free block 0x%x order %u overlaps)",
+						    i, p, o);
+						return -1;
+					}
+					own[i - base] = OWN_BUDDY;
+					if (i != p && (m->pages[i].flags & (PG_buddy | PG_alloc | PG_reserved | PG_pcp)))
+						bad(c, "pfn 0x%lx inside free block 0x%x has flags 0x%x", i, p,
+						    m->pages[i].flags);
+				}
+				/* pageblock type vs list: ISOLATE and CMA lists must match */
+				int pbmt = get_pageblock_migratetype(m, p);
+				if ((mt == MIGRATE_ISOLATE) != (pbmt == MIGRATE_ISOLATE) ||
+				    (mt == MIGRATE_CMA) != (pbmt == MIGRATE_CMA))
+					bad(c, "free block 0x%x on the %s list but its pageblock is %s", p,
+					    migratetype_names[mt], migratetype_names[pbmt]);
+				if (mt != MIGRATE_ISOLATE)
+					free_pages += 1L << o;
+				if (mt == MIGRATE_CMA)
+					free_cma += 1L << o;
+				/* buddy merged? */
+				if (o < MAX_ORDER - 1) {
+					unsigned long b = p ^ (1UL << o);
+					if (zone_spans_pfn(z, b) && (m->pages[b].flags & PG_buddy) &&
+					    m->pages[b].order == o) {
+						int bmt = get_pageblock_migratetype(m, b);
+						bool blocked = o >= PAGEBLOCK_ORDER && pbmt != bmt &&
+							(!migratetype_is_mergeable(pbmt) ||
+							 !migratetype_is_mergeable(bmt));
+						if (!blocked && b > p)
+							bad(c, "free blocks 0x%x and 0x%lx of order %u are unmerged buddies",
+							    p, b, o);
+					}
+				}
+				prev = p;
+				nr++;
+			}
+			if (l->last != prev)
+				bad(c, "zone %s order %u %s list tail is wrong", z->name, o, migratetype_names[mt]);
+		}
+		if (nr != z->free_area[o].nr_free)
+			bad(c, "zone %s order %u: nr_free %lu but %lu blocks on the lists", z->name, o,
+			    z->free_area[o].nr_free, nr);
+	}
+	if (free_pages != zone_page_state(z, NR_FREE_PAGES))
+		bad(c, "zone %s: NR_FREE_PAGES %ld but %ld free pages on the lists", z->name,
+		    zone_page_state(z, NR_FREE_PAGES), free_pages);
+	if (free_cma != zone_page_state(z, NR_FREE_CMA_PAGES))
+		bad(c, "zone %s: NR_FREE_CMA_PAGES %ld but %ld on the lists", z->name,
+		    zone_page_state(z, NR_FREE_CMA_PAGES), free_cma);
+
+	/* pcp lists */
+	for (int cpu = 0; cpu < m->nr_cpus; cpu++) {
+		struct per_cpu_pages *pcp = &z->pcp[cpu];
+		long count = 0;
+
+		for (int i = 0; i < NR_PCP_LISTS; i++) {
+			unsigned int o = pindex_to_order(i);
+			unsigned long steps = 0;
+			for (uint32_t p = pcp->lists[i].first; p != PFN_NIL; p = m->pages[p].next) {
+				if (++steps > m->max_pfn || p < base || p >= end) {
+					bad(c, "zone %s cpu %d pcp list %d is corrupt", z->name, cpu, i);
+					return -1;
+				}
+				if (!(m->pages[p].flags & PG_pcp) || m->pages[p].order != o)
+					bad(c, "pfn 0x%x on cpu %d pcp list %d not marked pcp order %u", p, cpu, i, o);
+				for (unsigned long j = p; j < p + (1UL << o) && j < end; j++) {
+					if (own[j - base] != OWN_NONE) {
+						bad(c, "pfn 0x%lx is both on a pcp list and elsewhere", j);
+						return -1;
+					}
+					own[j - base] = OWN_PCP;
+				}
+				count += 1L << o;
+			}
+		}
+		if (count != pcp->count)
+			bad(c, "zone %s cpu %d: pcp count %d but %ld pages on its lists", z->name, cpu,
+			    pcp->count, count);
+		pcp_pages += count;
+	}
+
+	/* allocated blocks, reserved pages and holes; nothing may be unaccounted */
+	for (unsigned long pfn = base; pfn < end; pfn++) {
+		struct page *p = &m->pages[pfn];
+
+		if (own[pfn - base] != OWN_NONE)
+			continue;
+		if (pfn_zone(m, pfn) != z)
+			continue;
+		if (p->flags & PG_reserved) {
+			own[pfn - base] = OWN_RESERVED;
+			continue;
+		}
+		if (p->flags & PG_alloc) {
+			unsigned long n = 1UL << p->order;
+			if (pfn & (n - 1))
+				bad(c, "allocated block 0x%lx misaligned for order %u", pfn, p->order);
+			if (p->refcount <= 0)
+				bad(c, "allocated block 0x%lx has refcount %d", pfn, p->refcount);
+			for (unsigned long i = pfn; i < pfn + n && i < end; i++) {
+				if (own[i - base] != OWN_NONE) {
+					bad(c, "pfn 0x%lx is both allocated (block 0x%lx) and free", i, pfn);
+					return -1;
+				}
+				own[i - base] = OWN_ALLOC;
+			}
+			continue;
+		}
+		bad(c, "pfn 0x%lx in zone %s is neither free, allocated nor reserved (flags 0x%x)",
+		    pfn, z->name, p->flags);
+	}
+	(void)pcp_pages;
+	return 0;
+}
+
+int af_check(struct af_machine *m, char *report, size_t len)
+{
+	struct checker c = { report, len, 0 };
+
+	if (report && len)
+		report[0] = '\0';
+	for (int n = 0; n < m->nr_nodes; n++)
+		for (int t = 0; t < MAX_NR_ZONES; t++) {
+			struct zone *z = &m->node[n]->node_zones[t];
+			uint8_t *own;
+
+			if (!z->spanned_pages)
+				continue;
+			own = calloc(z->spanned_pages, 1);
+			if (!own) {
+				bad(&c, "out of memory while checking");
+				return c.violations;
+			}
+			lock_zone(z);
+			check_zone(m, z, own, &c);
+			unlock_zone(z);
+			free(own);
+			if (z->nr_reserved_highatomic % PAGEBLOCK_NR_PAGES)
+				bad(&c, "zone %s: nr_reserved_highatomic %lu not whole pageblocks", z->name,
+				    z->nr_reserved_highatomic);
+		}
+	return c.violations;
+}

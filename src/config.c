@@ -1,0 +1,279 @@
+/*
+ * config.c - machine configuration: defaults, "key = value" files in
+ * sysctl.conf syntax, and validation of explicit layouts.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <limits.h>
+
+#include "internal.h"
+
+int af_config_new(struct af_config **out)
+{
+	struct af_config *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return af_err(-ENOMEM, "out of memory");
+	c->mem_bytes = 4ULL << 30;
+	c->nr_nodes = 1;
+	c->nr_cpus = 2;
+	c->thp = THP_ALWAYS;
+	c->seed = 1;
+	vm_sysctls_default(&c->vm);
+	*out = c;
+	return 0;
+}
+
+void af_config_free(struct af_config *cfg)
+{
+	free(cfg);
+}
+
+static int parse_long(const char *key, const char *v, long min, long max, long *out)
+{
+	char *end;
+	long x;
+
+	errno = 0;
+	x = strtol(v, &end, 0);
+	if (end == v || *end || errno)
+		return af_err(-EINVAL, "%s: '%s' is not an integer", key, v);
+	if (x < min || x > max)
+		return af_err(-EINVAL, "%s: %ld is out of range [%ld, %ld]", key, x, min, max);
+	*out = x;
+	return 0;
+}
+
+static int zone_by_name(const char *s)
+{
+	for (int t = 0; t < MAX_NR_ZONES; t++)
+		if (!strcmp(s, zone_names[t]))
+			return t;
+	return -1;
+}
+
+/* node.N.zone.NAME = START SPANNED PRESENT MANAGED [LATE_FREED] */
+static int set_zone(struct af_config *c, const char *key, int nid, const char *zname,
+		    const char *v)
+{
+	unsigned long vals[5] = { 0 };
+	int n = 0, t = zone_by_name(zname);
+	const char *s = v;
+
+	if (t < 0 || t == ZONE_DEVICE)
+		return af_err(-EINVAL, "%s: unknown zone '%s' (DMA, DMA32, Normal, Movable)", key, zname);
+	while (*s) {
+		char *end;
+		while (isspace((unsigned char)*s))
+			s++;
+		if (!*s)
+			break;
+		if (n == 5)
+			return af_err(-EINVAL, "%s: too many numbers", key);
+		errno = 0;
+		vals[n] = strtoul(s, &end, 0);
+		if (end == s || errno || (*end && !isspace((unsigned char)*end)) || *s == '-')
+			return af_err(-EINVAL, "%s: '%s' is not a list of numbers", key, v);
+		n++;
+		s = end;
+	}
+	if (n < 4)
+		return af_err(-EINVAL, "%s: expected START SPANNED PRESENT MANAGED [LATE_FREED]", key);
+	struct zone_cfg *z = &c->nodes[nid].zones[t];
+	z->start_pfn = vals[0];
+	z->spanned = vals[1];
+	z->present = vals[2];
+	z->managed = vals[3];
+	z->late_freed = vals[4];
+	z->hole_start = 0;
+	z->set = true;
+	c->explicit_layout = true;
+	return 0;
+}
+
+int af_config_set(struct af_config *c, const char *key, const char *value)
+{
+	long x;
+	int ret;
+
+	if (!c || !key || !value)
+		return af_err(-EINVAL, "bad arguments");
+	if (!strcmp(key, "mem")) {
+		uint64_t b;
+		if (af_parse_size(value, &b))
+			return af_err(-EINVAL, "mem: bad size '%s'", value);
+		c->mem_bytes = b;
+		return 0;
+	}
+	if (!strcmp(key, "movablecore")) {
+		uint64_t b;
+		if (af_parse_size(value, &b))
+			return af_err(-EINVAL, "movablecore: bad size '%s'", value);
+		c->movablecore_bytes = b;
+		return 0;
+	}
+	if (!strcmp(key, "nodes")) {
+		ret = parse_long(key, value, 1, AF_MAX_NODES, &x);
+		if (!ret)
+			c->nr_nodes = (int)x;
+		return ret;
+	}
+	if (!strcmp(key, "cpus")) {
+		ret = parse_long(key, value, 1, AF_MAX_CPUS, &x);
+		if (!ret)
+			c->nr_cpus = (int)x;
+		return ret;
+	}
+	if (!strcmp(key, "seed")) {
+		char *end;
+		errno = 0;
+		unsigned long long s = strtoull(value, &end, 0);
+		if (end == value || *end || errno || *value == '-')
+			return af_err(-EINVAL, "seed: '%s' is not an unsigned integer", value);
+		c->seed = s;
+		return 0;
+	}
+	if (!strcmp(key, "threaded") || !strcmp(key, "cma")) {
+		ret = parse_long(key, value, 0, 1, &x);
+		if (!ret) {
+			if (key[0] == 't')
+				c->threaded = x;
+			else
+				c->cma_enabled = x;
+		}
+		return ret;
+	}
+	if (!strcmp(key, "transparent_hugepage")) {
+		if (!strcmp(value, "always"))
+			c->thp = THP_ALWAYS;
+		else if (!strcmp(value, "madvise"))
+			c->thp = THP_MADVISE;
+		else if (!strcmp(value, "never"))
+			c->thp = THP_NEVER;
+		else
+			return af_err(-EINVAL, "transparent_hugepage: '%s' is not always|madvise|never", value);
+		return 0;
+	}
+	if (!strncmp(key, "vm.", 3))
+		return sysctl_set_cfg(&c->vm, key, value, &c->vm_set_min_free_kbytes);
+	if (!strncmp(key, "node.", 5)) {
+		char *end;
+		long nid = strtol(key + 5, &end, 10);
+		if (end == key + 5 || nid < 0 || nid >= AF_MAX_NODES)
+			return af_err(-EINVAL, "%s: bad node number", key);
+		if (!strncmp(end, ".zone.", 6))
+			return set_zone(c, key, (int)nid, end + 6, value);
+		if (!strcmp(end, ".distance")) {
+			const char *s = value;
+			int i = 0;
+			while (*s) {
+				char *e;
+				while (isspace((unsigned char)*s))
+					s++;
+				if (!*s)
+					break;
+				long d = strtol(s, &e, 10);
+				if (e == s || d < 10 || d > 255 || i >= AF_MAX_NODES)
+					return af_err(-EINVAL, "%s: distances are 10..255, one per node", key);
+				c->nodes[nid].distance[i++] = (int)d;
+				s = e;
+			}
+			c->nodes[nid].distance_set = true;
+			return 0;
+		}
+		return af_err(-EINVAL, "unknown key '%s'", key);
+	}
+	return af_err(-EINVAL, "unknown key '%s'", key);
+}
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+int af_config_load_string(struct af_config *c, const char *text)
+{
+	const char *p = text;
+	int lineno = 0;
+
+	while (*p) {
+		char line[1024];
+		size_t n = strcspn(p, "\n");
+		char *eq, *k, *v;
+		int ret;
+
+		lineno++;
+		if (n >= sizeof(line))
+			return af_err(-EINVAL, "line %d: too long", lineno);
+		memcpy(line, p, n);
+		line[n] = '\0';
+		p += n;
+		if (*p == '\n')
+			p++;
+		k = trim(line);
+		if (!*k || *k == '#' || *k == ';')
+			continue;
+		eq = strchr(k, '=');
+		if (!eq)
+			return af_err(-EINVAL, "line %d: expected 'key = value'", lineno);
+		*eq = '\0';
+		v = trim(eq + 1);
+		k = trim(k);
+		if (!*k || !*v)
+			return af_err(-EINVAL, "line %d: empty key or value", lineno);
+		ret = af_config_set(c, k, v);
+		if (ret) {
+			char msg[512];
+			snprintf(msg, sizeof(msg), "%s", af_errmsg());
+			return af_err(ret, "line %d: %s", lineno, msg);
+		}
+	}
+	return 0;
+}
+
+int af_config_load(struct af_config *c, const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf;
+	long len;
+	int ret;
+
+	if (!f)
+		return af_err(-ENOENT, "cannot open config '%s'", path);
+	if (fseek(f, 0, SEEK_END) || (len = ftell(f)) < 0 || len > (1L << 24) || fseek(f, 0, SEEK_SET)) {
+		fclose(f);
+		return af_err(-EINVAL, "cannot read config '%s'", path);
+	}
+	buf = malloc((size_t)len + 1);
+	if (!buf) {
+		fclose(f);
+		return af_err(-ENOMEM, "out of memory");
+	}
+	if (fread(buf, 1, (size_t)len, f) != (size_t)len) {
+		free(buf);
+		fclose(f);
+		return af_err(-EINVAL, "cannot read config '%s'", path);
+	}
+	fclose(f);
+	buf[len] = '\0';
+	if (memchr(buf, '\0', (size_t)len)) {
+		free(buf);
+		return af_err(-EINVAL, "config '%s' is not a text file", path);
+	}
+	ret = af_config_load_string(c, buf);
+	free(buf);
+	if (ret) {
+		char msg[512];
+		snprintf(msg, sizeof(msg), "%s", af_errmsg());
+		return af_err(ret, "%s: %s", path, msg);
+	}
+	return 0;
+}

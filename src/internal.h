@@ -1,0 +1,162 @@
+/*
+ * internal.h - declarations shared between the library's files, grouped by
+ * the file that defines them (like mm/internal.h).
+ */
+#ifndef AF_INTERNAL_H
+#define AF_INTERNAL_H
+
+#include <errno.h>
+#include "af_types.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define MIN(a, b) ((a) < (b) ? (a) : (b))
+#define MAX(a, b) ((a) > (b) ? (a) : (b))
+
+/* alloc_flags (mm/internal.h, 6.1.y) */
+#define ALLOC_WMARK_MIN		WMARK_MIN
+#define ALLOC_WMARK_LOW		WMARK_LOW
+#define ALLOC_WMARK_HIGH	WMARK_HIGH
+#define ALLOC_NO_WATERMARKS	0x04
+#define ALLOC_WMARK_MASK	(ALLOC_NO_WATERMARKS - 1)
+#define ALLOC_OOM		0x08
+#define ALLOC_NON_BLOCK		0x10
+#define ALLOC_MIN_RESERVE	0x20	/* == __GFP_HIGH */
+#define ALLOC_CPUSET		0x40
+#define ALLOC_CMA		0x80
+#define ALLOC_NOFRAGMENT	0x100
+#define ALLOC_HIGHATOMIC	0x200
+#define ALLOC_KSWAPD		0x800	/* == __GFP_KSWAPD_RECLAIM */
+#define ALLOC_RESERVES (ALLOC_NON_BLOCK | ALLOC_MIN_RESERVE | ALLOC_HIGHATOMIC | ALLOC_OOM)
+
+/* in util.c */
+int af_err(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void lock_zone(struct zone *z);
+void unlock_zone(struct zone *z);
+void lock_pcp(struct af_machine *m, struct per_cpu_pages *pcp);
+void unlock_pcp(struct af_machine *m, struct per_cpu_pages *pcp);
+static inline unsigned int ilog2_ul(unsigned long v)
+{
+	return v ? (unsigned int)(63 - __builtin_clzl(v)) : 0;
+}
+static inline int fls_ul(unsigned long v)
+{
+	return v ? 64 - __builtin_clzl(v) : 0;
+}
+unsigned long int_sqrt_ul(unsigned long x);
+
+/* in pageblock.c */
+int get_pageblock_migratetype(struct af_machine *m, unsigned long pfn);
+void set_pageblock_migratetype(struct af_machine *m, unsigned long pfn, int mt);
+bool get_pageblock_skip(struct af_machine *m, unsigned long pfn);
+void set_pageblock_skip(struct af_machine *m, unsigned long pfn, bool skip);
+struct zone *pfn_zone(struct af_machine *m, unsigned long pfn);
+bool pfn_valid_present(struct af_machine *m, unsigned long pfn);
+
+/* in buddy.c */
+void list_add_head_pfn(struct af_machine *m, struct list_pfn *l, unsigned long pfn);
+void list_add_tail_pfn(struct af_machine *m, struct list_pfn *l, unsigned long pfn);
+void list_del_pfn(struct af_machine *m, struct list_pfn *l, unsigned long pfn);
+static inline bool list_empty_pfn(const struct list_pfn *l) { return l->first == PFN_NIL; }
+static inline void list_init_pfn(struct list_pfn *l) { l->first = l->last = PFN_NIL; }
+bool migratetype_is_mergeable(int mt);
+void add_to_free_list(struct zone *z, unsigned long pfn, unsigned int order, int mt, bool tail);
+void del_page_from_free_list(struct zone *z, unsigned long pfn, unsigned int order, int mt);
+void move_to_free_list(struct zone *z, unsigned long pfn, unsigned int order, int mt);
+void free_one_page_locked(struct zone *z, unsigned long pfn, unsigned int order,
+			  int mt, bool to_tail);
+void expand(struct zone *z, unsigned long pfn, unsigned int low, unsigned int high, int mt);
+long rmqueue_smallest(struct zone *z, unsigned int order, int mt);
+int move_freepages(struct zone *z, unsigned long start, unsigned long end, int mt,
+		   int *num_movable);
+int move_freepages_block(struct zone *z, unsigned long pfn, int mt, int *num_movable);
+void mod_zone_freepage_state(struct zone *z, long nr, int mt);
+int buddy_free_list_mt(struct zone *z, unsigned long pfn, unsigned int order);
+
+/* in fallback.c */
+extern const int fallbacks[MIGRATE_TYPES][3];
+bool can_steal_fallback(struct af_machine *m, unsigned int order, int start_mt);
+int find_suitable_fallback(struct zone *z, struct free_area *area, unsigned int order,
+			   int mt, bool only_stealable, bool *can_steal);
+bool rmqueue_fallback(struct zone *z, int order, int start_mt, unsigned int alloc_flags);
+long rmqueue(struct zone *z, unsigned int order, int mt, unsigned int alloc_flags);
+bool boost_watermark(struct zone *z);
+void reserve_highatomic_pageblock(struct zone *z, unsigned long pfn);
+bool unreserve_highatomic_pageblock(struct af_machine *m, const struct alloc_context *ac,
+				    bool force);
+
+/* in pcp.c */
+int order_to_pindex(int mt, unsigned int order);
+unsigned int pindex_to_order(int pindex);
+bool pcp_allowed_order(unsigned int order);
+long rmqueue_pcplist(struct zone *z, int cpu, unsigned int order, int mt,
+		     unsigned int alloc_flags);
+void free_unref_page(struct zone *z, int cpu, unsigned long pfn, unsigned int order);
+void free_pcppages_bulk(struct zone *z, int count, struct per_cpu_pages *pcp, int pindex);
+void drain_pages_zone(struct zone *z, int cpu);
+int zone_batchsize(const struct zone *z);
+int zone_highsize(const struct zone *z, int batch, int cpu_online);
+void zone_pcp_update(struct zone *z);
+
+/* in watermark.c */
+unsigned long nr_free_zone_pages(struct af_machine *m, int highest_zoneidx);
+void calculate_min_free_kbytes(struct af_machine *m);
+void setup_per_zone_wmarks(struct af_machine *m);
+void setup_per_zone_lowmem_reserve(struct af_machine *m);
+void set_recommended_min_free_kbytes(struct af_machine *m);
+void refresh_zone_stat_thresholds(struct af_machine *m);
+bool zone_watermark_ok_raw(struct zone *z, unsigned int order, unsigned long mark,
+			   int highest_zoneidx, unsigned int alloc_flags, long free_pages);
+bool zone_watermark_ok(struct zone *z, unsigned int order, unsigned long mark,
+		       int highest_zoneidx, unsigned int alloc_flags);
+bool zone_watermark_fast(struct zone *z, unsigned int order, unsigned long mark,
+			 int highest_zoneidx, unsigned int alloc_flags, af_gfp_t gfp);
+
+/* in page_alloc.c */
+int gfp_migratetype_m(const struct af_machine *m, af_gfp_t gfp);
+void build_zonelists(struct af_machine *m);
+
+/* in vmstat.c */
+static inline void zone_stat_mod(struct zone *z, enum zone_stat_item i, long d)
+{
+	__atomic_fetch_add(&z->vm_stat[i], d, __ATOMIC_RELAXED);
+}
+long zone_page_state(const struct zone *z, enum zone_stat_item i);
+uint64_t zone_numa_event(const struct zone *z, int i, int nr_cpus);
+unsigned long totalreserve_pages(struct af_machine *m);
+const char *af_zone_stat_name(int i);
+const char *af_numa_stat_name(int i);
+const char *af_node_stat_name(int i);
+void count_zone_event(struct zone *z, int cpu, enum vm_event_item e, uint64_t n);
+uint64_t sum_vm_event(struct af_machine *m, enum vm_event_item e);
+int render_vmstat(struct af_machine *m, char **out);
+extern const char *const migratetype_names[MIGRATE_TYPES];
+extern const char *const zone_names[MAX_NR_ZONES];
+
+/* in procfs.c */
+struct strbuf { char *s; size_t len, cap; bool oom; };
+void sb_printf(struct strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sb_putc(struct strbuf *b, char c);
+int fragmentation_index(const struct zone *z, unsigned int order);
+int af_fragmentation_index_info(unsigned int order, unsigned long free_pages,
+				unsigned long blocks_total, unsigned long blocks_suitable);
+
+/* in trace.c */
+extern _Thread_local int af_current_cpu;
+static inline bool trace_on(const struct af_machine *m) { return m->trace_fn != NULL; }
+void trace_mm_page_alloc(struct af_machine *m, long pfn, unsigned int order, af_gfp_t gfp, int mt);
+void trace_mm_page_free(struct af_machine *m, unsigned long pfn, unsigned int order);
+void trace_mm_page_alloc_zone_locked(struct af_machine *m, unsigned long pfn, unsigned int order,
+				     int mt, int percpu_refill);
+void trace_mm_page_pcpu_drain(struct af_machine *m, unsigned long pfn, unsigned int order, int mt);
+void trace_mm_page_alloc_extfrag(struct af_machine *m, unsigned long pfn, int alloc_order,
+				 int fallback_order, int alloc_mt, int fallback_mt);
+void format_gfp_flags(af_gfp_t gfp, char *buf, size_t len);
+
+/* in sysctl.c */
+int sysctl_set_cfg(struct vm_sysctls *vm, const char *name, const char *value, bool *mfk);
+void vm_sysctls_default(struct vm_sysctls *vm);
+
+/* in layout.c */
+int layout_generate(struct af_config *cfg);
+
+#endif /* AF_INTERNAL_H */

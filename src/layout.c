@@ -1,0 +1,143 @@
+/*
+ * layout.c - the physical memory map of a PC-like machine from its size.
+ *
+ * Modelled on what Debian's 6.1 kernel sees under qemu-system-x86_64 (see
+ * shared reference boots): pfn 0 and the legacy hole 0x9f..0xff are absent,
+ * memory below 4 GiB ends 38 pages short of min(mem, 3 GiB) when mem >= 3.5
+ * GiB (the rest goes above 4 GiB), else of mem.  Reserved (never managed)
+ * pages: 158 in DMA; in node 0 a fixed 11318 (kernel image, initrd, early
+ * allocations) plus a 64 MiB swiotlb below 4 GiB when memory reaches above
+ * 4 GiB; per node its memmap (64 bytes per present page); in node 0 a table
+ * share of 627 + present * 1346 / 786432 pages, allocated top-down.  2390 of
+ * the fixed pages are init memory freed after the watermarks are set.
+ * This reproduces the zone spans, present and managed pages, watermarks and
+ * min_free_kbytes of the 1 GiB and 4 GiB reference boots exactly; other
+ * sizes follow the same rules.  A config may instead give every zone
+ * explicitly (node.N.zone.NAME = START SPANNED PRESENT MANAGED [LATE]).
+ */
+#include <string.h>
+
+#include "internal.h"
+
+#define DMA_END_PFN	4096UL
+#define DMA32_END_PFN	(1UL << 20)	/* 4 GiB */
+#define KERNEL_RESERVED	11318UL
+#define INITMEM_LATE	2390UL
+#define SWIOTLB_PAGES	16384UL
+
+struct range { unsigned long start, end; };
+
+int layout_generate(struct af_config *cfg)
+{
+	uint64_t mem = cfg->mem_bytes;
+	unsigned long low_top, low_end, high_pages, total_present;
+	struct range present[3];
+	int nr_ranges = 0, N = cfg->nr_nodes;
+	unsigned long bounds[AF_MAX_NODES + 1];
+	unsigned long zone_lo[3] = { 0, DMA_END_PFN, DMA32_END_PFN };
+	unsigned long zone_hi[3] = { DMA_END_PFN, DMA32_END_PFN, ~0UL };
+
+	if (mem < (128ULL << 20))
+		return af_err(-EINVAL, "mem %llu bytes is too small (at least 128M)",
+			      (unsigned long long)mem);
+	if (mem > (1ULL << 44))
+		return af_err(-EINVAL, "mem %llu bytes is too large (at most 16T)",
+			      (unsigned long long)mem);
+	low_top = (unsigned long)((mem >= 0xE0000000ULL ? 0xC0000000ULL : mem) >> PAGE_SHIFT);
+	low_end = low_top - 38;
+	high_pages = (unsigned long)(mem >> PAGE_SHIFT) - low_top;
+	present[nr_ranges++] = (struct range){ 1, 159 };
+	present[nr_ranges++] = (struct range){ 256, low_end };
+	if (high_pages)
+		present[nr_ranges++] = (struct range){ DMA32_END_PFN, DMA32_END_PFN + high_pages };
+	total_present = 0;
+	for (int i = 0; i < nr_ranges; i++)
+		total_present += present[i].end - present[i].start;
+
+	/* node boundaries: equal shares of present memory, 1024-page aligned */
+	bounds[0] = 0;
+	for (int n = 1; n < N; n++) {
+		unsigned long want = total_present / (unsigned long)N * (unsigned long)n, acc = 0, b = 0;
+		for (int i = 0; i < nr_ranges; i++) {
+			unsigned long len = present[i].end - present[i].start;
+			if (acc + len >= want) {
+				b = present[i].start + (want - acc);
+				break;
+			}
+			acc += len;
+		}
+		b &= ~(MAX_ORDER_NR_PAGES - 1);
+		if (b <= bounds[n - 1])
+			return af_err(-EINVAL, "mem too small for %d nodes", N);
+		bounds[n] = b;
+	}
+	bounds[N] = present[nr_ranges - 1].end;
+
+	for (int n = 0; n < N; n++) {
+		struct node_cfg *nc = &cfg->nodes[n];
+		unsigned long node_present = 0;
+
+		memset(nc->zones, 0, sizeof(nc->zones));
+		for (int t = 0; t < 3; t++) {
+			struct zone_cfg *zc = &nc->zones[t];
+			unsigned long lo = MAX(bounds[n], zone_lo[t]);
+			unsigned long hi = MIN(bounds[n + 1], zone_hi[t]);
+			unsigned long first = ~0UL, last = 0, pres = 0, hole_start = 0;
+
+			if (lo >= hi)
+				continue;
+			for (int i = 0; i < nr_ranges; i++) {
+				unsigned long a = MAX(lo, present[i].start), b = MIN(hi, present[i].end);
+				if (a >= b)
+					continue;
+				if (first == ~0UL)
+					first = a;
+				else if (!hole_start)
+					hole_start = last;	/* gap between ranges */
+				last = b;
+				pres += b - a;
+			}
+			if (!pres)
+				continue;
+			zc->set = true;
+			zc->start_pfn = first;
+			zc->present = pres;
+			/* DMA32 spans to 4 GiB when memory continues above it */
+			zc->spanned = (t == ZONE_DMA32 && bounds[n + 1] > DMA32_END_PFN)
+				? DMA32_END_PFN - first : last - first;
+			zc->hole_start = hole_start ? hole_start : first + pres;
+			zc->managed = pres;
+			node_present += pres;
+		}
+		/* memmap top-down from the node's highest zone (table share on node 0) */
+		unsigned long top = (node_present + 63) / 64;
+		if (n == 0)
+			top += 627 + (unsigned long)((unsigned long long)total_present * 1346ULL / 786432ULL);
+		for (int t = 2; t >= 0 && top; t--) {
+			struct zone_cfg *zc = &nc->zones[t];
+			unsigned long take;
+			if (!zc->set)
+				continue;
+			take = MIN(top, zc->managed / 2);
+			zc->managed -= take;
+			top -= take;
+		}
+		if (n == 0) {
+			struct zone_cfg *dma = &nc->zones[ZONE_DMA];
+			struct zone_cfg *k = nc->zones[ZONE_DMA32].set ? &nc->zones[ZONE_DMA32]
+								       : &nc->zones[ZONE_NORMAL];
+			unsigned long kres = KERNEL_RESERVED;
+
+			if (dma->set)
+				dma->managed -= MIN(158UL, dma->managed / 2);
+			if (bounds[N] > DMA32_END_PFN)
+				kres += SWIOTLB_PAGES;
+			if (k->set) {
+				kres = MIN(kres, k->managed / 2);
+				k->managed -= kres;
+				k->late_freed = MIN(INITMEM_LATE, kres);
+			}
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,388 @@
+/*
+ * machine.c - building a machine from its configuration, the way the kernel
+ * boots (mm/page_alloc.c: free_area_init, memmap_init, memblock_free_all /
+ * __free_pages_core, build_all_zonelists, init_per_zone_wmark_min;
+ * mm/huge_memory.c: hugepage_init; free_reserved_area for init memory).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "internal.h"
+
+/* ZONE_MOVABLE from movablecore=: the top of each node's highest zone */
+static int apply_movablecore(struct af_config *c)
+{
+	unsigned long want = (unsigned long)(c->movablecore_bytes >> PAGE_SHIFT);
+
+	if (!want)
+		return 0;
+	want = (want / (unsigned long)c->nr_nodes + MAX_ORDER_NR_PAGES - 1) & ~(MAX_ORDER_NR_PAGES - 1);
+	for (int n = 0; n < c->nr_nodes; n++) {
+		struct zone_cfg *zs = c->nodes[n].zones, *src = NULL, *mv = &zs[ZONE_MOVABLE];
+		unsigned long end, mstart, absent;
+
+		for (int t = ZONE_NORMAL; t >= ZONE_DMA32; t--)
+			if (zs[t].set) {
+				src = &zs[t];
+				break;
+			}
+		if (!src)
+			continue;
+		end = src->start_pfn + src->spanned;
+		absent = src->spanned - src->present;
+		if (absent || want >= src->present / 2)
+			return af_err(-EINVAL, "movablecore too large for node %d", n);
+		mstart = (end - want) & ~(MAX_ORDER_NR_PAGES - 1);
+		if (mstart <= src->start_pfn)
+			return af_err(-EINVAL, "movablecore too large for node %d", n);
+		mv->set = true;
+		mv->start_pfn = mstart;
+		mv->spanned = mv->present = mv->managed = end - mstart;
+		src->spanned = mstart - src->start_pfn;
+		src->present -= mv->present;
+		if (src->managed <= mv->present + src->late_freed)
+			return af_err(-EINVAL, "movablecore too large for node %d", n);
+		src->managed -= mv->present;
+		src->hole_start = 0;
+	}
+	return 0;
+}
+
+static int validate_layout(struct af_config *c, unsigned long *max_pfn)
+{
+	static const unsigned long zone_limit[MAX_NR_ZONES] = {
+		4096UL, 1UL << 20, 1UL << 32, 1UL << 32, 1UL << 32 };
+	unsigned long prev_end = 0;
+
+	*max_pfn = 0;
+	for (int n = 0; n < c->nr_nodes; n++) {
+		bool any = false;
+		for (int t = 0; t < MAX_NR_ZONES; t++) {
+			struct zone_cfg *z = &c->nodes[n].zones[t];
+			if (!z->set)
+				continue;
+			if (!z->spanned || !z->present)
+				return af_err(-EINVAL, "node %d zone %s: empty range", n, zone_names[t]);
+			if (z->present > z->spanned || z->managed > z->present ||
+			    z->late_freed > z->managed)
+				return af_err(-EINVAL, "node %d zone %s: need late <= managed <= present <= spanned",
+					      n, zone_names[t]);
+			if (z->start_pfn + z->spanned > zone_limit[t] || z->start_pfn + z->spanned < z->start_pfn)
+				return af_err(-EINVAL, "node %d zone %s: range 0x%lx-0x%lx outside the zone's limit 0x%lx",
+					      n, zone_names[t], z->start_pfn, z->start_pfn + z->spanned,
+					      zone_limit[t]);
+			if (z->start_pfn < prev_end)
+				return af_err(-EINVAL, "node %d zone %s: range 0x%lx-0x%lx overlaps the previous zone or node",
+					      n, zone_names[t], z->start_pfn, z->start_pfn + z->spanned);
+			if (z->hole_start && (z->hole_start < z->start_pfn ||
+					      z->hole_start + (z->spanned - z->present) > z->start_pfn + z->spanned))
+				return af_err(-EINVAL, "node %d zone %s: hole outside the zone", n, zone_names[t]);
+			prev_end = z->start_pfn + z->spanned;
+			*max_pfn = prev_end;
+			any = true;
+		}
+		if (!any)
+			return af_err(-EINVAL, "node %d has no memory", n);
+	}
+	if (*max_pfn >= (1UL << 32) - 1)
+		return af_err(-EINVAL, "memory above 16 TiB is not supported");
+	return 0;
+}
+
+static int finalize_config(struct af_config *c, unsigned long *max_pfn)
+{
+	int ret;
+
+	if (c->nr_nodes < 1 || c->nr_nodes > AF_MAX_NODES)
+		return af_err(-EINVAL, "nodes must be 1..%d", AF_MAX_NODES);
+	if (c->nr_cpus < 1 || c->nr_cpus > AF_MAX_CPUS)
+		return af_err(-EINVAL, "cpus must be 1..%d", AF_MAX_CPUS);
+	if (!c->explicit_layout) {
+		ret = layout_generate(c);
+		if (ret)
+			return ret;
+	} else {
+		for (int n = c->nr_nodes; n < AF_MAX_NODES; n++)
+			for (int t = 0; t < MAX_NR_ZONES; t++)
+				if (c->nodes[n].zones[t].set)
+					return af_err(-EINVAL, "zone given for node %d but nodes = %d", n,
+						      c->nr_nodes);
+	}
+	ret = apply_movablecore(c);
+	if (ret)
+		return ret;
+	for (int n = 0; n < c->nr_nodes; n++) {
+		if (!c->nodes[n].distance_set)
+			for (int j = 0; j < c->nr_nodes; j++)
+				c->nodes[n].distance[j] = n == j ? 10 : 20;
+		else if (c->nodes[n].distance[n] != 10)
+			return af_err(-EINVAL, "node %d: distance to itself must be 10", n);
+	}
+	return validate_layout(c, max_pfn);
+}
+
+static void mark_range(struct af_machine *m, unsigned long a, unsigned long b, uint32_t flags, int rc)
+{
+	for (unsigned long p = a; p < b; p++) {
+		m->pages[p].flags |= flags;
+		m->pages[p].refcount = rc;
+		m->pages[p].next = m->pages[p].prev = PFN_NIL;
+	}
+}
+
+/* __free_pages_memory(): free [a, b) in the largest aligned blocks, to tail */
+static void free_range_boot(struct zone *z, unsigned long a, unsigned long b)
+{
+	while (a < b) {
+		unsigned int order = MIN((unsigned int)(MAX_ORDER - 1),
+					 a ? (unsigned int)__builtin_ctzl(a) : MAX_ORDER - 1);
+		while (a + (1UL << order) > b)
+			order--;
+		z->pcp[0].events[PGFREE] += 1UL << order;
+		free_one_page_locked(z, a, order, get_pageblock_migratetype(z->m, a), true);
+		a += 1UL << order;
+	}
+}
+
+static void free_machine(struct af_machine *m)
+{
+	if (!m)
+		return;
+	for (int n = 0; n < m->nr_nodes; n++) {
+		if (!m->node[n])
+			continue;
+		for (int t = 0; t < MAX_NR_ZONES; t++) {
+			free(m->node[n]->node_zones[t].pcp);
+			pthread_mutex_destroy(&m->node[n]->node_zones[t].lock);
+		}
+		free(m->node[n]);
+	}
+	if (m->pages)
+		munmap(m->pages, m->pages_bytes);
+	free(m->pageblocks);
+	pthread_mutex_destroy(&m->global_lock);
+	free(m);
+}
+
+void af_machine_destroy(struct af_machine *m)
+{
+	if (m && m->workload) {
+		struct { void *b; } *l = m->workload;
+		free(l->b);
+		free(l);
+	}
+	free_machine(m);
+}
+
+int af_machine_create(const struct af_config *cfg_in, struct af_machine **out)
+{
+	struct af_machine *m;
+	unsigned long max_pfn = 0, totalram = 0;
+	static _Thread_local unsigned long res_lo[AF_MAX_NODES][MAX_NR_ZONES];
+	int ret;
+
+	if (!cfg_in || !out)
+		return af_err(-EINVAL, "bad arguments");
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return af_err(-ENOMEM, "out of memory");
+	pthread_mutex_init(&m->global_lock, NULL);
+	m->cfg = *cfg_in;
+	ret = finalize_config(&m->cfg, &max_pfn);
+	if (ret) {
+		free_machine(m);
+		return ret;
+	}
+	m->nr_nodes = m->cfg.nr_nodes;
+	m->nr_cpus = m->cfg.nr_cpus;
+	m->threaded = m->cfg.threaded;
+	m->thp = m->cfg.thp;
+	m->vm = m->cfg.vm;
+	m->user_min_free_kbytes = m->cfg.vm_set_min_free_kbytes ? m->vm.min_free_kbytes : -1;
+	m->max_pfn = (max_pfn + PAGEBLOCK_NR_PAGES - 1) & ~(PAGEBLOCK_NR_PAGES - 1);
+	m->pages_bytes = m->max_pfn * sizeof(struct page);
+	m->pages = mmap(NULL, m->pages_bytes, PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (m->pages == MAP_FAILED) {
+		m->pages = NULL;
+		free_machine(m);
+		return af_err(-ENOMEM, "cannot map %zu bytes of page metadata", m->pages_bytes);
+	}
+	m->nr_pageblocks = m->max_pfn >> PAGEBLOCK_ORDER;
+	m->pageblocks = calloc(m->nr_pageblocks, sizeof(struct pageblock));
+	if (!m->pageblocks) {
+		free_machine(m);
+		return af_err(-ENOMEM, "out of memory for pageblock bits");
+	}
+	for (size_t i = 0; i < m->nr_pageblocks; i++)
+		m->pageblocks[i].zid = PB_ZID_MIXED;
+	for (int c = 0; c < m->nr_cpus; c++)
+		m->cpu_to_node[c] = (int)((long)c * m->nr_nodes / m->nr_cpus);
+
+	/* free_area_init(): nodes, zones, pageblock ownership */
+	for (int n = 0; n < m->nr_nodes; n++) {
+		struct pglist_data *pg = calloc(1, sizeof(*pg));
+		unsigned long nstart = ~0UL, nend = 0;
+
+		if (!pg) {
+			free_machine(m);
+			return af_err(-ENOMEM, "out of memory");
+		}
+		m->node[n] = pg;
+		pg->node_id = n;
+		pg->kswapd_highest_zoneidx = MAX_NR_ZONES;
+		for (int c = 0; c < m->nr_cpus; c++)
+			pg->nr_cpus += m->cpu_to_node[c] == n;
+		for (int t = 0; t < MAX_NR_ZONES; t++) {
+			struct zone *z = &pg->node_zones[t];
+			struct zone_cfg *zc = &m->cfg.nodes[n].zones[t];
+
+			z->m = m;
+			z->pgdat = pg;
+			z->type = (enum zone_type)t;
+			z->nid = n;
+			z->name = zone_names[t];
+			pthread_mutex_init(&z->lock, NULL);
+			for (int o = 0; o < MAX_ORDER; o++)
+				for (int mt = 0; mt < MIGRATE_TYPES; mt++)
+					list_init_pfn(&z->free_area[o].free_list[mt]);
+			z->pcp = calloc((size_t)m->nr_cpus, sizeof(struct per_cpu_pages));
+			if (!z->pcp) {
+				free_machine(m);
+				return af_err(-ENOMEM, "out of memory");
+			}
+			for (int c = 0; c < m->nr_cpus; c++) {
+				atomic_flag_clear(&z->pcp[c].lock);
+				z->pcp[c].batch = 1;	/* boot pageset */
+				for (int i = 0; i < NR_PCP_LISTS; i++)
+					list_init_pfn(&z->pcp[c].lists[i]);
+			}
+			if (!zc->set)
+				continue;
+			z->zone_start_pfn = zc->start_pfn;
+			z->spanned_pages = zc->spanned;
+			z->present_pages = zc->present;
+			nstart = MIN(nstart, zc->start_pfn);
+			nend = MAX(nend, zc->start_pfn + zc->spanned);
+			/* pageblocks: MIGRATE_MOVABLE, owned by the zone unless shared */
+			for (unsigned long pfn = zc->start_pfn & ~(PAGEBLOCK_NR_PAGES - 1);
+			     pfn < zc->start_pfn + zc->spanned; pfn += PAGEBLOCK_NR_PAGES) {
+				struct pageblock *pb = &m->pageblocks[pfn >> PAGEBLOCK_ORDER];
+				bool whole = pfn >= zc->start_pfn &&
+					     pfn + PAGEBLOCK_NR_PAGES <= zc->start_pfn + zc->spanned;
+				pb->bits = MIGRATE_MOVABLE;
+				pb->zid = whole ? (uint16_t)(n * MAX_NR_ZONES + t) : PB_ZID_MIXED;
+			}
+		}
+		pg->node_start_pfn = nstart;
+		pg->node_spanned_pages = nend - nstart;
+	}
+
+	/* memmap_init + memblock_free_all(): holes, reserved pages, free the rest */
+	for (int n = 0; n < m->nr_nodes; n++)
+		for (int t = 0; t < MAX_NR_ZONES; t++) {
+			struct zone *z = &m->node[n]->node_zones[t];
+			struct zone_cfg *zc = &m->cfg.nodes[n].zones[t];
+			unsigned long start = zc->start_pfn, end = start + zc->spanned;
+			unsigned long absent = zc->spanned - zc->present;
+			unsigned long hs = zc->hole_start ? zc->hole_start : start + zc->present;
+			unsigned long reserved = zc->present - zc->managed + zc->late_freed;
+			unsigned long left;
+
+			if (!zc->set)
+				continue;
+			mark_range(m, hs, hs + absent, PG_hole | PG_reserved, 0);
+			/*
+			 * Present pages are [start, hs) and [hs + absent, end).
+			 * Reserved pages are the top `reserved` of them (memblock
+			 * allocates top-down); the rest is freed.  Computed per
+			 * interval so that only reserved and hole pages are touched.
+			 */
+			struct { unsigned long a, b; } iv[2] = { { start, hs }, { hs + absent, end } };
+			left = reserved;
+			res_lo[n][t] = start;
+			for (int i = 1; i >= 0; i--) {
+				unsigned long len = iv[i].b - iv[i].a, take = MIN(left, len);
+				mark_range(m, iv[i].b - take, iv[i].b, PG_reserved, 1);
+				iv[i].b -= take;
+				left -= take;
+				if (take)
+					res_lo[n][t] = iv[i].b;
+			}
+			z->managed_pages = zc->managed - zc->late_freed;
+			for (int i = 0; i < 2; i++)
+				if (iv[i].a < iv[i].b)
+					free_range_boot(z, iv[i].a, iv[i].b);
+			totalram += z->managed_pages;
+		}
+
+	build_zonelists(m);
+	/* build_all_zonelists(): mobility grouping needs 6 pageblocks of memory */
+	m->page_group_by_mobility_disabled =
+		nr_free_zone_pages(m, ZONE_MOVABLE) < PAGEBLOCK_NR_PAGES * MIGRATE_TYPES;
+
+	/* init_per_zone_wmark_min() */
+	calculate_min_free_kbytes(m);
+	setup_per_zone_wmarks(m);
+	refresh_zone_stat_thresholds(m);
+	setup_per_zone_lowmem_reserve(m);
+
+	/* hugepage_init(): THP off below 512 MiB, else khugepaged raises min_free */
+	if (totalram < (512UL << (20 - PAGE_SHIFT)))
+		m->thp = THP_NEVER;
+	else if (m->thp != THP_NEVER)
+		set_recommended_min_free_kbytes(m);
+
+	/* free_initmem(): late-freed reserved pages go to the last CPU's pcp */
+	for (int n = 0; n < m->nr_nodes; n++)
+		for (int t = 0; t < MAX_NR_ZONES; t++) {
+			struct zone *z = &m->node[n]->node_zones[t];
+			struct zone_cfg *zc = &m->cfg.nodes[n].zones[t];
+			unsigned long left = zc->late_freed;
+
+			if (!zc->set || !left)
+				continue;
+			for (unsigned long pfn = res_lo[n][t]; left && pfn < zc->start_pfn + zc->spanned; pfn++) {
+				struct page *p = &m->pages[pfn];
+				if ((p->flags & (PG_reserved | PG_hole)) != PG_reserved)
+					continue;
+				p->flags &= ~PG_reserved;
+				p->refcount = 0;
+				z->managed_pages++;
+				free_unref_page(z, m->nr_cpus - 1, pfn, 0);
+				left--;
+			}
+		}
+	refresh_zone_stat_thresholds(m);
+	*out = m;
+	return 0;
+}
+
+int af_machine_nr_cpus(const struct af_machine *m) { return m->nr_cpus; }
+int af_machine_nr_nodes(const struct af_machine *m) { return m->nr_nodes; }
+uint64_t af_machine_max_pfn(const struct af_machine *m) { return m->max_pfn; }
+
+uint64_t af_machine_free_pages(const struct af_machine *m)
+{
+	uint64_t v = 0;
+
+	for (int n = 0; n < m->nr_nodes; n++)
+		for (int t = 0; t < MAX_NR_ZONES; t++) {
+			const struct zone *z = &m->node[n]->node_zones[t];
+			v += (uint64_t)zone_page_state(z, NR_FREE_PAGES);
+			for (int c = 0; c < m->nr_cpus; c++)
+				v += (uint64_t)z->pcp[c].count;
+		}
+	return v;
+}
+
+uint64_t af_machine_managed_pages(const struct af_machine *m)
+{
+	uint64_t v = 0;
+
+	for (int n = 0; n < m->nr_nodes; n++)
+		for (int t = 0; t < MAX_NR_ZONES; t++)
+			v += m->node[n]->node_zones[t].managed_pages;
+	return v;
+}

@@ -1,0 +1,675 @@
+/*
+ * page_alloc.c - the allocator's entry points: GFP decoding, zonelists, the
+ * fast path (get_page_from_freelist), the slow path and freeing
+ * (mm/page_alloc.c: __alloc_pages, prepare_alloc_pages, get_page_from_freelist,
+ * rmqueue, rmqueue_buddy, __alloc_pages_slowpath, gfp_to_alloc_flags,
+ * alloc_flags_nofragment, should_reclaim_retry, __free_pages;
+ * include/linux/gfp.h: gfp_zone, gfp_migratetype).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define GFP_ZONEMASK	(AF___GFP_DMA | AF___GFP_HIGHMEM | AF___GFP_DMA32 | AF___GFP_MOVABLE)
+#define GFP_MOVABLE_MASK (AF___GFP_RECLAIMABLE | AF___GFP_MOVABLE)
+
+/* GFP_ZONE_BAD: zone-modifier combinations the kernel refuses (VM_BUG_ON) */
+static bool gfp_zone_bad(af_gfp_t gfp)
+{
+	unsigned bit = gfp & GFP_ZONEMASK;
+	const unsigned D = AF___GFP_DMA, H = AF___GFP_HIGHMEM, D32 = AF___GFP_DMA32,
+		       MV = AF___GFP_MOVABLE;
+
+	return bit == (D | H) || bit == (D | D32) || bit == (D32 | H) ||
+	       bit == (D | D32 | H) || bit == (MV | H | D) || bit == (MV | D32 | D) ||
+	       bit == (MV | D32 | H) || bit == (MV | D32 | D | H);
+}
+
+/* gfp_zone(): the highest zone the mask allows (GFP_ZONE_TABLE) */
+int af_gfp_zone(af_gfp_t gfp)
+{
+	if (gfp_zone_bad(gfp))
+		return af_err(-EINVAL, "GFP zone modifiers 0x%x are an invalid combination",
+			      gfp & GFP_ZONEMASK);
+	if (gfp & AF___GFP_DMA)
+		return ZONE_DMA;
+	if (gfp & AF___GFP_DMA32)
+		return ZONE_DMA32;
+	if ((gfp & (AF___GFP_HIGHMEM | AF___GFP_MOVABLE)) == (AF___GFP_HIGHMEM | AF___GFP_MOVABLE))
+		return ZONE_MOVABLE;
+	return ZONE_NORMAL;
+}
+
+/* gfp_migratetype(): MOVABLE, RECLAIMABLE or UNMOVABLE from the mobility bits */
+int gfp_migratetype_m(const struct af_machine *m, af_gfp_t gfp)
+{
+	if ((gfp & GFP_MOVABLE_MASK) == GFP_MOVABLE_MASK)
+		return af_err(-EINVAL, "__GFP_MOVABLE and __GFP_RECLAIMABLE are mutually exclusive");
+	if (m && m->page_group_by_mobility_disabled)
+		return MIGRATE_UNMOVABLE;
+	return (int)((gfp & GFP_MOVABLE_MASK) >> 3);
+}
+
+int af_gfp_migratetype(const struct af_machine *m, af_gfp_t gfp)
+{
+	return gfp_migratetype_m(m, gfp);
+}
+
+/* Reject what the kernel BUGs or WARNs on, so a caller learns of it. */
+static int check_gfp(af_gfp_t gfp, unsigned int order)
+{
+	int ret;
+
+	if (gfp & ~AF___GFP_BITS_MASK)
+		return af_err(-EINVAL, "unknown GFP bits 0x%x", gfp & ~AF___GFP_BITS_MASK);
+	ret = af_gfp_zone(gfp);
+	if (ret < 0)
+		return ret;
+	ret = gfp_migratetype_m(NULL, gfp);
+	if (ret < 0)
+		return ret;
+	if ((gfp & (AF___GFP_ATOMIC | AF___GFP_DIRECT_RECLAIM)) ==
+	    (AF___GFP_ATOMIC | AF___GFP_DIRECT_RECLAIM))
+		return af_err(-EINVAL, "__GFP_ATOMIC with __GFP_DIRECT_RECLAIM is invalid");
+	if ((gfp & AF___GFP_NOFAIL) && order > 1)
+		return af_err(-EINVAL, "__GFP_NOFAIL is not allowed above order 1");
+	if ((gfp & AF___GFP_NOFAIL) && (gfp & AF___GFP_NORETRY))
+		return af_err(-EINVAL, "__GFP_NOFAIL with __GFP_NORETRY is contradictory");
+	return 0;
+}
+
+/*
+ * build_zonelists(): for each node, zones from highest to lowest of each
+ * node in order of distance (ties broken by node id after the local node).
+ * Only zones with managed pages are listed (managed_zone()).
+ * Simplification: 6.1's find_next_best_node() also penalises nodes with
+ * CPUs and spreads ties; here ties go in node-id order from the local node.
+ */
+void build_zonelists(struct af_machine *m)
+{
+	int N = m->nr_nodes;
+
+	for (int local = 0; local < N; local++) {
+		struct pglist_data *pg = m->node[local];
+		int order[AF_MAX_NODES];
+		int k = 0;
+
+		for (int i = 0; i < N; i++)
+			order[i] = (local + i) % N;
+		/* stable insertion sort by distance */
+		for (int i = 1; i < N; i++) {
+			int v = order[i], j = i;
+			while (j > 0 && m->cfg.nodes[local].distance[order[j - 1]] >
+					m->cfg.nodes[local].distance[v]) {
+				order[j] = order[j - 1];
+				j--;
+			}
+			order[j] = v;
+		}
+		pg->zonelist_fallback.nr = 0;
+		for (int i = 0; i < N; i++) {
+			struct pglist_data *o = m->node[order[i]];
+			for (int t = MAX_NR_ZONES - 1; t >= 0; t--)
+				if (o->node_zones[t].managed_pages)
+					pg->zonelist_fallback.zones[k++] = &o->node_zones[t];
+		}
+		pg->zonelist_fallback.nr = k;
+		k = 0;
+		for (int t = MAX_NR_ZONES - 1; t >= 0; t--)
+			if (pg->node_zones[t].managed_pages)
+				pg->zonelist_nofallback.zones[k++] = &pg->node_zones[t];
+		pg->zonelist_nofallback.nr = k;
+	}
+}
+
+/*
+ * alloc_flags_nofragment(): in ZONE_NORMAL (with DMA32 populated locally
+ * or a single node) allocations first try not to fall back into pageblocks
+ * of another type; ALLOC_KSWAPD comes from __GFP_KSWAPD_RECLAIM.
+ */
+static unsigned int alloc_flags_nofragment(struct af_machine *m, struct zone *z, af_gfp_t gfp)
+{
+	unsigned int flags = gfp & AF___GFP_KSWAPD_RECLAIM;
+
+	if (!z || z->type != ZONE_NORMAL)
+		return flags;
+	if (m->nr_nodes > 1 && !populated_zone(&z->pgdat->node_zones[ZONE_DMA32]))
+		return flags;
+	return flags | ALLOC_NOFRAGMENT;
+}
+
+static unsigned int gfp_to_alloc_flags_cma(struct af_machine *m, af_gfp_t gfp, unsigned int flags)
+{
+	if (m->cfg.cma_enabled && gfp_migratetype_m(m, gfp) == MIGRATE_MOVABLE)
+		flags |= ALLOC_CMA;
+	return flags;
+}
+
+/* gfp_to_alloc_flags(): the slow path's flags (6.1.y with ALLOC_NON_BLOCK) */
+static unsigned int gfp_to_alloc_flags(struct af_machine *m, af_gfp_t gfp, unsigned int order)
+{
+	unsigned int flags = ALLOC_WMARK_MIN | ALLOC_CPUSET;
+
+	flags |= gfp & (AF___GFP_HIGH | AF___GFP_KSWAPD_RECLAIM);
+	if (!(gfp & AF___GFP_DIRECT_RECLAIM)) {
+		if (!(gfp & AF___GFP_NOMEMALLOC)) {
+			flags |= ALLOC_NON_BLOCK;
+			if (order > 0 && (flags & ALLOC_MIN_RESERVE))
+				flags |= ALLOC_HIGHATOMIC;
+		}
+		if (flags & ALLOC_MIN_RESERVE)
+			flags &= ~(unsigned)ALLOC_CPUSET;
+	}
+	return gfp_to_alloc_flags_cma(m, gfp, flags);
+}
+
+static inline uint64_t ld(const uint64_t *p) { return __atomic_load_n(p, __ATOMIC_RELAXED); }
+
+/* zone_statistics(): numa_hit/miss/foreign/local/other, one per allocation */
+static void zone_statistics(struct af_machine *m, int cpu, struct zone *pref, struct zone *z)
+{
+	int local = m->cpu_to_node[cpu];
+
+	if (z->nid == pref->nid) {
+		z->pcp[cpu].numa[NUMA_HIT]++;
+	} else {
+		z->pcp[cpu].numa[NUMA_MISS]++;
+		pref->pcp[cpu].numa[NUMA_FOREIGN]++;
+	}
+	z->pcp[cpu].numa[z->nid == local ? NUMA_LOCAL : NUMA_OTHER]++;
+}
+
+/* rmqueue_buddy(): the zone-locked path for orders the pcp does not cache */
+static long rmqueue_buddy(struct zone *z, int cpu, unsigned int order,
+			  unsigned int alloc_flags, int mt)
+{
+	long pfn = -1;
+
+	lock_zone(z);
+	if (alloc_flags & ALLOC_HIGHATOMIC)
+		pfn = rmqueue_smallest(z, order, MIGRATE_HIGHATOMIC);
+	if (pfn < 0) {
+		pfn = rmqueue(z, order, mt, alloc_flags);
+		if (pfn < 0 && (alloc_flags & (ALLOC_OOM | ALLOC_NON_BLOCK)))
+			pfn = rmqueue_smallest(z, order, MIGRATE_HIGHATOMIC);
+		if (pfn < 0) {
+			unlock_zone(z);
+			return -1;
+		}
+	}
+	mod_zone_freepage_state(z, -(1L << order), z->m->pages[pfn].pcp_mt);
+	unlock_zone(z);
+	z->pcp[cpu].events[PGALLOC_DMA + z->type] += 1UL << order;
+	return pfn;
+}
+
+static void wakeup_kswapd(struct af_machine *m, struct zone *z, af_gfp_t gfp,
+			  unsigned int order, int highest_zoneidx);
+
+/* rmqueue(): pcp for small orders and THP, the buddy lists otherwise */
+static long rmqueue_zone(struct zone *pref, struct zone *z, int cpu, unsigned int order,
+			 unsigned int alloc_flags, int mt)
+{
+	struct af_machine *m = z->m;
+	long pfn = -1;
+
+	if (pcp_allowed_order(order) &&
+	    (!m->cfg.cma_enabled || (alloc_flags & ALLOC_CMA) || mt != MIGRATE_MOVABLE))
+		pfn = rmqueue_pcplist(z, cpu, order, mt, alloc_flags);
+	if (pfn < 0)
+		pfn = rmqueue_buddy(z, cpu, order, alloc_flags, mt);
+	if (pfn >= 0)
+		zone_statistics(m, cpu, pref, z);
+	if (__atomic_load_n(&z->boosted_watermark, __ATOMIC_RELAXED)) {
+		__atomic_store_n(&z->boosted_watermark, false, __ATOMIC_RELAXED);
+		wakeup_kswapd(m, z, 0, 0, (int)z->type);
+	}
+	return pfn;
+}
+
+/* prep_new_page() + prep_compound_page(): refcount 1, head/tail flags */
+static void prep_new_page(struct af_machine *m, unsigned long pfn, unsigned int order,
+			  af_gfp_t gfp)
+{
+	struct page *p = &m->pages[pfn];
+
+	p->flags = (p->flags & ~(PG_buddy | PG_pcp)) | PG_alloc;
+	p->order = (uint8_t)order;
+	p->refcount = 1;
+	p->mapcount = 0;
+	p->owner = 0;
+	if ((gfp & AF___GFP_COMP) && order) {
+		p->flags |= PG_head;
+		for (unsigned long i = 1; i < (1UL << order); i++)
+			m->pages[pfn + i].flags |= PG_tail;
+	}
+}
+
+/*
+ * get_page_from_freelist(): walk the zonelist, take the first zone that
+ * passes its watermark.  With ALLOC_NOFRAGMENT, a remote node or the end of
+ * the list restarts the walk without it.
+ */
+static long get_page_from_freelist(struct af_machine *m, int cpu, af_gfp_t gfp,
+				   unsigned int order, unsigned int alloc_flags,
+				   const struct alloc_context *ac, struct zone **zout)
+{
+	bool no_fallback;
+
+retry:
+	no_fallback = alloc_flags & ALLOC_NOFRAGMENT;
+	for (int i = 0; i < ac->zonelist->nr; i++) {
+		struct zone *z = ac->zonelist->zones[i];
+		unsigned long mark;
+		long pfn;
+
+		if ((int)z->type > ac->highest_zoneidx)
+			continue;
+		if (no_fallback && m->nr_nodes > 1 && z != ac->preferred_zone &&
+		    z->nid != ac->preferred_zone->nid) {
+			alloc_flags &= ~(unsigned)ALLOC_NOFRAGMENT;
+			goto retry;
+		}
+		mark = wmark_pages(z, alloc_flags & ALLOC_WMARK_MASK);
+		if (!zone_watermark_fast(z, order, mark, ac->highest_zoneidx, alloc_flags, gfp)) {
+			if (!(alloc_flags & ALLOC_NO_WATERMARKS))
+				continue;	/* node_reclaim is off by default */
+		}
+		pfn = rmqueue_zone(ac->preferred_zone, z, cpu, order, alloc_flags, ac->migratetype);
+		if (pfn >= 0) {
+			prep_new_page(m, (unsigned long)pfn, order, gfp);
+			if (alloc_flags & ALLOC_HIGHATOMIC)
+				reserve_highatomic_pageblock(z, (unsigned long)pfn);
+			*zout = z;
+			return pfn;
+		}
+	}
+	if (no_fallback) {
+		alloc_flags &= ~(unsigned)ALLOC_NOFRAGMENT;
+		goto retry;
+	}
+	return -1;
+}
+
+/*
+ * wakeup_kswapd(): record the order and zone kswapd should balance for and
+ * hand the wake-up to the reclaim layer's hook (kswapd itself is a later
+ * layer; until then the wake-up is only counted).
+ */
+static void wakeup_kswapd(struct af_machine *m, struct zone *z, af_gfp_t gfp,
+			  unsigned int order, int highest_zoneidx)
+{
+	struct pglist_data *pg = z->pgdat;
+
+	if (!z->managed_pages)
+		return;
+	if (m->threaded)
+		pthread_mutex_lock(&m->global_lock);
+	if (pg->kswapd_highest_zoneidx == MAX_NR_ZONES || pg->kswapd_highest_zoneidx < highest_zoneidx)
+		pg->kswapd_highest_zoneidx = highest_zoneidx;
+	if (pg->kswapd_order < (int)order)
+		pg->kswapd_order = (int)order;
+	pg->kswapd_wakeups++;
+	if (m->threaded)
+		pthread_mutex_unlock(&m->global_lock);
+	if (m->slow_ops && m->slow_ops->wake_kswapd)
+		m->slow_ops->wake_kswapd(m, pg->node_id, order, highest_zoneidx, m->slow_arg);
+	(void)gfp;
+}
+
+static void wake_all_kswapds(struct af_machine *m, unsigned int order, af_gfp_t gfp,
+			     const struct alloc_context *ac)
+{
+	bool seen[AF_MAX_NODES] = { false };
+
+	for (int i = 0; i < ac->zonelist->nr; i++) {
+		struct zone *z = ac->zonelist->zones[i];
+
+		if ((int)z->type > ac->highest_zoneidx || seen[z->nid])
+			continue;
+		seen[z->nid] = true;
+		wakeup_kswapd(m, z, gfp, order, ac->highest_zoneidx);
+	}
+}
+
+/*
+ * should_reclaim_retry(): retry while reclaim makes progress, at most
+ * MAX_RECLAIM_RETRIES loops without; before giving up, release highatomic
+ * reserves.  Retry only if reclaimable + free pages could meet the min
+ * watermark in some zone.
+ */
+static bool should_reclaim_retry(struct af_machine *m, unsigned int order,
+				 const struct alloc_context *ac, unsigned int alloc_flags,
+				 bool progress, int *no_progress_loops)
+{
+	if (progress && order <= PAGE_ALLOC_COSTLY_ORDER)
+		*no_progress_loops = 0;
+	else
+		(*no_progress_loops)++;
+	if (*no_progress_loops > MAX_RECLAIM_RETRIES)
+		return unreserve_highatomic_pageblock(m, ac, true);
+	if (!progress)
+		return false;	/* no reclaimable pages are modelled yet */
+	for (int i = 0; i < ac->zonelist->nr; i++) {
+		struct zone *z = ac->zonelist->zones[i];
+
+		if ((int)z->type > ac->highest_zoneidx)
+			continue;
+		if (zone_watermark_ok(z, order, min_wmark_pages(z), ac->highest_zoneidx, alloc_flags))
+			return true;
+	}
+	return false;
+}
+
+/* Why did it fail: no memory at all, or no block of the order? */
+static enum af_fail_reason classify_failure(const struct alloc_context *ac, unsigned int order)
+{
+	for (int i = 0; i < ac->zonelist->nr; i++) {
+		struct zone *z = ac->zonelist->zones[i];
+
+		if ((int)z->type > ac->highest_zoneidx)
+			continue;
+		if (order && zone_watermark_ok(z, 0, min_wmark_pages(z), ac->highest_zoneidx,
+					       ALLOC_WMARK_MIN))
+			return AF_FAIL_FRAGMENTED;
+	}
+	return AF_FAIL_WATERMARK;
+}
+
+enum { COMPACT_PRIO_SYNC_FULL, COMPACT_PRIO_SYNC_LIGHT, COMPACT_PRIO_ASYNC };
+#define INIT_COMPACT_PRIORITY COMPACT_PRIO_ASYNC
+
+static long direct_compact(struct af_machine *m, int cpu, af_gfp_t gfp, unsigned int order,
+			   unsigned int alloc_flags, const struct alloc_context *ac, int prio,
+			   bool *progress, struct zone **zout)
+{
+	*progress = false;
+	if (!order || !m->slow_ops || !m->slow_ops->direct_compact)
+		return -1;
+	if (!m->slow_ops->direct_compact(m, gfp, order, prio, m->slow_arg))
+		return -1;
+	*progress = true;
+	return get_page_from_freelist(m, cpu, gfp, order, alloc_flags & ~(unsigned)ALLOC_NO_WATERMARKS,
+				      ac, zout);
+}
+
+static long direct_reclaim(struct af_machine *m, int cpu, af_gfp_t gfp, unsigned int order,
+			   unsigned int alloc_flags, const struct alloc_context *ac,
+			   unsigned long *progress, struct zone **zout)
+{
+	bool drained = false;
+	long pfn;
+
+	*progress = 0;
+	if (m->slow_ops && m->slow_ops->direct_reclaim)
+		*progress = m->slow_ops->direct_reclaim(m, gfp, order, m->slow_arg);
+	if (!*progress)
+		return -1;
+retry:
+	pfn = get_page_from_freelist(m, cpu, gfp, order, alloc_flags, ac, zout);
+	if (pfn < 0 && !drained) {
+		unreserve_highatomic_pageblock(m, ac, false);
+		af_drain_all(m);
+		drained = true;
+		goto retry;
+	}
+	return pfn;
+}
+
+/*
+ * __alloc_pages_slowpath(): wake kswapd, retry at the min watermark, then
+ * direct compaction / direct reclaim through the hooks, with the 6.1 rules
+ * for __GFP_NORETRY, __GFP_RETRY_MAYFAIL and costly orders.
+ * Simplifications: no OOM killer (it would count as no progress), and
+ * __GFP_NOFAIL gives up after one extra try with ALLOC_MIN_RESERVE instead
+ * of looping forever; both end in a clean failure with a reason.
+ */
+static long alloc_pages_slowpath(struct af_machine *m, int cpu, af_gfp_t gfp, unsigned int order,
+				 struct alloc_context *ac, struct af_alloc_result *res,
+				 struct zone **zout)
+{
+	bool can_direct_reclaim = gfp & AF___GFP_DIRECT_RECLAIM;
+	bool can_compact = (gfp & (AF___GFP_IO | AF___GFP_FS)) != 0; /* gfp_compaction_allowed */
+	bool costly = order > PAGE_ALLOC_COSTLY_ORDER;
+	unsigned int alloc_flags;
+	unsigned long progress = 0;
+	bool compact_progress = false;
+	int no_progress_loops = 0;
+	int prio = INIT_COMPACT_PRIORITY;
+	long pfn;
+
+	res->slowpath = true;
+	alloc_flags = gfp_to_alloc_flags(m, gfp, order);
+	if (alloc_flags & ALLOC_KSWAPD)
+		wake_all_kswapds(m, order, gfp, ac);
+	pfn = get_page_from_freelist(m, cpu, gfp, order, alloc_flags, ac, zout);
+	if (pfn >= 0)
+		return pfn;
+
+	if (can_direct_reclaim && can_compact &&
+	    (costly || (order > 0 && ac->migratetype != MIGRATE_MOVABLE)) &&
+	    !(gfp & AF___GFP_MEMALLOC)) {
+		pfn = direct_compact(m, cpu, gfp, order, alloc_flags, ac, prio, &compact_progress, zout);
+		if (pfn >= 0)
+			return pfn;
+		if (costly && (gfp & AF___GFP_NORETRY)) {
+			if (!compact_progress || (gfp & AF___GFP_THISNODE)) {
+				res->reason = AF_FAIL_NORETRY;
+				goto nopage;
+			}
+		}
+	}
+
+retry:
+	res->retries++;
+	if (alloc_flags & ALLOC_KSWAPD)
+		wake_all_kswapds(m, order, gfp, ac);
+	if ((gfp & AF___GFP_MEMALLOC) && !(gfp & AF___GFP_NOMEMALLOC))
+		alloc_flags = gfp_to_alloc_flags_cma(m, gfp, ALLOC_NO_WATERMARKS) |
+			      (alloc_flags & ALLOC_KSWAPD);
+	pfn = get_page_from_freelist(m, cpu, gfp, order, alloc_flags, ac, zout);
+	if (pfn >= 0)
+		return pfn;
+	if (!can_direct_reclaim) {
+		res->reason = AF_FAIL_NOWAIT;
+		goto nopage;
+	}
+	pfn = direct_reclaim(m, cpu, gfp, order, alloc_flags, ac, &progress, zout);
+	if (pfn >= 0)
+		return pfn;
+	pfn = direct_compact(m, cpu, gfp, order, alloc_flags, ac, prio, &compact_progress, zout);
+	if (pfn >= 0)
+		return pfn;
+	if (gfp & AF___GFP_NORETRY) {
+		res->reason = AF_FAIL_NORETRY;
+		goto nopage;
+	}
+	if (costly && (!can_compact || !(gfp & AF___GFP_RETRY_MAYFAIL))) {
+		res->reason = AF_FAIL_NORETRY;
+		goto nopage;
+	}
+	if (should_reclaim_retry(m, order, ac, alloc_flags, progress > 0, &no_progress_loops))
+		goto retry;
+	if (progress > 0 && can_compact && compact_progress && prio > COMPACT_PRIO_SYNC_FULL) {
+		prio--;		/* should_compact_retry(): raise the priority */
+		goto retry;
+	}
+	res->reason = classify_failure(ac, order);
+nopage:
+	if (gfp & AF___GFP_NOFAIL) {
+		pfn = get_page_from_freelist(m, cpu, gfp, order, ALLOC_MIN_RESERVE, ac, zout);
+		if (pfn >= 0)
+			return pfn;
+	}
+	return -1;
+}
+
+const char *af_fail_reason_name(enum af_fail_reason r)
+{
+	switch (r) {
+	case AF_ALLOC_OK: return "ok";
+	case AF_FAIL_INVALID: return "invalid request";
+	case AF_FAIL_NO_ZONE: return "no zone allowed by the GFP mask has memory";
+	case AF_FAIL_WATERMARK: return "all allowed zones below their watermarks";
+	case AF_FAIL_FRAGMENTED: return "free memory too fragmented for this order";
+	case AF_FAIL_NORETRY: return "gave up without retrying (__GFP_NORETRY or costly order)";
+	case AF_FAIL_NOWAIT: return "below watermarks and not allowed to reclaim";
+	}
+	return "unknown";
+}
+
+int af_alloc_pages(struct af_machine *m, int cpu, af_gfp_t gfp, unsigned int order, int nid,
+		   struct af_alloc_result *res)
+{
+	struct af_alloc_result dummy;
+	struct alloc_context ac;
+	unsigned int alloc_flags;
+	struct zone *z = NULL;
+	long pfn;
+	int ret;
+
+	if (!res)
+		res = &dummy;
+	memset(res, 0, sizeof(*res));
+	res->reason = AF_FAIL_INVALID;
+	if (!m)
+		return af_err(-EINVAL, "no machine");
+	if (order >= MAX_ORDER)
+		return af_err(-EINVAL, "order %u is out of range (0..%d)", order, MAX_ORDER - 1);
+	if (cpu < 0 || cpu >= m->nr_cpus)
+		return af_err(-EINVAL, "cpu %d does not exist (0..%d)", cpu, m->nr_cpus - 1);
+	if (nid < -1 || nid >= m->nr_nodes)
+		return af_err(-EINVAL, "node %d does not exist (0..%d)", nid, m->nr_nodes - 1);
+	ret = check_gfp(gfp, order);
+	if (ret)
+		return ret;
+	if (nid < 0)
+		nid = m->cpu_to_node[cpu];
+
+	/* prepare_alloc_pages() */
+	ac.highest_zoneidx = af_gfp_zone(gfp);
+	ac.zonelist = (gfp & AF___GFP_THISNODE) ? &m->node[nid]->zonelist_nofallback
+						 : &m->node[nid]->zonelist_fallback;
+	ac.migratetype = gfp_migratetype_m(m, gfp);
+	ac.preferred_nid = nid;
+	ac.preferred_zone = NULL;
+	ac.spread_dirty_pages = false;
+	for (int i = 0; i < ac.zonelist->nr; i++)
+		if ((int)ac.zonelist->zones[i]->type <= ac.highest_zoneidx) {
+			ac.preferred_zone = ac.zonelist->zones[i];
+			break;
+		}
+	if (!ac.preferred_zone) {
+		res->reason = AF_FAIL_NO_ZONE;
+		if (trace_on(m))
+			trace_mm_page_alloc(m, -1, order, gfp, ac.migratetype);
+		return af_err(-ENOMEM, "order-%u allocation failed: %s", order,
+			      af_fail_reason_name(res->reason));
+	}
+
+	alloc_flags = ALLOC_WMARK_LOW;
+	alloc_flags |= alloc_flags_nofragment(m, ac.preferred_zone, gfp);
+	alloc_flags = gfp_to_alloc_flags_cma(m, gfp, alloc_flags);
+
+	pfn = get_page_from_freelist(m, cpu, gfp, order, alloc_flags, &ac, &z);
+	if (pfn < 0)
+		pfn = alloc_pages_slowpath(m, cpu, gfp, order, &ac, res, &z);
+	if (trace_on(m))
+		trace_mm_page_alloc(m, pfn, order, gfp, ac.migratetype);
+	if (pfn < 0) {
+		if (res->reason == AF_FAIL_INVALID)
+			res->reason = classify_failure(&ac, order);
+		return af_err(-ENOMEM, "order-%u allocation failed: %s", order,
+			      af_fail_reason_name(res->reason));
+	}
+	res->pfn = (uint64_t)pfn;
+	res->reason = AF_ALLOC_OK;
+	res->zone = (int)z->type;
+	res->nid = z->nid;
+	return 0;
+}
+
+/*
+ * __free_pages(): drop the reference; at zero, pcp-eligible orders go to
+ * this CPU's pcp list (free_unref_page), others straight to the buddy lists
+ * (__free_pages_ok).  Misuse is refused before any state changes.
+ */
+int af_free_pages(struct af_machine *m, int cpu, uint64_t pfn64, unsigned int order)
+{
+	unsigned long pfn = (unsigned long)pfn64;
+	struct zone *z;
+	struct page *p;
+
+	if (!m)
+		return af_err(-EINVAL, "no machine");
+	if (cpu < 0 || cpu >= m->nr_cpus)
+		return af_err(-EINVAL, "cpu %d does not exist (0..%d)", cpu, m->nr_cpus - 1);
+	if (order >= MAX_ORDER)
+		return af_err(-EINVAL, "order %u is out of range (0..%d)", order, MAX_ORDER - 1);
+	if (pfn64 >= m->max_pfn || !(z = pfn_zone(m, pfn)))
+		return af_err(-EINVAL, "pfn 0x%llx is not in any zone", (unsigned long long)pfn64);
+	p = &m->pages[pfn];
+	if (p->flags & (PG_hole | PG_reserved))
+		return af_err(-EINVAL, "pfn 0x%lx is %s, not allocated", pfn,
+			      (p->flags & PG_hole) ? "a hole" : "reserved");
+	if (p->flags & (PG_buddy | PG_pcp))
+		return af_err(-EINVAL, "double free of pfn 0x%lx (already free)", pfn);
+	if (!(p->flags & PG_alloc))
+		return af_err(-EINVAL, "pfn 0x%lx is not the first page of an allocated block", pfn);
+	if (p->order != order)
+		return af_err(-EINVAL, "pfn 0x%lx was allocated with order %u, freed with order %u",
+			      pfn, p->order, order);
+	if (p->refcount <= 0)
+		return af_err(-EINVAL, "pfn 0x%lx has refcount %d", pfn, p->refcount);
+	if (--p->refcount > 0)
+		return 0;
+
+	/* free_pages_prepare() */
+	if (trace_on(m))
+		trace_mm_page_free(m, pfn, order);
+	if (p->flags & PG_head)
+		for (unsigned long i = 1; i < (1UL << order); i++)
+			m->pages[pfn + i].flags &= ~PG_tail;
+	p->flags &= ~(PG_alloc | PG_head | PG_lru | PG_locked | PG_movable_ops);
+	p->mapcount = 0;
+	p->owner = 0;
+	p->index = 0;
+
+	if (pcp_allowed_order(order)) {
+		free_unref_page(z, cpu, pfn, order);
+	} else {
+		int mt = get_pageblock_migratetype(m, pfn);
+
+		z->pcp[cpu].events[PGFREE] += 1UL << order;
+		lock_zone(z);
+		free_one_page_locked(z, pfn, order, mt, false);
+		unlock_zone(z);
+	}
+	return 0;
+}
+
+/* drain_local_pages(): this CPU's pcp lists of every zone */
+int af_drain_cpu(struct af_machine *m, int cpu)
+{
+	if (!m || cpu < 0 || cpu >= m->nr_cpus)
+		return af_err(-EINVAL, "cpu %d does not exist", cpu);
+	for (int n = 0; n < m->nr_nodes; n++)
+		for (int t = 0; t < MAX_NR_ZONES; t++)
+			if (m->node[n]->node_zones[t].managed_pages)
+				drain_pages_zone(&m->node[n]->node_zones[t], cpu);
+	return 0;
+}
+
+/* drain_all_pages(NULL) */
+void af_drain_all(struct af_machine *m)
+{
+	for (int cpu = 0; cpu < m->nr_cpus; cpu++)
+		af_drain_cpu(m, cpu);
+}
+
+void af_set_slowpath_ops(struct af_machine *m, const struct af_slowpath_ops *ops, void *arg)
+{
+	m->slow_ops = ops;
+	m->slow_arg = arg;
+}

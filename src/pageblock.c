@@ -1,0 +1,63 @@
+/*
+ * pageblock.c - per-pageblock bits (mm/page_alloc.c get/set_pfnblock_flags_mask)
+ * and pfn -> zone lookup.
+ */
+#include "internal.h"
+
+int get_pageblock_migratetype(struct af_machine *m, unsigned long pfn)
+{
+	return m->pageblocks[pfn >> PAGEBLOCK_ORDER].bits & PB_MIGRATE_MASK;
+}
+
+void set_pageblock_migratetype(struct af_machine *m, unsigned long pfn, int mt)
+{
+	struct pageblock *pb = &m->pageblocks[pfn >> PAGEBLOCK_ORDER];
+
+	if (m->page_group_by_mobility_disabled && mt < MIGRATE_PCPTYPES)
+		mt = MIGRATE_UNMOVABLE;
+	pb->bits = (uint8_t)((pb->bits & ~PB_MIGRATE_MASK) | ((unsigned)mt & PB_MIGRATE_MASK));
+}
+
+bool get_pageblock_skip(struct af_machine *m, unsigned long pfn)
+{
+	return m->pageblocks[pfn >> PAGEBLOCK_ORDER].bits & PB_MIGRATE_SKIP;
+}
+
+void set_pageblock_skip(struct af_machine *m, unsigned long pfn, bool skip)
+{
+	struct pageblock *pb = &m->pageblocks[pfn >> PAGEBLOCK_ORDER];
+
+	if (skip)
+		pb->bits |= PB_MIGRATE_SKIP;
+	else
+		pb->bits &= (uint8_t)~PB_MIGRATE_SKIP;
+}
+
+/* page_zone(): the zone whose span holds pfn, or NULL for a hole/out of range */
+struct zone *pfn_zone(struct af_machine *m, unsigned long pfn)
+{
+	struct pageblock *pb;
+
+	if (pfn >= m->max_pfn)
+		return NULL;
+	pb = &m->pageblocks[pfn >> PAGEBLOCK_ORDER];
+	if (pb->zid != PB_ZID_MIXED) {
+		struct zone *z = &m->node[pb->zid / MAX_NR_ZONES]->node_zones[pb->zid % MAX_NR_ZONES];
+		if (zone_spans_pfn(z, pfn))
+			return z;
+		return NULL;
+	}
+	for (int n = 0; n < m->nr_nodes; n++)
+		for (int t = 0; t < MAX_NR_ZONES; t++) {
+			struct zone *z = &m->node[n]->node_zones[t];
+			if (z->spanned_pages && zone_spans_pfn(z, pfn))
+				return z;
+		}
+	return NULL;
+}
+
+/* pfn_valid() && present: inside a zone and not a hole */
+bool pfn_valid_present(struct af_machine *m, unsigned long pfn)
+{
+	return pfn_zone(m, pfn) && !(m->pages[pfn].flags & PG_hole);
+}

@@ -1,0 +1,346 @@
+/*
+ * procfs.c - the kernel's text files, byte for byte (mm/vmstat.c:
+ * frag_show_print, pagetypeinfo_show*, zoneinfo_show_print,
+ * unusable_show_print, extfrag_show_print, fill_contig_page_info,
+ * __fragmentation_index, unusable_free_index).
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+void sb_printf(struct strbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (b->oom)
+		return;
+	for (;;) {
+		size_t room = b->cap - b->len;
+		va_start(ap, fmt);
+		n = vsnprintf(b->s ? b->s + b->len : NULL, room, fmt, ap);
+		va_end(ap);
+		if (n < 0) {
+			b->oom = true;
+			return;
+		}
+		if ((size_t)n < room) {
+			b->len += (size_t)n;
+			return;
+		}
+		size_t ncap = b->cap ? b->cap * 2 : 4096;
+		while (ncap < b->len + (size_t)n + 1)
+			ncap *= 2;
+		char *s = realloc(b->s, ncap);
+		if (!s) {
+			b->oom = true;
+			return;
+		}
+		b->s = s;
+		b->cap = ncap;
+	}
+}
+
+void sb_putc(struct strbuf *b, char c)
+{
+	sb_printf(b, "%c", c);
+}
+
+/* migratetypes that exist in this kernel configuration (CMA only with CONFIG_CMA) */
+static bool mt_shown(struct af_machine *m, int mt)
+{
+	return mt != MIGRATE_CMA || m->cfg.cma_enabled;
+}
+
+static void render_buddyinfo(struct af_machine *m, struct strbuf *b)
+{
+	for (int n = 0; n < m->nr_nodes; n++)
+		for (int t = 0; t < MAX_NR_ZONES; t++) {
+			struct zone *z = &m->node[n]->node_zones[t];
+			if (!populated_zone(z))
+				continue;
+			sb_printf(b, "Node %d, zone %8s ", n, z->name);
+			for (int o = 0; o < MAX_ORDER; o++)
+				sb_printf(b, "%6lu ", z->free_area[o].nr_free);
+			sb_putc(b, '\n');
+		}
+}
+
+static unsigned long count_list(struct af_machine *m, const struct list_pfn *l, bool *overflow)
+{
+	unsigned long c = 0;
+
+	*overflow = false;
+	for (uint32_t p = l->first; p != PFN_NIL; p = m->pages[p].next)
+		if (++c >= 100000) {
+			*overflow = true;
+			break;
+		}
+	return c;
+}
+
+static void render_pagetypeinfo(struct af_machine *m, struct strbuf *b)
+{
+	for (int n = 0; n < m->nr_nodes; n++) {
+		struct pglist_data *pg = m->node[n];
+		bool has_mem = false;
+
+		for (int t = 0; t < MAX_NR_ZONES; t++)
+			has_mem |= populated_zone(&pg->node_zones[t]);
+		if (!has_mem)
+			continue;
+		sb_printf(b, "Page block order: %d\n", PAGEBLOCK_ORDER);
+		sb_printf(b, "Pages per block:  %lu\n", PAGEBLOCK_NR_PAGES);
+		sb_putc(b, '\n');
+		sb_printf(b, "%-43s ", "Free pages count per migrate type at order");
+		for (int o = 0; o < MAX_ORDER; o++)
+			sb_printf(b, "%6d ", o);
+		sb_putc(b, '\n');
+		for (int t = 0; t < MAX_NR_ZONES; t++) {
+			struct zone *z = &pg->node_zones[t];
+			if (!populated_zone(z))
+				continue;
+			lock_zone(z);
+			for (int mt = 0; mt < MIGRATE_TYPES; mt++) {
+				if (!mt_shown(m, mt))
+					continue;
+				sb_printf(b, "Node %4d, zone %8s, type %12s ", n, z->name,
+					  migratetype_names[mt]);
+				for (int o = 0; o < MAX_ORDER; o++) {
+					bool of;
+					unsigned long c = count_list(m, &z->free_area[o].free_list[mt], &of);
+					sb_printf(b, "%s%6lu ", of ? ">" : "", c);
+				}
+				sb_putc(b, '\n');
+			}
+			unlock_zone(z);
+		}
+		sb_printf(b, "\n%-23s", "Number of blocks type ");
+		for (int mt = 0; mt < MIGRATE_TYPES; mt++)
+			if (mt_shown(m, mt))
+				sb_printf(b, "%12s ", migratetype_names[mt]);
+		sb_putc(b, '\n');
+		for (int t = 0; t < MAX_NR_ZONES; t++) {
+			struct zone *z = &pg->node_zones[t];
+			unsigned long count[MIGRATE_TYPES] = { 0 };
+			if (!populated_zone(z))
+				continue;
+			for (unsigned long pfn = z->zone_start_pfn; pfn < zone_end_pfn(z);
+			     pfn += PAGEBLOCK_NR_PAGES) {
+				if (pfn_zone(m, pfn) != z)
+					continue;
+				count[get_pageblock_migratetype(m, pfn)]++;
+			}
+			sb_printf(b, "Node %d, zone %8s ", n, z->name);
+			for (int mt = 0; mt < MIGRATE_TYPES; mt++)
+				if (mt_shown(m, mt))
+					sb_printf(b, "%12lu ", count[mt]);
+			sb_putc(b, '\n');
+		}
+	}
+}
+
+static void render_zoneinfo(struct af_machine *m, struct strbuf *b)
+{
+	for (int n = 0; n < m->nr_nodes; n++) {
+		struct pglist_data *pg = m->node[n];
+		int first = -1;
+
+		for (int t = 0; t < MAX_NR_ZONES; t++)
+			if (populated_zone(&pg->node_zones[t])) {
+				first = t;
+				break;
+			}
+		for (int t = 0; t < MAX_NR_ZONES; t++) {
+			struct zone *z = &pg->node_zones[t];
+
+			sb_printf(b, "Node %d, zone %8s", n, z->name);
+			if (t == first) {
+				sb_printf(b, "\n  per-node stats");
+				for (int i = 0; i < NR_VM_NODE_STAT_ITEMS; i++)
+					sb_printf(b, "\n      %-12s %lu", af_node_stat_name(i),
+						  (unsigned long)pg->vm_stat[i]);
+			}
+			sb_printf(b, "\n  pages free     %lu"
+				  "\n        boost    %lu"
+				  "\n        min      %lu"
+				  "\n        low      %lu"
+				  "\n        high     %lu"
+				  "\n        spanned  %lu"
+				  "\n        present  %lu"
+				  "\n        managed  %lu"
+				  "\n        cma      %lu",
+				  (unsigned long)zone_page_state(z, NR_FREE_PAGES), z->watermark_boost,
+				  min_wmark_pages(z), low_wmark_pages(z), high_wmark_pages(z),
+				  z->spanned_pages, z->present_pages, z->managed_pages, z->cma_pages);
+			sb_printf(b, "\n        protection: (%ld", z->lowmem_reserve[0]);
+			for (int i = 1; i < MAX_NR_ZONES; i++)
+				sb_printf(b, ", %ld", z->lowmem_reserve[i]);
+			sb_putc(b, ')');
+			if (!populated_zone(z)) {
+				sb_putc(b, '\n');
+				continue;
+			}
+			for (int i = 0; i < NR_VM_ZONE_STAT_ITEMS; i++)
+				sb_printf(b, "\n      %-12s %lu", af_zone_stat_name(i),
+					  (unsigned long)zone_page_state(z, (enum zone_stat_item)i));
+			for (int i = 0; i < NR_VM_NUMA_EVENT_ITEMS; i++)
+				sb_printf(b, "\n      %-12s %lu", af_numa_stat_name(i),
+					  (unsigned long)zone_numa_event(z, i, m->nr_cpus));
+			sb_printf(b, "\n  pagesets");
+			for (int c = 0; c < m->nr_cpus; c++) {
+				struct per_cpu_pages *pcp = &z->pcp[c];
+				sb_printf(b, "\n    cpu: %i"
+					  "\n              count: %i"
+					  "\n              high:  %i"
+					  "\n              batch: %i",
+					  c, pcp->count, pcp->high, pcp->batch);
+				sb_printf(b, "\n  vm stats threshold: %d", z->stat_threshold);
+			}
+			sb_printf(b, "\n  node_unreclaimable:  %u"
+				  "\n  start_pfn:           %lu",
+				  pg->kswapd_failures >= MAX_RECLAIM_RETRIES ? 1u : 0u,
+				  z->zone_start_pfn);
+			sb_putc(b, '\n');
+		}
+	}
+}
+
+struct contig_page_info {
+	unsigned long free_pages;
+	unsigned long free_blocks_total;
+	unsigned long free_blocks_suitable;
+};
+
+/* fill_contig_page_info() */
+static void fill_contig_page_info(const struct zone *z, unsigned int suitable_order,
+				  struct contig_page_info *info)
+{
+	info->free_pages = info->free_blocks_total = info->free_blocks_suitable = 0;
+	for (unsigned int o = 0; o < MAX_ORDER; o++) {
+		unsigned long blocks = z->free_area[o].nr_free;
+
+		info->free_blocks_total += blocks;
+		info->free_pages += blocks << o;
+		if (o >= suitable_order)
+			info->free_blocks_suitable += blocks << (o - suitable_order);
+	}
+}
+
+/*
+ * __fragmentation_index(): -1000 if a block of the order exists; otherwise
+ * 0..1000, towards 0 = failure from lack of memory, towards 1000 = failure
+ * from fragmentation.  0 with no free blocks at all.
+ */
+int af_fragmentation_index_info(unsigned int order, unsigned long free_pages,
+				unsigned long blocks_total, unsigned long blocks_suitable)
+{
+	unsigned long requested = 1UL << order;
+
+	if (order >= MAX_ORDER || !blocks_total)
+		return 0;
+	if (blocks_suitable)
+		return -1000;
+	return (int)(1000 - (1000 + free_pages * 1000ULL / requested) / blocks_total);
+}
+
+int fragmentation_index(const struct zone *z, unsigned int order)
+{
+	struct contig_page_info info;
+
+	fill_contig_page_info(z, order, &info);
+	return af_fragmentation_index_info(order, info.free_pages, info.free_blocks_total,
+					   info.free_blocks_suitable);
+}
+
+/* unusable_free_index(): share of free memory unusable for this order, 0..1000 */
+static int unusable_free_index(unsigned int order, const struct contig_page_info *info)
+{
+	if (info->free_pages == 0)
+		return 1000;
+	return (int)((info->free_pages - (info->free_blocks_suitable << order)) * 1000ULL /
+		     info->free_pages);
+}
+
+static void render_index(struct af_machine *m, struct strbuf *b, bool extfrag)
+{
+	for (int n = 0; n < m->nr_nodes; n++)
+		for (int t = 0; t < MAX_NR_ZONES; t++) {
+			struct zone *z = &m->node[n]->node_zones[t];
+			if (!populated_zone(z))
+				continue;
+			sb_printf(b, "Node %d, zone %8s ", n, z->name);
+			for (unsigned int o = 0; o < MAX_ORDER; o++) {
+				struct contig_page_info info;
+				int idx;
+
+				fill_contig_page_info(z, o, &info);
+				if (extfrag) {
+					idx = af_fragmentation_index_info(o, info.free_pages,
+						info.free_blocks_total, info.free_blocks_suitable);
+					sb_printf(b, "%2d.%03d ", idx / 1000, abs(idx % 1000));
+				} else {
+					idx = unusable_free_index(o, &info);
+					sb_printf(b, "%d.%03d ", idx / 1000, idx % 1000);
+				}
+			}
+			sb_putc(b, '\n');
+		}
+}
+
+static const char *const paths[] = {
+	"/proc/buddyinfo",
+	"/proc/pagetypeinfo",
+	"/proc/vmstat",
+	"/proc/zoneinfo",
+	"/sys/kernel/debug/extfrag/extfrag_index",
+	"/sys/kernel/debug/extfrag/unusable_index",
+	"/proc/sys/vm/<name>",
+	NULL,
+};
+
+const char *const *af_render_paths(void)
+{
+	return paths;
+}
+
+int af_render(struct af_machine *m, const char *path, char **out)
+{
+	struct strbuf b = { 0 };
+
+	if (!m || !path || !out)
+		return af_err(-EINVAL, "bad arguments");
+	if (!strcmp(path, "/proc/vmstat"))
+		return render_vmstat(m, out);
+	if (!strcmp(path, "/proc/buddyinfo"))
+		render_buddyinfo(m, &b);
+	else if (!strcmp(path, "/proc/pagetypeinfo"))
+		render_pagetypeinfo(m, &b);
+	else if (!strcmp(path, "/proc/zoneinfo"))
+		render_zoneinfo(m, &b);
+	else if (!strcmp(path, "/sys/kernel/debug/extfrag/extfrag_index"))
+		render_index(m, &b, true);
+	else if (!strcmp(path, "/sys/kernel/debug/extfrag/unusable_index"))
+		render_index(m, &b, false);
+	else if (!strncmp(path, "/proc/sys/vm/", 13)) {
+		char val[256];
+		int ret = af_sysctl_read(m, path + 13, val, sizeof(val));
+		if (ret)
+			return ret;
+		sb_printf(&b, "%s\n", val);
+	} else
+		return af_err(-ENOENT, "no such file: %s", path);
+	if (b.oom) {
+		free(b.s);
+		return af_err(-ENOMEM, "out of memory rendering %s", path);
+	}
+	if (!b.s) {
+		b.s = calloc(1, 1);
+		if (!b.s)
+			return af_err(-ENOMEM, "out of memory");
+	}
+	*out = b.s;
+	return 0;
+}

@@ -1,0 +1,191 @@
+/*
+ * vmstat.c - counters and /proc/vmstat (mm/vmstat.c: vmstat_start,
+ * global_dirty_limits for the two dirty thresholds).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#define AF_VMSTAT_NAMES_DEFINE
+#include "internal.h"
+
+const char *const migratetype_names[MIGRATE_TYPES] = {
+	"Unmovable", "Movable", "Reclaimable", "HighAtomic", "CMA", "Isolate",
+};
+
+const char *const zone_names[MAX_NR_ZONES] = {
+	"DMA", "DMA32", "Normal", "Movable", "Device",
+};
+
+static const char *const zone_stat_names[NR_VM_ZONE_STAT_ITEMS] = {
+	"nr_free_pages", "nr_zone_inactive_anon", "nr_zone_active_anon",
+	"nr_zone_inactive_file", "nr_zone_active_file", "nr_zone_unevictable",
+	"nr_zone_write_pending", "nr_mlock", "nr_bounce", "nr_zspages", "nr_free_cma",
+};
+
+static const char *const numa_stat_names[NR_VM_NUMA_EVENT_ITEMS] = {
+	"numa_hit", "numa_miss", "numa_foreign", "numa_interleave", "numa_local", "numa_other",
+};
+
+const char *af_zone_stat_name(int i) { return zone_stat_names[i]; }
+const char *af_numa_stat_name(int i) { return numa_stat_names[i]; }
+const char *af_node_stat_name(int i) { return node_stat_names[i]; }
+
+/* Sum an event over every cpu of every zone, plus the machine-wide part. */
+uint64_t sum_vm_event(struct af_machine *m, enum vm_event_item e)
+{
+	uint64_t v = __atomic_load_n(&m->events[e], __ATOMIC_RELAXED);
+
+	for (int n = 0; n < m->nr_nodes; n++)
+		for (int t = 0; t < MAX_NR_ZONES; t++) {
+			struct zone *z = &m->node[n]->node_zones[t];
+			for (int c = 0; c < m->nr_cpus; c++)
+				v += z->pcp[c].events[e];
+		}
+	return v;
+}
+
+void count_zone_event(struct zone *z, int cpu, enum vm_event_item e, uint64_t n)
+{
+	z->pcp[cpu].events[e] += n;
+}
+
+uint64_t zone_numa_event(const struct zone *z, int i, int nr_cpus)
+{
+	uint64_t v = 0;
+
+	for (int c = 0; c < nr_cpus; c++)
+		v += z->pcp[c].numa[i];
+	return v;
+}
+
+long zone_page_state(const struct zone *z, enum zone_stat_item i)
+{
+	return __atomic_load_n(&z->vm_stat[i], __ATOMIC_RELAXED);
+}
+
+static long global_zone_state(struct af_machine *m, enum zone_stat_item i)
+{
+	long v = 0;
+
+	for (int n = 0; n < m->nr_nodes; n++)
+		for (int t = 0; t < MAX_NR_ZONES; t++)
+			v += zone_page_state(&m->node[n]->node_zones[t], i);
+	return v;
+}
+
+static long global_node_state(struct af_machine *m, int i)
+{
+	long v = 0;
+
+	for (int n = 0; n < m->nr_nodes; n++)
+		v += m->node[n]->vm_stat[i];
+	return v;
+}
+
+/*
+ * calculate_totalreserve_pages(): per zone the largest lowmem_reserve plus
+ * the high watermark, capped at managed pages.
+ */
+unsigned long totalreserve_pages(struct af_machine *m)
+{
+	unsigned long total = 0;
+
+	for (int n = 0; n < m->nr_nodes; n++)
+		for (int t = 0; t < MAX_NR_ZONES; t++) {
+			struct zone *z = &m->node[n]->node_zones[t];
+			long max = 0;
+			for (int j = t; j < MAX_NR_ZONES; j++)
+				if (z->lowmem_reserve[j] > max)
+					max = z->lowmem_reserve[j];
+			unsigned long r = (unsigned long)max + z->_watermark[WMARK_HIGH];
+			if (r > z->managed_pages)
+				r = z->managed_pages;
+			total += r;
+		}
+	return total;
+}
+
+/*
+ * global_dirty_limits() with the default vm.dirty_ratio 20 and
+ * vm.dirty_background_ratio 10, as 6.1 computes them in page units.
+ */
+static void dirty_limits(struct af_machine *m, unsigned long *bg, unsigned long *thresh)
+{
+	unsigned long x = (unsigned long)global_zone_state(m, NR_FREE_PAGES);
+	unsigned long res = totalreserve_pages(m);
+	unsigned long ratio = 20 * PAGE_SIZE / 100, bg_ratio = 10 * PAGE_SIZE / 100;
+
+	x -= MIN(x, res);
+	x += (unsigned long)global_node_state(m, NS_NR_INACTIVE_FILE);
+	x += (unsigned long)global_node_state(m, NS_NR_ACTIVE_FILE);
+	x += 1;
+	*thresh = ratio * x / PAGE_SIZE;
+	*bg = bg_ratio * x / PAGE_SIZE;
+	if (*bg >= *thresh)
+		*bg = *thresh / 2;
+}
+
+static void foreach_vmstat(struct af_machine *m, void (*fn)(void *, const char *, uint64_t),
+			   void *arg)
+{
+	unsigned long bg, th;
+
+	for (int i = 0; i < NR_VM_ZONE_STAT_ITEMS; i++)
+		fn(arg, zone_stat_names[i], (uint64_t)global_zone_state(m, (enum zone_stat_item)i));
+	for (int i = 0; i < NR_VM_NUMA_EVENT_ITEMS; i++) {
+		uint64_t v = 0;
+		for (int n = 0; n < m->nr_nodes; n++)
+			for (int t = 0; t < MAX_NR_ZONES; t++)
+				v += zone_numa_event(&m->node[n]->node_zones[t], i, m->nr_cpus);
+		fn(arg, numa_stat_names[i], v);
+	}
+	for (int i = 0; i < NR_VM_NODE_STAT_ITEMS; i++)
+		fn(arg, node_stat_names[i], (uint64_t)global_node_state(m, i));
+	dirty_limits(m, &bg, &th);
+	fn(arg, "nr_dirty_threshold", th);
+	fn(arg, "nr_dirty_background_threshold", bg);
+	for (int i = 0; i < NR_VM_EVENT_ITEMS; i++)
+		fn(arg, vm_event_names[i], sum_vm_event(m, (enum vm_event_item)i));
+	fn(arg, "nr_unstable", 0);
+}
+
+static void print_one(void *arg, const char *name, uint64_t v)
+{
+	sb_printf(arg, "%s %llu\n", name, (unsigned long long)v);
+}
+
+int render_vmstat(struct af_machine *m, char **out)
+{
+	struct strbuf b = { 0 };
+
+	foreach_vmstat(m, print_one, &b);
+	if (b.oom) {
+		free(b.s);
+		return af_err(-ENOMEM, "out of memory rendering /proc/vmstat");
+	}
+	*out = b.s;
+	return 0;
+}
+
+struct lookup { const char *name; uint64_t val; bool found; };
+
+static void lookup_one(void *arg, const char *name, uint64_t v)
+{
+	struct lookup *l = arg;
+
+	if (!l->found && !strcmp(name, l->name)) {
+		l->val = v;
+		l->found = true;
+	}
+}
+
+int af_vmstat(struct af_machine *m, const char *name, uint64_t *val)
+{
+	struct lookup l = { name, 0, false };
+
+	foreach_vmstat(m, lookup_one, &l);
+	if (!l.found)
+		return af_err(-ENOENT, "no vmstat counter named '%s'", name);
+	*val = l.val;
+	return 0;
+}

@@ -1,0 +1,157 @@
+/*
+ * workload.c - synthetic workloads driven by one seeded generator.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+struct block { uint32_t pfn; uint8_t order; uint8_t cpu; };
+struct live { struct block *b; size_t nr, cap; };
+
+static int live_push(struct live *l, struct block b)
+{
+	if (l->nr == l->cap) {
+		size_t ncap = l->cap ? l->cap * 2 : 1024;
+		struct block *nb = realloc(l->b, ncap * sizeof(*nb));
+		if (!nb)
+			return af_err(-ENOMEM, "out of memory");
+		l->b = nb;
+		l->cap = ncap;
+	}
+	l->b[l->nr++] = b;
+	return 0;
+}
+
+static unsigned int pick_order(struct af_rng *r)
+{
+	uint64_t x = af_rng_below(r, 1000);
+
+	if (x < 800)
+		return 0;
+	if (x < 900)
+		return 1 + (unsigned)af_rng_below(r, 3);	/* 1..3 */
+	if (x < 975)
+		return 4 + (unsigned)af_rng_below(r, 5);	/* 4..8 */
+	return 9 + (unsigned)af_rng_below(r, 2);		/* 9..10 */
+}
+
+static af_gfp_t pick_gfp(struct af_rng *r)
+{
+	uint64_t x = af_rng_below(r, 100);
+
+	if (x < 50)
+		return AF_GFP_HIGHUSER_MOVABLE;
+	if (x < 80)
+		return AF_GFP_KERNEL;
+	return AF_GFP_KERNEL | AF___GFP_RECLAIMABLE;
+}
+
+static int do_alloc(struct af_machine *m, struct live *l, struct af_rng *r,
+		    struct af_workload_stats *st, uint64_t *held)
+{
+	unsigned int order = pick_order(r);
+	int cpu = (int)af_rng_below(r, (uint64_t)m->nr_cpus);
+	af_gfp_t gfp = pick_gfp(r);
+	struct af_alloc_result res;
+	int ret;
+
+	if (order >= PAGEBLOCK_ORDER && (gfp & AF___GFP_MOVABLE))
+		gfp = AF_GFP_TRANSHUGE_LIGHT;
+	st->allocs++;
+	st->alloc_by_order[order]++;
+	ret = af_alloc_pages(m, cpu, gfp, order, -1, &res);
+	if (ret == -ENOMEM) {
+		st->alloc_fail++;
+		st->fail_by_order[order]++;
+		return 0;
+	}
+	if (ret)
+		return ret;
+	*held += 1UL << order;
+	if (*held > st->peak_pages)
+		st->peak_pages = *held;
+	return live_push(l, (struct block){ (uint32_t)res.pfn, (uint8_t)order, (uint8_t)cpu });
+}
+
+static int do_free(struct af_machine *m, struct live *l, struct af_rng *r,
+		   struct af_workload_stats *st, uint64_t *held)
+{
+	size_t i;
+	struct block b;
+	int ret;
+
+	if (!l->nr)
+		return 0;
+	i = (size_t)af_rng_below(r, l->nr);
+	b = l->b[i];
+	l->b[i] = l->b[--l->nr];
+	ret = af_free_pages(m, (int)af_rng_below(r, (uint64_t)m->nr_cpus), b.pfn, b.order);
+	if (ret)
+		return ret;
+	st->frees++;
+	*held -= 1UL << b.order;
+	return 0;
+}
+
+int af_workload_mixed(struct af_machine *m, uint64_t seed, uint64_t ops,
+		      struct af_workload_stats *st)
+{
+	struct live *l = m->workload;
+	struct af_rng r;
+	uint64_t held = 0, target;
+	uint64_t managed = af_machine_managed_pages(m);
+	uint64_t e0 = m->extfrag_events, f0 = m->extfrag_fragmenting;
+	int ret = 0;
+
+	memset(st, 0, sizeof(*st));
+	if (!l) {
+		l = calloc(1, sizeof(*l));
+		if (!l)
+			return af_err(-ENOMEM, "out of memory");
+		m->workload = l;
+	}
+	for (size_t i = 0; i < l->nr; i++)
+		held += 1UL << l->b[i].order;
+	af_rng_seed(&r, seed);
+	target = managed * 85 / 100;
+
+	/* fill: mostly allocate until 85% is held */
+	for (uint64_t guard = 0; held < target && guard < 50 * managed && !ret; guard++) {
+		if (af_rng_below(&r, 10) < 8)
+			ret = do_alloc(m, l, &r, st, &held);
+		else
+			ret = do_free(m, l, &r, st, &held);
+		if (st->alloc_fail > 1000 && st->alloc_fail * 2 > st->allocs)
+			break;
+	}
+	/* churn */
+	for (uint64_t i = 0; i < ops && !ret; i++) {
+		if (af_rng_below(&r, 2) || held >= target)
+			ret = do_free(m, l, &r, st, &held);
+		else
+			ret = do_alloc(m, l, &r, st, &held);
+	}
+	/* release 70% */
+	for (size_t n = l->nr * 7 / 10; n && !ret; n--)
+		ret = do_free(m, l, &r, st, &held);
+	st->live_blocks = l->nr;
+	st->extfrag_events = m->extfrag_events - e0;
+	st->extfrag_fragmenting = m->extfrag_fragmenting - f0;
+	return ret;
+}
+
+void af_workload_release(struct af_machine *m)
+{
+	struct live *l = m->workload;
+
+	if (!l)
+		return;
+	while (l->nr) {
+		struct block b = l->b[--l->nr];
+		af_free_pages(m, b.cpu % m->nr_cpus, b.pfn, b.order);
+	}
+	free(l->b);
+	free(l);
+	m->workload = NULL;
+}
