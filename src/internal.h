@@ -156,6 +156,9 @@ void format_gfp_flags(af_gfp_t gfp, char *buf, size_t len);
 int sysctl_set_cfg(struct vm_sysctls *vm, const char *name, const char *value, bool *mfk);
 void vm_sysctls_default(struct vm_sysctls *vm);
 
+/* in workload.c */
+void workload_free(struct af_machine *m);
+
 /* in layout.c */
 int layout_generate(struct af_config *cfg);
 

@@ -167,11 +167,8 @@ static void free_machine(struct af_machine *m)
 
 void af_machine_destroy(struct af_machine *m)
 {
-	if (m && m->workload) {
-		struct { void *b; } *l = m->workload;
-		free(l->b);
-		free(l);
-	}
+	if (m)
+		workload_free(m);
 	free_machine(m);
 }
 

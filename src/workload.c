@@ -151,6 +151,16 @@ void af_workload_release(struct af_machine *m)
 		struct block b = l->b[--l->nr];
 		af_free_pages(m, b.cpu % m->nr_cpus, b.pfn, b.order);
 	}
+	workload_free(m);
+}
+
+/* Drop the workload's bookkeeping without touching the machine's pages. */
+void workload_free(struct af_machine *m)
+{
+	struct live *l = m->workload;
+
+	if (!l)
+		return;
 	free(l->b);
 	free(l);
 	m->workload = NULL;
