@@ -164,7 +164,6 @@ static unsigned int gfp_to_alloc_flags(struct af_machine *m, af_gfp_t gfp, unsig
 	return gfp_to_alloc_flags_cma(m, gfp, flags);
 }
 
-static inline uint64_t ld(const uint64_t *p) { return __atomic_load_n(p, __ATOMIC_RELAXED); }
 
 /* zone_statistics(): numa_hit/miss/foreign/local/other, one per allocation */
 static void zone_statistics(struct af_machine *m, int cpu, struct zone *pref, struct zone *z)
