@@ -199,21 +199,27 @@ static inline bool zone_spans_pfn(const struct zone *z, unsigned long pfn)
 {
 	return pfn >= z->zone_start_pfn && pfn < zone_end_pfn(z);
 }
+/*
+ * Watermarks and the boost change under the zone lock (boost_watermark,
+ * sysctl writes) and are read without it: relaxed atomic reads.
+ */
+#define READ_ONCE_UL(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
+#define WRITE_ONCE_UL(x, v) __atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
+static inline unsigned long wmark_pages(const struct zone *z, int i)
+{
+	return READ_ONCE_UL(z->_watermark[i]) + READ_ONCE_UL(z->watermark_boost);
+}
 static inline unsigned long min_wmark_pages(const struct zone *z)
 {
-	return z->_watermark[WMARK_MIN] + z->watermark_boost;
+	return wmark_pages(z, WMARK_MIN);
 }
 static inline unsigned long low_wmark_pages(const struct zone *z)
 {
-	return z->_watermark[WMARK_LOW] + z->watermark_boost;
+	return wmark_pages(z, WMARK_LOW);
 }
 static inline unsigned long high_wmark_pages(const struct zone *z)
 {
-	return z->_watermark[WMARK_HIGH] + z->watermark_boost;
-}
-static inline unsigned long wmark_pages(const struct zone *z, int i)
-{
-	return z->_watermark[i] + z->watermark_boost;
+	return wmark_pages(z, WMARK_HIGH);
 }
 
 /* A zonelist: zones in fallback order, highest zone of nearest node first. */
@@ -318,6 +324,30 @@ struct af_machine {
 	const struct af_slowpath_ops *slow_ops;
 	void *slow_arg;
 };
+
+/*
+ * page->flags accessors.  A page's flags are written only by its current
+ * owner (the zone lock holder for free pages, the pcp lock holder for pcp
+ * pages, the allocating or freeing caller otherwise) but read by anyone
+ * merging or scanning neighbours, so every access is a relaxed atomic: a
+ * plain load or store on x86, and visible as such to ThreadSanitizer.
+ */
+static inline uint32_t pflags(const struct page *p)
+{
+	return __atomic_load_n(&p->flags, __ATOMIC_RELAXED);
+}
+static inline void pflags_set(struct page *p, uint32_t f)
+{
+	__atomic_store_n(&p->flags, f, __ATOMIC_RELAXED);
+}
+static inline void pflags_or(struct page *p, uint32_t f)
+{
+	pflags_set(p, pflags(p) | f);
+}
+static inline void pflags_clear(struct page *p, uint32_t f)
+{
+	pflags_set(p, pflags(p) & ~f);
+}
 
 static inline struct page *pfn_to_page(struct af_machine *m, unsigned long pfn)
 {

@@ -76,7 +76,7 @@ void add_to_free_list(struct zone *z, unsigned long pfn, unsigned int order, int
 	struct page *p = &m->pages[pfn];
 	struct free_area *area = &z->free_area[order];
 
-	p->flags |= PG_buddy;
+	pflags_or(p, PG_buddy);
 	p->order = (uint8_t)order;
 	p->pcp_mt = (uint8_t)mt;
 	if (tail)
@@ -92,7 +92,7 @@ void del_page_from_free_list(struct zone *z, unsigned long pfn, unsigned int ord
 	struct page *p = &m->pages[pfn];
 
 	list_del_pfn(m, &z->free_area[order].free_list[mt], pfn);
-	p->flags &= ~PG_buddy;
+	pflags_clear(p, PG_buddy);
 	p->order = 0;
 	p->pcp_mt = 0;
 	z->free_area[order].nr_free--;
@@ -125,7 +125,7 @@ static inline bool page_is_buddy(struct zone *z, unsigned long buddy_pfn, unsign
 	if (!zone_spans_pfn(z, buddy_pfn))
 		return false;
 	b = &z->m->pages[buddy_pfn];
-	return (b->flags & PG_buddy) && b->order == order;
+	return (pflags(b) & PG_buddy) && b->order == order;
 }
 
 /* buddy_merge_likely(): will the freed block likely merge at the next order? */
@@ -232,8 +232,8 @@ int move_freepages(struct zone *z, unsigned long start, unsigned long end, int m
 	for (unsigned long pfn = start; pfn <= end;) {
 		struct page *p = &m->pages[pfn];
 
-		if (!(p->flags & PG_buddy)) {
-			if (num_movable && (p->flags & (PG_lru | PG_movable_ops)))
+		if (!(pflags(p) & PG_buddy)) {
+			if (num_movable && (pflags(p) & (PG_lru | PG_movable_ops)))
 				(*num_movable)++;
 			pfn++;
 			continue;

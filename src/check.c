@@ -58,7 +58,7 @@ static int check_zone(struct af_machine *m, struct zone *z, uint8_t *own, struct
 				if (pg->prev != prev)
 					bad(c, "pfn 0x%x: broken back link on %s order %u list", p,
 					    migratetype_names[mt], o);
-				if (!(pg->flags & PG_buddy) || pg->order != o || pg->pcp_mt != mt)
+				if (!(pflags(pg) & PG_buddy) || pg->order != o || pg->pcp_mt != mt)
 					bad(c, "pfn 0x%x on the order-%u %s list is not marked as such (flags 0x%x order %u mt %u)",
 					    p, o, migratetype_names[mt], pg->flags, pg->order, pg->pcp_mt);
 				if (p & ((1u << o) - 1))
@@ -72,7 +72,7 @@ static int check_zone(struct af_machine *m, struct zone *z, uint8_t *own, struct
 						return -1;
 					}
 					own[i - base] = OWN_BUDDY;
-					if (i != p && (m->pages[i].flags & (PG_buddy | PG_alloc | PG_reserved | PG_pcp)))
+					if (i != p && (pflags(&m->pages[i]) & (PG_buddy | PG_alloc | PG_reserved | PG_pcp)))
 						bad(c, "pfn 0x%lx inside free block 0x%x has flags 0x%x", i, p,
 						    m->pages[i].flags);
 				}
@@ -89,7 +89,7 @@ static int check_zone(struct af_machine *m, struct zone *z, uint8_t *own, struct
 				/* buddy merged? */
 				if (o < MAX_ORDER - 1) {
 					unsigned long b = p ^ (1UL << o);
-					if (zone_spans_pfn(z, b) && (m->pages[b].flags & PG_buddy) &&
+					if (zone_spans_pfn(z, b) && (pflags(&m->pages[b]) & PG_buddy) &&
 					    m->pages[b].order == o) {
 						int bmt = get_pageblock_migratetype(m, b);
 						bool blocked = o >= PAGEBLOCK_ORDER && pbmt != bmt &&
@@ -130,7 +130,7 @@ static int check_zone(struct af_machine *m, struct zone *z, uint8_t *own, struct
 					bad(c, "zone %s cpu %d pcp list %d is corrupt", z->name, cpu, i);
 					return -1;
 				}
-				if (!(m->pages[p].flags & PG_pcp) || m->pages[p].order != o)
+				if (!(pflags(&m->pages[p]) & PG_pcp) || m->pages[p].order != o)
 					bad(c, "pfn 0x%x on cpu %d pcp list %d not marked pcp order %u", p, cpu, i, o);
 				for (unsigned long j = p; j < p + (1UL << o) && j < end; j++) {
 					if (own[j - base] != OWN_NONE) {
@@ -156,11 +156,11 @@ static int check_zone(struct af_machine *m, struct zone *z, uint8_t *own, struct
 			continue;
 		if (pfn_zone(m, pfn) != z)
 			continue;
-		if (p->flags & PG_reserved) {
+		if (pflags(p) & PG_reserved) {
 			own[pfn - base] = OWN_RESERVED;
 			continue;
 		}
-		if (p->flags & PG_alloc) {
+		if (pflags(p) & PG_alloc) {
 			unsigned long n = 1UL << p->order;
 			if (pfn & (n - 1))
 				bad(c, "allocated block 0x%lx misaligned for order %u", pfn, p->order);

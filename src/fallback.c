@@ -55,7 +55,7 @@ bool boost_watermark(struct zone *z)
 	if (!max_boost)
 		return false;
 	max_boost = MAX(PAGEBLOCK_NR_PAGES, max_boost);
-	z->watermark_boost = MIN(z->watermark_boost + PAGEBLOCK_NR_PAGES, max_boost);
+	WRITE_ONCE_UL(z->watermark_boost, MIN(z->watermark_boost + PAGEBLOCK_NR_PAGES, max_boost));
 	return true;
 }
 
@@ -92,7 +92,7 @@ static void steal_suitable_fallback(struct zone *z, unsigned long pfn, unsigned 
 	}
 
 	if (boost_watermark(z) && (alloc_flags & ALLOC_KSWAPD))
-		z->boosted_watermark = true;
+		__atomic_store_n(&z->boosted_watermark, true, __ATOMIC_RELAXED);
 
 	if (!whole_block)
 		goto single_page;
@@ -202,7 +202,7 @@ long rmqueue(struct zone *z, unsigned int order, int mt, unsigned int alloc_flag
 	long pfn;
 
 	if (z->m->cfg.cma_enabled && (alloc_flags & ALLOC_CMA) &&
-	    z->vm_stat[NR_FREE_CMA_PAGES] > z->vm_stat[NR_FREE_PAGES] / 2) {
+	    zone_page_state(z, NR_FREE_CMA_PAGES) > zone_page_state(z, NR_FREE_PAGES) / 2) {
 		pfn = rmqueue_smallest(z, order, MIGRATE_CMA);
 		if (pfn >= 0)
 			return pfn;
@@ -229,14 +229,14 @@ void reserve_highatomic_pageblock(struct zone *z, unsigned long pfn)
 	unsigned long max_managed = z->managed_pages / 100 + PAGEBLOCK_NR_PAGES;
 	int mt;
 
-	if (z->nr_reserved_highatomic >= max_managed)
+	if (READ_ONCE_UL(z->nr_reserved_highatomic) >= max_managed)
 		return;
 	lock_zone(z);
 	if (z->nr_reserved_highatomic >= max_managed)
 		goto out;
 	mt = get_pageblock_migratetype(m, pfn);
 	if (migratetype_is_mergeable(mt)) {
-		z->nr_reserved_highatomic += PAGEBLOCK_NR_PAGES;
+		WRITE_ONCE_UL(z->nr_reserved_highatomic, z->nr_reserved_highatomic + PAGEBLOCK_NR_PAGES);
 		set_pageblock_migratetype(m, pfn, MIGRATE_HIGHATOMIC);
 		move_freepages_block(z, pfn, MIGRATE_HIGHATOMIC, NULL);
 	}
@@ -257,7 +257,7 @@ bool unreserve_highatomic_pageblock(struct af_machine *m, const struct alloc_con
 
 		if ((int)z->type > ac->highest_zoneidx)
 			continue;
-		if (!force && z->nr_reserved_highatomic <= PAGEBLOCK_NR_PAGES)
+		if (!force && READ_ONCE_UL(z->nr_reserved_highatomic) <= PAGEBLOCK_NR_PAGES)
 			continue;
 		lock_zone(z);
 		for (unsigned int order = 0; order < MAX_ORDER; order++) {
@@ -269,8 +269,8 @@ bool unreserve_highatomic_pageblock(struct af_machine *m, const struct alloc_con
 				continue;
 			pfn = area->free_list[MIGRATE_HIGHATOMIC].first;
 			if (get_pageblock_migratetype(m, pfn) == MIGRATE_HIGHATOMIC)
-				z->nr_reserved_highatomic -= MIN(PAGEBLOCK_NR_PAGES,
-								 z->nr_reserved_highatomic);
+				WRITE_ONCE_UL(z->nr_reserved_highatomic, z->nr_reserved_highatomic -
+					      MIN(PAGEBLOCK_NR_PAGES, z->nr_reserved_highatomic));
 			set_pageblock_migratetype(m, pfn, ac->migratetype);
 			ret = move_freepages_block(z, pfn, ac->migratetype, NULL);
 			if (ret) {

@@ -125,7 +125,7 @@ static int finalize_config(struct af_config *c, unsigned long *max_pfn)
 static void mark_range(struct af_machine *m, unsigned long a, unsigned long b, uint32_t flags, int rc)
 {
 	for (unsigned long p = a; p < b; p++) {
-		m->pages[p].flags |= flags;
+		pflags_or(&m->pages[p], flags);
 		m->pages[p].refcount = rc;
 		m->pages[p].next = m->pages[p].prev = PFN_NIL;
 	}
@@ -342,9 +342,9 @@ int af_machine_create(const struct af_config *cfg_in, struct af_machine **out)
 				continue;
 			for (unsigned long pfn = res_lo[n][t]; left && pfn < zc->start_pfn + zc->spanned; pfn++) {
 				struct page *p = &m->pages[pfn];
-				if ((p->flags & (PG_reserved | PG_hole)) != PG_reserved)
+				if ((pflags(p) & (PG_reserved | PG_hole)) != PG_reserved)
 					continue;
-				p->flags &= ~PG_reserved;
+				pflags_clear(p, PG_reserved);
 				p->refcount = 0;
 				z->managed_pages++;
 				free_unref_page(z, m->nr_cpus - 1, pfn, 0);

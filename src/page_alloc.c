@@ -233,15 +233,15 @@ static void prep_new_page(struct af_machine *m, unsigned long pfn, unsigned int 
 {
 	struct page *p = &m->pages[pfn];
 
-	p->flags = (p->flags & ~(PG_buddy | PG_pcp)) | PG_alloc;
+	pflags_set(p, (pflags(p) & ~(PG_buddy | PG_pcp)) | PG_alloc);
 	p->order = (uint8_t)order;
 	p->refcount = 1;
 	p->mapcount = 0;
 	p->owner = 0;
 	if ((gfp & AF___GFP_COMP) && order) {
-		p->flags |= PG_head;
+		pflags_or(p, PG_head);
 		for (unsigned long i = 1; i < (1UL << order); i++)
-			m->pages[pfn + i].flags |= PG_tail;
+			pflags_or(&m->pages[pfn + i], PG_tail);
 	}
 }
 
@@ -545,6 +545,7 @@ int af_alloc_pages(struct af_machine *m, int cpu, af_gfp_t gfp, unsigned int ord
 		return ret;
 	if (nid < 0)
 		nid = m->cpu_to_node[cpu];
+	af_current_cpu = cpu;
 
 	/* prepare_alloc_pages() */
 	ac.highest_zoneidx = af_gfp_zone(gfp);
@@ -606,15 +607,16 @@ int af_free_pages(struct af_machine *m, int cpu, uint64_t pfn64, unsigned int or
 		return af_err(-EINVAL, "cpu %d does not exist (0..%d)", cpu, m->nr_cpus - 1);
 	if (order >= MAX_ORDER)
 		return af_err(-EINVAL, "order %u is out of range (0..%d)", order, MAX_ORDER - 1);
+	af_current_cpu = cpu;
 	if (pfn64 >= m->max_pfn || !(z = pfn_zone(m, pfn)))
 		return af_err(-EINVAL, "pfn 0x%llx is not in any zone", (unsigned long long)pfn64);
 	p = &m->pages[pfn];
-	if (p->flags & (PG_hole | PG_reserved))
+	if (pflags(p) & (PG_hole | PG_reserved))
 		return af_err(-EINVAL, "pfn 0x%lx is %s, not allocated", pfn,
-			      (p->flags & PG_hole) ? "a hole" : "reserved");
-	if (p->flags & (PG_buddy | PG_pcp))
+			      (pflags(p) & PG_hole) ? "a hole" : "reserved");
+	if (pflags(p) & (PG_buddy | PG_pcp))
 		return af_err(-EINVAL, "double free of pfn 0x%lx (already free)", pfn);
-	if (!(p->flags & PG_alloc))
+	if (!(pflags(p) & PG_alloc))
 		return af_err(-EINVAL, "pfn 0x%lx is not the first page of an allocated block", pfn);
 	if (p->order != order)
 		return af_err(-EINVAL, "pfn 0x%lx was allocated with order %u, freed with order %u",
@@ -627,10 +629,10 @@ int af_free_pages(struct af_machine *m, int cpu, uint64_t pfn64, unsigned int or
 	/* free_pages_prepare() */
 	if (trace_on(m))
 		trace_mm_page_free(m, pfn, order);
-	if (p->flags & PG_head)
+	if (pflags(p) & PG_head)
 		for (unsigned long i = 1; i < (1UL << order); i++)
-			m->pages[pfn + i].flags &= ~PG_tail;
-	p->flags &= ~(PG_alloc | PG_head | PG_lru | PG_locked | PG_movable_ops);
+			pflags_clear(&m->pages[pfn + i], PG_tail);
+	pflags_clear(p, PG_alloc | PG_head | PG_lru | PG_locked | PG_movable_ops);
 	p->mapcount = 0;
 	p->owner = 0;
 	p->index = 0;

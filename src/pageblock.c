@@ -4,9 +4,23 @@
  */
 #include "internal.h"
 
+/*
+ * The bits are written under the zone lock but read without it (as the
+ * kernel's get_pfnblock_flags_mask does), hence relaxed atomics.
+ */
+static inline uint8_t pb_bits(const struct pageblock *pb)
+{
+	return __atomic_load_n(&pb->bits, __ATOMIC_RELAXED);
+}
+
+static inline void pb_set_bits(struct pageblock *pb, uint8_t v)
+{
+	__atomic_store_n(&pb->bits, v, __ATOMIC_RELAXED);
+}
+
 int get_pageblock_migratetype(struct af_machine *m, unsigned long pfn)
 {
-	return m->pageblocks[pfn >> PAGEBLOCK_ORDER].bits & PB_MIGRATE_MASK;
+	return pb_bits(&m->pageblocks[pfn >> PAGEBLOCK_ORDER]) & PB_MIGRATE_MASK;
 }
 
 void set_pageblock_migratetype(struct af_machine *m, unsigned long pfn, int mt)
@@ -15,12 +29,12 @@ void set_pageblock_migratetype(struct af_machine *m, unsigned long pfn, int mt)
 
 	if (m->page_group_by_mobility_disabled && mt < MIGRATE_PCPTYPES)
 		mt = MIGRATE_UNMOVABLE;
-	pb->bits = (uint8_t)((pb->bits & ~PB_MIGRATE_MASK) | ((unsigned)mt & PB_MIGRATE_MASK));
+	pb_set_bits(pb, (uint8_t)((pb_bits(pb) & ~PB_MIGRATE_MASK) | ((unsigned)mt & PB_MIGRATE_MASK)));
 }
 
 bool get_pageblock_skip(struct af_machine *m, unsigned long pfn)
 {
-	return m->pageblocks[pfn >> PAGEBLOCK_ORDER].bits & PB_MIGRATE_SKIP;
+	return pb_bits(&m->pageblocks[pfn >> PAGEBLOCK_ORDER]) & PB_MIGRATE_SKIP;
 }
 
 void set_pageblock_skip(struct af_machine *m, unsigned long pfn, bool skip)
@@ -28,9 +42,9 @@ void set_pageblock_skip(struct af_machine *m, unsigned long pfn, bool skip)
 	struct pageblock *pb = &m->pageblocks[pfn >> PAGEBLOCK_ORDER];
 
 	if (skip)
-		pb->bits |= PB_MIGRATE_SKIP;
+		pb_set_bits(pb, pb_bits(pb) | PB_MIGRATE_SKIP);
 	else
-		pb->bits &= (uint8_t)~PB_MIGRATE_SKIP;
+		pb_set_bits(pb, pb_bits(pb) & (uint8_t)~PB_MIGRATE_SKIP);
 }
 
 /* page_zone(): the zone whose span holds pfn, or NULL for a hole/out of range */
@@ -59,5 +73,5 @@ struct zone *pfn_zone(struct af_machine *m, unsigned long pfn)
 /* pfn_valid() && present: inside a zone and not a hole */
 bool pfn_valid_present(struct af_machine *m, unsigned long pfn)
 {
-	return pfn_zone(m, pfn) && !(m->pages[pfn].flags & PG_hole);
+	return pfn_zone(m, pfn) && !(pflags(&m->pages[pfn]) & PG_hole);
 }

@@ -53,7 +53,7 @@ static int rmqueue_bulk(struct zone *z, unsigned int order, int count, struct li
 		if (pfn < 0)
 			break;
 		p = &m->pages[pfn];
-		p->flags |= PG_pcp;
+		pflags_or(p, PG_pcp);
 		p->order = (uint8_t)order;
 		list_add_tail_pfn(m, list, (unsigned long)pfn);
 		allocated++;
@@ -98,7 +98,7 @@ long rmqueue_pcplist(struct zone *z, int cpu, unsigned int order, int mt,
 	pfn = list->first;
 	list_del_pfn(m, list, pfn);
 	p = &m->pages[pfn];
-	p->flags &= ~PG_pcp;
+	pflags_clear(p, PG_pcp);
 	pcp->count -= 1 << order;
 	pcp->events[PGALLOC_DMA + z->type] += 1UL << order;
 	unlock_pcp(m, pcp);
@@ -143,7 +143,7 @@ void free_pcppages_bulk(struct zone *z, int count, struct per_cpu_pages *pcp, in
 			int mt = p->pcp_mt;
 
 			list_del_pfn(m, list, pfn);
-			p->flags &= ~PG_pcp;
+			pflags_clear(p, PG_pcp);
 			count -= nr_pages;
 			pcp->count -= nr_pages;
 			if (isolated)
@@ -199,7 +199,7 @@ static void free_unref_page_commit(struct zone *z, struct per_cpu_pages *pcp,
 	int high;
 
 	pcp->events[PGFREE] += 1UL << order;
-	p->flags |= PG_pcp;
+	pflags_or(p, PG_pcp);
 	p->order = (uint8_t)order;
 	list_add_head_pfn(m, &pcp->lists[pindex], pfn);
 	pcp->count += 1 << order;

@@ -75,13 +75,14 @@ void setup_per_zone_wmarks(struct af_machine *m)
 
 		lock_zone(z);
 		tmp = lowmem_pages ? pages_min * z->managed_pages / lowmem_pages : 0;
-		z->_watermark[WMARK_MIN] = tmp;
+		unsigned long mn = tmp;
 		tmp = MAX(tmp >> 2, mult_frac_ul(z->managed_pages,
 					(unsigned long)m->vm.watermark_scale_factor, 10000));
-		z->watermark_boost = 0;
-		z->_watermark[WMARK_LOW] = z->_watermark[WMARK_MIN] + tmp;
-		z->_watermark[WMARK_HIGH] = z->_watermark[WMARK_LOW] + tmp;
-		z->_watermark[WMARK_PROMO] = z->_watermark[WMARK_HIGH] + tmp;
+		WRITE_ONCE_UL(z->watermark_boost, 0UL);
+		WRITE_ONCE_UL(z->_watermark[WMARK_MIN], mn);
+		WRITE_ONCE_UL(z->_watermark[WMARK_LOW], mn + tmp);
+		WRITE_ONCE_UL(z->_watermark[WMARK_HIGH], mn + 2 * tmp);
+		WRITE_ONCE_UL(z->_watermark[WMARK_PROMO], mn + 3 * tmp);
 		unlock_zone(z);
 	}
 	for_each_zone(m, z)
@@ -161,10 +162,40 @@ static long watermark_unusable_free(struct zone *z, unsigned int order, unsigned
 	long unusable = (1L << order) - 1;
 
 	if (!(alloc_flags & ALLOC_RESERVES))
-		unusable += (long)z->nr_reserved_highatomic;
+		unusable += (long)READ_ONCE_UL(z->nr_reserved_highatomic);
 	if (z->m->cfg.cma_enabled && !(alloc_flags & ALLOC_CMA))
-		unusable += z->vm_stat[NR_FREE_CMA_PAGES];
+		unusable += zone_page_state(z, NR_FREE_CMA_PAGES);
 	return unusable;
+}
+
+/*
+ * The per-order part of __zone_watermark_ok(): is there a free block of at
+ * least `order` on a list this request may use?  The kernel reads the free
+ * lists racily; in threaded mode this takes the zone lock instead, so the
+ * caller must not hold it.
+ */
+static bool free_area_has_block(struct zone *z, unsigned int order, unsigned int alloc_flags)
+{
+	bool found = false;
+
+	lock_zone(z);
+	for (unsigned int o = order; o < MAX_ORDER && !found; o++) {
+		struct free_area *area = &z->free_area[o];
+
+		if (!area->nr_free)
+			continue;
+		for (int mt = 0; mt < MIGRATE_PCPTYPES; mt++)
+			if (!list_empty_pfn(&area->free_list[mt]))
+				found = true;
+		if (z->m->cfg.cma_enabled && (alloc_flags & ALLOC_CMA) &&
+		    !list_empty_pfn(&area->free_list[MIGRATE_CMA]))
+			found = true;
+		if ((alloc_flags & (ALLOC_HIGHATOMIC | ALLOC_OOM)) &&
+		    !list_empty_pfn(&area->free_list[MIGRATE_HIGHATOMIC]))
+			found = true;
+	}
+	unlock_zone(z);
+	return found;
 }
 
 /*
@@ -192,29 +223,14 @@ bool zone_watermark_ok_raw(struct zone *z, unsigned int order, unsigned long mar
 		return false;
 	if (!order)
 		return true;
-	for (unsigned int o = order; o < MAX_ORDER; o++) {
-		struct free_area *area = &z->free_area[o];
-
-		if (!area->nr_free)
-			continue;
-		for (int mt = 0; mt < MIGRATE_PCPTYPES; mt++)
-			if (!list_empty_pfn(&area->free_list[mt]))
-				return true;
-		if (z->m->cfg.cma_enabled && (alloc_flags & ALLOC_CMA) &&
-		    !list_empty_pfn(&area->free_list[MIGRATE_CMA]))
-			return true;
-		if ((alloc_flags & (ALLOC_HIGHATOMIC | ALLOC_OOM)) &&
-		    !list_empty_pfn(&area->free_list[MIGRATE_HIGHATOMIC]))
-			return true;
-	}
-	return false;
+	return free_area_has_block(z, order, alloc_flags);
 }
 
 bool zone_watermark_ok(struct zone *z, unsigned int order, unsigned long mark,
 		       int highest_zoneidx, unsigned int alloc_flags)
 {
 	return zone_watermark_ok_raw(z, order, mark, highest_zoneidx, alloc_flags,
-				     z->vm_stat[NR_FREE_PAGES]);
+				     zone_page_state(z, NR_FREE_PAGES));
 }
 
 /*
@@ -224,7 +240,7 @@ bool zone_watermark_ok(struct zone *z, unsigned int order, unsigned long mark,
 bool zone_watermark_fast(struct zone *z, unsigned int order, unsigned long mark,
 			 int highest_zoneidx, unsigned int alloc_flags, af_gfp_t gfp)
 {
-	long free_pages = z->vm_stat[NR_FREE_PAGES];
+	long free_pages = zone_page_state(z, NR_FREE_PAGES);
 
 	if (!order) {
 		long usable = free_pages;
@@ -236,9 +252,9 @@ bool zone_watermark_fast(struct zone *z, unsigned int order, unsigned long mark,
 	}
 	if (zone_watermark_ok_raw(z, order, mark, highest_zoneidx, alloc_flags, free_pages))
 		return true;
-	if (!order && (gfp & AF___GFP_ATOMIC) && z->watermark_boost &&
+	if (!order && (gfp & AF___GFP_ATOMIC) && READ_ONCE_UL(z->watermark_boost) &&
 	    (alloc_flags & ALLOC_WMARK_MASK) == WMARK_MIN) {
-		mark = z->_watermark[WMARK_MIN];
+		mark = READ_ONCE_UL(z->_watermark[WMARK_MIN]);
 		return zone_watermark_ok_raw(z, order, mark, highest_zoneidx, alloc_flags,
 					     free_pages);
 	}
