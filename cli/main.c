@@ -236,8 +236,13 @@ int main(int argc, char **argv)
 			printf("invariant check: passed\n");
 		}
 	}
-	printf("free pages: %llu (buddy + per-cpu lists)\n",
-	       (unsigned long long)af_machine_free_pages(m));
+	{
+		uint64_t nr_free = 0, total = af_machine_free_pages(m);
+		af_vmstat(m, "nr_free_pages", &nr_free);
+		printf("free pages: %llu = %llu on the buddy lists (nr_free_pages, the sum of "
+		       "buddyinfo) + %llu on per-cpu lists\n", (unsigned long long)total,
+		       (unsigned long long)nr_free, (unsigned long long)(total - nr_free));
+	}
 
 	const char *defaults[] = { "/proc/buddyinfo", "/proc/pagetypeinfo" };
 	const char **list = nshows ? shows : defaults;

@@ -196,6 +196,11 @@ void af_trace_to_file(void *file, const char *line);
  */
 int af_check(struct af_machine *m, char *report, size_t len);
 
+/* ---- virtual clock (deterministic mode) ---- */
+/* Advance the machine's virtual clock; trace timestamps read it. */
+void af_clock_advance(struct af_machine *m, uint64_t ns);
+uint64_t af_clock_ns(const struct af_machine *m);
+
 /* ---- workloads ---- */
 struct af_workload_stats {
 	uint64_t allocs, alloc_fail, frees;
@@ -205,10 +210,12 @@ struct af_workload_stats {
 	uint64_t extfrag_events, extfrag_fragmenting;
 };
 /*
- * The default mixed workload: fill about 85% of memory with random
+ * The default mixed workload: fill about 95% of memory with random
  * UNMOVABLE (GFP_KERNEL), RECLAIMABLE and MOVABLE (GFP_HIGHUSER_MOVABLE)
- * allocations of mixed orders on random CPUs, churn (alloc/free) for `ops`
- * operations, then free 70% of what is held.  Deterministic for a seed.
+ * allocations of mixed orders (mostly order 0) on random CPUs, churn
+ * (alloc/free) for `ops` operations in four phases whose type mix shifts,
+ * advancing the virtual clock 1 us per operation, then free 70% of what is
+ * held.  Deterministic for a seed.
  * Blocks still held stay allocated; af_workload_release() frees them.
  */
 int af_workload_mixed(struct af_machine *m, uint64_t seed, uint64_t ops,

@@ -159,3 +159,13 @@ uint64_t af_rng_below(struct af_rng *r, uint64_t n)
 	/* Lemire's multiply-shift; the tiny bias is irrelevant here */
 	return (uint64_t)(((unsigned __int128)af_rng_next(r) * n) >> 64);
 }
+
+void af_clock_advance(struct af_machine *m, uint64_t ns)
+{
+	__atomic_fetch_add(&m->clock_ns, ns, __ATOMIC_RELAXED);
+}
+
+uint64_t af_clock_ns(const struct af_machine *m)
+{
+	return __atomic_load_n(&m->clock_ns, __ATOMIC_RELAXED);
+}

@@ -27,32 +27,40 @@ static unsigned int pick_order(struct af_rng *r)
 {
 	uint64_t x = af_rng_below(r, 1000);
 
-	if (x < 800)
-		return 0;
+	/* 90% order 0, 7.5% orders 1-3, 2.3% orders 4-8, 0.2% orders 9-10 */
 	if (x < 900)
-		return 1 + (unsigned)af_rng_below(r, 3);	/* 1..3 */
+		return 0;
 	if (x < 975)
-		return 4 + (unsigned)af_rng_below(r, 5);	/* 4..8 */
-	return 9 + (unsigned)af_rng_below(r, 2);		/* 9..10 */
+		return 1 + (unsigned)af_rng_below(r, 3);
+	if (x < 998)
+		return 4 + (unsigned)af_rng_below(r, 5);
+	return 9 + (unsigned)af_rng_below(r, 2);
 }
 
-static af_gfp_t pick_gfp(struct af_rng *r)
+/*
+ * The mix of mobility types shifts between phases, as demand does on a real
+ * machine (a page-cache-heavy phase, a slab-heavy one ...): percentages of
+ * MOVABLE / UNMOVABLE / RECLAIMABLE per phase.
+ */
+static const int mixes[4][2] = { { 50, 80 }, { 80, 90 }, { 30, 80 }, { 30, 50 } };
+
+static af_gfp_t pick_gfp(struct af_rng *r, int phase)
 {
 	uint64_t x = af_rng_below(r, 100);
 
-	if (x < 50)
+	if (x < (uint64_t)mixes[phase][0])
 		return AF_GFP_HIGHUSER_MOVABLE;
-	if (x < 80)
+	if (x < (uint64_t)mixes[phase][1])
 		return AF_GFP_KERNEL;
 	return AF_GFP_KERNEL | AF___GFP_RECLAIMABLE;
 }
 
 static int do_alloc(struct af_machine *m, struct live *l, struct af_rng *r,
-		    struct af_workload_stats *st, uint64_t *held)
+		    struct af_workload_stats *st, uint64_t *held, int phase)
 {
 	unsigned int order = pick_order(r);
 	int cpu = (int)af_rng_below(r, (uint64_t)m->nr_cpus);
-	af_gfp_t gfp = pick_gfp(r);
+	af_gfp_t gfp = pick_gfp(r, phase);
 	struct af_alloc_result res;
 	int ret;
 
@@ -114,23 +122,25 @@ int af_workload_mixed(struct af_machine *m, uint64_t seed, uint64_t ops,
 	for (size_t i = 0; i < l->nr; i++)
 		held += 1UL << l->b[i].order;
 	af_rng_seed(&r, seed);
-	target = managed * 85 / 100;
+	target = managed * 95 / 100;
 
 	/* fill: mostly allocate until 85% is held */
 	for (uint64_t guard = 0; held < target && guard < 50 * managed && !ret; guard++) {
 		if (af_rng_below(&r, 10) < 8)
-			ret = do_alloc(m, l, &r, st, &held);
+			ret = do_alloc(m, l, &r, st, &held, 0);
 		else
 			ret = do_free(m, l, &r, st, &held);
 		if (st->alloc_fail > 1000 && st->alloc_fail * 2 > st->allocs)
 			break;
 	}
-	/* churn */
+	/* churn, in four phases of shifting demand */
 	for (uint64_t i = 0; i < ops && !ret; i++) {
+		int phase = (int)(i * 4 / ops);
+		af_clock_advance(m, 1000);
 		if (af_rng_below(&r, 2) || held >= target)
 			ret = do_free(m, l, &r, st, &held);
 		else
-			ret = do_alloc(m, l, &r, st, &held);
+			ret = do_alloc(m, l, &r, st, &held, phase);
 	}
 	/* release 70% */
 	for (size_t n = l->nr * 7 / 10; n && !ret; n--)
