@@ -1,0 +1,50 @@
+#!/bin/sh
+# cli_test.sh ANTIFRAG - the command's contract: help, errors, the default run.
+set -u
+AF=$1
+fails=0
+passes=0
+ok() { printf "ok   %s\n" "$1"; passes=$((passes + 1)); }
+bad() { printf 'FAIL %s\n' "$1"; fails=$((fails + 1)); }
+
+expect_error() {	# name, args...: exit 2 with exactly one line on stderr
+	name=$1; shift
+	out=$("$AF" "$@" 2>&1 >/dev/null); rc=$?
+	lines=$(printf '%s\n' "$out" | grep -c .)
+	if [ "$rc" -eq 2 ] && [ "$lines" -eq 1 ]; then ok "$name"; else bad "$name (rc=$rc, $lines lines: $out)"; fi
+}
+
+"$AF" --help >/tmp/af_help.$$ 2>&1 && ok "--help exits 0" || bad "--help exits 0"
+for opt in --config --mem --nodes --cpus --seed --set --show --trace --ops --movablecore --thp; do
+	grep -q -- "$opt" /tmp/af_help.$$ && ok "help documents $opt" || bad "help documents $opt"
+done
+rm -f /tmp/af_help.$$
+
+expect_error "bad size" run --mem 12Q
+expect_error "bad node count" run --nodes 65
+expect_error "bad cpu count" run --cpus 0
+expect_error "unknown option" run --frobnicate 1
+expect_error "unknown command" walk
+expect_error "sysctl out of range" run --no-workload --set vm.watermark_scale_factor=0
+expect_error "unknown sysctl" run --no-workload --set vm.no_such=1
+expect_error "unknown file" run --no-workload --show /proc/nonexistent
+expect_error "missing config" run --config /nonexistent/antifrag.conf
+expect_error "missing value" run --mem
+
+# The default run: summary, both files, numbers that add up.
+out=$("$AF" run --mem 4G --show /proc/buddyinfo --show /proc/pagetypeinfo) || bad "run exit status"
+printf '%s\n' "$out" | grep -q '^invariant check: passed$' && ok "invariant check passed" || bad "invariant check line"
+nr_free=$(printf '%s\n' "$out" | sed -n 's/^free pages: [0-9]* = \([0-9]*\) on the buddy lists.*/\1/p')
+buddy_sum=$(printf '%s\n' "$out" | awk '/^Node .*zone/ && !/type/ && NF == 15 { for (o = 0; o < 11; o++) s += $(5 + o) * 2 ^ o } END { printf "%d", s }')
+[ -n "$nr_free" ] && [ "$nr_free" = "$buddy_sum" ] && ok "buddyinfo adds up to nr_free_pages ($buddy_sum)" || bad "buddyinfo sum $buddy_sum vs $nr_free"
+pt_sum=$(printf '%s\n' "$out" | awk '/, type / { for (o = 0; o < 11; o++) s += $(NF - 10 + o) * 2 ^ o } END { printf "%d", s }')
+[ "$pt_sum" = "$buddy_sum" ] && ok "pagetypeinfo adds up ($pt_sum)" || bad "pagetypeinfo sum $pt_sum vs $buddy_sum"
+printf '%s\n' "$out" | grep -q '^Page block order: 9$' && ok "pagetypeinfo header" || bad "pagetypeinfo header"
+
+# Same seed, same output; another seed, another output.
+a=$("$AF" run --mem 1G --seed 5 --show /proc/vmstat | md5sum)
+b=$("$AF" run --mem 1G --seed 5 --show /proc/vmstat | md5sum)
+[ "$a" = "$b" ] && ok "deterministic" || bad "deterministic"
+
+echo "$passes passed, $fails failed"
+[ "$fails" -eq 0 ]

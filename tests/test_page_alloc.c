@@ -1,0 +1,250 @@
+/* test_page_alloc.c - GFP decoding, zonelists, the slow path and its hooks. */
+#include "helpers.h"
+
+static void test_gfp_zone_and_migratetype(void **st)
+{
+	(void)st;
+	assert_int_equal(af_gfp_zone(AF_GFP_KERNEL), ZONE_NORMAL);
+	assert_int_equal(af_gfp_zone(AF_GFP_ATOMIC), ZONE_NORMAL);
+	assert_int_equal(af_gfp_zone(AF_GFP_USER), ZONE_NORMAL);
+	assert_int_equal(af_gfp_zone(AF_GFP_HIGHUSER), ZONE_NORMAL);
+	assert_int_equal(af_gfp_zone(AF_GFP_HIGHUSER_MOVABLE), ZONE_MOVABLE);
+	assert_int_equal(af_gfp_zone(AF_GFP_TRANSHUGE), ZONE_MOVABLE);
+	assert_int_equal(af_gfp_zone(AF_GFP_TRANSHUGE_LIGHT), ZONE_MOVABLE);
+	assert_int_equal(af_gfp_zone(AF_GFP_KERNEL | AF___GFP_MOVABLE), ZONE_NORMAL);
+	assert_int_equal(af_gfp_zone(AF_GFP_KERNEL | AF___GFP_DMA), ZONE_DMA);
+	assert_int_equal(af_gfp_zone(AF_GFP_KERNEL | AF___GFP_DMA32), ZONE_DMA32);
+	assert_int_equal(af_gfp_zone(AF___GFP_DMA32 | AF___GFP_MOVABLE), ZONE_DMA32);
+	assert_int_equal(af_gfp_zone(AF___GFP_DMA | AF___GFP_MOVABLE), ZONE_DMA);
+	assert_int_equal(af_gfp_zone(AF___GFP_DMA | AF___GFP_DMA32), -EINVAL);
+	assert_int_equal(af_gfp_zone(AF___GFP_DMA32 | AF___GFP_HIGHMEM), -EINVAL);
+	assert_int_equal(af_gfp_migratetype(NULL, AF_GFP_KERNEL), MIGRATE_UNMOVABLE);
+	assert_int_equal(af_gfp_migratetype(NULL, AF_GFP_HIGHUSER_MOVABLE), MIGRATE_MOVABLE);
+	assert_int_equal(af_gfp_migratetype(NULL, AF_GFP_KERNEL | AF___GFP_RECLAIMABLE), MIGRATE_RECLAIMABLE);
+	assert_int_equal(af_gfp_migratetype(NULL, AF___GFP_MOVABLE | AF___GFP_RECLAIMABLE), -EINVAL);
+}
+
+static void test_gfp_names(void **st)
+{
+	(void)st;
+	char b[256];
+	af_gfp_t g;
+
+	format_gfp_flags(AF_GFP_KERNEL, b, sizeof(b));
+	assert_string_equal(b, "GFP_KERNEL");
+	format_gfp_flags(AF_GFP_HIGHUSER_MOVABLE | AF___GFP_COMP, b, sizeof(b));
+	assert_string_equal(b, "GFP_HIGHUSER_MOVABLE|__GFP_COMP");
+	format_gfp_flags(AF_GFP_TRANSHUGE, b, sizeof(b));
+	assert_string_equal(b, "GFP_TRANSHUGE");
+	format_gfp_flags(AF_GFP_ATOMIC | AF___GFP_NOWARN, b, sizeof(b));
+	assert_string_equal(b, "GFP_ATOMIC|__GFP_NOWARN");
+	format_gfp_flags(0, b, sizeof(b));
+	assert_string_equal(b, "none");
+	assert_int_equal(af_gfp_parse("GFP_KERNEL|__GFP_NORETRY", &g), 0);
+	assert_int_equal(g, AF_GFP_KERNEL | AF___GFP_NORETRY);
+	assert_int_equal(af_gfp_parse("0x400|GFP_NOWAIT", &g), 0);
+	assert_int_equal(g, AF___GFP_DIRECT_RECLAIM | AF___GFP_KSWAPD_RECLAIM);
+	assert_int_equal(af_gfp_parse("GFP_BOGUS", &g), -EINVAL);
+	assert_int_equal(af_gfp_parse("", &g), -EINVAL);
+}
+
+/* Zonelists walk zones downwards, nodes by distance */
+static void test_zonelists_by_distance(void **st)
+{
+	(void)st;
+	struct af_machine *m = machine_from(
+		"mem = 3G\nnodes = 3\ncpus = 3\n"
+		"node.0.distance = 10 40 20\n"
+		"node.1.distance = 40 10 20\n"
+		"node.2.distance = 20 20 10\n");
+	struct zonelist *zl = &m->node[0]->zonelist_fallback;
+
+	/* node 0 (DMA32, DMA), then node 2 (nearer), then node 1 */
+	assert_int_equal(zl->zones[0]->nid, 0);
+	assert_int_equal(zl->zones[0]->type, ZONE_DMA32);
+	assert_int_equal(zl->zones[1]->type, ZONE_DMA);
+	assert_int_equal(zl->zones[2]->nid, 2);
+	assert_int_equal(zl->zones[zl->nr - 1]->nid, 1);
+	assert_int_equal(m->node[0]->zonelist_nofallback.nr, 2);
+	/* a __GFP_THISNODE allocation stays on its node */
+	struct af_alloc_result r;
+	assert_int_equal(af_alloc_pages(m, 0, AF_GFP_KERNEL | AF___GFP_THISNODE, 0, 1, &r), 0);
+	assert_int_equal(r.nid, 1);
+	assert_int_equal(af_free_pages(m, 0, r.pfn, 0), 0);
+	CHECK(m);
+	af_machine_destroy(m);
+}
+
+static unsigned long reclaim_calls, compact_calls, kswapd_wakes;
+static uint64_t hoard[70000];
+static int nhoard;
+
+static unsigned long fake_reclaim(struct af_machine *m, af_gfp_t gfp, unsigned int order, void *arg)
+{
+	(void)gfp; (void)order; (void)arg;
+	reclaim_calls++;
+	/* "reclaim" 64 hoarded pages */
+	unsigned long freed = 0;
+	while (nhoard && freed < 64) {
+		af_free_pages(m, 0, hoard[--nhoard], 0);
+		freed++;
+	}
+	return freed;
+}
+
+static int fake_compact(struct af_machine *m, af_gfp_t gfp, unsigned int order, int prio, void *arg)
+{
+	(void)m; (void)gfp; (void)order; (void)prio; (void)arg;
+	compact_calls++;
+	return 0;
+}
+
+static void fake_kswapd(struct af_machine *m, int nid, unsigned int order, int zi, void *arg)
+{
+	(void)m; (void)nid; (void)order; (void)zi; (void)arg;
+	kswapd_wakes++;
+}
+
+static const struct af_slowpath_ops ops = { fake_reclaim, fake_compact, fake_kswapd };
+
+static const char *SMALL = "transparent_hugepage = never\ncpus = 1\nnode.0.zone.DMA32 = 0x1000 8192 8192 8192\n";
+
+/* Exhaust the zone with order-0 pages; returns how many were taken. */
+static int exhaust_gfp(struct af_machine *m, af_gfp_t gfp)
+{
+	struct af_alloc_result r;
+	while (nhoard < 70000 && af_alloc_pages(m, 0, gfp, 0, -1, &r) == 0)
+		hoard[nhoard++] = r.pfn;
+	return nhoard;
+}
+
+static int exhaust(struct af_machine *m)
+{
+	return exhaust_gfp(m, AF_GFP_NOWAIT);
+}
+
+static void test_slowpath_without_hooks_fails_cleanly(void **st)
+{
+	(void)st;
+	struct af_machine *m = machine_from(SMALL);
+	struct af_alloc_result r;
+
+	nhoard = 0;
+	exhaust(m);
+	CHECK(m);
+	assert_int_equal(af_alloc_pages(m, 0, AF_GFP_KERNEL, 0, -1, &r), -ENOMEM);
+	assert_true(r.slowpath);
+	assert_int_equal(r.reason, AF_FAIL_WATERMARK);
+	assert_true(m->node[0]->kswapd_wakeups > 0);
+	/* GFP_NOWAIT: cannot reclaim */
+	assert_int_equal(af_alloc_pages(m, 0, AF_GFP_NOWAIT, 0, -1, &r), -ENOMEM);
+	assert_int_equal(r.reason, AF_FAIL_NOWAIT);
+	/* costly order without __GFP_RETRY_MAYFAIL gives up */
+	assert_int_equal(af_alloc_pages(m, 0, AF_GFP_KERNEL, 4, -1, &r), -ENOMEM);
+	assert_int_equal(r.reason, AF_FAIL_NORETRY);
+	/* GFP_ATOMIC dips below min: it gets a page where GFP_KERNEL did not */
+	CHECK(m);
+	while (nhoard)
+		af_free_pages(m, 0, hoard[--nhoard], 0);
+	af_drain_all(m);
+	CHECK(m);
+	af_machine_destroy(m);
+}
+
+static void test_slowpath_hooks(void **st)
+{
+	(void)st;
+	struct af_machine *m = machine_from(SMALL);
+	struct af_alloc_result r;
+
+	nhoard = 0;
+	exhaust(m);
+	reclaim_calls = compact_calls = kswapd_wakes = 0;
+	af_set_slowpath_ops(m, &ops, NULL);
+	/* reclaim makes progress, then the retry succeeds */
+	assert_int_equal(af_alloc_pages(m, 0, AF_GFP_KERNEL, 0, -1, &r), 0);
+	assert_true(r.slowpath);
+	assert_true(reclaim_calls >= 1);
+	assert_true(kswapd_wakes >= 1);
+	hoard[nhoard++] = r.pfn;
+	/* order-2 unmovable: direct compaction is tried before reclaim */
+	exhaust(m);
+	compact_calls = 0;
+	(void)af_alloc_pages(m, 0, AF_GFP_KERNEL, 2, -1, &r);
+	assert_true(compact_calls >= 1);
+	if (r.reason == AF_ALLOC_OK)
+		assert_int_equal(af_free_pages(m, 0, r.pfn, 2), 0);
+	/* order-0 movable never compacts */
+	compact_calls = 0;
+	exhaust(m);
+	(void)af_alloc_pages(m, 0, AF_GFP_HIGHUSER_MOVABLE | AF___GFP_NORETRY, 0, -1, &r);
+	assert_int_equal(compact_calls, 0);
+	CHECK(m);
+	af_set_slowpath_ops(m, NULL, NULL);
+	af_machine_destroy(m);
+}
+
+/* Tiny machines disable grouping by mobility */
+static void test_mobility_disabled(void **st)
+{
+	(void)st;
+	struct af_machine *m = machine_from("transparent_hugepage = never\ncpus = 1\n"
+					    "node.0.zone.DMA32 = 0x1000 2048 2048 2048\n");
+	struct af_alloc_result r;
+
+	assert_true(m->page_group_by_mobility_disabled);
+	assert_int_equal(af_gfp_migratetype(m, AF_GFP_HIGHUSER_MOVABLE), MIGRATE_UNMOVABLE);
+	assert_int_equal(af_alloc_pages(m, 0, AF_GFP_HIGHUSER_MOVABLE, 0, -1, &r), 0);
+	assert_int_equal(get_pageblock_migratetype(m, r.pfn), MIGRATE_UNMOVABLE);
+	CHECK(m);
+	af_machine_destroy(m);
+	m = machine_from(SMALL);
+	assert_false(m->page_group_by_mobility_disabled);
+	af_machine_destroy(m);
+}
+
+/* A fragmenting fallback boosts the watermark and wakes kswapd on the next alloc */
+static void test_watermark_boost(void **st)
+{
+	(void)st;
+	struct af_machine *m = machine_from(SMALL);
+	struct zone *z = &m->node[0]->node_zones[ZONE_DMA32];
+	struct af_alloc_result r;
+	unsigned long high = z->_watermark[WMARK_HIGH];
+
+	kswapd_wakes = 0;
+	af_set_slowpath_ops(m, &ops, NULL);
+	/* Make every free page MOVABLE-typed and scattered: fill, free odd pages */
+	nhoard = 0;
+	exhaust_gfp(m, AF_GFP_HIGHUSER_MOVABLE & ~AF___GFP_DIRECT_RECLAIM);
+	for (int i = 0; i < nhoard; i += 2)
+		af_free_pages(m, 0, hoard[i], 0);
+	af_drain_all(m);
+	uint64_t wakes0 = m->node[0]->kswapd_wakeups;
+	/* an UNMOVABLE order-0 allocation must steal from a MOVABLE block */
+	assert_int_equal(af_alloc_pages(m, 0, AF_GFP_KERNEL, 0, -1, &r), 0);
+	/* boost = min(boost + pageblock, max(pageblock, high * 15000 / 10000)) */
+	unsigned long max_boost = MAX(512UL, high * 15000 / 10000);
+	assert_int_equal(z->watermark_boost, MIN(512UL, max_boost));
+	assert_true(m->node[0]->kswapd_wakeups > wakes0);
+	/* watermark_boost_factor = 0 disables boosting */
+	assert_int_equal(af_sysctl_write(m, "vm.watermark_boost_factor", "0"), 0);
+	assert_false(boost_watermark(z));
+	CHECK(m);
+	af_set_slowpath_ops(m, NULL, NULL);
+	af_machine_destroy(m);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_gfp_zone_and_migratetype),
+		cmocka_unit_test(test_gfp_names),
+		cmocka_unit_test(test_zonelists_by_distance),
+		cmocka_unit_test(test_slowpath_without_hooks_fails_cleanly),
+		cmocka_unit_test(test_slowpath_hooks),
+		cmocka_unit_test(test_mobility_disabled),
+		cmocka_unit_test(test_watermark_boost),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
