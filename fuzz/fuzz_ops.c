@@ -40,11 +40,17 @@ static const char *const sysctls[] = {
 	"vm.lowmem_reserve_ratio", "vm.percpu_pagelist_high_fraction", "vm.extfrag_threshold",
 };
 
+/* Small machines keep af_check() cheap; one of each shape. */
 static const char *const configs[] = {
-	"mem = 128M\ncpus = 1\n",
-	"mem = 160M\ncpus = 3\n",
-	"mem = 256M\nnodes = 2\ncpus = 2\nmovablecore = 32M\n",
-	"transparent_hugepage = never\ncpus = 2\nnode.0.zone.DMA32 = 0x1001 9000 8800 8000 100\n",
+	"transparent_hugepage = never\ncpus = 1\nnode.0.zone.DMA32 = 0x1000 4096 4096 4096\n",
+	"transparent_hugepage = never\ncpus = 3\nnode.0.zone.DMA = 0x1 4095 3998 3840\n"
+	"node.0.zone.DMA32 = 0x1001 6000 5000 4500 100\n",
+	"transparent_hugepage = never\ncpus = 2\nnodes = 2\nnode.0.zone.DMA32 = 0x1000 4096 4096 4096\n"
+	"node.1.zone.DMA32 = 0x2000 4096 4096 4000 10\n",
+	"transparent_hugepage = never\ncpus = 2\nnode.0.zone.DMA32 = 0x1000 4096 4096 4096\n"
+	"node.0.zone.Normal = 0x100000 4096 4096 4096\nnode.0.zone.Movable = 0x101000 2048 2048 2048\n",
+	"transparent_hugepage = never\ncpus = 1\nnode.0.zone.DMA32 = 0x1000 2048 2048 2048\n",
+	"mem = 128M\ncpus = 2\n",
 };
 
 static void check(struct af_machine *m)
@@ -68,7 +74,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (af_config_new(&c))
 		return 0;
-	if (af_config_load_string(c, configs[take(&in, 1) % 4]) || af_machine_create(c, &m)) {
+	if (af_config_load_string(c, configs[take(&in, 1) % (sizeof(configs) / sizeof(configs[0]))]) || af_machine_create(c, &m)) {
 		fprintf(stderr, "setup: %s\n", af_errmsg());
 		abort();
 	}
