@@ -1,0 +1,136 @@
+/* test_check.c - the invariant checker catches each kind of corruption. */
+#include "helpers.h"
+
+static const char *SMALL = "transparent_hugepage = never\ncpus = 2\nnode.0.zone.DMA32 = 0x1000 8192 8192 8192\n";
+
+static struct af_machine *fresh(void)
+{
+	struct af_machine *m = machine_from(SMALL);
+	CHECK(m);
+	return m;
+}
+
+static void expect_violation(struct af_machine *m, const char *needle)
+{
+	char rep[512];
+	int n = af_check(m, rep, sizeof(rep));
+	if (n == 0)
+		fail_msg("corruption not detected (wanted '%s')", needle);
+	if (!strstr(rep, needle))
+		fail_msg("report '%s' does not mention '%s'", rep, needle);
+	af_machine_destroy(m);
+}
+
+static struct zone *zz(struct af_machine *m) { return &m->node[0]->node_zones[ZONE_DMA32]; }
+
+static void test_nr_free_off(void **st)
+{
+	(void)st;
+	struct af_machine *m = fresh();
+	zz(m)->free_area[10].nr_free++;
+	expect_violation(m, "nr_free");
+}
+
+static void test_vmstat_off(void **st)
+{
+	(void)st;
+	struct af_machine *m = fresh();
+	zone_stat_mod(zz(m), NR_FREE_PAGES, 3);
+	expect_violation(m, "NR_FREE_PAGES");
+}
+
+static void test_unmerged_buddies(void **st)
+{
+	(void)st;
+	struct af_machine *m = fresh();
+	struct zone *z = zz(m);
+	/* split an order-10 block by hand into two order-9 halves left unmerged */
+	unsigned long pfn = z->free_area[10].free_list[MIGRATE_MOVABLE].first;
+	del_page_from_free_list(z, pfn, 10, MIGRATE_MOVABLE);
+	add_to_free_list(z, pfn, 9, MIGRATE_MOVABLE, false);
+	add_to_free_list(z, pfn + 512, 9, MIGRATE_MOVABLE, false);
+	expect_violation(m, "unmerged buddies");
+}
+
+static void test_misaligned_block(void **st)
+{
+	(void)st;
+	struct af_machine *m = fresh();
+	struct zone *z = zz(m);
+	struct af_alloc_result r;
+	/* an order-2 block (4 aligned pages) re-listed as an order-1 block at +1 */
+	assert_int_equal(af_alloc_pages(m, 0, AF_GFP_KERNEL | AF___GFP_NORETRY, 2, -1, &r), 0);
+	af_drain_all(m);
+	pflags_clear(&m->pages[r.pfn], PG_alloc);
+	add_to_free_list(z, r.pfn + 1, 1, MIGRATE_UNMOVABLE, false);
+	expect_violation(m, "misaligned");
+}
+
+static void test_free_and_allocated(void **st)
+{
+	(void)st;
+	struct af_machine *m = fresh();
+	struct zone *z = zz(m);
+	unsigned long pfn = z->free_area[10].free_list[MIGRATE_MOVABLE].first;
+	/* a page inside a free block claims to be an allocated block */
+	pflags_or(&m->pages[pfn + 8], PG_alloc);
+	m->pages[pfn + 8].refcount = 1;
+	expect_violation(m, "inside free block");
+}
+
+static void test_pcp_count_off(void **st)
+{
+	(void)st;
+	struct af_machine *m = fresh();
+	struct af_alloc_result r;
+	assert_int_equal(af_alloc_pages(m, 1, AF_GFP_KERNEL, 0, -1, &r), 0);
+	zz(m)->pcp[1].count += 1;
+	expect_violation(m, "pcp count");
+}
+
+static void test_lost_page(void **st)
+{
+	(void)st;
+	struct af_machine *m = fresh();
+	struct af_alloc_result r;
+	assert_int_equal(af_alloc_pages(m, 0, AF_GFP_KERNEL | AF___GFP_NORETRY, 4, -1, &r), 0);
+	/* forget the allocation without freeing: its pages belong to nobody */
+	pflags_clear(&m->pages[r.pfn], PG_alloc);
+	expect_violation(m, "neither free, allocated nor reserved");
+}
+
+static void test_isolate_list_mismatch(void **st)
+{
+	(void)st;
+	struct af_machine *m = fresh();
+	struct zone *z = zz(m);
+	unsigned long pfn = z->free_area[10].free_list[MIGRATE_MOVABLE].first;
+	move_to_free_list(z, pfn, 10, MIGRATE_ISOLATE);
+	expect_violation(m, "Isolate list");
+}
+
+static void test_list_cycle(void **st)
+{
+	(void)st;
+	struct af_machine *m = fresh();
+	struct zone *z = zz(m);
+	struct list_pfn *l = &z->free_area[10].free_list[MIGRATE_MOVABLE];
+	m->pages[l->last].next = l->first;	/* close the list into a ring */
+	expect_violation(m, "");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_nr_free_off),
+		cmocka_unit_test(test_vmstat_off),
+		cmocka_unit_test(test_unmerged_buddies),
+		cmocka_unit_test(test_misaligned_block),
+		cmocka_unit_test(test_free_and_allocated),
+		cmocka_unit_test(test_pcp_count_off),
+		cmocka_unit_test(test_lost_page),
+		cmocka_unit_test(test_isolate_list_mismatch),
+		cmocka_unit_test(test_list_cycle),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
