@@ -73,39 +73,126 @@ int layout_generate(struct af_config *cfg)
 	}
 	bounds[N] = present[nr_ranges - 1].end;
 
+	/* pfn ranges of each node: [first present pfn, last present pfn + 1) */
+	unsigned long node_lo[AF_MAX_NODES], node_hi[AF_MAX_NODES];
+	for (int n = 0; n < N; n++) {
+		node_lo[n] = ~0UL;
+		node_hi[n] = 0;
+		for (int i = 0; i < nr_ranges; i++) {
+			unsigned long a = MAX(bounds[n], present[i].start), b = MIN(bounds[n + 1], present[i].end);
+			if (a >= b)
+				continue;
+			node_lo[n] = MIN(node_lo[n], a);
+			node_hi[n] = MAX(node_hi[n], b);
+		}
+	}
+
+	/*
+	 * find_zone_movable_pfns_for_nodes(): movablecore= leaves kernelcore =
+	 * total - movablecore (rounded to MAX_ORDER_NR_PAGES) spread evenly over
+	 * the nodes from low addresses up; memory of each node above its
+	 * zone_movable_pfn forms ZONE_MOVABLE, carved from the highest zone.
+	 */
+	unsigned long zmp[AF_MAX_NODES] = { 0 };
+	int movable_zone = high_pages ? ZONE_NORMAL : ZONE_DMA32;
+	unsigned long req_movable = (unsigned long)(cfg->movablecore_bytes >> PAGE_SHIFT);
+	if (req_movable) {
+		unsigned long usable_start = zone_lo[movable_zone];
+		unsigned long req_kernel;
+		int usable_nodes = N;
+
+		req_movable = (req_movable + MAX_ORDER_NR_PAGES - 1) & ~(MAX_ORDER_NR_PAGES - 1);
+		req_movable = MIN(total_present, req_movable);
+		req_kernel = total_present - req_movable;
+		if (req_kernel && req_kernel < total_present) {
+restart:;
+			unsigned long kernelcore_node = req_kernel / (unsigned long)usable_nodes;
+			for (int n = 0; n < N; n++) {
+				unsigned long remaining;
+				if (req_kernel < kernelcore_node)
+					kernelcore_node = req_kernel / (unsigned long)usable_nodes;
+				remaining = kernelcore_node;
+				for (int i = 0; i < nr_ranges; i++) {
+					unsigned long a = MAX(bounds[n], present[i].start);
+					unsigned long b = MIN(bounds[n + 1], present[i].end), size;
+					if (a >= b)
+						continue;
+					a = MAX(a, zmp[n]);
+					if (a >= b)
+						continue;
+					if (a < usable_start) {
+						unsigned long kp = MIN(b, usable_start) - a;
+						remaining -= MIN(kp, remaining);
+						req_kernel -= MIN(kp, req_kernel);
+						if (b <= usable_start) {
+							zmp[n] = b;
+							continue;
+						}
+						a = usable_start;
+					}
+					size = MIN(b - a, remaining);
+					zmp[n] = a + size;
+					req_kernel -= MIN(req_kernel, size);
+					remaining -= size;
+					if (!remaining)
+						break;
+				}
+			}
+			usable_nodes--;
+			if (usable_nodes && req_kernel > (unsigned long)usable_nodes)
+				goto restart;
+			for (int n = 0; n < N; n++) {
+				zmp[n] = (zmp[n] + MAX_ORDER_NR_PAGES - 1) & ~(MAX_ORDER_NR_PAGES - 1);
+				if (zmp[n] >= node_hi[n])
+					zmp[n] = 0;
+			}
+		}
+	}
+
 	for (int n = 0; n < N; n++) {
 		struct node_cfg *nc = &cfg->nodes[n];
 		unsigned long node_present = 0;
 
 		memset(nc->zones, 0, sizeof(nc->zones));
-		for (int t = 0; t < 3; t++) {
+		for (int t = 0; t <= ZONE_MOVABLE; t++) {
 			struct zone_cfg *zc = &nc->zones[t];
-			unsigned long lo = MAX(bounds[n], zone_lo[t]);
-			unsigned long hi = MIN(bounds[n + 1], zone_hi[t]);
-			unsigned long first = ~0UL, last = 0, pres = 0, hole_start = 0;
+			unsigned long lo, hi, pres = 0, hole_start = 0, prev_end = 0;
 
+			if (t == ZONE_MOVABLE) {
+				if (!zmp[n])
+					continue;
+				lo = zmp[n];
+				hi = MIN(node_hi[n], zone_hi[movable_zone]);
+			} else {
+				/* zone_spanned_pages_in_node(): node range clamped to the zone */
+				lo = MAX(node_lo[n], zone_lo[t]);
+				hi = MIN(node_hi[n], zone_hi[t]);
+				/* adjust_zone_range_for_zone_movable() */
+				if (zmp[n] && t == movable_zone) {
+					if (lo < zmp[n] && hi > zmp[n])
+						hi = zmp[n];
+					else if (lo >= zmp[n])
+						hi = lo;
+				}
+			}
 			if (lo >= hi)
 				continue;
 			for (int i = 0; i < nr_ranges; i++) {
 				unsigned long a = MAX(lo, present[i].start), b = MIN(hi, present[i].end);
 				if (a >= b)
 					continue;
-				if (first == ~0UL)
-					first = a;
-				else if (!hole_start)
-					hole_start = last;	/* gap between ranges */
-				last = b;
+				if (prev_end && a > prev_end && !hole_start)
+					hole_start = prev_end;	/* gap between ranges */
+				prev_end = b;
 				pres += b - a;
 			}
 			if (!pres)
 				continue;
 			zc->set = true;
-			zc->start_pfn = first;
+			zc->start_pfn = lo;
+			zc->spanned = hi - lo;
 			zc->present = pres;
-			/* DMA32 spans to 4 GiB when memory continues above it */
-			zc->spanned = (t == ZONE_DMA32 && bounds[n + 1] > DMA32_END_PFN)
-				? DMA32_END_PFN - first : last - first;
-			zc->hole_start = hole_start ? hole_start : first + pres;
+			zc->hole_start = hole_start ? hole_start : lo + pres;
 			zc->managed = pres;
 			node_present += pres;
 		}
@@ -113,7 +200,7 @@ int layout_generate(struct af_config *cfg)
 		unsigned long top = (node_present + 63) / 64;
 		if (n == 0)
 			top += 627 + (unsigned long)((unsigned long long)total_present * 1346ULL / 786432ULL);
-		for (int t = 2; t >= 0 && top; t--) {
+		for (int t = ZONE_MOVABLE; t >= 0 && top; t--) {
 			struct zone_cfg *zc = &nc->zones[t];
 			unsigned long take;
 			if (!zc->set)

@@ -10,45 +10,6 @@
 
 #include "internal.h"
 
-/* ZONE_MOVABLE from movablecore=: the top of each node's highest zone */
-static int apply_movablecore(struct af_config *c)
-{
-	unsigned long want = (unsigned long)(c->movablecore_bytes >> PAGE_SHIFT);
-
-	if (!want)
-		return 0;
-	want = (want / (unsigned long)c->nr_nodes + MAX_ORDER_NR_PAGES - 1) & ~(MAX_ORDER_NR_PAGES - 1);
-	for (int n = 0; n < c->nr_nodes; n++) {
-		struct zone_cfg *zs = c->nodes[n].zones, *src = NULL, *mv = &zs[ZONE_MOVABLE];
-		unsigned long end, mstart, absent;
-
-		for (int t = ZONE_NORMAL; t >= ZONE_DMA32; t--)
-			if (zs[t].set) {
-				src = &zs[t];
-				break;
-			}
-		if (!src)
-			continue;
-		end = src->start_pfn + src->spanned;
-		absent = src->spanned - src->present;
-		if (absent || want >= src->present / 2)
-			return af_err(-EINVAL, "movablecore too large for node %d", n);
-		mstart = (end - want) & ~(MAX_ORDER_NR_PAGES - 1);
-		if (mstart <= src->start_pfn)
-			return af_err(-EINVAL, "movablecore too large for node %d", n);
-		mv->set = true;
-		mv->start_pfn = mstart;
-		mv->spanned = mv->present = mv->managed = end - mstart;
-		src->spanned = mstart - src->start_pfn;
-		src->present -= mv->present;
-		if (src->managed <= mv->present + src->late_freed)
-			return af_err(-EINVAL, "movablecore too large for node %d", n);
-		src->managed -= mv->present;
-		src->hole_start = 0;
-	}
-	return 0;
-}
-
 static int validate_layout(struct af_config *c, unsigned long *max_pfn)
 {
 	static const unsigned long zone_limit[MAX_NR_ZONES] = {
@@ -109,9 +70,9 @@ static int finalize_config(struct af_config *c, unsigned long *max_pfn)
 					return af_err(-EINVAL, "zone given for node %d but nodes = %d", n,
 						      c->nr_nodes);
 	}
-	ret = apply_movablecore(c);
-	if (ret)
-		return ret;
+	if (c->explicit_layout && c->movablecore_bytes)
+		return af_err(-EINVAL, "movablecore needs a generated layout (mem =); "
+			      "give node.N.zone.Movable explicitly instead");
 	for (int n = 0; n < c->nr_nodes; n++) {
 		if (!c->nodes[n].distance_set)
 			for (int j = 0; j < c->nr_nodes; j++)

@@ -128,7 +128,8 @@ static void test_bad_configs(void **st)
 	bad_config("nodes = 2\nnode.0.zone.DMA32 = 0x1000 8192 8192 8192\n");	/* node 1 empty */
 	bad_config("node.3.zone.DMA32 = 0x1000 8192 8192 8192\n");		/* node beyond nodes */
 	bad_config("node.0.zone.Weird = 0x1000 8192 8192 8192\n");
-	bad_config("mem = 1G\nmovablecore = 900M\n");
+	bad_config("movablecore = 64M\nnode.0.zone.DMA32 = 0x1000 8192 8192 8192\n");
+	bad_config("movablecore = 12Q\n");
 }
 
 int main(void)

@@ -291,6 +291,33 @@ static void test_views_add_up(void **st)
 	af_machine_destroy(m);
 }
 
+/* movablecore=: ZONE_MOVABLE as find_zone_movable_pfns_for_nodes() sizes it */
+static void test_movablecore(void **st)
+{
+	(void)st;
+	struct af_machine *m = machine_from("mem = 8G\nnodes = 2\ncpus = 4\nmovablecore = 2G\n");
+	unsigned long movable = 0;
+	for (int n = 0; n < 2; n++) {
+		struct zone *z = &m->node[n]->node_zones[ZONE_MOVABLE];
+		movable += z->present_pages;
+		/* starts MAX_ORDER-aligned, right where Normal ends */
+		assert_int_equal(z->zone_start_pfn % 1024, 0);
+		struct zone *nz = &m->node[n]->node_zones[ZONE_NORMAL];
+		if (nz->spanned_pages)
+			assert_int_equal(zone_end_pfn(nz), z->zone_start_pfn);
+	}
+	/* 2 GiB requested, give or take the MAX_ORDER rounding of each node */
+	assert_true(movable >= 524288 - 2048 && movable <= 524288 + 2048);
+	/* GFP_HIGHUSER_MOVABLE may use it, GFP_KERNEL may not */
+	struct af_alloc_result r;
+	assert_int_equal(af_alloc_pages(m, 0, AF_GFP_HIGHUSER_MOVABLE, 0, 0, &r), 0);
+	assert_int_equal(r.zone, ZONE_MOVABLE);
+	assert_int_equal(af_alloc_pages(m, 0, AF_GFP_KERNEL, 0, 0, &r), 0);
+	assert_true(r.zone != ZONE_MOVABLE);
+	CHECK(m);
+	af_machine_destroy(m);
+}
+
 static void test_fragmentation_index(void **st)
 {
 	(void)st;
@@ -312,6 +339,7 @@ int main(void)
 		cmocka_unit_test(test_pcp_high_batch),
 		cmocka_unit_test(test_golden_formats),
 		cmocka_unit_test(test_views_add_up),
+		cmocka_unit_test(test_movablecore),
 		cmocka_unit_test(test_fragmentation_index),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
