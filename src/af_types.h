@@ -110,10 +110,12 @@ _Static_assert(sizeof(struct page) == 32, "struct page must stay 32 bytes");
 #define PB_MIGRATE_MASK	0x7u
 #define PB_MIGRATE_SKIP	0x8u
 #define PB_ZID_MIXED	UINT16_MAX	/* pageblock straddles zones/holes */
+#define PB_ZID_SHIFT	3		/* zid = nid << 3 | zone_type */
+#define PB_ZID_TYPE	7u
 struct pageblock {
 	uint8_t bits;
 	uint8_t spare;
-	uint16_t zid;		/* global zone id: nid * MAX_NR_ZONES + zone_type */
+	uint16_t zid;		/* nid << PB_ZID_SHIFT | zone_type */
 };
 
 struct list_pfn {

@@ -6,48 +6,6 @@
  */
 #include "internal.h"
 
-/* ---- pfn-linked lists ---- */
-void list_add_head_pfn(struct af_machine *m, struct list_pfn *l, unsigned long pfn)
-{
-	struct page *p = &m->pages[pfn];
-
-	p->prev = PFN_NIL;
-	p->next = l->first;
-	if (l->first != PFN_NIL)
-		m->pages[l->first].prev = (uint32_t)pfn;
-	else
-		l->last = (uint32_t)pfn;
-	l->first = (uint32_t)pfn;
-}
-
-void list_add_tail_pfn(struct af_machine *m, struct list_pfn *l, unsigned long pfn)
-{
-	struct page *p = &m->pages[pfn];
-
-	p->next = PFN_NIL;
-	p->prev = l->last;
-	if (l->last != PFN_NIL)
-		m->pages[l->last].next = (uint32_t)pfn;
-	else
-		l->first = (uint32_t)pfn;
-	l->last = (uint32_t)pfn;
-}
-
-void list_del_pfn(struct af_machine *m, struct list_pfn *l, unsigned long pfn)
-{
-	struct page *p = &m->pages[pfn];
-
-	if (p->prev != PFN_NIL)
-		m->pages[p->prev].next = p->next;
-	else
-		l->first = p->next;
-	if (p->next != PFN_NIL)
-		m->pages[p->next].prev = p->prev;
-	else
-		l->last = p->prev;
-	p->next = p->prev = PFN_NIL;
-}
-
 /*
  * migratetype_is_mergeable(): only the three ordinary types; HIGHATOMIC,
  * CMA and ISOLATE blocks never merge with a buddy of another type above

@@ -53,9 +53,48 @@ struct zone *pfn_zone(struct af_machine *m, unsigned long pfn);
 bool pfn_valid_present(struct af_machine *m, unsigned long pfn);
 
 /* in buddy.c */
-void list_add_head_pfn(struct af_machine *m, struct list_pfn *l, unsigned long pfn);
-void list_add_tail_pfn(struct af_machine *m, struct list_pfn *l, unsigned long pfn);
-void list_del_pfn(struct af_machine *m, struct list_pfn *l, unsigned long pfn);
+/* ---- pfn-linked lists ---- */
+static inline void list_add_head_pfn(struct af_machine *m, struct list_pfn *l, unsigned long pfn)
+{
+	struct page *p = &m->pages[pfn];
+
+	p->prev = PFN_NIL;
+	p->next = l->first;
+	if (l->first != PFN_NIL)
+		m->pages[l->first].prev = (uint32_t)pfn;
+	else
+		l->last = (uint32_t)pfn;
+	l->first = (uint32_t)pfn;
+}
+
+static inline void list_add_tail_pfn(struct af_machine *m, struct list_pfn *l, unsigned long pfn)
+{
+	struct page *p = &m->pages[pfn];
+
+	p->next = PFN_NIL;
+	p->prev = l->last;
+	if (l->last != PFN_NIL)
+		m->pages[l->last].next = (uint32_t)pfn;
+	else
+		l->first = (uint32_t)pfn;
+	l->last = (uint32_t)pfn;
+}
+
+static inline void list_del_pfn(struct af_machine *m, struct list_pfn *l, unsigned long pfn)
+{
+	struct page *p = &m->pages[pfn];
+
+	if (p->prev != PFN_NIL)
+		m->pages[p->prev].next = p->next;
+	else
+		l->first = p->next;
+	if (p->next != PFN_NIL)
+		m->pages[p->next].prev = p->prev;
+	else
+		l->last = p->prev;
+	p->next = p->prev = PFN_NIL;
+}
+
 static inline bool list_empty_pfn(const struct list_pfn *l) { return l->first == PFN_NIL; }
 static inline void list_init_pfn(struct list_pfn *l) { l->first = l->last = PFN_NIL; }
 bool migratetype_is_mergeable(int mt);
@@ -87,7 +126,11 @@ bool unreserve_highatomic_pageblock(struct af_machine *m, const struct alloc_con
 /* in pcp.c */
 int order_to_pindex(int mt, unsigned int order);
 unsigned int pindex_to_order(int pindex);
-bool pcp_allowed_order(unsigned int order);
+/* pcp_allowed_order(): orders 0..PAGE_ALLOC_COSTLY_ORDER and the THP order */
+static inline bool pcp_allowed_order(unsigned int order)
+{
+	return order <= PAGE_ALLOC_COSTLY_ORDER || order == PAGEBLOCK_ORDER;
+}
 long rmqueue_pcplist(struct zone *z, int cpu, unsigned int order, int mt,
 		     unsigned int alloc_flags);
 void free_unref_page(struct zone *z, int cpu, unsigned long pfn, unsigned int order);

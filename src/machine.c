@@ -230,7 +230,7 @@ int af_machine_create(const struct af_config *cfg_in, struct af_machine **out)
 				bool whole = pfn >= zc->start_pfn &&
 					     pfn + PAGEBLOCK_NR_PAGES <= zc->start_pfn + zc->spanned;
 				pb->bits = MIGRATE_MOVABLE;
-				pb->zid = whole ? (uint16_t)(n * MAX_NR_ZONES + t) : PB_ZID_MIXED;
+				pb->zid = whole ? (uint16_t)(n << PB_ZID_SHIFT | t) : PB_ZID_MIXED;
 			}
 		}
 		pg->node_start_pfn = nstart;

@@ -56,7 +56,7 @@ struct zone *pfn_zone(struct af_machine *m, unsigned long pfn)
 		return NULL;
 	pb = &m->pageblocks[pfn >> PAGEBLOCK_ORDER];
 	if (pb->zid != PB_ZID_MIXED) {
-		struct zone *z = &m->node[pb->zid / MAX_NR_ZONES]->node_zones[pb->zid % MAX_NR_ZONES];
+		struct zone *z = &m->node[pb->zid >> PB_ZID_SHIFT]->node_zones[pb->zid & PB_ZID_TYPE];
 		if (zone_spans_pfn(z, pfn))
 			return z;
 		return NULL;

@@ -21,11 +21,6 @@ unsigned int pindex_to_order(int pindex)
 	return (unsigned int)(pindex / MIGRATE_PCPTYPES);
 }
 
-/* pcp_allowed_order(): orders 0..PAGE_ALLOC_COSTLY_ORDER and the THP order */
-bool pcp_allowed_order(unsigned int order)
-{
-	return order <= PAGE_ALLOC_COSTLY_ORDER || order == PAGEBLOCK_ORDER;
-}
 
 /* pcp_spin_trylock(): never fails in deterministic mode */
 static bool pcp_trylock(struct af_machine *m, struct per_cpu_pages *pcp)
