@@ -95,6 +95,16 @@ static int check_zone(struct af_machine *m, struct zone *z, uint8_t *own, struct
 						bool blocked = o >= PAGEBLOCK_ORDER && pbmt != bmt &&
 							(!migratetype_is_mergeable(pbmt) ||
 							 !migratetype_is_mergeable(bmt));
+						/*
+						 * Above pageblock_order the merge was decided
+						 * by the types when the later block was freed;
+						 * a type change since (unreserving a highatomic
+						 * block, undoing an isolation) does not merge
+						 * them, in 6.1 either.  Only smaller orders must
+						 * always be merged.
+						 */
+						if (o >= PAGEBLOCK_ORDER)
+							blocked = true;
 						if (!blocked && b > p)
 							bad(c, "free blocks 0x%x and 0x%lx of order %u are unmerged buddies",
 							    p, b, o);

@@ -44,11 +44,12 @@ static void test_unmerged_buddies(void **st)
 	(void)st;
 	struct af_machine *m = fresh();
 	struct zone *z = zz(m);
-	/* split an order-10 block by hand into two order-9 halves left unmerged */
+	/* split an order-10 block by hand: order 9 + two order-8 buddies left unmerged */
 	unsigned long pfn = z->free_area[10].free_list[MIGRATE_MOVABLE].first;
 	del_page_from_free_list(z, pfn, 10, MIGRATE_MOVABLE);
 	add_to_free_list(z, pfn, 9, MIGRATE_MOVABLE, false);
-	add_to_free_list(z, pfn + 512, 9, MIGRATE_MOVABLE, false);
+	add_to_free_list(z, pfn + 512, 8, MIGRATE_MOVABLE, false);
+	add_to_free_list(z, pfn + 768, 8, MIGRATE_MOVABLE, false);
 	expect_violation(m, "unmerged buddies");
 }
 
