@@ -333,6 +333,16 @@ static void wake_all_kswapds(struct af_machine *m, unsigned int order, af_gfp_t 
 }
 
 /*
+ * zone_reclaimable_pages(): what reclaim could still free in the zone.  No
+ * layer owns reclaimable pages yet, so this is 0 until reclaim lands.
+ */
+static unsigned long zone_reclaimable_pages(struct zone *z)
+{
+	(void)z;
+	return 0;
+}
+
+/*
  * should_reclaim_retry(): retry while reclaim makes progress, at most
  * MAX_RECLAIM_RETRIES loops without; before giving up, release highatomic
  * reserves.  Retry only if reclaimable + free pages could meet the min
@@ -348,14 +358,15 @@ static bool should_reclaim_retry(struct af_machine *m, unsigned int order,
 		(*no_progress_loops)++;
 	if (*no_progress_loops > MAX_RECLAIM_RETRIES)
 		return unreserve_highatomic_pageblock(m, ac, true);
-	if (!progress)
-		return false;	/* no reclaimable pages are modelled yet */
 	for (int i = 0; i < ac->zonelist->nr; i++) {
 		struct zone *z = ac->zonelist->zones[i];
+		long available;
 
 		if ((int)z->type > ac->highest_zoneidx)
 			continue;
-		if (zone_watermark_ok(z, order, min_wmark_pages(z), ac->highest_zoneidx, alloc_flags))
+		available = (long)zone_reclaimable_pages(z) + zone_page_state(z, NR_FREE_PAGES);
+		if (zone_watermark_ok_raw(z, order, min_wmark_pages(z), ac->highest_zoneidx,
+					  alloc_flags, available))
 			return true;
 	}
 	return false;

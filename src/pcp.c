@@ -220,7 +220,7 @@ void free_unref_page(struct zone *z, int cpu, unsigned long pfn, unsigned int or
 	m->pages[pfn].pcp_mt = (uint8_t)mt;
 	if (mt >= MIGRATE_PCPTYPES) {
 		if (mt == MIGRATE_ISOLATE) {
-			pcp->events[PGFREE] += 1UL << order;
+			/* free_one_page(): 6.1 counts no PGFREE on this path */
 			lock_zone(z);
 			free_one_page_locked(z, pfn, order, mt, false);
 			unlock_zone(z);
@@ -232,13 +232,13 @@ void free_unref_page(struct zone *z, int cpu, unsigned long pfn, unsigned int or
 		free_unref_page_commit(z, pcp, pfn, pcpmt, order);
 		unlock_pcp(m, pcp);
 	} else {
-		/* free_one_page(): a drainer holds the pcp; go to the buddy */
+		/* free_one_page(): a drainer holds the pcp; go to the buddy
+		 * (no PGFREE counted on this path in 6.1 either) */
 		lock_zone(z);
 		if (z->nr_isolate_pageblock)
 			mt = get_pageblock_migratetype(m, pfn);
 		free_one_page_locked(z, pfn, order, mt, false);
 		unlock_zone(z);
-		__atomic_fetch_add(&m->events[PGFREE], 1UL << order, __ATOMIC_RELAXED);
 	}
 }
 
