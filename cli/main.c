@@ -56,6 +56,24 @@ static void usage(FILE *f)
 "2 on bad usage or input.\n", f);
 }
 
+/* Everything the command holds, released on every exit path */
+static struct af_config *g_cfg;
+static struct af_machine *g_m;
+static FILE *g_tf;
+
+static void cleanup(void)
+{
+	if (g_m)
+		af_machine_destroy(g_m);
+	if (g_cfg)
+		af_config_free(g_cfg);
+	if (g_tf)
+		fclose(g_tf);
+	g_m = NULL;
+	g_cfg = NULL;
+	g_tf = NULL;
+}
+
 static int die(const char *what, const char *msg)
 {
 	fprintf(stderr, "antifrag: %s: %s\n", what, msg);
@@ -85,8 +103,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "antifrag: unknown command '%s' (try --help)\n", argv[1]);
 		return 2;
 	}
+	atexit(cleanup);
 	if (af_config_new(&cfg))
 		return die("config", af_errmsg());
+	g_cfg = cfg;
 
 	/* first pass: --config, so that other options override it */
 	for (int i = 2; i < argc; i++)
@@ -167,6 +187,7 @@ int main(int argc, char **argv)
 	ret = af_machine_create(cfg, &m);
 	if (ret)
 		return die("machine", af_errmsg());
+	g_m = m;
 	for (int i = 0; i < nsets; i++) {
 		char name[128];
 		const char *eq = strchr(sets[i], '=');
@@ -182,6 +203,7 @@ int main(int argc, char **argv)
 		tf = fopen(trace, "w");
 		if (!tf)
 			return die("--trace", "cannot open file");
+		g_tf = tf;
 		af_set_trace(m, af_trace_to_file, tf);
 	}
 	for (int i = 0; i < nshows; i++) {
@@ -257,9 +279,7 @@ int main(int argc, char **argv)
 		printf("\n==> %s <==\n%s", list[i], s);
 		free(s);
 	}
-	if (tf)
-		fclose(tf);
-	af_machine_destroy(m);
-	af_config_free(cfg);
+	(void)tf;
+	cleanup();
 	return rc;
 }

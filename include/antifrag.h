@@ -222,6 +222,120 @@ int af_workload_mixed(struct af_machine *m, uint64_t seed, uint64_t ops,
 		      struct af_workload_stats *st);
 void af_workload_release(struct af_machine *m);
 
+/* ---- the world: what owns pages ---- */
+/*
+ * Processes have address spaces of virtual page numbers (vpn); anonymous
+ * memory is GFP_HIGHUSER_MOVABLE, page tables are UNMOVABLE pages of the
+ * machine.  With the config key "contents = 1" every page has 4 KiB of real
+ * bytes; owners write recognisable contents and af_check() verifies them.
+ */
+#define AF_MAP_MLOCK	1u	/* mlock: pages are unevictable */
+#define AF_MAP_THP	2u	/* anonymous: try transparent huge pages */
+
+int af_proc_create(struct af_machine *m, int *pid);
+int af_proc_fork(struct af_machine *m, int pid, int *child);
+int af_proc_exit(struct af_machine *m, int pid);
+/* mmap: a new VMA of npages; *vpn receives its first virtual page */
+int af_mmap_anon(struct af_machine *m, int pid, uint64_t npages, unsigned flags, uint64_t *vpn);
+int af_mmap_file(struct af_machine *m, int pid, int fid, uint64_t pgoff, uint64_t npages,
+		 unsigned flags, uint64_t *vpn);
+int af_mmap_hugetlb(struct af_machine *m, int pid, uint64_t nr_huge, uint64_t *vpn);
+/* munmap the whole VMA that starts at vpn */
+int af_munmap(struct af_machine *m, int pid, uint64_t vpn);
+/* Touch a page through the page tables: fault it in if needed; a write
+ * stores a new generation of contents (copy-on-write after fork). */
+int af_mem_write(struct af_machine *m, int pid, int cpu, uint64_t vpn);
+/* A read verifies the contents (-EIO on a mismatch) */
+int af_mem_read(struct af_machine *m, int pid, int cpu, uint64_t vpn);
+int af_vpn_to_pfn(struct af_machine *m, int pid, uint64_t vpn, uint64_t *pfn);
+
+/* Files and their page cache.  fallback_aops: the filesystem has no
+ * ->migrate_folio, so dirty pages must be written out before they move. */
+int af_file_create(struct af_machine *m, bool fallback_aops, int *fid);
+int af_file_delete(struct af_machine *m, int fid);
+int af_file_read(struct af_machine *m, int fid, int cpu, uint64_t index);
+int af_file_write(struct af_machine *m, int fid, int cpu, uint64_t index);
+/* Start writeback of a dirty page; it completes ns later on the virtual clock
+ * (threaded mode: when af_file_writeback_end is called). */
+int af_file_writeback(struct af_machine *m, int fid, uint64_t index, uint64_t ns);
+int af_file_writeback_end(struct af_machine *m, int fid, uint64_t index);
+int af_file_page(struct af_machine *m, int fid, uint64_t index, uint64_t *pfn);
+
+/* Slab caches: objects packed into slab pages of order 0..3. */
+int af_slab_create(struct af_machine *m, const char *name, unsigned size, bool reclaimable,
+		   int *cid);
+int af_slab_alloc(struct af_machine *m, int cid, int cpu, uint64_t *obj);
+int af_slab_free(struct af_machine *m, int cid, uint64_t obj);
+/* Drop up to nr objects of a reclaimable cache (a shrinker) */
+int af_slab_shrink(struct af_machine *m, int cid, unsigned long nr, unsigned long *freed);
+
+/* Drivers with non-LRU movable pages (like zsmalloc or the balloon). */
+enum af_migrate_mode { AF_MIGRATE_ASYNC, AF_MIGRATE_SYNC_LIGHT, AF_MIGRATE_SYNC };
+struct af_movable_ops {
+	bool (*isolate_page)(struct af_machine *m, uint64_t pfn, void *arg);
+	/* copy/move src to dst; return 0 or a negative errno (-EAGAIN retries) */
+	int (*migrate_page)(struct af_machine *m, uint64_t dst, uint64_t src,
+			    enum af_migrate_mode mode, void *arg);
+	void (*putback_page)(struct af_machine *m, uint64_t pfn, void *arg);
+};
+/* ops NULL: the built-in driver (always isolates, copies, puts back) */
+int af_driver_create(struct af_machine *m, const struct af_movable_ops *ops, void *arg, int *did);
+int af_driver_alloc(struct af_machine *m, int did, int cpu, uint64_t *page_no);
+int af_driver_free(struct af_machine *m, int did, uint64_t page_no);
+int af_driver_page(struct af_machine *m, int did, uint64_t page_no, uint64_t *pfn);
+/* Failure injection: the built-in migrate fails after n more successes (-1: never) */
+int af_driver_fail_migrate_after(struct af_machine *m, int did, int n);
+
+/* The hugetlb pool (nr_hugepages): grow or shrink to nr; *now gets the size. */
+int af_hugetlb_resize(struct af_machine *m, unsigned long nr, unsigned long *now);
+
+/* Page states that change what migration may do. */
+/* Lock a page as an I/O holder would; it is released hold_ns later on the
+ * virtual clock (threaded mode: by af_page_unlock). */
+int af_page_lock(struct af_machine *m, uint64_t pfn, uint64_t hold_ns);
+int af_page_unlock(struct af_machine *m, uint64_t pfn);
+/* An extra reference, like get_user_pages for DMA */
+int af_page_pin(struct af_machine *m, uint64_t pfn);
+int af_page_unpin(struct af_machine *m, uint64_t pfn);
+
+/* ---- page migration ---- */
+enum af_migrate_reason {
+	AF_MR_COMPACTION, AF_MR_MEMORY_FAILURE, AF_MR_MEMORY_HOTPLUG, AF_MR_SYSCALL,
+	AF_MR_MEMPOLICY_MBIND, AF_MR_NUMA_MISPLACED, AF_MR_CONTIG_RANGE, AF_MR_LONGTERM_PIN,
+	AF_MR_DEMOTION
+};
+struct af_migrate_stats {
+	unsigned nr_succeeded;		/* base pages */
+	unsigned nr_failed_pages;	/* base pages tried and failed */
+	unsigned nr_thp_succeeded, nr_thp_failed, nr_thp_split;
+	unsigned nr_isolate_failed;	/* refused before migration */
+};
+/*
+ * Isolate the given pages and migrate_pages() them to new pages on node nid
+ * (-1: the page's own node).  results[i] (optional): 0 moved, -EBUSY not
+ * isolatable (free, unowned, reserved, slab, pinned-looking, already
+ * isolated ...), -EAGAIN still busy after the retries, -ENOMEM no target,
+ * other negative errno from the owner.  Returns the number of pages not
+ * migrated, or a negative errno for bad input (nothing changed).
+ */
+int af_migrate_pfns(struct af_machine *m, const uint64_t *pfns, int n, enum af_migrate_mode mode,
+		    enum af_migrate_reason reason, int nid, int *results,
+		    struct af_migrate_stats *st);
+/*
+ * alloc_contig-style: isolate the pageblocks of [start, end) (one zone) and
+ * migrate every in-use page out of the range.  On failure *first_busy
+ * (optional) names the first pfn that could not move and -EBUSY is returned.
+ * The range is un-isolated again before returning.
+ */
+int af_migrate_range(struct af_machine *m, uint64_t start, uint64_t end,
+		     enum af_migrate_mode mode, uint64_t *first_busy, struct af_migrate_stats *st);
+
+struct af_world_stats {
+	uint64_t processes, files, anon_pages, file_pages, file_dirty, file_writeback,
+		 slab_pages, driver_pages, pgtable_pages, hugetlb_pages, thp_pages;
+};
+void af_world_stats(struct af_machine *m, struct af_world_stats *st);
+
 /* ---- deterministic randomness ---- */
 struct af_rng { uint64_t s[4]; };
 void af_rng_seed(struct af_rng *r, uint64_t seed);

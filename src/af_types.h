@@ -161,6 +161,12 @@ struct per_cpu_pages {
 	uint64_t numa[NR_VM_NUMA_EVENT_ITEMS];	/* zone_statistics(), this cpu */
 };
 
+/* LRU lists (enum lru_list), per node */
+enum lru_list {
+	LRU_INACTIVE_ANON, LRU_ACTIVE_ANON, LRU_INACTIVE_FILE, LRU_ACTIVE_FILE,
+	LRU_UNEVICTABLE, NR_LRU_LISTS
+};
+
 enum wmark { WMARK_MIN, WMARK_LOW, WMARK_HIGH, WMARK_PROMO, NR_WMARK };
 
 struct zone {
@@ -243,6 +249,9 @@ struct pglist_data {
 	int kswapd_highest_zoneidx;
 	int kswapd_failures;
 	long vm_stat[NR_VM_NODE_STAT_ITEMS];
+	struct list_pfn lru[NR_LRU_LISTS];
+	unsigned long lru_size[NR_LRU_LISTS];
+	pthread_mutex_t lru_lock;
 };
 
 /* Zone layout of one node as configured. */
@@ -282,6 +291,7 @@ struct af_config {
 	enum thp_mode thp;
 	bool cma_enabled;		/* CONFIG_CMA: adds the CMA column */
 	bool threaded;
+	bool contents;			/* real 4 KiB of bytes per page */
 	uint64_t seed;
 	bool explicit_layout;
 	struct node_cfg nodes[AF_MAX_NODES];
@@ -318,6 +328,7 @@ struct af_machine {
 	uint64_t events[NR_VM_EVENT_ITEMS];	/* events not tied to a cpu */
 	uint64_t extfrag_events, extfrag_fragmenting;
 	void *workload;			/* live blocks of the mixed workload */
+	struct world *world;		/* owners of pages (world.h) */
 	pthread_mutex_t global_lock;	/* sysctl writes, watermark setup */
 	/* tracing */
 	af_trace_fn trace_fn;

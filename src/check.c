@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "world.h"
 
 struct checker {
 	char *report;
@@ -28,7 +28,7 @@ static void bad(struct checker *c, const char *fmt, ...)
 }
 
 /* owner map values */
-enum { OWN_NONE, OWN_BUDDY, OWN_PCP, OWN_ALLOC, OWN_RESERVED };
+enum { HIT_NONE, HIT_BUDDY, HIT_PCP, HIT_ALLOC, HIT_RESERVED };
 
 static int check_zone(struct af_machine *m, struct zone *z, uint8_t *own, struct checker *c)
 {
@@ -66,12 +66,12 @@ static int check_zone(struct af_machine *m, struct zone *z, uint8_t *own, struct
 				if ((unsigned long)p + (1UL << o) > end)
 					bad(c, "free block pfn 0x%x order %u runs past the zone end", p, o);
 				for (unsigned long i = p; i < p + (1UL << o) && i < end; i++) {
-					if (own[i - base] != OWN_NONE) {
+					if (own[i - base] != HIT_NONE) {
 						bad(c, "pfn 0x%lx is in two places (free block 0x%x order %u overlaps)",
 						    i, p, o);
 						return -1;
 					}
-					own[i - base] = OWN_BUDDY;
+					own[i - base] = HIT_BUDDY;
 					if (i != p && (pflags(&m->pages[i]) & (PG_buddy | PG_alloc | PG_reserved | PG_pcp)))
 						bad(c, "pfn 0x%lx inside free block 0x%x has flags 0x%x", i, p,
 						    m->pages[i].flags);
@@ -143,11 +143,11 @@ static int check_zone(struct af_machine *m, struct zone *z, uint8_t *own, struct
 				if (!(pflags(&m->pages[p]) & PG_pcp) || m->pages[p].order != o)
 					bad(c, "pfn 0x%x on cpu %d pcp list %d not marked pcp order %u", p, cpu, i, o);
 				for (unsigned long j = p; j < p + (1UL << o) && j < end; j++) {
-					if (own[j - base] != OWN_NONE) {
+					if (own[j - base] != HIT_NONE) {
 						bad(c, "pfn 0x%lx is both on a pcp list and elsewhere", j);
 						return -1;
 					}
-					own[j - base] = OWN_PCP;
+					own[j - base] = HIT_PCP;
 				}
 				count += 1L << o;
 			}
@@ -162,12 +162,12 @@ static int check_zone(struct af_machine *m, struct zone *z, uint8_t *own, struct
 	for (unsigned long pfn = base; pfn < end; pfn++) {
 		struct page *p = &m->pages[pfn];
 
-		if (own[pfn - base] != OWN_NONE)
+		if (own[pfn - base] != HIT_NONE)
 			continue;
 		if (pfn_zone(m, pfn) != z)
 			continue;
 		if (pflags(p) & PG_reserved) {
-			own[pfn - base] = OWN_RESERVED;
+			own[pfn - base] = HIT_RESERVED;
 			continue;
 		}
 		if (pflags(p) & PG_alloc) {
@@ -177,11 +177,11 @@ static int check_zone(struct af_machine *m, struct zone *z, uint8_t *own, struct
 			if (p->refcount <= 0)
 				bad(c, "allocated block 0x%lx has refcount %d", pfn, p->refcount);
 			for (unsigned long i = pfn; i < pfn + n && i < end; i++) {
-				if (own[i - base] != OWN_NONE) {
+				if (own[i - base] != HIT_NONE) {
 					bad(c, "pfn 0x%lx is both allocated (block 0x%lx) and free", i, pfn);
 					return -1;
 				}
-				own[i - base] = OWN_ALLOC;
+				own[i - base] = HIT_ALLOC;
 			}
 			continue;
 		}
@@ -218,5 +218,9 @@ int af_check(struct af_machine *m, char *report, size_t len)
 				bad(&c, "zone %s: nr_reserved_highatomic %lu not whole pageblocks", z->name,
 				    z->nr_reserved_highatomic);
 		}
+	if (!c.violations && m->world) {
+		char *rep = report && len ? report : NULL;
+		c.violations += integrity_check(m, rep, rep ? len : 0);
+	}
 	return c.violations;
 }

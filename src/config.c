@@ -134,13 +134,15 @@ int af_config_set(struct af_config *c, const char *key, const char *value)
 		c->seed = s;
 		return 0;
 	}
-	if (!strcmp(key, "threaded") || !strcmp(key, "cma")) {
+	if (!strcmp(key, "threaded") || !strcmp(key, "cma") || !strcmp(key, "contents")) {
 		ret = parse_long(key, value, 0, 1, &x);
 		if (!ret) {
 			if (key[0] == 't')
 				c->threaded = x;
-			else
+			else if (key[1] == 'm')
 				c->cma_enabled = x;
+			else
+				c->contents = x;
 		}
 		return ret;
 	}

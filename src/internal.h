@@ -194,6 +194,8 @@ void trace_mm_page_pcpu_drain(struct af_machine *m, unsigned long pfn, unsigned 
 void trace_mm_page_alloc_extfrag(struct af_machine *m, unsigned long pfn, int alloc_order,
 				 int fallback_order, int alloc_mt, int fallback_mt);
 void format_gfp_flags(af_gfp_t gfp, char *buf, size_t len);
+void trace_event(struct af_machine *m, const char *event, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* in sysctl.c */
 int sysctl_set_cfg(struct vm_sysctls *vm, const char *name, const char *value, bool *mfk);

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "internal.h"
+#include "world.h"
 
 static int validate_layout(struct af_config *c, unsigned long *max_pfn)
 {
@@ -117,6 +117,7 @@ static void free_machine(struct af_machine *m)
 			free(m->node[n]->node_zones[t].pcp);
 			pthread_mutex_destroy(&m->node[n]->node_zones[t].lock);
 		}
+		pthread_mutex_destroy(&m->node[n]->lru_lock);
 		free(m->node[n]);
 	}
 	if (m->pages)
@@ -128,8 +129,10 @@ static void free_machine(struct af_machine *m)
 
 void af_machine_destroy(struct af_machine *m)
 {
-	if (m)
+	if (m) {
 		workload_free(m);
+		world_destroy(m);
+	}
 	free_machine(m);
 }
 
@@ -190,6 +193,9 @@ int af_machine_create(const struct af_config *cfg_in, struct af_machine **out)
 		m->node[n] = pg;
 		pg->node_id = n;
 		pg->kswapd_highest_zoneidx = MAX_NR_ZONES;
+		pthread_mutex_init(&pg->lru_lock, NULL);
+		for (int l = 0; l < NR_LRU_LISTS; l++)
+			list_init_pfn(&pg->lru[l]);
 		for (int c = 0; c < m->nr_cpus; c++)
 			pg->nr_cpus += m->cpu_to_node[c] == n;
 		for (int t = 0; t < MAX_NR_ZONES; t++) {
@@ -313,6 +319,11 @@ int af_machine_create(const struct af_config *cfg_in, struct af_machine **out)
 			}
 		}
 	refresh_zone_stat_thresholds(m);
+	ret = world_init(m);
+	if (ret) {
+		free_machine(m);
+		return ret;
+	}
 	*out = m;
 	return 0;
 }

@@ -634,6 +634,9 @@ int af_free_pages(struct af_machine *m, int cpu, uint64_t pfn64, unsigned int or
 			      pfn, p->order, order);
 	if (p->refcount <= 0)
 		return af_err(-EINVAL, "pfn 0x%lx has refcount %d", pfn, p->refcount);
+	if (p->owner)
+		return af_err(-EBUSY, "pfn 0x%lx belongs to an owner (process, file, slab, driver "
+			      "or hugetlb); release it through its owner", pfn);
 	if (--p->refcount > 0)
 		return 0;
 

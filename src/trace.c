@@ -185,6 +185,18 @@ void trace_mm_page_alloc_extfrag(struct af_machine *m, unsigned long pfn, int al
 	     fallback_mt, fallback_order < PAGEBLOCK_ORDER, change_ownership);
 }
 
+/* Any other event, already formatted by the caller's format string */
+void trace_event(struct af_machine *m, const char *event, const char *fmt, ...)
+{
+	char body[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(body, sizeof(body), fmt, ap);
+	va_end(ap);
+	emit(m, event, "%s", body);
+}
+
 void af_set_trace(struct af_machine *m, af_trace_fn fn, void *arg)
 {
 	m->trace_fn = fn;

@@ -1,0 +1,178 @@
+/*
+ * driver.c - drivers with non-LRU movable pages (like zsmalloc or the
+ * balloon): pages flagged __PageMovable with movable_operations
+ * (isolate_page, migrate_page, putback_page) that migration calls.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "world.h"
+
+static inline void wr_lock(struct af_machine *m) { if (m->threaded) pthread_rwlock_wrlock(&m->world->rw); }
+static inline void wr_unlock(struct af_machine *m) { if (m->threaded) pthread_rwlock_unlock(&m->world->rw); }
+
+static struct driver *get_driver(struct af_machine *m, int did)
+{
+	struct world *w = m->world;
+	return (w && did >= 0 && did < w->ndrivers) ? w->drivers[did] : NULL;
+}
+
+/* The built-in driver's operations: always isolatable; a migration copies */
+static bool builtin_isolate(struct af_machine *m, uint64_t pfn, void *arg)
+{
+	(void)m; (void)pfn; (void)arg;
+	return true;
+}
+
+static int builtin_migrate(struct af_machine *m, uint64_t dst, uint64_t src,
+			   enum af_migrate_mode mode, void *arg)
+{
+	struct driver *d = arg;
+	(void)mode;
+	if (d->fail_migrate_after == 0)
+		return -EAGAIN;
+	if (d->fail_migrate_after > 0)
+		d->fail_migrate_after--;
+	contents_copy(m, (unsigned long)dst, (unsigned long)src, 0);
+	return 0;
+}
+
+static void builtin_putback(struct af_machine *m, uint64_t pfn, void *arg)
+{
+	(void)m; (void)pfn; (void)arg;
+}
+
+static const struct af_movable_ops builtin_ops = {
+	builtin_isolate, builtin_migrate, builtin_putback,
+};
+
+int af_driver_create(struct af_machine *m, const struct af_movable_ops *ops, void *arg, int *did)
+{
+	struct world *w;
+	struct driver *d;
+
+	if (!m || !(w = m->world) || !did)
+		return af_err(-EINVAL, "bad arguments");
+	if (ops && (!ops->isolate_page || !ops->migrate_page || !ops->putback_page))
+		return af_err(-EINVAL, "movable_operations need isolate_page, migrate_page and putback_page");
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return af_err(-ENOMEM, "out of memory");
+	d->ops = ops ? *ops : builtin_ops;
+	d->arg = ops ? arg : d;
+	d->fail_migrate_after = -1;
+	wr_lock(m);
+	if (w->ndrivers == w->drivers_cap) {
+		int nc = w->drivers_cap ? w->drivers_cap * 2 : 4;
+		struct driver **n = realloc(w->drivers, (size_t)nc * sizeof(*n));
+		if (!n) {
+			wr_unlock(m);
+			free(d);
+			return af_err(-ENOMEM, "out of memory");
+		}
+		w->drivers = n;
+		w->drivers_cap = nc;
+	}
+	d->owner = new_owner(m, OWN_DRIVER, (uint32_t)w->ndrivers);
+	w->drivers[w->ndrivers] = d;
+	*did = w->ndrivers++;
+	wr_unlock(m);
+	return 0;
+}
+
+int af_driver_alloc(struct af_machine *m, int did, int cpu, uint64_t *page_no)
+{
+	struct driver *d;
+	struct af_alloc_result r;
+	size_t no;
+	int ret;
+
+	if (!m || !page_no || cpu < 0 || cpu >= m->nr_cpus)
+		return af_err(-EINVAL, "bad arguments");
+	af_current_cpu = cpu;
+	wr_lock(m);
+	d = get_driver(m, did);
+	if (!d) {
+		wr_unlock(m);
+		return af_err(-EINVAL, "no driver %d", did);
+	}
+	for (no = 0; no < d->npages && d->pfns[no] != PFN_NIL; no++)
+		;
+	if (no == d->npages) {
+		size_t n = d->npages ? d->npages * 2 : 64;
+		uint32_t *np = realloc(d->pfns, n * sizeof(*np)), *ng;
+		if (np)
+			d->pfns = np;
+		ng = np ? realloc(d->gens, n * sizeof(*ng)) : NULL;
+		if (!np || !ng) {
+			wr_unlock(m);
+			return af_err(-ENOMEM, "out of memory");
+		}
+		d->gens = ng;
+		for (size_t i = d->npages; i < n; i++) {
+			d->pfns[i] = PFN_NIL;
+			d->gens[i] = 0;
+		}
+		d->npages = n;
+	}
+	/* zsmalloc: __GFP_MOVABLE | __GFP_HIGHMEM */
+	ret = af_alloc_pages(m, cpu, AF_GFP_HIGHUSER_MOVABLE, 0, -1, &r);
+	if (!ret) {
+		prep_owned_page(m, (unsigned long)r.pfn, d->owner, (uint32_t)no, PG_movable_ops);
+		d->pfns[no] = (uint32_t)r.pfn;
+		d->gens[no] = next_gen(m);
+		contents_fill(m, (unsigned long)r.pfn, d->owner, (uint32_t)no, d->gens[no]);
+		*page_no = no;
+	}
+	wr_unlock(m);
+	return ret;
+}
+
+int af_driver_free(struct af_machine *m, int did, uint64_t page_no)
+{
+	struct driver *d;
+	int ret = 0;
+
+	if (!m)
+		return af_err(-EINVAL, "no machine");
+	wr_lock(m);
+	d = get_driver(m, did);
+	if (!d || page_no >= d->npages || d->pfns[page_no] == PFN_NIL) {
+		ret = af_err(-EINVAL, "driver %d has no page %llu", did, (unsigned long long)page_no);
+	} else {
+		unsigned long pfn = d->pfns[page_no];
+		if (pflags(&m->pages[pfn]) & PG_isolated) {
+			ret = af_err(-EBUSY, "driver page %llu is isolated for migration",
+				     (unsigned long long)page_no);
+		} else {
+			d->pfns[page_no] = PFN_NIL;
+			pflags_fetch_and(&m->pages[pfn], ~PG_movable_ops);
+			m->pages[pfn].owner = 0;
+			m->pages[pfn].index = 0;
+			af_free_pages(m, af_current_cpu, pfn, 0);
+		}
+	}
+	wr_unlock(m);
+	return ret;
+}
+
+int af_driver_page(struct af_machine *m, int did, uint64_t page_no, uint64_t *pfn)
+{
+	struct driver *d;
+
+	if (!m || !pfn || !(d = get_driver(m, did)) || page_no >= d->npages ||
+	    d->pfns[page_no] == PFN_NIL)
+		return af_err(-EINVAL, "driver %d has no page %llu", did, (unsigned long long)page_no);
+	*pfn = d->pfns[page_no];
+	return 0;
+}
+
+int af_driver_fail_migrate_after(struct af_machine *m, int did, int n)
+{
+	struct driver *d;
+
+	if (!m || !(d = get_driver(m, did)))
+		return af_err(-EINVAL, "no driver %d", did);
+	d->fail_migrate_after = n;
+	return 0;
+}

@@ -1,0 +1,282 @@
+/*
+ * filemap.c - files and their page cache (mm/filemap.c: filemap_add_folio,
+ * filemap_fault, folio_mark_dirty, folio_start/end_writeback; truncate).
+ * Page cache pages are GFP_HIGHUSER_MOVABLE (mapping_gfp_mask of most
+ * filesystems) and start on the inactive file LRU.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "world.h"
+
+static inline void wr_lock(struct af_machine *m) { if (m->threaded) pthread_rwlock_wrlock(&m->world->rw); }
+static inline void wr_unlock(struct af_machine *m) { if (m->threaded) pthread_rwlock_unlock(&m->world->rw); }
+static inline void rd_lock(struct af_machine *m) { if (m->threaded) pthread_rwlock_rdlock(&m->world->rw); }
+static inline void rd_unlock(struct af_machine *m) { if (m->threaded) pthread_rwlock_unlock(&m->world->rw); }
+
+int af_file_create(struct af_machine *m, bool fallback_aops, int *fid)
+{
+	struct world *w;
+	struct file *f;
+
+	if (!m || !(w = m->world) || !fid)
+		return af_err(-EINVAL, "bad arguments");
+	f = calloc(1, sizeof(*f));
+	if (!f)
+		return af_err(-ENOMEM, "out of memory");
+	pthread_mutex_init(&f->lock, NULL);
+	f->fallback_aops = fallback_aops;
+	wr_lock(m);
+	if (w->nfiles == w->files_cap) {
+		int nc = w->files_cap ? w->files_cap * 2 : 8;
+		struct file **nf = realloc(w->files, (size_t)nc * sizeof(*nf));
+		if (!nf) {
+			wr_unlock(m);
+			free(f);
+			return af_err(-ENOMEM, "out of memory");
+		}
+		w->files = nf;
+		w->files_cap = nc;
+	}
+	f->owner = new_owner(m, OWN_FILE, (uint32_t)w->nfiles);
+	if (!f->owner) {
+		wr_unlock(m);
+		free(f);
+		return af_err(-ENOMEM, "out of memory");
+	}
+	w->files[w->nfiles] = f;
+	*fid = w->nfiles++;
+	wr_unlock(m);
+	return 0;
+}
+
+static struct file *get_file(struct af_machine *m, int fid)
+{
+	struct world *w = m->world;
+
+	if (!w || fid < 0 || fid >= w->nfiles || w->files[fid]->dead)
+		return NULL;
+	return w->files[fid];
+}
+
+static int cover_index(struct file *f, uint64_t index)
+{
+	if (index >= (1ULL << 31))
+		return af_err(-EFBIG, "file index %llu too large", (unsigned long long)index);
+	if (index < f->npages)
+		return 0;
+	size_t n = f->npages ? f->npages : 16;
+	while (n <= index)
+		n *= 2;
+	struct pc_entry *np = realloc(f->pages, n * sizeof(*np));
+	if (!np)
+		return af_err(-ENOMEM, "out of memory");
+	for (size_t i = f->npages; i < n; i++)
+		np[i] = (struct pc_entry){ PFN_NIL, 0 };
+	f->pages = np;
+	f->npages = n;
+	return 0;
+}
+
+/* filemap_add_folio(): read a page in (clean, generation 0 = as on disk) */
+static int add_to_page_cache(struct af_machine *m, struct file *f, int cpu, uint64_t index,
+			     unsigned long *pfn)
+{
+	struct af_alloc_result r;
+	int ret = af_alloc_pages(m, cpu, AF_GFP_HIGHUSER_MOVABLE, 0, -1, &r);
+
+	if (ret)
+		return ret;
+	prep_owned_page(m, (unsigned long)r.pfn, f->owner, (uint32_t)index, 0);
+	contents_fill(m, (unsigned long)r.pfn, f->owner, (uint32_t)index, f->pages[index].gen);
+	f->pages[index].pfn = (uint32_t)r.pfn;
+	page_stat_mod(m, (unsigned long)r.pfn, NS_NR_FILE_PAGES, 1);
+	lru_add(m, (unsigned long)r.pfn);
+	*pfn = (unsigned long)r.pfn;
+	return 0;
+}
+
+/* Look up or read in a page and take a mapping reference on it (filemap_fault) */
+int filemap_get_page(struct af_machine *m, int fid, int cpu, uint64_t index, unsigned long *pfn)
+{
+	struct file *f = get_file(m, fid);
+	int ret = 0;
+
+	if (!f)
+		return af_err(-EBADF, "no file %d", fid);
+	pthread_mutex_lock(&f->lock);
+	ret = cover_index(f, index);
+	if (!ret && f->pages[index].pfn == PFN_NIL)
+		ret = add_to_page_cache(m, f, cpu, index, pfn);
+	if (!ret) {
+		struct page *p = &m->pages[f->pages[index].pfn];
+		*pfn = f->pages[index].pfn;
+		if (__atomic_fetch_add(&p->mapcount, 1, __ATOMIC_ACQ_REL) == 0)
+			page_stat_mod(m, *pfn, NS_NR_MAPPED, 1);
+		__atomic_fetch_add(&p->refcount, 1, __ATOMIC_ACQ_REL);
+	}
+	pthread_mutex_unlock(&f->lock);
+	return ret;
+}
+
+/* folio_mark_dirty() */
+void set_page_dirty(struct af_machine *m, unsigned long pfn)
+{
+	if (!(pflags_fetch_or(&m->pages[pfn], PG_dirty) & PG_dirty)) {
+		page_stat_mod(m, pfn, NS_NR_DIRTY, 1);
+		page_stat_mod(m, pfn, NS_NR_DIRTIED, 1);
+		page_zone_stat_mod(m, pfn, NR_ZONE_WRITE_PENDING, 1);
+	}
+}
+
+static int file_rw(struct af_machine *m, int fid, int cpu, uint64_t index, bool write)
+{
+	struct file *f;
+	unsigned long pfn;
+	int ret;
+
+	if (!m || !m->world)
+		return af_err(-EINVAL, "no world");
+	if (cpu < 0 || cpu >= m->nr_cpus)
+		return af_err(-EINVAL, "cpu %d does not exist", cpu);
+	af_current_cpu = cpu;
+	rd_lock(m);
+	f = get_file(m, fid);
+	if (!f) {
+		rd_unlock(m);
+		return af_err(-EBADF, "no file %d", fid);
+	}
+	pthread_mutex_lock(&f->lock);
+	ret = cover_index(f, index);
+	if (!ret && f->pages[index].pfn == PFN_NIL)
+		ret = add_to_page_cache(m, f, cpu, index, &pfn);
+	if (!ret) {
+		pfn = f->pages[index].pfn;
+		if (write) {
+			/* a write waits for writeback to finish first (stable pages) */
+			if (pflags(&m->pages[pfn]) & PG_writeback) {
+				pthread_mutex_unlock(&f->lock);
+				wait_page_writeback(m, pfn);
+				pthread_mutex_lock(&f->lock);
+				pfn = f->pages[index].pfn;
+			}
+			f->pages[index].gen = next_gen(m);
+			contents_fill(m, pfn, f->owner, (uint32_t)index, f->pages[index].gen);
+			set_page_dirty(m, pfn);
+		} else if (!contents_check(m, pfn, f->owner, (uint32_t)index, f->pages[index].gen)) {
+			ret = af_err(-EIO, "file %d page %llu: contents do not match", fid,
+				     (unsigned long long)index);
+		}
+	}
+	pthread_mutex_unlock(&f->lock);
+	rd_unlock(m);
+	return ret;
+}
+
+int af_file_read(struct af_machine *m, int fid, int cpu, uint64_t index)
+{
+	return file_rw(m, fid, cpu, index, false);
+}
+
+int af_file_write(struct af_machine *m, int fid, int cpu, uint64_t index)
+{
+	return file_rw(m, fid, cpu, index, true);
+}
+
+static int cached_pfn(struct af_machine *m, int fid, uint64_t index, unsigned long *pfn)
+{
+	struct file *f = get_file(m, fid);
+
+	if (!f)
+		return af_err(-EBADF, "no file %d", fid);
+	if (index >= f->npages || f->pages[index].pfn == PFN_NIL)
+		return af_err(-ENOENT, "file %d page %llu is not cached", fid, (unsigned long long)index);
+	*pfn = f->pages[index].pfn;
+	return 0;
+}
+
+int af_file_writeback(struct af_machine *m, int fid, uint64_t index, uint64_t ns)
+{
+	unsigned long pfn;
+	int ret;
+
+	if (!m || !m->world)
+		return af_err(-EINVAL, "no world");
+	rd_lock(m);
+	ret = cached_pfn(m, fid, index, &pfn);
+	if (!ret && !(pflags(&m->pages[pfn]) & PG_dirty))
+		ret = af_err(-EINVAL, "file %d page %llu is not dirty", fid, (unsigned long long)index);
+	if (!ret)
+		start_writeback(m, pfn, ns);
+	rd_unlock(m);
+	return ret;
+}
+
+int af_file_writeback_end(struct af_machine *m, int fid, uint64_t index)
+{
+	unsigned long pfn;
+	int ret;
+
+	if (!m || !m->world)
+		return af_err(-EINVAL, "no world");
+	rd_lock(m);
+	ret = cached_pfn(m, fid, index, &pfn);
+	if (!ret && !(pflags(&m->pages[pfn]) & PG_writeback))
+		ret = af_err(-EINVAL, "file %d page %llu is not under writeback", fid,
+			     (unsigned long long)index);
+	if (!ret)
+		wait_page_writeback(m, pfn);	/* completes it at once */
+	rd_unlock(m);
+	return ret;
+}
+
+int af_file_page(struct af_machine *m, int fid, uint64_t index, uint64_t *pfn)
+{
+	unsigned long p;
+	int ret;
+
+	if (!m || !m->world || !pfn)
+		return af_err(-EINVAL, "bad arguments");
+	rd_lock(m);
+	ret = cached_pfn(m, fid, index, &p);
+	rd_unlock(m);
+	if (!ret)
+		*pfn = p;
+	return ret;
+}
+
+/* truncate_inode_pages() + drop the inode; refused while mapped or pinned */
+int af_file_delete(struct af_machine *m, int fid)
+{
+	struct file *f;
+	int ret = 0;
+
+	if (!m || !m->world)
+		return af_err(-EINVAL, "no world");
+	wr_lock(m);
+	f = get_file(m, fid);
+	if (!f)
+		ret = af_err(-EBADF, "no file %d", fid);
+	else if (f->nmaps)
+		ret = af_err(-EBUSY, "file %d is still mapped", fid);
+	for (size_t i = 0; !ret && f && i < f->npages; i++) {
+		uint32_t pfn = f->pages[i].pfn;
+		if (pfn != PFN_NIL && (m->pages[pfn].refcount != 1 ||
+				       (pflags(&m->pages[pfn]) & (PG_locked | PG_writeback))))
+			ret = af_err(-EBUSY, "file %d page %zu is busy (pinned, locked or under writeback)",
+				     fid, i);
+	}
+	if (!ret) {
+		for (size_t i = 0; i < f->npages; i++)
+			if (f->pages[i].pfn != PFN_NIL) {
+				unsigned long pfn = f->pages[i].pfn;
+				f->pages[i].pfn = PFN_NIL;
+				m->pages[pfn].refcount = 0;
+				free_owned_page(m, pfn, 0);
+			}
+		f->dead = true;
+		m->world->owners[f->owner].dead = true;
+	}
+	wr_unlock(m);
+	return ret;
+}

@@ -1,0 +1,123 @@
+/*
+ * lru.c - per-node LRU lists and isolation (mm/swap.c: lruvec_add_folio via
+ * lru_cache_add; mm/vmscan.c: folio_isolate_lru, folio_putback_lru;
+ * mm/compaction.c: too_many_isolated), and the node counters they move.
+ */
+#include "world.h"
+
+/* folio_lru_list(): which list the page's flags put it on */
+enum lru_list folio_lru_list(uint32_t flags)
+{
+	if (flags & PG_unevictable)
+		return LRU_UNEVICTABLE;
+	if (flags & PG_swapbacked)
+		return (flags & PG_active) ? LRU_ACTIVE_ANON : LRU_INACTIVE_ANON;
+	return (flags & PG_active) ? LRU_ACTIVE_FILE : LRU_INACTIVE_FILE;
+}
+
+void node_stat_mod(struct af_machine *m, int nid, int item, long d)
+{
+	__atomic_fetch_add(&m->node[nid]->vm_stat[item], d, __ATOMIC_RELAXED);
+}
+
+void page_stat_mod(struct af_machine *m, unsigned long pfn, int item, long d)
+{
+	node_stat_mod(m, pfn_zone(m, pfn)->nid, item, d);
+}
+
+void page_zone_stat_mod(struct af_machine *m, unsigned long pfn, enum zone_stat_item i, long d)
+{
+	zone_stat_mod(pfn_zone(m, pfn), i, d);
+}
+
+static unsigned long nr_pages_of(struct af_machine *m, unsigned long pfn)
+{
+	struct page *p = &m->pages[pfn];
+	return (pflags(p) & PG_head) ? 1UL << p->order : 1UL;
+}
+
+static void lru_stat(struct af_machine *m, unsigned long pfn, enum lru_list l, long nr)
+{
+	static const int node_item[NR_LRU_LISTS] = { NS_NR_INACTIVE_ANON, NS_NR_ACTIVE_ANON,
+		NS_NR_INACTIVE_FILE, NS_NR_ACTIVE_FILE, NS_NR_UNEVICTABLE };
+	struct zone *z = pfn_zone(m, pfn);
+
+	node_stat_mod(m, z->nid, node_item[l], nr);
+	zone_stat_mod(z, (enum zone_stat_item)(NR_ZONE_LRU_BASE + l), nr);
+}
+
+/* lruvec_add_folio(): to the head of its list, PG_lru set */
+void lru_add(struct af_machine *m, unsigned long pfn)
+{
+	struct page *p = &m->pages[pfn];
+	struct pglist_data *pg = pfn_zone(m, pfn)->pgdat;
+	enum lru_list l = folio_lru_list(pflags(p));
+	long nr = (long)nr_pages_of(m, pfn);
+
+	if (m->threaded)
+		pthread_mutex_lock(&pg->lru_lock);
+	list_add_head_pfn(m, &pg->lru[l], pfn);
+	pg->lru_size[l] += (unsigned long)nr;
+	pflags_fetch_or(p, PG_lru);
+	if (m->threaded)
+		pthread_mutex_unlock(&pg->lru_lock);
+	lru_stat(m, pfn, l, nr);
+}
+
+/* lruvec_del_folio(): the caller has cleared PG_lru or owns the page */
+void lru_del(struct af_machine *m, unsigned long pfn)
+{
+	struct page *p = &m->pages[pfn];
+	struct pglist_data *pg = pfn_zone(m, pfn)->pgdat;
+	enum lru_list l = folio_lru_list(pflags(p));
+	long nr = (long)nr_pages_of(m, pfn);
+
+	if (m->threaded)
+		pthread_mutex_lock(&pg->lru_lock);
+	list_del_pfn(m, &pg->lru[l], pfn);
+	pg->lru_size[l] -= (unsigned long)nr;
+	pflags_fetch_and(p, ~PG_lru);
+	if (m->threaded)
+		pthread_mutex_unlock(&pg->lru_lock);
+	lru_stat(m, pfn, l, -nr);
+}
+
+/*
+ * folio_isolate_lru(): take the page off its LRU list with a reference of
+ * its own; -EBUSY if it is not on an LRU list (already isolated, not an
+ * LRU page).
+ */
+int isolate_lru_page(struct af_machine *m, unsigned long pfn)
+{
+	struct page *p = &m->pages[pfn];
+
+	if (!(pflags_fetch_and(p, ~PG_lru) & PG_lru))
+		return -EBUSY;
+	__atomic_fetch_add(&p->refcount, 1, __ATOMIC_ACQ_REL);
+	lru_del(m, pfn);
+	return 0;
+}
+
+/* folio_putback_lru(): back on its list, dropping the isolation reference */
+void putback_lru_page(struct af_machine *m, unsigned long pfn)
+{
+	struct page *p = &m->pages[pfn];
+
+	lru_add(m, pfn);
+	if (__atomic_sub_fetch(&p->refcount, 1, __ATOMIC_ACQ_REL) == 0) {
+		/* the last reference: the owner let go while it was isolated */
+		lru_del(m, pfn);
+		free_owned_page(m, pfn, (pflags(p) & PG_head) ? p->order : 0);
+	}
+}
+
+/* too_many_isolated(): isolated > (active + inactive) / 2 on the node */
+bool too_many_isolated(struct af_machine *m, int nid)
+{
+	long *v = m->node[nid]->vm_stat;
+	long inactive = v[NS_NR_INACTIVE_FILE] + v[NS_NR_INACTIVE_ANON];
+	long active = v[NS_NR_ACTIVE_FILE] + v[NS_NR_ACTIVE_ANON];
+	long isolated = v[NS_NR_ISOLATED_FILE] + v[NS_NR_ISOLATED_ANON];
+
+	return isolated > (inactive + active) / 2;
+}

@@ -1,0 +1,884 @@
+/*
+ * proc.c - processes: address spaces, VMAs, page tables whose pages come
+ * from the machine (UNMOVABLE), anonymous and file faults, copy-on-write
+ * after fork, transparent huge pages, munmap and exit (mm/memory.c:
+ * do_anonymous_page, do_wp_page, do_huge_pmd_anonymous_page; kernel/fork.c:
+ * dup_mmap with anon_vma_fork; mm/mmap.c).
+ *
+ * Simplifications: page-table pages are freed at exit, not at munmap; a
+ * copy-on-write fault on a shared THP needs a new THP (no PMD split) and
+ * fails with -ENOMEM without one; VMAs never merge or split.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "world.h"
+
+#define GROW(arr, n, cap, fail) do {					\
+	if ((n) == (cap)) {						\
+		int nc_ = (cap) ? (cap) * 2 : 8;			\
+		void *np_ = realloc((arr), (size_t)nc_ * sizeof(*(arr))); \
+		if (!np_)						\
+			fail;						\
+		(arr) = np_;						\
+		(cap) = nc_;						\
+	}								\
+} while (0)
+
+static inline void wr_lock(struct af_machine *m) { if (m->threaded) pthread_rwlock_wrlock(&m->world->rw); }
+static inline void wr_unlock(struct af_machine *m) { if (m->threaded) pthread_rwlock_unlock(&m->world->rw); }
+static inline void rd_lock(struct af_machine *m) { if (m->threaded) pthread_rwlock_rdlock(&m->world->rw); }
+static inline void rd_unlock(struct af_machine *m) { if (m->threaded) pthread_rwlock_unlock(&m->world->rw); }
+
+uint32_t next_gen(struct af_machine *m)
+{
+	uint32_t g = (uint32_t)(__atomic_add_fetch(&m->world->fault_gen, 1, __ATOMIC_RELAXED) & PTE_GEN_MASK);
+	return g ? g : 1;
+}
+
+struct vma *find_vma(struct mm *mm, uint64_t vpn)
+{
+	for (int i = 0; i < mm->nvmas; i++) {
+		struct vma *v = &mm->vmas[i];
+		if (!v->dead && vpn >= v->start && vpn < v->start + v->npages)
+			return v;
+	}
+	return NULL;
+}
+
+int vma_index(struct mm *mm, struct vma *v)
+{
+	return (int)(v - mm->vmas);
+}
+
+/* Allocate a page for an owner on CPU cpu; the owner's flags, index, stats */
+struct page *prep_owned_page(struct af_machine *m, unsigned long pfn, uint32_t owner,
+			     uint32_t index, uint32_t flags)
+{
+	struct page *p = &m->pages[pfn];
+
+	p->owner = owner;
+	p->index = index;
+	pflags_fetch_or(p, flags);
+	return p;
+}
+
+static struct mm *get_mm(struct af_machine *m, int pid)
+{
+	struct world *w = m->world;
+
+	if (!w || pid < 0 || pid >= w->nmms || !w->mms[pid]->alive)
+		return NULL;
+	return w->mms[pid];
+}
+
+/* A page-table page: GFP_PGTABLE_USER (GFP_KERNEL | __GFP_ACCOUNT | __GFP_ZERO) */
+static int alloc_pgtable_page(struct af_machine *m, int cpu, unsigned int order, int mmid,
+			      bool count, uint32_t *pfn)
+{
+	struct af_alloc_result r;
+	int ret = af_alloc_pages(m, cpu, AF_GFP_KERNEL_ACCOUNT | AF___GFP_ZERO, order, -1, &r);
+
+	if (ret)
+		return ret;
+	prep_owned_page(m, (unsigned long)r.pfn, m->world->pgtable_owner, (uint32_t)mmid,
+			count ? PG_pgtable : 0);
+	if (count)
+		page_stat_mod(m, (unsigned long)r.pfn, NS_NR_PAGE_TABLE_PAGES, 1);
+	contents_fill(m, (unsigned long)r.pfn, m->world->pgtable_owner, (uint32_t)mmid, 0);
+	*pfn = (uint32_t)r.pfn;
+	return 0;
+}
+
+static void free_pgtable_page(struct af_machine *m, unsigned long pfn, unsigned int order)
+{
+	if (pflags(&m->pages[pfn]) & PG_pgtable)
+		page_stat_mod(m, pfn, NS_NR_PAGE_TABLE_PAGES, -1);
+	pflags_fetch_and(&m->pages[pfn], ~PG_pgtable);
+	m->pages[pfn].owner = 0;
+	af_free_pages(m, af_current_cpu, pfn, order);
+}
+
+int af_proc_create(struct af_machine *m, int *pid)
+{
+	struct world *w;
+	struct mm *mm;
+	int ret;
+
+	if (!m || !(w = m->world) || !pid)
+		return af_err(-EINVAL, "bad arguments");
+	mm = calloc(1, sizeof(*mm));
+	if (!mm)
+		return af_err(-ENOMEM, "out of memory");
+	pthread_mutex_init(&mm->pt_lock, NULL);
+	mm->alive = true;
+	mm->next_vpn = 0x10000;		/* 256 MiB */
+	wr_lock(m);
+	mm->id = w->nmms;
+	/* pgd_alloc(): order 1 with page-table isolation */
+	ret = alloc_pgtable_page(m, 0, 1, mm->id, false, &mm->pgd_pfn);
+	if (ret) {
+		wr_unlock(m);
+		pthread_mutex_destroy(&mm->pt_lock);
+		free(mm);
+		return ret;
+	}
+	GROW(w->mms, w->nmms, w->mms_cap, {
+		free_pgtable_page(m, mm->pgd_pfn, 1);
+		wr_unlock(m);
+		free(mm);
+		return af_err(-ENOMEM, "out of memory");
+	});
+	w->mms[w->nmms++] = mm;
+	*pid = mm->id;
+	wr_unlock(m);
+	return 0;
+}
+
+static int new_anon_vma(struct af_machine *m, uint32_t *id)
+{
+	struct world *w = m->world;
+	struct anon_vma *av = calloc(1, sizeof(*av));
+
+	if (!av)
+		return af_err(-ENOMEM, "out of memory");
+	GROW(w->avs, w->navs, w->avs_cap, { free(av); return af_err(-ENOMEM, "out of memory"); });
+	av->owner = new_owner(m, OWN_ANON, (uint32_t)w->navs);
+	if (!av->owner) {
+		free(av);
+		return af_err(-ENOMEM, "out of memory");
+	}
+	w->avs[w->navs] = av;
+	*id = (uint32_t)w->navs++;
+	return 0;
+}
+
+static int av_chain(struct anon_vma *av, int mmid, int vma)
+{
+	GROW(av->vmas, av->nvmas, av->cap, return af_err(-ENOMEM, "out of memory"));
+	av->vmas[av->nvmas++] = (struct vma_ref){ mmid, vma };
+	return 0;
+}
+
+static void av_unchain(struct af_machine *m, int mmid, int vma)
+{
+	struct world *w = m->world;
+
+	for (int i = 0; i < w->navs; i++) {
+		struct anon_vma *av = w->avs[i];
+		for (int j = 0; j < av->nvmas; j++)
+			if (av->vmas[j].mm == mmid && av->vmas[j].vma == vma) {
+				av->vmas[j] = av->vmas[--av->nvmas];
+				break;
+			}
+		if (!av->nvmas)
+			w->owners[av->owner].dead = true;
+	}
+}
+
+/* Grow the PMD array to cover [0, end_vpn) */
+static int cover_pmds(struct mm *mm, uint64_t end_vpn)
+{
+	size_t need = (size_t)((end_vpn + 511) >> 9);
+
+	if (need <= mm->npmds)
+		return 0;
+	struct pmd_slot *np = realloc(mm->pmds, need * sizeof(*np));
+	if (!np)
+		return af_err(-ENOMEM, "out of memory");
+	memset(np + mm->npmds, 0, (need - mm->npmds) * sizeof(*np));
+	for (size_t i = mm->npmds; i < need; i++)
+		pthread_mutex_init(&np[i].hptl, NULL);
+	mm->pmds = np;
+	mm->npmds = need;
+	size_t npp = (need + 511) / 512;
+	if (npp > mm->npmd_pages) {
+		uint32_t *pp = realloc(mm->pmd_pages, npp * sizeof(*pp));
+		if (!pp)
+			return af_err(-ENOMEM, "out of memory");
+		for (size_t i = mm->npmd_pages; i < npp; i++)
+			pp[i] = PFN_NIL;
+		mm->pmd_pages = pp;
+		mm->npmd_pages = npp;
+	}
+	return 0;
+}
+
+static int add_vma(struct af_machine *m, struct mm *mm, uint64_t npages, enum vma_kind kind,
+		   int fid, uint64_t pgoff, unsigned flags, uint64_t *vpn)
+{
+	struct world *w = m->world;
+	struct vma v = { 0 };
+	int ret;
+
+	if (!npages || npages > (1ULL << 30))
+		return af_err(-EINVAL, "mapping of %llu pages is out of range",
+			      (unsigned long long)npages);
+	v.start = mm->next_vpn;
+	if (kind == VMA_HUGETLB || (flags & AF_MAP_THP))
+		v.start = (v.start + 511) & ~511ULL;	/* huge-page aligned */
+	v.npages = npages;
+	v.kind = kind;
+	v.file = fid;
+	v.pgoff = pgoff;
+	v.mlocked = flags & AF_MAP_MLOCK;
+	v.thp = flags & AF_MAP_THP;
+	ret = cover_pmds(mm, v.start + npages);
+	if (ret)
+		return ret;
+	if (kind != VMA_FILE) {
+		ret = new_anon_vma(m, &v.anon_vma);
+		if (ret)
+			return ret;
+	}
+	GROW(mm->vmas, mm->nvmas, mm->cap, return af_err(-ENOMEM, "out of memory"));
+	mm->vmas[mm->nvmas] = v;
+	if (kind != VMA_FILE) {
+		ret = av_chain(w->avs[v.anon_vma], mm->id, mm->nvmas);
+		if (ret)
+			return ret;
+		w->avs[v.anon_vma]->refs++;
+	} else {
+		struct file *f = w->files[fid];
+		GROW(f->maps, f->nmaps, f->cap, return af_err(-ENOMEM, "out of memory"));
+		f->maps[f->nmaps++] = (struct vma_ref){ mm->id, mm->nvmas };
+	}
+	mm->nvmas++;
+	mm->next_vpn = v.start + npages + 1;	/* a guard page keeps VMAs apart */
+	*vpn = v.start;
+	return 0;
+}
+
+int af_mmap_anon(struct af_machine *m, int pid, uint64_t npages, unsigned flags, uint64_t *vpn)
+{
+	struct mm *mm;
+	int ret;
+
+	if (!m || !m->world || !vpn)
+		return af_err(-EINVAL, "bad arguments");
+	wr_lock(m);
+	mm = get_mm(m, pid);
+	ret = mm ? add_vma(m, mm, npages, VMA_ANON, -1, 0, flags, vpn)
+		 : af_err(-ESRCH, "no process %d", pid);
+	wr_unlock(m);
+	return ret;
+}
+
+int af_mmap_file(struct af_machine *m, int pid, int fid, uint64_t pgoff, uint64_t npages,
+		 unsigned flags, uint64_t *vpn)
+{
+	struct mm *mm;
+	int ret;
+
+	if (!m || !m->world || !vpn)
+		return af_err(-EINVAL, "bad arguments");
+	wr_lock(m);
+	mm = get_mm(m, pid);
+	if (!mm)
+		ret = af_err(-ESRCH, "no process %d", pid);
+	else if (fid < 0 || fid >= m->world->nfiles || m->world->files[fid]->dead)
+		ret = af_err(-EBADF, "no file %d", fid);
+	else
+		ret = add_vma(m, mm, npages, VMA_FILE, fid, pgoff, flags & ~AF_MAP_THP, vpn);
+	wr_unlock(m);
+	return ret;
+}
+
+int af_mmap_hugetlb(struct af_machine *m, int pid, uint64_t nr_huge, uint64_t *vpn)
+{
+	struct mm *mm;
+	int ret;
+
+	if (!m || !m->world || !vpn)
+		return af_err(-EINVAL, "bad arguments");
+	wr_lock(m);
+	mm = get_mm(m, pid);
+	ret = mm ? add_vma(m, mm, nr_huge * 512, VMA_HUGETLB, -1, 0, 0, vpn)
+		 : af_err(-ESRCH, "no process %d", pid);
+	wr_unlock(m);
+	return ret;
+}
+
+/* pte_alloc(): the PTE page for vpn, allocated (and its PMD page) on demand */
+static int get_pte_page(struct af_machine *m, struct mm *mm, int cpu, uint64_t vpn,
+			struct pte_page **out)
+{
+	struct pmd_slot *pmd = &mm->pmds[vpn >> 9];
+	struct pte_page *pt;
+	int ret = 0;
+
+	pthread_mutex_lock(&mm->pt_lock);
+	if (pmd->pt || pmd->huge) {
+		*out = pmd->pt;
+		pthread_mutex_unlock(&mm->pt_lock);
+		return 0;
+	}
+	size_t pi = (size_t)(vpn >> 18);
+	if (mm->pmd_pages[pi] == PFN_NIL) {
+		ret = alloc_pgtable_page(m, cpu, 0, mm->id, true, &mm->pmd_pages[pi]);
+		if (ret)
+			goto out;
+	}
+	pt = calloc(1, sizeof(*pt));
+	if (!pt) {
+		ret = af_err(-ENOMEM, "out of memory");
+		goto out;
+	}
+	pthread_mutex_init(&pt->ptl, NULL);
+	ret = alloc_pgtable_page(m, cpu, 0, mm->id, true, &pt->pfn);
+	if (ret) {
+		pthread_mutex_destroy(&pt->ptl);
+		free(pt);
+		goto out;
+	}
+	__atomic_store_n(&pmd->pt, pt, __ATOMIC_RELEASE);
+	*out = pt;
+out:
+	pthread_mutex_unlock(&mm->pt_lock);
+	return ret;
+}
+
+/* Map a new anonymous page (do_anonymous_page) */
+static int new_anon_page(struct af_machine *m, struct vma *v, int cpu, uint64_t vpn,
+			 unsigned long *pfn_out)
+{
+	struct world *w = m->world;
+	struct af_alloc_result r;
+	uint32_t flags = PG_anon | PG_swapbacked;
+	int ret;
+
+	ret = af_alloc_pages(m, cpu, AF_GFP_HIGHUSER_MOVABLE, 0, -1, &r);
+	if (ret)
+		return ret;
+	if (v->mlocked)
+		flags |= PG_mlocked | PG_unevictable;
+	prep_owned_page(m, (unsigned long)r.pfn, w->avs[v->anon_vma]->owner, (uint32_t)vpn, flags);
+	m->pages[r.pfn].mapcount = 1;
+	page_stat_mod(m, (unsigned long)r.pfn, NS_NR_ANON_PAGES, 1);
+	if (v->mlocked)
+		page_zone_stat_mod(m, (unsigned long)r.pfn, NR_MLOCK, 1);
+	lru_add(m, (unsigned long)r.pfn);
+	*pfn_out = (unsigned long)r.pfn;
+	return 0;
+}
+
+/* Drop one mapping of a page (page_remove_rmap + put_page) */
+static void unmap_page(struct af_machine *m, unsigned long pfn)
+{
+	struct page *p = &m->pages[pfn];
+	unsigned int order = (pflags(p) & PG_head) ? p->order : 0;
+
+	if (__atomic_sub_fetch(&p->mapcount, 1, __ATOMIC_ACQ_REL) == 0 && !(pflags(p) & PG_anon))
+		page_stat_mod(m, pfn, NS_NR_MAPPED, -1);
+	if (__atomic_sub_fetch(&p->refcount, 1, __ATOMIC_ACQ_REL) == 0)
+		free_owned_page(m, pfn, order);
+}
+
+/* The last reference is gone: undo the owner's accounting and free it. */
+void free_owned_page(struct af_machine *m, unsigned long pfn, unsigned int order)
+{
+	struct page *p = &m->pages[pfn];
+	uint32_t f = pflags(p);
+	long nr = 1L << order;
+
+	if (f & PG_lru)
+		lru_del(m, pfn);
+	if (f & PG_hugetlb) {
+		hugetlb_free_page(m, pfn);
+		return;
+	}
+	if (f & PG_anon)
+		page_stat_mod(m, pfn, NS_NR_ANON_PAGES, -nr);
+	else if (!(f & (PG_slab | PG_pgtable | PG_movable_ops | PG_hugetlb)) && p->owner)
+		page_stat_mod(m, pfn, NS_NR_FILE_PAGES, -nr);
+	if ((f & PG_anon) && (f & PG_head) && !(f & PG_hugetlb))
+		page_stat_mod(m, pfn, NS_NR_ANON_TRANSPARENT_HUGEPAGES, -nr);
+	if (f & PG_mlocked)
+		page_zone_stat_mod(m, pfn, NR_MLOCK, -nr);
+	if (f & PG_dirty) {
+		page_stat_mod(m, pfn, NS_NR_DIRTY, -nr);
+		page_zone_stat_mod(m, pfn, NR_ZONE_WRITE_PENDING, -nr);
+	}
+	pflags_fetch_and(p, ~(PG_active | PG_unevictable | PG_mlocked | PG_dirty | PG_anon |
+			      PG_swapbacked | PG_isolated | PG_hugetlb | PG_slab | PG_pgtable |
+			      PG_movable_ops | PG_locked | PG_writeback));
+	p->owner = 0;
+	p->index = 0;
+	p->mapcount = 0;
+	p->refcount = 1;
+	af_free_pages(m, af_current_cpu, pfn, order);
+}
+
+/* A THP for the aligned region of vpn (do_huge_pmd_anonymous_page) */
+static bool thp_eligible(struct af_machine *m, struct vma *v, uint64_t vpn)
+{
+	uint64_t base = vpn & ~511ULL;
+
+	if (v->kind != VMA_ANON || v->mlocked)
+		return false;
+	if (m->thp == THP_NEVER || (m->thp == THP_MADVISE && !v->thp))
+		return false;
+	return base >= v->start && base + 512 <= v->start + v->npages;
+}
+
+/* vma_thp_gfp_mask() for defrag=madvise (the default) */
+static af_gfp_t thp_gfp(struct vma *v)
+{
+	return v->thp ? AF_GFP_TRANSHUGE : AF_GFP_TRANSHUGE_LIGHT;
+}
+
+static int map_thp(struct af_machine *m, struct mm *mm, struct vma *v, int cpu, uint64_t vpn)
+{
+	struct world *w = m->world;
+	struct pmd_slot *pmd = &mm->pmds[vpn >> 9];
+	struct af_alloc_result r;
+	uint64_t base = vpn & ~511ULL;
+	uint32_t *gens;
+
+	if (af_alloc_pages(m, cpu, thp_gfp(v), HPAGE_PMD_ORDER, -1, &r)) {
+		__atomic_fetch_add(&m->events[THP_FAULT_FALLBACK], 1, __ATOMIC_RELAXED);
+		return -ENOMEM;
+	}
+	gens = calloc(512, sizeof(*gens));
+	if (!gens) {
+		af_free_pages(m, cpu, r.pfn, HPAGE_PMD_ORDER);
+		return af_err(-ENOMEM, "out of memory");
+	}
+	__atomic_fetch_add(&m->events[THP_FAULT_ALLOC], 1, __ATOMIC_RELAXED);
+	prep_owned_page(m, (unsigned long)r.pfn, w->avs[v->anon_vma]->owner, (uint32_t)base,
+			PG_anon | PG_swapbacked);
+	m->pages[r.pfn].mapcount = 1;
+	page_stat_mod(m, (unsigned long)r.pfn, NS_NR_ANON_PAGES, 512);
+	page_stat_mod(m, (unsigned long)r.pfn, NS_NR_ANON_TRANSPARENT_HUGEPAGES, 512);
+	for (int i = 0; i < 512; i++)
+		contents_fill(m, (unsigned long)r.pfn + (unsigned)i, w->avs[v->anon_vma]->owner,
+			      (uint32_t)(base + (unsigned)i), 0);
+	lru_add(m, (unsigned long)r.pfn);
+	pthread_mutex_lock(&pmd->hptl);
+	pmd->hgen = gens;
+	__atomic_store_n(&pmd->huge, mk_pte((unsigned long)r.pfn, 0, PTE_PRESENT), __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&pmd->hptl);
+	mm->rss += 512;
+	return 0;
+}
+
+
+/*
+ * Access one page through the page tables.  write: store a new generation;
+ * else verify.  Faults in missing pages; waits on migration entries.
+ */
+static int access_page(struct af_machine *m, int pid, int cpu, uint64_t vpn, bool write)
+{
+	struct world *w;
+	struct mm *mm;
+	struct vma *v;
+	int ret = 0;
+
+	if (!m || !(w = m->world))
+		return af_err(-EINVAL, "no world");
+	if (cpu < 0 || cpu >= m->nr_cpus)
+		return af_err(-EINVAL, "cpu %d does not exist", cpu);
+	af_current_cpu = cpu;
+retry:
+	rd_lock(m);
+	mm = get_mm(m, pid);
+	if (!mm) {
+		rd_unlock(m);
+		return af_err(-ESRCH, "no process %d", pid);
+	}
+	v = find_vma(mm, vpn);
+	if (!v) {
+		rd_unlock(m);
+		return af_err(-EFAULT, "vpn 0x%llx is not mapped in process %d",
+			      (unsigned long long)vpn, pid);
+	}
+	struct pmd_slot *pmd = &mm->pmds[vpn >> 9];
+
+	/* huge mappings: THP or hugetlb */
+	if (v->kind == VMA_HUGETLB && !__atomic_load_n(&pmd->huge, __ATOMIC_ACQUIRE)) {
+		ret = hugetlb_fault(m, mm, v, vpn);
+		if (ret) {
+			rd_unlock(m);
+			return ret;
+		}
+	}
+	if (!__atomic_load_n(&pmd->huge, __ATOMIC_ACQUIRE) && !__atomic_load_n(&pmd->pt, __ATOMIC_ACQUIRE) &&
+	    thp_eligible(m, v, vpn)) {
+		pthread_mutex_lock(&mm->pt_lock);
+		bool empty = !pmd->huge && !pmd->pt;
+		if (empty)
+			ret = map_thp(m, mm, v, cpu, vpn);
+		pthread_mutex_unlock(&mm->pt_lock);
+		if (ret && ret != -ENOMEM) {
+			rd_unlock(m);
+			return ret;
+		}
+		ret = 0;
+	}
+	if (__atomic_load_n(&pmd->huge, __ATOMIC_ACQUIRE)) {
+		uint32_t owner;
+		pthread_mutex_lock(&pmd->hptl);
+		uint64_t e = pmd->huge;
+		if (e & PTE_MIGRATION) {
+			pthread_mutex_unlock(&pmd->hptl);
+			rd_unlock(m);
+			sched_yield();
+			goto retry;
+		}
+		unsigned long head = pte_pfn(e), pfn = head + (vpn & 511);
+		owner = m->pages[head].owner;
+		if (write && (e & PTE_WP)) {
+			/* shared after fork: copy-on-write into a new huge page */
+			pthread_mutex_unlock(&pmd->hptl);
+			rd_unlock(m);
+			return af_err(-ENOMEM, "copy-on-write of a shared huge page is not modelled");
+		}
+		if (write) {
+			uint32_t g = next_gen(m);
+			pmd->hgen[vpn & 511] = g;
+			contents_fill(m, pfn, owner, (uint32_t)vpn, g);
+		} else if (!contents_check(m, pfn, owner, (uint32_t)vpn, pmd->hgen[vpn & 511])) {
+			ret = af_err(-EIO, "process %d vpn 0x%llx: huge page contents do not match",
+				     pid, (unsigned long long)vpn);
+		}
+		pthread_mutex_unlock(&pmd->hptl);
+		rd_unlock(m);
+		return ret;
+	}
+
+	struct pte_page *pt;
+	ret = get_pte_page(m, mm, cpu, vpn, &pt);
+	if (ret) {
+		rd_unlock(m);
+		return ret;
+	}
+	uint64_t *e = &pt->pte[vpn & 511];
+	unsigned long newpfn = PFN_NIL;
+
+	pthread_mutex_lock(&pt->ptl);
+	if (*e & PTE_MIGRATION) {
+		pthread_mutex_unlock(&pt->ptl);
+		rd_unlock(m);
+		sched_yield();
+		goto retry;
+	}
+	if (!(*e & PTE_PRESENT)) {
+		/* fault: allocate outside the ptl, then recheck */
+		pthread_mutex_unlock(&pt->ptl);
+		if (v->kind == VMA_ANON) {
+			ret = new_anon_page(m, v, cpu, vpn, &newpfn);
+			if (!ret)
+				contents_fill(m, newpfn, m->pages[newpfn].owner, (uint32_t)vpn, 0);
+		} else {
+			ret = filemap_get_page(m, v->file, cpu, v->pgoff + (vpn - v->start), &newpfn);
+		}
+		if (ret) {
+			rd_unlock(m);
+			return ret;
+		}
+		pthread_mutex_lock(&pt->ptl);
+		if (*e & (PTE_PRESENT | PTE_MIGRATION)) {
+			/* raced with another fault: drop ours */
+			pthread_mutex_unlock(&pt->ptl);
+			unmap_page(m, newpfn);
+			rd_unlock(m);
+			goto retry;
+		}
+		*e = mk_pte(newpfn, 0, PTE_PRESENT);
+		pt->nr++;
+		mm->rss++;
+	}
+	unsigned long pfn = pte_pfn(*e);
+	struct page *p = &m->pages[pfn];
+	if (v->kind == VMA_FILE) {
+		struct file *f = w->files[v->file];
+		uint64_t idx = v->pgoff + (vpn - v->start);
+		pthread_mutex_lock(&f->lock);
+		if (write) {
+			f->pages[idx].gen = next_gen(m);
+			contents_fill(m, pfn, p->owner, (uint32_t)idx, f->pages[idx].gen);
+			set_page_dirty(m, pfn);
+		} else if (!contents_check(m, pfn, p->owner, (uint32_t)idx, f->pages[idx].gen)) {
+			ret = af_err(-EIO, "process %d vpn 0x%llx: file page contents do not match",
+				     pid, (unsigned long long)vpn);
+		}
+		pthread_mutex_unlock(&f->lock);
+	} else if (write) {
+		if ((*e & PTE_WP) && __atomic_load_n(&p->mapcount, __ATOMIC_ACQUIRE) > 1) {
+			/* do_wp_page(): copy-on-write into a page of this VMA */
+			pthread_mutex_unlock(&pt->ptl);
+			unsigned long np;
+			ret = new_anon_page(m, v, cpu, vpn, &np);
+			if (ret) {
+				rd_unlock(m);
+				return ret;
+			}
+			pthread_mutex_lock(&pt->ptl);
+			if (!(*e & PTE_PRESENT) || pte_pfn(*e) != pfn) {
+				pthread_mutex_unlock(&pt->ptl);
+				unmap_page(m, np);
+				rd_unlock(m);
+				goto retry;
+			}
+			uint32_t g = next_gen(m);
+			contents_fill(m, np, m->pages[np].owner, (uint32_t)vpn, g);
+			*e = mk_pte(np, g, PTE_PRESENT);
+			pthread_mutex_unlock(&pt->ptl);
+			unmap_page(m, pfn);
+			rd_unlock(m);
+			return 0;
+		}
+		uint32_t g = next_gen(m);
+		contents_fill(m, pfn, p->owner, (uint32_t)vpn, g);
+		*e = mk_pte(pfn, g, PTE_PRESENT);
+	} else if (!contents_check(m, pfn, p->owner, (uint32_t)vpn, pte_gen(*e))) {
+		ret = af_err(-EIO, "process %d vpn 0x%llx: contents do not match",
+			     pid, (unsigned long long)vpn);
+	}
+	pthread_mutex_unlock(&pt->ptl);
+	rd_unlock(m);
+	return ret;
+}
+
+int af_mem_write(struct af_machine *m, int pid, int cpu, uint64_t vpn)
+{
+	return access_page(m, pid, cpu, vpn, true);
+}
+
+int af_mem_read(struct af_machine *m, int pid, int cpu, uint64_t vpn)
+{
+	return access_page(m, pid, cpu, vpn, false);
+}
+
+int af_vpn_to_pfn(struct af_machine *m, int pid, uint64_t vpn, uint64_t *pfn)
+{
+	struct mm *mm;
+	int ret = -ENOENT;
+
+	if (!m || !m->world || !pfn)
+		return af_err(-EINVAL, "bad arguments");
+	rd_lock(m);
+	mm = get_mm(m, pid);
+	if (mm && find_vma(mm, vpn) && (vpn >> 9) < mm->npmds) {
+		struct pmd_slot *pmd = &mm->pmds[vpn >> 9];
+		uint64_t huge = __atomic_load_n(&pmd->huge, __ATOMIC_ACQUIRE);
+		struct pte_page *pt = __atomic_load_n(&pmd->pt, __ATOMIC_ACQUIRE);
+		if (huge & PTE_PRESENT) {
+			*pfn = pte_pfn(huge) + (vpn & 511);
+			ret = 0;
+		} else if (pt) {
+			pthread_mutex_lock(&pt->ptl);
+			if (pt->pte[vpn & 511] & PTE_PRESENT) {
+				*pfn = pte_pfn(pt->pte[vpn & 511]);
+				ret = 0;
+			}
+			pthread_mutex_unlock(&pt->ptl);
+		}
+	}
+	rd_unlock(m);
+	if (ret)
+		return af_err(ret, "process %d vpn 0x%llx has no page", pid, (unsigned long long)vpn);
+	return 0;
+}
+
+/* zap the mappings of one VMA (unmap_vmas) */
+static void zap_vma(struct af_machine *m, struct mm *mm, struct vma *v)
+{
+	for (uint64_t vpn = v->start; vpn < v->start + v->npages; vpn++) {
+		struct pmd_slot *pmd = &mm->pmds[vpn >> 9];
+		if (pmd->huge) {
+			if ((vpn & 511) == 0 || vpn == v->start) {
+				unsigned long pfn = pte_pfn(pmd->huge);
+				pmd->huge = 0;
+				free(pmd->hgen);
+				pmd->hgen = NULL;
+				mm->rss -= 512;
+				unmap_page(m, pfn);
+			}
+			continue;
+		}
+		if (!pmd->pt)
+			continue;
+		uint64_t *e = &pmd->pt->pte[vpn & 511];
+		if (*e & PTE_PRESENT) {
+			unsigned long pfn = pte_pfn(*e);
+			*e = 0;
+			pmd->pt->nr--;
+			mm->rss--;
+			unmap_page(m, pfn);
+		}
+	}
+	v->dead = true;
+	if (v->kind == VMA_FILE) {
+		struct file *f = m->world->files[v->file];
+		for (int i = 0; i < f->nmaps; i++)
+			if (f->maps[i].mm == mm->id && f->maps[i].vma == vma_index(mm, v)) {
+				f->maps[i] = f->maps[--f->nmaps];
+				break;
+			}
+	} else {
+		av_unchain(m, mm->id, vma_index(mm, v));
+	}
+}
+
+int af_munmap(struct af_machine *m, int pid, uint64_t vpn)
+{
+	struct mm *mm;
+	struct vma *v;
+	int ret = 0;
+
+	if (!m || !m->world)
+		return af_err(-EINVAL, "no world");
+	wr_lock(m);
+	mm = get_mm(m, pid);
+	if (!mm)
+		ret = af_err(-ESRCH, "no process %d", pid);
+	else if (!(v = find_vma(mm, vpn)) || v->start != vpn)
+		ret = af_err(-EINVAL, "no mapping starts at vpn 0x%llx in process %d",
+			     (unsigned long long)vpn, pid);
+	else
+		zap_vma(m, mm, v);
+	wr_unlock(m);
+	return ret;
+}
+
+int af_proc_exit(struct af_machine *m, int pid)
+{
+	struct mm *mm;
+
+	if (!m || !m->world)
+		return af_err(-EINVAL, "no world");
+	wr_lock(m);
+	mm = get_mm(m, pid);
+	if (!mm) {
+		wr_unlock(m);
+		return af_err(-ESRCH, "no process %d", pid);
+	}
+	for (int i = 0; i < mm->nvmas; i++)
+		if (!mm->vmas[i].dead)
+			zap_vma(m, mm, &mm->vmas[i]);
+	/* free_pgtables() */
+	for (size_t j = 0; j < mm->npmds; j++)
+		if (mm->pmds[j].pt) {
+			free_pgtable_page(m, mm->pmds[j].pt->pfn, 0);
+			pthread_mutex_destroy(&mm->pmds[j].pt->ptl);
+			free(mm->pmds[j].pt);
+			mm->pmds[j].pt = NULL;
+		}
+	for (size_t j = 0; j < mm->npmd_pages; j++)
+		if (mm->pmd_pages[j] != PFN_NIL) {
+			free_pgtable_page(m, mm->pmd_pages[j], 0);
+			mm->pmd_pages[j] = PFN_NIL;
+		}
+	free_pgtable_page(m, mm->pgd_pfn, 1);
+	mm->alive = false;
+	wr_unlock(m);
+	return 0;
+}
+
+/*
+ * fork: the child gets the parent's VMAs; anonymous pages are shared
+ * write-protected (mapcount and refcount up), the child's VMAs chained into
+ * every anon_vma of the parent's (anon_vma_fork) plus their own; file
+ * mappings share the page cache pages.
+ */
+int af_proc_fork(struct af_machine *m, int pid, int *child)
+{
+	struct world *w;
+	struct mm *pm, *cm;
+	int cid, ret;
+
+	if (!m || !(w = m->world) || !child)
+		return af_err(-EINVAL, "bad arguments");
+	ret = af_proc_create(m, &cid);
+	if (ret)
+		return ret;
+	wr_lock(m);
+	pm = get_mm(m, pid);
+	cm = w->mms[cid];
+	if (!pm) {
+		wr_unlock(m);
+		af_proc_exit(m, cid);
+		return af_err(-ESRCH, "no process %d", pid);
+	}
+	ret = cover_pmds(cm, pm->npmds * 512);
+	for (int i = 0; i < pm->nvmas && !ret; i++) {
+		struct vma *pv = &pm->vmas[i];
+		struct vma cv = *pv;
+		int ci = cm->nvmas;
+
+		if (pv->dead) {
+			cv.dead = true;
+			GROW(cm->vmas, cm->nvmas, cm->cap, { ret = af_err(-ENOMEM, "out of memory"); break; });
+			cm->vmas[cm->nvmas++] = cv;
+			continue;
+		}
+		if (pv->kind != VMA_FILE) {
+			ret = new_anon_vma(m, &cv.anon_vma);
+			if (ret)
+				break;
+			/* chain into every anon_vma the parent VMA is on, then our own */
+			for (int a = 0; a < w->navs && !ret; a++) {
+				struct anon_vma *av = w->avs[a];
+				for (int j = 0; j < av->nvmas; j++)
+					if (av->vmas[j].mm == pid && av->vmas[j].vma == i) {
+						ret = av_chain(av, cid, ci);
+						break;
+					}
+			}
+			if (!ret)
+				ret = av_chain(w->avs[cv.anon_vma], cid, ci);
+			w->avs[cv.anon_vma]->refs++;
+		} else {
+			struct file *f = w->files[pv->file];
+			GROW(f->maps, f->nmaps, f->cap, { ret = af_err(-ENOMEM, "out of memory"); break; });
+			f->maps[f->nmaps++] = (struct vma_ref){ cid, ci };
+		}
+		GROW(cm->vmas, cm->nvmas, cm->cap, { ret = af_err(-ENOMEM, "out of memory"); break; });
+		cm->vmas[cm->nvmas++] = cv;
+		/* copy_page_range() */
+		for (uint64_t vpn = pv->start; vpn < pv->start + pv->npages && !ret; vpn++) {
+			struct pmd_slot *pp = &pm->pmds[vpn >> 9], *cp = &cm->pmds[vpn >> 9];
+			if (pp->huge) {
+				if ((vpn & 511) == 0) {
+					unsigned long pfn = pte_pfn(pp->huge);
+					cp->hgen = malloc(512 * sizeof(uint32_t));
+					if (!cp->hgen) {
+						ret = af_err(-ENOMEM, "out of memory");
+						break;
+					}
+					memcpy(cp->hgen, pp->hgen, 512 * sizeof(uint32_t));
+					pp->huge |= PTE_WP;
+					cp->huge = pp->huge;
+					__atomic_fetch_add(&m->pages[pfn].mapcount, 1, __ATOMIC_ACQ_REL);
+					__atomic_fetch_add(&m->pages[pfn].refcount, 1, __ATOMIC_ACQ_REL);
+					cm->rss += 512;
+				}
+				continue;
+			}
+			if (!pp->pt || !(pp->pt->pte[vpn & 511] & PTE_PRESENT))
+				continue;
+			struct pte_page *ct;
+			ret = get_pte_page(m, cm, 0, vpn, &ct);
+			if (ret)
+				break;
+			uint64_t *pe = &pp->pt->pte[vpn & 511];
+			unsigned long pfn = pte_pfn(*pe);
+			if (pv->kind != VMA_FILE)
+				*pe |= PTE_WP;
+			ct->pte[vpn & 511] = *pe;
+			ct->nr++;
+			cm->rss++;
+			__atomic_fetch_add(&m->pages[pfn].mapcount, 1, __ATOMIC_ACQ_REL);
+			__atomic_fetch_add(&m->pages[pfn].refcount, 1, __ATOMIC_ACQ_REL);
+		}
+	}
+	cm->next_vpn = pm->next_vpn;
+	wr_unlock(m);
+	if (ret) {
+		af_proc_exit(m, cid);
+		return ret;
+	}
+	*child = cid;
+	return 0;
+}

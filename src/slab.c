@@ -1,0 +1,247 @@
+/*
+ * slab.c - slab caches: objects packed into slab pages (mm/slub.c:
+ * calculate_order, allocate_slab with its two tries, discard_slab).
+ * UNMOVABLE caches are kmalloc-like, RECLAIMABLE ones (SLAB_RECLAIM_ACCOUNT)
+ * dentry/inode-like and can be shrunk.  Slab pages are neither on an LRU nor
+ * movable: migration and compaction skip them.
+ * Simplification: an empty slab is freed at once (no per-node partial list
+ * kept at min_partial).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "world.h"
+
+static inline void wr_lock(struct af_machine *m) { if (m->threaded) pthread_rwlock_wrlock(&m->world->rw); }
+static inline void wr_unlock(struct af_machine *m) { if (m->threaded) pthread_rwlock_unlock(&m->world->rw); }
+
+/* calculate_order(): the smallest order (<= slub_max_order 3) holding
+ * min_objects = 4 * (fls(nr_cpus) + 1) objects */
+static unsigned slab_order(struct af_machine *m, unsigned size)
+{
+	unsigned min_objects = 4u * (unsigned)(fls_ul((unsigned long)m->nr_cpus) + 1);
+
+	for (unsigned o = 0; o <= 3; o++)
+		if ((PAGE_SIZE << o) / size >= min_objects)
+			return o;
+	return 3;
+}
+
+int af_slab_create(struct af_machine *m, const char *name, unsigned size, bool reclaimable,
+		   int *cid)
+{
+	struct world *w;
+	struct kmem_cache *c;
+
+	if (!m || !(w = m->world) || !cid || !name)
+		return af_err(-EINVAL, "bad arguments");
+	if (size < 8 || size > 8192)
+		return af_err(-EINVAL, "slab object size %u out of range [8, 8192]", size);
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return af_err(-ENOMEM, "out of memory");
+	snprintf(c->name, sizeof(c->name), "%s", name);
+	c->size = size;
+	c->order = slab_order(m, size);
+	c->objs = (unsigned)MIN((PAGE_SIZE << c->order) / size, (unsigned long)SLAB_MAX_OBJS);
+	c->reclaimable = reclaimable;
+	wr_lock(m);
+	if (w->ncaches == w->caches_cap) {
+		int nc = w->caches_cap ? w->caches_cap * 2 : 8;
+		struct kmem_cache **n = realloc(w->caches, (size_t)nc * sizeof(*n));
+		if (!n) {
+			wr_unlock(m);
+			free(c);
+			return af_err(-ENOMEM, "out of memory");
+		}
+		w->caches = n;
+		w->caches_cap = nc;
+	}
+	c->owner = new_owner(m, OWN_SLAB, (uint32_t)w->ncaches);
+	w->caches[w->ncaches] = c;
+	*cid = w->ncaches++;
+	wr_unlock(m);
+	return c->owner ? 0 : af_err(-ENOMEM, "out of memory");
+}
+
+/* allocate_slab(): the cache's order without reclaim, then the minimum order */
+static int new_slab(struct af_machine *m, struct kmem_cache *c, int cpu)
+{
+	af_gfp_t gfp = AF_GFP_KERNEL | (c->reclaimable ? AF___GFP_RECLAIMABLE : 0);
+	unsigned min_order = 0;
+	struct af_alloc_result r;
+	unsigned order = c->order;
+	int ret;
+
+	while ((PAGE_SIZE << min_order) < c->size)
+		min_order++;
+	af_gfp_t first = gfp | AF___GFP_NOWARN | AF___GFP_NORETRY;
+	if (order > min_order)
+		first = (first | AF___GFP_NOMEMALLOC) & ~AF___GFP_RECLAIM;
+	ret = af_alloc_pages(m, cpu, first | (order ? AF___GFP_COMP : 0), order, -1, &r);
+	if (ret == -ENOMEM && order > min_order) {
+		order = min_order;
+		ret = af_alloc_pages(m, cpu, gfp | (order ? AF___GFP_COMP : 0), order, -1, &r);
+	}
+	if (ret)
+		return ret;
+	if (c->nslabs == c->cap) {
+		int nc = c->cap ? c->cap * 2 : 8;
+		struct slab *ns = realloc(c->slabs, (size_t)nc * sizeof(*ns));
+		if (!ns) {
+			af_free_pages(m, cpu, r.pfn, order);
+			return af_err(-ENOMEM, "out of memory");
+		}
+		c->slabs = ns;
+		c->cap = nc;
+	}
+	memset(&c->slabs[c->nslabs], 0, sizeof(struct slab));
+	c->slabs[c->nslabs].pfn = (uint32_t)r.pfn;
+	prep_owned_page(m, (unsigned long)r.pfn, c->owner, (uint32_t)c->nslabs, PG_slab);
+	m->pages[r.pfn].order = (uint8_t)order;
+	for (unsigned i = 0; i < (1u << order); i++)
+		contents_fill(m, (unsigned long)r.pfn + i, c->owner, (uint32_t)r.pfn, i);
+	page_stat_mod(m, (unsigned long)r.pfn,
+		      c->reclaimable ? NS_NR_SLAB_RECLAIMABLE : NS_NR_SLAB_UNRECLAIMABLE, 1L << order);
+	c->nslabs++;
+	return 0;
+}
+
+static void discard_slab(struct af_machine *m, struct kmem_cache *c, int i)
+{
+	unsigned long pfn = c->slabs[i].pfn;
+	unsigned order = m->pages[pfn].order;
+
+	page_stat_mod(m, pfn, c->reclaimable ? NS_NR_SLAB_RECLAIMABLE : NS_NR_SLAB_UNRECLAIMABLE,
+		      -(1L << order));
+	pflags_fetch_and(&m->pages[pfn], ~PG_slab);
+	m->pages[pfn].owner = 0;
+	m->pages[pfn].index = 0;
+	af_free_pages(m, af_current_cpu, pfn, order);
+	c->slabs[i] = c->slabs[--c->nslabs];
+	if (i < c->nslabs)
+		m->pages[c->slabs[i].pfn].index = (uint32_t)i;
+}
+
+static struct kmem_cache *get_cache(struct af_machine *m, int cid)
+{
+	struct world *w = m->world;
+	return (w && cid >= 0 && cid < w->ncaches) ? w->caches[cid] : NULL;
+}
+
+/* Object handles: slab pfn << 16 | slot (stable while the slab lives) */
+int af_slab_alloc(struct af_machine *m, int cid, int cpu, uint64_t *obj)
+{
+	struct kmem_cache *c;
+	int ret = 0;
+
+	if (!m || !obj || cpu < 0 || cpu >= m->nr_cpus)
+		return af_err(-EINVAL, "bad arguments");
+	af_current_cpu = cpu;
+	wr_lock(m);
+	c = get_cache(m, cid);
+	if (!c) {
+		wr_unlock(m);
+		return af_err(-EINVAL, "no slab cache %d", cid);
+	}
+	int i;
+	for (i = c->nslabs - 1; i >= 0; i--)
+		if (c->slabs[i].inuse < c->objs)
+			break;
+	if (i < 0) {
+		ret = new_slab(m, c, cpu);
+		i = c->nslabs - 1;
+	}
+	if (!ret) {
+		struct slab *s = &c->slabs[i];
+		unsigned objs = MIN(c->objs, (unsigned)((PAGE_SIZE << m->pages[s->pfn].order) / c->size));
+		for (unsigned k = 0; k < objs; k++)
+			if (!(s->used[k / 64] & (1ULL << (k % 64)))) {
+				s->used[k / 64] |= 1ULL << (k % 64);
+				s->inuse++;
+				*obj = ((uint64_t)s->pfn << 16) | k;
+				break;
+			}
+		if (s->inuse > objs)
+			ret = af_err(-EIO, "slab accounting broken");
+	}
+	wr_unlock(m);
+	return ret;
+}
+
+static int find_obj(struct kmem_cache *c, uint64_t obj, int *slab, unsigned *slot)
+{
+	uint32_t pfn = (uint32_t)(obj >> 16);
+
+	for (int i = 0; i < c->nslabs; i++)
+		if (c->slabs[i].pfn == pfn) {
+			*slab = i;
+			*slot = (unsigned)(obj & 0xffff);
+			if (*slot >= SLAB_MAX_OBJS || !(c->slabs[i].used[*slot / 64] & (1ULL << (*slot % 64))))
+				return -ENOENT;
+			return 0;
+		}
+	return -ENOENT;
+}
+
+int af_slab_free(struct af_machine *m, int cid, uint64_t obj)
+{
+	struct kmem_cache *c;
+	int i, ret;
+	unsigned slot;
+
+	if (!m)
+		return af_err(-EINVAL, "no machine");
+	wr_lock(m);
+	c = get_cache(m, cid);
+	if (!c) {
+		wr_unlock(m);
+		return af_err(-EINVAL, "no slab cache %d", cid);
+	}
+	ret = find_obj(c, obj, &i, &slot);
+	if (ret) {
+		wr_unlock(m);
+		return af_err(-ENOENT, "object 0x%llx is not allocated in cache %s (double free or shrunk)",
+			      (unsigned long long)obj, c->name);
+	}
+	c->slabs[i].used[slot / 64] &= ~(1ULL << (slot % 64));
+	if (--c->slabs[i].inuse == 0)
+		discard_slab(m, c, i);
+	wr_unlock(m);
+	return 0;
+}
+
+/* A shrinker: drop objects of a reclaimable cache, emptiest slabs first */
+int af_slab_shrink(struct af_machine *m, int cid, unsigned long nr, unsigned long *freed)
+{
+	struct kmem_cache *c;
+	unsigned long done = 0;
+
+	if (!m)
+		return af_err(-EINVAL, "no machine");
+	wr_lock(m);
+	c = get_cache(m, cid);
+	if (!c || !c->reclaimable) {
+		wr_unlock(m);
+		return af_err(-EINVAL, "slab cache %d does not exist or is not reclaimable", cid);
+	}
+	while (done < nr && c->nslabs) {
+		int best = 0;
+		for (int i = 1; i < c->nslabs; i++)
+			if (c->slabs[i].inuse < c->slabs[best].inuse)
+				best = i;
+		struct slab *s = &c->slabs[best];
+		for (unsigned k = 0; k < SLAB_MAX_OBJS && done < nr && s->inuse; k++)
+			if (s->used[k / 64] & (1ULL << (k % 64))) {
+				s->used[k / 64] &= ~(1ULL << (k % 64));
+				s->inuse--;
+				done++;
+			}
+		if (!s->inuse)
+			discard_slab(m, c, best);
+	}
+	wr_unlock(m);
+	if (freed)
+		*freed = done;
+	return 0;
+}

@@ -1,0 +1,430 @@
+/*
+ * world.c - the owners of pages: the owner table, real contents, page locks
+ * and timed holders, and reverse mapping (mm/rmap.c: rmap_walk_anon,
+ * rmap_walk_file).  Processes, files, slab, drivers and huge pages are in
+ * proc.c, filemap.c, slab.c, driver.c and hugetlb.c.
+ */
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "world.h"
+
+int world_init(struct af_machine *m)
+{
+	struct world *w = calloc(1, sizeof(*w));
+
+	if (!w)
+		return af_err(-ENOMEM, "out of memory");
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_rwlock_init(&w->rw, NULL);
+	pthread_mutex_init(&w->holds_lock, NULL);
+	w->io_ns = 1000000;	/* 1 ms per page write-out */
+	w->nowners = 1;		/* owner 0 = none */
+	w->owners_cap = 64;
+	w->owners = calloc(w->owners_cap, sizeof(*w->owners));
+	if (!w->owners) {
+		free(w);
+		return af_err(-ENOMEM, "out of memory");
+	}
+	if (m->cfg.contents) {
+		w->contents_bytes = m->max_pfn * PAGE_SIZE;
+		w->contents = mmap(NULL, w->contents_bytes, PROT_READ | PROT_WRITE,
+				   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		if (w->contents == MAP_FAILED) {
+			free(w->owners);
+			free(w);
+			return af_err(-ENOMEM, "cannot map %zu bytes of page contents",
+				      (size_t)(m->max_pfn * PAGE_SIZE));
+		}
+	}
+	m->world = w;
+	w->pgtable_owner = new_owner(m, OWN_PGTABLE, 0);
+	return 0;
+}
+
+uint32_t new_owner(struct af_machine *m, enum owner_type type, uint32_t obj)
+{
+	struct world *w = m->world;
+
+	if (w->nowners == w->owners_cap) {
+		size_t ncap = w->owners_cap * 2;
+		struct owner *no = realloc(w->owners, ncap * sizeof(*no));
+		if (!no)
+			return 0;
+		w->owners = no;
+		w->owners_cap = ncap;
+	}
+	w->owners[w->nowners] = (struct owner){ (uint8_t)type, false, obj };
+	return (uint32_t)w->nowners++;
+}
+
+struct owner *owner_of(struct af_machine *m, const struct page *p)
+{
+	struct world *w = m->world;
+
+	if (!w || !p->owner || p->owner >= w->nowners)
+		return NULL;
+	return &w->owners[p->owner];
+}
+
+/* ---- real contents ---- */
+static inline uint64_t content_seed(uint32_t owner, uint32_t index, uint32_t gen)
+{
+	uint64_t x = ((uint64_t)owner << 40) ^ ((uint64_t)index << 12) ^ gen;
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	return x | 1;
+}
+
+/* Fill a page with bytes derived from (owner, index, generation). */
+void contents_fill(struct af_machine *m, unsigned long pfn, uint32_t owner, uint32_t index,
+		   uint32_t gen)
+{
+	uint64_t *p, seed;
+
+	if (!m->world->contents)
+		return;
+	p = (uint64_t *)(m->world->contents + pfn * PAGE_SIZE);
+	seed = content_seed(owner, index, gen);
+	for (int i = 0; i < 512; i++)
+		p[i] = seed + (uint64_t)i * 0x9e3779b97f4a7c15ULL;
+}
+
+bool contents_check(struct af_machine *m, unsigned long pfn, uint32_t owner, uint32_t index,
+		    uint32_t gen)
+{
+	const uint64_t *p;
+	uint64_t seed;
+
+	if (!m->world->contents)
+		return true;
+	p = (const uint64_t *)(m->world->contents + pfn * PAGE_SIZE);
+	seed = content_seed(owner, index, gen);
+	for (int i = 0; i < 512; i++)
+		if (p[i] != seed + (uint64_t)i * 0x9e3779b97f4a7c15ULL)
+			return false;
+	return true;
+}
+
+void contents_copy(struct af_machine *m, unsigned long dst, unsigned long src, unsigned int order)
+{
+	if (!m->world->contents)
+		return;
+	memcpy(m->world->contents + dst * PAGE_SIZE, m->world->contents + src * PAGE_SIZE,
+	       PAGE_SIZE << order);
+}
+
+/* ---- page lock and timed holders ---- */
+bool trylock_page(struct af_machine *m, unsigned long pfn)
+{
+	return !(pflags_fetch_or(&m->pages[pfn], PG_locked) & PG_locked);
+}
+
+void unlock_page(struct af_machine *m, unsigned long pfn)
+{
+	pflags_fetch_and(&m->pages[pfn], ~PG_locked);
+}
+
+static struct timed_hold *find_hold(struct world *w, unsigned long pfn, uint8_t what)
+{
+	for (int i = 0; i < w->nholds; i++)
+		if (w->holds[i].pfn == pfn && w->holds[i].what == what)
+			return &w->holds[i];
+	return NULL;
+}
+
+static void drop_hold(struct world *w, struct timed_hold *h)
+{
+	*h = w->holds[--w->nholds];
+}
+
+static int add_hold(struct world *w, unsigned long pfn, uint8_t what, uint64_t until)
+{
+	struct timed_hold *h;
+
+	pthread_mutex_lock(&w->holds_lock);
+	h = find_hold(w, pfn, what);
+	if (!h) {
+		if (w->nholds == w->holds_cap) {
+			int ncap = w->holds_cap ? w->holds_cap * 2 : 16;
+			struct timed_hold *nh = realloc(w->holds, (size_t)ncap * sizeof(*nh));
+			if (!nh) {
+				pthread_mutex_unlock(&w->holds_lock);
+				return af_err(-ENOMEM, "out of memory");
+			}
+			w->holds = nh;
+			w->holds_cap = ncap;
+		}
+		h = &w->holds[w->nholds++];
+	}
+	*h = (struct timed_hold){ (uint32_t)pfn, what, until };
+	pthread_mutex_unlock(&w->holds_lock);
+	return 0;
+}
+
+static void end_writeback(struct af_machine *m, unsigned long pfn)
+{
+	if (pflags_fetch_and(&m->pages[pfn], ~PG_writeback) & PG_writeback) {
+		page_stat_mod(m, pfn, NS_NR_WRITEBACK, -1);
+		page_zone_stat_mod(m, pfn, NR_ZONE_WRITE_PENDING, -1);
+		page_stat_mod(m, pfn, NS_NR_WRITTEN, 1);
+	}
+}
+
+/* Complete the timed holds of pfn that have expired on the virtual clock. */
+void world_poll_holds(struct af_machine *m, unsigned long pfn)
+{
+	struct world *w = m->world;
+	uint64_t now = af_clock_ns(m);
+	struct timed_hold *h;
+
+	if (!w->nholds)
+		return;
+	pthread_mutex_lock(&w->holds_lock);
+	if ((h = find_hold(w, pfn, PG_locked >> 8)) && h->until <= now) {
+		drop_hold(w, h);
+		unlock_page(m, pfn);
+	}
+	if ((h = find_hold(w, pfn, PG_writeback >> 8)) && h->until <= now) {
+		drop_hold(w, h);
+		end_writeback(m, pfn);
+	}
+	pthread_mutex_unlock(&w->holds_lock);
+}
+
+/*
+ * Wait for a page lock (folio_lock) or writeback (folio_wait_writeback).
+ * Deterministic mode: the virtual clock advances to the holder's release.
+ * Threaded mode: really wait until another thread releases it.
+ */
+static void wait_hold(struct af_machine *m, unsigned long pfn, uint32_t bit)
+{
+	struct world *w = m->world;
+	struct timed_hold *h;
+
+	pthread_mutex_lock(&w->holds_lock);
+	h = find_hold(w, pfn, (uint8_t)(bit >> 8));
+	if (h) {
+		uint64_t now = af_clock_ns(m);
+		if (h->until > now)
+			af_clock_advance(m, h->until - now);
+		drop_hold(w, h);
+		if (bit == PG_locked)
+			unlock_page(m, pfn);
+		else
+			end_writeback(m, pfn);
+	}
+	pthread_mutex_unlock(&w->holds_lock);
+	while (pflags(&m->pages[pfn]) & bit)
+		sched_yield();
+}
+
+void wait_page_unlocked(struct af_machine *m, unsigned long pfn)
+{
+	wait_hold(m, pfn, PG_locked);
+}
+
+void wait_page_writeback(struct af_machine *m, unsigned long pfn)
+{
+	wait_hold(m, pfn, PG_writeback);
+}
+
+/* Start writeback: clean, under writeback until the virtual clock passes ns */
+void start_writeback(struct af_machine *m, unsigned long pfn, uint64_t ns)
+{
+	struct page *p = &m->pages[pfn];
+	uint32_t old = pflags_fetch_and(p, ~PG_dirty);
+
+	if (old & PG_dirty) {
+		page_stat_mod(m, pfn, NS_NR_DIRTY, -1);
+		page_zone_stat_mod(m, pfn, NR_ZONE_WRITE_PENDING, -1);
+	}
+	if (!(pflags_fetch_or(p, PG_writeback) & PG_writeback)) {
+		page_stat_mod(m, pfn, NS_NR_WRITEBACK, 1);
+		page_zone_stat_mod(m, pfn, NR_ZONE_WRITE_PENDING, 1);
+	}
+	if (!m->threaded || ns)
+		add_hold(m->world, pfn, PG_writeback >> 8, af_clock_ns(m) + ns);
+}
+
+int af_page_lock(struct af_machine *m, uint64_t pfn, uint64_t hold_ns)
+{
+	if (!m || !m->world || pfn >= m->max_pfn || !(pflags(&m->pages[pfn]) & PG_alloc))
+		return af_err(-EINVAL, "pfn 0x%llx is not an allocated page", (unsigned long long)pfn);
+	if (!trylock_page(m, (unsigned long)pfn))
+		return af_err(-EBUSY, "pfn 0x%llx is already locked", (unsigned long long)pfn);
+	if (!m->threaded || hold_ns)
+		return add_hold(m->world, (unsigned long)pfn, PG_locked >> 8, af_clock_ns(m) + hold_ns);
+	return 0;
+}
+
+int af_page_unlock(struct af_machine *m, uint64_t pfn)
+{
+	struct world *w;
+	struct timed_hold *h;
+
+	if (!m || !(w = m->world) || pfn >= m->max_pfn || !(pflags(&m->pages[pfn]) & PG_locked))
+		return af_err(-EINVAL, "pfn 0x%llx is not locked", (unsigned long long)pfn);
+	pthread_mutex_lock(&w->holds_lock);
+	if ((h = find_hold(w, (unsigned long)pfn, PG_locked >> 8)))
+		drop_hold(w, h);
+	pthread_mutex_unlock(&w->holds_lock);
+	unlock_page(m, (unsigned long)pfn);
+	return 0;
+}
+
+/* An extra reference: migration sees more references than mappings explain */
+int af_page_pin(struct af_machine *m, uint64_t pfn)
+{
+	if (!m || pfn >= m->max_pfn || !(pflags(&m->pages[pfn]) & PG_alloc) || !m->pages[pfn].owner)
+		return af_err(-EINVAL, "pfn 0x%llx is not an owned page", (unsigned long long)pfn);
+	__atomic_fetch_add(&m->pages[pfn].refcount, 1, __ATOMIC_ACQ_REL);
+	node_stat_mod(m, pfn_zone(m, (unsigned long)pfn)->nid, NS_NR_FOLL_PIN_ACQUIRED, 1);
+	return 0;
+}
+
+int af_page_unpin(struct af_machine *m, uint64_t pfn)
+{
+	struct page *p;
+
+	if (!m || pfn >= m->max_pfn || !(pflags(&m->pages[pfn]) & PG_alloc))
+		return af_err(-EINVAL, "pfn 0x%llx is not an allocated page", (unsigned long long)pfn);
+	p = &m->pages[pfn];
+	if (__atomic_load_n(&p->refcount, __ATOMIC_ACQUIRE) <= 1)
+		return af_err(-EINVAL, "pfn 0x%llx is not pinned", (unsigned long long)pfn);
+	__atomic_fetch_sub(&p->refcount, 1, __ATOMIC_ACQ_REL);
+	node_stat_mod(m, pfn_zone(m, (unsigned long)pfn)->nid, NS_NR_FOLL_PIN_RELEASED, 1);
+	return 0;
+}
+
+/* ---- reverse mapping ---- */
+static struct pmd_slot *pmd_of(struct mm *mm, uint64_t vpn)
+{
+	size_t i = (size_t)(vpn >> 9);
+	return i < mm->npmds ? &mm->pmds[i] : NULL;
+}
+
+/* Visit the entry of one VMA for vpn if it maps pfn (present or migration). */
+static void rmap_one(struct af_machine *m, struct mm *mm, uint64_t vpn, unsigned long pfn,
+		     rmap_fn fn, void *arg)
+{
+	struct pmd_slot *pmd = pmd_of(mm, vpn);
+
+	if (!pmd)
+		return;
+	if (pmd->huge) {
+		pthread_mutex_lock(&pmd->hptl);
+		if ((pmd->huge & (PTE_PRESENT | PTE_MIGRATION)) && pte_pfn(pmd->huge) == pfn)
+			fn(m, &pmd->huge, &pmd->hptl, mm, vpn & ~511ULL, arg);
+		pthread_mutex_unlock(&pmd->hptl);
+		return;
+	}
+	if (!pmd->pt)
+		return;
+	pthread_mutex_lock(&pmd->pt->ptl);
+	uint64_t *e = &pmd->pt->pte[vpn & 511];
+	if ((*e & (PTE_PRESENT | PTE_MIGRATION)) && pte_pfn(*e) == pfn)
+		fn(m, e, &pmd->pt->ptl, mm, vpn, arg);
+	pthread_mutex_unlock(&pmd->pt->ptl);
+}
+
+/*
+ * rmap_walk(): every mapping of pfn.  Anonymous pages: the VMAs chained to
+ * the page's anon_vma, at vpn = page->index; page cache: the file's i_mmap
+ * VMAs at vpn = start + index - pgoff.  The caller holds the page lock.
+ */
+int rmap_walk(struct af_machine *m, unsigned long pfn, rmap_fn fn, void *arg)
+{
+	struct world *w = m->world;
+	struct page *p = &m->pages[pfn];
+	struct owner *o = owner_of(m, p);
+	int visited = 0;
+
+	if (!o)
+		return 0;
+	if (o->type == OWN_ANON) {
+		struct anon_vma *av = w->avs[o->obj];
+		for (int i = 0; i < av->nvmas; i++) {
+			struct mm *mm = w->mms[av->vmas[i].mm];
+			struct vma *v = &mm->vmas[av->vmas[i].vma];
+			uint64_t vpn = p->index;
+			if (!mm->alive || v->dead || vpn < v->start || vpn >= v->start + v->npages)
+				continue;
+			rmap_one(m, mm, vpn, pfn, fn, arg);
+			visited++;
+		}
+	} else if (o->type == OWN_FILE) {
+		struct file *f = w->files[o->obj];
+		for (int i = 0; i < f->nmaps; i++) {
+			struct mm *mm = w->mms[f->maps[i].mm];
+			struct vma *v = &mm->vmas[f->maps[i].vma];
+			if (!mm->alive || v->dead || p->index < v->pgoff || p->index >= v->pgoff + v->npages)
+				continue;
+			rmap_one(m, mm, v->start + (p->index - v->pgoff), pfn, fn, arg);
+			visited++;
+		}
+	}
+	return visited;
+}
+
+void world_destroy(struct af_machine *m)
+{
+	struct world *w = m->world;
+
+	if (!w)
+		return;
+	for (int i = 0; i < w->nmms; i++) {
+		struct mm *mm = w->mms[i];
+		for (size_t j = 0; j < mm->npmds; j++) {
+			if (mm->pmds[j].pt) {
+				pthread_mutex_destroy(&mm->pmds[j].pt->ptl);
+				free(mm->pmds[j].pt);
+			}
+			pthread_mutex_destroy(&mm->pmds[j].hptl);
+		}
+		for (size_t j = 0; j < mm->npmds; j++)
+			free(mm->pmds[j].hgen);
+		free(mm->pmds);
+		free(mm->pmd_pages);
+		pthread_mutex_destroy(&mm->pt_lock);
+		free(mm->vmas);
+		free(mm);
+	}
+	free(w->mms);
+	for (int i = 0; i < w->navs; i++) {
+		free(w->avs[i]->vmas);
+		free(w->avs[i]);
+	}
+	free(w->avs);
+	for (int i = 0; i < w->nfiles; i++) {
+		free(w->files[i]->pages);
+		free(w->files[i]->maps);
+		pthread_mutex_destroy(&w->files[i]->lock);
+		free(w->files[i]);
+	}
+	free(w->files);
+	for (int i = 0; i < w->ncaches; i++) {
+		free(w->caches[i]->slabs);
+		free(w->caches[i]);
+	}
+	free(w->caches);
+	for (int i = 0; i < w->ndrivers; i++) {
+		free(w->drivers[i]->pfns);
+		free(w->drivers[i]->gens);
+		free(w->drivers[i]);
+	}
+	free(w->drivers);
+	free(w->hpool);
+	free(w->holds);
+	free(w->owners);
+	if (w->contents)
+		munmap(w->contents, w->contents_bytes);
+	pthread_mutex_destroy(&w->lock);
+	pthread_rwlock_destroy(&w->rw);
+	pthread_mutex_destroy(&w->holds_lock);
+	free(w);
+	m->world = NULL;
+}

@@ -1,0 +1,267 @@
+/*
+ * world.h - what owns pages: processes (address spaces, VMAs, page tables,
+ * anon_vma reverse mapping), files (page cache, i_mmap), slab caches,
+ * drivers with non-LRU movable pages, huge pages; LRU lists; the optional
+ * backing store of real page contents.
+ *
+ * Identity of data: a page's owner (page->owner, an index into the owner
+ * table) and page->index (the virtual page number of anonymous memory, the
+ * file offset of page cache, the slab or driver page number) say whose data
+ * a page holds.  What the owner last wrote is recorded in the owner's own
+ * structures (the generation in a PTE or page cache entry), never in struct
+ * page, so the integrity pass can compare every page's bytes with it.
+ *
+ * Locking (threaded mode): world->lock serialises structural changes
+ * (creating processes and files, mmap, fork, exit, slab and driver calls);
+ * each PTE page has a ptl taken by accesses and by migration's unmap/remap;
+ * each file has a lock over its page cache; node->lru_lock protects the LRU
+ * lists; PG_locked is the page lock (atomic bit).  Order: world->lock, page
+ * lock, ptl or file lock, lru_lock, zone lock.
+ */
+#ifndef AF_WORLD_H
+#define AF_WORLD_H
+
+#include "internal.h"
+
+
+enum owner_type { OWN_NONE, OWN_ANON, OWN_FILE, OWN_SLAB, OWN_DRIVER, OWN_PGTABLE,
+		  OWN_HUGETLB_POOL };
+
+struct owner {
+	uint8_t type;
+	bool dead;
+	uint32_t obj;		/* index of the anon_vma / file / cache / driver */
+};
+
+/* PTE encoding: present, migration entry, write-protect, pfn, generation */
+#define PTE_PRESENT	1ULL
+#define PTE_MIGRATION	2ULL		/* migration entry: accesses wait */
+#define PTE_WP		4ULL		/* shared after fork: write faults COW */
+#define PTE_PFN_SHIFT	8
+#define PTE_PFN_MASK	0xffffffffULL
+#define PTE_GEN_SHIFT	40
+#define PTE_GEN_MASK	0xffffffULL
+
+static inline uint64_t mk_pte(unsigned long pfn, uint32_t gen, uint64_t flags)
+{
+	return ((uint64_t)pfn << PTE_PFN_SHIFT) | ((uint64_t)(gen & PTE_GEN_MASK) << PTE_GEN_SHIFT) | flags;
+}
+static inline unsigned long pte_pfn(uint64_t pte) { return (unsigned long)((pte >> PTE_PFN_SHIFT) & PTE_PFN_MASK); }
+static inline uint32_t pte_gen(uint64_t pte) { return (uint32_t)((pte >> PTE_GEN_SHIFT) & PTE_GEN_MASK); }
+
+#define PTRS_PER_PTE 512
+
+/* One PTE page: its machine pfn (an UNMOVABLE page) and its entries. */
+struct pte_page {
+	uint32_t pfn;
+	int nr;				/* entries in use */
+	pthread_mutex_t ptl;
+	uint64_t pte[PTRS_PER_PTE];
+};
+
+/* One PMD entry: a PTE page, or a huge (PMD-mapped) page in `huge`. */
+struct pmd_slot {
+	struct pte_page *pt;
+	uint64_t huge;
+	uint32_t *hgen;			/* huge: generation of each subpage */
+	pthread_mutex_t hptl;		/* ptl of a PMD mapping */
+};
+
+enum vma_kind { VMA_ANON, VMA_FILE, VMA_HUGETLB };
+
+struct vma {
+	uint64_t start, npages;		/* virtual page numbers */
+	enum vma_kind kind;
+	int file;			/* VMA_FILE: file id */
+	uint64_t pgoff;			/* VMA_FILE: file page of start */
+	uint32_t anon_vma;		/* VMA_ANON/HUGETLB: own anon_vma id */
+	bool mlocked, thp, dead;
+};
+
+struct mm {
+	int id;
+	bool alive;
+	struct vma *vmas;
+	int nvmas, cap;
+	struct pmd_slot *pmds;		/* indexed by vpn >> 9 */
+	size_t npmds;
+	uint32_t *pmd_pages;		/* one PMD page per 512 PMD slots */
+	size_t npmd_pages;
+	uint32_t pgd_pfn;		/* order-1 PGD (page-table isolation) */
+	uint64_t next_vpn;
+	uint64_t rss;
+	pthread_mutex_t pt_lock;	/* page-table allocation */
+};
+
+struct vma_ref { int mm, vma; };
+
+/* anon_vma: the VMAs that may map its pages (anon_vma_chain) */
+struct anon_vma {
+	uint32_t owner;
+	struct vma_ref *vmas;
+	int nvmas, cap;
+	int refs;			/* VMAs pointing at it as their own */
+};
+
+struct pc_entry { uint32_t pfn; uint32_t gen; };
+
+struct file {
+	uint32_t owner;
+	bool fallback_aops;		/* no ->migrate_folio: dirty pages need writeout */
+	bool dead;
+	struct pc_entry *pages;
+	size_t npages;
+	struct vma_ref *maps;		/* i_mmap */
+	int nmaps, cap;
+	pthread_mutex_t lock;		/* i_pages lock */
+};
+
+#define SLAB_MAX_OBJS 512
+struct slab {
+	uint32_t pfn;
+	uint16_t inuse;
+	uint64_t used[SLAB_MAX_OBJS / 64];
+};
+
+struct kmem_cache {
+	char name[32];
+	uint32_t owner;
+	unsigned size, order, objs;
+	bool reclaimable;
+	struct slab *slabs;
+	int nslabs, cap;
+};
+
+struct driver {
+	uint32_t owner;
+	struct af_movable_ops ops;
+	void *arg;
+	uint32_t *pfns;			/* driver page number -> pfn (PFN_NIL if none) */
+	uint32_t *gens;
+	size_t npages;
+	int fail_migrate_after;		/* failure injection: -1 off */
+};
+
+/* A deterministic-mode holder of a page lock or writeback, until `until` */
+struct timed_hold {
+	uint32_t pfn;
+	uint8_t what;			/* PG_locked or PG_writeback */
+	uint64_t until;
+};
+
+struct world {
+	pthread_rwlock_t rw;		/* read: accesses, migration; write: structure */
+	pthread_mutex_t lock;
+	struct owner *owners;
+	size_t nowners, owners_cap;
+	struct mm **mms;
+	int nmms, mms_cap;
+	struct anon_vma **avs;
+	int navs, avs_cap;
+	struct file **files;
+	int nfiles, files_cap;
+	struct kmem_cache **caches;
+	int ncaches, caches_cap;
+	struct driver **drivers;
+	int ndrivers, drivers_cap;
+	uint8_t *contents;		/* backing store: max_pfn pages, or NULL */
+	size_t contents_bytes;
+	struct timed_hold *holds;
+	int nholds, holds_cap;
+	pthread_mutex_t holds_lock;
+	uint64_t io_ns;			/* modelled duration of one page write-out */
+	uint32_t hugetlb_owner;
+	uint32_t *hpool;		/* free hugetlb pages (head pfns) */
+	int nhpool, hpool_cap;
+	unsigned long nr_hugepages, free_hugepages;
+	uint64_t fault_gen;
+	uint32_t pgtable_owner;
+};
+
+/* in proc.c */
+struct vma *find_vma(struct mm *mm, uint64_t vpn);
+int vma_index(struct mm *mm, struct vma *v);
+uint32_t next_gen(struct af_machine *m);
+struct page *prep_owned_page(struct af_machine *m, unsigned long pfn, uint32_t owner,
+			     uint32_t index, uint32_t flags);
+
+/* Extra page flags used by the world layer (see enum pageflags) */
+#define PG_active	(1u << 10)
+#define PG_unevictable	(1u << 11)
+#define PG_mlocked	(1u << 12)
+#define PG_dirty	(1u << 13)
+#define PG_writeback	(1u << 14)
+#define PG_isolated	(1u << 15)
+#define PG_anon		(1u << 16)
+#define PG_slab		(1u << 17)
+#define PG_pgtable	(1u << 18)
+#define PG_hugetlb	(1u << 19)
+#define PG_swapbacked	(1u << 20)
+
+/* Atomic read-modify-write of flags that several threads may change. */
+static inline uint32_t pflags_fetch_or(struct page *p, uint32_t f)
+{
+	return __atomic_fetch_or(&p->flags, f, __ATOMIC_ACQ_REL);
+}
+static inline uint32_t pflags_fetch_and(struct page *p, uint32_t f)
+{
+	return __atomic_fetch_and(&p->flags, f, __ATOMIC_ACQ_REL);
+}
+
+/* in world.c */
+int world_init(struct af_machine *m);
+void world_destroy(struct af_machine *m);
+struct owner *owner_of(struct af_machine *m, const struct page *p);
+void contents_fill(struct af_machine *m, unsigned long pfn, uint32_t owner, uint32_t index,
+		   uint32_t gen);
+bool contents_check(struct af_machine *m, unsigned long pfn, uint32_t owner, uint32_t index,
+		    uint32_t gen);
+void contents_copy(struct af_machine *m, unsigned long dst, unsigned long src, unsigned int order);
+bool trylock_page(struct af_machine *m, unsigned long pfn);
+void unlock_page(struct af_machine *m, unsigned long pfn);
+void wait_page_unlocked(struct af_machine *m, unsigned long pfn);
+void wait_page_writeback(struct af_machine *m, unsigned long pfn);
+void world_poll_holds(struct af_machine *m, unsigned long pfn);
+void start_writeback(struct af_machine *m, unsigned long pfn, uint64_t ns);
+
+/*
+ * rmap_walk(): call fn for every PTE (or PMD) that maps pfn or holds a
+ * migration entry for it.  fn gets the entry's location and its lock.
+ */
+typedef void (*rmap_fn)(struct af_machine *m, uint64_t *entry, pthread_mutex_t *ptl,
+			struct mm *mm, uint64_t vpn, void *arg);
+int rmap_walk(struct af_machine *m, unsigned long pfn, rmap_fn fn, void *arg);
+void free_owned_page(struct af_machine *m, unsigned long pfn, unsigned int order);
+
+/* in filemap.c */
+int filemap_get_page(struct af_machine *m, int fid, int cpu, uint64_t index, unsigned long *pfn);
+void set_page_dirty(struct af_machine *m, unsigned long pfn);
+
+/* in hugetlb.c */
+int hugetlb_fault(struct af_machine *m, struct mm *mm, struct vma *v, uint64_t vpn);
+long hugetlb_alloc_target(struct af_machine *m, int nid);
+void hugetlb_free_page(struct af_machine *m, unsigned long pfn);
+
+/* in lru.c */
+enum lru_list folio_lru_list(uint32_t flags);
+void lru_add(struct af_machine *m, unsigned long pfn);
+void lru_del(struct af_machine *m, unsigned long pfn);
+int isolate_lru_page(struct af_machine *m, unsigned long pfn);
+void putback_lru_page(struct af_machine *m, unsigned long pfn);
+bool too_many_isolated(struct af_machine *m, int nid);
+void node_stat_mod(struct af_machine *m, int nid, int item, long d);
+void page_stat_mod(struct af_machine *m, unsigned long pfn, int item, long d);
+void page_zone_stat_mod(struct af_machine *m, unsigned long pfn, enum zone_stat_item i, long d);
+uint32_t new_owner(struct af_machine *m, enum owner_type type, uint32_t obj);
+
+/* in migrate.c */
+int isolate_movable_page(struct af_machine *m, unsigned long pfn);
+struct isolate_ctl;
+int isolate_for_migration(struct af_machine *m, unsigned long pfn, const struct isolate_ctl *ctl,
+			  const char **why);
+void putback_movable_page(struct af_machine *m, unsigned long pfn);
+
+/* in integrity.c */
+int integrity_check(struct af_machine *m, char *report, size_t len);
+
+#endif /* AF_WORLD_H */

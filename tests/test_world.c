@@ -1,0 +1,589 @@
+/* test_world.c - owners of pages and page migration that loses nothing. */
+#include "helpers.h"
+#include "world.h"
+
+static const char *CONF =
+	"mem = 512M\ncpus = 2\ncontents = 1\ntransparent_hugepage = never\n";
+
+static uint64_t pfn_of(struct af_machine *m, int pid, uint64_t vpn)
+{
+	uint64_t pfn;
+	if (af_vpn_to_pfn(m, pid, vpn, &pfn))
+		fail_msg("vpn 0x%llx: %s", (unsigned long long)vpn, af_errmsg());
+	return pfn;
+}
+
+static uint64_t ev(struct af_machine *m, const char *name)
+{
+	uint64_t v;
+	assert_int_equal(af_vmstat(m, name, &v), 0);
+	return v;
+}
+
+static int migrate1(struct af_machine *m, uint64_t pfn, enum af_migrate_mode mode,
+		    enum af_migrate_reason reason)
+{
+	int res = 99;
+	int left = af_migrate_pfns(m, &pfn, 1, mode, reason, -1, &res, NULL);
+	assert_true(left == (res != 0));
+	return res;
+}
+
+static void test_anon_migration(void **st)
+{
+	(void)st;
+	struct af_machine *m = machine_from(CONF);
+	int pid;
+	uint64_t vpn, pfns[64], old[64];
+	int res[64];
+	struct af_migrate_stats ms;
+
+	assert_int_equal(af_proc_create(m, &pid), 0);
+	assert_int_equal(af_mmap_anon(m, pid, 64, 0, &vpn), 0);
+	for (int i = 0; i < 64; i++)
+		assert_int_equal(af_mem_write(m, pid, i % 2, vpn + (uint64_t)i), 0);
+	CHECK(m);
+	for (int i = 0; i < 64; i++)
+		old[i] = pfns[i] = pfn_of(m, pid, vpn + (uint64_t)i);
+	uint64_t anon_before = m->node[0]->vm_stat[NS_NR_ANON_PAGES];
+	assert_int_equal(af_migrate_pfns(m, pfns, 64, AF_MIGRATE_SYNC, AF_MR_SYSCALL, -1, res, &ms), 0);
+	assert_int_equal(ms.nr_succeeded, 64);
+	assert_int_equal(ev(m, "pgmigrate_success"), 64);
+	for (int i = 0; i < 64; i++) {
+		assert_int_equal(res[i], 0);
+		uint64_t now = pfn_of(m, pid, vpn + (uint64_t)i);
+		assert_true(now != old[i]);
+		assert_int_equal(m->pages[now].mapcount, 1);
+		assert_true(pflags(&m->pages[now]) & PG_lru);
+		assert_int_equal(af_mem_read(m, pid, 0, vpn + (uint64_t)i), 0);
+	}
+	assert_int_equal(m->node[0]->vm_stat[NS_NR_ANON_PAGES], anon_before);
+	CHECK(m);
+	/* page tables are UNMOVABLE machine pages */
+	struct af_world_stats ws;
+	af_world_stats(m, &ws);
+	assert_true(ws.pgtable_pages >= 3);
+	assert_int_equal(ws.anon_pages, 64);
+	assert_int_equal(af_proc_exit(m, pid), 0);
+	CHECK(m);
+	af_world_stats(m, &ws);
+	assert_int_equal(ws.anon_pages + ws.pgtable_pages, 0);
+	af_machine_destroy(m);
+}
+
+/* One page mapped by 64 processes: every mapping moves with it */
+static void test_shared_by_64(void **st)
+{
+	(void)st;
+	struct af_machine *m = machine_from(CONF);
+	int pid, kids[63];
+	uint64_t vpn;
+
+	assert_int_equal(af_proc_create(m, &pid), 0);
+	assert_int_equal(af_mmap_anon(m, pid, 4, 0, &vpn), 0);
+	assert_int_equal(af_mem_write(m, pid, 0, vpn), 0);
+	for (int i = 0; i < 63; i++)
+		assert_int_equal(af_proc_fork(m, pid, &kids[i]), 0);
+	uint64_t pfn = pfn_of(m, pid, vpn);
+	assert_int_equal(m->pages[pfn].mapcount, 64);
+	assert_int_equal(m->pages[pfn].refcount, 64);
+	CHECK(m);
+	assert_int_equal(migrate1(m, pfn, AF_MIGRATE_SYNC, AF_MR_SYSCALL), 0);
+	uint64_t npfn = pfn_of(m, pid, vpn);
+	assert_true(npfn != pfn);
+	assert_int_equal(m->pages[npfn].mapcount, 64);
+	for (int i = 0; i < 63; i++) {
+		assert_int_equal(pfn_of(m, kids[i], vpn), npfn);
+		assert_int_equal(af_mem_read(m, kids[i], 1, vpn), 0);
+	}
+	CHECK(m);
+	/* a child writes: copy-on-write, the others keep the shared page */
+	assert_int_equal(af_mem_write(m, kids[5], 0, vpn), 0);
+	assert_true(pfn_of(m, kids[5], vpn) != npfn);
+	assert_int_equal(m->pages[npfn].mapcount, 63);
+	assert_int_equal(af_mem_read(m, pid, 0, vpn), 0);
+	assert_int_equal(af_mem_read(m, kids[5], 0, vpn), 0);
+	CHECK(m);
+	/* the child's private copy migrates too, through the chained anon_vma */
+	assert_int_equal(migrate1(m, pfn_of(m, kids[5], vpn), AF_MIGRATE_ASYNC, AF_MR_COMPACTION), 0);
+	assert_int_equal(af_mem_read(m, kids[5], 0, vpn), 0);
+	for (int i = 0; i < 63; i++)
+		assert_int_equal(af_proc_exit(m, kids[i]), 0);
+	assert_int_equal(m->pages[npfn].mapcount, 1);
+	CHECK(m);
+	af_machine_destroy(m);
+}
+
+static void test_file_pages(void **st)
+{
+	(void)st;
+	struct af_machine *m = machine_from(CONF);
+	int fid, pid, pid2;
+	uint64_t vpn, vpn2, pfn;
+
+	assert_int_equal(af_file_create(m, false, &fid), 0);
+	for (int i = 0; i < 8; i++)
+		assert_int_equal(af_file_read(m, fid, 0, (uint64_t)i), 0);
+	assert_int_equal(af_file_write(m, fid, 0, 3), 0);		/* dirty */
+	assert_int_equal(af_proc_create(m, &pid), 0);
+	assert_int_equal(af_proc_create(m, &pid2), 0);
+	assert_int_equal(af_mmap_file(m, pid, fid, 0, 8, 0, &vpn), 0);
+	assert_int_equal(af_mmap_file(m, pid2, fid, 2, 4, 0, &vpn2), 0);
+	assert_int_equal(af_mem_read(m, pid, 0, vpn + 3), 0);
+	assert_int_equal(af_mem_write(m, pid2, 1, vpn2 + 1), 0);	/* file page 3 */
+	assert_int_equal(af_file_page(m, fid, 3, &pfn), 0);
+	assert_int_equal(m->pages[pfn].mapcount, 2);
+	assert_int_equal(m->pages[pfn].refcount, 3);
+	CHECK(m);
+	/* a dirty page of a filesystem with ->migrate_folio moves even in ASYNC */
+	assert_int_equal(migrate1(m, pfn, AF_MIGRATE_ASYNC, AF_MR_SYSCALL), 0);
+	uint64_t npfn;
+	assert_int_equal(af_file_page(m, fid, 3, &npfn), 0);
+	assert_true(npfn != pfn);
+	assert_true(pflags(&m->pages[npfn]) & PG_dirty);
+	assert_int_equal(pfn_of(m, pid, vpn + 3), npfn);
+	assert_int_equal(pfn_of(m, pid2, vpn2 + 1), npfn);
+	assert_int_equal(af_file_read(m, fid, 1, 3), 0);
+	assert_int_equal(af_mem_read(m, pid, 0, vpn + 3), 0);
+	CHECK(m);
+	assert_int_equal(af_file_delete(m, fid), -EBUSY);	/* still mapped */
+	assert_int_equal(af_proc_exit(m, pid), 0);
+	assert_int_equal(af_proc_exit(m, pid2), 0);
+	assert_int_equal(af_file_delete(m, fid), 0);
+	CHECK(m);
+	af_machine_destroy(m);
+}
+
+/* Writeback: ASYNC and SYNC_LIGHT refuse, SYNC waits (virtual clock) */
+static void test_writeback_modes(void **st)
+{
+	(void)st;
+	struct af_machine *m = machine_from(CONF);
+	int fid;
+	uint64_t pfn;
+
+	assert_int_equal(af_file_create(m, false, &fid), 0);
+	assert_int_equal(af_file_write(m, fid, 0, 0), 0);
+	assert_int_equal(af_file_writeback(m, fid, 0, 5000000), 0);	/* 5 ms */
+	assert_int_equal(af_file_page(m, fid, 0, &pfn), 0);
+	assert_true(pflags(&m->pages[pfn]) & PG_writeback);
+	assert_int_equal(migrate1(m, pfn, AF_MIGRATE_ASYNC, AF_MR_SYSCALL), -EBUSY);
+	assert_int_equal(migrate1(m, pfn, AF_MIGRATE_SYNC_LIGHT, AF_MR_SYSCALL), -EBUSY);
+	assert_int_equal(af_file_page(m, fid, 0, &pfn), 0);
+	CHECK(m);
+	uint64_t t0 = af_clock_ns(m);
+	assert_int_equal(migrate1(m, pfn, AF_MIGRATE_SYNC, AF_MR_SYSCALL), 0);
+	assert_true(af_clock_ns(m) >= t0 + 5000000 - 1);
+	uint64_t npfn;
+	assert_int_equal(af_file_page(m, fid, 0, &npfn), 0);
+	assert_true(npfn != pfn);
+	assert_false(pflags(&m->pages[npfn]) & (PG_writeback | PG_dirty));
+	assert_int_equal(af_file_read(m, fid, 0, 0), 0);
+	CHECK(m);
+	af_machine_destroy(m);
+}
+
+/* A dirty page without ->migrate_folio needs writeout: only SYNC does it */
+static void test_fallback_aops_dirty(void **st)
+{
+	(void)st;
+	struct af_machine *m = machine_from(CONF);
+	int fid;
+	uint64_t pfn, npfn;
+
+	assert_int_equal(af_file_create(m, true, &fid), 0);
+	assert_int_equal(af_file_write(m, fid, 0, 7), 0);
+	assert_int_equal(af_file_page(m, fid, 7, &pfn), 0);
+	assert_int_equal(migrate1(m, pfn, AF_MIGRATE_ASYNC, AF_MR_SYSCALL), -EBUSY);
+	assert_int_equal(migrate1(m, pfn, AF_MIGRATE_SYNC_LIGHT, AF_MR_SYSCALL), -EBUSY);
+	/* compaction's async isolation does not even take it */
+	assert_int_equal(migrate1(m, pfn, AF_MIGRATE_ASYNC, AF_MR_COMPACTION), -EBUSY);
+	CHECK(m);
+	assert_int_equal(migrate1(m, pfn, AF_MIGRATE_SYNC, AF_MR_SYSCALL), 0);
+	assert_int_equal(af_file_page(m, fid, 7, &npfn), 0);
+	assert_true(npfn != pfn);
+	assert_int_equal(ev(m, "nr_written"), 1);
+	assert_int_equal(af_file_read(m, fid, 0, 7), 0);
+	CHECK(m);
+	af_machine_destroy(m);
+}
+
+/* A locked page: ASYNC never waits, SYNC_LIGHT waits for the lock */
+static void test_locked_page_modes(void **st)
+{
+	(void)st;
+	struct af_machine *m = machine_from(CONF);
+	int pid;
+	uint64_t vpn, pfn;
+
+	assert_int_equal(af_proc_create(m, &pid), 0);
+	assert_int_equal(af_mmap_anon(m, pid, 1, 0, &vpn), 0);
+	assert_int_equal(af_mem_write(m, pid, 0, vpn), 0);
+	pfn = pfn_of(m, pid, vpn);
+	assert_int_equal(af_page_lock(m, pfn, 2000000), 0);
+	uint64_t t0 = af_clock_ns(m);
+	assert_int_equal(migrate1(m, pfn, AF_MIGRATE_ASYNC, AF_MR_COMPACTION), -EAGAIN);
+	assert_int_equal(af_clock_ns(m), t0);
+	assert_int_equal(pfn_of(m, pid, vpn), pfn);
+	assert_true(pflags(&m->pages[pfn]) & PG_locked);
+	CHECK(m);
+	assert_int_equal(migrate1(m, pfn, AF_MIGRATE_SYNC_LIGHT, AF_MR_COMPACTION), 0);
+	assert_true(af_clock_ns(m) >= t0 + 2000000);
+	assert_true(pfn_of(m, pid, vpn) != pfn);
+	assert_int_equal(af_mem_read(m, pid, 0, vpn), 0);
+	CHECK(m);
+	af_machine_destroy(m);
+}
+
+/* Pinned, mlocked, and pages that are not movable at all */
+static void test_refusals(void **st)
+{
+	(void)st;
+	struct af_machine *m = machine_from(CONF);
+	int pid, cid;
+	uint64_t vpn, vpn2, pfn, obj, free_pfn;
+	struct af_alloc_result r;
+
+	assert_int_equal(af_proc_create(m, &pid), 0);
+	assert_int_equal(af_mmap_anon(m, pid, 2, 0, &vpn), 0);
+	assert_int_equal(af_mem_write(m, pid, 0, vpn), 0);
+	pfn = pfn_of(m, pid, vpn);
+	/* pinned: more references than mappings explain */
+	assert_int_equal(af_page_pin(m, pfn), 0);
+	assert_int_equal(migrate1(m, pfn, AF_MIGRATE_SYNC, AF_MR_SYSCALL), -EAGAIN);
+	assert_int_equal(migrate1(m, pfn, AF_MIGRATE_ASYNC, AF_MR_COMPACTION), -EBUSY);
+	assert_int_equal(pfn_of(m, pid, vpn), pfn);
+	assert_int_equal(af_mem_read(m, pid, 0, vpn), 0);
+	assert_true(ev(m, "pgmigrate_fail") >= 1);
+	CHECK(m);
+	assert_int_equal(af_page_unpin(m, pfn), 0);
+	assert_int_equal(migrate1(m, pfn, AF_MIGRATE_SYNC, AF_MR_SYSCALL), 0);
+	/* mlocked: compaction only with vm.compact_unevictable_allowed = 1 */
+	assert_int_equal(af_mmap_anon(m, pid, 1, AF_MAP_MLOCK, &vpn2), 0);
+	assert_int_equal(af_mem_write(m, pid, 0, vpn2), 0);
+	pfn = pfn_of(m, pid, vpn2);
+	assert_true(pflags(&m->pages[pfn]) & PG_unevictable);
+	assert_int_equal(af_sysctl_write(m, "vm.compact_unevictable_allowed", "0"), 0);
+	assert_int_equal(migrate1(m, pfn, AF_MIGRATE_SYNC_LIGHT, AF_MR_COMPACTION), -EBUSY);
+	assert_int_equal(af_sysctl_write(m, "vm.compact_unevictable_allowed", "1"), 0);
+	assert_int_equal(migrate1(m, pfn, AF_MIGRATE_SYNC_LIGHT, AF_MR_COMPACTION), 0);
+	pfn = pfn_of(m, pid, vpn2);
+	assert_true(pflags(&m->pages[pfn]) & PG_mlocked);
+	assert_int_equal(af_mem_read(m, pid, 0, vpn2), 0);
+	/* slab, page tables, free pages, reserved pages: not movable */
+	assert_int_equal(af_slab_create(m, "dentry", 192, true, &cid), 0);
+	assert_int_equal(af_slab_alloc(m, cid, 0, &obj), 0);
+	assert_int_equal(migrate1(m, obj >> 16, AF_MIGRATE_SYNC, AF_MR_SYSCALL), -EBUSY);
+	assert_int_equal(migrate1(m, m->world->mms[pid]->pmds[vpn >> 9].pt->pfn, AF_MIGRATE_SYNC,
+				  AF_MR_SYSCALL), -EBUSY);
+	assert_int_equal(af_alloc_pages(m, 0, AF_GFP_KERNEL, 0, -1, &r), 0);
+	free_pfn = r.pfn;
+	assert_int_equal(af_free_pages(m, 0, free_pfn, 0), 0);
+	assert_int_equal(migrate1(m, free_pfn, AF_MIGRATE_SYNC, AF_MR_SYSCALL), -EBUSY);
+	/* an owned page cannot be freed behind its owner's back */
+	assert_int_equal(af_free_pages(m, 0, pfn, 0), -EBUSY);
+	/* bad input: nothing changes */
+	uint64_t bad[2] = { 0x1, 1ULL << 40 };
+	assert_int_equal(af_migrate_pfns(m, &bad[1], 1, AF_MIGRATE_SYNC, AF_MR_SYSCALL, -1, NULL, NULL), -EINVAL);
+	assert_int_equal(migrate1(m, bad[0], AF_MIGRATE_SYNC, AF_MR_SYSCALL), -EBUSY);	/* reserved */
+	uint64_t twice[2] = { pfn, pfn };
+	assert_int_equal(af_migrate_pfns(m, twice, 2, AF_MIGRATE_SYNC, AF_MR_SYSCALL, -1, NULL, NULL), -EINVAL);
+	assert_int_equal(af_migrate_pfns(m, &pfn, 1, (enum af_migrate_mode)7, AF_MR_SYSCALL, -1, NULL, NULL), -EINVAL);
+	assert_int_equal(af_migrate_pfns(m, &pfn, 1, AF_MIGRATE_SYNC, AF_MR_SYSCALL, 5, NULL, NULL), -EINVAL);
+	CHECK(m);
+	assert_int_equal(af_slab_free(m, cid, obj), 0);
+	assert_int_equal(af_slab_free(m, cid, obj), -ENOENT);
+	CHECK(m);
+	af_machine_destroy(m);
+}
+
+/* Non-LRU movable pages: the driver's operations, in order */
+static char calls[256];
+static int fail_after = -1;
+static bool drv_isolate(struct af_machine *m, uint64_t pfn, void *arg)
+{
+	(void)m; (void)pfn; (void)arg;
+	strcat(calls, "I");
+	return true;
+}
+static int drv_migrate(struct af_machine *m, uint64_t dst, uint64_t src, enum af_migrate_mode mode, void *arg)
+{
+	(void)mode; (void)arg;
+	strcat(calls, "M");
+	if (fail_after == 0)
+		return -EAGAIN;
+	if (fail_after > 0)
+		fail_after--;
+	memcpy(m->world->contents + dst * 4096, m->world->contents + src * 4096, 4096);
+	return 0;
+}
+static void drv_putback(struct af_machine *m, uint64_t pfn, void *arg)
+{
+	(void)m; (void)pfn; (void)arg;
+	strcat(calls, "P");
+}
+
+static void test_driver_pages(void **st)
+{
+	(void)st;
+	struct af_machine *m = machine_from(CONF);
+	struct af_movable_ops ops = { drv_isolate, drv_migrate, drv_putback };
+	int did, bid;
+	uint64_t no, pfn, npfn, pages[5], pfns[5];
+	int res[5];
+
+	assert_int_equal(af_driver_create(m, &ops, NULL, &did), 0);
+	assert_int_equal(af_driver_alloc(m, did, 0, &no), 0);
+	assert_int_equal(af_driver_page(m, did, no, &pfn), 0);
+	calls[0] = 0;
+	assert_int_equal(migrate1(m, pfn, AF_MIGRATE_ASYNC, AF_MR_COMPACTION), 0);
+	assert_string_equal(calls, "IM");
+	assert_int_equal(af_driver_page(m, did, no, &npfn), 0);
+	assert_true(npfn != pfn);
+	CHECK(m);
+	/* a failing migrate callback: retried, then put back; data stays */
+	calls[0] = 0;
+	fail_after = 0;
+	assert_int_equal(migrate1(m, npfn, AF_MIGRATE_SYNC, AF_MR_COMPACTION), -EAGAIN);
+	assert_string_equal(calls, "IMMMMMMMMMMP");
+	assert_int_equal(af_driver_page(m, did, no, &pfn), 0);
+	assert_int_equal(pfn, npfn);
+	CHECK(m);
+	fail_after = -1;
+	/* failure injection in the middle of a batch (built-in driver) */
+	assert_int_equal(af_driver_create(m, NULL, NULL, &bid), 0);
+	for (int i = 0; i < 5; i++) {
+		assert_int_equal(af_driver_alloc(m, bid, 0, &pages[i]), 0);
+		assert_int_equal(af_driver_page(m, bid, pages[i], &pfns[i]), 0);
+	}
+	assert_int_equal(af_driver_fail_migrate_after(m, bid, 2), 0);
+	assert_int_equal(af_migrate_pfns(m, pfns, 5, AF_MIGRATE_SYNC, AF_MR_COMPACTION, -1, res, NULL), 3);
+	assert_int_equal(res[0], 0);
+	assert_int_equal(res[1], 0);
+	for (int i = 2; i < 5; i++) {
+		assert_int_equal(res[i], -EAGAIN);
+		uint64_t p;
+		assert_int_equal(af_driver_page(m, bid, pages[i], &p), 0);
+		assert_int_equal(p, pfns[i]);
+	}
+	CHECK(m);
+	assert_int_equal(af_driver_free(m, bid, pages[3]), 0);
+	assert_int_equal(af_driver_free(m, bid, pages[3]), -EINVAL);
+	CHECK(m);
+	af_machine_destroy(m);
+}
+
+static void test_hugetlb_and_thp(void **st)
+{
+	(void)st;
+	struct af_machine *m = machine_from("mem = 1G\ncpus = 2\ncontents = 1\ntransparent_hugepage = always\n");
+	int pid;
+	uint64_t hv, tv, now;
+
+	assert_int_equal(af_hugetlb_resize(m, 4, &now), 0);
+	assert_int_equal(now, 4);
+	assert_int_equal(ev(m, "htlb_buddy_alloc_success"), 4);
+	assert_int_equal(af_proc_create(m, &pid), 0);
+	assert_int_equal(af_mmap_hugetlb(m, pid, 1, &hv), 0);
+	assert_int_equal(af_mem_write(m, pid, 0, hv + 7), 0);
+	uint64_t hp = pfn_of(m, pid, hv) ;
+	assert_true(pflags(&m->pages[hp]) & PG_hugetlb);
+	CHECK(m);
+	assert_int_equal(migrate1(m, hp, AF_MIGRATE_SYNC, AF_MR_SYSCALL), 0);
+	assert_true(pfn_of(m, pid, hv) != hp);
+	assert_int_equal(af_mem_read(m, pid, 1, hv + 7), 0);
+	assert_int_equal(af_mem_read(m, pid, 1, hv + 8), 0);
+	CHECK(m);
+	/* THP: an aligned 2 MiB region of an anonymous mapping */
+	assert_int_equal(af_mmap_anon(m, pid, 1024, AF_MAP_THP, &tv), 0);
+	assert_int_equal(af_mem_write(m, pid, 0, tv + 3), 0);
+	assert_int_equal(ev(m, "thp_fault_alloc"), 1);
+	uint64_t tp = pfn_of(m, pid, tv);
+	assert_true(pflags(&m->pages[tp]) & PG_head);
+	assert_int_equal(ev(m, "nr_anon_transparent_hugepages"), 512);
+	CHECK(m);
+	assert_int_equal(migrate1(m, tp, AF_MIGRATE_SYNC, AF_MR_SYSCALL), 0);
+	assert_int_equal(ev(m, "thp_migration_success"), 1);
+	assert_true(pfn_of(m, pid, tv) != tp);
+	assert_int_equal(af_mem_read(m, pid, 0, tv + 3), 0);
+	assert_int_equal(af_mem_read(m, pid, 0, tv + 300), 0);
+	CHECK(m);
+	assert_int_equal(af_proc_exit(m, pid), 0);
+	assert_int_equal(af_hugetlb_resize(m, 0, &now), 0);
+	assert_int_equal(now, 0);
+	CHECK(m);
+	af_machine_destroy(m);
+}
+
+/* alloc_contig-style: empty a pfn range, or name the page that cannot move */
+static void test_migrate_range(void **st)
+{
+	(void)st;
+	struct af_machine *m = machine_from(CONF);
+	int pid;
+	uint64_t vpn, busy = 0;
+	struct af_migrate_stats ms;
+
+	assert_int_equal(af_proc_create(m, &pid), 0);
+	assert_int_equal(af_mmap_anon(m, pid, 2048, 0, &vpn), 0);
+	for (int i = 0; i < 2048; i++)
+		assert_int_equal(af_mem_write(m, pid, 0, vpn + (uint64_t)i), 0);
+	uint64_t pfn = pfn_of(m, pid, vpn + 1000);
+	uint64_t start = pfn & ~1023ULL, end = start + 1024;
+	int used = 0;
+	for (uint64_t p = start; p < end; p++)
+		used += (pflags(&m->pages[p]) & PG_alloc) != 0;
+	assert_true(used > 100);
+	CHECK(m);
+	assert_int_equal(af_page_pin(m, pfn), 0);
+	assert_int_equal(af_migrate_range(m, start, end, AF_MIGRATE_SYNC, &busy, &ms), -EBUSY);
+	assert_int_equal(busy, pfn);
+	assert_int_equal(af_mem_read(m, pid, 0, vpn + 1000), 0);
+	CHECK(m);
+	assert_int_equal(af_page_unpin(m, pfn), 0);
+	assert_int_equal(af_migrate_range(m, start, end, AF_MIGRATE_SYNC, &busy, &ms), 0);
+	for (uint64_t p = start; p < end; p++)
+		assert_false(pflags(&m->pages[p]) & PG_alloc && m->pages[p].owner);
+	for (int i = 0; i < 2048; i++)
+		assert_int_equal(af_mem_read(m, pid, 1, vpn + (uint64_t)i), 0);
+	CHECK(m);
+	assert_int_equal(af_migrate_range(m, 5, 3, AF_MIGRATE_SYNC, &busy, &ms), -EINVAL);
+	assert_int_equal(af_migrate_range(m, 0, m->max_pfn, AF_MIGRATE_SYNC, &busy, &ms), -EINVAL);
+	CHECK(m);
+	af_machine_destroy(m);
+}
+
+static char trace_buf[4096];
+static void trace_sink(void *arg, const char *line)
+{
+	(void)arg;
+	if (strstr(line, "mm_migrate_pages:"))
+		snprintf(trace_buf, sizeof(trace_buf), "%s", line);
+}
+
+static void test_lru_and_trace(void **st)
+{
+	(void)st;
+	struct af_machine *m = machine_from(CONF);
+	int pid, fid;
+	uint64_t vpn;
+
+	assert_int_equal(af_proc_create(m, &pid), 0);
+	assert_int_equal(af_mmap_anon(m, pid, 10, 0, &vpn), 0);
+	for (int i = 0; i < 10; i++)
+		assert_int_equal(af_mem_write(m, pid, 0, vpn + (uint64_t)i), 0);
+	assert_int_equal(af_file_create(m, false, &fid), 0);
+	for (int i = 0; i < 6; i++)
+		assert_int_equal(af_file_read(m, fid, 0, (uint64_t)i), 0);
+	assert_int_equal(m->node[0]->lru_size[LRU_INACTIVE_ANON], 10);
+	assert_int_equal(m->node[0]->lru_size[LRU_INACTIVE_FILE], 6);
+	assert_int_equal(ev(m, "nr_inactive_anon"), 10);
+	assert_int_equal(ev(m, "nr_file_pages"), 6);
+	/* isolation moves pages off the LRU into the isolated counters */
+	uint64_t p0 = pfn_of(m, pid, vpn);
+	assert_int_equal(isolate_lru_page(m, p0), 0);
+	assert_int_equal(isolate_lru_page(m, p0), -EBUSY);
+	assert_int_equal(m->node[0]->lru_size[LRU_INACTIVE_ANON], 9);
+	assert_false(too_many_isolated(m, 0));
+	putback_lru_page(m, p0);
+	assert_int_equal(m->node[0]->lru_size[LRU_INACTIVE_ANON], 10);
+	CHECK(m);
+	af_set_trace(m, trace_sink, NULL);
+	uint64_t pfns[3] = { p0, pfn_of(m, pid, vpn + 1), pfn_of(m, pid, vpn + 2) };
+	assert_int_equal(af_migrate_pfns(m, pfns, 3, AF_MIGRATE_SYNC_LIGHT, AF_MR_COMPACTION, -1, NULL, NULL), 0);
+	assert_non_null(strstr(trace_buf, "mm_migrate_pages: nr_succeeded=3 nr_failed=0 nr_thp_succeeded=0 "
+				"nr_thp_failed=0 nr_thp_split=0 mode=MIGRATE_SYNC_LIGHT reason=compaction"));
+	CHECK(m);
+	af_machine_destroy(m);
+}
+
+/* Random storms of owners and migrations, full integrity after each phase */
+static void storm(uint64_t seed)
+{
+	struct af_machine *m = machine_from("mem = 256M\ncpus = 2\ncontents = 1\n");
+	struct af_rng r;
+	int pids[6], fids[3], did;
+	uint64_t vpns[6];
+
+	af_rng_seed(&r, seed);
+	for (int i = 0; i < 6; i++) {
+		if (i < 3)
+			assert_int_equal(af_proc_create(m, &pids[i]), 0);
+		else
+			assert_int_equal(af_proc_fork(m, pids[i - 3], &pids[i]), 0);
+		assert_int_equal(af_mmap_anon(m, pids[i], 600, i == 1 ? AF_MAP_THP : 0, &vpns[i]), 0);
+	}
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(af_file_create(m, i == 2, &fids[i]), 0);
+	assert_int_equal(af_driver_create(m, NULL, NULL, &did), 0);
+	for (int phase = 0; phase < 8; phase++) {
+		for (int op = 0; op < 3000; op++) {
+			int i = (int)af_rng_below(&r, 6), cpu = (int)af_rng_below(&r, 2);
+			uint64_t x = af_rng_below(&r, 100);
+			if (x < 40) {
+				int ret = af_mem_write(m, pids[i], cpu, vpns[i] + af_rng_below(&r, 600));
+				assert_true(ret == 0 || ret == -ENOMEM);
+			} else if (x < 60) {
+				int ret = af_mem_read(m, pids[i], cpu, vpns[i] + af_rng_below(&r, 600));
+				assert_true(ret == 0 || ret == -ENOMEM);
+			} else if (x < 70) {
+				int f = (int)af_rng_below(&r, 3);
+				uint64_t idx = af_rng_below(&r, 200);
+				assert_int_equal(x < 65 ? af_file_write(m, fids[f], cpu, idx)
+							: af_file_read(m, fids[f], cpu, idx), 0);
+			} else if (x < 73) {
+				uint64_t no;
+				assert_int_equal(af_driver_alloc(m, did, cpu, &no), 0);
+			} else {
+				uint64_t pfns[32];
+				for (int k = 0; k < 32; k++)
+					pfns[k] = (af_rng_next(&r) % m->max_pfn);
+				/* dedupe */
+				int n = 0;
+				for (int k = 0; k < 32; k++) {
+					bool dup = false;
+					for (int j = 0; j < n; j++)
+						dup |= pfns[j] == pfns[k];
+					if (!dup && pfn_zone(m, (unsigned long)pfns[k]))
+						pfns[n++] = pfns[k];
+				}
+				int ret = af_migrate_pfns(m, pfns, n, (enum af_migrate_mode)af_rng_below(&r, 3),
+							  (enum af_migrate_reason)af_rng_below(&r, 4), -1, NULL, NULL);
+				assert_true(ret >= 0 && ret <= n);
+			}
+		}
+		CHECK(m);
+	}
+	uint64_t ok = ev(m, "pgmigrate_success");
+	assert_true(ok > 0);
+	for (int i = 5; i >= 0; i--)
+		assert_int_equal(af_proc_exit(m, pids[i]), 0);
+	CHECK(m);
+	af_machine_destroy(m);
+}
+
+static void test_storms(void **st)
+{
+	(void)st;
+	for (uint64_t s = 1; s <= 3; s++)
+		storm(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_anon_migration),
+		cmocka_unit_test(test_shared_by_64),
+		cmocka_unit_test(test_file_pages),
+		cmocka_unit_test(test_writeback_modes),
+		cmocka_unit_test(test_fallback_aops_dirty),
+		cmocka_unit_test(test_locked_page_modes),
+		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_driver_pages),
+		cmocka_unit_test(test_hugetlb_and_thp),
+		cmocka_unit_test(test_migrate_range),
+		cmocka_unit_test(test_lru_and_trace),
+		cmocka_unit_test(test_storms),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
