@@ -342,16 +342,17 @@ struct af_machine {
  * page->flags accessors.  A page's flags are written only by its current
  * owner (the zone lock holder for free pages, the pcp lock holder for pcp
  * pages, the allocating or freeing caller otherwise) but read by anyone
- * merging or scanning neighbours, so every access is a relaxed atomic: a
- * plain load or store on x86, and visible as such to ThreadSanitizer.
+ * merging or scanning neighbours, so every access is atomic (acquire loads,
+ * release stores: plain moves on x86), and a flag set after a page's owner
+ * fields publishes them.
  */
 static inline uint32_t pflags(const struct page *p)
 {
-	return __atomic_load_n(&p->flags, __ATOMIC_RELAXED);
+	return __atomic_load_n(&p->flags, __ATOMIC_ACQUIRE);
 }
 static inline void pflags_set(struct page *p, uint32_t f)
 {
-	__atomic_store_n(&p->flags, f, __ATOMIC_RELAXED);
+	__atomic_store_n(&p->flags, f, __ATOMIC_RELEASE);
 }
 static inline void pflags_or(struct page *p, uint32_t f)
 {

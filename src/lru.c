@@ -64,7 +64,10 @@ void lru_add(struct af_machine *m, unsigned long pfn)
 	lru_stat(m, pfn, l, nr);
 }
 
-/* lruvec_del_folio(): the caller has cleared PG_lru or owns the page */
+/*
+ * lruvec_del_folio(): the caller has claimed the page by clearing PG_lru
+ * (folio_test_clear_lru), so nobody else can take it off the list.
+ */
 void lru_del(struct af_machine *m, unsigned long pfn)
 {
 	struct page *p = &m->pages[pfn];
@@ -76,10 +79,21 @@ void lru_del(struct af_machine *m, unsigned long pfn)
 		pthread_mutex_lock(&pg->lru_lock);
 	list_del_pfn(m, &pg->lru[l], pfn);
 	pg->lru_size[l] -= (unsigned long)nr;
-	pflags_fetch_and(p, ~PG_lru);
 	if (m->threaded)
 		pthread_mutex_unlock(&pg->lru_lock);
 	lru_stat(m, pfn, l, -nr);
+}
+
+/* get_page_unless_zero(): a reference, unless the page is being freed */
+bool get_page_unless_zero(struct page *p)
+{
+	int32_t c = __atomic_load_n(&p->refcount, __ATOMIC_ACQUIRE);
+
+	while (c > 0)
+		if (__atomic_compare_exchange_n(&p->refcount, &c, c + 1, false, __ATOMIC_ACQ_REL,
+						__ATOMIC_ACQUIRE))
+			return true;
+	return false;
 }
 
 /*
@@ -91,9 +105,12 @@ int isolate_lru_page(struct af_machine *m, unsigned long pfn)
 {
 	struct page *p = &m->pages[pfn];
 
-	if (!(pflags_fetch_and(p, ~PG_lru) & PG_lru))
+	if (!get_page_unless_zero(p))
 		return -EBUSY;
-	__atomic_fetch_add(&p->refcount, 1, __ATOMIC_ACQ_REL);
+	if (!(pflags_fetch_and(p, ~PG_lru) & PG_lru)) {
+		__atomic_fetch_sub(&p->refcount, 1, __ATOMIC_ACQ_REL);
+		return -EBUSY;
+	}
 	lru_del(m, pfn);
 	return 0;
 }
@@ -106,7 +123,6 @@ void putback_lru_page(struct af_machine *m, unsigned long pfn)
 	lru_add(m, pfn);
 	if (__atomic_sub_fetch(&p->refcount, 1, __ATOMIC_ACQ_REL) == 0) {
 		/* the last reference: the owner let go while it was isolated */
-		lru_del(m, pfn);
 		free_owned_page(m, pfn, (pflags(p) & PG_head) ? p->order : 0);
 	}
 }

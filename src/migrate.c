@@ -51,7 +51,8 @@ int isolate_movable_page(struct af_machine *m, unsigned long pfn)
 	if (!(pflags(p) & PG_movable_ops) || !o || o->type != OWN_DRIVER)
 		return -EBUSY;
 	d = m->world->drivers[o->obj];
-	__atomic_fetch_add(&p->refcount, 1, __ATOMIC_ACQ_REL);
+	if (!get_page_unless_zero(p))
+		return -EBUSY;
 	if (!trylock_page(m, pfn))
 		goto out_put;
 	if (pflags(p) & PG_isolated)
@@ -87,9 +88,14 @@ int isolate_for_migration(struct af_machine *m, unsigned long pfn, const struct 
 {
 	struct page *p = &m->pages[pfn];
 	uint32_t f = pflags(p);
-	struct owner *o = owner_of(m, p);
+	struct owner *o;
 	int nid;
 
+	/*
+	 * Decide from the flags first: owner fields are read only once a flag
+	 * set after them (PG_lru, PG_movable_ops, PG_anon) has been seen or
+	 * the page has been claimed.
+	 */
 	*why = NULL;
 	if (!(f & PG_alloc)) {
 		*why = (f & (PG_buddy | PG_pcp)) ? "free page" : (f & PG_reserved) ? "reserved page"
@@ -98,10 +104,6 @@ int isolate_for_migration(struct af_machine *m, unsigned long pfn, const struct 
 	}
 	if (f & PG_reserved) {
 		*why = "reserved page";
-		return -EBUSY;
-	}
-	if (!o || o->dead) {
-		*why = "page without a live owner";
 		return -EBUSY;
 	}
 	if (f & PG_isolated) {
@@ -120,8 +122,15 @@ int isolate_for_migration(struct af_machine *m, unsigned long pfn, const struct 
 			*why = "free hugetlb pool page";
 			return -EBUSY;
 		}
-		__atomic_fetch_add(&p->refcount, 1, __ATOMIC_ACQ_REL);
-		pflags_fetch_or(p, PG_isolated);
+		if (!get_page_unless_zero(p)) {
+			*why = "being freed";
+			return -EBUSY;
+		}
+		if (pflags_fetch_or(p, PG_isolated) & PG_isolated) {
+			__atomic_fetch_sub(&p->refcount, 1, __ATOMIC_ACQ_REL);
+			*why = "already isolated";
+			return -EBUSY;
+		}
 		return 0;
 	}
 	if (!(f & PG_lru)) {
@@ -129,29 +138,32 @@ int isolate_for_migration(struct af_machine *m, unsigned long pfn, const struct 
 			: "not on an LRU list";
 		return -EBUSY;
 	}
-	/* (6.1 compares page_count - 1 after taking its own reference) */
-	if (ctl->pinned_precheck && o->type == OWN_ANON &&
-	    __atomic_load_n(&p->refcount, __ATOMIC_ACQUIRE) >
-	    __atomic_load_n(&p->mapcount, __ATOMIC_ACQUIRE)) {
-		*why = "pinned (more references than mappings)";
-		return -EBUSY;
-	}
 	if (!ctl->unevictable && (f & PG_unevictable)) {
 		*why = "unevictable and vm.compact_unevictable_allowed = 0";
 		return -EBUSY;
 	}
-	if (ctl->async) {
-		if (f & PG_writeback) {
-			*why = "under writeback (async)";
-			return -EBUSY;
-		}
-		if ((f & PG_dirty) && o->type == OWN_FILE && m->world->files[o->obj]->fallback_aops) {
-			*why = "dirty without ->migrate_folio (async)";
-			return -EBUSY;
-		}
+	if (ctl->async && (f & PG_writeback)) {
+		*why = "under writeback (async)";
+		return -EBUSY;
 	}
 	if (isolate_lru_page(m, pfn)) {
 		*why = "lost a race for the LRU";
+		return -EBUSY;
+	}
+	/* claimed: the owner fields are stable now */
+	o = owner_of(m, p);
+	if (!o || o->dead)
+		*why = "page without a live owner";
+	/* (6.1 compares page_count - 1 after taking its own reference) */
+	else if (ctl->pinned_precheck && o->type == OWN_ANON &&
+		 __atomic_load_n(&p->refcount, __ATOMIC_ACQUIRE) - 1 >
+		 __atomic_load_n(&p->mapcount, __ATOMIC_ACQUIRE))
+		*why = "pinned (more references than mappings)";
+	else if (ctl->async && (pflags(p) & PG_dirty) && o->type == OWN_FILE &&
+		 m->world->files[o->obj]->fallback_aops)
+		*why = "dirty without ->migrate_folio (async)";
+	if (*why) {
+		putback_lru_page(m, pfn);
 		return -EBUSY;
 	}
 	nid = pfn_zone(m, pfn)->nid;

@@ -381,7 +381,7 @@ void free_owned_page(struct af_machine *m, unsigned long pfn, unsigned int order
 	uint32_t f = pflags(p);
 	long nr = 1L << order;
 
-	if (f & PG_lru)
+	if (pflags_fetch_and(p, ~PG_lru) & PG_lru)
 		lru_del(m, pfn);
 	if (f & PG_hugetlb) {
 		hugetlb_free_page(m, pfn);

@@ -247,6 +247,7 @@ enum lru_list folio_lru_list(uint32_t flags);
 void lru_add(struct af_machine *m, unsigned long pfn);
 void lru_del(struct af_machine *m, unsigned long pfn);
 int isolate_lru_page(struct af_machine *m, unsigned long pfn);
+bool get_page_unless_zero(struct page *p);
 void putback_lru_page(struct af_machine *m, unsigned long pfn);
 bool too_many_isolated(struct af_machine *m, int nid);
 void node_stat_mod(struct af_machine *m, int nid, int item, long d);
