@@ -37,7 +37,13 @@ static void usage(FILE *f)
 "                       are the kernel's: e.g. vm.watermark_scale_factor 1..3000\n"
 "\n"
 "Run:\n"
+"  --workload NAME      world (default): processes, files, slab caches, a driver,\n"
+"                       hugetlb and THP, churned with exits, munmaps and\n"
+"                       migrations; mixed: raw unmovable/reclaimable/movable\n"
+"                       allocations of orders 0-10 without owners\n"
 "  --ops N              churn operations after the fill phase (default 200000)\n"
+"  --contents           give every page 4 KiB of real bytes, written and\n"
+"                       verified by their owners (memory: the machine's size)\n"
 "  --no-workload        boot only, run nothing\n"
 "  --show PATH          print a kernel file at the end, in the kernel's format\n"
 "                       (repeatable): /proc/buddyinfo, /proc/pagetypeinfo,\n"
@@ -89,6 +95,7 @@ int main(int argc, char **argv)
 	unsigned long long ops = 200000;
 	const char *config = NULL, *trace = NULL;
 	bool workload = true, check_boot = false;
+	const char *wname = "world";
 	FILE *tf = NULL;
 
 	if (argc < 2) {
@@ -135,6 +142,11 @@ int main(int argc, char **argv)
 			check_boot = true;
 			continue;
 		}
+		if (!strcmp(o, "--contents")) {
+			if (af_config_set(cfg, "contents", "1"))
+				return die(o, af_errmsg());
+			continue;
+		}
 		if (!v) {
 			fprintf(stderr, "antifrag: %s: missing value (try --help)\n", o);
 			return 2;
@@ -168,6 +180,11 @@ int main(int argc, char **argv)
 			continue;
 		} else if (!strcmp(o, "--trace")) {
 			trace = v;
+			continue;
+		} else if (!strcmp(o, "--workload")) {
+			if (strcmp(v, "world") && strcmp(v, "mixed"))
+				return die("--workload", "expected world or mixed");
+			wname = v;
 			continue;
 		} else if (!strcmp(o, "--ops")) {
 			char *end;
@@ -222,6 +239,9 @@ int main(int argc, char **argv)
 	}
 
 	uint64_t free0 = af_machine_free_pages(m), managed = af_machine_managed_pages(m);
+	bool cfg_contents = false;
+	for (int i = 2; i < argc; i++)
+		cfg_contents |= !strcmp(argv[i], "--contents");
 	printf("antifrag: Linux 6.1 page allocator model\n");
 	printf("machine: %d node(s), %d cpu(s), %llu pages managed (%llu MiB), max_pfn 0x%llx\n",
 	       af_machine_nr_nodes(m), af_machine_nr_cpus(m), (unsigned long long)managed,
@@ -232,13 +252,12 @@ int main(int argc, char **argv)
 		printf("boot: %llu pages free, vm.min_free_kbytes = %s\n",
 		       (unsigned long long)free0, v);
 	}
-	if (workload) {
+	if (workload && !strcmp(wname, "mixed")) {
 		struct af_workload_stats st;
-		char rep[512];
 		ret = af_workload_mixed(m, 0x5eed0000ULL ^ (unsigned long long)ops, ops, &st);
 		if (ret)
 			return die("workload", af_errmsg());
-		printf("workload: %llu allocations (%llu failed), %llu frees, peak %llu pages held, "
+		printf("workload mixed: %llu allocations (%llu failed), %llu frees, peak %llu pages held, "
 		       "%llu blocks still held\n",
 		       (unsigned long long)st.allocs, (unsigned long long)st.alloc_fail,
 		       (unsigned long long)st.frees, (unsigned long long)st.peak_pages,
@@ -251,11 +270,40 @@ int main(int argc, char **argv)
 		printf("  (ok/tried)\n");
 		printf("extfrag events: %llu (%llu fragmenting, fallback order < pageblock order)\n",
 		       (unsigned long long)st.extfrag_events, (unsigned long long)st.extfrag_fragmenting);
+	} else if (workload) {
+		struct af_world_workload_stats st;
+		struct af_world_stats ws;
+		uint64_t e0;
+		af_vmstat(m, "pgalloc_normal", &e0);
+		ret = af_workload_world(m, 0x5eed0000ULL ^ (unsigned long long)ops, ops, &st);
+		if (ret)
+			return die("workload", af_errmsg());
+		af_world_stats(m, &ws);
+		printf("workload world: %llu operations: %llu page accesses, %llu file operations, "
+		       "%llu slab operations, %llu exits, %llu of %llu pages migrated\n",
+		       (unsigned long long)st.ops, (unsigned long long)st.faults,
+		       (unsigned long long)st.file_ops, (unsigned long long)st.slab_ops,
+		       (unsigned long long)st.exits, (unsigned long long)st.migrated,
+		       (unsigned long long)st.migrations_tried);
+		printf("pages by owner: anonymous %llu (%llu processes), THP %llu, page cache %llu "
+		       "(%llu dirty, %llu under writeback), slab %llu, driver %llu, page tables %llu, "
+		       "hugetlb %llu, other kernel %llu\n",
+		       (unsigned long long)ws.anon_pages, (unsigned long long)ws.processes,
+		       (unsigned long long)ws.thp_pages, (unsigned long long)ws.file_pages,
+		       (unsigned long long)ws.file_dirty, (unsigned long long)ws.file_writeback,
+		       (unsigned long long)ws.slab_pages, (unsigned long long)ws.driver_pages,
+		       (unsigned long long)ws.pgtable_pages, (unsigned long long)ws.hugetlb_pages,
+		       (unsigned long long)st.kernel_pages);
+	}
+	if (workload) {
+		char rep[512];
 		if (af_check(m, rep, sizeof(rep))) {
 			fprintf(stderr, "antifrag: invariant violated: %s\n", rep);
 			rc = 1;
 		} else {
-			printf("invariant check: passed\n");
+			printf("invariant and integrity check: passed (allocator state, mappings, rmap, "
+			       "page cache, LRU and counters%s)\n",
+			       cfg_contents ? ", and every page's contents" : "");
 		}
 	}
 	{

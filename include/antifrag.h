@@ -222,6 +222,21 @@ int af_workload_mixed(struct af_machine *m, uint64_t seed, uint64_t ops,
 		      struct af_workload_stats *st);
 void af_workload_release(struct af_machine *m);
 
+/*
+ * The world workload: processes (anonymous memory, fork sharing, THP,
+ * mlock), files (page cache read, written, under writeback, mmapped), slab
+ * caches (dentry/inode-like reclaimable, kmalloc-like unmovable), a driver
+ * with movable pages, a hugetlb pool, and other kernel allocations; then
+ * `ops` random operations on them including exits, munmaps, shrinking and
+ * page migrations.  Fills about 70% of memory.  Deterministic for a seed.
+ */
+struct af_world_workload_stats {
+	uint64_t ops, faults, file_ops, slab_ops, migrations_tried, migrated, exits;
+	uint64_t kernel_pages;		/* unowned kernel allocations held */
+};
+int af_workload_world(struct af_machine *m, uint64_t seed, uint64_t ops,
+		      struct af_world_workload_stats *st);
+
 /* ---- the world: what owns pages ---- */
 /*
  * Processes have address spaces of virtual page numbers (vpn); anonymous
