@@ -33,7 +33,10 @@ expect_error "missing value" run --mem
 
 # The default run: summary, both files, numbers that add up.
 out=$("$AF" run --mem 4G --show /proc/buddyinfo --show /proc/pagetypeinfo) || bad "run exit status"
-printf '%s\n' "$out" | grep -q '^invariant check: passed$' && ok "invariant check passed" || bad "invariant check line"
+printf '%s\n' "$out" | grep -q '^invariant and integrity check: passed' && ok "invariant check passed" || bad "invariant check line"
+printf '%s\n' "$out" | grep -q '^pages by owner: anonymous [0-9]* ([0-9]* processes), THP [0-9]*, page cache [0-9]*' && ok "pages by owner" || bad "pages by owner line"
+mixed=$("$AF" run --mem 1G --workload mixed --ops 1000) || bad "mixed workload exit status"
+printf '%s\n' "$mixed" | grep -q '^extfrag events: ' && ok "mixed workload summary" || bad "mixed workload summary"
 nr_free=$(printf '%s\n' "$out" | sed -n 's/^free pages: [0-9]* = \([0-9]*\) on the buddy lists.*/\1/p')
 buddy_sum=$(printf '%s\n' "$out" | awk '/^Node .*zone/ && !/type/ && NF == 15 { for (o = 0; o < 11; o++) s += $(5 + o) * 2 ^ o } END { printf "%d", s }')
 [ -n "$nr_free" ] && [ "$nr_free" = "$buddy_sum" ] && ok "buddyinfo adds up to nr_free_pages ($buddy_sum)" || bad "buddyinfo sum $buddy_sum vs $nr_free"
