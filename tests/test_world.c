@@ -488,6 +488,24 @@ static void test_lru_and_trace(void **st)
 	putback_lru_page(m, p0);
 	assert_int_equal(m->node[0]->lru_size[LRU_INACTIVE_ANON], 10);
 	CHECK(m);
+	/* a page already isolated (by someone else) is refused, nothing changes */
+	assert_int_equal(isolate_lru_page(m, p0), 0);
+	node_stat_mod(m, 0, NS_NR_ISOLATED_ANON, 1);
+	assert_int_equal(migrate1(m, p0, AF_MIGRATE_SYNC, AF_MR_SYSCALL), -EBUSY);
+	node_stat_mod(m, 0, NS_NR_ISOLATED_ANON, -1);
+	putback_lru_page(m, p0);
+	CHECK(m);
+	/* a page whose owner is gone has been freed: refused as a free page */
+	int gone;
+	uint64_t gv, gp;
+	assert_int_equal(af_proc_create(m, &gone), 0);
+	assert_int_equal(af_mmap_anon(m, gone, 1, 0, &gv), 0);
+	assert_int_equal(af_mem_write(m, gone, 0, gv), 0);
+	gp = pfn_of(m, gone, gv);
+	assert_int_equal(af_proc_exit(m, gone), 0);
+	assert_int_equal(migrate1(m, gp, AF_MIGRATE_SYNC, AF_MR_SYSCALL), -EBUSY);
+	assert_int_equal(af_mem_read(m, gone, 0, gv), -ESRCH);
+	CHECK(m);
 	af_set_trace(m, trace_sink, NULL);
 	uint64_t pfns[3] = { p0, pfn_of(m, pid, vpn + 1), pfn_of(m, pid, vpn + 2) };
 	assert_int_equal(af_migrate_pfns(m, pfns, 3, AF_MIGRATE_SYNC_LIGHT, AF_MR_COMPACTION, -1, NULL, NULL), 0);
