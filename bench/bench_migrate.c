@@ -19,7 +19,7 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-static void die(const char *what)
+static __attribute__((noreturn)) void die(const char *what)
 {
 	fprintf(stderr, "bench_migrate: %s: %s\n", what, af_errmsg());
 	exit(1);
@@ -28,7 +28,7 @@ static void die(const char *what)
 static struct af_machine *mk(void)
 {
 	struct af_config *c;
-	struct af_machine *m;
+	struct af_machine *m = NULL;
 	af_config_new(&c);
 	if (af_config_load_string(c, "mem = 2G\ncpus = 1\ncontents = 1\ntransparent_hugepage = never\n") ||
 	    af_machine_create(c, &m))
