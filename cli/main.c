@@ -40,7 +40,12 @@ static void usage(FILE *f)
 "  --workload NAME      world (default): processes, files, slab caches, a driver,\n"
 "                       hugetlb and THP, churned with exits, munmaps and\n"
 "                       migrations; mixed: raw unmovable/reclaimable/movable\n"
-"                       allocations of orders 0-10 without owners\n"
+"                       allocations of orders 0-10 without owners;\n"
+"                       compaction-selftest: the kernel's selftests/vm/\n"
+"                       compaction_test.c (mlocked 1 MiB maps, every other one\n"
+"                       unmapped, then nr_hugepages for half the free memory)\n"
+"  --compaction 0|1     policy: 0 builds the machine without compaction\n"
+"                       (CONFIG_COMPACTION=n), to compare against\n"
 "  --ops N              churn operations after the fill phase (default 200000)\n"
 "  --contents           give every page 4 KiB of real bytes, written and\n"
 "                       verified by their owners (memory: the machine's size)\n"
@@ -164,6 +169,8 @@ int main(int argc, char **argv)
 			key = "movablecore";
 		else if (!strcmp(o, "--thp"))
 			key = "transparent_hugepage";
+		else if (!strcmp(o, "--compaction"))
+			key = "compaction";
 		else if (!strcmp(o, "--seed"))
 			key = "seed";
 		else if (!strcmp(o, "--set")) {
@@ -182,8 +189,8 @@ int main(int argc, char **argv)
 			trace = v;
 			continue;
 		} else if (!strcmp(o, "--workload")) {
-			if (strcmp(v, "world") && strcmp(v, "mixed"))
-				return die("--workload", "expected world or mixed");
+			if (strcmp(v, "world") && strcmp(v, "mixed") && strcmp(v, "compaction-selftest"))
+				return die("--workload", "expected world, mixed or compaction-selftest");
 			wname = v;
 			continue;
 		} else if (!strcmp(o, "--ops")) {
@@ -252,7 +259,27 @@ int main(int argc, char **argv)
 		printf("boot: %llu pages free, vm.min_free_kbytes = %s\n",
 		       (unsigned long long)free0, v);
 	}
-	if (workload && !strcmp(wname, "mixed")) {
+	if (workload && !strcmp(wname, "compaction-selftest")) {
+		struct af_selftest_result r;
+		static const char *const names[] = { "compact_stall", "compact_success", "compact_fail",
+			"compact_migrate_scanned", "compact_free_scanned", "compact_isolated",
+			"compact_daemon_wake", "pgmigrate_success", "pgmigrate_fail" };
+		ret = af_workload_compaction_selftest(m, &r);
+		if (ret)
+			return die("workload", af_errmsg());
+		printf("compaction_test: MemFree %lu kB; %lu mlocked 1 MiB mappings, %lu unmapped\n",
+		       r.mem_free_kb, r.mappings, r.unmapped);
+		printf("# Number of huge pages allocated = %lu (requested %lu)\n", r.allocated, r.requested);
+		printf("compaction index %lu (pass: at most 3)\n", r.compaction_index);
+		printf("%s 1 check_compaction\n", r.pass ? "ok" : "not ok");
+		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+			uint64_t v = 0;
+			af_vmstat(m, names[i], &v);
+			printf("%s %llu\n", names[i], (unsigned long long)v);
+		}
+		if (!r.pass)
+			rc = 1;
+	} else if (workload && !strcmp(wname, "mixed")) {
 		struct af_workload_stats st;
 		ret = af_workload_mixed(m, 0x5eed0000ULL ^ (unsigned long long)ops, ops, &st);
 		if (ret)

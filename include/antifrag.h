@@ -237,6 +237,22 @@ struct af_world_workload_stats {
 int af_workload_world(struct af_machine *m, uint64_t seed, uint64_t ops,
 		      struct af_world_workload_stats *st);
 
+/*
+ * The kernel's selftest tools/testing/selftests/vm/compaction_test.c: fill
+ * 80% of free memory with mlocked anonymous memory in 1 MiB mappings, unmap
+ * every other one, then ask /proc/sys/vm/nr_hugepages for huge pages for
+ * half of (80% of) the free memory.  Passes when at least a third of that
+ * memory became huge pages (compaction index <= 3).
+ */
+struct af_selftest_result {
+	unsigned long mem_free_kb;	/* MemFree at the start */
+	unsigned long mappings, unmapped;
+	unsigned long requested, allocated;
+	unsigned long compaction_index;
+	bool pass;
+};
+int af_workload_compaction_selftest(struct af_machine *m, struct af_selftest_result *r);
+
 /* ---- the world: what owns pages ---- */
 /*
  * Processes have address spaces of virtual page numbers (vpn); anonymous
@@ -350,6 +366,17 @@ struct af_world_stats {
 		 slab_pages, driver_pages, pgtable_pages, hugetlb_pages, thp_pages;
 };
 void af_world_stats(struct af_machine *m, struct af_world_stats *st);
+
+/* ---- compaction, kswapd, kcompactd ---- */
+/* A write to /proc/sys/vm/compact_memory: MIGRATE_SYNC, whole zones, all nodes */
+int af_compact_memory(struct af_machine *m);
+/* A write to /sys/devices/system/node/nodeN/compact */
+int af_compact_node(struct af_machine *m, int nid);
+/* Deterministic mode: let kswapd and kcompactd run what they were woken for
+ * (and kcompactd's 500 ms proactive check when the virtual clock is due). */
+int af_run_daemons(struct af_machine *m);
+/* fragmentation_score_node(), 0..100 */
+unsigned int af_fragmentation_score(struct af_machine *m, int nid);
 
 /* ---- deterministic randomness ---- */
 struct af_rng { uint64_t s[4]; };

@@ -188,6 +188,15 @@ struct zone {
 	bool boosted_watermark;		/* ZONE_BOOSTED_WATERMARK */
 	bool reclaim_active;		/* ZONE_RECLAIM_ACTIVE */
 	int stat_threshold;
+	/* compaction state (struct zone in 6.1) */
+	unsigned long compact_cached_free_pfn;
+	unsigned long compact_cached_migrate_pfn[2];	/* [0] async, [1] sync */
+	unsigned long compact_init_migrate_pfn;
+	unsigned long compact_init_free_pfn;
+	unsigned int compact_considered;
+	unsigned int compact_defer_shift;
+	int compact_order_failed;
+	bool compact_blockskip_flush;
 	pthread_mutex_t lock;
 	struct free_area free_area[MAX_ORDER];
 	long vm_stat[NR_VM_ZONE_STAT_ITEMS];
@@ -248,6 +257,14 @@ struct pglist_data {
 	int kswapd_order;
 	int kswapd_highest_zoneidx;
 	int kswapd_failures;
+	bool kswapd_woken;		/* deterministic mode: run at the next daemon step */
+	/* kcompactd (pglist_data in 6.1) */
+	int kcompactd_max_order;
+	int kcompactd_highest_zoneidx;
+	bool kcompactd_woken;
+	bool proactive_compact_trigger;
+	uint64_t kcompactd_next_ns;	/* next timeout (HPAGE_FRAG_CHECK_INTERVAL_MSEC) */
+	uint64_t kcompactd_timeout_ns;
 	long vm_stat[NR_VM_NODE_STAT_ITEMS];
 	struct list_pfn lru[NR_LRU_LISTS];
 	unsigned long lru_size[NR_LRU_LISTS];
@@ -292,6 +309,7 @@ struct af_config {
 	bool cma_enabled;		/* CONFIG_CMA: adds the CMA column */
 	bool threaded;
 	bool contents;			/* real 4 KiB of bytes per page */
+	bool no_compaction;		/* policy: CONFIG_COMPACTION=n */
 	uint64_t seed;
 	bool explicit_layout;
 	struct node_cfg nodes[AF_MAX_NODES];

@@ -146,6 +146,12 @@ int af_config_set(struct af_config *c, const char *key, const char *value)
 		}
 		return ret;
 	}
+	if (!strcmp(key, "compaction")) {
+		ret = parse_long(key, value, 0, 1, &x);
+		if (!ret)
+			c->no_compaction = !x;
+		return ret;
+	}
 	if (!strcmp(key, "transparent_hugepage")) {
 		if (!strcmp(value, "always"))
 			c->thp = THP_ALWAYS;

@@ -173,3 +173,9 @@ int hugetlb_fault(struct af_machine *m, struct mm *mm, struct vma *v, uint64_t v
 	pthread_mutex_unlock(&mm->pt_lock);
 	return 0;
 }
+
+/* The pool size (nr_hugepages) */
+void af_hugetlb_resize_query(struct af_machine *m, unsigned long *now)
+{
+	*now = m->world ? m->world->nr_hugepages : 0;
+}

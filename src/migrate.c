@@ -69,13 +69,6 @@ out_put:
 	return -EBUSY;
 }
 
-/* What a caller allows isolation to take (compaction's isolate_mode etc.) */
-struct isolate_ctl {
-	bool unevictable;	/* ISOLATE_UNEVICTABLE */
-	bool async;		/* ISOLATE_ASYNC_MIGRATE: skip writeback / dirty w/o migrate_folio */
-	bool pinned_precheck;	/* compaction's racy "more refs than mappings" check */
-};
-
 
 
 /*
@@ -144,6 +137,10 @@ int isolate_for_migration(struct af_machine *m, unsigned long pfn, const struct 
 	}
 	if (ctl->async && (f & PG_writeback)) {
 		*why = "under writeback (async)";
+		return -EBUSY;
+	}
+	if (ctl->nofs && !(f & PG_anon)) {
+		*why = "page cache in a GFP_NOFS context";
 		return -EBUSY;
 	}
 	if (isolate_lru_page(m, pfn)) {
@@ -375,14 +372,6 @@ static int move_to_new_page(struct af_machine *m, unsigned long dst, unsigned lo
 	return MIGRATEPAGE_SUCCESS;
 }
 
-/* A free target page (get_new_page) and its release (put_new_page) */
-struct migrate_target {
-	int nid;
-	unsigned long range_start, range_end;	/* avoid: [start, end) */
-	bool compaction;
-	long (*get_new_page)(struct af_machine *m, unsigned long src, void *arg);
-	void *arg;
-};
 
 static long alloc_migration_target(struct af_machine *m, unsigned long src, struct migrate_target *t)
 {
@@ -408,8 +397,13 @@ static long alloc_migration_target(struct af_machine *m, unsigned long src, stru
 }
 
 /* put_new_page: an unused target goes back */
-static void put_new_page(struct af_machine *m, unsigned long dst, unsigned int order, bool hugetlb)
+static void put_new_page(struct af_machine *m, unsigned long dst, unsigned int order, bool hugetlb,
+			 struct migrate_target *t)
 {
+	if (t->put_new_page) {
+		t->put_new_page(m, dst, t->arg);
+		return;
+	}
 	if (hugetlb) {
 		hugetlb_free_page(m, dst);
 		return;
@@ -439,13 +433,6 @@ static void free_old_page(struct af_machine *m, unsigned long src, unsigned int 
 	pflags_fetch_and(s, ~(PG_isolated | PG_locked | PG_movable_ops | PG_lru));
 	af_free_pages(m, af_current_cpu, src, order);
 }
-
-struct mpage {
-	unsigned long pfn;
-	int result;		/* 1 = pending */
-	bool was_file, hugetlb;
-	unsigned int order;
-};
 
 /*
  * One attempt at one page: migrate_folio_unmap() then migrate_folio_move().
@@ -530,7 +517,7 @@ out_unlock:
 		return rc;
 	}
 out_put:
-	put_new_page(m, (unsigned long)dst, mp->order, mp->hugetlb);
+	put_new_page(m, (unsigned long)dst, mp->order, mp->hugetlb, t);
 	return rc;
 }
 
@@ -541,7 +528,7 @@ out_put:
  * final; -ENOMEM stops everything.  Returns the number of pages not
  * migrated or -ENOMEM.  Pages not migrated keep result != 0.
  */
-static int migrate_pages_list(struct af_machine *m, struct mpage *pages, int n, enum af_migrate_mode mode,
+int migrate_pages_list(struct af_machine *m, struct mpage *pages, int n, enum af_migrate_mode mode,
 		       enum af_migrate_reason reason, struct migrate_target *t,
 		       struct af_migrate_stats *st)
 {

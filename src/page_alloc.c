@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "compaction.h"
 
 #define GFP_ZONEMASK	(AF___GFP_DMA | AF___GFP_HIGHMEM | AF___GFP_DMA32 | AF___GFP_MOVABLE)
 #define GFP_MOVABLE_MASK (AF___GFP_RECLAIMABLE | AF___GFP_MOVABLE)
@@ -292,14 +292,34 @@ retry:
 }
 
 /*
- * wakeup_kswapd(): record the order and zone kswapd should balance for and
- * hand the wake-up to the reclaim layer's hook (kswapd itself is a later
- * layer; until then the wake-up is only counted).
+ * wakeup_kswapd(): record the order and zone kswapd should balance for; a
+ * hopeless node (kswapd_failures) or a balanced one is not woken, and a
+ * balanced node wakes kcompactd instead for callers that cannot reclaim.
+ * Deterministic mode: kswapd runs at the next af_run_daemons().
  */
+static bool node_balanced(struct pglist_data *pg, unsigned int order, int highest)
+{
+	for (int t = 0; t <= highest && t < MAX_NR_ZONES; t++) {
+		struct zone *z = &pg->node_zones[t];
+		if (z->managed_pages && zone_watermark_ok(z, order, high_wmark_pages(z), highest, 0))
+			return true;
+	}
+	return false;
+}
+
+static bool node_boosted(struct pglist_data *pg, int highest)
+{
+	for (int t = 0; t <= highest && t < MAX_NR_ZONES; t++)
+		if (READ_ONCE_UL(pg->node_zones[t].watermark_boost))
+			return true;
+	return false;
+}
+
 static void wakeup_kswapd(struct af_machine *m, struct zone *z, af_gfp_t gfp,
 			  unsigned int order, int highest_zoneidx)
 {
 	struct pglist_data *pg = z->pgdat;
+	bool wake = false;
 
 	if (!z->managed_pages)
 		return;
@@ -309,12 +329,25 @@ static void wakeup_kswapd(struct af_machine *m, struct zone *z, af_gfp_t gfp,
 		pg->kswapd_highest_zoneidx = highest_zoneidx;
 	if (pg->kswapd_order < (int)order)
 		pg->kswapd_order = (int)order;
-	pg->kswapd_wakeups++;
+	if (pg->kswapd_failures >= MAX_RECLAIM_RETRIES ||
+	    (node_balanced(pg, order, highest_zoneidx) && !node_boosted(pg, highest_zoneidx))) {
+		if (!(gfp & AF___GFP_DIRECT_RECLAIM))
+			wakeup_kcompactd(m, pg, (int)order, highest_zoneidx);
+	} else {
+		pg->kswapd_woken = true;
+		pg->kswapd_wakeups++;
+		wake = true;
+		if (trace_on(m)) {
+			char flags[256];
+			format_gfp_flags(gfp, flags, sizeof(flags));
+			trace_event(m, "mm_vmscan_wakeup_kswapd", "nid=%d order=%u gfp_flags=%s",
+				    pg->node_id, order, flags);
+		}
+	}
 	if (m->threaded)
 		pthread_mutex_unlock(&m->global_lock);
-	if (m->slow_ops && m->slow_ops->wake_kswapd)
+	if (wake && m->slow_ops && m->slow_ops->wake_kswapd)
 		m->slow_ops->wake_kswapd(m, pg->node_id, order, highest_zoneidx, m->slow_arg);
-	(void)gfp;
 }
 
 static void wake_all_kswapds(struct af_machine *m, unsigned int order, af_gfp_t gfp,
@@ -387,23 +420,43 @@ static enum af_fail_reason classify_failure(const struct alloc_context *ac, unsi
 	return AF_FAIL_WATERMARK;
 }
 
-enum { COMPACT_PRIO_SYNC_FULL, COMPACT_PRIO_SYNC_LIGHT, COMPACT_PRIO_ASYNC };
-#define INIT_COMPACT_PRIORITY COMPACT_PRIO_ASYNC
-
+/*
+ * __alloc_pages_direct_compact(): compaction through the zonelist at a
+ * priority (or the caller's hook), then one allocation attempt.
+ */
 static long direct_compact(struct af_machine *m, int cpu, af_gfp_t gfp, unsigned int order,
 			   unsigned int alloc_flags, const struct alloc_context *ac, int prio,
-			   bool *progress, struct zone **zout)
+			   enum compact_result *result, struct zone **zout)
 {
-	*progress = false;
-	if (!order || !m->slow_ops || !m->slow_ops->direct_compact)
+	long pfn;
+
+	*result = COMPACT_SKIPPED;
+	if (!order)
 		return -1;
-	if (!m->slow_ops->direct_compact(m, gfp, order, prio, m->slow_arg))
-		return -1;
-	*progress = true;
-	return get_page_from_freelist(m, cpu, gfp, order, alloc_flags & ~(unsigned)ALLOC_NO_WATERMARKS,
-				      ac, zout);
+	if (m->slow_ops && m->slow_ops->direct_compact) {
+		if (!m->slow_ops->direct_compact(m, gfp, order, prio, m->slow_arg))
+			return -1;
+		*result = COMPACT_CONTINUE;
+	} else {
+		*result = try_to_compact_pages(m, cpu, gfp, order, alloc_flags, ac,
+					       (enum compact_priority)prio);
+		if (*result == COMPACT_SKIPPED)
+			return -1;
+	}
+	__atomic_fetch_add(&m->events[COMPACTSTALL], 1, __ATOMIC_RELAXED);
+	pfn = get_page_from_freelist(m, cpu, gfp, order, alloc_flags & ~(unsigned)ALLOC_NO_WATERMARKS,
+				     ac, zout);
+	if (pfn >= 0) {
+		(*zout)->compact_blockskip_flush = false;
+		compaction_defer_reset(*zout, (int)order, true);
+		__atomic_fetch_add(&m->events[COMPACTSUCCESS], 1, __ATOMIC_RELAXED);
+		return pfn;
+	}
+	__atomic_fetch_add(&m->events[COMPACTFAIL], 1, __ATOMIC_RELAXED);
+	return -1;
 }
 
+/* __alloc_pages_direct_reclaim(): try_to_free_pages (or the hook), retry, drain */
 static long direct_reclaim(struct af_machine *m, int cpu, af_gfp_t gfp, unsigned int order,
 			   unsigned int alloc_flags, const struct alloc_context *ac,
 			   unsigned long *progress, struct zone **zout)
@@ -411,9 +464,10 @@ static long direct_reclaim(struct af_machine *m, int cpu, af_gfp_t gfp, unsigned
 	bool drained = false;
 	long pfn;
 
-	*progress = 0;
 	if (m->slow_ops && m->slow_ops->direct_reclaim)
 		*progress = m->slow_ops->direct_reclaim(m, gfp, order, m->slow_arg);
+	else
+		*progress = try_to_free_pages(m, ac);
 	if (!*progress)
 		return -1;
 retry:
@@ -425,6 +479,43 @@ retry:
 		goto retry;
 	}
 	return pfn;
+}
+
+/*
+ * should_compact_retry(): retry while compaction makes progress (a quarter
+ * of MAX_COMPACT_RETRIES for costly orders), after failures raise the
+ * priority down to the minimum; skipped compaction retries only if order-0
+ * reclaim could help.
+ */
+static bool should_compact_retry(struct af_machine *m, const struct alloc_context *ac,
+				 unsigned int order, unsigned int alloc_flags,
+				 enum compact_result result, int *prio, int *retries)
+{
+	int max_retries = MAX_COMPACT_RETRIES, min_priority;
+
+	if (!order)
+		return false;
+	if (result == COMPACT_SUCCESS)
+		(*retries)++;
+	if (result == COMPACT_COMPLETE)
+		goto check_priority;
+	if (result == COMPACT_SKIPPED)
+		return compaction_zonelist_suitable(m, ac, (int)order, alloc_flags);
+	if (result == COMPACT_DEFERRED || result == COMPACT_CONTENDED ||
+	    result == COMPACT_PARTIAL_SKIPPED)
+		goto check_priority;
+	if (order > PAGE_ALLOC_COSTLY_ORDER)
+		max_retries /= 4;
+	if (*retries <= max_retries)
+		return true;
+check_priority:
+	min_priority = order > PAGE_ALLOC_COSTLY_ORDER ? MIN_COMPACT_COSTLY_PRIORITY : MIN_COMPACT_PRIORITY;
+	if (*prio > min_priority) {
+		(*prio)--;
+		*retries = 0;
+		return true;
+	}
+	return false;
 }
 
 /*
@@ -444,9 +535,10 @@ static long alloc_pages_slowpath(struct af_machine *m, int cpu, af_gfp_t gfp, un
 	bool costly = order > PAGE_ALLOC_COSTLY_ORDER;
 	unsigned int alloc_flags;
 	unsigned long progress = 0;
-	bool compact_progress = false;
+	enum compact_result compact_result = COMPACT_SKIPPED;
+	int compaction_retries = 0;
 	int no_progress_loops = 0;
-	int prio = INIT_COMPACT_PRIORITY;
+	int prio = DEF_COMPACT_PRIORITY;
 	long pfn;
 
 	res->slowpath = true;
@@ -460,14 +552,17 @@ static long alloc_pages_slowpath(struct af_machine *m, int cpu, af_gfp_t gfp, un
 	if (can_direct_reclaim && can_compact &&
 	    (costly || (order > 0 && ac->migratetype != MIGRATE_MOVABLE)) &&
 	    !(gfp & AF___GFP_MEMALLOC)) {
-		pfn = direct_compact(m, cpu, gfp, order, alloc_flags, ac, prio, &compact_progress, zout);
+		pfn = direct_compact(m, cpu, gfp, order, alloc_flags, ac, INIT_COMPACT_PRIORITY,
+				     &compact_result, zout);
 		if (pfn >= 0)
 			return pfn;
 		if (costly && (gfp & AF___GFP_NORETRY)) {
-			if (!compact_progress || (gfp & AF___GFP_THISNODE)) {
+			if (compact_result == COMPACT_SKIPPED || compact_result == COMPACT_DEFERRED ||
+			    (gfp & AF___GFP_THISNODE)) {
 				res->reason = AF_FAIL_NORETRY;
 				goto nopage;
 			}
+			prio = INIT_COMPACT_PRIORITY;
 		}
 	}
 
@@ -488,7 +583,7 @@ retry:
 	pfn = direct_reclaim(m, cpu, gfp, order, alloc_flags, ac, &progress, zout);
 	if (pfn >= 0)
 		return pfn;
-	pfn = direct_compact(m, cpu, gfp, order, alloc_flags, ac, prio, &compact_progress, zout);
+	pfn = direct_compact(m, cpu, gfp, order, alloc_flags, ac, prio, &compact_result, zout);
 	if (pfn >= 0)
 		return pfn;
 	if (gfp & AF___GFP_NORETRY) {
@@ -501,10 +596,9 @@ retry:
 	}
 	if (should_reclaim_retry(m, order, ac, alloc_flags, progress > 0, &no_progress_loops))
 		goto retry;
-	if (progress > 0 && can_compact && compact_progress && prio > COMPACT_PRIO_SYNC_FULL) {
-		prio--;		/* should_compact_retry(): raise the priority */
+	if (progress > 0 && can_compact &&
+	    should_compact_retry(m, ac, order, alloc_flags, compact_result, &prio, &compaction_retries))
 		goto retry;
-	}
 	res->reason = classify_failure(ac, order);
 nopage:
 	if (gfp & AF___GFP_NOFAIL) {

@@ -8,11 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "compaction.h"
 
 #define MIN_PERCPU_PAGELIST_HIGH_FRACTION 8
 
-enum sysctl_effect { EFF_NONE, EFF_WMARKS, EFF_MIN_FREE, EFF_LOWMEM, EFF_PCP };
+enum sysctl_effect { EFF_NONE, EFF_WMARKS, EFF_MIN_FREE, EFF_LOWMEM, EFF_PCP, EFF_PROACTIVE };
 
 struct sysctl_def {
 	const char *name;
@@ -30,7 +30,7 @@ static const struct sysctl_def sysctls[] = {
 	{ "lowmem_reserve_ratio", VMOFF(lowmem_reserve_ratio), INT_MIN, INT_MAX, MAX_NR_ZONES, EFF_LOWMEM },
 	{ "percpu_pagelist_high_fraction", VMOFF(percpu_pagelist_high_fraction), 0, INT_MAX, 1, EFF_PCP },
 	{ "extfrag_threshold", VMOFF(extfrag_threshold), 0, 1000, 1, EFF_NONE },
-	{ "compaction_proactiveness", VMOFF(compaction_proactiveness), 0, 100, 1, EFF_NONE },
+	{ "compaction_proactiveness", VMOFF(compaction_proactiveness), 0, 100, 1, EFF_PROACTIVE },
 	{ "compact_unevictable_allowed", VMOFF(compact_unevictable_allowed), 0, 1, 1, EFF_NONE },
 };
 
@@ -138,6 +138,22 @@ int af_sysctl_write(struct af_machine *m, const char *name, const char *value)
 
 	if (!m || !name || !value)
 		return af_err(-EINVAL, "bad arguments");
+	if (!strncmp(name, "vm.", 3))
+		name += 3;
+	/* sysctl_compaction_handler(): any write compacts every node */
+	if (!strcmp(name, "compact_memory"))
+		return af_compact_memory(m);
+	/* hugetlb_sysctl_handler(): resize the pool (proc_doulongvec_minmax) */
+	if (!strcmp(name, "nr_hugepages")) {
+		char *end;
+		errno = 0;
+		unsigned long long v = strtoull(value, &end, 10);
+		while (*end == ' ' || *end == '\n')
+			end++;
+		if (end == value || *end || errno || *value == '-')
+			return af_err(-EINVAL, "vm.nr_hugepages: '%s' is not a non-negative integer", value);
+		return af_hugetlb_resize(m, (unsigned long)v, NULL);
+	}
 	d = find_sysctl(name);
 	if (!d)
 		return af_err(-ENOENT, "unknown sysctl '%s'", name);
@@ -164,6 +180,12 @@ int af_sysctl_write(struct af_machine *m, const char *name, const char *value)
 			for (int t = 0; t < MAX_NR_ZONES; t++)
 				zone_pcp_update(&m->node[n]->node_zones[t]);
 		break;
+	case EFF_PROACTIVE:
+		/* a write wakes kcompactd for a proactive check */
+		if (m->vm.compaction_proactiveness)
+			for (int n = 0; n < m->nr_nodes; n++)
+				m->node[n]->proactive_compact_trigger = true;
+		break;
 	case EFF_NONE:
 		break;
 	}
@@ -181,6 +203,18 @@ int af_sysctl_read(struct af_machine *m, const char *name, char *buf, size_t len
 
 	if (!m || !name || !buf || !len)
 		return af_err(-EINVAL, "bad arguments");
+	if (!strncmp(name, "vm.", 3))
+		name += 3;
+	if (!strcmp(name, "nr_hugepages")) {
+		struct af_world_stats ws;
+		unsigned long now = 0;
+		(void)ws;
+		af_hugetlb_resize_query(m, &now);
+		snprintf(buf, len, "%lu", now);
+		return 0;
+	}
+	if (!strcmp(name, "compact_memory"))
+		return af_err(-EACCES, "vm.compact_memory is write-only");
 	d = find_sysctl(name);
 	if (!d)
 		return af_err(-ENOENT, "unknown sysctl '%s'", name);

@@ -442,3 +442,81 @@ int af_workload_world(struct af_machine *m, uint64_t seed, uint64_t ops,
 	free(w);
 	return ret;
 }
+
+/* ---- tools/testing/selftests/vm/compaction_test.c ---- */
+int af_workload_compaction_selftest(struct af_machine *m, struct af_selftest_result *res)
+{
+	uint64_t nr_free = 0;
+	long fragmentable_mb;
+	uint64_t *maps = NULL;
+	size_t n = 0, cap = 0;
+	int pid, ret;
+	char buf[32];
+
+	memset(res, 0, sizeof(*res));
+	af_vmstat(m, "nr_free_pages", &nr_free);
+	res->mem_free_kb = (unsigned long)nr_free * 4;		/* /proc/meminfo MemFree */
+	ret = af_proc_create(m, &pid);
+	if (ret)
+		return ret;
+	fragmentable_mb = (long)((double)res->mem_free_kb * 0.8 / 1024);
+	while (fragmentable_mb > 0) {
+		uint64_t vpn;
+		bool failed = false;
+
+		/* mmap(1 MiB, MAP_ANONYMOUS | MAP_PRIVATE | MAP_LOCKED) */
+		if (af_mmap_anon(m, pid, 256, AF_MAP_MLOCK, &vpn))
+			break;
+		for (uint64_t i = 0; i < 256 && !failed; i++)
+			failed = af_mem_write(m, pid, 0, vpn + i) != 0;
+		if (failed) {
+			af_munmap(m, pid, vpn);
+			break;
+		}
+		if (n == cap) {
+			cap = cap ? cap * 2 : 256;
+			uint64_t *nm = realloc(maps, cap * sizeof(*nm));
+			if (!nm) {
+				free(maps);
+				return af_err(-ENOMEM, "out of memory");
+			}
+			maps = nm;
+		}
+		maps[n++] = vpn;
+		fragmentable_mb -= 1;
+		af_run_daemons(m);
+	}
+	res->mappings = n;
+	/* unmap every other entry of the (newest-first) list */
+	for (size_t i = n; i-- > 0;) {
+		if (((n - 1 - i) & 1) == 0) {
+			ret = af_munmap(m, pid, maps[i]);
+			if (ret)
+				goto out;
+			res->unmapped++;
+		}
+	}
+	af_run_daemons(m);
+	/* check_compaction() */
+	unsigned long mem_free = (unsigned long)((double)res->mem_free_kb * 0.8);
+	ret = af_sysctl_write(m, "vm.nr_hugepages", "0");
+	if (ret)
+		goto out;
+	res->requested = mem_free / 2048 / 2;
+	snprintf(buf, sizeof(buf), "%lu", res->requested);
+	ret = af_sysctl_write(m, "vm.nr_hugepages", buf);
+	if (ret)
+		goto out;
+	ret = af_sysctl_read(m, "nr_hugepages", buf, sizeof(buf));
+	if (ret)
+		goto out;
+	res->allocated = strtoul(buf, NULL, 10);
+	if (res->allocated) {
+		res->compaction_index = mem_free / (res->allocated * 2048);
+		res->pass = res->compaction_index <= 3;
+	}
+	ret = af_sysctl_write(m, "vm.nr_hugepages", "0");
+out:
+	free(maps);
+	return ret;
+}

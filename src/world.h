@@ -241,6 +241,7 @@ void set_page_dirty(struct af_machine *m, unsigned long pfn);
 int hugetlb_fault(struct af_machine *m, struct mm *mm, struct vma *v, uint64_t vpn);
 long hugetlb_alloc_target(struct af_machine *m, int nid);
 void hugetlb_free_page(struct af_machine *m, unsigned long pfn);
+void af_hugetlb_resize_query(struct af_machine *m, unsigned long *now);
 
 /* in lru.c */
 enum lru_list folio_lru_list(uint32_t flags);
@@ -256,8 +257,28 @@ void page_zone_stat_mod(struct af_machine *m, unsigned long pfn, enum zone_stat_
 uint32_t new_owner(struct af_machine *m, enum owner_type type, uint32_t obj);
 
 /* in migrate.c */
+struct mpage {
+	unsigned long pfn;
+	int result;		/* 1 = pending */
+	bool was_file, hugetlb;
+	unsigned int order;
+};
+struct migrate_target {
+	int nid;
+	long (*get_new_page)(struct af_machine *m, unsigned long src, void *arg);
+	void (*put_new_page)(struct af_machine *m, unsigned long dst, void *arg);
+	void *arg;
+};
+struct isolate_ctl {
+	bool unevictable;	/* ISOLATE_UNEVICTABLE */
+	bool async;		/* ISOLATE_ASYNC_MIGRATE: skip writeback / dirty w/o migrate_folio */
+	bool pinned_precheck;	/* compaction's racy "more refs than mappings" check */
+	bool nofs;		/* !__GFP_FS: anonymous pages only */
+};
+int migrate_pages_list(struct af_machine *m, struct mpage *pages, int n, enum af_migrate_mode mode,
+		       enum af_migrate_reason reason, struct migrate_target *t,
+		       struct af_migrate_stats *st);
 int isolate_movable_page(struct af_machine *m, unsigned long pfn);
-struct isolate_ctl;
 int isolate_for_migration(struct af_machine *m, unsigned long pfn, const struct isolate_ctl *ctl,
 			  const char **why);
 void putback_movable_page(struct af_machine *m, unsigned long pfn);

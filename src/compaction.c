@@ -1,0 +1,1111 @@
+/*
+ * compaction.c - memory compaction (mm/compaction.c, 6.1): the migrate
+ * scanner walks pageblocks up from the zone start isolating movable pages,
+ * the free scanner walks down from the zone end isolating free pages as
+ * targets, migrate_pages() moves one to the other until the scanners meet
+ * or compact_finished() says a block of the wanted order exists.
+ * Policies calling it: direct compaction (try_to_compact_pages), kcompactd,
+ * proactive compaction and /proc/sys/vm/compact_memory.
+ *
+ * Simplifications, stated: the fast scanners (fast_find_migrateblock,
+ * fast_isolate_freepages) are not modelled, so every search is linear;
+ * compaction capture (capture_control) is not modelled: a freed block is
+ * found by the allocation retry instead.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "compaction.h"
+
+static inline unsigned long pageblock_start_pfn(unsigned long pfn)
+{
+	return pfn & ~(PAGEBLOCK_NR_PAGES - 1);
+}
+static inline unsigned long pageblock_end_pfn(unsigned long pfn)
+{
+	return pageblock_start_pfn(pfn) + PAGEBLOCK_NR_PAGES;
+}
+static inline bool is_via_compact_memory(int order)
+{
+	return order == -1;
+}
+
+/* ---- deferral ---- */
+
+/* defer_compaction(): back off exponentially after a failure at this order */
+void defer_compaction(struct zone *z, int order)
+{
+	z->compact_considered = 0;
+	z->compact_defer_shift++;
+	if (order < z->compact_order_failed)
+		z->compact_order_failed = order;
+	if (z->compact_defer_shift > COMPACT_MAX_DEFER_SHIFT)
+		z->compact_defer_shift = COMPACT_MAX_DEFER_SHIFT;
+	if (trace_on(z->m))
+		trace_event(z->m, "mm_compaction_defer_compaction",
+			    "node=%d zone=%-8s order=%d order_failed=%d consider=%u limit=%lu",
+			    z->nid, z->name, order, z->compact_order_failed, z->compact_considered,
+			    1UL << z->compact_defer_shift);
+}
+
+/* compaction_deferred(): skip this attempt? (2^defer_shift considerations) */
+bool compaction_deferred(struct zone *z, int order)
+{
+	unsigned long defer_limit = 1UL << z->compact_defer_shift;
+
+	if (order < z->compact_order_failed)
+		return false;
+	if (++z->compact_considered >= defer_limit) {
+		z->compact_considered = (unsigned)defer_limit;
+		return false;
+	}
+	if (trace_on(z->m))
+		trace_event(z->m, "mm_compaction_deferred",
+			    "node=%d zone=%-8s order=%d order_failed=%d consider=%u limit=%lu",
+			    z->nid, z->name, order, z->compact_order_failed, z->compact_considered,
+			    defer_limit);
+	return true;
+}
+
+/* compaction_defer_reset(): success at this order (alloc_success: fully) */
+void compaction_defer_reset(struct zone *z, int order, bool alloc_success)
+{
+	if (alloc_success) {
+		z->compact_considered = 0;
+		z->compact_defer_shift = 0;
+	}
+	if (order >= z->compact_order_failed)
+		z->compact_order_failed = order + 1;
+}
+
+/* compaction_restarting(): deferred to the maximum and due again */
+bool compaction_restarting(struct zone *z, int order)
+{
+	if (order < z->compact_order_failed)
+		return false;
+	return z->compact_defer_shift == COMPACT_MAX_DEFER_SHIFT &&
+	       z->compact_considered >= 1UL << z->compact_defer_shift;
+}
+
+/* ---- skip hints ---- */
+static void reset_cached_positions(struct zone *z)
+{
+	z->compact_cached_migrate_pfn[0] = z->zone_start_pfn;
+	z->compact_cached_migrate_pfn[1] = z->zone_start_pfn;
+	z->compact_cached_free_pfn = pageblock_start_pfn(zone_end_pfn(z) - 1);
+}
+
+static bool isolation_suitable(struct compact_control *cc, unsigned long pfn)
+{
+	if (cc->ignore_skip_hint)
+		return true;
+	return !get_pageblock_skip(cc->zone->m, pfn);
+}
+
+/* pageblock_skip_persistent(): a compound page of at least pageblock order */
+static bool pageblock_skip_persistent(struct af_machine *m, unsigned long pfn)
+{
+	struct page *p = &m->pages[pfn];
+	uint32_t f = pflags(p);
+
+	return (f & PG_head) && (f & PG_alloc) && p->order >= PAGEBLOCK_ORDER;
+}
+
+/*
+ * __reset_isolation_pfn()/__reset_isolation_suitable(): after a full pass
+ * ended (compact_blockskip_flush), clear the skip bits of pageblocks that
+ * have something to offer again and re-aim the cached scanner positions.
+ */
+static bool reset_isolation_pfn(struct zone *z, unsigned long pfn, bool check_source,
+				bool check_target)
+{
+	struct af_machine *m = z->m;
+	unsigned long start, end;
+
+	if (pfn_zone(m, pfn) != z || pageblock_skip_persistent(m, pfn))
+		return false;
+	if (check_source && check_target && !get_pageblock_skip(m, pfn))
+		return true;
+	if (!check_source && check_target && get_pageblock_migratetype(m, pfn) != MIGRATE_MOVABLE)
+		return false;
+	start = MAX(pageblock_start_pfn(pfn), z->zone_start_pfn);
+	end = MIN(pageblock_end_pfn(pfn) - 1, zone_end_pfn(z) - 1);
+	for (unsigned long p = start; p <= end; p += 1UL << PAGE_ALLOC_COSTLY_ORDER) {
+		uint32_t f = pflags(&m->pages[p]);
+		if ((check_source && (f & PG_lru)) || (check_target && (f & PG_buddy))) {
+			set_pageblock_skip(m, p, false);
+			return true;
+		}
+	}
+	return false;
+}
+
+static void reset_isolation_suitable_zone(struct zone *z)
+{
+	unsigned long migrate_pfn = z->zone_start_pfn, free_pfn = zone_end_pfn(z) - 1;
+	unsigned long reset_migrate = free_pfn, reset_free = migrate_pfn;
+	bool source_set = false, free_set = false;
+
+	if (!z->compact_blockskip_flush)
+		return;
+	z->compact_blockskip_flush = false;
+	for (; migrate_pfn < free_pfn; migrate_pfn += PAGEBLOCK_NR_PAGES, free_pfn -= PAGEBLOCK_NR_PAGES) {
+		if (reset_isolation_pfn(z, migrate_pfn, true, source_set) && migrate_pfn < reset_migrate) {
+			source_set = true;
+			reset_migrate = migrate_pfn;
+			z->compact_init_migrate_pfn = reset_migrate;
+			z->compact_cached_migrate_pfn[0] = reset_migrate;
+			z->compact_cached_migrate_pfn[1] = reset_migrate;
+		}
+		if (reset_isolation_pfn(z, free_pfn, free_set, true) && free_pfn > reset_free) {
+			free_set = true;
+			reset_free = free_pfn;
+			z->compact_init_free_pfn = reset_free;
+			z->compact_cached_free_pfn = reset_free;
+		}
+		if (free_pfn < PAGEBLOCK_NR_PAGES)
+			break;
+	}
+	if (reset_migrate >= reset_free) {
+		z->compact_cached_migrate_pfn[0] = migrate_pfn;
+		z->compact_cached_migrate_pfn[1] = migrate_pfn;
+		z->compact_cached_free_pfn = free_pfn;
+	}
+}
+
+/* reset_isolation_suitable(): every zone of the node (kswapd before it sleeps) */
+void reset_isolation_suitable(struct pglist_data *pg)
+{
+	for (int t = 0; t < MAX_NR_ZONES; t++)
+		if (populated_zone(&pg->node_zones[t]) && pg->node_zones[t].compact_blockskip_flush)
+			reset_isolation_suitable_zone(&pg->node_zones[t]);
+}
+
+static void update_cached_migrate(struct compact_control *cc, unsigned long pfn)
+{
+	struct zone *z = cc->zone;
+
+	pfn = pageblock_end_pfn(pfn);
+	if (cc->no_set_skip_hint)
+		return;
+	if (pfn > z->compact_cached_migrate_pfn[0])
+		z->compact_cached_migrate_pfn[0] = pfn;
+	if (cc->mode != AF_MIGRATE_ASYNC && pfn > z->compact_cached_migrate_pfn[1])
+		z->compact_cached_migrate_pfn[1] = pfn;
+}
+
+/* update_pageblock_skip(): a free-scanner pageblock yielded nothing */
+static void update_pageblock_skip(struct compact_control *cc, unsigned long pfn)
+{
+	struct zone *z = cc->zone;
+
+	if (cc->no_set_skip_hint)
+		return;
+	set_pageblock_skip(z->m, pfn, true);
+	if (pfn < z->compact_cached_free_pfn)
+		z->compact_cached_free_pfn = pfn;
+}
+
+/* ---- suitability ---- */
+
+/*
+ * __compaction_suitable(): COMPACT_SUCCESS if the allocation would succeed
+ * already; COMPACT_SKIPPED if there are not enough order-0 pages to work
+ * with: the low (costly) or min watermark plus compact_gap = 2 << order.
+ */
+static enum compact_result compaction_suitable_raw(struct zone *z, int order, unsigned int alloc_flags,
+						   int highest_zoneidx, long wmark_target)
+{
+	unsigned long watermark;
+
+	if (is_via_compact_memory(order))
+		return COMPACT_CONTINUE;
+	watermark = wmark_pages(z, alloc_flags & ALLOC_WMARK_MASK);
+	if (zone_watermark_ok(z, (unsigned)order, watermark, highest_zoneidx, alloc_flags))
+		return COMPACT_SUCCESS;
+	watermark = order > PAGE_ALLOC_COSTLY_ORDER ? low_wmark_pages(z) : min_wmark_pages(z);
+	watermark += 2UL << order;	/* compact_gap() */
+	if (!zone_watermark_ok_raw(z, 0, watermark, highest_zoneidx, ALLOC_CMA, wmark_target))
+		return COMPACT_SKIPPED;
+	return COMPACT_CONTINUE;
+}
+
+/*
+ * compaction_suitable(): as above, and for costly orders the fragmentation
+ * index must exceed vm.extfrag_threshold (else the failure is a lack of
+ * memory, which compaction cannot fix).
+ */
+enum compact_result compaction_suitable(struct zone *z, int order, unsigned int alloc_flags,
+					int highest_zoneidx)
+{
+	enum compact_result ret = compaction_suitable_raw(z, order, alloc_flags, highest_zoneidx,
+							  zone_page_state(z, NR_FREE_PAGES));
+
+	if (ret == COMPACT_CONTINUE && order > PAGE_ALLOC_COSTLY_ORDER) {
+		int fragindex = fragmentation_index(z, (unsigned)order);
+		if (fragindex >= 0 && fragindex <= z->m->vm.extfrag_threshold)
+			ret = COMPACT_NOT_SUITABLE_ZONE;
+	}
+	if (trace_on(z->m))
+		trace_event(z->m, "mm_compaction_suitable", "node=%d zone=%-8s order=%d ret=%s",
+			    z->nid, z->name, order, ret == COMPACT_SUCCESS ? "success" :
+			    ret == COMPACT_SKIPPED ? "skipped" : ret == COMPACT_CONTINUE ? "continue" :
+			    "not_suitable_zone");
+	if (ret == COMPACT_NOT_SUITABLE_ZONE)
+		ret = COMPACT_SKIPPED;
+	return ret;
+}
+
+bool compaction_zonelist_suitable(struct af_machine *m, const struct alloc_context *ac, int order,
+				  unsigned int alloc_flags)
+{
+	(void)m;
+	for (int i = 0; i < ac->zonelist->nr; i++) {
+		struct zone *z = ac->zonelist->zones[i];
+		if ((int)z->type > ac->highest_zoneidx)
+			continue;
+		/* zone_reclaimable_pages(z) / order + free */
+		if (compaction_suitable_raw(z, order, alloc_flags, ac->highest_zoneidx,
+					    zone_page_state(z, NR_FREE_PAGES)) == COMPACT_CONTINUE)
+			return true;
+	}
+	return false;
+}
+
+/* ---- fragmentation score (proactive compaction) ---- */
+
+/* extfrag_for_order(): % of free memory in blocks below the order, 0..100 */
+static unsigned int extfrag_for_order(const struct zone *z, unsigned int order)
+{
+	unsigned long free_pages = 0, suitable = 0;
+
+	for (unsigned int o = 0; o < MAX_ORDER; o++) {
+		unsigned long blocks = z->free_area[o].nr_free;
+		free_pages += blocks << o;
+		if (o >= order)
+			suitable += blocks << (o - order);
+	}
+	if (!free_pages)
+		return 0;
+	return (unsigned int)((free_pages - (suitable << order)) * 100 / free_pages);
+}
+
+/* fragmentation_score_zone(): extfrag at the huge page order, 0..100 */
+static unsigned int fragmentation_score_zone(const struct zone *z)
+{
+	return extfrag_for_order(z, HPAGE_PMD_ORDER);
+}
+
+static unsigned long node_present_pages(const struct pglist_data *pg)
+{
+	unsigned long n = 0;
+	for (int t = 0; t < MAX_NR_ZONES; t++)
+		n += pg->node_zones[t].present_pages;
+	return n;
+}
+
+/* fragmentation_score_node(): zones weighted by their share of the node */
+unsigned int fragmentation_score_node(struct pglist_data *pg)
+{
+	unsigned long present = node_present_pages(pg);
+	unsigned int score = 0;
+
+	for (int t = 0; t < MAX_NR_ZONES; t++) {
+		const struct zone *z = &pg->node_zones[t];
+		score += (unsigned int)(z->present_pages * fragmentation_score_zone(z) / (present + 1));
+	}
+	return score;
+}
+
+/* fragmentation_score_wmark(): low = max(100 - proactiveness, 5), high = low + 10 */
+unsigned int fragmentation_score_wmark(struct af_machine *m, bool low)
+{
+	unsigned int wmark_low = (unsigned)MAX(100 - m->vm.compaction_proactiveness, 5);
+
+	return low ? wmark_low : MIN(wmark_low + 10, 100u);
+}
+
+static bool kswapd_is_running(struct pglist_data *pg)
+{
+	return pg->kswapd_woken;
+}
+
+static bool should_proactive_compact_node(struct af_machine *m, struct pglist_data *pg)
+{
+	if (!m->vm.compaction_proactiveness || kswapd_is_running(pg))
+		return false;
+	return fragmentation_score_node(pg) > fragmentation_score_wmark(m, false);
+}
+
+/* ---- the free scanner ---- */
+
+/*
+ * __isolate_free_page(): take a free block off the lists as compaction
+ * targets, obeying the min watermark as an allocation would.  A block of
+ * half a pageblock or more makes its pageblocks MOVABLE.
+ */
+static unsigned long isolate_free_block(struct zone *z, unsigned long pfn, unsigned int order)
+{
+	struct af_machine *m = z->m;
+	int mt = get_pageblock_migratetype(m, pfn);
+
+	if (mt != MIGRATE_ISOLATE) {
+		unsigned long wm = z->_watermark[WMARK_MIN] + (1UL << order);
+		if (!zone_watermark_ok_raw(z, 0, wm, 0, ALLOC_CMA, zone_page_state(z, NR_FREE_PAGES)))
+			return 0;
+		mod_zone_freepage_state(z, -(1L << order), mt);
+	}
+	del_page_from_free_list(z, pfn, order, m->pages[pfn].pcp_mt);
+	if (order >= PAGEBLOCK_ORDER - 1)
+		for (unsigned long p = pfn; p < pfn + (1UL << order); p += PAGEBLOCK_NR_PAGES)
+			if (migratetype_is_mergeable(get_pageblock_migratetype(m, p)))
+				set_pageblock_migratetype(m, p, MIGRATE_MOVABLE);
+	return 1UL << order;
+}
+
+static int push_free(struct compact_control *cc, unsigned long pfn)
+{
+	if (cc->nr_freepages == cc->cap_free) {
+		int nc = cc->cap_free ? cc->cap_free * 2 : 64;
+		uint32_t *n = realloc(cc->freepages, (size_t)nc * sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		cc->freepages = n;
+		cc->cap_free = nc;
+	}
+	cc->freepages[cc->nr_freepages++] = (uint32_t)pfn;
+	return 0;
+}
+
+/*
+ * isolate_freepages_block(): scan [*start, end) with stride for free
+ * blocks; split each into order-0 target pages (split_map_pages).  Stops
+ * once there are as many targets as pages to migrate.
+ */
+static unsigned long isolate_freepages_block(struct compact_control *cc, unsigned long *start,
+					     unsigned long end, unsigned int stride)
+{
+	struct zone *z = cc->zone;
+	struct af_machine *m = z->m;
+	unsigned long pfn = *start, total = 0, scanned = 0;
+
+	lock_zone(z);
+	for (; pfn < end; pfn += stride) {
+		struct page *p = &m->pages[pfn];
+		unsigned long got;
+		unsigned int order;
+
+		scanned++;
+		if (!(pflags(p) & PG_buddy))
+			continue;
+		order = p->order;
+		got = isolate_free_block(z, pfn, order);
+		if (!got)
+			break;
+		for (unsigned long i = 0; i < got; i++) {
+			struct page *q = &m->pages[pfn + i];
+			/* post_alloc_hook(): an allocated order-0 page held by compaction */
+			q->order = 0;
+			q->refcount = 1;
+			pflags_set(q, PG_alloc);
+			if (push_free(cc, pfn + i)) {
+				got = i + 1;
+				break;
+			}
+		}
+		scanned += got - 1;
+		total += got;
+		if (cc->nr_migratepages <= cc->nr_freepages) {
+			pfn += got;
+			break;
+		}
+		pfn += got - 1;
+	}
+	unlock_zone(z);
+	if (pfn > end)
+		pfn = end;
+	if (trace_on(m))
+		trace_event(m, "mm_compaction_isolate_freepages",
+			    "range=(0x%lx ~ 0x%lx) nr_scanned=%lu nr_taken=%lu", *start, pfn, scanned, total);
+	*start = pfn;
+	cc->total_free_scanned += scanned;
+	if (total)
+		__atomic_fetch_add(&m->events[COMPACTISOLATED], total, __ATOMIC_RELAXED);
+	return total;
+}
+
+/* suitable_migration_target(): MOVABLE (or CMA) blocks without a large free block */
+static bool suitable_migration_target(struct compact_control *cc, unsigned long pfn)
+{
+	struct af_machine *m = cc->zone->m;
+	struct page *p = &m->pages[pfn];
+	int mt;
+
+	if ((pflags(p) & PG_buddy) && p->order >= PAGEBLOCK_ORDER)
+		return false;
+	if (cc->ignore_block_suitable)
+		return true;
+	mt = get_pageblock_migratetype(m, pfn);
+	return mt == MIGRATE_MOVABLE || mt == MIGRATE_CMA;
+}
+
+/* The first pfn of [start, end) inside the zone (pageblock_pfn_to_page) */
+static bool block_in_zone(struct zone *z, unsigned long start, unsigned long end)
+{
+	return start < end && pfn_zone(z->m, start) == z && pfn_zone(z->m, end - 1) == z;
+}
+
+/* isolate_freepages(): walk pageblocks down from the free scanner */
+static void isolate_freepages(struct compact_control *cc)
+{
+	struct zone *z = cc->zone;
+	unsigned long isolate_start = cc->free_pfn;
+	unsigned long block_start = pageblock_start_pfn(isolate_start);
+	unsigned long block_end = MIN(block_start + PAGEBLOCK_NR_PAGES, zone_end_pfn(z));
+	unsigned long low_pfn = pageblock_end_pfn(cc->migrate_pfn);
+	unsigned int stride = cc->mode == AF_MIGRATE_ASYNC ? COMPACT_CLUSTER_MAX : 1;
+
+	for (; block_start >= low_pfn; block_end = block_start, block_start -= PAGEBLOCK_NR_PAGES,
+	     isolate_start = block_start) {
+		unsigned long nr;
+		unsigned long s = MAX(block_start, z->zone_start_pfn);
+
+		if (block_start < PAGEBLOCK_NR_PAGES && block_start == 0) {
+			/* guard the unsigned loop at pfn 0 */
+		}
+		if (!block_in_zone(z, s, block_end) || !suitable_migration_target(cc, s) ||
+		    !isolation_suitable(cc, s)) {
+			if (block_start < PAGEBLOCK_NR_PAGES)
+				break;
+			continue;
+		}
+		if (isolate_start < s)
+			isolate_start = s;
+		nr = isolate_freepages_block(cc, &isolate_start, block_end, stride);
+		if (isolate_start == block_end)
+			update_pageblock_skip(cc, s);
+		if (cc->nr_freepages >= cc->nr_migratepages) {
+			if (isolate_start >= block_end)
+				isolate_start = block_start - PAGEBLOCK_NR_PAGES;
+			break;
+		} else if (isolate_start < block_end) {
+			break;
+		}
+		stride = nr ? 1 : MIN(COMPACT_CLUSTER_MAX, stride << 1);
+		if (block_start < PAGEBLOCK_NR_PAGES)
+			break;
+	}
+	cc->free_pfn = isolate_start;
+}
+
+/* compaction_alloc(): a target page for migrate_pages() */
+static long compaction_alloc(struct af_machine *m, unsigned long src, void *arg)
+{
+	struct compact_control *cc = arg;
+	(void)m;
+	(void)src;
+
+	if (!cc->nr_freepages)
+		isolate_freepages(cc);
+	if (!cc->nr_freepages)
+		return -1;
+	return (long)cc->freepages[--cc->nr_freepages];
+}
+
+/* compaction_free(): an unused target goes back to the list */
+static void compaction_free(struct af_machine *m, unsigned long dst, void *arg)
+{
+	struct compact_control *cc = arg;
+
+	m->pages[dst].owner = 0;
+	m->pages[dst].refcount = 1;
+	pflags_set(&m->pages[dst], PG_alloc);
+	if (push_free(cc, dst))
+		af_free_pages(m, cc->cpu, dst, 0);
+}
+
+/* release_freepages(): give back unused targets; the highest pfn */
+static unsigned long release_freepages(struct compact_control *cc)
+{
+	struct af_machine *m = cc->zone->m;
+	unsigned long high = 0;
+
+	for (int i = 0; i < cc->nr_freepages; i++) {
+		unsigned long pfn = cc->freepages[i];
+		if (pfn > high)
+			high = pfn;
+		af_free_pages(m, cc->cpu, pfn, 0);
+	}
+	cc->nr_freepages = 0;
+	return high;
+}
+
+/* ---- the migrate scanner ---- */
+
+/* suitable_migration_source(): async direct compaction stays in its own type */
+static bool suitable_migration_source(struct compact_control *cc, unsigned long pfn)
+{
+	int mt;
+
+	if (pageblock_skip_persistent(cc->zone->m, pfn))
+		return false;
+	if (cc->mode != AF_MIGRATE_ASYNC || !cc->direct_compaction)
+		return true;
+	mt = get_pageblock_migratetype(cc->zone->m, pfn);
+	if (cc->migratetype == MIGRATE_MOVABLE)
+		return mt == MIGRATE_MOVABLE || mt == MIGRATE_CMA;
+	return mt == cc->migratetype;
+}
+
+static int push_migrate(struct compact_control *cc, unsigned long pfn, bool file)
+{
+	if (cc->nr_migratepages == cc->cap_migrate) {
+		int nc = cc->cap_migrate ? cc->cap_migrate * 2 : 64;
+		struct mpage *n = realloc(cc->migratepages, (size_t)nc * sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		cc->migratepages = n;
+		cc->cap_migrate = nc;
+	}
+	cc->migratepages[cc->nr_migratepages++] = (struct mpage){ pfn, 1, file, false, 0 };
+	return 0;
+}
+
+static void putback_migratepages(struct compact_control *cc)
+{
+	for (int i = 0; i < cc->nr_migratepages; i++)
+		if (cc->migratepages[i].result)
+			putback_movable_page(cc->zone->m, cc->migratepages[i].pfn);
+	cc->nr_migratepages = 0;
+}
+
+static unsigned long block_end_pfn_order(unsigned long pfn, int order)
+{
+	return (pfn + (1UL << order)) & ~((1UL << order) - 1);
+}
+
+/*
+ * isolate_migratepages_block(): scan [low, end) isolating LRU and movable
+ * pages; free blocks and compound pages are stepped over; async direct
+ * compaction gives up an order-aligned block at its first failure
+ * (skip_on_failure).  Stops at COMPACT_CLUSTER_MAX isolated pages.
+ */
+static int isolate_migratepages_block(struct compact_control *cc, unsigned long low,
+				      unsigned long end, const struct isolate_ctl *ctl)
+{
+	struct zone *z = cc->zone;
+	struct af_machine *m = z->m;
+	unsigned long nr_scanned = 0, nr_isolated = 0, next_skip = 0, start = low;
+	bool skip_on_failure = false, valid = false;
+
+	if (too_many_isolated(m, z->nid)) {
+		if (cc->nr_migratepages || cc->mode == AF_MIGRATE_ASYNC)
+			return -EAGAIN;
+	}
+	if (cc->direct_compaction && cc->mode == AF_MIGRATE_ASYNC) {
+		skip_on_failure = true;
+		next_skip = block_end_pfn_order(low, cc->order);
+	}
+	for (; low < end; low++) {
+		struct page *p = &m->pages[low];
+		uint32_t f;
+		const char *why;
+
+		if (skip_on_failure && low >= next_skip) {
+			if (nr_isolated)
+				break;
+			next_skip = block_end_pfn_order(low, cc->order);
+		}
+		nr_scanned++;
+		valid = true;
+		f = pflags(p);
+		if (f & PG_buddy) {
+			unsigned int order = p->order;
+			if (order > 0 && order < MAX_ORDER)
+				low += (1UL << order) - 1;
+			continue;
+		}
+		if ((f & PG_head) && (f & PG_alloc) && !cc->alloc_contig) {
+			if (p->order < MAX_ORDER)
+				low += (1UL << p->order) - 1;
+			goto isolate_fail;
+		}
+		if (!(f & (PG_lru | PG_movable_ops)) || (f & PG_tail))
+			goto isolate_fail;
+		if (isolate_for_migration(m, low, ctl, &why))
+			goto isolate_fail;
+		if (push_migrate(cc, low, !(f & PG_anon) && !(f & PG_movable_ops))) {
+			putback_movable_page(m, low);
+			return -ENOMEM;
+		}
+		nr_isolated++;
+		if (cc->nr_migratepages >= (int)COMPACT_CLUSTER_MAX && !cc->rescan && !cc->contended) {
+			low++;
+			break;
+		}
+		continue;
+isolate_fail:
+		if (!skip_on_failure)
+			continue;
+		if (nr_isolated) {
+			putback_migratepages(cc);
+			nr_isolated = 0;
+		}
+		if (low < next_skip) {
+			low = next_skip - 1;
+			next_skip += 1UL << cc->order;
+		}
+	}
+	if (low > end)
+		low = end;
+	if (low == end && (!nr_isolated || cc->rescan)) {
+		if (valid && !cc->no_set_skip_hint && !cc->ignore_skip_hint)
+			set_pageblock_skip(m, pageblock_start_pfn(start), true);
+		update_cached_migrate(cc, low);
+	}
+	if (trace_on(m))
+		trace_event(m, "mm_compaction_isolate_migratepages",
+			    "range=(0x%lx ~ 0x%lx) nr_scanned=%lu nr_taken=%lu", start, low, nr_scanned,
+			    nr_isolated);
+	cc->total_migrate_scanned += nr_scanned;
+	if (nr_isolated)
+		__atomic_fetch_add(&m->events[COMPACTISOLATED], nr_isolated, __ATOMIC_RELAXED);
+	cc->migrate_pfn = low;
+	return 0;
+}
+
+enum isolate_result { ISOLATE_ABORT, ISOLATE_NONE, ISOLATE_SUCCESS };
+
+/* isolate_migratepages(): the next suitable pageblock below the free scanner */
+static enum isolate_result isolate_migratepages(struct compact_control *cc)
+{
+	struct zone *z = cc->zone;
+	struct af_machine *m = z->m;
+	struct isolate_ctl ctl = {
+		.unevictable = m->vm.compact_unevictable_allowed,
+		.async = cc->mode != AF_MIGRATE_SYNC,
+		.pinned_precheck = true,
+		.nofs = !(cc->gfp_mask & AF___GFP_FS),
+	};
+	unsigned long low = cc->migrate_pfn;
+	unsigned long block_start = MAX(pageblock_start_pfn(low), z->zone_start_pfn);
+	unsigned long block_end = pageblock_end_pfn(low);
+
+	for (; block_end <= cc->free_pfn; cc->migrate_pfn = low = block_end, block_start = block_end,
+	     block_end += PAGEBLOCK_NR_PAGES) {
+		if (!block_in_zone(z, block_start, MIN(block_end, zone_end_pfn(z))))
+			continue;
+		if ((low == pageblock_start_pfn(low) || low == z->zone_start_pfn) &&
+		    !isolation_suitable(cc, block_start))
+			continue;
+		if (!suitable_migration_source(cc, block_start)) {
+			update_cached_migrate(cc, block_end);
+			continue;
+		}
+		if (isolate_migratepages_block(cc, low, MIN(block_end, zone_end_pfn(z)), &ctl))
+			return ISOLATE_ABORT;
+		break;
+	}
+	return cc->nr_migratepages ? ISOLATE_SUCCESS : ISOLATE_NONE;
+}
+
+static bool compact_scanners_met(struct compact_control *cc)
+{
+	return pageblock_start_pfn(cc->free_pfn) <= pageblock_start_pfn(cc->migrate_pfn);
+}
+
+/*
+ * __compact_finished(): scanners met (COMPLETE / PARTIAL_SKIPPED), the
+ * proactive score got below its low mark, or a free block of the order
+ * exists in a list the allocation may use (SUCCESS).  Checked only at
+ * pageblock boundaries of the migrate scanner.
+ */
+static enum compact_result compact_finished(struct compact_control *cc)
+{
+	struct zone *z = cc->zone;
+	enum compact_result ret;
+
+	if (compact_scanners_met(cc)) {
+		reset_cached_positions(z);
+		if (cc->direct_compaction)
+			z->compact_blockskip_flush = true;
+		ret = cc->whole_zone ? COMPACT_COMPLETE : COMPACT_PARTIAL_SKIPPED;
+		goto out;
+	}
+	if (cc->proactive_compaction) {
+		if (kswapd_is_running(z->pgdat))
+			ret = COMPACT_PARTIAL_SKIPPED;
+		else
+			ret = fragmentation_score_zone(z) > fragmentation_score_wmark(z->m, true)
+			      ? COMPACT_CONTINUE : COMPACT_SUCCESS;
+		goto out;
+	}
+	if (is_via_compact_memory(cc->order))
+		return COMPACT_CONTINUE;
+	if (cc->migrate_pfn & (PAGEBLOCK_NR_PAGES - 1))
+		return COMPACT_CONTINUE;
+	ret = COMPACT_NO_SUITABLE_PAGE;
+	lock_zone(z);
+	for (unsigned int o = (unsigned)cc->order; o < MAX_ORDER; o++) {
+		struct free_area *area = &z->free_area[o];
+		bool can_steal;
+
+		if (!list_empty_pfn(&area->free_list[cc->migratetype]) ||
+		    (cc->migratetype == MIGRATE_MOVABLE && !list_empty_pfn(&area->free_list[MIGRATE_CMA])) ||
+		    find_suitable_fallback(z, area, o, cc->migratetype, true, &can_steal) != -1) {
+			ret = COMPACT_SUCCESS;
+			break;
+		}
+	}
+	unlock_zone(z);
+out:
+	if (cc->contended && ret != COMPACT_SUCCESS)
+		ret = COMPACT_CONTENDED;
+	if (ret == COMPACT_NO_SUITABLE_PAGE)
+		ret = COMPACT_CONTINUE;
+	return ret;
+}
+
+static const char *const compact_result_names[] = {
+	"not_suitable_zone", "skipped", "deferred", "no_suitable_page", "continue", "complete",
+	"partial_skipped", "contended", "success",
+};
+
+/*
+ * compact_zone(): set the scanners up from the cached positions (or the
+ * zone ends for whole_zone), then isolate, migrate, repeat.
+ */
+enum compact_result compact_zone(struct compact_control *cc)
+{
+	struct zone *z = cc->zone;
+	struct af_machine *m = z->m;
+	unsigned long start_pfn = z->zone_start_pfn, end_pfn = zone_end_pfn(z);
+	const bool sync = cc->mode != AF_MIGRATE_ASYNC;
+	unsigned long last_migrated = 0;
+	bool update_cached;
+	enum compact_result ret;
+	struct migrate_target t = { -1, compaction_alloc, compaction_free, cc };
+
+	cc->total_migrate_scanned = cc->total_free_scanned = 0;
+	cc->nr_migratepages = cc->nr_freepages = 0;
+	cc->migratetype = gfp_migratetype_m(m, cc->gfp_mask);
+	if (cc->migratetype < 0)
+		cc->migratetype = MIGRATE_MOVABLE;
+	ret = compaction_suitable(z, cc->order, cc->alloc_flags, cc->highest_zoneidx);
+	if (ret == COMPACT_SUCCESS || ret == COMPACT_SKIPPED)
+		return ret;
+	if (compaction_restarting(z, cc->order))
+		reset_isolation_suitable_zone(z);
+	if (cc->whole_zone) {
+		cc->migrate_pfn = start_pfn;
+		cc->free_pfn = pageblock_start_pfn(end_pfn - 1);
+	} else {
+		cc->migrate_pfn = z->compact_cached_migrate_pfn[sync];
+		cc->free_pfn = z->compact_cached_free_pfn;
+		if (cc->free_pfn < start_pfn || cc->free_pfn >= end_pfn) {
+			cc->free_pfn = pageblock_start_pfn(end_pfn - 1);
+			z->compact_cached_free_pfn = cc->free_pfn;
+		}
+		if (cc->migrate_pfn < start_pfn || cc->migrate_pfn >= end_pfn) {
+			cc->migrate_pfn = start_pfn;
+			z->compact_cached_migrate_pfn[0] = cc->migrate_pfn;
+			z->compact_cached_migrate_pfn[1] = cc->migrate_pfn;
+		}
+		if (cc->migrate_pfn <= z->compact_init_migrate_pfn)
+			cc->whole_zone = true;
+	}
+	update_cached = !sync && z->compact_cached_migrate_pfn[0] == z->compact_cached_migrate_pfn[1];
+	if (trace_on(m))
+		trace_event(m, "mm_compaction_begin",
+			    "zone_start=0x%lx migrate_pfn=0x%lx free_pfn=0x%lx zone_end=0x%lx, mode=%s",
+			    start_pfn, cc->migrate_pfn, cc->free_pfn, end_pfn, sync ? "sync" : "async");
+	af_drain_all(m);	/* lru_add_drain() + the pcp pages back to the buddy */
+
+	while ((ret = compact_finished(cc)) == COMPACT_CONTINUE) {
+		unsigned long iteration_start = cc->migrate_pfn;
+		struct af_migrate_stats st = { 0 };
+		int err;
+
+		cc->rescan = pageblock_start_pfn(last_migrated) == pageblock_start_pfn(iteration_start) &&
+			     last_migrated;
+		switch (isolate_migratepages(cc)) {
+		case ISOLATE_ABORT:
+			ret = COMPACT_CONTENDED;
+			putback_migratepages(cc);
+			goto out;
+		case ISOLATE_NONE:
+			if (update_cached)
+				z->compact_cached_migrate_pfn[1] = z->compact_cached_migrate_pfn[0];
+			continue;
+		case ISOLATE_SUCCESS:
+			update_cached = false;
+			last_migrated = iteration_start;
+		}
+		err = migrate_pages_list(m, cc->migratepages, cc->nr_migratepages, cc->mode,
+					 AF_MR_COMPACTION, &t, &st);
+		if (trace_on(m))
+			trace_event(m, "mm_compaction_migratepages", "nr_migrated=%u nr_failed=%u",
+				    st.nr_succeeded, st.nr_failed_pages);
+		if (err) {
+			putback_migratepages(cc);
+			if (err == -ENOMEM && !compact_scanners_met(cc)) {
+				ret = COMPACT_CONTENDED;
+				goto out;
+			}
+			if (cc->direct_compaction && cc->mode == AF_MIGRATE_ASYNC) {
+				cc->migrate_pfn = block_end_pfn_order(cc->migrate_pfn - 1, cc->order);
+				last_migrated = 0;
+			}
+		}
+		cc->nr_migratepages = 0;
+	}
+out:
+	if (cc->nr_freepages > 0) {
+		unsigned long free_pfn = pageblock_start_pfn(release_freepages(cc));
+		if (free_pfn > z->compact_cached_free_pfn)
+			z->compact_cached_free_pfn = free_pfn;
+	}
+	__atomic_fetch_add(&m->events[COMPACTMIGRATE_SCANNED], cc->total_migrate_scanned, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&m->events[COMPACTFREE_SCANNED], cc->total_free_scanned, __ATOMIC_RELAXED);
+	if (trace_on(m))
+		trace_event(m, "mm_compaction_end",
+			    "zone_start=0x%lx migrate_pfn=0x%lx free_pfn=0x%lx zone_end=0x%lx, mode=%s status=%s",
+			    start_pfn, cc->migrate_pfn, cc->free_pfn, end_pfn, sync ? "sync" : "async",
+			    compact_result_names[ret]);
+	free(cc->freepages);
+	free(cc->migratepages);
+	cc->freepages = NULL;
+	cc->migratepages = NULL;
+	cc->cap_free = cc->cap_migrate = 0;
+	return ret;
+}
+
+/* compact_zone_order(): direct compaction of one zone at a priority */
+static enum compact_result compact_zone_order(struct zone *z, int cpu, int order, af_gfp_t gfp,
+					      enum compact_priority prio, unsigned int alloc_flags,
+					      int highest_zoneidx)
+{
+	struct compact_control cc = {
+		.order = order,
+		.search_order = (short)order,
+		.gfp_mask = gfp,
+		.zone = z,
+		.mode = prio == COMPACT_PRIO_ASYNC ? AF_MIGRATE_ASYNC : AF_MIGRATE_SYNC_LIGHT,
+		.alloc_flags = alloc_flags,
+		.highest_zoneidx = highest_zoneidx,
+		.direct_compaction = true,
+		.whole_zone = prio == MIN_COMPACT_PRIORITY,
+		.ignore_skip_hint = prio == MIN_COMPACT_PRIORITY,
+		.ignore_block_suitable = prio == MIN_COMPACT_PRIORITY,
+		.cpu = cpu,
+	};
+
+	return compact_zone(&cc);
+}
+
+/*
+ * try_to_compact_pages(): direct compaction over the zonelist; deferred
+ * zones are skipped above the minimum priority; failures at sync
+ * priorities defer the zone.
+ */
+enum compact_result try_to_compact_pages(struct af_machine *m, int cpu, af_gfp_t gfp,
+					 unsigned int order, unsigned int alloc_flags,
+					 const struct alloc_context *ac, enum compact_priority prio)
+{
+	enum compact_result rc = COMPACT_SKIPPED;
+
+	if (!(gfp & (AF___GFP_IO | AF___GFP_FS)))	/* gfp_compaction_allowed() */
+		return COMPACT_SKIPPED;
+	if (m->cfg.no_compaction)			/* CONFIG_COMPACTION=n */
+		return COMPACT_SKIPPED;
+	if (trace_on(m)) {
+		char flags[256];
+		format_gfp_flags(gfp, flags, sizeof(flags));
+		trace_event(m, "mm_compaction_try_to_compact_pages", "order=%u gfp_mask=%s priority=%d",
+			    order, flags, (int)prio);
+	}
+	for (int i = 0; i < ac->zonelist->nr; i++) {
+		struct zone *z = ac->zonelist->zones[i];
+		enum compact_result status;
+
+		if ((int)z->type > ac->highest_zoneidx)
+			continue;
+		if (prio > MIN_COMPACT_PRIORITY && compaction_deferred(z, (int)order)) {
+			rc = MAX(COMPACT_DEFERRED, rc);
+			continue;
+		}
+		status = compact_zone_order(z, cpu, (int)order, gfp, prio, alloc_flags, ac->highest_zoneidx);
+		rc = MAX(status, rc);
+		if (status == COMPACT_SUCCESS) {
+			compaction_defer_reset(z, (int)order, false);
+			break;
+		}
+		if (prio != COMPACT_PRIO_ASYNC && (status == COMPACT_COMPLETE ||
+						   status == COMPACT_PARTIAL_SKIPPED))
+			defer_compaction(z, (int)order);
+	}
+	return rc;
+}
+
+/* ---- compact_memory, proactive compaction, kcompactd ---- */
+
+static void compact_node_mode(struct af_machine *m, struct pglist_data *pg, bool proactive)
+{
+	for (int t = 0; t < MAX_NR_ZONES; t++) {
+		struct zone *z = &pg->node_zones[t];
+		struct compact_control cc = {
+			.order = -1,
+			.mode = proactive ? AF_MIGRATE_SYNC_LIGHT : AF_MIGRATE_SYNC,
+			.ignore_skip_hint = true,
+			.whole_zone = true,
+			.gfp_mask = AF_GFP_KERNEL,
+			.proactive_compaction = proactive,
+			.zone = z,
+			.highest_zoneidx = MAX_NR_ZONES - 1,
+		};
+		if (!populated_zone(z))
+			continue;
+		(void)m;
+		compact_zone(&cc);
+	}
+}
+
+/* compact_node(): /sys/devices/system/node/nodeN/compact */
+int af_compact_node(struct af_machine *m, int nid)
+{
+	if (!m || nid < 0 || nid >= m->nr_nodes)
+		return af_err(-EINVAL, "node %d does not exist", nid);
+	if (m->cfg.no_compaction)
+		return af_err(-ENOENT, "compaction is configured out (compaction = 0)");
+	if (m->world && m->threaded)
+		pthread_rwlock_rdlock(&m->world->rw);
+	af_drain_all(m);
+	compact_node_mode(m, m->node[nid], false);
+	if (m->world && m->threaded)
+		pthread_rwlock_unlock(&m->world->rw);
+	return 0;
+}
+
+/* compact_nodes(): a write to /proc/sys/vm/compact_memory */
+int af_compact_memory(struct af_machine *m)
+{
+	if (!m)
+		return af_err(-EINVAL, "no machine");
+	for (int n = 0; n < m->nr_nodes; n++)
+		af_compact_node(m, n);
+	return 0;
+}
+
+/* wakeup_kcompactd(): record the order and zone, wake if there is work */
+void wakeup_kcompactd(struct af_machine *m, struct pglist_data *pg, int order, int highest_zoneidx)
+{
+	if (!order)
+		return;
+	if (pg->kcompactd_max_order < order)
+		pg->kcompactd_max_order = order;
+	if (pg->kcompactd_highest_zoneidx > highest_zoneidx)
+		pg->kcompactd_highest_zoneidx = highest_zoneidx;
+	/* kcompactd_node_suitable() */
+	bool suitable = false;
+	for (int t = 0; t <= pg->kcompactd_highest_zoneidx && !suitable; t++) {
+		struct zone *z = &pg->node_zones[t];
+		if (populated_zone(z) &&
+		    compaction_suitable(z, pg->kcompactd_max_order, 0, pg->kcompactd_highest_zoneidx) ==
+		    COMPACT_CONTINUE)
+			suitable = true;
+	}
+	if (!suitable)
+		return;
+	if (trace_on(m))
+		trace_event(m, "mm_compaction_wakeup_kcompactd", "nid=%d order=%d highest_zoneidx=%-8s",
+			    pg->node_id, order, zone_names[highest_zoneidx]);
+	pg->kcompactd_woken = true;
+}
+
+/* kcompactd_do_work(): MIGRATE_SYNC_LIGHT compaction for the woken order */
+static void kcompactd_do_work(struct af_machine *m, struct pglist_data *pg)
+{
+	int order = pg->kcompactd_max_order, highest = pg->kcompactd_highest_zoneidx;
+
+	if (trace_on(m))
+		trace_event(m, "mm_compaction_kcompactd_wake", "nid=%d order=%d highest_zoneidx=%-8s",
+			    pg->node_id, order, zone_names[highest]);
+	__atomic_fetch_add(&m->events[KCOMPACTD_WAKE], 1, __ATOMIC_RELAXED);
+	for (int t = 0; t <= highest; t++) {
+		struct zone *z = &pg->node_zones[t];
+		struct compact_control cc = {
+			.order = order,
+			.search_order = (short)order,
+			.highest_zoneidx = highest,
+			.mode = AF_MIGRATE_SYNC_LIGHT,
+			.gfp_mask = AF_GFP_KERNEL,
+			.zone = z,
+		};
+		enum compact_result status;
+
+		if (!populated_zone(z) || compaction_deferred(z, order) ||
+		    compaction_suitable(z, order, 0, t) != COMPACT_CONTINUE)
+			continue;
+		status = compact_zone(&cc);
+		if (status == COMPACT_SUCCESS) {
+			compaction_defer_reset(z, order, false);
+		} else if (status == COMPACT_PARTIAL_SKIPPED || status == COMPACT_COMPLETE) {
+			af_drain_all(m);
+			defer_compaction(z, order);
+		}
+		__atomic_fetch_add(&m->events[KCOMPACTD_MIGRATE_SCANNED], cc.total_migrate_scanned,
+				   __ATOMIC_RELAXED);
+		__atomic_fetch_add(&m->events[KCOMPACTD_FREE_SCANNED], cc.total_free_scanned,
+				   __ATOMIC_RELAXED);
+	}
+	if (pg->kcompactd_max_order <= order)
+		pg->kcompactd_max_order = 0;
+	if (pg->kcompactd_highest_zoneidx >= highest)
+		pg->kcompactd_highest_zoneidx = MAX_NR_ZONES - 1;
+}
+
+/*
+ * One turn of the kcompactd loop on the virtual clock: work when woken (or
+ * a proactiveness write triggered it), else every 500 ms check the
+ * fragmentation score and compact proactively; when that does not lower the
+ * score, back off 2^COMPACT_MAX_DEFER_SHIFT times longer.
+ */
+void kcompactd_run(struct af_machine *m, struct pglist_data *pg)
+{
+	uint64_t now = af_clock_ns(m);
+
+	if (m->cfg.no_compaction)
+		return;
+	uint64_t interval = (uint64_t)HPAGE_FRAG_CHECK_INTERVAL_MSEC * 1000000ULL;
+
+	if (!pg->kcompactd_timeout_ns) {
+		pg->kcompactd_timeout_ns = interval;
+		pg->kcompactd_next_ns = now + interval;
+	}
+	if ((pg->kcompactd_woken || pg->kcompactd_max_order > 0) && !pg->proactive_compact_trigger) {
+		pg->kcompactd_woken = false;
+		kcompactd_do_work(m, pg);
+		pg->kcompactd_timeout_ns = interval;
+		pg->kcompactd_next_ns = now + interval;
+		return;
+	}
+	if (!pg->proactive_compact_trigger && (now < pg->kcompactd_next_ns || !m->vm.compaction_proactiveness))
+		return;
+	pg->kcompactd_timeout_ns = interval;
+	if (should_proactive_compact_node(m, pg)) {
+		unsigned int prev = fragmentation_score_node(pg), score;
+		compact_node_mode(m, pg, true);
+		score = fragmentation_score_node(pg);
+		if (score >= prev)
+			pg->kcompactd_timeout_ns = interval << COMPACT_MAX_DEFER_SHIFT;
+	}
+	pg->proactive_compact_trigger = false;
+	pg->kcompactd_next_ns = now + pg->kcompactd_timeout_ns;
+}
+
+unsigned int af_fragmentation_score(struct af_machine *m, int nid)
+{
+	if (!m || nid < 0 || nid >= m->nr_nodes)
+		return 0;
+	return fragmentation_score_node(m->node[nid]);
+}

@@ -1,0 +1,92 @@
+/*
+ * compaction.h - memory compaction's control structure and entry points
+ * (include/linux/compaction.h, mm/internal.h struct compact_control).
+ */
+#ifndef AF_COMPACTION_H
+#define AF_COMPACTION_H
+
+#include "world.h"
+
+/* enum compact_result, in 6.1's order (later = "better" for max()) */
+enum compact_result {
+	COMPACT_NOT_SUITABLE_ZONE,
+	COMPACT_SKIPPED,
+	COMPACT_DEFERRED,
+	COMPACT_NO_SUITABLE_PAGE,
+	COMPACT_CONTINUE,
+	COMPACT_COMPLETE,
+	COMPACT_PARTIAL_SKIPPED,
+	COMPACT_CONTENDED,
+	COMPACT_SUCCESS,
+};
+
+enum compact_priority {
+	COMPACT_PRIO_SYNC_FULL,
+	MIN_COMPACT_PRIORITY = COMPACT_PRIO_SYNC_FULL,
+	COMPACT_PRIO_SYNC_LIGHT,
+	MIN_COMPACT_COSTLY_PRIORITY = COMPACT_PRIO_SYNC_LIGHT,
+	DEF_COMPACT_PRIORITY = COMPACT_PRIO_SYNC_LIGHT,
+	COMPACT_PRIO_ASYNC,
+	INIT_COMPACT_PRIORITY = COMPACT_PRIO_ASYNC
+};
+
+#define COMPACT_MAX_DEFER_SHIFT 6
+#define COMPACT_CLUSTER_MAX SWAP_CLUSTER_MAX
+#define MAX_COMPACT_RETRIES 16
+#define HPAGE_FRAG_CHECK_INTERVAL_MSEC 500
+
+struct compact_control {
+	uint32_t *freepages;		/* isolated free order-0 pages */
+	int nr_freepages, cap_free;
+	struct mpage *migratepages;
+	int nr_migratepages, cap_migrate;
+	unsigned long free_pfn;		/* free scanner position */
+	unsigned long migrate_pfn;	/* migrate scanner position */
+	unsigned long fast_start_pfn;
+	struct zone *zone;
+	unsigned long total_migrate_scanned;
+	unsigned long total_free_scanned;
+	unsigned short fast_search_fail;
+	short search_order;
+	af_gfp_t gfp_mask;
+	int order;			/* -1: compact_memory / proactive */
+	int migratetype;
+	unsigned int alloc_flags;
+	int highest_zoneidx;
+	enum af_migrate_mode mode;
+	bool ignore_skip_hint;
+	bool no_set_skip_hint;
+	bool ignore_block_suitable;
+	bool direct_compaction;
+	bool proactive_compaction;
+	bool whole_zone;
+	bool contended;
+	bool rescan;
+	bool alloc_contig;
+	int cpu;
+};
+
+/* in compaction.c */
+enum compact_result compaction_suitable(struct zone *z, int order, unsigned int alloc_flags,
+					int highest_zoneidx);
+bool compaction_deferred(struct zone *z, int order);
+void defer_compaction(struct zone *z, int order);
+void compaction_defer_reset(struct zone *z, int order, bool alloc_success);
+bool compaction_restarting(struct zone *z, int order);
+enum compact_result compact_zone(struct compact_control *cc);
+enum compact_result try_to_compact_pages(struct af_machine *m, int cpu, af_gfp_t gfp,
+					 unsigned int order, unsigned int alloc_flags,
+					 const struct alloc_context *ac, enum compact_priority prio);
+bool compaction_zonelist_suitable(struct af_machine *m, const struct alloc_context *ac, int order,
+				  unsigned int alloc_flags);
+unsigned int fragmentation_score_node(struct pglist_data *pgdat);
+unsigned int fragmentation_score_wmark(struct af_machine *m, bool low);
+void wakeup_kcompactd(struct af_machine *m, struct pglist_data *pgdat, int order, int highest_zoneidx);
+void kcompactd_run(struct af_machine *m, struct pglist_data *pgdat);
+void reset_isolation_suitable(struct pglist_data *pg);
+
+/* in vmscan.c */
+unsigned long try_to_free_pages(struct af_machine *m, const struct alloc_context *ac);
+void kswapd_run(struct af_machine *m, struct pglist_data *pg);
+
+#endif /* AF_COMPACTION_H */

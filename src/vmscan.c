@@ -1,0 +1,198 @@
+/*
+ * vmscan.c - the parts of reclaim that matter for fragmentation (mm/vmscan.c:
+ * shrink_folio_list on the file LRU, shrink_slab, try_to_free_pages,
+ * kswapd's balance_pgdat and kswapd_try_to_sleep).
+ *
+ * Simplifications: only clean, unmapped page cache and reclaimable slab
+ * objects are reclaimed (no swap, no anonymous reclaim, no active/inactive
+ * aging); a dirty page met by kswapd is written back (taking virtual time)
+ * and skipped this round; kswapd runs as a step of af_run_daemons() in
+ * deterministic mode.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "compaction.h"
+
+/* remove_mapping() for a claimed page: only the page cache references it */
+static bool reclaim_file_page(struct af_machine *m, unsigned long pfn)
+{
+	struct page *p = &m->pages[pfn];
+	struct owner *o = owner_of(m, p);
+	struct file *f;
+	bool done = false;
+
+	if (!o || o->type != OWN_FILE)
+		return false;
+	f = m->world->files[o->obj];
+	pthread_mutex_lock(&f->lock);
+	/* our isolation reference + the page cache's */
+	if (__atomic_load_n(&p->refcount, __ATOMIC_ACQUIRE) == 2 && !p->mapcount &&
+	    !(pflags(p) & (PG_dirty | PG_writeback | PG_locked)) && f->pages[p->index].pfn == pfn) {
+		f->pages[p->index].pfn = PFN_NIL;
+		p->refcount = 0;
+		done = true;
+	}
+	pthread_mutex_unlock(&f->lock);
+	if (done)
+		free_owned_page(m, pfn, 0);
+	return done;
+}
+
+/* shrink the inactive file list from its tail; returns pages reclaimed */
+static unsigned long shrink_file_lru(struct af_machine *m, struct pglist_data *pg,
+				     unsigned long nr_to_scan, bool kswapd)
+{
+	unsigned long scanned = 0, reclaimed = 0;
+
+	while (scanned < nr_to_scan) {
+		unsigned long pfn;
+
+		if (m->threaded)
+			pthread_mutex_lock(&pg->lru_lock);
+		pfn = pg->lru[LRU_INACTIVE_FILE].last;
+		if (m->threaded)
+			pthread_mutex_unlock(&pg->lru_lock);
+		if (pfn == PFN_NIL)
+			break;
+		scanned++;
+		if (isolate_lru_page(m, pfn))
+			break;
+		uint32_t f = pflags(&m->pages[pfn]);
+		if ((f & PG_dirty) && kswapd && !(f & PG_writeback)) {
+			start_writeback(m, pfn, m->world->io_ns);	/* pageout() */
+			page_stat_mod(m, pfn, NS_NR_VMSCAN_WRITE, 1);
+		}
+		world_poll_holds(m, pfn);
+		if (reclaim_file_page(m, pfn)) {
+			reclaimed++;
+			continue;
+		}
+		/* keep it: rotate to the head (putback) */
+		putback_lru_page(m, pfn);
+	}
+	__atomic_fetch_add(&m->events[kswapd ? PGSCAN_KSWAPD : PGSCAN_DIRECT], scanned, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&m->events[kswapd ? PGSTEAL_KSWAPD : PGSTEAL_DIRECT], reclaimed, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&m->events[PGSCAN_FILE], scanned, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&m->events[PGSTEAL_FILE], reclaimed, __ATOMIC_RELAXED);
+	return reclaimed;
+}
+
+/* shrink_slab(): drop reclaimable objects; returns pages freed */
+static unsigned long shrink_slab_node(struct af_machine *m, unsigned long nr_objects)
+{
+	struct world *w = m->world;
+	unsigned long before = 0, after = 0;
+
+	for (int n = 0; n < m->nr_nodes; n++)
+		before += (unsigned long)m->node[n]->vm_stat[NS_NR_SLAB_RECLAIMABLE];
+	for (int i = 0; i < w->ncaches; i++) {
+		unsigned long freed = 0;
+		if (w->caches[i]->reclaimable)
+			af_slab_shrink(m, i, nr_objects, &freed);
+		__atomic_fetch_add(&m->events[SLABS_SCANNED], freed, __ATOMIC_RELAXED);
+	}
+	for (int n = 0; n < m->nr_nodes; n++)
+		after += (unsigned long)m->node[n]->vm_stat[NS_NR_SLAB_RECLAIMABLE];
+	return before > after ? before - after : 0;
+}
+
+/* shrink_node(): page cache first, then slab */
+static unsigned long shrink_node(struct af_machine *m, struct pglist_data *pg, unsigned long nr,
+				 bool kswapd)
+{
+	unsigned long got = shrink_file_lru(m, pg, nr * 4, kswapd);
+
+	if (got < nr)
+		got += shrink_slab_node(m, (nr - got) * 16);
+	return got;
+}
+
+/* try_to_free_pages(): direct reclaim of SWAP_CLUSTER_MAX pages */
+unsigned long try_to_free_pages(struct af_machine *m, const struct alloc_context *ac)
+{
+	unsigned long got = 0;
+	bool seen[AF_MAX_NODES] = { false };
+
+	if (!m->world)
+		return 0;
+	__atomic_fetch_add(&m->events[ALLOCSTALL_DMA + ac->highest_zoneidx], 1, __ATOMIC_RELAXED);
+	for (int i = 0; i < ac->zonelist->nr && got < SWAP_CLUSTER_MAX; i++) {
+		struct zone *z = ac->zonelist->zones[i];
+		if ((int)z->type > ac->highest_zoneidx || seen[z->nid])
+			continue;
+		seen[z->nid] = true;
+		got += shrink_node(m, z->pgdat, SWAP_CLUSTER_MAX - got, false);
+	}
+	return got;
+}
+
+static bool pgdat_balanced(struct pglist_data *pg, int order, int highest)
+{
+	for (int t = 0; t <= highest; t++) {
+		struct zone *z = &pg->node_zones[t];
+		if (!z->managed_pages)
+			continue;
+		if (zone_watermark_ok(z, (unsigned)order, high_wmark_pages(z), highest, 0))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * balance_pgdat() + kswapd_try_to_sleep(): reclaim until a zone is above
+ * its high watermark (boosted watermarks included), give up after
+ * MAX_RECLAIM_RETRIES fruitless runs, reset the boosts, then wake
+ * kcompactd for the order (and for pageblock order after boosted reclaim).
+ */
+void kswapd_run(struct af_machine *m, struct pglist_data *pg)
+{
+	int order = pg->kswapd_order, highest = pg->kswapd_highest_zoneidx;
+	bool boosted = false;
+	unsigned long reclaimed = 0;
+
+	if (!pg->kswapd_woken)
+		return;
+	pg->kswapd_woken = false;
+	if (highest == MAX_NR_ZONES)
+		highest = MAX_NR_ZONES - 1;
+	for (int t = 0; t <= highest; t++)
+		boosted |= pg->node_zones[t].watermark_boost != 0;
+	__atomic_fetch_add(&m->events[PAGEOUTRUN], 1, __ATOMIC_RELAXED);
+	if (m->world) {
+		for (int round = 0; round < 64 && (!pgdat_balanced(pg, order, highest) || boosted); round++) {
+			unsigned long got = shrink_node(m, pg, SWAP_CLUSTER_MAX, true);
+			reclaimed += got;
+			if (!got)
+				break;
+			if (boosted && pgdat_balanced(pg, order, highest))
+				break;
+		}
+	}
+	if (!reclaimed && !pgdat_balanced(pg, order, highest))
+		pg->kswapd_failures++;
+	else
+		pg->kswapd_failures = 0;
+	for (int t = 0; t <= highest; t++)
+		WRITE_ONCE_UL(pg->node_zones[t].watermark_boost, 0UL);
+	if (boosted)
+		wakeup_kcompactd(m, pg, PAGEBLOCK_ORDER, highest);
+	if (pgdat_balanced(pg, order, highest)) {
+		reset_isolation_suitable(pg);
+		wakeup_kcompactd(m, pg, order, highest);
+	}
+	pg->kswapd_order = 0;
+	pg->kswapd_highest_zoneidx = MAX_NR_ZONES;
+}
+
+/* One step of the daemons in deterministic mode: kswapd, then kcompactd */
+int af_run_daemons(struct af_machine *m)
+{
+	if (!m)
+		return af_err(-EINVAL, "no machine");
+	for (int n = 0; n < m->nr_nodes; n++) {
+		kswapd_run(m, m->node[n]);
+		kcompactd_run(m, m->node[n]);
+	}
+	return 0;
+}
