@@ -177,7 +177,12 @@ void kswapd_run(struct af_machine *m, struct pglist_data *pg)
 		WRITE_ONCE_UL(pg->node_zones[t].watermark_boost, 0UL);
 	if (boosted)
 		wakeup_kcompactd(m, pg, PAGEBLOCK_ORDER, highest);
-	if (pgdat_balanced(pg, order, highest)) {
+	/*
+	 * High-order reclaim falls back to order 0 once enough was reclaimed
+	 * (balance_pgdat); kswapd_try_to_sleep() then hands the allocation's
+	 * order to kcompactd if the node is balanced at the order it reclaimed for.
+	 */
+	if (pgdat_balanced(pg, order, highest) || pgdat_balanced(pg, 0, highest)) {
 		reset_isolation_suitable(pg);
 		wakeup_kcompactd(m, pg, order, highest);
 	}

@@ -1,0 +1,270 @@
+/* test_compaction.c - compaction's mechanism and its four triggers. */
+#include "helpers.h"
+#include "compaction.h"
+
+static uint64_t ev(struct af_machine *m, const char *name)
+{
+	uint64_t v;
+	assert_int_equal(af_vmstat(m, name, &v), 0);
+	return v;
+}
+
+static unsigned long free_blocks_at_least(struct af_machine *m, unsigned int order)
+{
+	unsigned long n = 0;
+	for (int t = 0; t < MAX_NR_ZONES; t++)
+		for (unsigned int o = order; o < MAX_ORDER; o++)
+			n += m->node[0]->node_zones[t].free_area[o].nr_free << (o - order);
+	return n;
+}
+
+/*
+ * Fragment memory the hard way: two processes fault pages alternately until
+ * the allocator refuses (consecutive pfns go to alternate owners), then one
+ * exits, leaving every other page free.  `fill` is a fraction in percent.
+ */
+static int fragment(struct af_machine *m, unsigned long pages, uint64_t *vpn_out)
+{
+	int a, b;
+	uint64_t va, vb;
+	unsigned long managed = af_machine_managed_pages(m);
+
+	(void)pages;
+	assert_int_equal(af_proc_create(m, &a), 0);
+	assert_int_equal(af_proc_create(m, &b), 0);
+	assert_int_equal(af_mmap_anon(m, a, managed, 0, &va), 0);
+	assert_int_equal(af_mmap_anon(m, b, managed, 0, &vb), 0);
+	for (uint64_t i = 0; i < managed; i++) {
+		if (af_mem_write(m, a, 0, va + i) || af_mem_write(m, b, 0, vb + i))
+			break;
+	}
+	assert_int_equal(af_proc_exit(m, b), 0);
+	if (vpn_out)
+		*vpn_out = va;
+	return a;
+}
+
+static void test_deferral_state_machine(void **st)
+{
+	(void)st;
+	struct af_machine *m = machine_from("mem = 256M\n");
+	struct zone *z = &m->node[0]->node_zones[ZONE_DMA32];
+
+	z->compact_order_failed = MAX_ORDER;
+	assert_false(compaction_deferred(z, 9));
+	defer_compaction(z, 9);
+	assert_int_equal(z->compact_defer_shift, 1);
+	assert_int_equal(z->compact_order_failed, 9);
+	/* limit 2: the first consideration is skipped, the second goes through */
+	assert_true(compaction_deferred(z, 9));
+	assert_false(compaction_deferred(z, 9));
+	/* shift grows to COMPACT_MAX_DEFER_SHIFT and no further */
+	for (int i = 0; i < 10; i++)
+		defer_compaction(z, 9);
+	assert_int_equal(z->compact_defer_shift, COMPACT_MAX_DEFER_SHIFT);
+	/* 2^6 - 1 considerations are skipped, the 64th goes through */
+	int skipped = 0;
+	while (compaction_deferred(z, 9))
+		skipped++;
+	assert_int_equal(skipped, 63);
+	assert_true(compaction_restarting(z, 9));
+	/* smaller orders are not deferred */
+	assert_false(compaction_deferred(z, 8));
+	/* success resets: order_failed moves above the order */
+	compaction_defer_reset(z, 9, true);
+	assert_int_equal(z->compact_defer_shift, 0);
+	assert_int_equal(z->compact_considered, 0);
+	assert_int_equal(z->compact_order_failed, 10);
+	assert_false(compaction_deferred(z, 9));
+	CHECK(m);
+	af_machine_destroy(m);
+}
+
+static void test_suitability(void **st)
+{
+	(void)st;
+	struct af_machine *m = machine_from("mem = 512M\ncpus = 1\ntransparent_hugepage = never\n");
+	struct zone *z = &m->node[0]->node_zones[ZONE_DMA32];
+
+	/* a fresh machine: the allocation would succeed */
+	assert_int_equal(compaction_suitable(z, 9, ALLOC_WMARK_LOW, ZONE_NORMAL), COMPACT_SUCCESS);
+	fragment(m, z->managed_pages * 9 / 10, NULL);
+	af_drain_all(m);
+	CHECK(m);
+	int fi = fragmentation_index(z, 9);
+	assert_true(fi > 500);	/* failure would be from fragmentation */
+	assert_int_equal(compaction_suitable(z, 9, ALLOC_WMARK_LOW, ZONE_NORMAL), COMPACT_CONTINUE);
+	/* raise extfrag_threshold above the index: not worth compacting */
+	char v[16];
+	snprintf(v, sizeof(v), "%d", fi);
+	assert_int_equal(af_sysctl_write(m, "vm.extfrag_threshold", v), 0);
+	assert_int_equal(compaction_suitable(z, 9, ALLOC_WMARK_LOW, ZONE_NORMAL), COMPACT_SKIPPED);
+	/* non-costly orders ignore the fragmentation index */
+	assert_true(compaction_suitable(z, 3, ALLOC_WMARK_LOW, ZONE_NORMAL) != COMPACT_SKIPPED);
+	/* compact_memory always continues */
+	assert_int_equal(compaction_suitable(z, -1, 0, ZONE_NORMAL), COMPACT_CONTINUE);
+	af_machine_destroy(m);
+}
+
+/* /proc/sys/vm/compact_memory: whole zones, MIGRATE_SYNC; contents survive */
+static void test_compact_memory(void **st)
+{
+	(void)st;
+	struct af_machine *m = machine_from("mem = 512M\ncpus = 2\ncontents = 1\ntransparent_hugepage = never\n");
+	unsigned long managed = af_machine_managed_pages(m);
+	int pid = fragment(m, managed * 3 / 4, NULL);
+	af_drain_all(m);
+	CHECK(m);
+	unsigned long before = free_blocks_at_least(m, 9);
+	char *ei0 = render(m, "/sys/kernel/debug/extfrag/extfrag_index");
+	unsigned int score0 = af_fragmentation_score(m, 0);
+	assert_int_equal(af_sysctl_write(m, "vm.compact_memory", "1"), 0);
+	unsigned long after = free_blocks_at_least(m, 9);
+	assert_true(after > before + 50);
+	assert_true(af_fragmentation_score(m, 0) < score0);
+	assert_true(ev(m, "compact_migrate_scanned") > 0);
+	assert_true(ev(m, "compact_free_scanned") > 0);
+	assert_true(ev(m, "compact_isolated") > 0);
+	assert_true(ev(m, "pgmigrate_success") > 0);
+	char *ei1 = render(m, "/sys/kernel/debug/extfrag/extfrag_index");
+	assert_true(strcmp(ei0, ei1) != 0);	/* extfrag_index responds */
+	free(ei0);
+	free(ei1);
+	CHECK(m);	/* includes every page's contents and mapping */
+	assert_int_equal(af_compact_node(m, 0), 0);
+	assert_int_equal(af_compact_node(m, 3), -EINVAL);
+	CHECK(m);
+	assert_int_equal(af_proc_exit(m, pid), 0);
+	af_machine_destroy(m);
+}
+
+/* Direct compaction: a costly allocation stalls, compacts and succeeds */
+static void test_direct_compaction(void **st)
+{
+	(void)st;
+	struct af_machine *m = machine_from("mem = 512M\ncpus = 1\ntransparent_hugepage = never\n");
+	struct af_alloc_result r;
+
+	fragment(m, 0, NULL);
+	af_drain_all(m);
+	assert_int_equal(free_blocks_at_least(m, 9), 0);
+	uint64_t stalls = ev(m, "compact_stall"), ok = ev(m, "compact_success");
+	/* __GFP_RETRY_MAYFAIL order 9: async, then sync-light compaction */
+	assert_int_equal(af_alloc_pages(m, 0, AF_GFP_HIGHUSER_MOVABLE | AF___GFP_COMP | AF___GFP_RETRY_MAYFAIL,
+					9, -1, &r), 0);
+	assert_true(r.slowpath);
+	assert_true(ev(m, "compact_stall") > stalls);
+	assert_true(ev(m, "compact_success") > ok);
+	CHECK(m);
+	assert_int_equal(af_free_pages(m, 0, r.pfn, 9), 0);
+	CHECK(m);
+	af_machine_destroy(m);
+}
+
+/* kcompactd: woken when an order-9 allocation cannot reclaim; compacts on its turn */
+static void test_kcompactd(void **st)
+{
+	(void)st;
+	struct af_machine *m = machine_from("mem = 512M\ncpus = 1\ntransparent_hugepage = never\n"
+					    "vm.compaction_proactiveness = 0\nvm.watermark_boost_factor = 0\n");
+	struct af_alloc_result r;
+
+	fragment(m, 0, NULL);
+	af_drain_all(m);
+	af_run_daemons(m);	/* whatever the fill woke up */
+	uint64_t wakes = ev(m, "compact_daemon_wake"), runs = ev(m, "pageoutrun");
+	/* no direct reclaim: fails, and wakes kswapd, which wakes kcompactd */
+	assert_int_equal(af_alloc_pages(m, 0, AF_GFP_NOWAIT | AF___GFP_MOVABLE, 9, -1, &r), -ENOMEM);
+	assert_int_equal(ev(m, "compact_daemon_wake"), wakes);
+	assert_int_equal(af_run_daemons(m), 0);
+	assert_true(ev(m, "pageoutrun") > runs);
+	assert_true(ev(m, "compact_daemon_wake") > wakes);
+	assert_true(ev(m, "compact_daemon_migrate_scanned") > 0);
+	assert_int_equal(af_alloc_pages(m, 0, AF_GFP_NOWAIT | AF___GFP_MOVABLE, 9, -1, &r), 0);
+	CHECK(m);
+	af_machine_destroy(m);
+}
+
+/* Proactive compaction: a proactiveness write triggers a check; the 500 ms timer */
+static void test_proactive(void **st)
+{
+	(void)st;
+	struct af_machine *m = machine_from("mem = 512M\ncpus = 1\ntransparent_hugepage = never\n"
+					    "vm.compaction_proactiveness = 0\n");
+	unsigned long managed = af_machine_managed_pages(m);
+	fragment(m, managed * 3 / 4, NULL);
+	af_drain_all(m);
+	af_run_daemons(m);	/* boosted fallbacks during the fill woke kswapd and kcompactd */
+	unsigned int score = af_fragmentation_score(m, 0);
+	assert_true(score > 15);
+	/* proactiveness 0: nothing, whatever the clock says */
+	af_clock_advance(m, 2000000000ULL);
+	assert_int_equal(af_run_daemons(m), 0);
+	assert_int_equal(af_fragmentation_score(m, 0), score);
+	/* proactiveness 100: low mark 5, high 15; the write triggers a check */
+	assert_int_equal(af_sysctl_write(m, "vm.compaction_proactiveness", "100"), 0);
+	assert_int_equal(fragmentation_score_wmark(m, true), 5);
+	assert_int_equal(fragmentation_score_wmark(m, false), 15);
+	assert_int_equal(af_run_daemons(m), 0);
+	unsigned int after = af_fragmentation_score(m, 0);
+	assert_true(after < score);
+	CHECK(m);
+	/* 20 (the default): marks 80 / 90 */
+	assert_int_equal(af_sysctl_write(m, "vm.compaction_proactiveness", "20"), 0);
+	assert_int_equal(fragmentation_score_wmark(m, true), 80);
+	assert_int_equal(fragmentation_score_wmark(m, false), 90);
+	af_machine_destroy(m);
+}
+
+/* The kernel's selftest: passes with compaction, fails without */
+static void selftest(bool compaction, bool expect_pass, char **vmstat)
+{
+	struct af_machine *m = machine_from(compaction ? "mem = 4G\n" : "mem = 4G\ncompaction = 0\n");
+	struct af_selftest_result r;
+
+	assert_int_equal(af_workload_compaction_selftest(m, &r), 0);
+	assert_int_equal(r.pass, expect_pass);
+	assert_true(r.mappings > 3000);
+	/* the kernel's rule: (80% of MemFree) / (huge pages * 2 MiB) at most 3 */
+	assert_int_equal(r.compaction_index, (r.mem_free_kb * 8 / 10) / (r.allocated * 2048));
+	if (expect_pass)
+		assert_true(r.compaction_index <= 3);
+	else
+		assert_true(r.compaction_index > 3);
+	CHECK(m);
+	if (vmstat)
+		*vmstat = render(m, "/proc/vmstat");
+	af_machine_destroy(m);
+}
+
+static void test_selftest_pass(void **st)
+{
+	(void)st;
+	char *a, *b;
+	selftest(true, true, &a);
+	selftest(true, true, &b);
+	assert_string_equal(a, b);	/* same seed, same vmstat, bit for bit */
+	free(a);
+	free(b);
+}
+
+static void test_selftest_fails_without_compaction(void **st)
+{
+	(void)st;
+	selftest(false, false, NULL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_deferral_state_machine),
+		cmocka_unit_test(test_suitability),
+		cmocka_unit_test(test_compact_memory),
+		cmocka_unit_test(test_direct_compaction),
+		cmocka_unit_test(test_kcompactd),
+		cmocka_unit_test(test_proactive),
+		cmocka_unit_test(test_selftest_pass),
+		cmocka_unit_test(test_selftest_fails_without_compaction),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
