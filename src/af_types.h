@@ -197,6 +197,7 @@ struct zone {
 	unsigned int compact_defer_shift;
 	int compact_order_failed;
 	bool compact_blockskip_flush;
+	pthread_mutex_t compact_lock;	/* threaded mode: one compaction per zone */
 	pthread_mutex_t lock;
 	struct free_area free_area[MAX_ORDER];
 	long vm_stat[NR_VM_ZONE_STAT_ITEMS];
@@ -379,6 +380,19 @@ static inline void pflags_or(struct page *p, uint32_t f)
 static inline void pflags_clear(struct page *p, uint32_t f)
 {
 	pflags_set(p, pflags(p) & ~f);
+}
+
+/*
+ * page->order is read without locks by compaction's scanners and the
+ * checks beside them (buddy_order_unsafe), so it is accessed atomically.
+ */
+static inline unsigned int porder(const struct page *p)
+{
+	return __atomic_load_n(&p->order, __ATOMIC_RELAXED);
+}
+static inline void pset_order(struct page *p, unsigned int order)
+{
+	__atomic_store_n(&p->order, (uint8_t)order, __ATOMIC_RELAXED);
 }
 
 static inline struct page *pfn_to_page(struct af_machine *m, unsigned long pfn)

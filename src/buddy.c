@@ -35,13 +35,13 @@ void add_to_free_list(struct zone *z, unsigned long pfn, unsigned int order, int
 	struct free_area *area = &z->free_area[order];
 
 	pflags_or(p, PG_buddy);
-	p->order = (uint8_t)order;
+	pset_order(p, order);
 	p->pcp_mt = (uint8_t)mt;
 	if (tail)
 		list_add_tail_pfn(m, &area->free_list[mt], pfn);
 	else
 		list_add_head_pfn(m, &area->free_list[mt], pfn);
-	area->nr_free++;
+	__atomic_store_n(&area->nr_free, area->nr_free + 1, __ATOMIC_RELAXED);
 }
 
 void del_page_from_free_list(struct zone *z, unsigned long pfn, unsigned int order, int mt)
@@ -51,9 +51,10 @@ void del_page_from_free_list(struct zone *z, unsigned long pfn, unsigned int ord
 
 	list_del_pfn(m, &z->free_area[order].free_list[mt], pfn);
 	pflags_clear(p, PG_buddy);
-	p->order = 0;
+	pset_order(p, 0);
 	p->pcp_mt = 0;
-	z->free_area[order].nr_free--;
+	__atomic_store_n(&z->free_area[order].nr_free, z->free_area[order].nr_free - 1,
+			 __ATOMIC_RELAXED);
 }
 
 /* The free list a buddy page is on. */

@@ -108,7 +108,7 @@ static bool pageblock_skip_persistent(struct af_machine *m, unsigned long pfn)
 	struct page *p = &m->pages[pfn];
 	uint32_t f = pflags(p);
 
-	return (f & PG_head) && (f & PG_alloc) && p->order >= PAGEBLOCK_ORDER;
+	return (f & PG_head) && (f & PG_alloc) && porder(p) >= PAGEBLOCK_ORDER;
 }
 
 /*
@@ -280,7 +280,7 @@ static unsigned int extfrag_for_order(const struct zone *z, unsigned int order)
 	unsigned long free_pages = 0, suitable = 0;
 
 	for (unsigned int o = 0; o < MAX_ORDER; o++) {
-		unsigned long blocks = z->free_area[o].nr_free;
+		unsigned long blocks = __atomic_load_n(&z->free_area[o].nr_free, __ATOMIC_RELAXED);
 		free_pages += blocks << o;
 		if (o >= order)
 			suitable += blocks << (o - order);
@@ -405,7 +405,7 @@ static unsigned long isolate_freepages_block(struct compact_control *cc, unsigne
 		for (unsigned long i = 0; i < got; i++) {
 			struct page *q = &m->pages[pfn + i];
 			/* post_alloc_hook(): an allocated order-0 page held by compaction */
-			q->order = 0;
+			pset_order(q, 0);
 			q->refcount = 1;
 			pflags_set(q, PG_alloc);
 			if (push_free(cc, pfn + i)) {
@@ -441,7 +441,7 @@ static bool suitable_migration_target(struct compact_control *cc, unsigned long 
 	struct page *p = &m->pages[pfn];
 	int mt;
 
-	if ((pflags(p) & PG_buddy) && p->order >= PAGEBLOCK_ORDER)
+	if ((pflags(p) & PG_buddy) && porder(p) >= PAGEBLOCK_ORDER)
 		return false;
 	if (cc->ignore_block_suitable)
 		return true;
@@ -620,14 +620,15 @@ static int isolate_migratepages_block(struct compact_control *cc, unsigned long 
 		valid = true;
 		f = pflags(p);
 		if (f & PG_buddy) {
-			unsigned int order = p->order;
+			unsigned int order = porder(p);
 			if (order > 0 && order < MAX_ORDER)
 				low += (1UL << order) - 1;
 			continue;
 		}
 		if ((f & PG_head) && (f & PG_alloc) && !cc->alloc_contig) {
-			if (p->order < MAX_ORDER)
-				low += (1UL << p->order) - 1;
+			unsigned int order = porder(p);
+			if (order < MAX_ORDER)
+				low += (1UL << order) - 1;
 			goto isolate_fail;
 		}
 		if (!(f & (PG_lru | PG_movable_ops)) || (f & PG_tail))
@@ -930,7 +931,9 @@ enum compact_result try_to_compact_pages(struct af_machine *m, int cpu, af_gfp_t
 
 		if ((int)z->type > ac->highest_zoneidx)
 			continue;
+		lock_compact(z);
 		if (prio > MIN_COMPACT_PRIORITY && compaction_deferred(z, (int)order)) {
+			unlock_compact(z);
 			rc = MAX(COMPACT_DEFERRED, rc);
 			continue;
 		}
@@ -938,11 +941,13 @@ enum compact_result try_to_compact_pages(struct af_machine *m, int cpu, af_gfp_t
 		rc = MAX(status, rc);
 		if (status == COMPACT_SUCCESS) {
 			compaction_defer_reset(z, (int)order, false);
+			unlock_compact(z);
 			break;
 		}
 		if (prio != COMPACT_PRIO_ASYNC && (status == COMPACT_COMPLETE ||
 						   status == COMPACT_PARTIAL_SKIPPED))
 			defer_compaction(z, (int)order);
+		unlock_compact(z);
 	}
 	return rc;
 }
@@ -966,7 +971,9 @@ static void compact_node_mode(struct af_machine *m, struct pglist_data *pg, bool
 		if (!populated_zone(z))
 			continue;
 		(void)m;
+		lock_compact(z);
 		compact_zone(&cc);
+		unlock_compact(z);
 	}
 }
 
@@ -1043,9 +1050,14 @@ static void kcompactd_do_work(struct af_machine *m, struct pglist_data *pg)
 		};
 		enum compact_result status;
 
-		if (!populated_zone(z) || compaction_deferred(z, order) ||
-		    compaction_suitable(z, order, 0, t) != COMPACT_CONTINUE)
+		if (!populated_zone(z))
 			continue;
+		lock_compact(z);
+		if (compaction_deferred(z, order) ||
+		    compaction_suitable(z, order, 0, t) != COMPACT_CONTINUE) {
+			unlock_compact(z);
+			continue;
+		}
 		status = compact_zone(&cc);
 		if (status == COMPACT_SUCCESS) {
 			compaction_defer_reset(z, order, false);
@@ -1053,6 +1065,7 @@ static void kcompactd_do_work(struct af_machine *m, struct pglist_data *pg)
 			af_drain_all(m);
 			defer_compaction(z, order);
 		}
+		unlock_compact(z);
 		__atomic_fetch_add(&m->events[KCOMPACTD_MIGRATE_SCANNED], cc.total_migrate_scanned,
 				   __ATOMIC_RELAXED);
 		__atomic_fetch_add(&m->events[KCOMPACTD_FREE_SCANNED], cc.total_free_scanned,

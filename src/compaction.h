@@ -66,6 +66,22 @@ struct compact_control {
 	int cpu;
 };
 
+/*
+ * Threaded mode serialises compaction of a zone (its scanners' cached
+ * positions, skip hints and deferral state); 6.1 lets concurrent
+ * compactors race on them benignly.
+ */
+static inline void lock_compact(struct zone *z)
+{
+	if (z->m->threaded)
+		pthread_mutex_lock(&z->compact_lock);
+}
+static inline void unlock_compact(struct zone *z)
+{
+	if (z->m->threaded)
+		pthread_mutex_unlock(&z->compact_lock);
+}
+
 /* in compaction.c */
 enum compact_result compaction_suitable(struct zone *z, int order, unsigned int alloc_flags,
 					int highest_zoneidx);

@@ -116,6 +116,7 @@ static void free_machine(struct af_machine *m)
 		for (int t = 0; t < MAX_NR_ZONES; t++) {
 			free(m->node[n]->node_zones[t].pcp);
 			pthread_mutex_destroy(&m->node[n]->node_zones[t].lock);
+			pthread_mutex_destroy(&m->node[n]->node_zones[t].compact_lock);
 		}
 		pthread_mutex_destroy(&m->node[n]->lru_lock);
 		free(m->node[n]);
@@ -208,6 +209,7 @@ int af_machine_create(const struct af_config *cfg_in, struct af_machine **out)
 			z->nid = n;
 			z->name = zone_names[t];
 			pthread_mutex_init(&z->lock, NULL);
+			pthread_mutex_init(&z->compact_lock, NULL);
 			for (int o = 0; o < MAX_ORDER; o++)
 				for (int mt = 0; mt < MIGRATE_TYPES; mt++)
 					list_init_pfn(&z->free_area[o].free_list[mt]);

@@ -234,7 +234,7 @@ static void prep_new_page(struct af_machine *m, unsigned long pfn, unsigned int 
 	struct page *p = &m->pages[pfn];
 
 	pflags_set(p, (pflags(p) & ~(PG_buddy | PG_pcp)) | PG_alloc);
-	p->order = (uint8_t)order;
+	pset_order(p, order);
 	p->refcount = 1;
 	p->mapcount = 0;
 	p->owner = 0;
@@ -447,8 +447,10 @@ static long direct_compact(struct af_machine *m, int cpu, af_gfp_t gfp, unsigned
 	pfn = get_page_from_freelist(m, cpu, gfp, order, alloc_flags & ~(unsigned)ALLOC_NO_WATERMARKS,
 				     ac, zout);
 	if (pfn >= 0) {
+		lock_compact(*zout);
 		(*zout)->compact_blockskip_flush = false;
 		compaction_defer_reset(*zout, (int)order, true);
+		unlock_compact(*zout);
 		__atomic_fetch_add(&m->events[COMPACTSUCCESS], 1, __ATOMIC_RELAXED);
 		return pfn;
 	}

@@ -49,7 +49,7 @@ static int rmqueue_bulk(struct zone *z, unsigned int order, int count, struct li
 			break;
 		p = &m->pages[pfn];
 		pflags_or(p, PG_pcp);
-		p->order = (uint8_t)order;
+		pset_order(p, order);
 		list_add_tail_pfn(m, list, (unsigned long)pfn);
 		allocated++;
 		if (p->pcp_mt == MIGRATE_CMA)
@@ -195,7 +195,7 @@ static void free_unref_page_commit(struct zone *z, struct per_cpu_pages *pcp,
 
 	pcp->events[PGFREE] += 1UL << order;
 	pflags_or(p, PG_pcp);
-	p->order = (uint8_t)order;
+	pset_order(p, order);
 	list_add_head_pfn(m, &pcp->lists[pindex], pfn);
 	pcp->count += 1 << order;
 

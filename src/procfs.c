@@ -220,7 +220,8 @@ static void fill_contig_page_info(const struct zone *z, unsigned int suitable_or
 {
 	info->free_pages = info->free_blocks_total = info->free_blocks_suitable = 0;
 	for (unsigned int o = 0; o < MAX_ORDER; o++) {
-		unsigned long blocks = z->free_area[o].nr_free;
+		/* read without the zone lock, as 6.1 does (data_race) */
+		unsigned long blocks = __atomic_load_n(&z->free_area[o].nr_free, __ATOMIC_RELAXED);
 
 		info->free_blocks_total += blocks;
 		info->free_pages += blocks << o;

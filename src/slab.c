@@ -98,7 +98,7 @@ static int new_slab(struct af_machine *m, struct kmem_cache *c, int cpu)
 	memset(&c->slabs[c->nslabs], 0, sizeof(struct slab));
 	c->slabs[c->nslabs].pfn = (uint32_t)r.pfn;
 	prep_owned_page(m, (unsigned long)r.pfn, c->owner, (uint32_t)c->nslabs, PG_slab);
-	m->pages[r.pfn].order = (uint8_t)order;
+	pset_order(&m->pages[r.pfn], order);
 	for (unsigned i = 0; i < (1u << order); i++)
 		contents_fill(m, (unsigned long)r.pfn + i, c->owner, (uint32_t)r.pfn, i);
 	page_stat_mod(m, (unsigned long)r.pfn,
