@@ -104,7 +104,7 @@ int filemap_get_page(struct af_machine *m, int fid, int cpu, uint64_t index, uns
 
 	if (!f)
 		return af_err(-EBADF, "no file %d", fid);
-	pthread_mutex_lock(&f->lock);
+	wlock(m, &f->lock);
 	ret = cover_index(f, index);
 	if (!ret && f->pages[index].pfn == PFN_NIL)
 		ret = add_to_page_cache(m, f, cpu, index, pfn);
@@ -115,7 +115,7 @@ int filemap_get_page(struct af_machine *m, int fid, int cpu, uint64_t index, uns
 			page_stat_mod(m, *pfn, NS_NR_MAPPED, 1);
 		__atomic_fetch_add(&p->refcount, 1, __ATOMIC_ACQ_REL);
 	}
-	pthread_mutex_unlock(&f->lock);
+	wunlock(m, &f->lock);
 	return ret;
 }
 
@@ -146,7 +146,7 @@ static int file_rw(struct af_machine *m, int fid, int cpu, uint64_t index, bool 
 		rd_unlock(m);
 		return af_err(-EBADF, "no file %d", fid);
 	}
-	pthread_mutex_lock(&f->lock);
+	wlock(m, &f->lock);
 	ret = cover_index(f, index);
 	if (!ret && f->pages[index].pfn == PFN_NIL)
 		ret = add_to_page_cache(m, f, cpu, index, &pfn);
@@ -155,9 +155,9 @@ static int file_rw(struct af_machine *m, int fid, int cpu, uint64_t index, bool 
 		if (write) {
 			/* a write waits for writeback to finish first (stable pages) */
 			if (pflags(&m->pages[pfn]) & PG_writeback) {
-				pthread_mutex_unlock(&f->lock);
+				wunlock(m, &f->lock);
 				wait_page_writeback(m, pfn);
-				pthread_mutex_lock(&f->lock);
+				wlock(m, &f->lock);
 				pfn = f->pages[index].pfn;
 			}
 			f->pages[index].gen = next_gen(m);
@@ -168,7 +168,7 @@ static int file_rw(struct af_machine *m, int fid, int cpu, uint64_t index, bool 
 				     (unsigned long long)index);
 		}
 	}
-	pthread_mutex_unlock(&f->lock);
+	wunlock(m, &f->lock);
 	rd_unlock(m);
 	return ret;
 }

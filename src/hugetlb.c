@@ -138,39 +138,39 @@ int hugetlb_fault(struct af_machine *m, struct mm *mm, struct vma *v, uint64_t v
 	uint32_t *gens;
 	unsigned long pfn;
 
-	pthread_mutex_lock(&mm->pt_lock);
+	wlock(m, &mm->pt_lock);
 	if (pmd->huge) {
-		pthread_mutex_unlock(&mm->pt_lock);
+		wunlock(m, &mm->pt_lock);
 		return 0;
 	}
-	pthread_mutex_lock(&w->lock);
+	wlock(m, &w->lock);
 	if (!w->nhpool) {
-		pthread_mutex_unlock(&w->lock);
-		pthread_mutex_unlock(&mm->pt_lock);
+		wunlock(m, &w->lock);
+		wunlock(m, &mm->pt_lock);
 		return af_err(-ENOMEM, "hugetlb pool is empty (SIGBUS)");
 	}
 	pfn = w->hpool[--w->nhpool];
 	w->free_hugepages--;
-	pthread_mutex_unlock(&w->lock);
+	wunlock(m, &w->lock);
 	gens = calloc(512, sizeof(*gens));
 	if (!gens) {
-		pthread_mutex_lock(&w->lock);
+		wlock(m, &w->lock);
 		pool_push(w, pfn);
 		w->free_hugepages++;
-		pthread_mutex_unlock(&w->lock);
-		pthread_mutex_unlock(&mm->pt_lock);
+		wunlock(m, &w->lock);
+		wunlock(m, &mm->pt_lock);
 		return af_err(-ENOMEM, "out of memory");
 	}
 	prep_owned_page(m, pfn, w->avs[v->anon_vma]->owner, (uint32_t)base, PG_anon);
 	m->pages[pfn].mapcount = 1;
 	for (int i = 0; i < 512; i++)
 		contents_fill(m, pfn + (unsigned)i, m->pages[pfn].owner, (uint32_t)(base + (unsigned)i), 0);
-	pthread_mutex_lock(&pmd->hptl);
+	wlock(m, &pmd->hptl);
 	pmd->hgen = gens;
 	__atomic_store_n(&pmd->huge, mk_pte(pfn, 0, PTE_PRESENT), __ATOMIC_RELEASE);
-	pthread_mutex_unlock(&pmd->hptl);
+	wunlock(m, &pmd->hptl);
 	mm->rss += 512;
-	pthread_mutex_unlock(&mm->pt_lock);
+	wunlock(m, &mm->pt_lock);
 	return 0;
 }
 

@@ -350,7 +350,7 @@ static int move_to_new_page(struct af_machine *m, unsigned long dst, unsigned lo
 			start_writeback(m, src, w->io_ns);
 			return -EAGAIN;
 		}
-		pthread_mutex_lock(&f->lock);
+		wlock(m, &f->lock);
 		/* expected: isolation + page cache references */
 		if (__atomic_load_n(&s->refcount, __ATOMIC_ACQUIRE) != 2 ||
 		    f->pages[s->index].pfn != src) {
@@ -361,7 +361,7 @@ static int move_to_new_page(struct af_machine *m, unsigned long dst, unsigned lo
 			m->pages[dst].refcount = 1;		/* the page cache's */
 			s->refcount = 1;			/* isolation only */
 		}
-		pthread_mutex_unlock(&f->lock);
+		wunlock(m, &f->lock);
 		return rc;
 	}
 	/* anonymous (and hugetlb): folio_migrate_mapping(NULL, ...) */

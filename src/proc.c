@@ -307,10 +307,10 @@ static int get_pte_page(struct af_machine *m, struct mm *mm, int cpu, uint64_t v
 	struct pte_page *pt;
 	int ret = 0;
 
-	pthread_mutex_lock(&mm->pt_lock);
+	wlock(m, &mm->pt_lock);
 	if (pmd->pt || pmd->huge) {
 		*out = pmd->pt;
-		pthread_mutex_unlock(&mm->pt_lock);
+		wunlock(m, &mm->pt_lock);
 		return 0;
 	}
 	size_t pi = (size_t)(vpn >> 18);
@@ -334,7 +334,7 @@ static int get_pte_page(struct af_machine *m, struct mm *mm, int cpu, uint64_t v
 	__atomic_store_n(&pmd->pt, pt, __ATOMIC_RELEASE);
 	*out = pt;
 out:
-	pthread_mutex_unlock(&mm->pt_lock);
+	wunlock(m, &mm->pt_lock);
 	return ret;
 }
 
@@ -454,10 +454,10 @@ static int map_thp(struct af_machine *m, struct mm *mm, struct vma *v, int cpu, 
 		contents_fill(m, (unsigned long)r.pfn + (unsigned)i, w->avs[v->anon_vma]->owner,
 			      (uint32_t)(base + (unsigned)i), 0);
 	lru_add(m, (unsigned long)r.pfn);
-	pthread_mutex_lock(&pmd->hptl);
+	wlock(m, &pmd->hptl);
 	pmd->hgen = gens;
 	__atomic_store_n(&pmd->huge, mk_pte((unsigned long)r.pfn, 0, PTE_PRESENT), __ATOMIC_RELEASE);
-	pthread_mutex_unlock(&pmd->hptl);
+	wunlock(m, &pmd->hptl);
 	mm->rss += 512;
 	return 0;
 }
@@ -504,11 +504,11 @@ retry:
 	}
 	if (!__atomic_load_n(&pmd->huge, __ATOMIC_ACQUIRE) && !__atomic_load_n(&pmd->pt, __ATOMIC_ACQUIRE) &&
 	    thp_eligible(m, v, vpn)) {
-		pthread_mutex_lock(&mm->pt_lock);
+		wlock(m, &mm->pt_lock);
 		bool empty = !pmd->huge && !pmd->pt;
 		if (empty)
 			ret = map_thp(m, mm, v, cpu, vpn);
-		pthread_mutex_unlock(&mm->pt_lock);
+		wunlock(m, &mm->pt_lock);
 		if (ret && ret != -ENOMEM) {
 			rd_unlock(m);
 			return ret;
@@ -517,10 +517,10 @@ retry:
 	}
 	if (__atomic_load_n(&pmd->huge, __ATOMIC_ACQUIRE)) {
 		uint32_t owner;
-		pthread_mutex_lock(&pmd->hptl);
+		wlock(m, &pmd->hptl);
 		uint64_t e = pmd->huge;
 		if (e & PTE_MIGRATION) {
-			pthread_mutex_unlock(&pmd->hptl);
+			wunlock(m, &pmd->hptl);
 			rd_unlock(m);
 			sched_yield();
 			goto retry;
@@ -529,7 +529,7 @@ retry:
 		owner = m->pages[head].owner;
 		if (write && (e & PTE_WP)) {
 			/* shared after fork: copy-on-write into a new huge page */
-			pthread_mutex_unlock(&pmd->hptl);
+			wunlock(m, &pmd->hptl);
 			rd_unlock(m);
 			return af_err(-ENOMEM, "copy-on-write of a shared huge page is not modelled");
 		}
@@ -541,7 +541,7 @@ retry:
 			ret = af_err(-EIO, "process %d vpn 0x%llx: huge page contents do not match",
 				     pid, (unsigned long long)vpn);
 		}
-		pthread_mutex_unlock(&pmd->hptl);
+		wunlock(m, &pmd->hptl);
 		rd_unlock(m);
 		return ret;
 	}
@@ -555,16 +555,16 @@ retry:
 	uint64_t *e = &pt->pte[vpn & 511];
 	unsigned long newpfn = PFN_NIL;
 
-	pthread_mutex_lock(&pt->ptl);
+	wlock(m, &pt->ptl);
 	if (*e & PTE_MIGRATION) {
-		pthread_mutex_unlock(&pt->ptl);
+		wunlock(m, &pt->ptl);
 		rd_unlock(m);
 		sched_yield();
 		goto retry;
 	}
 	if (!(*e & PTE_PRESENT)) {
 		/* fault: allocate outside the ptl, then recheck */
-		pthread_mutex_unlock(&pt->ptl);
+		wunlock(m, &pt->ptl);
 		if (v->kind == VMA_ANON) {
 			ret = new_anon_page(m, v, cpu, vpn, &newpfn);
 			if (!ret)
@@ -576,10 +576,10 @@ retry:
 			rd_unlock(m);
 			return ret;
 		}
-		pthread_mutex_lock(&pt->ptl);
+		wlock(m, &pt->ptl);
 		if (*e & (PTE_PRESENT | PTE_MIGRATION)) {
 			/* raced with another fault: drop ours */
-			pthread_mutex_unlock(&pt->ptl);
+			wunlock(m, &pt->ptl);
 			unmap_page(m, newpfn);
 			rd_unlock(m);
 			goto retry;
@@ -593,7 +593,7 @@ retry:
 	if (v->kind == VMA_FILE) {
 		struct file *f = w->files[v->file];
 		uint64_t idx = v->pgoff + (vpn - v->start);
-		pthread_mutex_lock(&f->lock);
+		wlock(m, &f->lock);
 		if (write) {
 			f->pages[idx].gen = next_gen(m);
 			contents_fill(m, pfn, p->owner, (uint32_t)idx, f->pages[idx].gen);
@@ -602,20 +602,20 @@ retry:
 			ret = af_err(-EIO, "process %d vpn 0x%llx: file page contents do not match",
 				     pid, (unsigned long long)vpn);
 		}
-		pthread_mutex_unlock(&f->lock);
+		wunlock(m, &f->lock);
 	} else if (write) {
 		if ((*e & PTE_WP) && __atomic_load_n(&p->mapcount, __ATOMIC_ACQUIRE) > 1) {
 			/* do_wp_page(): copy-on-write into a page of this VMA */
-			pthread_mutex_unlock(&pt->ptl);
+			wunlock(m, &pt->ptl);
 			unsigned long np;
 			ret = new_anon_page(m, v, cpu, vpn, &np);
 			if (ret) {
 				rd_unlock(m);
 				return ret;
 			}
-			pthread_mutex_lock(&pt->ptl);
+			wlock(m, &pt->ptl);
 			if (!(*e & PTE_PRESENT) || pte_pfn(*e) != pfn) {
-				pthread_mutex_unlock(&pt->ptl);
+				wunlock(m, &pt->ptl);
 				unmap_page(m, np);
 				rd_unlock(m);
 				goto retry;
@@ -623,7 +623,7 @@ retry:
 			uint32_t g = next_gen(m);
 			contents_fill(m, np, m->pages[np].owner, (uint32_t)vpn, g);
 			*e = mk_pte(np, g, PTE_PRESENT);
-			pthread_mutex_unlock(&pt->ptl);
+			wunlock(m, &pt->ptl);
 			unmap_page(m, pfn);
 			rd_unlock(m);
 			return 0;
@@ -635,7 +635,7 @@ retry:
 		ret = af_err(-EIO, "process %d vpn 0x%llx: contents do not match",
 			     pid, (unsigned long long)vpn);
 	}
-	pthread_mutex_unlock(&pt->ptl);
+	wunlock(m, &pt->ptl);
 	rd_unlock(m);
 	return ret;
 }
@@ -667,12 +667,12 @@ int af_vpn_to_pfn(struct af_machine *m, int pid, uint64_t vpn, uint64_t *pfn)
 			*pfn = pte_pfn(huge) + (vpn & 511);
 			ret = 0;
 		} else if (pt) {
-			pthread_mutex_lock(&pt->ptl);
+			wlock(m, &pt->ptl);
 			if (pt->pte[vpn & 511] & PTE_PRESENT) {
 				*pfn = pte_pfn(pt->pte[vpn & 511]);
 				ret = 0;
 			}
-			pthread_mutex_unlock(&pt->ptl);
+			wunlock(m, &pt->ptl);
 		}
 	}
 	rd_unlock(m);

@@ -25,7 +25,7 @@ static bool reclaim_file_page(struct af_machine *m, unsigned long pfn)
 	if (!o || o->type != OWN_FILE)
 		return false;
 	f = m->world->files[o->obj];
-	pthread_mutex_lock(&f->lock);
+	wlock(m, &f->lock);
 	/* our isolation reference + the page cache's */
 	if (__atomic_load_n(&p->refcount, __ATOMIC_ACQUIRE) == 2 && !p->mapcount &&
 	    !(pflags(p) & (PG_dirty | PG_writeback | PG_locked)) && f->pages[p->index].pfn == pfn) {
@@ -33,7 +33,7 @@ static bool reclaim_file_page(struct af_machine *m, unsigned long pfn)
 		p->refcount = 0;
 		done = true;
 	}
-	pthread_mutex_unlock(&f->lock);
+	wunlock(m, &f->lock);
 	if (done)
 		free_owned_page(m, pfn, 0);
 	return done;
@@ -49,10 +49,10 @@ static unsigned long shrink_file_lru(struct af_machine *m, struct pglist_data *p
 		unsigned long pfn;
 
 		if (m->threaded)
-			pthread_mutex_lock(&pg->lru_lock);
+			wlock(m, &pg->lru_lock);
 		pfn = pg->lru[LRU_INACTIVE_FILE].last;
 		if (m->threaded)
-			pthread_mutex_unlock(&pg->lru_lock);
+			wunlock(m, &pg->lru_lock);
 		if (pfn == PFN_NIL)
 			break;
 		scanned++;

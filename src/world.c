@@ -183,7 +183,7 @@ void world_poll_holds(struct af_machine *m, unsigned long pfn)
 
 	if (!w->nholds)
 		return;
-	pthread_mutex_lock(&w->holds_lock);
+	wlock(m, &w->holds_lock);
 	if ((h = find_hold(w, pfn, PG_locked >> 8)) && h->until <= now) {
 		drop_hold(w, h);
 		unlock_page(m, pfn);
@@ -192,7 +192,7 @@ void world_poll_holds(struct af_machine *m, unsigned long pfn)
 		drop_hold(w, h);
 		end_writeback(m, pfn);
 	}
-	pthread_mutex_unlock(&w->holds_lock);
+	wunlock(m, &w->holds_lock);
 }
 
 /*
@@ -205,7 +205,7 @@ static void wait_hold(struct af_machine *m, unsigned long pfn, uint32_t bit)
 	struct world *w = m->world;
 	struct timed_hold *h;
 
-	pthread_mutex_lock(&w->holds_lock);
+	wlock(m, &w->holds_lock);
 	h = find_hold(w, pfn, (uint8_t)(bit >> 8));
 	if (h) {
 		uint64_t now = af_clock_ns(m);
@@ -217,7 +217,7 @@ static void wait_hold(struct af_machine *m, unsigned long pfn, uint32_t bit)
 		else
 			end_writeback(m, pfn);
 	}
-	pthread_mutex_unlock(&w->holds_lock);
+	wunlock(m, &w->holds_lock);
 	while (pflags(&m->pages[pfn]) & bit)
 		sched_yield();
 }
@@ -268,10 +268,10 @@ int af_page_unlock(struct af_machine *m, uint64_t pfn)
 
 	if (!m || !(w = m->world) || pfn >= m->max_pfn || !(pflags(&m->pages[pfn]) & PG_locked))
 		return af_err(-EINVAL, "pfn 0x%llx is not locked", (unsigned long long)pfn);
-	pthread_mutex_lock(&w->holds_lock);
+	wlock(m, &w->holds_lock);
 	if ((h = find_hold(w, (unsigned long)pfn, PG_locked >> 8)))
 		drop_hold(w, h);
-	pthread_mutex_unlock(&w->holds_lock);
+	wunlock(m, &w->holds_lock);
 	unlock_page(m, (unsigned long)pfn);
 	return 0;
 }
@@ -316,19 +316,19 @@ static void rmap_one(struct af_machine *m, struct mm *mm, uint64_t vpn, unsigned
 	if (!pmd)
 		return;
 	if (pmd->huge) {
-		pthread_mutex_lock(&pmd->hptl);
+		wlock(m, &pmd->hptl);
 		if ((pmd->huge & (PTE_PRESENT | PTE_MIGRATION)) && pte_pfn(pmd->huge) == pfn)
 			fn(m, &pmd->huge, &pmd->hptl, mm, vpn & ~511ULL, arg);
-		pthread_mutex_unlock(&pmd->hptl);
+		wunlock(m, &pmd->hptl);
 		return;
 	}
 	if (!pmd->pt)
 		return;
-	pthread_mutex_lock(&pmd->pt->ptl);
+	wlock(m, &pmd->pt->ptl);
 	uint64_t *e = &pmd->pt->pte[vpn & 511];
 	if ((*e & (PTE_PRESENT | PTE_MIGRATION)) && pte_pfn(*e) == pfn)
 		fn(m, e, &pmd->pt->ptl, mm, vpn, arg);
-	pthread_mutex_unlock(&pmd->pt->ptl);
+	wunlock(m, &pmd->pt->ptl);
 }
 
 /*

@@ -198,6 +198,10 @@ struct page *prep_owned_page(struct af_machine *m, unsigned long pfn, uint32_t o
 #define PG_hugetlb	(1u << 19)
 #define PG_swapbacked	(1u << 20)
 
+/* World locks are real only in threaded mode (deterministic mode is one thread). */
+#define wlock(m, mu) do { if ((m)->threaded) pthread_mutex_lock(mu); } while (0)
+#define wunlock(m, mu) do { if ((m)->threaded) pthread_mutex_unlock(mu); } while (0)
+
 /* Atomic read-modify-write of flags that several threads may change. */
 static inline uint32_t pflags_fetch_or(struct page *p, uint32_t f)
 {
