@@ -32,6 +32,8 @@ static void usage(FILE *f)
 "  --cpus N             CPUs, 1..256 (default 2)\n"
 "  --movablecore SIZE   memory for ZONE_MOVABLE, spread over the nodes\n"
 "  --thp MODE           transparent_hugepage enabled: always|madvise|never\n"
+"  --thp-defrag MODE    transparent_hugepage defrag: always|defer|defer+madvise|\n"
+"                       madvise|never (default madvise)\n"
 "  --seed N             seed of every random choice (default 1)\n"
 "  --set vm.KEY=VALUE   write a vm.* sysctl after boot (repeatable); ranges\n"
 "                       are the kernel's: e.g. vm.watermark_scale_factor 1..3000\n"
@@ -171,6 +173,8 @@ int main(int argc, char **argv)
 			key = "transparent_hugepage";
 		else if (!strcmp(o, "--compaction"))
 			key = "compaction";
+		else if (!strcmp(o, "--thp-defrag"))
+			key = "transparent_hugepage_defrag";
 		else if (!strcmp(o, "--seed"))
 			key = "seed";
 		else if (!strcmp(o, "--set")) {

@@ -287,6 +287,7 @@ struct node_cfg {
 };
 
 enum thp_mode { THP_ALWAYS, THP_MADVISE, THP_NEVER };
+enum thp_defrag { DEFRAG_ALWAYS, DEFRAG_DEFER, DEFRAG_DEFER_MADVISE, DEFRAG_MADVISE, DEFRAG_NEVER };
 
 /* Tunables with their kernel names and ranges: see sysctl.c. */
 struct vm_sysctls {
@@ -307,6 +308,7 @@ struct af_config {
 	int nr_cpus;
 	uint64_t movablecore_bytes;
 	enum thp_mode thp;
+	enum thp_defrag thp_defrag;
 	bool cma_enabled;		/* CONFIG_CMA: adds the CMA column */
 	bool threaded;
 	bool contents;			/* real 4 KiB of bytes per page */
@@ -343,6 +345,7 @@ struct af_machine {
 	int user_min_free_kbytes;	/* -1 until a user write */
 	bool page_group_by_mobility_disabled;
 	enum thp_mode thp;
+	enum thp_defrag thp_defrag;
 	bool threaded;
 	uint64_t events[NR_VM_EVENT_ITEMS];	/* events not tied to a cpu */
 	uint64_t extfrag_events, extfrag_fragmenting;

@@ -19,6 +19,7 @@ int af_config_new(struct af_config **out)
 	c->nr_nodes = 1;
 	c->nr_cpus = 2;
 	c->thp = THP_ALWAYS;
+	c->thp_defrag = DEFRAG_MADVISE;
 	c->seed = 1;
 	vm_sysctls_default(&c->vm);
 	*out = c;
@@ -151,6 +152,15 @@ int af_config_set(struct af_config *c, const char *key, const char *value)
 		if (!ret)
 			c->no_compaction = !x;
 		return ret;
+	}
+	if (!strcmp(key, "transparent_hugepage_defrag")) {
+		static const char *const names[] = { "always", "defer", "defer+madvise", "madvise", "never" };
+		for (int i = 0; i < 5; i++)
+			if (!strcmp(value, names[i])) {
+				c->thp_defrag = (enum thp_defrag)i;
+				return 0;
+			}
+		return af_err(-EINVAL, "transparent_hugepage_defrag: '%s' is not always|defer|defer+madvise|madvise|never", value);
 	}
 	if (!strcmp(key, "transparent_hugepage")) {
 		if (!strcmp(value, "always"))

@@ -160,6 +160,7 @@ int af_machine_create(const struct af_config *cfg_in, struct af_machine **out)
 	m->nr_cpus = m->cfg.nr_cpus;
 	m->threaded = m->cfg.threaded;
 	m->thp = m->cfg.thp;
+	m->thp_defrag = m->cfg.thp_defrag;
 	m->vm = m->cfg.vm;
 	m->user_min_free_kbytes = m->cfg.vm_set_min_free_kbytes ? m->vm.min_free_kbytes : -1;
 	m->max_pfn = (max_pfn + PAGEBLOCK_NR_PAGES - 1) & ~(PAGEBLOCK_NR_PAGES - 1);

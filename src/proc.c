@@ -421,10 +421,25 @@ static bool thp_eligible(struct af_machine *m, struct vma *v, uint64_t vpn)
 	return base >= v->start && base + 512 <= v->start + v->npages;
 }
 
-/* vma_thp_gfp_mask() for defrag=madvise (the default) */
-static af_gfp_t thp_gfp(struct vma *v)
+/* vma_thp_gfp_mask(): transparent_hugepage/defrag decides how hard to try */
+static af_gfp_t thp_gfp(struct af_machine *m, struct vma *v)
 {
-	return v->thp ? AF_GFP_TRANSHUGE : AF_GFP_TRANSHUGE_LIGHT;
+	bool madvised = v->thp;
+
+	switch (m->thp_defrag) {
+	case DEFRAG_ALWAYS:		/* always do synchronous compaction */
+		return AF_GFP_TRANSHUGE | (madvised ? 0 : AF___GFP_NORETRY);
+	case DEFRAG_DEFER:		/* kick kcompactd and fail quickly */
+		return AF_GFP_TRANSHUGE_LIGHT | AF___GFP_KSWAPD_RECLAIM;
+	case DEFRAG_DEFER_MADVISE:	/* sync if madvised, else kick kcompactd */
+		return AF_GFP_TRANSHUGE_LIGHT |
+		       (madvised ? AF___GFP_DIRECT_RECLAIM : AF___GFP_KSWAPD_RECLAIM);
+	case DEFRAG_MADVISE:		/* sync compaction only if madvised */
+		return AF_GFP_TRANSHUGE_LIGHT | (madvised ? AF___GFP_DIRECT_RECLAIM : 0);
+	case DEFRAG_NEVER:
+		break;
+	}
+	return AF_GFP_TRANSHUGE_LIGHT;
 }
 
 static int map_thp(struct af_machine *m, struct mm *mm, struct vma *v, int cpu, uint64_t vpn)
@@ -435,7 +450,7 @@ static int map_thp(struct af_machine *m, struct mm *mm, struct vma *v, int cpu, 
 	uint64_t base = vpn & ~511ULL;
 	uint32_t *gens;
 
-	if (af_alloc_pages(m, cpu, thp_gfp(v), HPAGE_PMD_ORDER, -1, &r)) {
+	if (af_alloc_pages(m, cpu, thp_gfp(m, v), HPAGE_PMD_ORDER, -1, &r)) {
 		__atomic_fetch_add(&m->events[THP_FAULT_FALLBACK], 1, __ATOMIC_RELAXED);
 		return -ENOMEM;
 	}

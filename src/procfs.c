@@ -298,6 +298,8 @@ static const char *const paths[] = {
 	"/proc/zoneinfo",
 	"/sys/kernel/debug/extfrag/extfrag_index",
 	"/sys/kernel/debug/extfrag/unusable_index",
+	"/sys/kernel/mm/transparent_hugepage/enabled",
+	"/sys/kernel/mm/transparent_hugepage/defrag",
 	"/proc/sys/vm/<name>",
 	NULL,
 };
@@ -325,7 +327,17 @@ int af_render(struct af_machine *m, const char *path, char **out)
 		render_index(m, &b, true);
 	else if (!strcmp(path, "/sys/kernel/debug/extfrag/unusable_index"))
 		render_index(m, &b, false);
-	else if (!strncmp(path, "/proc/sys/vm/", 13)) {
+	else if (!strcmp(path, "/sys/kernel/mm/transparent_hugepage/enabled")) {
+		static const char *const e[] = { "always", "madvise", "never" };
+		for (int i = 0; i < 3; i++)
+			sb_printf(&b, i == (int)m->thp ? "%s[%s]" : "%s%s", i ? " " : "", e[i]);
+		sb_putc(&b, '\n');
+	} else if (!strcmp(path, "/sys/kernel/mm/transparent_hugepage/defrag")) {
+		static const char *const d[] = { "always", "defer", "defer+madvise", "madvise", "never" };
+		for (int i = 0; i < 5; i++)
+			sb_printf(&b, i == (int)m->thp_defrag ? "%s[%s]" : "%s%s", i ? " " : "", d[i]);
+		sb_putc(&b, '\n');
+	} else if (!strncmp(path, "/proc/sys/vm/", 13)) {
 		char val[256];
 		int ret = af_sysctl_read(m, path + 13, val, sizeof(val));
 		if (ret)

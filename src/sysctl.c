@@ -140,6 +140,25 @@ int af_sysctl_write(struct af_machine *m, const char *name, const char *value)
 		return af_err(-EINVAL, "bad arguments");
 	if (!strncmp(name, "vm.", 3))
 		name += 3;
+	/* /sys/kernel/mm/transparent_hugepage/{enabled,defrag} */
+	if (!strcmp(name, "/sys/kernel/mm/transparent_hugepage/enabled") ||
+	    !strcmp(name, "/sys/kernel/mm/transparent_hugepage/defrag")) {
+		struct af_config thp = m->cfg;
+		char v[32];
+		size_t n = strcspn(value, "\n");
+		int err;
+		if (n >= sizeof(v))
+			return af_err(-EINVAL, "%s: bad value", name);
+		memcpy(v, value, n);
+		v[n] = 0;
+		err = af_config_set(&thp, strstr(name, "defrag") ? "transparent_hugepage_defrag"
+								 : "transparent_hugepage", v);
+		if (err)
+			return err;
+		m->thp = thp.thp;
+		m->thp_defrag = thp.thp_defrag;
+		return 0;
+	}
 	/* sysctl_compaction_handler(): any write compacts every node */
 	if (!strcmp(name, "compact_memory"))
 		return af_compact_memory(m);

@@ -216,6 +216,64 @@ static void test_proactive(void **st)
 	af_machine_destroy(m);
 }
 
+/* THP faults follow transparent_hugepage/defrag */
+static int thp_fault(const char *defrag, bool madvised, uint64_t *alloc, uint64_t *fallback,
+		     uint64_t *stalls)
+{
+	char conf[256];
+	snprintf(conf, sizeof(conf), "mem = 512M\ncpus = 1\ntransparent_hugepage = %s\n"
+		 "transparent_hugepage_defrag = %s\nvm.watermark_boost_factor = 0\n"
+		 "vm.compaction_proactiveness = 0\n", madvised ? "madvise" : "always", defrag);
+	struct af_machine *m = machine_from(conf);
+	int pid;
+	uint64_t vpn;
+
+	/* fragment with THP off so that no huge page exists */
+	assert_int_equal(af_sysctl_write(m, "/sys/kernel/mm/transparent_hugepage/enabled", "never"), 0);
+	fragment(m, 0, NULL);
+	af_drain_all(m);
+	assert_int_equal(free_blocks_at_least(m, 9), 0);
+	assert_int_equal(af_sysctl_write(m, "/sys/kernel/mm/transparent_hugepage/enabled",
+					 madvised ? "madvise" : "always"), 0);
+	uint64_t s0 = ev(m, "compact_stall");
+	assert_int_equal(af_proc_create(m, &pid), 0);
+	assert_int_equal(af_mmap_anon(m, pid, 1024, madvised ? AF_MAP_THP : 0, &vpn), 0);
+	/* make the region 2 MiB aligned for the non-madvised case too */
+	uint64_t base = (vpn + 511) & ~511ULL;
+	int ret = af_mem_write(m, pid, 0, base);
+	*alloc = ev(m, "thp_fault_alloc");
+	*fallback = ev(m, "thp_fault_fallback");
+	*stalls = ev(m, "compact_stall") - s0;
+	CHECK(m);
+	af_machine_destroy(m);
+	return ret;
+}
+
+static void test_thp_defrag(void **st)
+{
+	(void)st;
+	uint64_t a, f, s;
+	/* madvise (default): only madvised regions compact directly */
+	assert_int_equal(thp_fault("madvise", true, &a, &f, &s), 0);
+	assert_int_equal(a, 1);
+	assert_true(s >= 1);
+	assert_int_equal(thp_fault("madvise", false, &a, &f, &s), 0);
+	assert_int_equal(a, 0);
+	assert_int_equal(f, 1);
+	assert_int_equal(s, 0);
+	/* never: no compaction even when madvised */
+	assert_int_equal(thp_fault("never", true, &a, &f, &s), 0);
+	assert_int_equal(f, 1);
+	assert_int_equal(s, 0);
+	/* always: direct compaction for everyone */
+	assert_int_equal(thp_fault("always", false, &a, &f, &s), 0);
+	assert_true(s >= 1);
+	/* defer: kick kswapd/kcompactd, fall back at once */
+	assert_int_equal(thp_fault("defer", true, &a, &f, &s), 0);
+	assert_int_equal(f, 1);
+	assert_int_equal(s, 0);
+}
+
 /* The kernel's selftest: passes with compaction, fails without */
 static void selftest(bool compaction, bool expect_pass, char **vmstat)
 {
@@ -263,6 +321,7 @@ int main(void)
 		cmocka_unit_test(test_direct_compaction),
 		cmocka_unit_test(test_kcompactd),
 		cmocka_unit_test(test_proactive),
+		cmocka_unit_test(test_thp_defrag),
 		cmocka_unit_test(test_selftest_pass),
 		cmocka_unit_test(test_selftest_fails_without_compaction),
 	};
