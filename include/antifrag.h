@@ -361,6 +361,18 @@ int af_migrate_pfns(struct af_machine *m, const uint64_t *pfns, int n, enum af_m
 int af_migrate_range(struct af_machine *m, uint64_t start, uint64_t end,
 		     enum af_migrate_mode mode, uint64_t *first_busy, struct af_migrate_stats *st);
 
+/*
+ * alloc_contig_range(): allocate exactly [start, end) (one zone) as order-0
+ * pages, migrating what is in the way; -EBUSY names *first_busy.
+ * af_free_contig_range() gives such pages back.
+ */
+int af_alloc_contig_range(struct af_machine *m, uint64_t start, uint64_t end, uint64_t *first_busy);
+int af_free_contig_range(struct af_machine *m, uint64_t start, uint64_t nr);
+
+/* CMA (config key cma_size = SIZE): allocate count pages aligned to 2^align_order */
+int af_cma_alloc(struct af_machine *m, uint64_t count, unsigned int align_order, uint64_t *pfn);
+int af_cma_release(struct af_machine *m, uint64_t pfn, uint64_t count);
+
 struct af_world_stats {
 	uint64_t processes, files, anon_pages, file_pages, file_dirty, file_writeback,
 		 slab_pages, driver_pages, pgtable_pages, hugetlb_pages, thp_pages;

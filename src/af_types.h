@@ -310,6 +310,7 @@ struct af_config {
 	enum thp_mode thp;
 	enum thp_defrag thp_defrag;
 	bool cma_enabled;		/* CONFIG_CMA: adds the CMA column */
+	uint64_t cma_bytes;		/* a CMA area reserved at boot (cma=) */
 	bool threaded;
 	bool contents;			/* real 4 KiB of bytes per page */
 	bool no_compaction;		/* policy: CONFIG_COMPACTION=n */
@@ -351,6 +352,8 @@ struct af_machine {
 	uint64_t extfrag_events, extfrag_fragmenting;
 	void *workload;			/* live blocks of the mixed workload */
 	struct world *world;		/* owners of pages (world.h) */
+	unsigned long cma_base, cma_count;	/* the CMA area, pageblock aligned */
+	uint8_t *cma_bitmap;			/* one byte per page: allocated */
 	pthread_mutex_t global_lock;	/* sysctl writes, watermark setup */
 	/* tracing */
 	af_trace_fn trace_fn;

@@ -107,6 +107,15 @@ int af_config_set(struct af_config *c, const char *key, const char *value)
 		c->mem_bytes = b;
 		return 0;
 	}
+	if (!strcmp(key, "cma_size")) {
+		uint64_t b;
+		if (af_parse_size(value, &b))
+			return af_err(-EINVAL, "cma_size: bad size '%s'", value);
+		c->cma_bytes = b;
+		if (b)
+			c->cma_enabled = true;
+		return 0;
+	}
 	if (!strcmp(key, "movablecore")) {
 		uint64_t b;
 		if (af_parse_size(value, &b))

@@ -124,6 +124,7 @@ static void free_machine(struct af_machine *m)
 	if (m->pages)
 		munmap(m->pages, m->pages_bytes);
 	free(m->pageblocks);
+	free(m->cma_bitmap);
 	pthread_mutex_destroy(&m->global_lock);
 	free(m);
 }
@@ -244,6 +245,35 @@ int af_machine_create(const struct af_config *cfg_in, struct af_machine **out)
 		}
 		pg->node_start_pfn = nstart;
 		pg->node_spanned_pages = nend - nstart;
+	}
+
+	/*
+	 * cma_declare_contiguous(): the CMA area sits at the top of node 0's
+	 * DMA32 zone (below 4 GiB, as x86's dma_contiguous_reserve puts it),
+	 * under the reserved pages; its pageblocks are MIGRATE_CMA
+	 * (init_cma_reserved_pageblock) before the pages are freed.
+	 */
+	if (m->cfg.cma_bytes) {
+		int t = m->cfg.nodes[0].zones[ZONE_DMA32].set ? ZONE_DMA32 : ZONE_NORMAL;
+		struct zone_cfg *zc = &m->cfg.nodes[0].zones[t];
+		unsigned long count = (unsigned long)((m->cfg.cma_bytes >> PAGE_SHIFT) + PAGEBLOCK_NR_PAGES - 1) &
+				      ~(PAGEBLOCK_NR_PAGES - 1);
+		unsigned long top = zc->start_pfn + (zc->managed - zc->late_freed);
+		if (!zc->set || zc->spanned != zc->present || count * 2 > zc->managed) {
+			free_machine(m);
+			return af_err(-EINVAL, "cma_size %llu does not fit in node 0",
+				      (unsigned long long)m->cfg.cma_bytes);
+		}
+		m->cma_count = count;
+		m->cma_base = (top - count) & ~(PAGEBLOCK_NR_PAGES - 1);
+		m->cma_bitmap = calloc(count, 1);
+		if (!m->cma_bitmap) {
+			free_machine(m);
+			return af_err(-ENOMEM, "out of memory");
+		}
+		for (unsigned long pfn = m->cma_base; pfn < m->cma_base + count; pfn += PAGEBLOCK_NR_PAGES)
+			m->pageblocks[pfn >> PAGEBLOCK_ORDER].bits = MIGRATE_CMA;
+		m->node[0]->node_zones[t].cma_pages = count;
 	}
 
 	/* memmap_init + memblock_free_all(): holes, reserved pages, free the rest */

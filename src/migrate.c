@@ -730,11 +730,84 @@ static void unset_migratetype_isolate(struct zone *z, unsigned long pfn, int mt)
 	unlock_zone(z);
 }
 
-int af_migrate_range(struct af_machine *m, uint64_t start64, uint64_t end64,
-		     enum af_migrate_mode mode, uint64_t *first_busy, struct af_migrate_stats *st)
+/*
+ * Take the free pages of [start, end) out of the (isolated) free lists as
+ * allocated order-0 pages; parts of free blocks outside the range go back
+ * (isolate_freepages_range + the split in alloc_contig_range).  Returns the
+ * first pfn that is not free, or 0.
+ */
+static unsigned long take_free_range(struct zone *z, unsigned long start, unsigned long end)
 {
-	unsigned long start = (unsigned long)start64, end = (unsigned long)end64;
-	unsigned long istart, iend;
+	struct af_machine *m = z->m;
+	unsigned long pfn = start;
+
+	lock_zone(z);
+	/* test_pages_isolated(): every page must be free by now */
+	while (pfn < end) {
+		unsigned long head = PFN_NIL;
+		unsigned int order = 0;
+		for (unsigned int o = 0; o < MAX_ORDER; o++) {
+			unsigned long h = pfn & ~((1UL << o) - 1);
+			if ((pflags(&m->pages[h]) & PG_buddy) && m->pages[h].order >= o &&
+			    h + (1UL << m->pages[h].order) > pfn) {
+				head = h;
+				order = m->pages[h].order;
+				break;
+			}
+		}
+		if (head == PFN_NIL) {
+			unlock_zone(z);
+			return pfn;
+		}
+		pfn = head + (1UL << order);
+	}
+	for (pfn = start; pfn < end;) {
+		unsigned long head = PFN_NIL;
+		unsigned int order = 0;
+		for (unsigned int o = 0; o < MAX_ORDER; o++) {
+			unsigned long h = pfn & ~((1UL << o) - 1);
+			if ((pflags(&m->pages[h]) & PG_buddy) && m->pages[h].order >= o &&
+			    h + (1UL << m->pages[h].order) > pfn) {
+				head = h;
+				order = m->pages[h].order;
+				break;
+			}
+		}
+		int lmt = m->pages[head].pcp_mt;
+		del_page_from_free_list(z, head, order, lmt);
+		if (lmt != MIGRATE_ISOLATE)
+			mod_zone_freepage_state(z, -(1L << order), lmt);
+		unsigned long bend = head + (1UL << order);
+		for (unsigned long q = head; q < bend; q++) {
+			if (q >= start && q < end) {
+				struct page *p = &m->pages[q];
+				pset_order(p, 0);
+				p->refcount = 1;
+				pflags_set(p, PG_alloc);
+			} else {
+				/* outside the range: back to the allocator (still isolated) */
+				free_one_page_locked(z, q, 0, get_pageblock_migratetype(m, q), false);
+			}
+		}
+		pfn = bend;
+	}
+	unlock_zone(z);
+	return 0;
+}
+
+/*
+ * The common part of alloc_contig_range(), range migration and offlining:
+ * isolate the MAX_ORDER blocks around [start, end) (start_isolate_page_range),
+ * drain the pcp lists, migrate every in-use page out; then take the range
+ * (take) and undo the isolation (keep_isolated: offlining keeps it).
+ * Simplification of 6.1, which isolates pageblocks and splits free blocks at
+ * the edges (isolate_single_pageblock).
+ */
+static int contig_range(struct af_machine *m, unsigned long start, unsigned long end,
+			enum af_migrate_mode mode, enum af_migrate_reason reason, bool take,
+			uint64_t *first_busy, struct af_migrate_stats *st)
+{
+	unsigned long istart, iend, pb, busy = 0;
 	struct af_migrate_stats dummy;
 	struct migrate_target t = { .nid = -1 };
 	struct isolate_ctl ctl = { .unevictable = true };
@@ -742,25 +815,19 @@ int af_migrate_range(struct af_machine *m, uint64_t start64, uint64_t end64,
 	int *oldmt;
 	struct mpage *mp = NULL;
 	int n = 0, cap = 0, ret = 0;
-	unsigned long busy = 0;
 
 	if (!m || !m->world)
 		return af_err(-EINVAL, "no world");
 	if ((unsigned)mode > AF_MIGRATE_SYNC)
 		return af_err(-EINVAL, "bad migrate mode %d", mode);
-	if (start64 >= end64 || end64 > m->max_pfn || !(z = pfn_zone(m, start)) ||
-	    pfn_zone(m, end - 1) != z)
-		return af_err(-EINVAL, "range 0x%llx-0x%llx is empty or not inside one zone",
-			      (unsigned long long)start64, (unsigned long long)end64);
+	if (start >= end || end > m->max_pfn || !(z = pfn_zone(m, start)) || pfn_zone(m, end - 1) != z)
+		return af_err(-EINVAL, "range 0x%lx-0x%lx is empty or not inside one zone", start, end);
+	for (unsigned long p = start; p < end; p++)
+		if (pflags(&m->pages[p]) & PG_hole)
+			return af_err(-EINVAL, "range 0x%lx-0x%lx contains a hole at 0x%lx", start, end, p);
 	if (!st)
 		st = &dummy;
 	memset(st, 0, sizeof(*st));
-	/*
-	 * Isolate whole MAX_ORDER blocks around the range (clipped to the zone)
-	 * so that no free block straddles the isolation boundary.
-	 * Simplification of 6.1, which isolates pageblocks and splits free
-	 * blocks at the edges (isolate_single_pageblock).
-	 */
 	istart = MAX(start & ~(MAX_ORDER_NR_PAGES - 1), z->zone_start_pfn & ~(PAGEBLOCK_NR_PAGES - 1));
 	iend = MIN((end + MAX_ORDER_NR_PAGES - 1) & ~(MAX_ORDER_NR_PAGES - 1),
 		   (zone_end_pfn(z) + PAGEBLOCK_NR_PAGES - 1) & ~(PAGEBLOCK_NR_PAGES - 1));
@@ -768,7 +835,6 @@ int af_migrate_range(struct af_machine *m, uint64_t start64, uint64_t end64,
 	if (!oldmt)
 		return af_err(-ENOMEM, "out of memory");
 	rd_lock(m);
-	unsigned long pb;
 	for (pb = istart; pb < iend; pb += PAGEBLOCK_NR_PAGES) {
 		int mt = set_migratetype_isolate(z, pb);
 		if (mt < 0) {
@@ -815,7 +881,7 @@ int af_migrate_range(struct af_machine *m, uint64_t start64, uint64_t end64,
 			pfn += (1UL << p->order) - 1;
 	}
 	if (!ret) {
-		migrate_pages_list(m, mp, n, mode, AF_MR_CONTIG_RANGE, &t, st);
+		migrate_pages_list(m, mp, n, mode, reason, &t, st);
 		for (int k = 0; k < n; k++)
 			if (mp[k].result && !ret) {
 				busy = mp[k].pfn;
@@ -827,6 +893,13 @@ int af_migrate_range(struct af_machine *m, uint64_t start64, uint64_t end64,
 		if (mp[k].result)
 			putback_movable_page(m, mp[k].pfn);
 	af_drain_all(m);
+	if (!ret && take) {
+		unsigned long nf = take_free_range(z, start, end);
+		if (nf) {
+			busy = nf;
+			ret = af_err(-EBUSY, "pfn 0x%lx is not free after migration", nf);
+		}
+	}
 	for (pb = istart; pb < iend; pb += PAGEBLOCK_NR_PAGES)
 		unset_migratetype_isolate(z, pb, oldmt[(pb - istart) / PAGEBLOCK_NR_PAGES]);
 	rd_unlock(m);
@@ -835,6 +908,37 @@ int af_migrate_range(struct af_machine *m, uint64_t start64, uint64_t end64,
 	if (ret && first_busy)
 		*first_busy = busy;
 	return ret;
+}
+
+int af_migrate_range(struct af_machine *m, uint64_t start, uint64_t end,
+		     enum af_migrate_mode mode, uint64_t *first_busy, struct af_migrate_stats *st)
+{
+	return contig_range(m, (unsigned long)start, (unsigned long)end, mode, AF_MR_CONTIG_RANGE,
+			    false, first_busy, st);
+}
+
+/*
+ * alloc_contig_range(): [start, end) becomes allocated order-0 pages
+ * (refcount 1 each) after migrating everything out of it, MIGRATE_SYNC.
+ */
+int af_alloc_contig_range(struct af_machine *m, uint64_t start, uint64_t end, uint64_t *first_busy)
+{
+	return contig_range(m, (unsigned long)start, (unsigned long)end, AF_MIGRATE_SYNC,
+			    AF_MR_CONTIG_RANGE, true, first_busy, NULL);
+}
+
+/* free_contig_range() */
+int af_free_contig_range(struct af_machine *m, uint64_t start, uint64_t nr)
+{
+	if (!m || start + nr > m->max_pfn || start + nr < start)
+		return af_err(-EINVAL, "range out of memory");
+	for (uint64_t p = start; p < start + nr; p++)
+		if (!(pflags(&m->pages[p]) & PG_alloc) || m->pages[p].order || m->pages[p].owner)
+			return af_err(-EINVAL, "pfn 0x%llx is not a contiguous-range page",
+				      (unsigned long long)p);
+	for (uint64_t p = start; p < start + nr; p++)
+		af_free_pages(m, af_current_cpu, p, 0);
+	return 0;
 }
 
 void af_world_stats(struct af_machine *m, struct af_world_stats *st)
@@ -877,4 +981,60 @@ void af_world_stats(struct af_machine *m, struct af_world_stats *st)
 		default: break;
 		}
 	}
+}
+
+/*
+ * cma_alloc(): the first free, aligned run of count pages of the CMA area
+ * that alloc_contig_range() can empty; busy candidates are skipped.
+ */
+int af_cma_alloc(struct af_machine *m, uint64_t count, unsigned int align_order, uint64_t *pfn)
+{
+	unsigned long mask = (1UL << align_order) - 1;
+
+	if (!m || !pfn || !count)
+		return af_err(-EINVAL, "bad arguments");
+	if (!m->cma_count)
+		return af_err(-ENODEV, "no CMA area (cma_size)");
+	if (count > m->cma_count || align_order >= 32)
+		return af_err(-EINVAL, "cma_alloc of %llu pages does not fit the area of %lu",
+			      (unsigned long long)count, m->cma_count);
+	for (unsigned long off = 0; off + count <= m->cma_count;) {
+		unsigned long start = m->cma_base + off;
+		uint64_t busy;
+		bool free_bits = true;
+
+		if (start & mask) {
+			off = ((start + mask) & ~mask) - m->cma_base;
+			continue;
+		}
+		for (unsigned long i = 0; i < count && free_bits; i++)
+			free_bits = !m->cma_bitmap[off + i];
+		if (!free_bits) {
+			off += mask + 1;
+			continue;
+		}
+		if (af_alloc_contig_range(m, start, start + count, &busy) == 0) {
+			memset(m->cma_bitmap + off, 1, count);
+			*pfn = start;
+			return 0;
+		}
+		off += mask + 1;	/* -EBUSY: try the next aligned position */
+	}
+	return af_err(-ENOMEM, "cma_alloc: no %llu free pages could be made available",
+		      (unsigned long long)count);
+}
+
+/* cma_release() */
+int af_cma_release(struct af_machine *m, uint64_t pfn, uint64_t count)
+{
+	if (!m || !m->cma_count || pfn < m->cma_base || pfn + count > m->cma_base + m->cma_count)
+		return af_err(-EINVAL, "pfn 0x%llx is not in the CMA area", (unsigned long long)pfn);
+	for (uint64_t i = 0; i < count; i++)
+		if (!m->cma_bitmap[pfn - m->cma_base + i])
+			return af_err(-EINVAL, "pfn 0x%llx was not allocated by cma_alloc",
+				      (unsigned long long)(pfn + i));
+	int ret = af_free_contig_range(m, pfn, count);
+	if (!ret)
+		memset(m->cma_bitmap + (pfn - m->cma_base), 0, count);
+	return ret;
 }

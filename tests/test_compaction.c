@@ -274,6 +274,95 @@ static void test_thp_defrag(void **st)
 	assert_int_equal(s, 0);
 }
 
+/* alloc_contig_range(): everything in the way is migrated, or the first busy page named */
+static void test_alloc_contig_range(void **st)
+{
+	(void)st;
+	struct af_machine *m = machine_from("mem = 512M\ncpus = 1\ncontents = 1\ntransparent_hugepage = never\n");
+	int pid;
+	uint64_t vpn, busy = 0;
+
+	assert_int_equal(af_proc_create(m, &pid), 0);
+	assert_int_equal(af_mmap_anon(m, pid, 4096, 0, &vpn), 0);
+	for (uint64_t i = 0; i < 4096; i++)
+		assert_int_equal(af_mem_write(m, pid, 0, vpn + i), 0);
+	uint64_t p;
+	assert_int_equal(af_vpn_to_pfn(m, pid, vpn + 2000, &p), 0);
+	/* a short, unaligned range around it holding only the process's pages */
+	uint64_t start = p - 40, end = p + 45;
+	for (uint64_t q = start; q < end; q++)
+		if ((pflags(&m->pages[q]) & PG_alloc) && !(pflags(&m->pages[q]) & PG_lru))
+			fail_msg("pfn 0x%llx in the range is not an LRU page", (unsigned long long)q);
+	assert_int_equal(af_page_pin(m, p), 0);
+	assert_int_equal(af_alloc_contig_range(m, start, end, &busy), -EBUSY);
+	assert_int_equal(busy, p);
+	CHECK(m);
+	assert_int_equal(af_page_unpin(m, p), 0);
+	assert_int_equal(af_alloc_contig_range(m, start, end, &busy), 0);
+	for (uint64_t q = start; q < end; q++) {
+		assert_true(pflags(&m->pages[q]) & PG_alloc);
+		assert_int_equal(m->pages[q].owner, 0);
+	}
+	for (uint64_t i = 0; i < 4096; i++)
+		assert_int_equal(af_mem_read(m, pid, 0, vpn + i), 0);
+	CHECK(m);
+	assert_int_equal(af_free_contig_range(m, start, end - start), 0);
+	CHECK(m);
+	af_machine_destroy(m);
+}
+
+/* CMA: only movable allocations use the area; cma_alloc empties it on demand */
+static void test_cma(void **st)
+{
+	(void)st;
+	struct af_machine *m = machine_from("mem = 1G\ncpus = 1\ncma_size = 256M\ncontents = 1\n"
+					    "transparent_hugepage = never\n");
+	struct af_alloc_result r;
+	unsigned long base = m->cma_base, count = m->cma_count;
+	char *pt = render(m, "/proc/pagetypeinfo");
+	assert_non_null(strstr(pt, "         CMA "));
+	free(pt);
+	assert_int_equal(count, 65536);
+	/* unmovable allocations never come from MIGRATE_CMA pageblocks */
+	for (int i = 0; i < 20000; i++) {
+		assert_int_equal(af_alloc_pages(m, 0, AF_GFP_KERNEL, 0, -1, &r), 0);
+		assert_false(r.pfn >= base && r.pfn < base + count);
+	}
+	/* movable ones do once the CMA share of free memory is over half */
+	int pid, in_cma = 0;
+	uint64_t vpn;
+	assert_int_equal(af_proc_create(m, &pid), 0);
+	assert_int_equal(af_mmap_anon(m, pid, 200000, 0, &vpn), 0);
+	for (uint64_t i = 0; i < 200000; i++) {
+		uint64_t p;
+		if (af_mem_write(m, pid, 0, vpn + i))
+			break;
+		assert_int_equal(af_vpn_to_pfn(m, pid, vpn + i, &p), 0);
+		in_cma += p >= base && p < base + count;
+	}
+	assert_true(in_cma > 0);
+	CHECK(m);
+	/* cma_alloc migrates them out */
+	uint64_t pfn;
+	assert_int_equal(af_cma_alloc(m, 4096, 9, &pfn), 0);
+	assert_true(pfn >= base && pfn + 4096 <= base + count);
+	assert_int_equal(pfn & 511, 0);
+	for (uint64_t i = 0; i < 200000; i++) {
+		uint64_t p;
+		if (af_vpn_to_pfn(m, pid, vpn + i, &p))
+			break;
+		assert_false(p >= pfn && p < pfn + 4096);
+		assert_int_equal(af_mem_read(m, pid, 0, vpn + i), 0);
+	}
+	CHECK(m);
+	assert_int_equal(af_cma_release(m, base - 1, 1), -EINVAL);		/* outside the area */
+	assert_int_equal(af_cma_release(m, pfn + 4096, 10), -EINVAL);		/* never allocated */
+	assert_int_equal(af_cma_release(m, pfn, 4096), 0);
+	assert_int_equal(af_cma_release(m, pfn, 4096), -EINVAL);
+	CHECK(m);
+	af_machine_destroy(m);
+}
+
 /* The kernel's selftest: passes with compaction, fails without */
 static void selftest(bool compaction, bool expect_pass, char **vmstat)
 {
@@ -322,6 +411,8 @@ int main(void)
 		cmocka_unit_test(test_kcompactd),
 		cmocka_unit_test(test_proactive),
 		cmocka_unit_test(test_thp_defrag),
+		cmocka_unit_test(test_alloc_contig_range),
+		cmocka_unit_test(test_cma),
 		cmocka_unit_test(test_selftest_pass),
 		cmocka_unit_test(test_selftest_fails_without_compaction),
 	};
