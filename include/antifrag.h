@@ -369,6 +369,9 @@ int af_migrate_range(struct af_machine *m, uint64_t start, uint64_t end,
 int af_alloc_contig_range(struct af_machine *m, uint64_t start, uint64_t end, uint64_t *first_busy);
 int af_free_contig_range(struct af_machine *m, uint64_t start, uint64_t nr);
 
+/* Memory offlining: [start, start + nr), whole 1024-page blocks of one zone */
+int af_offline_pages(struct af_machine *m, uint64_t start, uint64_t nr, uint64_t *first_busy);
+
 /* CMA (config key cma_size = SIZE): allocate count pages aligned to 2^align_order */
 int af_cma_alloc(struct af_machine *m, uint64_t count, unsigned int align_order, uint64_t *pfn);
 int af_cma_release(struct af_machine *m, uint64_t pfn, uint64_t count);

@@ -363,6 +363,61 @@ static void test_cma(void **st)
 	af_machine_destroy(m);
 }
 
+/* Memory offlining: movable contents move out, unmovable pages refuse it */
+static void test_offline(void **st)
+{
+	(void)st;
+	struct af_machine *m = machine_from("mem = 512M\ncpus = 1\ncontents = 1\ntransparent_hugepage = never\n");
+	struct zone *z = &m->node[0]->node_zones[ZONE_DMA32];
+	int pid, cid;
+	uint64_t vpn, busy = 0, obj;
+
+	assert_int_equal(af_proc_create(m, &pid), 0);
+	assert_int_equal(af_mmap_anon(m, pid, 8192, 0, &vpn), 0);
+	for (uint64_t i = 0; i < 8192; i++)
+		assert_int_equal(af_mem_write(m, pid, 0, vpn + i), 0);
+	/* a 1024-page block holding only anonymous pages */
+	uint64_t p, block = 0;
+	for (uint64_t i = 0; i < 8192 && !block; i += 64) {
+		assert_int_equal(af_vpn_to_pfn(m, pid, vpn + i, &p), 0);
+		uint64_t b = p & ~1023ULL;
+		bool only_lru = pfn_zone(m, b) == z;
+		for (uint64_t q = b; q < b + 1024 && only_lru; q++) {
+			uint32_t f = pflags(&m->pages[q]);
+			only_lru = !(f & PG_reserved) && (!(f & PG_alloc) || (f & PG_lru));
+		}
+		if (only_lru)
+			block = b;
+	}
+	assert_true(block != 0);
+	unsigned long present = z->present_pages, managed = z->managed_pages;
+	char mfk0[32], mfk1[32];
+	assert_int_equal(af_sysctl_read(m, "min_free_kbytes", mfk0, sizeof(mfk0)), 0);
+	assert_int_equal(af_offline_pages(m, block, 1024, &busy), 0);
+	assert_int_equal(z->present_pages, present - 1024);
+	assert_int_equal(z->managed_pages, managed - 1024);
+	/* init_per_zone_wmark_min(): min_free_kbytes follows the smaller memory (512M: no THP) */
+	assert_int_equal(af_sysctl_read(m, "min_free_kbytes", mfk1, sizeof(mfk1)), 0);
+	assert_true(atoi(mfk1) < atoi(mfk0));
+	for (uint64_t i = 0; i < 8192; i++)
+		assert_int_equal(af_mem_read(m, pid, 0, vpn + i), 0);
+	assert_int_equal(af_free_pages(m, 0, block, 0), -EINVAL);
+	CHECK(m);
+	/* a slab page in the block refuses offlining, naming the page */
+	assert_int_equal(af_slab_create(m, "kmalloc-64", 64, false, &cid), 0);
+	assert_int_equal(af_slab_alloc(m, cid, 0, &obj), 0);
+	uint64_t sp = obj >> 16, sblock = sp & ~1023ULL;
+	assert_int_equal(af_offline_pages(m, sblock, 1024, &busy), -EBUSY);
+	assert_true(busy >= sblock && busy < sblock + 1024);
+	assert_non_null(strstr(af_errmsg(), "unmovable page"));
+	CHECK(m);
+	/* bad input */
+	assert_int_equal(af_offline_pages(m, 100, 1024, &busy), -EINVAL);
+	assert_int_equal(af_offline_pages(m, block, 1024, &busy), -EINVAL);	/* now a hole */
+	CHECK(m);
+	af_machine_destroy(m);
+}
+
 /* The kernel's selftest: passes with compaction, fails without */
 static void selftest(bool compaction, bool expect_pass, char **vmstat)
 {
@@ -413,6 +468,7 @@ int main(void)
 		cmocka_unit_test(test_thp_defrag),
 		cmocka_unit_test(test_alloc_contig_range),
 		cmocka_unit_test(test_cma),
+		cmocka_unit_test(test_offline),
 		cmocka_unit_test(test_selftest_pass),
 		cmocka_unit_test(test_selftest_fails_without_compaction),
 	};
