@@ -99,6 +99,27 @@ static bool buddy_merge_likely(struct zone *z, unsigned long pfn, unsigned long 
 	return page_is_buddy(z, higher ^ (1UL << (order + 1)), order + 1);
 }
 
+_Thread_local struct capture_control *af_capc;
+
+/*
+ * compaction_capture(): while this thread compacts for an order, a block of
+ * that order freed in the zone goes to the compactor, not to the free
+ * lists; never from CMA or isolated blocks, nor a small MOVABLE block.
+ */
+static bool compaction_capture(struct zone *z, unsigned long pfn, unsigned int order, int mt)
+{
+	struct capture_control *capc = af_capc;
+
+	if (!capc || capc->zone != z || capc->pfn >= 0 || (int)order != capc->order)
+		return false;
+	if (mt == MIGRATE_CMA || mt == MIGRATE_ISOLATE)
+		return false;
+	if (order < PAGEBLOCK_ORDER && mt == MIGRATE_MOVABLE)
+		return false;
+	capc->pfn = (long)pfn;
+	return true;
+}
+
 /*
  * __free_one_page(): give a block back and merge it with its free buddies
  * as long as possible.  Above pageblock_order, a block does not merge with a
@@ -116,6 +137,10 @@ void free_one_page_locked(struct zone *z, unsigned long pfn, unsigned int order,
 		mod_zone_freepage_state(z, 1L << order, mt);
 
 	while (order < MAX_ORDER - 1) {
+		if (compaction_capture(z, pfn, order, mt)) {
+			mod_zone_freepage_state(z, -(1L << order), mt);
+			return;
+		}
 		buddy_pfn = pfn ^ (1UL << order);
 		if (!page_is_buddy(z, buddy_pfn, order))
 			break;

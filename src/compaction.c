@@ -837,7 +837,7 @@ enum compact_result compact_zone(struct compact_control *cc)
 		case ISOLATE_NONE:
 			if (update_cached)
 				z->compact_cached_migrate_pfn[1] = z->compact_cached_migrate_pfn[0];
-			continue;
+			goto check_drain;
 		case ISOLATE_SUCCESS:
 			update_cached = false;
 			last_migrated = iteration_start;
@@ -859,6 +859,19 @@ enum compact_result compact_zone(struct compact_control *cc)
 			}
 		}
 		cc->nr_migratepages = 0;
+check_drain:
+		/* leaving an order-aligned block: flush this CPU's pcp so it can merge (and be captured) */
+		if (cc->order > 0 && last_migrated) {
+			unsigned long cur = cc->migrate_pfn & ~((1UL << cc->order) - 1);
+			if (last_migrated < cur) {
+				drain_pages_zone(z, cc->cpu);
+				last_migrated = 0;
+			}
+		}
+		if (af_capc && af_capc->pfn >= 0) {
+			ret = COMPACT_SUCCESS;
+			break;
+		}
 	}
 out:
 	if (cc->nr_freepages > 0) {
@@ -884,7 +897,7 @@ out:
 /* compact_zone_order(): direct compaction of one zone at a priority */
 static enum compact_result compact_zone_order(struct zone *z, int cpu, int order, af_gfp_t gfp,
 					      enum compact_priority prio, unsigned int alloc_flags,
-					      int highest_zoneidx)
+					      int highest_zoneidx, long *captured)
 {
 	struct compact_control cc = {
 		.order = order,
@@ -900,8 +913,17 @@ static enum compact_result compact_zone_order(struct zone *z, int cpu, int order
 		.ignore_block_suitable = prio == MIN_COMPACT_PRIORITY,
 		.cpu = cpu,
 	};
+	struct capture_control capc = { z, order, -1 };
+	enum compact_result ret;
 
-	return compact_zone(&cc);
+	af_capc = &capc;
+	ret = compact_zone(&cc);
+	af_capc = NULL;
+	if (capc.pfn >= 0) {
+		*captured = capc.pfn;
+		ret = COMPACT_SUCCESS;
+	}
+	return ret;
 }
 
 /*
@@ -911,10 +933,12 @@ static enum compact_result compact_zone_order(struct zone *z, int cpu, int order
  */
 enum compact_result try_to_compact_pages(struct af_machine *m, int cpu, af_gfp_t gfp,
 					 unsigned int order, unsigned int alloc_flags,
-					 const struct alloc_context *ac, enum compact_priority prio)
+					 const struct alloc_context *ac, enum compact_priority prio,
+					 long *captured, struct zone **capture_zone)
 {
 	enum compact_result rc = COMPACT_SKIPPED;
 
+	*captured = -1;
 	if (!(gfp & (AF___GFP_IO | AF___GFP_FS)))	/* gfp_compaction_allowed() */
 		return COMPACT_SKIPPED;
 	if (m->cfg.no_compaction)			/* CONFIG_COMPACTION=n */
@@ -937,7 +961,10 @@ enum compact_result try_to_compact_pages(struct af_machine *m, int cpu, af_gfp_t
 			rc = MAX(COMPACT_DEFERRED, rc);
 			continue;
 		}
-		status = compact_zone_order(z, cpu, (int)order, gfp, prio, alloc_flags, ac->highest_zoneidx);
+		status = compact_zone_order(z, cpu, (int)order, gfp, prio, alloc_flags, ac->highest_zoneidx,
+					    captured);
+		if (*captured >= 0)
+			*capture_zone = z;
 		rc = MAX(status, rc);
 		if (status == COMPACT_SUCCESS) {
 			compaction_defer_reset(z, (int)order, false);

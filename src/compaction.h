@@ -92,7 +92,8 @@ bool compaction_restarting(struct zone *z, int order);
 enum compact_result compact_zone(struct compact_control *cc);
 enum compact_result try_to_compact_pages(struct af_machine *m, int cpu, af_gfp_t gfp,
 					 unsigned int order, unsigned int alloc_flags,
-					 const struct alloc_context *ac, enum compact_priority prio);
+					 const struct alloc_context *ac, enum compact_priority prio,
+					 long *captured, struct zone **capture_zone);
 bool compaction_zonelist_suitable(struct af_machine *m, const struct alloc_context *ac, int order,
 				  unsigned int alloc_flags);
 unsigned int fragmentation_score_node(struct pglist_data *pgdat);

@@ -53,6 +53,13 @@ struct zone *pfn_zone(struct af_machine *m, unsigned long pfn);
 bool pfn_valid_present(struct af_machine *m, unsigned long pfn);
 
 /* in buddy.c */
+/* capture_control: a block freed at the order direct compaction wants is taken at once */
+struct capture_control {
+	struct zone *zone;
+	int order;
+	long pfn;		/* -1 until captured */
+};
+extern _Thread_local struct capture_control *af_capc;
 /* ---- pfn-linked lists ---- */
 static inline void list_add_head_pfn(struct af_machine *m, struct list_pfn *l, unsigned long pfn)
 {

@@ -438,14 +438,25 @@ static long direct_compact(struct af_machine *m, int cpu, af_gfp_t gfp, unsigned
 			return -1;
 		*result = COMPACT_CONTINUE;
 	} else {
+		long captured;
+		struct zone *cz = NULL;
 		*result = try_to_compact_pages(m, cpu, gfp, order, alloc_flags, ac,
-					       (enum compact_priority)prio);
+					       (enum compact_priority)prio, &captured, &cz);
 		if (*result == COMPACT_SKIPPED)
 			return -1;
+		if (captured >= 0) {
+			/* the page freed by compaction itself: prep it, no rmqueue */
+			__atomic_fetch_add(&m->events[COMPACTSTALL], 1, __ATOMIC_RELAXED);
+			prep_new_page(m, (unsigned long)captured, order, gfp);
+			*zout = cz;
+			pfn = captured;
+			goto got;
+		}
 	}
 	__atomic_fetch_add(&m->events[COMPACTSTALL], 1, __ATOMIC_RELAXED);
 	pfn = get_page_from_freelist(m, cpu, gfp, order, alloc_flags & ~(unsigned)ALLOC_NO_WATERMARKS,
 				     ac, zout);
+got:
 	if (pfn >= 0) {
 		lock_compact(*zout);
 		(*zout)->compact_blockskip_flush = false;

@@ -162,6 +162,29 @@ static void test_direct_compaction(void **st)
 	af_machine_destroy(m);
 }
 
+/* Capture: the order-9 block freed by direct compaction goes straight to the caller */
+static void test_capture(void **st)
+{
+	(void)st;
+	struct af_machine *m = machine_from("mem = 512M\ncpus = 1\ntransparent_hugepage = never\n"
+					    "vm.watermark_boost_factor = 0\n");
+	struct af_alloc_result r;
+
+	fragment(m, 0, NULL);
+	af_drain_all(m);
+	assert_int_equal(free_blocks_at_least(m, 9), 0);
+	uint64_t pg0 = ev(m, "pgalloc_dma") + ev(m, "pgalloc_dma32") + ev(m, "pgalloc_normal");
+	assert_int_equal(af_alloc_pages(m, 0, AF_GFP_KERNEL | AF___GFP_RETRY_MAYFAIL, 9, -1, &r), 0);
+	uint64_t pg1 = ev(m, "pgalloc_dma") + ev(m, "pgalloc_dma32") + ev(m, "pgalloc_normal");
+	/* a captured page never went through rmqueue: no pgalloc for it */
+	assert_int_equal(pg1, pg0);
+	assert_true(ev(m, "compact_success") >= 1);
+	CHECK(m);
+	assert_int_equal(af_free_pages(m, 0, r.pfn, 9), 0);
+	CHECK(m);
+	af_machine_destroy(m);
+}
+
 /* kcompactd: woken when an order-9 allocation cannot reclaim; compacts on its turn */
 static void test_kcompactd(void **st)
 {
@@ -471,6 +494,7 @@ int main(void)
 		cmocka_unit_test(test_suitability),
 		cmocka_unit_test(test_compact_memory),
 		cmocka_unit_test(test_direct_compaction),
+		cmocka_unit_test(test_capture),
 		cmocka_unit_test(test_kcompactd),
 		cmocka_unit_test(test_proactive),
 		cmocka_unit_test(test_thp_defrag),
