@@ -710,6 +710,11 @@ static enum isolate_result isolate_migratepages(struct compact_control *cc)
 	return cc->nr_migratepages ? ISOLATE_SUCCESS : ISOLATE_NONE;
 }
 
+static const char *const compact_result_names[] = {
+	"not_suitable_zone", "skipped", "deferred", "no_suitable_page", "continue", "complete",
+	"partial_skipped", "contended", "success",
+};
+
 static bool compact_scanners_met(struct compact_control *cc)
 {
 	return pageblock_start_pfn(cc->free_pfn) <= pageblock_start_pfn(cc->migrate_pfn);
@@ -762,15 +767,14 @@ static enum compact_result compact_finished(struct compact_control *cc)
 out:
 	if (cc->contended && ret != COMPACT_SUCCESS)
 		ret = COMPACT_CONTENDED;
+	if (trace_on(z->m))
+		trace_event(z->m, "mm_compaction_finished", "node=%d zone=%-8s order=%d ret=%s", z->nid,
+			    z->name, cc->order, compact_result_names[ret]);
 	if (ret == COMPACT_NO_SUITABLE_PAGE)
 		ret = COMPACT_CONTINUE;
 	return ret;
 }
 
-static const char *const compact_result_names[] = {
-	"not_suitable_zone", "skipped", "deferred", "no_suitable_page", "continue", "complete",
-	"partial_skipped", "contended", "success",
-};
 
 /*
  * compact_zone(): set the scanners up from the cached positions (or the
@@ -1051,7 +1055,7 @@ void wakeup_kcompactd(struct af_machine *m, struct pglist_data *pg, int order, i
 	if (!suitable)
 		return;
 	if (trace_on(m))
-		trace_event(m, "mm_compaction_wakeup_kcompactd", "nid=%d order=%d highest_zoneidx=%-8s",
+		trace_event(m, "mm_compaction_wakeup_kcompactd", "nid=%d order=%d classzone_idx=%-8s",
 			    pg->node_id, order, zone_names[highest_zoneidx]);
 	pg->kcompactd_woken = true;
 }
@@ -1062,7 +1066,7 @@ static void kcompactd_do_work(struct af_machine *m, struct pglist_data *pg)
 	int order = pg->kcompactd_max_order, highest = pg->kcompactd_highest_zoneidx;
 
 	if (trace_on(m))
-		trace_event(m, "mm_compaction_kcompactd_wake", "nid=%d order=%d highest_zoneidx=%-8s",
+		trace_event(m, "mm_compaction_kcompactd_wake", "nid=%d order=%d classzone_idx=%-8s",
 			    pg->node_id, order, zone_names[highest]);
 	__atomic_fetch_add(&m->events[KCOMPACTD_WAKE], 1, __ATOMIC_RELAXED);
 	for (int t = 0; t <= highest; t++) {
