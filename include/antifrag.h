@@ -390,6 +390,9 @@ int af_compact_node(struct af_machine *m, int nid);
 /* Deterministic mode: let kswapd and kcompactd run what they were woken for
  * (and kcompactd's 500 ms proactive check when the virtual clock is due). */
 int af_run_daemons(struct af_machine *m);
+/* Threaded mode: kswapd and kcompactd as real threads, one each per node */
+int af_daemons_start(struct af_machine *m);
+int af_daemons_stop(struct af_machine *m);
 /* fragmentation_score_node(), 0..100 */
 unsigned int af_fragmentation_score(struct af_machine *m, int nid);
 

@@ -353,6 +353,7 @@ struct af_machine {
 	void *workload;			/* live blocks of the mixed workload */
 	struct world *world;		/* owners of pages (world.h) */
 	unsigned long cma_base, cma_count;	/* the CMA area, pageblock aligned */
+	struct daemons *daemons;		/* kswapd/kcompactd threads (threaded mode) */
 	uint8_t *cma_bitmap;			/* one byte per page: allocated */
 	pthread_mutex_t global_lock;	/* sysctl writes, watermark setup */
 	/* tracing */

@@ -176,9 +176,15 @@ static void reset_isolation_suitable_zone(struct zone *z)
 /* reset_isolation_suitable(): every zone of the node (kswapd before it sleeps) */
 void reset_isolation_suitable(struct pglist_data *pg)
 {
-	for (int t = 0; t < MAX_NR_ZONES; t++)
-		if (populated_zone(&pg->node_zones[t]) && pg->node_zones[t].compact_blockskip_flush)
-			reset_isolation_suitable_zone(&pg->node_zones[t]);
+	for (int t = 0; t < MAX_NR_ZONES; t++) {
+		struct zone *z = &pg->node_zones[t];
+		if (!populated_zone(z))
+			continue;
+		lock_compact(z);
+		if (z->compact_blockskip_flush)
+			reset_isolation_suitable_zone(z);
+		unlock_compact(z);
+	}
 }
 
 static void update_cached_migrate(struct compact_control *cc, unsigned long pfn)
@@ -799,6 +805,17 @@ enum compact_result compact_zone(struct compact_control *cc)
 	ret = compaction_suitable(z, cc->order, cc->alloc_flags, cc->highest_zoneidx);
 	if (ret == COMPACT_SUCCESS || ret == COMPACT_SKIPPED)
 		return ret;
+	/*
+	 * Migration walks reverse mappings under the world's read lock; a
+	 * compactor that cannot take it (a structural change is under way,
+	 * possibly by this very thread) gives up as contended.
+	 */
+	bool world_locked = false;
+	if (m->threaded && m->world) {
+		if (pthread_rwlock_tryrdlock(&m->world->rw))
+			return COMPACT_CONTENDED;
+		world_locked = true;
+	}
 	if (compaction_restarting(z, cc->order))
 		reset_isolation_suitable_zone(z);
 	if (cc->whole_zone) {
@@ -890,6 +907,8 @@ out:
 			    "zone_start=0x%lx migrate_pfn=0x%lx free_pfn=0x%lx zone_end=0x%lx, mode=%s status=%s",
 			    start_pfn, cc->migrate_pfn, cc->free_pfn, end_pfn, sync ? "sync" : "async",
 			    compact_result_names[ret]);
+	if (world_locked)
+		pthread_rwlock_unlock(&m->world->rw);
 	free(cc->freepages);
 	free(cc->migratepages);
 	cc->freepages = NULL;
@@ -1015,12 +1034,8 @@ int af_compact_node(struct af_machine *m, int nid)
 		return af_err(-EINVAL, "node %d does not exist", nid);
 	if (m->cfg.no_compaction)
 		return af_err(-ENOENT, "compaction is configured out (compaction = 0)");
-	if (m->world && m->threaded)
-		pthread_rwlock_rdlock(&m->world->rw);
 	af_drain_all(m);
 	compact_node_mode(m, m->node[nid], false);
-	if (m->world && m->threaded)
-		pthread_rwlock_unlock(&m->world->rw);
 	return 0;
 }
 
@@ -1058,12 +1073,15 @@ void wakeup_kcompactd(struct af_machine *m, struct pglist_data *pg, int order, i
 		trace_event(m, "mm_compaction_wakeup_kcompactd", "nid=%d order=%d classzone_idx=%-8s",
 			    pg->node_id, order, zone_names[highest_zoneidx]);
 	pg->kcompactd_woken = true;
+	daemons_kick(m);
 }
 
 /* kcompactd_do_work(): MIGRATE_SYNC_LIGHT compaction for the woken order */
 static void kcompactd_do_work(struct af_machine *m, struct pglist_data *pg)
 {
+	daemon_lock(m);
 	int order = pg->kcompactd_max_order, highest = pg->kcompactd_highest_zoneidx;
+	daemon_unlock(m);
 
 	if (trace_on(m))
 		trace_event(m, "mm_compaction_kcompactd_wake", "nid=%d order=%d classzone_idx=%-8s",
@@ -1102,10 +1120,12 @@ static void kcompactd_do_work(struct af_machine *m, struct pglist_data *pg)
 		__atomic_fetch_add(&m->events[KCOMPACTD_FREE_SCANNED], cc.total_free_scanned,
 				   __ATOMIC_RELAXED);
 	}
+	daemon_lock(m);
 	if (pg->kcompactd_max_order <= order)
 		pg->kcompactd_max_order = 0;
 	if (pg->kcompactd_highest_zoneidx >= highest)
 		pg->kcompactd_highest_zoneidx = MAX_NR_ZONES - 1;
+	daemon_unlock(m);
 }
 
 /*
@@ -1117,34 +1137,44 @@ static void kcompactd_do_work(struct af_machine *m, struct pglist_data *pg)
 void kcompactd_run(struct af_machine *m, struct pglist_data *pg)
 {
 	uint64_t now = af_clock_ns(m);
+	uint64_t interval = (uint64_t)HPAGE_FRAG_CHECK_INTERVAL_MSEC * 1000000ULL;
+	bool work, proactive;
 
 	if (m->cfg.no_compaction)
 		return;
-	uint64_t interval = (uint64_t)HPAGE_FRAG_CHECK_INTERVAL_MSEC * 1000000ULL;
-
+	daemon_lock(m);
 	if (!pg->kcompactd_timeout_ns) {
 		pg->kcompactd_timeout_ns = interval;
 		pg->kcompactd_next_ns = now + interval;
 	}
-	if ((pg->kcompactd_woken || pg->kcompactd_max_order > 0) && !pg->proactive_compact_trigger) {
-		pg->kcompactd_woken = false;
+	work = (pg->kcompactd_woken || pg->kcompactd_max_order > 0) && !pg->proactive_compact_trigger;
+	proactive = !work && (pg->proactive_compact_trigger ||
+			      (now >= pg->kcompactd_next_ns && m->vm.compaction_proactiveness));
+	pg->kcompactd_woken = false;
+	daemon_unlock(m);
+	if (work) {
 		kcompactd_do_work(m, pg);
+		daemon_lock(m);
 		pg->kcompactd_timeout_ns = interval;
 		pg->kcompactd_next_ns = now + interval;
+		daemon_unlock(m);
 		return;
 	}
-	if (!pg->proactive_compact_trigger && (now < pg->kcompactd_next_ns || !m->vm.compaction_proactiveness))
+	if (!proactive)
 		return;
-	pg->kcompactd_timeout_ns = interval;
+	uint64_t timeout = interval;
 	if (should_proactive_compact_node(m, pg)) {
 		unsigned int prev = fragmentation_score_node(pg), score;
 		compact_node_mode(m, pg, true);
 		score = fragmentation_score_node(pg);
 		if (score >= prev)
-			pg->kcompactd_timeout_ns = interval << COMPACT_MAX_DEFER_SHIFT;
+			timeout = interval << COMPACT_MAX_DEFER_SHIFT;
 	}
+	daemon_lock(m);
+	pg->kcompactd_timeout_ns = timeout;
 	pg->proactive_compact_trigger = false;
-	pg->kcompactd_next_ns = now + pg->kcompactd_timeout_ns;
+	pg->kcompactd_next_ns = now + timeout;
+	daemon_unlock(m);
 }
 
 unsigned int af_fragmentation_score(struct af_machine *m, int nid)

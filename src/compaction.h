@@ -82,6 +82,22 @@ static inline void unlock_compact(struct zone *z)
 		pthread_mutex_unlock(&z->compact_lock);
 }
 
+/*
+ * The daemons' per-node fields (kswapd_*, kcompactd_*) live under
+ * m->global_lock in threaded mode; wakeups signal the daemon threads.
+ */
+static inline void daemon_lock(struct af_machine *m)
+{
+	if (m->threaded)
+		pthread_mutex_lock(&m->global_lock);
+}
+static inline void daemon_unlock(struct af_machine *m)
+{
+	if (m->threaded)
+		pthread_mutex_unlock(&m->global_lock);
+}
+void daemons_kick(struct af_machine *m);
+
 /* in compaction.c */
 enum compact_result compaction_suitable(struct zone *z, int order, unsigned int alloc_flags,
 					int highest_zoneidx);

@@ -132,6 +132,8 @@ static void free_machine(struct af_machine *m)
 void af_machine_destroy(struct af_machine *m)
 {
 	if (m) {
+		if (m->daemons)
+			af_daemons_stop(m);
 		workload_free(m);
 		world_destroy(m);
 	}

@@ -337,6 +337,7 @@ static void wakeup_kswapd(struct af_machine *m, struct zone *z, af_gfp_t gfp,
 		pg->kswapd_woken = true;
 		pg->kswapd_wakeups++;
 		wake = true;
+		daemons_kick(m);
 		if (trace_on(m)) {
 			char flags[256];
 			format_gfp_flags(gfp, flags, sizeof(flags));

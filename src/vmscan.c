@@ -11,6 +11,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "compaction.h"
 
@@ -147,13 +148,21 @@ static bool pgdat_balanced(struct pglist_data *pg, int order, int highest)
  */
 void kswapd_run(struct af_machine *m, struct pglist_data *pg)
 {
-	int order = pg->kswapd_order, highest = pg->kswapd_highest_zoneidx;
+	int order, highest;
 	bool boosted = false;
 	unsigned long reclaimed = 0;
 
-	if (!pg->kswapd_woken)
+	daemon_lock(m);
+	if (!pg->kswapd_woken) {
+		daemon_unlock(m);
 		return;
+	}
 	pg->kswapd_woken = false;
+	order = pg->kswapd_order;
+	highest = pg->kswapd_highest_zoneidx;
+	pg->kswapd_order = 0;
+	pg->kswapd_highest_zoneidx = MAX_NR_ZONES;
+	daemon_unlock(m);
 	if (highest == MAX_NR_ZONES)
 		highest = MAX_NR_ZONES - 1;
 	for (int t = 0; t <= highest; t++)
@@ -169,12 +178,16 @@ void kswapd_run(struct af_machine *m, struct pglist_data *pg)
 				break;
 		}
 	}
+	bool balanced = pgdat_balanced(pg, order, highest) || pgdat_balanced(pg, 0, highest);
+	if (balanced)
+		reset_isolation_suitable(pg);
+	for (int t = 0; t <= highest; t++)
+		WRITE_ONCE_UL(pg->node_zones[t].watermark_boost, 0UL);
+	daemon_lock(m);
 	if (!reclaimed && !pgdat_balanced(pg, order, highest))
 		pg->kswapd_failures++;
 	else
 		pg->kswapd_failures = 0;
-	for (int t = 0; t <= highest; t++)
-		WRITE_ONCE_UL(pg->node_zones[t].watermark_boost, 0UL);
 	if (boosted)
 		wakeup_kcompactd(m, pg, PAGEBLOCK_ORDER, highest);
 	/*
@@ -182,12 +195,109 @@ void kswapd_run(struct af_machine *m, struct pglist_data *pg)
 	 * (balance_pgdat); kswapd_try_to_sleep() then hands the allocation's
 	 * order to kcompactd if the node is balanced at the order it reclaimed for.
 	 */
-	if (pgdat_balanced(pg, order, highest) || pgdat_balanced(pg, 0, highest)) {
-		reset_isolation_suitable(pg);
+	if (balanced)
 		wakeup_kcompactd(m, pg, order, highest);
+	daemon_unlock(m);
+}
+
+/* ---- kswapd and kcompactd as real threads (threaded mode) ---- */
+struct daemons {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool stop;
+	int nthreads;
+	pthread_t threads[2 * AF_MAX_NODES];
+};
+
+struct daemon_arg { struct af_machine *m; int nid; bool kcompactd; };
+static struct daemon_arg daemon_args[2 * AF_MAX_NODES];
+
+void daemons_kick(struct af_machine *m)
+{
+	struct daemons *d = m->daemons;
+
+	if (!d)
+		return;
+	pthread_mutex_lock(&d->mu);
+	pthread_cond_broadcast(&d->cv);
+	pthread_mutex_unlock(&d->mu);
+}
+
+static void *daemon_main(void *arg)
+{
+	struct daemon_arg *a = arg;
+	struct af_machine *m = a->m;
+	struct daemons *d = m->daemons;
+	struct pglist_data *pg = m->node[a->nid];
+
+	af_current_cpu = 0;
+	for (;;) {
+		struct timespec ts;
+		pthread_mutex_lock(&d->mu);
+		if (d->stop) {
+			pthread_mutex_unlock(&d->mu);
+			break;
+		}
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 10 * 1000000;	/* poll the virtual clock every 10 ms */
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
+		pthread_cond_timedwait(&d->cv, &d->mu, &ts);
+		bool stop = d->stop;
+		pthread_mutex_unlock(&d->mu);
+		if (stop)
+			break;
+		if (a->kcompactd)
+			kcompactd_run(m, pg);
+		else
+			kswapd_run(m, pg);
 	}
-	pg->kswapd_order = 0;
-	pg->kswapd_highest_zoneidx = MAX_NR_ZONES;
+	return NULL;
+}
+
+int af_daemons_start(struct af_machine *m)
+{
+	struct daemons *d;
+
+	if (!m || !m->threaded)
+		return af_err(-EINVAL, "daemon threads need a threaded machine (threaded = 1)");
+	if (m->daemons)
+		return af_err(-EBUSY, "daemons already running");
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return af_err(-ENOMEM, "out of memory");
+	pthread_mutex_init(&d->mu, NULL);
+	pthread_cond_init(&d->cv, NULL);
+	m->daemons = d;
+	for (int n = 0; n < m->nr_nodes; n++)
+		for (int k = 0; k < 2; k++) {
+			struct daemon_arg *a = &daemon_args[2 * n + k];
+			*a = (struct daemon_arg){ m, n, k == 1 };
+			if (pthread_create(&d->threads[d->nthreads], NULL, daemon_main, a) == 0)
+				d->nthreads++;
+		}
+	return 0;
+}
+
+int af_daemons_stop(struct af_machine *m)
+{
+	struct daemons *d;
+
+	if (!m || !(d = m->daemons))
+		return af_err(-EINVAL, "daemons are not running");
+	pthread_mutex_lock(&d->mu);
+	d->stop = true;
+	pthread_cond_broadcast(&d->cv);
+	pthread_mutex_unlock(&d->mu);
+	for (int i = 0; i < d->nthreads; i++)
+		pthread_join(d->threads[i], NULL);
+	pthread_mutex_destroy(&d->mu);
+	pthread_cond_destroy(&d->cv);
+	free(d);
+	m->daemons = NULL;
+	return 0;
 }
 
 /* One step of the daemons in deterministic mode: kswapd, then kcompactd */
