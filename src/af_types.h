@@ -260,6 +260,7 @@ struct pglist_data {
 	int kswapd_failures;
 	bool kswapd_woken;		/* deterministic mode: run at the next daemon step */
 	/* kcompactd (pglist_data in 6.1) */
+	int nr_zones;			/* highest populated zone index + 1 */
 	int kcompactd_max_order;
 	int kcompactd_highest_zoneidx;
 	bool kcompactd_woken;

@@ -7,10 +7,9 @@
  * Policies calling it: direct compaction (try_to_compact_pages), kcompactd,
  * proactive compaction and /proc/sys/vm/compact_memory.
  *
- * Simplifications, stated: the fast scanners (fast_find_migrateblock,
- * fast_isolate_freepages) are not modelled, so every search is linear;
- * compaction capture (capture_control) is not modelled: a freed block is
- * found by the allocation retry instead.
+ * The fast scanners (fast_find_migrateblock, fast_isolate_freepages with
+ * fast_isolate_around) search the free lists before the linear scans, as
+ * in 6.1.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -384,6 +383,36 @@ static int push_free(struct compact_control *cc, unsigned long pfn)
 }
 
 /*
+ * __isolate_free_page() + split_map_pages(): a free block becomes order-0
+ * target pages held by compaction.  The zone lock is held.
+ */
+static unsigned long take_targets(struct compact_control *cc, unsigned long pfn, unsigned int order)
+{
+	struct af_machine *m = cc->zone->m;
+	unsigned long got;
+	int need = cc->nr_freepages + (1 << order);
+
+	if (need > cc->cap_free) {	/* room first: no freeing under the zone lock */
+		int nc = MAX(need, cc->cap_free * 2);
+		uint32_t *n = realloc(cc->freepages, (size_t)nc * sizeof(*n));
+		if (!n)
+			return 0;
+		cc->freepages = n;
+		cc->cap_free = nc;
+	}
+	got = isolate_free_block(cc->zone, pfn, order);
+	for (unsigned long i = 0; i < got; i++) {
+		struct page *q = &m->pages[pfn + i];
+		/* post_alloc_hook(): an allocated order-0 page held by compaction */
+		pset_order(q, 0);
+		q->refcount = 1;
+		pflags_set(q, PG_alloc);
+		cc->freepages[cc->nr_freepages++] = (uint32_t)(pfn + i);
+	}
+	return got;
+}
+
+/*
  * isolate_freepages_block(): scan [*start, end) with stride for free
  * blocks; split each into order-0 target pages (split_map_pages).  Stops
  * once there are as many targets as pages to migrate.
@@ -405,20 +434,9 @@ static unsigned long isolate_freepages_block(struct compact_control *cc, unsigne
 		if (!(pflags(p) & PG_buddy))
 			continue;
 		order = p->order;
-		got = isolate_free_block(z, pfn, order);
+		got = take_targets(cc, pfn, order);
 		if (!got)
 			break;
-		for (unsigned long i = 0; i < got; i++) {
-			struct page *q = &m->pages[pfn + i];
-			/* post_alloc_hook(): an allocated order-0 page held by compaction */
-			pset_order(q, 0);
-			q->refcount = 1;
-			pflags_set(q, PG_alloc);
-			if (push_free(cc, pfn + i)) {
-				got = i + 1;
-				break;
-			}
-		}
 		scanned += got - 1;
 		total += got;
 		if (cc->nr_migratepages <= cc->nr_freepages) {
@@ -461,6 +479,178 @@ static bool block_in_zone(struct zone *z, unsigned long start, unsigned long end
 	return start < end && pfn_zone(z->m, start) == z && pfn_zone(z->m, end - 1) == z;
 }
 
+/* freelist_scan_limit(): fewer list entries after each failed fast search */
+static unsigned int freelist_scan_limit(struct compact_control *cc)
+{
+	unsigned int shift = MIN(63u, (unsigned)cc->fast_search_fail);
+	return (unsigned)(COMPACT_CLUSTER_MAX >> MIN(shift, 63u)) + 1;
+}
+
+/* move_freelist_head(): rotate the list so that pfn comes first */
+static void move_freelist_head(struct af_machine *m, struct list_pfn *l, unsigned long pfn)
+{
+	uint32_t prev = m->pages[pfn].prev;
+
+	if (l->first == pfn || l->last == PFN_NIL)
+		return;
+	m->pages[l->last].next = l->first;
+	m->pages[l->first].prev = l->last;
+	m->pages[prev].next = PFN_NIL;
+	m->pages[pfn].prev = PFN_NIL;
+	l->first = (uint32_t)pfn;
+	l->last = prev;
+}
+
+/* move_freelist_tail(): rotate the list so that pfn comes last */
+static void move_freelist_tail(struct af_machine *m, struct list_pfn *l, unsigned long pfn)
+{
+	uint32_t next = m->pages[pfn].next;
+
+	if (l->first == pfn || l->last == pfn)
+		return;
+	m->pages[l->last].next = l->first;
+	m->pages[l->first].prev = l->last;
+	m->pages[next].prev = PFN_NIL;
+	m->pages[pfn].next = PFN_NIL;
+	l->first = next;
+	l->last = (uint32_t)pfn;
+}
+
+/* fast_isolate_around(): fill up from the pageblock of a fast-found page */
+static void fast_isolate_around(struct compact_control *cc, unsigned long pfn)
+{
+	struct zone *z = cc->zone;
+	unsigned long start, end;
+
+	if (cc->nr_freepages >= cc->nr_migratepages)
+		return;
+	if (cc->direct_compaction && cc->mode == AF_MIGRATE_ASYNC)
+		return;
+	start = MAX(pageblock_start_pfn(pfn), z->zone_start_pfn);
+	end = MIN(pageblock_end_pfn(pfn), zone_end_pfn(z));
+	if (!block_in_zone(z, start, end))
+		return;
+	isolate_freepages_block(cc, &start, end, 1);
+	if (cc->nr_freepages < cc->nr_migratepages)
+		set_pageblock_skip(z->m, start, true);
+}
+
+/* next_search_order(): orders below the request, round robin from search_order */
+static int next_search_order(struct compact_control *cc, int order)
+{
+	order--;
+	if (order < 0)
+		order = cc->order - 1;
+	if (order == cc->search_order) {
+		cc->search_order--;
+		if (cc->search_order < 0)
+			cc->search_order = (short)(cc->order - 1);
+		return -1;
+	}
+	return order;
+}
+
+/*
+ * fast_isolate_freepages(): look for a target on the MOVABLE free lists of
+ * orders below the request, preferring pages in the top quarter of the
+ * distance between the scanners (low_pfn), accepting the top half
+ * (min_pfn); lists are rotated so the next search starts elsewhere.
+ */
+static unsigned long fast_isolate_freepages(struct compact_control *cc)
+{
+	struct zone *z = cc->zone;
+	struct af_machine *m = z->m;
+	unsigned int limit = MAX(1u, freelist_scan_limit(cc) >> 1);
+	unsigned int nr_scanned = 0;
+	unsigned long low_pfn, min_pfn, highest = 0, distance, page = PFN_NIL;
+	bool scan_start = false;
+	int order;
+
+	if (cc->order <= 0)
+		return cc->free_pfn;
+	if (cc->free_pfn >= z->compact_init_free_pfn) {
+		limit = PAGEBLOCK_NR_PAGES >> 1;
+		scan_start = true;
+	}
+	distance = cc->free_pfn - cc->migrate_pfn;
+	low_pfn = pageblock_start_pfn(cc->free_pfn - (distance >> 2));
+	min_pfn = pageblock_start_pfn(cc->free_pfn - (distance >> 1));
+	if (min_pfn > low_pfn)
+		low_pfn = min_pfn;
+	cc->search_order = (short)MIN(cc->order - 1, cc->search_order);
+	for (order = cc->search_order; page == PFN_NIL && order >= 0; order = next_search_order(cc, order)) {
+		struct free_area *area = &z->free_area[order];
+		struct list_pfn *l;
+		unsigned int order_scanned = 0;
+		unsigned long high_pfn = 0, freepage = PFN_NIL;
+
+		if (!__atomic_load_n(&area->nr_free, __ATOMIC_RELAXED))
+			continue;
+		lock_zone(z);
+		l = &area->free_list[MIGRATE_MOVABLE];
+		for (uint32_t f = l->last; f != PFN_NIL; f = m->pages[f].prev) {
+			order_scanned++;
+			nr_scanned++;
+			freepage = f;
+			if (f >= highest)
+				highest = MAX(pageblock_start_pfn(f), z->zone_start_pfn);
+			if (f >= low_pfn) {
+				cc->fast_search_fail = 0;
+				cc->search_order = (short)order;
+				page = f;
+				break;
+			}
+			if (f >= min_pfn && f > high_pfn) {
+				high_pfn = f;
+				limit >>= 1;
+			}
+			if (order_scanned >= limit)
+				break;
+		}
+		if (page == PFN_NIL && high_pfn) {
+			page = high_pfn;
+			freepage = page;
+		}
+		if (freepage != PFN_NIL)
+			move_freelist_head(m, l, freepage);
+		if (page != PFN_NIL) {
+			unsigned long got = take_targets(cc, page, (unsigned)order);
+			if (got) {
+				nr_scanned += (unsigned)got - 1;
+				__atomic_fetch_add(&m->events[COMPACTISOLATED], got, __ATOMIC_RELAXED);
+			} else {
+				order = cc->search_order + 1;
+				page = PFN_NIL;
+			}
+		}
+		unlock_zone(z);
+		if (order_scanned >= limit)
+			limit = MAX(1u, limit >> 1);
+	}
+	if (page == PFN_NIL) {
+		cc->fast_search_fail++;
+		if (scan_start) {
+			if (highest >= min_pfn) {
+				page = highest;
+				cc->free_pfn = highest;
+			} else if (cc->direct_compaction && block_in_zone(z, min_pfn,
+					MIN(pageblock_end_pfn(min_pfn), zone_end_pfn(z)))) {
+				page = min_pfn;
+				cc->free_pfn = min_pfn;
+			}
+		}
+	}
+	if (highest && highest >= z->compact_cached_free_pfn) {
+		highest -= PAGEBLOCK_NR_PAGES;
+		z->compact_cached_free_pfn = highest;
+	}
+	cc->total_free_scanned += nr_scanned;
+	if (page == PFN_NIL)
+		return cc->free_pfn;
+	fast_isolate_around(cc, page);
+	return page;
+}
+
 /* isolate_freepages(): walk pageblocks down from the free scanner */
 static void isolate_freepages(struct compact_control *cc)
 {
@@ -471,6 +661,9 @@ static void isolate_freepages(struct compact_control *cc)
 	unsigned long low_pfn = pageblock_end_pfn(cc->migrate_pfn);
 	unsigned int stride = cc->mode == AF_MIGRATE_ASYNC ? COMPACT_CLUSTER_MAX : 1;
 
+	fast_isolate_freepages(cc);
+	if (cc->nr_freepages)
+		return;
 	for (; block_start >= low_pfn; block_end = block_start, block_start -= PAGEBLOCK_NR_PAGES,
 	     isolate_start = block_start) {
 		unsigned long nr;
@@ -683,6 +876,85 @@ isolate_fail:
 
 enum isolate_result { ISOLATE_ABORT, ISOLATE_NONE, ISOLATE_SUCCESS };
 
+static void update_fast_start_pfn(struct compact_control *cc, unsigned long pfn)
+{
+	if (cc->fast_start_pfn == ~0UL)
+		return;
+	if (!cc->fast_start_pfn)
+		cc->fast_start_pfn = pfn;
+	cc->fast_start_pfn = MIN(cc->fast_start_pfn, pfn);
+}
+
+static unsigned long reinit_migrate_pfn(struct compact_control *cc)
+{
+	if (!cc->fast_start_pfn || cc->fast_start_pfn == ~0UL)
+		return cc->migrate_pfn;
+	cc->migrate_pfn = cc->fast_start_pfn;
+	cc->fast_start_pfn = ~0UL;
+	return cc->migrate_pfn;
+}
+
+/*
+ * fast_find_migrateblock(): for costly orders, start migrating at a
+ * pageblock that has free MOVABLE blocks of order >= PAGE_ALLOC_COSTLY_ORDER
+ * in the lower part of the range (it is nearly free, so cheap to empty).
+ */
+static unsigned long fast_find_migrateblock(struct compact_control *cc)
+{
+	struct zone *z = cc->zone;
+	struct af_machine *m = z->m;
+	unsigned int limit = freelist_scan_limit(cc), nr_scanned = 0;
+	unsigned long pfn = cc->migrate_pfn, distance, high_pfn;
+	bool found = false;
+
+	if (cc->ignore_skip_hint)
+		return pfn;
+	if (pfn != z->zone_start_pfn && pfn != pageblock_start_pfn(pfn))
+		return pfn;
+	if (cc->order <= PAGE_ALLOC_COSTLY_ORDER)
+		return pfn;
+	if (cc->direct_compaction && cc->migratetype != MIGRATE_MOVABLE)
+		return pfn;
+	distance = (cc->free_pfn - cc->migrate_pfn) >> 1;
+	if (cc->migrate_pfn != z->zone_start_pfn)
+		distance >>= 2;
+	high_pfn = pageblock_start_pfn(cc->migrate_pfn + distance);
+	for (int order = cc->order - 1; order >= PAGE_ALLOC_COSTLY_ORDER && !found && nr_scanned < limit;
+	     order--) {
+		struct free_area *area = &z->free_area[order];
+		struct list_pfn *l;
+
+		if (!__atomic_load_n(&area->nr_free, __ATOMIC_RELAXED))
+			continue;
+		lock_zone(z);
+		l = &area->free_list[MIGRATE_MOVABLE];
+		for (uint32_t f = l->first; f != PFN_NIL; f = m->pages[f].next) {
+			if (nr_scanned++ >= limit) {
+				move_freelist_tail(m, l, f);
+				break;
+			}
+			if (f < high_pfn) {
+				if (get_pageblock_skip(m, f))
+					continue;
+				move_freelist_tail(m, l, f);
+				update_fast_start_pfn(cc, f);
+				pfn = MAX(pageblock_start_pfn(f), z->zone_start_pfn);
+				cc->fast_search_fail = 0;
+				found = true;
+				set_pageblock_skip(m, f, true);
+				break;
+			}
+		}
+		unlock_zone(z);
+	}
+	cc->total_migrate_scanned += nr_scanned;
+	if (!found) {
+		cc->fast_search_fail++;
+		pfn = reinit_migrate_pfn(cc);
+	}
+	return pfn;
+}
+
 /* isolate_migratepages(): the next suitable pageblock below the free scanner */
 static enum isolate_result isolate_migratepages(struct compact_control *cc)
 {
@@ -694,15 +966,16 @@ static enum isolate_result isolate_migratepages(struct compact_control *cc)
 		.pinned_precheck = true,
 		.nofs = !(cc->gfp_mask & AF___GFP_FS),
 	};
-	unsigned long low = cc->migrate_pfn;
+	unsigned long low = fast_find_migrateblock(cc);
 	unsigned long block_start = MAX(pageblock_start_pfn(low), z->zone_start_pfn);
 	unsigned long block_end = pageblock_end_pfn(low);
+	bool fast_find_block = low != cc->migrate_pfn && !cc->fast_search_fail;
 
-	for (; block_end <= cc->free_pfn; cc->migrate_pfn = low = block_end, block_start = block_end,
-	     block_end += PAGEBLOCK_NR_PAGES) {
+	for (; block_end <= cc->free_pfn; fast_find_block = false, cc->migrate_pfn = low = block_end,
+	     block_start = block_end, block_end += PAGEBLOCK_NR_PAGES) {
 		if (!block_in_zone(z, block_start, MIN(block_end, zone_end_pfn(z))))
 			continue;
-		if ((low == pageblock_start_pfn(low) || low == z->zone_start_pfn) &&
+		if ((low == pageblock_start_pfn(low) || low == z->zone_start_pfn) && !fast_find_block &&
 		    !isolation_suitable(cc, block_start))
 			continue;
 		if (!suitable_migration_source(cc, block_start)) {
@@ -1124,7 +1397,7 @@ static void kcompactd_do_work(struct af_machine *m, struct pglist_data *pg)
 	if (pg->kcompactd_max_order <= order)
 		pg->kcompactd_max_order = 0;
 	if (pg->kcompactd_highest_zoneidx >= highest)
-		pg->kcompactd_highest_zoneidx = MAX_NR_ZONES - 1;
+		pg->kcompactd_highest_zoneidx = MAX(pg->nr_zones - 1, 0);
 	daemon_unlock(m);
 }
 

@@ -245,6 +245,10 @@ int af_machine_create(const struct af_config *cfg_in, struct af_machine **out)
 				pb->zid = whole ? (uint16_t)(n << PB_ZID_SHIFT | t) : PB_ZID_MIXED;
 			}
 		}
+		for (int t = 0; t < MAX_NR_ZONES; t++)
+			if (pg->node_zones[t].present_pages)
+				pg->nr_zones = t + 1;
+		pg->kcompactd_highest_zoneidx = MAX(pg->nr_zones - 1, 0);
 		pg->node_start_pfn = nstart;
 		pg->node_spanned_pages = nend - nstart;
 	}
