@@ -9,21 +9,8 @@
 #include <string.h>
 
 #include "antifrag.h"
+#include "fuzz_input.h"
 
-struct in { const uint8_t *p; size_t n; };
-
-static unsigned take(struct in *in, unsigned bytes)
-{
-	unsigned v = 0;
-	for (unsigned i = 0; i < bytes; i++) {
-		v <<= 8;
-		if (in->n) {
-			v |= *in->p++;
-			in->n--;
-		}
-	}
-	return v;
-}
 
 static const af_gfp_t gfps[] = {
 	AF_GFP_KERNEL, AF_GFP_ATOMIC, AF_GFP_NOWAIT, AF_GFP_NOIO, AF_GFP_NOFS, AF_GFP_USER,

@@ -1317,6 +1317,8 @@ int af_compact_memory(struct af_machine *m)
 {
 	if (!m)
 		return af_err(-EINVAL, "no machine");
+	if (m->cfg.no_compaction)	/* no /proc/sys/vm/compact_memory without CONFIG_COMPACTION */
+		return af_err(-ENOENT, "compaction is configured out (compaction = 0)");
 	for (int n = 0; n < m->nr_nodes; n++)
 		af_compact_node(m, n);
 	return 0;

@@ -449,6 +449,44 @@ static void test_offline(void **st)
 	af_machine_destroy(m);
 }
 
+/* Triggers do not fire outside their conditions */
+static void test_triggers_quiet(void **st)
+{
+	(void)st;
+	struct af_machine *m = machine_from("mem = 512M\ncpus = 1\ntransparent_hugepage = never\n");
+	struct af_alloc_result r;
+	struct pglist_data *pg = m->node[0];
+
+	/* a fresh machine: high-order allocations succeed on the fast path, nobody wakes */
+	assert_int_equal(af_alloc_pages(m, 0, AF_GFP_NOWAIT | AF___GFP_MOVABLE, 9, -1, &r), 0);
+	assert_false(r.slowpath);
+	assert_false(pg->kswapd_woken);
+	assert_int_equal(af_run_daemons(m), 0);
+	assert_int_equal(ev(m, "pageoutrun"), 0);
+	assert_int_equal(ev(m, "compact_daemon_wake"), 0);
+	/* order 0 never wakes kcompactd */
+	wakeup_kcompactd(m, pg, 0, ZONE_NORMAL);
+	assert_false(pg->kcompactd_woken);
+	/* nor does an order whose allocation would already succeed (not suitable) */
+	wakeup_kcompactd(m, pg, 9, ZONE_NORMAL);
+	assert_false(pg->kcompactd_woken);
+	/* a proactiveness write with an unfragmented node: a check, no compaction */
+	assert_true(af_fragmentation_score(m, 0) <= fragmentation_score_wmark(m, false));
+	assert_int_equal(af_sysctl_write(m, "vm.compaction_proactiveness", "50"), 0);
+	assert_true(pg->proactive_compact_trigger);
+	assert_int_equal(af_run_daemons(m), 0);
+	assert_false(pg->proactive_compact_trigger);
+	assert_int_equal(ev(m, "compact_migrate_scanned"), 0);
+	/* compaction configured out: compact_memory refuses */
+	af_machine_destroy(m);
+	m = machine_from("mem = 512M\ncompaction = 0\n");
+	assert_int_equal(af_compact_memory(m), -ENOENT);
+	assert_int_equal(af_compact_node(m, 0), -ENOENT);
+	assert_int_equal(ev(m, "compact_migrate_scanned"), 0);
+	af_machine_destroy(m);
+	(void)r;
+}
+
 /* The kernel's selftest: passes with compaction, fails without */
 static void selftest(bool compaction, bool expect_pass, char **vmstat)
 {
@@ -501,6 +539,7 @@ int main(void)
 		cmocka_unit_test(test_alloc_contig_range),
 		cmocka_unit_test(test_cma),
 		cmocka_unit_test(test_offline),
+		cmocka_unit_test(test_triggers_quiet),
 		cmocka_unit_test(test_selftest_pass),
 		cmocka_unit_test(test_selftest_fails_without_compaction),
 	};
