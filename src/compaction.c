@@ -332,7 +332,7 @@ unsigned int fragmentation_score_wmark(struct af_machine *m, bool low)
 
 static bool kswapd_is_running(struct pglist_data *pg)
 {
-	return pg->kswapd_woken;
+	return __atomic_load_n(&pg->kswapd_woken, __ATOMIC_RELAXED);
 }
 
 static bool should_proactive_compact_node(struct af_machine *m, struct pglist_data *pg)

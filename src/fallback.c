@@ -49,13 +49,14 @@ bool boost_watermark(struct zone *z)
 		return false;
 	/* mult_frac(high, factor, 10000) */
 	{
-		unsigned long x = z->_watermark[WMARK_HIGH], n = (unsigned long)m->vm.watermark_boost_factor;
+		unsigned long x = READ_ONCE_UL(z->_watermark[WMARK_HIGH]), n = (unsigned long)m->vm.watermark_boost_factor;
 		max_boost = (x / 10000) * n + ((x % 10000) * n) / 10000;
 	}
 	if (!max_boost)
 		return false;
 	max_boost = MAX(PAGEBLOCK_NR_PAGES, max_boost);
-	WRITE_ONCE_UL(z->watermark_boost, MIN(z->watermark_boost + PAGEBLOCK_NR_PAGES, max_boost));
+	WRITE_ONCE_UL(z->watermark_boost, MIN(READ_ONCE_UL(z->watermark_boost) + PAGEBLOCK_NR_PAGES,
+					      max_boost));
 	return true;
 }
 

@@ -334,7 +334,7 @@ static void wakeup_kswapd(struct af_machine *m, struct zone *z, af_gfp_t gfp,
 		if (!(gfp & AF___GFP_DIRECT_RECLAIM))
 			wakeup_kcompactd(m, pg, (int)order, highest_zoneidx);
 	} else {
-		pg->kswapd_woken = true;
+		__atomic_store_n(&pg->kswapd_woken, true, __ATOMIC_RELAXED);
 		pg->kswapd_wakeups++;
 		wake = true;
 		daemons_kick(m);

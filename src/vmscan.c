@@ -153,11 +153,11 @@ void kswapd_run(struct af_machine *m, struct pglist_data *pg)
 	unsigned long reclaimed = 0;
 
 	daemon_lock(m);
-	if (!pg->kswapd_woken) {
+	if (!__atomic_load_n(&pg->kswapd_woken, __ATOMIC_RELAXED)) {
 		daemon_unlock(m);
 		return;
 	}
-	pg->kswapd_woken = false;
+	__atomic_store_n(&pg->kswapd_woken, false, __ATOMIC_RELAXED);
 	order = pg->kswapd_order;
 	highest = pg->kswapd_highest_zoneidx;
 	pg->kswapd_order = 0;
@@ -166,7 +166,7 @@ void kswapd_run(struct af_machine *m, struct pglist_data *pg)
 	if (highest == MAX_NR_ZONES)
 		highest = MAX_NR_ZONES - 1;
 	for (int t = 0; t <= highest; t++)
-		boosted |= pg->node_zones[t].watermark_boost != 0;
+		boosted |= READ_ONCE_UL(pg->node_zones[t].watermark_boost) != 0;
 	__atomic_fetch_add(&m->events[PAGEOUTRUN], 1, __ATOMIC_RELAXED);
 	if (m->world) {
 		for (int round = 0; round < 64 && (!pgdat_balanced(pg, order, highest) || boosted); round++) {
