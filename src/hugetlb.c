@@ -174,8 +174,8 @@ int hugetlb_fault(struct af_machine *m, struct mm *mm, struct vma *v, uint64_t v
 	return 0;
 }
 
-/* The pool size (nr_hugepages) */
-void af_hugetlb_resize_query(struct af_machine *m, unsigned long *now)
+/* The pool size, as /proc/sys/vm/nr_hugepages reads it */
+unsigned long hugetlb_pool_size(struct af_machine *m)
 {
-	*now = m->world ? m->world->nr_hugepages : 0;
+	return m->world ? m->world->nr_hugepages : 0;
 }

@@ -225,11 +225,7 @@ int af_sysctl_read(struct af_machine *m, const char *name, char *buf, size_t len
 	if (!strncmp(name, "vm.", 3))
 		name += 3;
 	if (!strcmp(name, "nr_hugepages")) {
-		struct af_world_stats ws;
-		unsigned long now = 0;
-		(void)ws;
-		af_hugetlb_resize_query(m, &now);
-		snprintf(buf, len, "%lu", now);
+		snprintf(buf, len, "%lu", hugetlb_pool_size(m));
 		return 0;
 	}
 	if (!strcmp(name, "compact_memory"))

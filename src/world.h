@@ -245,7 +245,7 @@ void set_page_dirty(struct af_machine *m, unsigned long pfn);
 int hugetlb_fault(struct af_machine *m, struct mm *mm, struct vma *v, uint64_t vpn);
 long hugetlb_alloc_target(struct af_machine *m, int nid);
 void hugetlb_free_page(struct af_machine *m, unsigned long pfn);
-void af_hugetlb_resize_query(struct af_machine *m, unsigned long *now);
+unsigned long hugetlb_pool_size(struct af_machine *m);
 
 /* in lru.c */
 enum lru_list folio_lru_list(uint32_t flags);

@@ -484,7 +484,6 @@ static void test_triggers_quiet(void **st)
 	assert_int_equal(af_compact_node(m, 0), -ENOENT);
 	assert_int_equal(ev(m, "compact_migrate_scanned"), 0);
 	af_machine_destroy(m);
-	(void)r;
 }
 
 /* The kernel's selftest: passes with compaction, fails without */
