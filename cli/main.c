@@ -260,7 +260,7 @@ int main(int argc, char **argv)
 	bool cfg_contents = false;
 	for (int i = 2; i < argc; i++)
 		cfg_contents |= !strcmp(argv[i], "--contents");
-	printf("antifrag: Linux 6.1 page allocator model\n");
+	printf("antifrag: Linux 6.1 anti-fragmentation model\n");
 	printf("machine: %d node(s), %d cpu(s), %llu pages managed (%llu MiB), max_pfn 0x%llx\n",
 	       af_machine_nr_nodes(m), af_machine_nr_cpus(m), (unsigned long long)managed,
 	       (unsigned long long)(managed >> 8), (unsigned long long)af_machine_max_pfn(m));
