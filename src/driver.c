@@ -8,9 +8,6 @@
 
 #include "world.h"
 
-static inline void wr_lock(struct af_machine *m) { if (m->threaded) pthread_rwlock_wrlock(&m->world->rw); }
-static inline void wr_unlock(struct af_machine *m) { if (m->threaded) pthread_rwlock_unlock(&m->world->rw); }
-
 static struct driver *get_driver(struct af_machine *m, int did)
 {
 	struct world *w = m->world;

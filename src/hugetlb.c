@@ -10,9 +10,6 @@
 
 #include "world.h"
 
-static inline void wr_lock(struct af_machine *m) { if (m->threaded) pthread_rwlock_wrlock(&m->world->rw); }
-static inline void wr_unlock(struct af_machine *m) { if (m->threaded) pthread_rwlock_unlock(&m->world->rw); }
-
 #define HTLB_GFP (AF_GFP_HIGHUSER_MOVABLE | AF___GFP_COMP | AF___GFP_RETRY_MAYFAIL | AF___GFP_NOWARN)
 
 static int pool_push(struct world *w, unsigned long pfn)

@@ -21,9 +21,6 @@
 #define MIGRATEPAGE_UNMAP	1
 #define NR_MAX_MIGRATE_PAGES_RETRY 10
 
-static inline void rd_lock(struct af_machine *m) { if (m->threaded) pthread_rwlock_rdlock(&m->world->rw); }
-static inline void rd_unlock(struct af_machine *m) { if (m->threaded) pthread_rwlock_unlock(&m->world->rw); }
-
 static unsigned int page_order_of(struct af_machine *m, unsigned long pfn)
 {
 	struct page *p = &m->pages[pfn];
@@ -68,7 +65,6 @@ out_put:
 	__atomic_fetch_sub(&p->refcount, 1, __ATOMIC_ACQ_REL);
 	return -EBUSY;
 }
-
 
 
 /*
@@ -371,7 +367,6 @@ static int move_to_new_page(struct af_machine *m, unsigned long dst, unsigned lo
 	m->pages[dst].refcount = 0;	/* mappings add theirs on remap */
 	return MIGRATEPAGE_SUCCESS;
 }
-
 
 static long alloc_migration_target(struct af_machine *m, unsigned long src, struct migrate_target *t)
 {
@@ -730,6 +725,20 @@ static void unset_migratetype_isolate(struct zone *z, unsigned long pfn, int mt)
 	unlock_zone(z);
 }
 
+/* The head of the free block that holds pfn, or PFN_NIL (zone lock held) */
+static unsigned long free_block_containing(struct af_machine *m, unsigned long pfn, unsigned int *order)
+{
+	for (unsigned int o = 0; o < MAX_ORDER; o++) {
+		unsigned long h = pfn & ~((1UL << o) - 1);
+		if ((pflags(&m->pages[h]) & PG_buddy) && m->pages[h].order >= o &&
+		    h + (1UL << m->pages[h].order) > pfn) {
+			*order = m->pages[h].order;
+			return h;
+		}
+	}
+	return PFN_NIL;
+}
+
 /*
  * Take the free pages of [start, end) out of the (isolated) free lists as
  * allocated order-0 pages; parts of free blocks outside the range go back
@@ -744,17 +753,8 @@ static unsigned long take_free_range(struct zone *z, unsigned long start, unsign
 	lock_zone(z);
 	/* test_pages_isolated(): every page must be free by now */
 	while (pfn < end) {
-		unsigned long head = PFN_NIL;
-		unsigned int order = 0;
-		for (unsigned int o = 0; o < MAX_ORDER; o++) {
-			unsigned long h = pfn & ~((1UL << o) - 1);
-			if ((pflags(&m->pages[h]) & PG_buddy) && m->pages[h].order >= o &&
-			    h + (1UL << m->pages[h].order) > pfn) {
-				head = h;
-				order = m->pages[h].order;
-				break;
-			}
-		}
+		unsigned int order;
+		unsigned long head = free_block_containing(m, pfn, &order);
 		if (head == PFN_NIL) {
 			unlock_zone(z);
 			return pfn;
@@ -762,17 +762,8 @@ static unsigned long take_free_range(struct zone *z, unsigned long start, unsign
 		pfn = head + (1UL << order);
 	}
 	for (pfn = start; pfn < end;) {
-		unsigned long head = PFN_NIL;
-		unsigned int order = 0;
-		for (unsigned int o = 0; o < MAX_ORDER; o++) {
-			unsigned long h = pfn & ~((1UL << o) - 1);
-			if ((pflags(&m->pages[h]) & PG_buddy) && m->pages[h].order >= o &&
-			    h + (1UL << m->pages[h].order) > pfn) {
-				head = h;
-				order = m->pages[h].order;
-				break;
-			}
-		}
+		unsigned int order;
+		unsigned long head = free_block_containing(m, pfn, &order);
 		int lmt = m->pages[head].pcp_mt;
 		del_page_from_free_list(z, head, order, lmt);
 		if (lmt != MIGRATE_ISOLATE)

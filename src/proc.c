@@ -25,11 +25,6 @@
 	}								\
 } while (0)
 
-static inline void wr_lock(struct af_machine *m) { if (m->threaded) pthread_rwlock_wrlock(&m->world->rw); }
-static inline void wr_unlock(struct af_machine *m) { if (m->threaded) pthread_rwlock_unlock(&m->world->rw); }
-static inline void rd_lock(struct af_machine *m) { if (m->threaded) pthread_rwlock_rdlock(&m->world->rw); }
-static inline void rd_unlock(struct af_machine *m) { if (m->threaded) pthread_rwlock_unlock(&m->world->rw); }
-
 uint32_t next_gen(struct af_machine *m)
 {
 	uint32_t g = (uint32_t)(__atomic_add_fetch(&m->world->fault_gen, 1, __ATOMIC_RELAXED) & PTE_GEN_MASK);
@@ -249,23 +244,9 @@ static int add_vma(struct af_machine *m, struct mm *mm, uint64_t npages, enum vm
 	return 0;
 }
 
-int af_mmap_anon(struct af_machine *m, int pid, uint64_t npages, unsigned flags, uint64_t *vpn)
-{
-	struct mm *mm;
-	int ret;
-
-	if (!m || !m->world || !vpn)
-		return af_err(-EINVAL, "bad arguments");
-	wr_lock(m);
-	mm = get_mm(m, pid);
-	ret = mm ? add_vma(m, mm, npages, VMA_ANON, -1, 0, flags, vpn)
-		 : af_err(-ESRCH, "no process %d", pid);
-	wr_unlock(m);
-	return ret;
-}
-
-int af_mmap_file(struct af_machine *m, int pid, int fid, uint64_t pgoff, uint64_t npages,
-		 unsigned flags, uint64_t *vpn)
+/* mmap(): a new VMA in process pid, under the world's write lock */
+static int do_mmap(struct af_machine *m, int pid, uint64_t npages, enum vma_kind kind, int fid,
+		   uint64_t pgoff, unsigned flags, uint64_t *vpn)
 {
 	struct mm *mm;
 	int ret;
@@ -276,27 +257,28 @@ int af_mmap_file(struct af_machine *m, int pid, int fid, uint64_t pgoff, uint64_
 	mm = get_mm(m, pid);
 	if (!mm)
 		ret = af_err(-ESRCH, "no process %d", pid);
-	else if (fid < 0 || fid >= m->world->nfiles || m->world->files[fid]->dead)
+	else if (kind == VMA_FILE && (fid < 0 || fid >= m->world->nfiles || m->world->files[fid]->dead))
 		ret = af_err(-EBADF, "no file %d", fid);
 	else
-		ret = add_vma(m, mm, npages, VMA_FILE, fid, pgoff, flags & ~AF_MAP_THP, vpn);
+		ret = add_vma(m, mm, npages, kind, fid, pgoff, flags, vpn);
 	wr_unlock(m);
 	return ret;
 }
 
+int af_mmap_anon(struct af_machine *m, int pid, uint64_t npages, unsigned flags, uint64_t *vpn)
+{
+	return do_mmap(m, pid, npages, VMA_ANON, -1, 0, flags, vpn);
+}
+
+int af_mmap_file(struct af_machine *m, int pid, int fid, uint64_t pgoff, uint64_t npages,
+		 unsigned flags, uint64_t *vpn)
+{
+	return do_mmap(m, pid, npages, VMA_FILE, fid, pgoff, flags & ~AF_MAP_THP, vpn);
+}
+
 int af_mmap_hugetlb(struct af_machine *m, int pid, uint64_t nr_huge, uint64_t *vpn)
 {
-	struct mm *mm;
-	int ret;
-
-	if (!m || !m->world || !vpn)
-		return af_err(-EINVAL, "bad arguments");
-	wr_lock(m);
-	mm = get_mm(m, pid);
-	ret = mm ? add_vma(m, mm, nr_huge * 512, VMA_HUGETLB, -1, 0, 0, vpn)
-		 : af_err(-ESRCH, "no process %d", pid);
-	wr_unlock(m);
-	return ret;
+	return do_mmap(m, pid, nr_huge * 512, VMA_HUGETLB, -1, 0, 0, vpn);
 }
 
 /* pte_alloc(): the PTE page for vpn, allocated (and its PMD page) on demand */
@@ -476,7 +458,6 @@ static int map_thp(struct af_machine *m, struct mm *mm, struct vma *v, int cpu, 
 	mm->rss += 512;
 	return 0;
 }
-
 
 /*
  * Access one page through the page tables.  write: store a new generation;

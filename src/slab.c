@@ -12,9 +12,6 @@
 
 #include "world.h"
 
-static inline void wr_lock(struct af_machine *m) { if (m->threaded) pthread_rwlock_wrlock(&m->world->rw); }
-static inline void wr_unlock(struct af_machine *m) { if (m->threaded) pthread_rwlock_unlock(&m->world->rw); }
-
 /* calculate_order(): the smallest order (<= slub_max_order 3) holding
  * min_objects = 4 * (fls(nr_cpus) + 1) objects */
 static unsigned slab_order(struct af_machine *m, unsigned size)

@@ -199,6 +199,10 @@ struct page *prep_owned_page(struct af_machine *m, unsigned long pfn, uint32_t o
 #define PG_swapbacked	(1u << 20)
 
 /* World locks are real only in threaded mode (deterministic mode is one thread). */
+static inline void wr_lock(struct af_machine *m) { if (m->threaded) pthread_rwlock_wrlock(&m->world->rw); }
+static inline void wr_unlock(struct af_machine *m) { if (m->threaded) pthread_rwlock_unlock(&m->world->rw); }
+static inline void rd_lock(struct af_machine *m) { if (m->threaded) pthread_rwlock_rdlock(&m->world->rw); }
+static inline void rd_unlock(struct af_machine *m) { if (m->threaded) pthread_rwlock_unlock(&m->world->rw); }
 #define wlock(m, mu) do { if ((m)->threaded) pthread_mutex_lock(mu); } while (0)
 #define wunlock(m, mu) do { if ((m)->threaded) pthread_mutex_unlock(mu); } while (0)
 

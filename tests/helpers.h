@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <cmocka.h>
 
 #include "antifrag.h"
@@ -72,6 +73,14 @@ static inline long field_after(const char *text, const char *key, int nth)
 	}
 	fail_msg("key '%s' not found", key);
 	return -1;
+}
+
+/* Monotonic seconds, for tests that run for a while */
+static inline double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
 #endif

@@ -4,15 +4,7 @@
  * checker and the integrity pass hold afterwards.
  */
 #include <pthread.h>
-#include <time.h>
 #include "helpers.h"
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 struct ctx {
 	struct af_machine *m;

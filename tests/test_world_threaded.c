@@ -6,8 +6,6 @@
 #include <pthread.h>
 #include "helpers.h"
 
-#include <time.h>
-
 #define NPAGES 512
 
 /* Seconds of stress: AF_STRESS_SECONDS, default 4 */
@@ -15,13 +13,6 @@ static double stress_seconds(void)
 {
 	const char *s = getenv("AF_STRESS_SECONDS");
 	return s ? atof(s) : 4.0;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
 struct ctx {
