@@ -366,6 +366,51 @@ struct af_machine {
 };
 
 /*
+ * Read-modify-write of words that other threads may update at the same
+ * time (page flags, reference and map counts, node and zone counters).
+ * In threaded mode they are locked atomic operations.  Deterministic mode
+ * runs on one thread, so a plain update gives the same result; it avoids
+ * the bus lock, which also stalls the other memory accesses in flight and
+ * would otherwise dominate a page's migration.  `shared` is the machine's
+ * threaded flag, fixed at creation.
+ */
+static inline uint32_t rmw_or32(bool shared, uint32_t *w, uint32_t v)
+{
+	uint32_t old;
+
+	if (shared)
+		return __atomic_fetch_or(w, v, __ATOMIC_ACQ_REL);
+	old = *w;
+	*w = old | v;
+	return old;
+}
+static inline uint32_t rmw_and32(bool shared, uint32_t *w, uint32_t v)
+{
+	uint32_t old;
+
+	if (shared)
+		return __atomic_fetch_and(w, v, __ATOMIC_ACQ_REL);
+	old = *w;
+	*w = old & v;
+	return old;
+}
+/* returns the new value */
+static inline int32_t rmw_add32(bool shared, int32_t *w, int32_t d)
+{
+	if (shared)
+		return __atomic_add_fetch(w, d, __ATOMIC_ACQ_REL);
+	*w += d;
+	return *w;
+}
+static inline void rmw_add_long(bool shared, long *w, long d)
+{
+	if (shared)
+		__atomic_fetch_add(w, d, __ATOMIC_RELAXED);
+	else
+		*w += d;
+}
+
+/*
  * page->flags accessors.  A page's flags are written only by its current
  * owner (the zone lock holder for free pages, the pcp lock holder for pcp
  * pages, the allocating or freeing caller otherwise) but read by anyone

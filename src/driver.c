@@ -143,7 +143,7 @@ int af_driver_free(struct af_machine *m, int did, uint64_t page_no)
 				     (unsigned long long)page_no);
 		} else {
 			d->pfns[page_no] = PFN_NIL;
-			pflags_fetch_and(&m->pages[pfn], ~PG_movable_ops);
+			pflags_fetch_and(m, &m->pages[pfn], ~PG_movable_ops);
 			m->pages[pfn].owner = 0;
 			m->pages[pfn].index = 0;
 			af_free_pages(m, af_current_cpu, pfn, 0);

@@ -106,9 +106,9 @@ int filemap_get_page(struct af_machine *m, int fid, int cpu, uint64_t index, uns
 	if (!ret) {
 		struct page *p = &m->pages[f->pages[index].pfn];
 		*pfn = f->pages[index].pfn;
-		if (__atomic_fetch_add(&p->mapcount, 1, __ATOMIC_ACQ_REL) == 0)
+		if (page_mapcount_add(m, p, 1) == 1)
 			page_stat_mod(m, *pfn, NS_NR_MAPPED, 1);
-		__atomic_fetch_add(&p->refcount, 1, __ATOMIC_ACQ_REL);
+		page_ref_add(m, p, 1);
 	}
 	wunlock(m, &f->lock);
 	return ret;
@@ -117,7 +117,7 @@ int filemap_get_page(struct af_machine *m, int fid, int cpu, uint64_t index, uns
 /* folio_mark_dirty() */
 void set_page_dirty(struct af_machine *m, unsigned long pfn)
 {
-	if (!(pflags_fetch_or(&m->pages[pfn], PG_dirty) & PG_dirty)) {
+	if (!(pflags_fetch_or(m, &m->pages[pfn], PG_dirty) & PG_dirty)) {
 		page_stat_mod(m, pfn, NS_NR_DIRTY, 1);
 		page_stat_mod(m, pfn, NS_NR_DIRTIED, 1);
 		page_zone_stat_mod(m, pfn, NR_ZONE_WRITE_PENDING, 1);

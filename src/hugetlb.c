@@ -52,7 +52,7 @@ static long alloc_fresh_huge_page(struct af_machine *m, int nid)
 
 static void free_huge_page_to_buddy(struct af_machine *m, unsigned long pfn)
 {
-	pflags_fetch_and(&m->pages[pfn], ~PG_hugetlb);
+	pflags_fetch_and(m, &m->pages[pfn], ~PG_hugetlb);
 	m->pages[pfn].owner = 0;
 	m->pages[pfn].index = 0;
 	m->pages[pfn].refcount = 1;
@@ -114,8 +114,8 @@ void hugetlb_free_page(struct af_machine *m, unsigned long pfn)
 {
 	struct world *w = m->world;
 
-	pflags_fetch_and(&m->pages[pfn], ~(PG_anon | PG_lru | PG_locked | PG_isolated));
-	pflags_fetch_or(&m->pages[pfn], PG_hugetlb);
+	pflags_fetch_and(m, &m->pages[pfn], ~(PG_anon | PG_lru | PG_locked | PG_isolated));
+	pflags_fetch_or(m, &m->pages[pfn], PG_hugetlb);
 	m->pages[pfn].owner = w->hugetlb_owner;
 	m->pages[pfn].index = 0;
 	m->pages[pfn].mapcount = 0;

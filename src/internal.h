@@ -168,7 +168,7 @@ void build_zonelists(struct af_machine *m);
 /* in vmstat.c */
 static inline void zone_stat_mod(struct zone *z, enum zone_stat_item i, long d)
 {
-	__atomic_fetch_add(&z->vm_stat[i], d, __ATOMIC_RELAXED);
+	rmw_add_long(z->m->threaded, &z->vm_stat[i], d);
 }
 long zone_page_state(const struct zone *z, enum zone_stat_item i);
 uint64_t zone_numa_event(const struct zone *z, int i, int nr_cpus);

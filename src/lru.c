@@ -17,7 +17,7 @@ enum lru_list folio_lru_list(uint32_t flags)
 
 void node_stat_mod(struct af_machine *m, int nid, int item, long d)
 {
-	__atomic_fetch_add(&m->node[nid]->vm_stat[item], d, __ATOMIC_RELAXED);
+	rmw_add_long(m->threaded, &m->node[nid]->vm_stat[item], d);
 }
 
 void page_stat_mod(struct af_machine *m, unsigned long pfn, int item, long d)
@@ -58,7 +58,7 @@ void lru_add(struct af_machine *m, unsigned long pfn)
 		pthread_mutex_lock(&pg->lru_lock);
 	list_add_head_pfn(m, &pg->lru[l], pfn);
 	pg->lru_size[l] += (unsigned long)nr;
-	pflags_fetch_or(p, PG_lru);
+	pflags_fetch_or(m, p, PG_lru);
 	if (m->threaded)
 		pthread_mutex_unlock(&pg->lru_lock);
 	lru_stat(m, pfn, l, nr);
@@ -85,9 +85,16 @@ void lru_del(struct af_machine *m, unsigned long pfn)
 }
 
 /* get_page_unless_zero(): a reference, unless the page is being freed */
-bool get_page_unless_zero(struct page *p)
+bool get_page_unless_zero(const struct af_machine *m, struct page *p)
 {
 	int32_t c = __atomic_load_n(&p->refcount, __ATOMIC_ACQUIRE);
+
+	if (!m->threaded) {
+		if (c <= 0)
+			return false;
+		p->refcount = c + 1;
+		return true;
+	}
 
 	while (c > 0)
 		if (__atomic_compare_exchange_n(&p->refcount, &c, c + 1, false, __ATOMIC_ACQ_REL,
@@ -105,10 +112,10 @@ int isolate_lru_page(struct af_machine *m, unsigned long pfn)
 {
 	struct page *p = &m->pages[pfn];
 
-	if (!get_page_unless_zero(p))
+	if (!get_page_unless_zero(m, p))
 		return -EBUSY;
-	if (!(pflags_fetch_and(p, ~PG_lru) & PG_lru)) {
-		__atomic_fetch_sub(&p->refcount, 1, __ATOMIC_ACQ_REL);
+	if (!(pflags_fetch_and(m, p, ~PG_lru) & PG_lru)) {
+		page_ref_add(m, p, -1);
 		return -EBUSY;
 	}
 	lru_del(m, pfn);
@@ -121,7 +128,7 @@ void putback_lru_page(struct af_machine *m, unsigned long pfn)
 	struct page *p = &m->pages[pfn];
 
 	lru_add(m, pfn);
-	if (__atomic_sub_fetch(&p->refcount, 1, __ATOMIC_ACQ_REL) == 0) {
+	if (page_ref_add(m, p, -1) == 0) {
 		/* the last reference: the owner let go while it was isolated */
 		free_owned_page(m, pfn, (pflags(p) & PG_head) ? p->order : 0);
 	}

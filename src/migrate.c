@@ -48,7 +48,7 @@ int isolate_movable_page(struct af_machine *m, unsigned long pfn)
 	if (!(pflags(p) & PG_movable_ops) || !o || o->type != OWN_DRIVER)
 		return -EBUSY;
 	d = m->world->drivers[o->obj];
-	if (!get_page_unless_zero(p))
+	if (!get_page_unless_zero(m, p))
 		return -EBUSY;
 	if (!trylock_page(m, pfn))
 		goto out_put;
@@ -56,13 +56,13 @@ int isolate_movable_page(struct af_machine *m, unsigned long pfn)
 		goto out_unlock;
 	if (!d->ops.isolate_page(m, pfn, d->arg))
 		goto out_unlock;
-	pflags_fetch_or(p, PG_isolated);
+	pflags_fetch_or(m, p, PG_isolated);
 	unlock_page(m, pfn);
 	return 0;
 out_unlock:
 	unlock_page(m, pfn);
 out_put:
-	__atomic_fetch_sub(&p->refcount, 1, __ATOMIC_ACQ_REL);
+	page_ref_add(m, p, -1);
 	return -EBUSY;
 }
 
@@ -111,12 +111,12 @@ int isolate_for_migration(struct af_machine *m, unsigned long pfn, const struct 
 			*why = "free hugetlb pool page";
 			return -EBUSY;
 		}
-		if (!get_page_unless_zero(p)) {
+		if (!get_page_unless_zero(m, p)) {
 			*why = "being freed";
 			return -EBUSY;
 		}
-		if (pflags_fetch_or(p, PG_isolated) & PG_isolated) {
-			__atomic_fetch_sub(&p->refcount, 1, __ATOMIC_ACQ_REL);
+		if (pflags_fetch_or(m, p, PG_isolated) & PG_isolated) {
+			page_ref_add(m, p, -1);
 			*why = "already isolated";
 			return -EBUSY;
 		}
@@ -179,8 +179,8 @@ void putback_movable_page(struct af_machine *m, unsigned long pfn)
 	uint32_t f = pflags(p);
 
 	if (f & PG_hugetlb) {
-		pflags_fetch_and(p, ~PG_isolated);
-		if (__atomic_sub_fetch(&p->refcount, 1, __ATOMIC_ACQ_REL) == 0)
+		pflags_fetch_and(m, p, ~PG_isolated);
+		if (page_ref_add(m, p, -1) == 0)
 			free_owned_page(m, pfn, HPAGE_PMD_ORDER);
 		return;
 	}
@@ -192,9 +192,9 @@ void putback_movable_page(struct af_machine *m, unsigned long pfn)
 			struct driver *d = m->world->drivers[o->obj];
 			d->ops.putback_page(m, pfn, d->arg);
 		}
-		pflags_fetch_and(p, ~PG_isolated);
+		pflags_fetch_and(m, p, ~PG_isolated);
 		unlock_page(m, pfn);
-		__atomic_fetch_sub(&p->refcount, 1, __ATOMIC_ACQ_REL);
+		page_ref_add(m, p, -1);
 		return;
 	}
 	isolated_stat_dec(m, pfn);
@@ -215,10 +215,10 @@ static void unmap_one(struct af_machine *m, uint64_t *e, pthread_mutex_t *ptl, s
 	if (!(*e & PTE_PRESENT))
 		return;
 	__atomic_store_n(e, (*e & ~PTE_PRESENT) | PTE_MIGRATION, __ATOMIC_RELEASE);
-	if (__atomic_sub_fetch(&p->mapcount, 1, __ATOMIC_ACQ_REL) == 0 &&
+	if (page_mapcount_add(m, p, -1) == 0 &&
 	    !(pflags(p) & (PG_anon | PG_hugetlb)))
 		page_stat_mod(m, a->pfn, NS_NR_MAPPED, -1);	/* page_remove_rmap() */
-	__atomic_fetch_sub(&p->refcount, 1, __ATOMIC_ACQ_REL);
+	page_ref_add(m, p, -1);
 	a->done++;
 }
 
@@ -236,10 +236,10 @@ static void remap_one(struct af_machine *m, uint64_t *e, pthread_mutex_t *ptl, s
 		return;
 	uint64_t v = (*e & ~(PTE_MIGRATION | (PTE_PFN_MASK << PTE_PFN_SHIFT))) | PTE_PRESENT |
 		     ((uint64_t)a->new << PTE_PFN_SHIFT);
-	if (__atomic_fetch_add(&np->mapcount, 1, __ATOMIC_ACQ_REL) == 0 &&
+	if (page_mapcount_add(m, np, 1) == 1 &&
 	    !(pflags(np) & (PG_anon | PG_hugetlb)))
 		page_stat_mod(m, a->new, NS_NR_MAPPED, 1);	/* page_add_file_rmap() */
-	__atomic_fetch_add(&np->refcount, 1, __ATOMIC_ACQ_REL);
+	page_ref_add(m, np, 1);
 	__atomic_store_n(e, v, __ATOMIC_RELEASE);
 	a->done++;
 }
@@ -268,7 +268,7 @@ static void migrate_identity(struct af_machine *m, unsigned long dst, unsigned l
 
 	d->owner = s->owner;
 	d->index = s->index;
-	pflags_fetch_or(d, f);
+	pflags_fetch_or(m, d, f);
 	/* counters follow the page to its new node and zone */
 	if (sz != dz) {
 		if (f & PG_hugetlb)
@@ -296,7 +296,7 @@ static void migrate_identity(struct af_machine *m, unsigned long dst, unsigned l
 		}
 	}
 	/* the source keeps nothing of its owner's data */
-	pflags_fetch_and(s, ~keep);
+	pflags_fetch_and(m, s, ~keep);
 	contents_copy(m, dst, src, order);
 }
 
@@ -322,7 +322,7 @@ static int move_to_new_page(struct af_machine *m, unsigned long dst, unsigned lo
 		int rc;
 
 		if (o->dead) {	/* no longer movable: nothing to move */
-			pflags_fetch_and(s, ~PG_isolated);
+			pflags_fetch_and(m, s, ~PG_isolated);
 			return MIGRATEPAGE_SUCCESS;
 		}
 		rc = d->ops.migrate_page(m, dst, src, mode, d->arg);
@@ -331,8 +331,8 @@ static int move_to_new_page(struct af_machine *m, unsigned long dst, unsigned lo
 		m->pages[dst].owner = s->owner;
 		m->pages[dst].index = s->index;
 		d->pfns[s->index] = (uint32_t)dst;
-		pflags_fetch_or(&m->pages[dst], PG_movable_ops);
-		pflags_fetch_and(s, ~(PG_isolated | PG_movable_ops));
+		pflags_fetch_or(m, &m->pages[dst], PG_movable_ops);
+		pflags_fetch_and(m, s, ~(PG_isolated | PG_movable_ops));
 		return MIGRATEPAGE_SUCCESS;
 	}
 	if (o->type == OWN_FILE) {
@@ -405,7 +405,7 @@ static void put_new_page(struct af_machine *m, unsigned long dst, unsigned int o
 	}
 	m->pages[dst].owner = 0;
 	m->pages[dst].refcount = 1;
-	pflags_fetch_and(&m->pages[dst], ~(PG_anon | PG_swapbacked | PG_active | PG_unevictable |
+	pflags_fetch_and(m, &m->pages[dst], ~(PG_anon | PG_swapbacked | PG_active | PG_unevictable |
 					   PG_mlocked | PG_dirty | PG_movable_ops | PG_locked));
 	af_free_pages(m, af_current_cpu, dst, order);
 }
@@ -416,7 +416,7 @@ static void free_old_page(struct af_machine *m, unsigned long src, unsigned int 
 	struct page *s = &m->pages[src];
 
 	if (hugetlb) {
-		pflags_fetch_and(s, ~PG_hugetlb);
+		pflags_fetch_and(m, s, ~PG_hugetlb);
 		s->owner = 0;
 		hugetlb_free_page(m, src);
 		return;
@@ -425,7 +425,7 @@ static void free_old_page(struct af_machine *m, unsigned long src, unsigned int 
 	s->index = 0;
 	s->mapcount = 0;
 	s->refcount = 1;
-	pflags_fetch_and(s, ~(PG_isolated | PG_locked | PG_movable_ops | PG_lru));
+	pflags_fetch_and(m, s, ~(PG_isolated | PG_locked | PG_movable_ops | PG_lru));
 	af_free_pages(m, af_current_cpu, src, order);
 }
 
@@ -448,7 +448,7 @@ static int unmap_and_move(struct af_machine *m, struct mpage *mp, bool force,
 	    __atomic_load_n(&s->mapcount, __ATOMIC_ACQUIRE) == 0 && !page_is_file(m, src)) {
 		if (!mp->hugetlb)
 			isolated_stat_dec(m, src);
-		pflags_fetch_and(s, ~PG_isolated);
+		pflags_fetch_and(m, s, ~PG_isolated);
 		s->refcount = 0;
 		free_owned_page(m, src, mp->order);
 		return MIGRATEPAGE_SUCCESS;
@@ -506,7 +506,7 @@ out_unlock:
 		if (is_lru && m->pages[dst].refcount == 0) {
 			/* nobody mapped it any more: free the new page too */
 			m->pages[dst].refcount = 1;
-			__atomic_sub_fetch(&m->pages[dst].refcount, 1, __ATOMIC_ACQ_REL);
+			page_ref_add(m, &m->pages[dst], -1);
 			free_owned_page(m, (unsigned long)dst, mp->order);
 		}
 		return rc;

@@ -54,7 +54,7 @@ struct page *prep_owned_page(struct af_machine *m, unsigned long pfn, uint32_t o
 
 	p->owner = owner;
 	p->index = index;
-	pflags_fetch_or(p, flags);
+	pflags_fetch_or(m, p, flags);
 	return p;
 }
 
@@ -89,7 +89,7 @@ static void free_pgtable_page(struct af_machine *m, unsigned long pfn, unsigned 
 {
 	if (pflags(&m->pages[pfn]) & PG_pgtable)
 		page_stat_mod(m, pfn, NS_NR_PAGE_TABLE_PAGES, -1);
-	pflags_fetch_and(&m->pages[pfn], ~PG_pgtable);
+	pflags_fetch_and(m, &m->pages[pfn], ~PG_pgtable);
 	m->pages[pfn].owner = 0;
 	af_free_pages(m, af_current_cpu, pfn, order);
 }
@@ -350,9 +350,9 @@ static void unmap_page(struct af_machine *m, unsigned long pfn)
 	struct page *p = &m->pages[pfn];
 	unsigned int order = (pflags(p) & PG_head) ? p->order : 0;
 
-	if (__atomic_sub_fetch(&p->mapcount, 1, __ATOMIC_ACQ_REL) == 0 && !(pflags(p) & PG_anon))
+	if (page_mapcount_add(m, p, -1) == 0 && !(pflags(p) & PG_anon))
 		page_stat_mod(m, pfn, NS_NR_MAPPED, -1);
-	if (__atomic_sub_fetch(&p->refcount, 1, __ATOMIC_ACQ_REL) == 0)
+	if (page_ref_add(m, p, -1) == 0)
 		free_owned_page(m, pfn, order);
 }
 
@@ -363,7 +363,7 @@ void free_owned_page(struct af_machine *m, unsigned long pfn, unsigned int order
 	uint32_t f = pflags(p);
 	long nr = 1L << order;
 
-	if (pflags_fetch_and(p, ~PG_lru) & PG_lru)
+	if (pflags_fetch_and(m, p, ~PG_lru) & PG_lru)
 		lru_del(m, pfn);
 	if (f & PG_hugetlb) {
 		hugetlb_free_page(m, pfn);
@@ -381,7 +381,7 @@ void free_owned_page(struct af_machine *m, unsigned long pfn, unsigned int order
 		page_stat_mod(m, pfn, NS_NR_DIRTY, -nr);
 		page_zone_stat_mod(m, pfn, NR_ZONE_WRITE_PENDING, -nr);
 	}
-	pflags_fetch_and(p, ~(PG_active | PG_unevictable | PG_mlocked | PG_dirty | PG_anon |
+	pflags_fetch_and(m, p, ~(PG_active | PG_unevictable | PG_mlocked | PG_dirty | PG_anon |
 			      PG_swapbacked | PG_isolated | PG_hugetlb | PG_slab | PG_pgtable |
 			      PG_movable_ops | PG_locked | PG_writeback));
 	p->owner = 0;
@@ -846,8 +846,8 @@ int af_proc_fork(struct af_machine *m, int pid, int *child)
 					memcpy(cp->hgen, pp->hgen, 512 * sizeof(uint32_t));
 					pp->huge |= PTE_WP;
 					cp->huge = pp->huge;
-					__atomic_fetch_add(&m->pages[pfn].mapcount, 1, __ATOMIC_ACQ_REL);
-					__atomic_fetch_add(&m->pages[pfn].refcount, 1, __ATOMIC_ACQ_REL);
+					page_mapcount_add(m, &m->pages[pfn], 1);
+					page_ref_add(m, &m->pages[pfn], 1);
 					cm->rss += 512;
 				}
 				continue;
@@ -865,8 +865,8 @@ int af_proc_fork(struct af_machine *m, int pid, int *child)
 			ct->pte[vpn & 511] = *pe;
 			ct->nr++;
 			cm->rss++;
-			__atomic_fetch_add(&m->pages[pfn].mapcount, 1, __ATOMIC_ACQ_REL);
-			__atomic_fetch_add(&m->pages[pfn].refcount, 1, __ATOMIC_ACQ_REL);
+			page_mapcount_add(m, &m->pages[pfn], 1);
+			page_ref_add(m, &m->pages[pfn], 1);
 		}
 	}
 	cm->next_vpn = pm->next_vpn;

@@ -111,7 +111,7 @@ static void discard_slab(struct af_machine *m, struct kmem_cache *c, int i)
 
 	page_stat_mod(m, pfn, c->reclaimable ? NS_NR_SLAB_RECLAIMABLE : NS_NR_SLAB_UNRECLAIMABLE,
 		      -(1L << order));
-	pflags_fetch_and(&m->pages[pfn], ~PG_slab);
+	pflags_fetch_and(m, &m->pages[pfn], ~PG_slab);
 	m->pages[pfn].owner = 0;
 	m->pages[pfn].index = 0;
 	af_free_pages(m, af_current_cpu, pfn, order);

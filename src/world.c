@@ -120,12 +120,12 @@ void contents_copy(struct af_machine *m, unsigned long dst, unsigned long src, u
 /* ---- page lock and timed holders ---- */
 bool trylock_page(struct af_machine *m, unsigned long pfn)
 {
-	return !(pflags_fetch_or(&m->pages[pfn], PG_locked) & PG_locked);
+	return !(pflags_fetch_or(m, &m->pages[pfn], PG_locked) & PG_locked);
 }
 
 void unlock_page(struct af_machine *m, unsigned long pfn)
 {
-	pflags_fetch_and(&m->pages[pfn], ~PG_locked);
+	pflags_fetch_and(m, &m->pages[pfn], ~PG_locked);
 }
 
 static struct timed_hold *find_hold(struct world *w, unsigned long pfn, uint8_t what)
@@ -167,7 +167,7 @@ static int add_hold(struct world *w, unsigned long pfn, uint8_t what, uint64_t u
 
 static void end_writeback(struct af_machine *m, unsigned long pfn)
 {
-	if (pflags_fetch_and(&m->pages[pfn], ~PG_writeback) & PG_writeback) {
+	if (pflags_fetch_and(m, &m->pages[pfn], ~PG_writeback) & PG_writeback) {
 		page_stat_mod(m, pfn, NS_NR_WRITEBACK, -1);
 		page_zone_stat_mod(m, pfn, NR_ZONE_WRITE_PENDING, -1);
 		page_stat_mod(m, pfn, NS_NR_WRITTEN, 1);
@@ -236,13 +236,13 @@ void wait_page_writeback(struct af_machine *m, unsigned long pfn)
 void start_writeback(struct af_machine *m, unsigned long pfn, uint64_t ns)
 {
 	struct page *p = &m->pages[pfn];
-	uint32_t old = pflags_fetch_and(p, ~PG_dirty);
+	uint32_t old = pflags_fetch_and(m, p, ~PG_dirty);
 
 	if (old & PG_dirty) {
 		page_stat_mod(m, pfn, NS_NR_DIRTY, -1);
 		page_zone_stat_mod(m, pfn, NR_ZONE_WRITE_PENDING, -1);
 	}
-	if (!(pflags_fetch_or(p, PG_writeback) & PG_writeback)) {
+	if (!(pflags_fetch_or(m, p, PG_writeback) & PG_writeback)) {
 		page_stat_mod(m, pfn, NS_NR_WRITEBACK, 1);
 		page_zone_stat_mod(m, pfn, NR_ZONE_WRITE_PENDING, 1);
 	}
@@ -281,7 +281,7 @@ int af_page_pin(struct af_machine *m, uint64_t pfn)
 {
 	if (!m || pfn >= m->max_pfn || !(pflags(&m->pages[pfn]) & PG_alloc) || !m->pages[pfn].owner)
 		return af_err(-EINVAL, "pfn 0x%llx is not an owned page", (unsigned long long)pfn);
-	__atomic_fetch_add(&m->pages[pfn].refcount, 1, __ATOMIC_ACQ_REL);
+	page_ref_add(m, &m->pages[pfn], 1);
 	node_stat_mod(m, pfn_zone(m, (unsigned long)pfn)->nid, NS_NR_FOLL_PIN_ACQUIRED, 1);
 	return 0;
 }
@@ -295,7 +295,7 @@ int af_page_unpin(struct af_machine *m, uint64_t pfn)
 	p = &m->pages[pfn];
 	if (__atomic_load_n(&p->refcount, __ATOMIC_ACQUIRE) <= 1)
 		return af_err(-EINVAL, "pfn 0x%llx is not pinned", (unsigned long long)pfn);
-	__atomic_fetch_sub(&p->refcount, 1, __ATOMIC_ACQ_REL);
+	page_ref_add(m, p, -1);
 	node_stat_mod(m, pfn_zone(m, (unsigned long)pfn)->nid, NS_NR_FOLL_PIN_RELEASED, 1);
 	return 0;
 }

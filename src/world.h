@@ -207,13 +207,22 @@ static inline void rd_unlock(struct af_machine *m) { if (m->threaded) pthread_rw
 #define wunlock(m, mu) do { if ((m)->threaded) pthread_mutex_unlock(mu); } while (0)
 
 /* Atomic read-modify-write of flags that several threads may change. */
-static inline uint32_t pflags_fetch_or(struct page *p, uint32_t f)
+static inline uint32_t pflags_fetch_or(const struct af_machine *m, struct page *p, uint32_t f)
 {
-	return __atomic_fetch_or(&p->flags, f, __ATOMIC_ACQ_REL);
+	return rmw_or32(m->threaded, &p->flags, f);
 }
-static inline uint32_t pflags_fetch_and(struct page *p, uint32_t f)
+static inline uint32_t pflags_fetch_and(const struct af_machine *m, struct page *p, uint32_t f)
 {
-	return __atomic_fetch_and(&p->flags, f, __ATOMIC_ACQ_REL);
+	return rmw_and32(m->threaded, &p->flags, f);
+}
+/* page_ref_add() / atomic_add_return on _mapcount: the new count */
+static inline int32_t page_ref_add(const struct af_machine *m, struct page *p, int32_t d)
+{
+	return rmw_add32(m->threaded, &p->refcount, d);
+}
+static inline int32_t page_mapcount_add(const struct af_machine *m, struct page *p, int32_t d)
+{
+	return rmw_add32(m->threaded, &p->mapcount, d);
 }
 
 /* in world.c */
@@ -256,7 +265,7 @@ enum lru_list folio_lru_list(uint32_t flags);
 void lru_add(struct af_machine *m, unsigned long pfn);
 void lru_del(struct af_machine *m, unsigned long pfn);
 int isolate_lru_page(struct af_machine *m, unsigned long pfn);
-bool get_page_unless_zero(struct page *p);
+bool get_page_unless_zero(const struct af_machine *m, struct page *p);
 void putback_lru_page(struct af_machine *m, unsigned long pfn);
 bool too_many_isolated(struct af_machine *m, int nid);
 void node_stat_mod(struct af_machine *m, int nid, int item, long d);
