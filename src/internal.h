@@ -49,7 +49,21 @@ int get_pageblock_migratetype(struct af_machine *m, unsigned long pfn);
 void set_pageblock_migratetype(struct af_machine *m, unsigned long pfn, int mt);
 bool get_pageblock_skip(struct af_machine *m, unsigned long pfn);
 void set_pageblock_skip(struct af_machine *m, unsigned long pfn, bool skip);
-struct zone *pfn_zone(struct af_machine *m, unsigned long pfn);
+struct zone *pfn_zone_slow(struct af_machine *m, unsigned long pfn);
+/*
+ * page_zone(): the zone whose span holds pfn, or NULL for a hole or out of
+ * range.  A pageblock wholly inside one zone names it; only blocks shared
+ * by zones or holes need the search.
+ */
+static inline struct zone *pfn_zone(struct af_machine *m, unsigned long pfn)
+{
+	if (pfn < m->max_pfn) {
+		unsigned int zid = m->pageblocks[pfn >> PAGEBLOCK_ORDER].zid;
+		if (zid != PB_ZID_MIXED)
+			return &m->node[zid >> PB_ZID_SHIFT]->node_zones[zid & PB_ZID_TYPE];
+	}
+	return pfn_zone_slow(m, pfn);
+}
 bool pfn_valid_present(struct af_machine *m, unsigned long pfn);
 
 /* in buddy.c */

@@ -15,11 +15,6 @@ enum lru_list folio_lru_list(uint32_t flags)
 	return (flags & PG_active) ? LRU_ACTIVE_FILE : LRU_INACTIVE_FILE;
 }
 
-void node_stat_mod(struct af_machine *m, int nid, int item, long d)
-{
-	rmw_add_long(m->threaded, &m->node[nid]->vm_stat[item], d);
-}
-
 void page_stat_mod(struct af_machine *m, unsigned long pfn, int item, long d)
 {
 	node_stat_mod(m, pfn_zone(m, pfn)->nid, item, d);
@@ -36,11 +31,10 @@ static unsigned long nr_pages_of(struct af_machine *m, unsigned long pfn)
 	return (pflags(p) & PG_head) ? 1UL << p->order : 1UL;
 }
 
-static void lru_stat(struct af_machine *m, unsigned long pfn, enum lru_list l, long nr)
+static void lru_stat(struct af_machine *m, struct zone *z, enum lru_list l, long nr)
 {
 	static const int node_item[NR_LRU_LISTS] = { NS_NR_INACTIVE_ANON, NS_NR_ACTIVE_ANON,
 		NS_NR_INACTIVE_FILE, NS_NR_ACTIVE_FILE, NS_NR_UNEVICTABLE };
-	struct zone *z = pfn_zone(m, pfn);
 
 	node_stat_mod(m, z->nid, node_item[l], nr);
 	zone_stat_mod(z, (enum zone_stat_item)(NR_ZONE_LRU_BASE + l), nr);
@@ -50,7 +44,8 @@ static void lru_stat(struct af_machine *m, unsigned long pfn, enum lru_list l, l
 void lru_add(struct af_machine *m, unsigned long pfn)
 {
 	struct page *p = &m->pages[pfn];
-	struct pglist_data *pg = pfn_zone(m, pfn)->pgdat;
+	struct zone *z = pfn_zone(m, pfn);
+	struct pglist_data *pg = z->pgdat;
 	enum lru_list l = folio_lru_list(pflags(p));
 	long nr = (long)nr_pages_of(m, pfn);
 
@@ -61,7 +56,7 @@ void lru_add(struct af_machine *m, unsigned long pfn)
 	pflags_fetch_or(m, p, PG_lru);
 	if (m->threaded)
 		pthread_mutex_unlock(&pg->lru_lock);
-	lru_stat(m, pfn, l, nr);
+	lru_stat(m, z, l, nr);
 }
 
 /*
@@ -71,7 +66,8 @@ void lru_add(struct af_machine *m, unsigned long pfn)
 void lru_del(struct af_machine *m, unsigned long pfn)
 {
 	struct page *p = &m->pages[pfn];
-	struct pglist_data *pg = pfn_zone(m, pfn)->pgdat;
+	struct zone *z = pfn_zone(m, pfn);
+	struct pglist_data *pg = z->pgdat;
 	enum lru_list l = folio_lru_list(pflags(p));
 	long nr = (long)nr_pages_of(m, pfn);
 
@@ -81,7 +77,7 @@ void lru_del(struct af_machine *m, unsigned long pfn)
 	pg->lru_size[l] -= (unsigned long)nr;
 	if (m->threaded)
 		pthread_mutex_unlock(&pg->lru_lock);
-	lru_stat(m, pfn, l, -nr);
+	lru_stat(m, z, l, -nr);
 }
 
 /* get_page_unless_zero(): a reference, unless the page is being freed */

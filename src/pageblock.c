@@ -47,20 +47,11 @@ void set_pageblock_skip(struct af_machine *m, unsigned long pfn, bool skip)
 		pb_set_bits(pb, pb_bits(pb) & (uint8_t)~PB_MIGRATE_SKIP);
 }
 
-/* page_zone(): the zone whose span holds pfn, or NULL for a hole/out of range */
-struct zone *pfn_zone(struct af_machine *m, unsigned long pfn)
+/* pfn_zone() for a pageblock shared by zones or holes, and out-of-range pfns */
+struct zone *pfn_zone_slow(struct af_machine *m, unsigned long pfn)
 {
-	struct pageblock *pb;
-
 	if (pfn >= m->max_pfn)
 		return NULL;
-	pb = &m->pageblocks[pfn >> PAGEBLOCK_ORDER];
-	if (pb->zid != PB_ZID_MIXED) {
-		struct zone *z = &m->node[pb->zid >> PB_ZID_SHIFT]->node_zones[pb->zid & PB_ZID_TYPE];
-		if (zone_spans_pfn(z, pfn))
-			return z;
-		return NULL;
-	}
 	for (int n = 0; n < m->nr_nodes; n++)
 		for (int t = 0; t < MAX_NR_ZONES; t++) {
 			struct zone *z = &m->node[n]->node_zones[t];

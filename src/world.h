@@ -215,6 +215,11 @@ static inline uint32_t pflags_fetch_and(const struct af_machine *m, struct page 
 {
 	return rmw_and32(m->threaded, &p->flags, f);
 }
+/* mod_node_page_state() */
+static inline void node_stat_mod(struct af_machine *m, int nid, int item, long d)
+{
+	rmw_add_long(m->threaded, &m->node[nid]->vm_stat[item], d);
+}
 /* page_ref_add() / atomic_add_return on _mapcount: the new count */
 static inline int32_t page_ref_add(const struct af_machine *m, struct page *p, int32_t d)
 {
@@ -268,7 +273,6 @@ int isolate_lru_page(struct af_machine *m, unsigned long pfn);
 bool get_page_unless_zero(const struct af_machine *m, struct page *p);
 void putback_lru_page(struct af_machine *m, unsigned long pfn);
 bool too_many_isolated(struct af_machine *m, int nid);
-void node_stat_mod(struct af_machine *m, int nid, int item, long d);
 void page_stat_mod(struct af_machine *m, unsigned long pfn, int item, long d);
 void page_zone_stat_mod(struct af_machine *m, unsigned long pfn, enum zone_stat_item i, long d);
 uint32_t new_owner(struct af_machine *m, enum owner_type type, uint32_t obj);
