@@ -414,11 +414,16 @@ static unsigned long take_targets(struct compact_control *cc, unsigned long pfn,
 
 /*
  * isolate_freepages_block(): scan [*start, end) with stride for free
- * blocks; split each into order-0 target pages (split_map_pages).  Stops
- * once there are as many targets as pages to migrate.
+ * blocks; split each into order-0 target pages (split_map_pages).  A
+ * compound page is stepped over whole.  Non-strict (compaction's free
+ * scanner) skips pages that are not free and stops once there are as many
+ * targets as pages to migrate.  Strict (isolate_freepages_range, for
+ * alloc_contig_range) stops at the first page that is not free and then
+ * reports nothing isolated; the pages it took stay in cc->freepages for the
+ * caller to release.
  */
 static unsigned long isolate_freepages_block(struct compact_control *cc, unsigned long *start,
-					     unsigned long end, unsigned int stride)
+					     unsigned long end, unsigned int stride, bool strict)
 {
 	struct zone *z = cc->zone;
 	struct af_machine *m = z->m;
@@ -427,19 +432,23 @@ static unsigned long isolate_freepages_block(struct compact_control *cc, unsigne
 	lock_zone(z);
 	for (; pfn < end; pfn += stride) {
 		struct page *p = &m->pages[pfn];
+		uint32_t flags = pflags(p);
 		unsigned long got;
-		unsigned int order;
 
 		scanned++;
-		if (!(pflags(p) & PG_buddy))
+		if (!(flags & PG_buddy)) {
+			if (strict)	/* stop here: the caller names this page */
+				break;
+			if (flags & PG_head)	/* PageCompound: past the whole page */
+				pfn += (1UL << porder(p)) - 1;
 			continue;
-		order = p->order;
-		got = take_targets(cc, pfn, order);
+		}
+		got = take_targets(cc, pfn, p->order);
 		if (!got)
 			break;
 		scanned += got - 1;
 		total += got;
-		if (cc->nr_migratepages <= cc->nr_freepages) {
+		if (!strict && cc->nr_migratepages <= cc->nr_freepages) {
 			pfn += got;
 			break;
 		}
@@ -452,6 +461,8 @@ static unsigned long isolate_freepages_block(struct compact_control *cc, unsigne
 		trace_event(m, "mm_compaction_isolate_freepages",
 			    "range=(0x%lx ~ 0x%lx) nr_scanned=%lu nr_taken=%lu", *start, pfn, scanned, total);
 	*start = pfn;
+	if (strict && pfn < end)
+		total = 0;
 	cc->total_free_scanned += scanned;
 	if (total)
 		__atomic_fetch_add(&m->events[COMPACTISOLATED], total, __ATOMIC_RELAXED);
@@ -530,7 +541,7 @@ static void fast_isolate_around(struct compact_control *cc, unsigned long pfn)
 	end = MIN(pageblock_end_pfn(pfn), zone_end_pfn(z));
 	if (!block_in_zone(z, start, end))
 		return;
-	isolate_freepages_block(cc, &start, end, 1);
+	isolate_freepages_block(cc, &start, end, 1, false);
 	if (cc->nr_freepages < cc->nr_migratepages)
 		set_pageblock_skip(z->m, start, true);
 }
@@ -680,7 +691,7 @@ static void isolate_freepages(struct compact_control *cc)
 		}
 		if (isolate_start < s)
 			isolate_start = s;
-		nr = isolate_freepages_block(cc, &isolate_start, block_end, stride);
+		nr = isolate_freepages_block(cc, &isolate_start, block_end, stride, false);
 		if (isolate_start == block_end)
 			update_pageblock_skip(cc, s);
 		if (cc->nr_freepages >= cc->nr_migratepages) {
@@ -737,6 +748,48 @@ static unsigned long release_freepages(struct compact_control *cc)
 	}
 	cc->nr_freepages = 0;
 	return high;
+}
+
+/*
+ * isolate_freepages_range(): strict isolation, pageblock by pageblock, of
+ * every free page of [start, end) for alloc_contig_range; the pages become
+ * allocated order-0 pages.  Returns the pfn after the last page taken (past
+ * end when a free block straddles it), or 0 with everything given back and
+ * *stop at the first page that was not free.
+ */
+unsigned long isolate_freepages_range(struct zone *z, int cpu, unsigned long start,
+				      unsigned long end, unsigned long *stop)
+{
+	struct compact_control cc = { .zone = z, .cpu = cpu, .order = -1,
+				      .mode = AF_MIGRATE_SYNC, .alloc_contig = true };
+	unsigned long pfn = start, isolated = 0;
+	unsigned long block_start = pageblock_start_pfn(pfn), block_end = pageblock_end_pfn(pfn);
+
+	for (; pfn < end; pfn += isolated, block_start = block_end,
+	     block_end += PAGEBLOCK_NR_PAGES) {
+		unsigned long istart = pfn;
+
+		block_end = MIN(block_end, end);
+		if (pfn >= block_end) {	/* the last block taken reached past this pageblock */
+			block_start = pageblock_start_pfn(pfn);
+			block_end = MIN(pageblock_end_pfn(pfn), end);
+		}
+		if (!block_in_zone(z, block_start, block_end))
+			break;
+		isolated = isolate_freepages_block(&cc, &istart, block_end, 1, true);
+		if (!isolated) {
+			pfn = istart;
+			break;
+		}
+	}
+	if (pfn < end) {
+		release_freepages(&cc);
+		free(cc.freepages);
+		*stop = pfn;
+		return 0;
+	}
+	free(cc.freepages);
+	return pfn;
 }
 
 /* ---- the migrate scanner ---- */

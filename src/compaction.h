@@ -117,6 +117,8 @@ unsigned int fragmentation_score_wmark(struct af_machine *m, bool low);
 void wakeup_kcompactd(struct af_machine *m, struct pglist_data *pgdat, int order, int highest_zoneidx);
 void kcompactd_run(struct af_machine *m, struct pglist_data *pgdat);
 void reset_isolation_suitable(struct pglist_data *pg);
+unsigned long isolate_freepages_range(struct zone *z, int cpu, unsigned long start,
+				      unsigned long end, unsigned long *stop);
 
 /* in vmscan.c */
 unsigned long try_to_free_pages(struct af_machine *m, const struct alloc_context *ac);

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "world.h"
+#include "compaction.h"
 
 #define MIGRATEPAGE_SUCCESS	0
 #define MIGRATEPAGE_UNMAP	1
@@ -740,20 +740,20 @@ static unsigned long free_block_containing(struct af_machine *m, unsigned long p
 }
 
 /*
- * Take the free pages of [start, end) out of the (isolated) free lists as
- * allocated order-0 pages; parts of free blocks outside the range go back
- * (isolate_freepages_range + the split in alloc_contig_range).  Returns the
+ * The end of alloc_contig_range(): test_pages_isolated() (every page of
+ * [start, end) must be free by now), then isolate_freepages_range() from
+ * the head of the free block holding start, and the pages taken outside
+ * the range go back (free_contig_range of the head and tail).  Returns the
  * first pfn that is not free, or 0.
  */
 static unsigned long take_free_range(struct zone *z, unsigned long start, unsigned long end)
 {
 	struct af_machine *m = z->m;
-	unsigned long pfn = start;
+	unsigned long pfn = start, outer_start, outer_end, stop = 0;
+	unsigned int order;
 
 	lock_zone(z);
-	/* test_pages_isolated(): every page must be free by now */
 	while (pfn < end) {
-		unsigned int order;
 		unsigned long head = free_block_containing(m, pfn, &order);
 		if (head == PFN_NIL) {
 			unlock_zone(z);
@@ -761,28 +761,15 @@ static unsigned long take_free_range(struct zone *z, unsigned long start, unsign
 		}
 		pfn = head + (1UL << order);
 	}
-	for (pfn = start; pfn < end;) {
-		unsigned int order;
-		unsigned long head = free_block_containing(m, pfn, &order);
-		int lmt = m->pages[head].pcp_mt;
-		del_page_from_free_list(z, head, order, lmt);
-		if (lmt != MIGRATE_ISOLATE)
-			mod_zone_freepage_state(z, -(1L << order), lmt);
-		unsigned long bend = head + (1UL << order);
-		for (unsigned long q = head; q < bend; q++) {
-			if (q >= start && q < end) {
-				struct page *p = &m->pages[q];
-				pset_order(p, 0);
-				p->refcount = 1;
-				pflags_set(p, PG_alloc);
-			} else {
-				/* outside the range: back to the allocator (still isolated) */
-				free_one_page_locked(z, q, 0, get_pageblock_migratetype(m, q), false);
-			}
-		}
-		pfn = bend;
-	}
+	outer_start = free_block_containing(m, start, &order);
 	unlock_zone(z);
+	outer_end = isolate_freepages_range(z, af_current_cpu, outer_start, end, &stop);
+	if (!outer_end)
+		return stop;
+	for (pfn = outer_start; pfn < start; pfn++)
+		af_free_pages(m, af_current_cpu, pfn, 0);
+	for (pfn = end; pfn < outer_end; pfn++)
+		af_free_pages(m, af_current_cpu, pfn, 0);
 	return 0;
 }
 

@@ -335,6 +335,93 @@ static void test_alloc_contig_range(void **st)
 	af_machine_destroy(m);
 }
 
+/* A free block of at least `order` on zone z's MOVABLE list: its head pfn */
+static unsigned long free_block_of(struct zone *z, unsigned int order)
+{
+	for (unsigned int o = order; o < MAX_ORDER; o++)
+		if (z->free_area[o].free_list[MIGRATE_MOVABLE].first != PFN_NIL)
+			return z->free_area[o].free_list[MIGRATE_MOVABLE].first;
+	fail_msg("no free block of order %u", order);
+	return 0;
+}
+
+/*
+ * isolate_freepages_range(), the strict isolation alloc_contig_range ends
+ * with: a free block straddling the range is taken whole and the parts
+ * outside go back; a page that is not free (order-0 or compound) stops it,
+ * reports the pfn, and gives back everything it had taken.
+ */
+static void test_isolate_freepages_strict(void **st)
+{
+	(void)st;
+	struct af_machine *m = machine_from("mem = 256M\ncpus = 1\ntransparent_hugepage = never\n");
+	struct zone *z = &m->node[0]->node_zones[ZONE_DMA32];
+	struct af_alloc_result r;
+	unsigned long head, stop = 0;
+	uint64_t busy = 0, iso0;
+	long free0;
+
+	af_drain_all(m);
+	/* 1. unaligned range inside one free order-10 block */
+	head = free_block_of(z, 10);
+	assert_int_equal(m->pages[head].order, 10);
+	free0 = zone_page_state(z, NR_FREE_PAGES);
+	iso0 = ev(m, "compact_isolated");
+	assert_int_equal(af_alloc_contig_range(m, head + 3, head + 13, &busy), 0);
+	af_drain_all(m);
+	CHECK(m);
+	for (unsigned long q = head; q < head + 16; q++) {
+		bool in = q >= head + 3 && q < head + 13;
+		assert_int_equal(!!(pflags(&m->pages[q]) & PG_alloc), in);
+	}
+	assert_int_equal(zone_page_state(z, NR_FREE_PAGES), free0 - 10);
+	/* the whole block was isolated, then its head and tail freed */
+	assert_int_equal(ev(m, "compact_isolated") - iso0, 1024);
+	assert_int_equal(af_free_contig_range(m, head + 3, 10), 0);
+	af_drain_all(m);
+	CHECK(m);
+	assert_int_equal(zone_page_state(z, NR_FREE_PAGES), free0);
+
+	/* 2. an allocated order-0 page in the middle stops strict isolation */
+	head = free_block_of(z, 10);
+	assert_int_equal(af_alloc_contig_range(m, head + 5, head + 6, &busy), 0);
+	af_drain_all(m);
+	free0 = zone_page_state(z, NR_FREE_PAGES);
+	iso0 = ev(m, "compact_isolated");
+	assert_int_equal(isolate_freepages_range(z, 0, head, head + 8, &stop), 0);
+	assert_int_equal(stop, head + 5);
+	af_drain_all(m);
+	CHECK(m);
+	assert_int_equal(zone_page_state(z, NR_FREE_PAGES), free0);
+	assert_int_equal(ev(m, "compact_isolated"), iso0);
+	/* the free pages before it are isolated fine on their own */
+	assert_int_equal(isolate_freepages_range(z, 0, head, head + 4, &stop), head + 4);
+	for (unsigned long q = head; q < head + 4; q++)
+		assert_int_equal(af_free_pages(m, 0, q, 0), 0);
+	assert_int_equal(af_free_contig_range(m, head + 5, 1), 0);
+	af_drain_all(m);
+	CHECK(m);
+
+	/* 3. a compound page stops it at its head */
+	assert_int_equal(af_alloc_pages(m, 0, AF_GFP_TRANSHUGE, 9, -1, &r), 0);
+	assert_true(pflags(&m->pages[r.pfn]) & PG_head);
+	assert_int_equal(isolate_freepages_range(z, 0, r.pfn, r.pfn + 512, &stop), 0);
+	assert_int_equal(stop, r.pfn);
+	/* from the free half of its order-10 block, when that half comes first */
+	unsigned long other = r.pfn ^ 512;
+	if (other < r.pfn) {
+		assert_true(pflags(&m->pages[other]) & PG_buddy);
+		assert_int_equal(isolate_freepages_range(z, 0, other, r.pfn + 512, &stop), 0);
+		assert_int_equal(stop, r.pfn);
+	}
+	af_drain_all(m);
+	CHECK(m);
+	assert_int_equal(af_free_pages(m, 0, r.pfn, 9), 0);
+	af_drain_all(m);
+	CHECK(m);
+	af_machine_destroy(m);
+}
+
 /* CMA: only movable allocations use the area; cma_alloc empties it on demand */
 static void test_cma(void **st)
 {
@@ -536,6 +623,7 @@ int main(void)
 		cmocka_unit_test(test_proactive),
 		cmocka_unit_test(test_thp_defrag),
 		cmocka_unit_test(test_alloc_contig_range),
+		cmocka_unit_test(test_isolate_freepages_strict),
 		cmocka_unit_test(test_cma),
 		cmocka_unit_test(test_offline),
 		cmocka_unit_test(test_triggers_quiet),
