@@ -809,8 +809,11 @@ static bool suitable_migration_source(struct compact_control *cc, unsigned long 
 	return mt == cc->migratetype;
 }
 
-static int push_migrate(struct compact_control *cc, unsigned long pfn, bool file)
+static int push_migrate(struct compact_control *cc, unsigned long pfn, uint32_t f)
 {
+	struct page *p = &cc->zone->m->pages[pfn];
+	bool file = !(f & PG_anon) && !(f & PG_movable_ops);
+
 	if (cc->nr_migratepages == cc->cap_migrate) {
 		int nc = cc->cap_migrate ? cc->cap_migrate * 2 : 64;
 		struct mpage *n = realloc(cc->migratepages, (size_t)nc * sizeof(*n));
@@ -819,7 +822,8 @@ static int push_migrate(struct compact_control *cc, unsigned long pfn, bool file
 		cc->migratepages = n;
 		cc->cap_migrate = nc;
 	}
-	cc->migratepages[cc->nr_migratepages++] = (struct mpage){ pfn, 1, file, false, 0 };
+	cc->migratepages[cc->nr_migratepages++] = (struct mpage){ pfn, 1, file, (f & PG_hugetlb) != 0,
+								   (f & PG_head) ? porder(p) : 0 };
 	return 0;
 }
 
@@ -887,7 +891,7 @@ static int isolate_migratepages_block(struct compact_control *cc, unsigned long 
 			goto isolate_fail;
 		if (isolate_for_migration(m, low, ctl, &why))
 			goto isolate_fail;
-		if (push_migrate(cc, low, !(f & PG_anon) && !(f & PG_movable_ops))) {
+		if (push_migrate(cc, low, f)) {
 			putback_movable_page(m, low);
 			return -ENOMEM;
 		}

@@ -165,11 +165,15 @@ int isolate_for_migration(struct af_machine *m, unsigned long pfn, const struct 
 	return 0;
 }
 
+static void isolated_stat_sub(struct af_machine *m, unsigned long pfn, bool file, unsigned int order)
+{
+	node_stat_mod(m, pfn_zone(m, pfn)->nid, file ? NS_NR_ISOLATED_FILE : NS_NR_ISOLATED_ANON,
+		      -(1L << order));
+}
+
 static void isolated_stat_dec(struct af_machine *m, unsigned long pfn)
 {
-	node_stat_mod(m, pfn_zone(m, pfn)->nid,
-		      page_is_file(m, pfn) ? NS_NR_ISOLATED_FILE : NS_NR_ISOLATED_ANON,
-		      -(1L << page_order_of(m, pfn)));
+	isolated_stat_sub(m, pfn, page_is_file(m, pfn), page_order_of(m, pfn));
 }
 
 /* putback_movable_pages(): every page back where it came from */
@@ -371,13 +375,15 @@ static int move_to_new_page(struct af_machine *m, unsigned long dst, unsigned lo
 static long alloc_migration_target(struct af_machine *m, unsigned long src, struct migrate_target *t)
 {
 	struct page *s = &m->pages[src];
-	unsigned int order = page_order_of(m, src);
-	int nid = t->nid >= 0 ? t->nid : pfn_zone(m, src)->nid;
+	unsigned int order;
+	int nid;
 	af_gfp_t gfp = AF_GFP_USER | AF___GFP_MOVABLE | AF___GFP_RETRY_MAYFAIL;
 	struct af_alloc_result r;
 
 	if (t->get_new_page)
 		return t->get_new_page(m, src, t->arg);
+	order = page_order_of(m, src);
+	nid = t->nid >= 0 ? t->nid : pfn_zone(m, src)->nid;
 	if (pflags(s) & PG_hugetlb)
 		return hugetlb_alloc_target(m, nid);
 	if (order) {
@@ -447,7 +453,7 @@ static int unmap_and_move(struct af_machine *m, struct mpage *mp, bool force,
 	if (__atomic_load_n(&s->refcount, __ATOMIC_ACQUIRE) == 1 && is_lru &&
 	    __atomic_load_n(&s->mapcount, __ATOMIC_ACQUIRE) == 0 && !page_is_file(m, src)) {
 		if (!mp->hugetlb)
-			isolated_stat_dec(m, src);
+			isolated_stat_sub(m, src, mp->was_file, mp->order);
 		pflags_fetch_and(m, s, ~PG_isolated);
 		s->refcount = 0;
 		free_owned_page(m, src, mp->order);
@@ -501,7 +507,7 @@ out_unlock:
 	if (rc == MIGRATEPAGE_SUCCESS) {
 		/* migrate_folio_done(): the old page goes */
 		if (is_lru && !mp->hugetlb)
-			isolated_stat_dec(m, src);
+			isolated_stat_sub(m, src, mp->was_file, mp->order);
 		free_old_page(m, src, mp->order, mp->hugetlb);
 		if (is_lru && m->pages[dst].refcount == 0) {
 			/* nobody mapped it any more: free the new page too */
