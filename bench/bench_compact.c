@@ -41,13 +41,16 @@ static uint64_t ev(struct af_machine *m, const char *n)
 	return v;
 }
 
-/* Two processes fault pages alternately until memory runs out; one exits. */
-static void fragment(struct af_machine *m, unsigned long pages)
+/*
+ * Two processes fault pages alternately until memory runs out; one exits.
+ * flags: the survivor's mapping flags (AF_MAP_MLOCK to make it unevictable).
+ */
+static void fragment(struct af_machine *m, unsigned long pages, unsigned flags)
 {
 	int a, b;
 	uint64_t va, vb;
 
-	if (af_proc_create(m, &a) || af_proc_create(m, &b) || af_mmap_anon(m, a, pages, 0, &va) ||
+	if (af_proc_create(m, &a) || af_proc_create(m, &b) || af_mmap_anon(m, a, pages, flags, &va) ||
 	    af_mmap_anon(m, b, pages, 0, &vb))
 		die("setup");
 	for (uint64_t i = 0; i < pages; i++)
@@ -65,7 +68,7 @@ static void direct(const char *conf, const char *label)
 	struct af_alloc_result r;
 	int ok = 0, tries = 0;
 
-	fragment(m, managed);
+	fragment(m, managed, 0);
 	uint64_t ms0 = ev(m, "compact_migrate_scanned"), fs0 = ev(m, "compact_free_scanned");
 	uint64_t mig0 = ev(m, "pgmigrate_success");
 	double t0 = now();
@@ -89,7 +92,7 @@ int main(void)
 
 	m = mk("mem = 64G\ncpus = 2\ntransparent_hugepage = never\n");
 	t0 = now();
-	fragment(m, af_machine_managed_pages(m));
+	fragment(m, af_machine_managed_pages(m), 0);
 	printf("64 GiB machine fragmented in %.2f s (every other page free), fragmentation score %u\n",
 	       now() - t0, af_fragmentation_score(m, 0));
 	uint64_t ms0 = ev(m, "compact_migrate_scanned"), fs0 = ev(m, "compact_free_scanned");
@@ -112,6 +115,28 @@ int main(void)
 	scanned = ev(m, "compact_migrate_scanned") - ms0 + ev(m, "compact_free_scanned") - fs0;
 	printf("compact_memory again (already compact): %.3f s, %llu pages scanned (%.1f M pages/s)\n",
 	       t, (unsigned long long)scanned, (double)scanned / t / 1e6);
+	af_machine_destroy(m);
+
+	/*
+	 * The scanners alone over the same fragmented layout: the survivor's
+	 * pages are mlocked and vm.compact_unevictable_allowed is 0, so the
+	 * migrate scanner examines every page and isolates none.
+	 */
+	m = mk("mem = 64G\ncpus = 2\ntransparent_hugepage = never\n");
+	fragment(m, af_machine_managed_pages(m), AF_MAP_MLOCK);
+	if (af_sysctl_write(m, "vm.compact_unevictable_allowed", "0"))
+		die("sysctl");
+	ms0 = ev(m, "compact_migrate_scanned");
+	fs0 = ev(m, "compact_free_scanned");
+	t0 = now();
+	if (af_compact_memory(m))
+		die("compact_memory");
+	t = now() - t0;
+	scanned = ev(m, "compact_migrate_scanned") - ms0 + ev(m, "compact_free_scanned") - fs0;
+	printf("compact_memory on 64 GiB, same layout, nothing movable (mlocked, "
+	       "compact_unevictable_allowed=0): %.3f s, %llu pages scanned (%.1f M pages/s), "
+	       "%llu migrated\n", t, (unsigned long long)scanned, (double)scanned / t / 1e6,
+	       (unsigned long long)ev(m, "pgmigrate_success"));
 	af_machine_destroy(m);
 
 	direct("mem = 4G\ncpus = 1\ntransparent_hugepage = never\n", "4 GiB, no contents");
