@@ -178,11 +178,12 @@ static void end_writeback(struct af_machine *m, unsigned long pfn)
 void world_poll_holds(struct af_machine *m, unsigned long pfn)
 {
 	struct world *w = m->world;
-	uint64_t now = af_clock_ns(m);
 	struct timed_hold *h;
+	uint64_t now;
 
 	if (!w->nholds)
 		return;
+	now = af_clock_ns(m);
 	wlock(m, &w->holds_lock);
 	if ((h = find_hold(w, pfn, PG_locked >> 8)) && h->until <= now) {
 		drop_hold(w, h);
@@ -308,7 +309,7 @@ static struct pmd_slot *pmd_of(struct mm *mm, uint64_t vpn)
 }
 
 /* Visit the entry of one VMA for vpn if it maps pfn (present or migration). */
-static void rmap_one(struct af_machine *m, struct mm *mm, uint64_t vpn, unsigned long pfn,
+static inline void rmap_one(struct af_machine *m, struct mm *mm, uint64_t vpn, unsigned long pfn,
 		     rmap_fn fn, void *arg)
 {
 	struct pmd_slot *pmd = pmd_of(mm, vpn);
