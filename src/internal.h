@@ -155,6 +155,8 @@ static inline bool pcp_allowed_order(unsigned int order)
 long rmqueue_pcplist(struct zone *z, int cpu, unsigned int order, int mt,
 		     unsigned int alloc_flags);
 void free_unref_page(struct zone *z, int cpu, unsigned long pfn, unsigned int order);
+void free_pages_final(struct af_machine *m, struct zone *z, int cpu, unsigned long pfn,
+		      unsigned int order);
 void free_pcppages_bulk(struct zone *z, int count, struct per_cpu_pages *pcp, int pindex);
 void drain_pages_zone(struct zone *z, int cpu);
 int zone_batchsize(const struct zone *z);

@@ -430,9 +430,9 @@ static void free_old_page(struct af_machine *m, unsigned long src, unsigned int 
 	s->owner = 0;
 	s->index = 0;
 	s->mapcount = 0;
-	s->refcount = 1;
+	s->refcount = 0;
 	pflags_fetch_and(m, s, ~(PG_isolated | PG_locked | PG_movable_ops | PG_lru));
-	af_free_pages(m, af_current_cpu, src, order);
+	free_pages_final(m, pfn_zone(m, src), af_current_cpu, src, order);
 }
 
 /*

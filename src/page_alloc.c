@@ -747,8 +747,20 @@ int af_free_pages(struct af_machine *m, int cpu, uint64_t pfn64, unsigned int or
 			      "or hugetlb); release it through its owner", pfn);
 	if (--p->refcount > 0)
 		return 0;
+	free_pages_final(m, z, cpu, pfn, order);
+	return 0;
+}
 
-	/* free_pages_prepare() */
+/*
+ * free_pages_prepare() + free_unref_page() / free_one_page(): the last
+ * reference to an allocated block is gone.  Internal callers that already
+ * know the block is theirs (migration's old page) come here directly.
+ */
+void free_pages_final(struct af_machine *m, struct zone *z, int cpu, unsigned long pfn,
+		      unsigned int order)
+{
+	struct page *p = &m->pages[pfn];
+
 	if (trace_on(m))
 		trace_mm_page_free(m, pfn, order);
 	if (pflags(p) & PG_head)
@@ -769,7 +781,6 @@ int af_free_pages(struct af_machine *m, int cpu, uint64_t pfn64, unsigned int or
 		free_one_page_locked(z, pfn, order, mt, false);
 		unlock_zone(z);
 	}
-	return 0;
 }
 
 /* drain_local_pages(): this CPU's pcp lists of every zone */
