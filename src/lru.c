@@ -40,11 +40,10 @@ static void lru_stat(struct af_machine *m, struct zone *z, enum lru_list l, long
 	zone_stat_mod(z, (enum zone_stat_item)(NR_ZONE_LRU_BASE + l), nr);
 }
 
-/* lruvec_add_folio(): to the head of its list, PG_lru set */
-void lru_add(struct af_machine *m, unsigned long pfn)
+/* lruvec_add_folio(): to the head of its list, PG_lru set; z is the page's zone */
+void lru_add_to(struct af_machine *m, struct zone *z, unsigned long pfn)
 {
 	struct page *p = &m->pages[pfn];
-	struct zone *z = pfn_zone(m, pfn);
 	struct pglist_data *pg = z->pgdat;
 	enum lru_list l = folio_lru_list(pflags(p));
 	long nr = (long)nr_pages_of(m, pfn);
@@ -57,6 +56,11 @@ void lru_add(struct af_machine *m, unsigned long pfn)
 	if (m->threaded)
 		pthread_mutex_unlock(&pg->lru_lock);
 	lru_stat(m, z, l, nr);
+}
+
+void lru_add(struct af_machine *m, unsigned long pfn)
+{
+	lru_add_to(m, pfn_zone(m, pfn), pfn);
 }
 
 /*

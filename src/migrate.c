@@ -165,15 +165,14 @@ int isolate_for_migration(struct af_machine *m, unsigned long pfn, const struct 
 	return 0;
 }
 
-static void isolated_stat_sub(struct af_machine *m, unsigned long pfn, bool file, unsigned int order)
+static void isolated_stat_sub(struct af_machine *m, int nid, bool file, unsigned int order)
 {
-	node_stat_mod(m, pfn_zone(m, pfn)->nid, file ? NS_NR_ISOLATED_FILE : NS_NR_ISOLATED_ANON,
-		      -(1L << order));
+	node_stat_mod(m, nid, file ? NS_NR_ISOLATED_FILE : NS_NR_ISOLATED_ANON, -(1L << order));
 }
 
 static void isolated_stat_dec(struct af_machine *m, unsigned long pfn)
 {
-	isolated_stat_sub(m, pfn, page_is_file(m, pfn), page_order_of(m, pfn));
+	isolated_stat_sub(m, pfn_zone(m, pfn)->nid, page_is_file(m, pfn), page_order_of(m, pfn));
 }
 
 /* putback_movable_pages(): every page back where it came from */
@@ -260,7 +259,8 @@ static int remove_migration_ptes(struct af_machine *m, unsigned long old, unsign
 /* ---- moving one page ---- */
 
 /* folio_migrate_flags() and the owner's data: dst takes src's identity */
-static void migrate_identity(struct af_machine *m, unsigned long dst, unsigned long src)
+static void migrate_identity(struct af_machine *m, unsigned long dst, unsigned long src,
+			     struct zone *sz, struct zone *dz)
 {
 	struct page *s = &m->pages[src], *d = &m->pages[dst];
 	uint32_t keep = PG_anon | PG_swapbacked | PG_active | PG_unevictable | PG_mlocked |
@@ -268,7 +268,6 @@ static void migrate_identity(struct af_machine *m, unsigned long dst, unsigned l
 	uint32_t f = pflags(s) & keep;
 	unsigned int order = page_order_of(m, src);
 	long nr = 1L << order;
-	struct zone *sz = pfn_zone(m, src), *dz = pfn_zone(m, dst);
 
 	d->owner = s->owner;
 	d->index = s->index;
@@ -313,7 +312,7 @@ static void migrate_identity(struct af_machine *m, unsigned long dst, unsigned l
  * (fallback_migrate_folio).  Non-LRU movable: the driver's migrate_page.
  */
 static int move_to_new_page(struct af_machine *m, unsigned long dst, unsigned long src,
-			    enum af_migrate_mode mode)
+			    enum af_migrate_mode mode, struct zone *sz, struct zone *dz)
 {
 	struct page *s = &m->pages[src];
 	struct owner *o = owner_of(m, s);
@@ -356,7 +355,7 @@ static int move_to_new_page(struct af_machine *m, unsigned long dst, unsigned lo
 		    f->pages[s->index].pfn != src) {
 			rc = -EAGAIN;
 		} else {
-			migrate_identity(m, dst, src);
+			migrate_identity(m, dst, src, sz, dz);
 			f->pages[m->pages[dst].index].pfn = (uint32_t)dst;
 			m->pages[dst].refcount = 1;		/* the page cache's */
 			s->refcount = 1;			/* isolation only */
@@ -367,7 +366,7 @@ static int move_to_new_page(struct af_machine *m, unsigned long dst, unsigned lo
 	/* anonymous (and hugetlb): folio_migrate_mapping(NULL, ...) */
 	if (__atomic_load_n(&s->refcount, __ATOMIC_ACQUIRE) != 1)
 		return -EAGAIN;
-	migrate_identity(m, dst, src);
+	migrate_identity(m, dst, src, sz, dz);
 	m->pages[dst].refcount = 0;	/* mappings add theirs on remap */
 	return MIGRATEPAGE_SUCCESS;
 }
@@ -417,7 +416,8 @@ static void put_new_page(struct af_machine *m, unsigned long dst, unsigned int o
 }
 
 /* The old page after a successful move: give it back to the allocator */
-static void free_old_page(struct af_machine *m, unsigned long src, unsigned int order, bool hugetlb)
+static void free_old_page(struct af_machine *m, struct zone *sz, unsigned long src,
+			  unsigned int order, bool hugetlb)
 {
 	struct page *s = &m->pages[src];
 
@@ -432,7 +432,7 @@ static void free_old_page(struct af_machine *m, unsigned long src, unsigned int 
 	s->mapcount = 0;
 	s->refcount = 0;
 	pflags_fetch_and(m, s, ~(PG_isolated | PG_locked | PG_movable_ops | PG_lru));
-	free_pages_final(m, pfn_zone(m, src), af_current_cpu, src, order);
+	free_pages_final(m, sz, af_current_cpu, src, order);
 }
 
 /*
@@ -446,6 +446,7 @@ static int unmap_and_move(struct af_machine *m, struct mpage *mp, bool force,
 	struct page *s = &m->pages[src];
 	bool is_lru = !(pflags(s) & PG_movable_ops);
 	bool was_mapped = false;
+	struct zone *sz = pfn_zone(m, src), *dz;
 	long dst;
 	int rc;
 
@@ -453,7 +454,7 @@ static int unmap_and_move(struct af_machine *m, struct mpage *mp, bool force,
 	if (__atomic_load_n(&s->refcount, __ATOMIC_ACQUIRE) == 1 && is_lru &&
 	    __atomic_load_n(&s->mapcount, __ATOMIC_ACQUIRE) == 0 && !page_is_file(m, src)) {
 		if (!mp->hugetlb)
-			isolated_stat_sub(m, src, mp->was_file, mp->order);
+			isolated_stat_sub(m, sz->nid, mp->was_file, mp->order);
 		pflags_fetch_and(m, s, ~PG_isolated);
 		s->refcount = 0;
 		free_owned_page(m, src, mp->order);
@@ -462,6 +463,7 @@ static int unmap_and_move(struct af_machine *m, struct mpage *mp, bool force,
 	dst = alloc_migration_target(m, src, t);
 	if (dst < 0)
 		return -ENOMEM;
+	dz = pfn_zone(m, (unsigned long)dst);
 
 	world_poll_holds(m, src);
 	if (!trylock_page(m, src)) {
@@ -495,9 +497,9 @@ static int unmap_and_move(struct af_machine *m, struct mpage *mp, bool force,
 			goto out_unlock_both;
 		}
 	}
-	rc = move_to_new_page(m, (unsigned long)dst, src, mode);
+	rc = move_to_new_page(m, (unsigned long)dst, src, mode, sz, dz);
 	if (rc == MIGRATEPAGE_SUCCESS && is_lru)
-		lru_add(m, (unsigned long)dst);		/* folio_add_lru() */
+		lru_add_to(m, dz, (unsigned long)dst);	/* folio_add_lru() */
 	if (was_mapped)
 		remove_migration_ptes(m, src, rc == MIGRATEPAGE_SUCCESS ? (unsigned long)dst : src);
 out_unlock_both:
@@ -507,8 +509,8 @@ out_unlock:
 	if (rc == MIGRATEPAGE_SUCCESS) {
 		/* migrate_folio_done(): the old page goes */
 		if (is_lru && !mp->hugetlb)
-			isolated_stat_sub(m, src, mp->was_file, mp->order);
-		free_old_page(m, src, mp->order, mp->hugetlb);
+			isolated_stat_sub(m, sz->nid, mp->was_file, mp->order);
+		free_old_page(m, sz, src, mp->order, mp->hugetlb);
 		if (is_lru && m->pages[dst].refcount == 0) {
 			/* nobody mapped it any more: free the new page too */
 			m->pages[dst].refcount = 1;

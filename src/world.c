@@ -21,6 +21,7 @@ int world_init(struct af_machine *m)
 	pthread_rwlock_init(&w->rw, NULL);
 	pthread_mutex_init(&w->holds_lock, NULL);
 	w->io_ns = 1000000;	/* 1 ms per page write-out */
+	w->layout_gen = 1;	/* anon_vma hints start invalid (hint_gen 0) */
 	w->nowners = 1;		/* owner 0 = none */
 	w->owners_cap = 64;
 	w->owners = calloc(w->owners_cap, sizeof(*w->owners));
@@ -348,6 +349,25 @@ int rmap_walk(struct af_machine *m, unsigned long pfn, rmap_fn fn, void *arg)
 		return 0;
 	if (o->type == OWN_ANON) {
 		struct anon_vma *av = w->avs[o->obj];
+		if (!m->threaded && av->hint_gen == w->layout_gen && av->hint_mm) {
+			struct vma *v = av->hint_vma;
+			if (p->index < v->start || p->index >= v->start + v->npages)
+				return 0;
+			rmap_one(m, av->hint_mm, p->index, pfn, fn, arg);
+			return 1;
+		}
+		if (!m->threaded) {
+			av->hint_gen = w->layout_gen;
+			av->hint_mm = NULL;
+			if (av->nvmas == 1) {
+				struct mm *mm = w->mms[av->vmas[0].mm];
+				struct vma *v = &mm->vmas[av->vmas[0].vma];
+				if (mm->alive && !v->dead) {
+					av->hint_mm = mm;
+					av->hint_vma = v;
+				}
+			}
+		}
 		for (int i = 0; i < av->nvmas; i++) {
 			struct mm *mm = w->mms[av->vmas[i].mm];
 			struct vma *v = &mm->vmas[av->vmas[i].vma];

@@ -101,6 +101,15 @@ struct anon_vma {
 	struct vma_ref *vmas;
 	int nvmas, cap;
 	int refs;			/* VMAs pointing at it as their own */
+	/*
+	 * Deterministic mode: the chain's only live VMA, resolved by the last
+	 * rmap walk and valid while world->layout_gen is hint_gen.  Compaction
+	 * walks the pages of one mapping in runs; this spares each walk the
+	 * lookups from chain entry to VMA.
+	 */
+	uint64_t hint_gen;
+	struct mm *hint_mm;
+	struct vma *hint_vma;
 };
 
 struct pc_entry { uint32_t pfn; uint32_t gen; };
@@ -176,6 +185,7 @@ struct world {
 	unsigned long nr_hugepages, free_hugepages;
 	uint64_t fault_gen;
 	uint32_t pgtable_owner;
+	uint64_t layout_gen;		/* bumped under the write lock: VMAs, chains, tables */
 };
 
 /* in proc.c */
@@ -199,7 +209,12 @@ struct page *prep_owned_page(struct af_machine *m, unsigned long pfn, uint32_t o
 #define PG_swapbacked	(1u << 20)
 
 /* World locks are real only in threaded mode (deterministic mode is one thread). */
-static inline void wr_lock(struct af_machine *m) { if (m->threaded) pthread_rwlock_wrlock(&m->world->rw); }
+static inline void wr_lock(struct af_machine *m)
+{
+	if (m->threaded)
+		pthread_rwlock_wrlock(&m->world->rw);
+	m->world->layout_gen++;
+}
 static inline void wr_unlock(struct af_machine *m) { if (m->threaded) pthread_rwlock_unlock(&m->world->rw); }
 static inline void rd_lock(struct af_machine *m) { if (m->threaded) pthread_rwlock_rdlock(&m->world->rw); }
 static inline void rd_unlock(struct af_machine *m) { if (m->threaded) pthread_rwlock_unlock(&m->world->rw); }
@@ -268,6 +283,7 @@ unsigned long hugetlb_pool_size(struct af_machine *m);
 /* in lru.c */
 enum lru_list folio_lru_list(uint32_t flags);
 void lru_add(struct af_machine *m, unsigned long pfn);
+void lru_add_to(struct af_machine *m, struct zone *z, unsigned long pfn);
 void lru_del(struct af_machine *m, unsigned long pfn);
 int isolate_lru_page(struct af_machine *m, unsigned long pfn);
 bool get_page_unless_zero(const struct af_machine *m, struct page *p);
