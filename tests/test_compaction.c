@@ -605,6 +605,69 @@ static void test_selftest_pass(void **st)
 	free(b);
 }
 
+/*
+ * Against the real kernel: tests/reference holds Linux 6.1's counters for
+ * the same selftest (three boots per size).  Each of ours must fall inside
+ * the kernel's range widened by 30% (and 10 events, for small counts); the
+ * selftest's outcome must be the kernel's: every requested huge page.
+ */
+static unsigned long ref_lo, ref_hi;
+static bool ref_value(const char *mem, const char *item)
+{
+	FILE *f = fopen(REFERENCE_DIR "/compaction_test-linux-6.1.txt", "r");
+	char line[256], m[16], it[64];
+	unsigned long v[3];
+	bool found = false;
+
+	assert_non_null(f);
+	while (!found && fgets(line, sizeof(line), f))
+		if (line[0] != '#' && sscanf(line, "%15s %63s %lu %lu %lu", m, it, &v[0], &v[1], &v[2]) == 5 &&
+		    !strcmp(m, mem) && !strcmp(it, item)) {
+			ref_lo = MIN(v[0], MIN(v[1], v[2]));
+			ref_hi = MAX(v[0], MAX(v[1], v[2]));
+			found = true;
+		}
+	fclose(f);
+	return found;
+}
+
+static void against_linux(const char *conf, const char *mem)
+{
+	static const char *const items[] = { "compact_stall", "compact_success", "compact_fail",
+		"compact_migrate_scanned", "compact_free_scanned", "compact_isolated",
+		"compact_daemon_wake", "pgmigrate_success", "pgmigrate_fail", "pgscan_kswapd",
+		"pgsteal_kswapd", "thp_fault_alloc" };
+	struct af_machine *m = machine_from(conf);
+	struct af_selftest_result r;
+
+	assert_int_equal(af_workload_compaction_selftest(m, &r), 0);
+	CHECK(m);
+	assert_true(r.pass);
+	assert_int_equal(r.allocated, r.requested);
+	assert_true(ref_value(mem, "allocated"));
+	assert_int_equal(ref_lo, ref_hi);		/* the kernel: all of them, every run */
+	for (size_t i = 0; i < sizeof(items) / sizeof(items[0]); i++) {
+		uint64_t v = ev(m, items[i]);
+		double lo, hi;
+
+		if (!ref_value(mem, items[i]))
+			fail_msg("no reference for %s %s", mem, items[i]);
+		lo = (double)ref_lo * 0.7 - 10;
+		hi = (double)ref_hi * 1.3 + 10;
+		if ((double)v < lo || (double)v > hi)
+			fail_msg("%s %s = %llu, Linux 6.1 gave %lu..%lu", mem, items[i],
+				 (unsigned long long)v, ref_lo, ref_hi);
+	}
+	af_machine_destroy(m);
+}
+
+static void test_selftest_against_linux(void **st)
+{
+	(void)st;
+	against_linux("mem = 4G\n", "4096M");
+	against_linux("mem = 1G\n", "1024M");
+}
+
 static void test_selftest_fails_without_compaction(void **st)
 {
 	(void)st;
@@ -629,6 +692,7 @@ int main(void)
 		cmocka_unit_test(test_triggers_quiet),
 		cmocka_unit_test(test_selftest_pass),
 		cmocka_unit_test(test_selftest_fails_without_compaction),
+		cmocka_unit_test(test_selftest_against_linux),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
