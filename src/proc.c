@@ -396,7 +396,7 @@ static bool thp_eligible(struct af_machine *m, struct vma *v, uint64_t vpn)
 {
 	uint64_t base = vpn & ~511ULL;
 
-	if (v->kind != VMA_ANON || v->mlocked)
+	if (v->kind != VMA_ANON)	/* VM_LOCKED does not stop THP (hugepage_vma_check) */
 		return false;
 	if (m->thp == THP_NEVER || (m->thp == THP_MADVISE && !v->thp))
 		return false;
@@ -443,10 +443,12 @@ static int map_thp(struct af_machine *m, struct mm *mm, struct vma *v, int cpu, 
 	}
 	__atomic_fetch_add(&m->events[THP_FAULT_ALLOC], 1, __ATOMIC_RELAXED);
 	prep_owned_page(m, (unsigned long)r.pfn, w->avs[v->anon_vma]->owner, (uint32_t)base,
-			PG_anon | PG_swapbacked);
+			PG_anon | PG_swapbacked | (v->mlocked ? PG_mlocked | PG_unevictable : 0));
 	m->pages[r.pfn].mapcount = 1;
 	page_stat_mod(m, (unsigned long)r.pfn, NS_NR_ANON_PAGES, 512);
 	page_stat_mod(m, (unsigned long)r.pfn, NS_NR_ANON_TRANSPARENT_HUGEPAGES, 512);
+	if (v->mlocked)	/* mlock_vma_folio(): a PMD-mapped THP counts whole */
+		page_zone_stat_mod(m, (unsigned long)r.pfn, NR_MLOCK, 512);
 	for (int i = 0; i < 512; i++)
 		contents_fill(m, (unsigned long)r.pfn + (unsigned)i, w->avs[v->anon_vma]->owner,
 			      (uint32_t)(base + (unsigned)i), 0);

@@ -161,7 +161,7 @@ static void render_zoneinfo(struct af_machine *m, struct strbuf *b)
 				sb_printf(b, "\n  per-node stats");
 				for (int i = 0; i < NR_VM_NODE_STAT_ITEMS; i++)
 					sb_printf(b, "\n      %-12s %lu", af_node_stat_name(i),
-						  (unsigned long)pg->vm_stat[i]);
+						  (unsigned long)node_stat_printed(pg->vm_stat[i], i));
 			}
 			sb_printf(b, "\n  pages free     %lu"
 				  "\n        boost    %lu"

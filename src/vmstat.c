@@ -30,6 +30,19 @@ const char *af_zone_stat_name(int i) { return zone_stat_names[i]; }
 const char *af_numa_stat_name(int i) { return numa_stat_names[i]; }
 const char *af_node_stat_name(int i) { return node_stat_names[i]; }
 
+/* vmstat_item_print_in_thp(): these node items print in huge pages, not pages */
+bool node_stat_in_thp(int i)
+{
+	return i == NS_NR_ANON_TRANSPARENT_HUGEPAGES || i == NS_NR_FILE_HUGEPAGES ||
+	       i == NS_NR_SHMEM_HUGEPAGES || i == NS_NR_SHMEM_PMDMAPPED || i == NS_NR_FILE_PMDMAPPED;
+}
+
+/* node_page_state_pages() as /proc/vmstat and /proc/zoneinfo print it */
+long node_stat_printed(long pages, int i)
+{
+	return node_stat_in_thp(i) ? pages >> HPAGE_PMD_ORDER : pages;
+}
+
 /* Sum an event over every cpu of every zone, plus the machine-wide part. */
 uint64_t sum_vm_event(struct af_machine *m, enum vm_event_item e)
 {
@@ -140,7 +153,7 @@ static void foreach_vmstat(struct af_machine *m, void (*fn)(void *, const char *
 		fn(arg, numa_stat_names[i], v);
 	}
 	for (int i = 0; i < NR_VM_NODE_STAT_ITEMS; i++)
-		fn(arg, node_stat_names[i], (uint64_t)global_node_state(m, i));
+		fn(arg, node_stat_names[i], (uint64_t)node_stat_printed(global_node_state(m, i), i));
 	dirty_limits(m, &bg, &th);
 	fn(arg, "nr_dirty_threshold", th);
 	fn(arg, "nr_dirty_background_threshold", bg);
