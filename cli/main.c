@@ -50,6 +50,8 @@ static void usage(FILE *f)
 "                       compaction-selftest: the kernel's selftests/vm/\n"
 "                       compaction_test.c (mlocked 1 MiB maps, every other one\n"
 "                       unmapped, then nr_hugepages for half the free memory)\n"
+"  --selftest-map-mb N  compaction-selftest mapping size in MiB (default 1;\n"
+"                       the 6.1 source maps 100, which THP then backs)\n"
 "  --compaction 0|1     policy: 0 builds the machine without compaction\n"
 "                       (CONFIG_COMPACTION=n), to compare against\n"
 "  --ops N              churn operations after the fill phase (default 200000)\n"
@@ -107,6 +109,7 @@ int main(int argc, char **argv)
 	const char *sets[MAX_LIST], *shows[MAX_LIST];
 	int nsets = 0, nshows = 0, ret, rc = 0;
 	unsigned long long ops = 200000;
+	unsigned long map_mb = 1;
 	const char *config = NULL, *trace = NULL;
 	bool workload = true, check_boot = false;
 	const char *wname = "world";
@@ -204,6 +207,13 @@ int main(int argc, char **argv)
 				return die("--workload", "expected world, mixed or compaction-selftest");
 			wname = v;
 			continue;
+		} else if (!strcmp(o, "--selftest-map-mb")) {
+			char *end;
+			errno = 0;
+			map_mb = strtoul(v, &end, 10);
+			if (*end || end == v || errno || *v == '-' || !map_mb || map_mb > 65536)
+				return die("--selftest-map-mb", "expected an integer 1..65536");
+			continue;
 		} else if (!strcmp(o, "--ops")) {
 			char *end;
 			errno = 0;
@@ -274,12 +284,12 @@ int main(int argc, char **argv)
 		struct af_selftest_result r;
 		static const char *const names[] = { "compact_stall", "compact_success", "compact_fail",
 			"compact_migrate_scanned", "compact_free_scanned", "compact_isolated",
-			"compact_daemon_wake", "pgmigrate_success", "pgmigrate_fail" };
-		ret = af_workload_compaction_selftest(m, &r);
+			"compact_daemon_wake", "pgmigrate_success", "pgmigrate_fail", "thp_fault_alloc" };
+		ret = af_workload_compaction_selftest_map(m, map_mb, &r);
 		if (ret)
 			return die("workload", af_errmsg());
-		printf("compaction_test: MemFree %lu kB; %lu mlocked 1 MiB mappings, %lu unmapped\n",
-		       r.mem_free_kb, r.mappings, r.unmapped);
+		printf("compaction_test: MemFree %lu kB; %lu mlocked %lu MiB mappings, %lu unmapped\n",
+		       r.mem_free_kb, r.mappings, r.map_mb, r.unmapped);
 		printf("# Number of huge pages allocated = %lu (requested %lu)\n", r.allocated, r.requested);
 		printf("compaction index %lu (pass: at most 3)\n", r.compaction_index);
 		printf("%s 1 check_compaction\n", r.pass ? "ok" : "not ok");

@@ -245,6 +245,7 @@ int af_workload_world(struct af_machine *m, uint64_t seed, uint64_t ops,
  * memory became huge pages (compaction index <= 3).
  */
 struct af_selftest_result {
+	unsigned long map_mb;		/* size of each mlocked mapping (MAP_SIZE_MB) */
 	unsigned long mem_free_kb;	/* MemFree at the start */
 	unsigned long mappings, unmapped;
 	unsigned long requested, allocated;
@@ -252,6 +253,9 @@ struct af_selftest_result {
 	bool pass;
 };
 int af_workload_compaction_selftest(struct af_machine *m, struct af_selftest_result *r);
+/* the same with map_mb MiB mappings (the 6.1 source uses 100; 1 above) */
+int af_workload_compaction_selftest_map(struct af_machine *m, unsigned long map_mb,
+					struct af_selftest_result *r);
 
 /* ---- the world: what owns pages ---- */
 /*

@@ -443,8 +443,13 @@ int af_workload_world(struct af_machine *m, uint64_t seed, uint64_t ops,
 	return ret;
 }
 
-/* ---- tools/testing/selftests/vm/compaction_test.c ---- */
-int af_workload_compaction_selftest(struct af_machine *m, struct af_selftest_result *res)
+/*
+ * ---- tools/testing/selftests/vm/compaction_test.c ----
+ * map_mb is MAP_SIZE_MB: 100 in the 6.1 source, 1 before 2020 (and in
+ * af_workload_compaction_selftest).
+ */
+int af_workload_compaction_selftest_map(struct af_machine *m, unsigned long map_mb,
+					struct af_selftest_result *res)
 {
 	uint64_t nr_free = 0;
 	long fragmentable_mb;
@@ -454,6 +459,9 @@ int af_workload_compaction_selftest(struct af_machine *m, struct af_selftest_res
 	char buf[32];
 
 	memset(res, 0, sizeof(*res));
+	if (!map_mb || map_mb > 65536)
+		return af_err(-EINVAL, "selftest mapping size %lu MiB is out of range (1..65536)", map_mb);
+	res->map_mb = map_mb;
 	af_vmstat(m, "nr_free_pages", &nr_free);
 	res->mem_free_kb = (unsigned long)nr_free * 4;		/* /proc/meminfo MemFree */
 	ret = af_proc_create(m, &pid);
@@ -464,10 +472,10 @@ int af_workload_compaction_selftest(struct af_machine *m, struct af_selftest_res
 		uint64_t vpn;
 		bool failed = false;
 
-		/* mmap(1 MiB, MAP_ANONYMOUS | MAP_PRIVATE | MAP_LOCKED) */
-		if (af_mmap_anon(m, pid, 256, AF_MAP_MLOCK, &vpn))
+		/* mmap(MAP_SIZE, MAP_ANONYMOUS | MAP_PRIVATE | MAP_LOCKED) */
+		if (af_mmap_anon(m, pid, map_mb * 256, AF_MAP_MLOCK, &vpn))
 			break;
-		for (uint64_t i = 0; i < 256 && !failed; i++)
+		for (uint64_t i = 0; i < map_mb * 256 && !failed; i++)
 			failed = af_mem_write(m, pid, 0, vpn + i) != 0;
 		if (failed) {
 			af_munmap(m, pid, vpn);
@@ -483,7 +491,7 @@ int af_workload_compaction_selftest(struct af_machine *m, struct af_selftest_res
 			maps = nm;
 		}
 		maps[n++] = vpn;
-		fragmentable_mb -= 1;
+		fragmentable_mb -= (long)map_mb;
 		af_run_daemons(m);
 	}
 	res->mappings = n;
@@ -519,4 +527,9 @@ int af_workload_compaction_selftest(struct af_machine *m, struct af_selftest_res
 out:
 	free(maps);
 	return ret;
+}
+
+int af_workload_compaction_selftest(struct af_machine *m, struct af_selftest_result *res)
+{
+	return af_workload_compaction_selftest_map(m, 1, res);
 }

@@ -15,7 +15,7 @@ expect_error() {	# name, args...: exit 2 with exactly one line on stderr
 }
 
 "$AF" --help >/tmp/af_help.$$ 2>&1 && ok "--help exits 0" || bad "--help exits 0"
-for opt in --config --mem --nodes --cpus --seed --set --show --trace --ops --movablecore --thp; do
+for opt in --config --mem --nodes --cpus --seed --set --show --trace --ops --movablecore --thp --selftest-map-mb; do
 	grep -q -- "$opt" /tmp/af_help.$$ && ok "help documents $opt" || bad "help documents $opt"
 done
 rm -f /tmp/af_help.$$
@@ -30,6 +30,7 @@ expect_error "unknown sysctl" run --no-workload --set vm.no_such=1
 expect_error "unknown file" run --no-workload --show /proc/nonexistent
 expect_error "missing config" run --config /nonexistent/antifrag.conf
 expect_error "missing value" run --mem
+expect_error "bad selftest map size" run --workload compaction-selftest --selftest-map-mb 0
 
 # The default run: summary, both files, numbers that add up.
 out=$("$AF" run --mem 4G --show /proc/buddyinfo --show /proc/pagetypeinfo) || bad "run exit status"
