@@ -205,7 +205,26 @@ void putback_movable_page(struct af_machine *m, unsigned long pfn)
 }
 
 /* ---- unmap / remap ---- */
-struct unmap_arg { unsigned long pfn; int done; };
+
+/*
+ * The entries try_to_migrate() turned into migration entries, so that
+ * remove_migration_ptes() can revisit exactly those instead of walking the
+ * rmap again.  Page tables cannot change in between: that needs the world
+ * write lock, and migration holds the read lock (deterministic mode: one
+ * thread).  A page mapped more often than this falls back to the walk.
+ */
+#define UNMAP_RECORD 8
+struct migration_entry {
+	uint64_t *e;
+	pthread_mutex_t *ptl;
+	struct mm *mm;
+	uint64_t vpn;
+};
+struct unmap_arg {
+	unsigned long pfn;
+	int done;
+	struct migration_entry rec[UNMAP_RECORD];
+};
 
 /* try_to_migrate_one(): replace a present entry with a migration entry */
 static void unmap_one(struct af_machine *m, uint64_t *e, pthread_mutex_t *ptl, struct mm *mm,
@@ -222,6 +241,8 @@ static void unmap_one(struct af_machine *m, uint64_t *e, pthread_mutex_t *ptl, s
 	    !(pflags(p) & (PG_anon | PG_hugetlb)))
 		page_stat_mod(m, a->pfn, NS_NR_MAPPED, -1);	/* page_remove_rmap() */
 	page_ref_add(m, p, -1);
+	if (a->done < UNMAP_RECORD)
+		a->rec[a->done] = (struct migration_entry){ e, ptl, mm, vpn };
 	a->done++;
 }
 
@@ -247,12 +268,28 @@ static void remap_one(struct af_machine *m, uint64_t *e, pthread_mutex_t *ptl, s
 	a->done++;
 }
 
-/* rmap_walk() for migration entries of `old` (the old page still names its owner) */
-static int remove_migration_ptes(struct af_machine *m, unsigned long old, unsigned long new)
+/*
+ * remove_migration_ptes(): the migration entries of `old` now map `new`.
+ * The entries recorded at unmap time are revisited directly; otherwise an
+ * rmap walk finds them (the old page still names its owner).
+ */
+static int remove_migration_ptes(struct af_machine *m, const struct unmap_arg *u,
+				 unsigned long old, unsigned long new)
 {
 	struct remap_arg a = { old, new, 0 };
 
-	rmap_walk(m, old, remap_one, &a);
+	if (u->done > UNMAP_RECORD) {
+		rmap_walk(m, old, remap_one, &a);
+		return a.done;
+	}
+	for (int i = 0; i < u->done; i++) {
+		const struct migration_entry *r = &u->rec[i];
+
+		wlock(m, r->ptl);
+		if ((*r->e & PTE_MIGRATION) && pte_pfn(*r->e) == old)
+			remap_one(m, r->e, r->ptl, r->mm, r->vpn, &a);
+		wunlock(m, r->ptl);
+	}
 	return a.done;
 }
 
@@ -446,10 +483,13 @@ static int unmap_and_move(struct af_machine *m, struct mpage *mp, bool force,
 	struct page *s = &m->pages[src];
 	bool is_lru = !(pflags(s) & PG_movable_ops);
 	bool was_mapped = false;
+	struct unmap_arg ua;	/* rec[] is filled as entries are found: no zeroing */
 	struct zone *sz = pfn_zone(m, src), *dz;
 	long dst;
 	int rc;
 
+	ua.pfn = src;
+	ua.done = 0;
 	/* its owner let go meanwhile: only our isolation reference is left */
 	if (__atomic_load_n(&s->refcount, __ATOMIC_ACQUIRE) == 1 && is_lru &&
 	    __atomic_load_n(&s->mapcount, __ATOMIC_ACQUIRE) == 0 && !page_is_file(m, src)) {
@@ -488,11 +528,10 @@ static int unmap_and_move(struct af_machine *m, struct mpage *mp, bool force,
 	}
 	trylock_page(m, (unsigned long)dst);	/* a fresh page: never contended */
 	if (is_lru && __atomic_load_n(&s->mapcount, __ATOMIC_ACQUIRE) > 0) {
-		struct unmap_arg a = { src, 0 };
-		rmap_walk(m, src, unmap_one, &a);	/* try_to_migrate() */
+		rmap_walk(m, src, unmap_one, &ua);	/* try_to_migrate() */
 		was_mapped = true;
 		if (__atomic_load_n(&s->mapcount, __ATOMIC_ACQUIRE) > 0) {
-			remove_migration_ptes(m, src, src);
+			remove_migration_ptes(m, &ua, src, src);
 			rc = -EAGAIN;
 			goto out_unlock_both;
 		}
@@ -501,7 +540,7 @@ static int unmap_and_move(struct af_machine *m, struct mpage *mp, bool force,
 	if (rc == MIGRATEPAGE_SUCCESS && is_lru)
 		lru_add_to(m, dz, (unsigned long)dst);	/* folio_add_lru() */
 	if (was_mapped)
-		remove_migration_ptes(m, src, rc == MIGRATEPAGE_SUCCESS ? (unsigned long)dst : src);
+		remove_migration_ptes(m, &ua, src, rc == MIGRATEPAGE_SUCCESS ? (unsigned long)dst : src);
 out_unlock_both:
 	unlock_page(m, (unsigned long)dst);
 out_unlock:
