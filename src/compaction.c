@@ -435,6 +435,8 @@ static unsigned long isolate_freepages_block(struct compact_control *cc, unsigne
 		uint32_t flags = pflags(p);
 		unsigned long got;
 
+		if (pfn + 128 < end)
+			__builtin_prefetch(&m->pages[pfn + 128]);
 		scanned++;
 		if (!(flags & PG_buddy)) {
 			if (strict)	/* stop here: the caller names this page */
@@ -874,6 +876,8 @@ static int isolate_migratepages_block(struct compact_control *cc, unsigned long 
 		}
 		nr_scanned++;
 		valid = true;
+		if (low + 128 < end)	/* the struct pages 4 KiB ahead */
+			__builtin_prefetch(&m->pages[low + 128]);
 		f = pflags(p);
 		if (f & PG_buddy) {
 			unsigned int order = porder(p);
