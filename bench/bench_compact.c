@@ -85,36 +85,36 @@ static void direct(const char *conf, const char *label)
 	af_machine_destroy(m);
 }
 
+/* One compact_memory, timed: pages scanned (both scanners) and migrated */
+static void timed_compact_memory(struct af_machine *m, const char *label)
+{
+	uint64_t ms0 = ev(m, "compact_migrate_scanned"), fs0 = ev(m, "compact_free_scanned");
+	uint64_t mig0 = ev(m, "pgmigrate_success");
+	double t0 = now(), t;
+
+	if (af_compact_memory(m))
+		die("compact_memory");
+	t = now() - t0;
+	uint64_t scanned = ev(m, "compact_migrate_scanned") - ms0 + ev(m, "compact_free_scanned") - fs0;
+	printf("%s: %.3f s, %llu pages scanned (%.1f M pages/s), %llu pages migrated, "
+	       "fragmentation score now %u\n", label, t, (unsigned long long)scanned,
+	       (double)scanned / t / 1e6, (unsigned long long)(ev(m, "pgmigrate_success") - mig0),
+	       af_fragmentation_score(m, 0));
+}
+
 int main(void)
 {
 	struct af_machine *m;
-	double t0, t;
+	double t0;
 
 	m = mk("mem = 64G\ncpus = 2\ntransparent_hugepage = never\n");
 	t0 = now();
 	fragment(m, af_machine_managed_pages(m), 0);
 	printf("64 GiB machine fragmented in %.2f s (every other page free), fragmentation score %u\n",
 	       now() - t0, af_fragmentation_score(m, 0));
-	uint64_t ms0 = ev(m, "compact_migrate_scanned"), fs0 = ev(m, "compact_free_scanned");
-	t0 = now();
-	if (af_compact_memory(m))
-		die("compact_memory");
-	t = now() - t0;
-	uint64_t scanned = ev(m, "compact_migrate_scanned") - ms0 + ev(m, "compact_free_scanned") - fs0;
-	printf("compact_memory on 64 GiB: %.2f s, %llu pages scanned (%.1f M pages/s), %llu pages "
-	       "migrated, fragmentation score now %u\n", t, (unsigned long long)scanned,
-	       (double)scanned / t / 1e6, (unsigned long long)ev(m, "pgmigrate_success"),
-	       af_fragmentation_score(m, 0));
+	timed_compact_memory(m, "compact_memory on 64 GiB");
 	/* a second pass: nothing left to migrate, the scanners' own speed */
-	ms0 = ev(m, "compact_migrate_scanned");
-	fs0 = ev(m, "compact_free_scanned");
-	t0 = now();
-	if (af_compact_memory(m))
-		die("compact_memory");
-	t = now() - t0;
-	scanned = ev(m, "compact_migrate_scanned") - ms0 + ev(m, "compact_free_scanned") - fs0;
-	printf("compact_memory again (already compact): %.3f s, %llu pages scanned (%.1f M pages/s)\n",
-	       t, (unsigned long long)scanned, (double)scanned / t / 1e6);
+	timed_compact_memory(m, "compact_memory again (already compact)");
 	af_machine_destroy(m);
 
 	/*
@@ -126,17 +126,8 @@ int main(void)
 	fragment(m, af_machine_managed_pages(m), AF_MAP_MLOCK);
 	if (af_sysctl_write(m, "vm.compact_unevictable_allowed", "0"))
 		die("sysctl");
-	ms0 = ev(m, "compact_migrate_scanned");
-	fs0 = ev(m, "compact_free_scanned");
-	t0 = now();
-	if (af_compact_memory(m))
-		die("compact_memory");
-	t = now() - t0;
-	scanned = ev(m, "compact_migrate_scanned") - ms0 + ev(m, "compact_free_scanned") - fs0;
-	printf("compact_memory on 64 GiB, same layout, nothing movable (mlocked, "
-	       "compact_unevictable_allowed=0): %.3f s, %llu pages scanned (%.1f M pages/s), "
-	       "%llu migrated\n", t, (unsigned long long)scanned, (double)scanned / t / 1e6,
-	       (unsigned long long)ev(m, "pgmigrate_success"));
+	timed_compact_memory(m, "compact_memory on 64 GiB, same layout, nothing movable "
+			     "(mlocked, compact_unevictable_allowed=0)");
 	af_machine_destroy(m);
 
 	direct("mem = 4G\ncpus = 1\ntransparent_hugepage = never\n", "4 GiB, no contents");
