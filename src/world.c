@@ -310,8 +310,8 @@ static struct pmd_slot *pmd_of(struct mm *mm, uint64_t vpn)
 }
 
 /* Visit the entry of one VMA for vpn if it maps pfn (present or migration). */
-static inline void rmap_one(struct af_machine *m, struct mm *mm, uint64_t vpn, unsigned long pfn,
-		     rmap_fn fn, void *arg)
+static inline void rmap_one(struct af_machine *m, struct mm *mm, uint64_t vpn,
+			    unsigned long pfn, rmap_fn fn, void *arg)
 {
 	struct pmd_slot *pmd = pmd_of(mm, vpn);
 
