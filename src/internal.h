@@ -192,7 +192,6 @@ unsigned long totalreserve_pages(struct af_machine *m);
 const char *af_zone_stat_name(int i);
 const char *af_numa_stat_name(int i);
 const char *af_node_stat_name(int i);
-bool node_stat_in_thp(int i);
 long node_stat_printed(long pages, int i);
 void count_zone_event(struct zone *z, int cpu, enum vm_event_item e, uint64_t n);
 uint64_t sum_vm_event(struct af_machine *m, enum vm_event_item e);

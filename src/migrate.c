@@ -412,6 +412,7 @@ static long alloc_migration_target(struct af_machine *m, unsigned long src, stru
 {
 	struct page *s = &m->pages[src];
 	unsigned int order;
+	struct zone *sz;
 	int nid;
 	af_gfp_t gfp = AF_GFP_USER | AF___GFP_MOVABLE | AF___GFP_RETRY_MAYFAIL;
 	struct af_alloc_result r;
@@ -419,14 +420,15 @@ static long alloc_migration_target(struct af_machine *m, unsigned long src, stru
 	if (t->get_new_page)
 		return t->get_new_page(m, src, t->arg);
 	order = page_order_of(m, src);
-	nid = t->nid >= 0 ? t->nid : pfn_zone(m, src)->nid;
+	sz = pfn_zone(m, src);
+	nid = t->nid >= 0 ? t->nid : sz->nid;
 	if (pflags(s) & PG_hugetlb)
 		return hugetlb_alloc_target(m, nid);
 	if (order) {
 		gfp &= ~AF___GFP_RECLAIM;
 		gfp |= AF_GFP_TRANSHUGE;
 	}
-	if (pfn_zone(m, src)->type >= ZONE_NORMAL)
+	if (sz->type >= ZONE_NORMAL)
 		gfp |= AF___GFP_HIGHMEM;
 	if (af_alloc_pages(m, af_current_cpu, gfp | AF___GFP_THISNODE, order, nid, &r))
 		return -1;

@@ -31,7 +31,7 @@ const char *af_numa_stat_name(int i) { return numa_stat_names[i]; }
 const char *af_node_stat_name(int i) { return node_stat_names[i]; }
 
 /* vmstat_item_print_in_thp(): these node items print in huge pages, not pages */
-bool node_stat_in_thp(int i)
+static bool node_stat_in_thp(int i)
 {
 	return i == NS_NR_ANON_TRANSPARENT_HUGEPAGES || i == NS_NR_FILE_HUGEPAGES ||
 	       i == NS_NR_SHMEM_HUGEPAGES || i == NS_NR_SHMEM_PMDMAPPED || i == NS_NR_FILE_PMDMAPPED;

@@ -611,8 +611,8 @@ static void test_selftest_pass(void **st)
  * the kernel's range widened by 30% (and 10 events, for small counts); the
  * selftest's outcome must be the kernel's: every requested huge page.
  */
-static unsigned long ref_lo, ref_hi;
-static bool ref_value(const char *mem, const char *map, const char *item)
+static bool ref_value(const char *mem, const char *map, const char *item, unsigned long *lo,
+		      unsigned long *hi)
 {
 	FILE *f = fopen(REFERENCE_DIR "/compaction_test-linux-6.1.txt", "r");
 	char line[256], m[16], mp[16], it[64];
@@ -624,8 +624,8 @@ static bool ref_value(const char *mem, const char *map, const char *item)
 		if (line[0] != '#' &&
 		    sscanf(line, "%15s %15s %63s %lu %lu %lu", m, mp, it, &v[0], &v[1], &v[2]) == 6 &&
 		    !strcmp(m, mem) && !strcmp(mp, map) && !strcmp(it, item)) {
-			ref_lo = MIN(v[0], MIN(v[1], v[2]));
-			ref_hi = MAX(v[0], MAX(v[1], v[2]));
+			*lo = MIN(v[0], MIN(v[1], v[2]));
+			*hi = MAX(v[0], MAX(v[1], v[2]));
 			found = true;
 		}
 	fclose(f);
@@ -641,18 +641,19 @@ static void against_linux(const char *conf, const char *mem, unsigned long map_m
 	struct af_machine *m = machine_from(conf);
 	struct af_selftest_result r;
 	const char *map = map_mb == 1 ? "1M" : "100M";
+	unsigned long ref_lo, ref_hi;
 
 	assert_int_equal(af_workload_compaction_selftest_map(m, map_mb, &r), 0);
 	CHECK(m);
 	assert_true(r.pass);
 	assert_int_equal(r.allocated, r.requested);
-	assert_true(ref_value(mem, map, "allocated"));
+	assert_true(ref_value(mem, map, "allocated", &ref_lo, &ref_hi));
 	assert_int_equal(ref_lo, ref_hi);		/* the kernel: all of them, every run */
 	for (size_t i = 0; i < sizeof(items) / sizeof(items[0]); i++) {
 		uint64_t v = ev(m, items[i]);
 		double lo, hi;
 
-		if (!ref_value(mem, map, items[i]))
+		if (!ref_value(mem, map, items[i], &ref_lo, &ref_hi))
 			fail_msg("no reference for %s %s %s", mem, map, items[i]);
 		lo = (double)ref_lo * 0.7 - 10;
 		hi = (double)ref_hi * 1.3 + 10;
