@@ -302,7 +302,7 @@ int main(int argc, char **argv)
 			rc = 1;
 	} else if (workload && !strcmp(wname, "mixed")) {
 		struct af_workload_stats st;
-		ret = af_workload_mixed(m, 0x5eed0000ULL ^ (unsigned long long)ops, ops, &st);
+		ret = af_workload_mixed(m, af_machine_seed(m), ops, &st);
 		if (ret)
 			return die("workload", af_errmsg());
 		printf("workload mixed: %llu allocations (%llu failed), %llu frees, peak %llu pages held, "
@@ -323,7 +323,7 @@ int main(int argc, char **argv)
 		struct af_world_stats ws;
 		uint64_t e0;
 		af_vmstat(m, "pgalloc_normal", &e0);
-		ret = af_workload_world(m, 0x5eed0000ULL ^ (unsigned long long)ops, ops, &st);
+		ret = af_workload_world(m, af_machine_seed(m), ops, &st);
 		if (ret)
 			return die("workload", af_errmsg());
 		af_world_stats(m, &ws);

@@ -100,6 +100,9 @@ void af_machine_destroy(struct af_machine *m);
 int af_machine_nr_cpus(const struct af_machine *m);
 int af_machine_nr_nodes(const struct af_machine *m);
 uint64_t af_machine_max_pfn(const struct af_machine *m);
+/* The configured seed (`seed`, --seed): workloads run from the CLI draw every
+ * random choice from it. */
+uint64_t af_machine_seed(const struct af_machine *m);
 /* Free pages (buddy + pcp) and managed pages summed over every zone. */
 uint64_t af_machine_free_pages(const struct af_machine *m);
 uint64_t af_machine_managed_pages(const struct af_machine *m);

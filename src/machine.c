@@ -371,6 +371,8 @@ int af_machine_nr_cpus(const struct af_machine *m) { return m->nr_cpus; }
 int af_machine_nr_nodes(const struct af_machine *m) { return m->nr_nodes; }
 uint64_t af_machine_max_pfn(const struct af_machine *m) { return m->max_pfn; }
 
+uint64_t af_machine_seed(const struct af_machine *m) { return m->cfg.seed; }
+
 uint64_t af_machine_free_pages(const struct af_machine *m)
 {
 	uint64_t v = 0;

@@ -49,6 +49,15 @@ printf '%s\n' "$out" | grep -q '^Page block order: 9$' && ok "pagetypeinfo heade
 a=$("$AF" run --mem 1G --seed 5 --show /proc/vmstat | md5sum)
 b=$("$AF" run --mem 1G --seed 5 --show /proc/vmstat | md5sum)
 [ "$a" = "$b" ] && ok "deterministic" || bad "deterministic"
+for w in world mixed; do
+	s1=$("$AF" run --mem 1G --workload $w --ops 20000 --seed 1 --show /proc/vmstat | md5sum)
+	s2=$("$AF" run --mem 1G --workload $w --ops 20000 --seed 2 --show /proc/vmstat | md5sum)
+	s3=$("$AF" run --mem 1G --workload $w --ops 20000 --seed 12345 --show /proc/vmstat | md5sum)
+	[ "$s1" != "$s2" ] && [ "$s1" != "$s3" ] && [ "$s2" != "$s3" ] && ok "$w: another seed, another output" ||
+		bad "$w: seeds 1, 2 and 12345 give the same output"
+	o1=$("$AF" run --mem 1G --workload $w --ops 20000 --seed 1 --show /proc/vmstat | md5sum)
+	[ "$o1" = "$s1" ] && ok "$w: seed 1 twice, one output" || bad "$w: seed 1 twice differs"
+done
 
 echo "$passes passed, $fails failed"
 [ "$fails" -eq 0 ]
