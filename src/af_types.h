@@ -198,6 +198,7 @@ struct zone {
 	int compact_order_failed;
 	bool compact_blockskip_flush;
 	pthread_mutex_t compact_lock;	/* threaded mode: one compaction per zone */
+	struct capture_control *capc;	/* direct compaction waiting here (zone lock) */
 	pthread_mutex_t lock;
 	struct free_area free_area[MAX_ORDER];
 	long vm_stat[NR_VM_ZONE_STAT_ITEMS];

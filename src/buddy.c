@@ -99,16 +99,15 @@ static bool buddy_merge_likely(struct zone *z, unsigned long pfn, unsigned long 
 	return page_is_buddy(z, higher ^ (1UL << (order + 1)), order + 1);
 }
 
-_Thread_local struct capture_control *af_capc;
-
 /*
- * compaction_capture(): while this thread compacts for an order, a block of
- * that order freed in the zone goes to the compactor, not to the free
- * lists; never from CMA or isolated blocks, nor a small MOVABLE block.
+ * compaction_capture(): while direct compaction runs in the zone for an
+ * order, a block of that order freed there goes to the compactor, not to the
+ * free lists; never from CMA or isolated blocks, nor a small MOVABLE block.
+ * Called with the zone lock held.
  */
 static bool compaction_capture(struct zone *z, unsigned long pfn, unsigned int order, int mt)
 {
-	struct capture_control *capc = af_capc;
+	struct capture_control *capc = z->capc;
 
 	if (!capc || capc->zone != z || capc->pfn >= 0 || (int)order != capc->order)
 		return false;
@@ -116,7 +115,7 @@ static bool compaction_capture(struct zone *z, unsigned long pfn, unsigned int o
 		return false;
 	if (order < PAGEBLOCK_ORDER && mt == MIGRATE_MOVABLE)
 		return false;
-	capc->pfn = (long)pfn;
+	__atomic_store_n(&capc->pfn, (long)pfn, __ATOMIC_RELAXED);
 	return true;
 }
 
@@ -181,7 +180,7 @@ void expand(struct zone *z, unsigned long pfn, unsigned int low, unsigned int hi
  * migratetype mt's lists, split it, and return its first pfn (or -1).
  * The caller accounts NR_FREE_PAGES.
  */
-long rmqueue_smallest(struct zone *z, unsigned int order, int mt)
+long rmqueue_smallest(struct zone *z, int cpu, unsigned int order, int mt)
 {
 	struct af_machine *m = z->m;
 
@@ -196,7 +195,7 @@ long rmqueue_smallest(struct zone *z, unsigned int order, int mt)
 		expand(z, pfn, order, cur, mt);
 		m->pages[pfn].pcp_mt = (uint8_t)mt;	/* set_pcppage_migratetype */
 		if (trace_on(m))
-			trace_mm_page_alloc_zone_locked(m, pfn, order, mt,
+			trace_mm_page_alloc_zone_locked(m, cpu, pfn, order, mt,
 				pcp_allowed_order(order) && mt < MIGRATE_PCPTYPES);
 		return (long)pfn;
 	}

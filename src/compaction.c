@@ -32,7 +32,7 @@ static inline bool is_via_compact_memory(int order)
 /* ---- deferral ---- */
 
 /* defer_compaction(): back off exponentially after a failure at this order */
-void defer_compaction(struct zone *z, int order)
+void defer_compaction(struct zone *z, int cpu, int order)
 {
 	z->compact_considered = 0;
 	z->compact_defer_shift++;
@@ -41,14 +41,14 @@ void defer_compaction(struct zone *z, int order)
 	if (z->compact_defer_shift > COMPACT_MAX_DEFER_SHIFT)
 		z->compact_defer_shift = COMPACT_MAX_DEFER_SHIFT;
 	if (trace_on(z->m))
-		trace_event(z->m, "mm_compaction_defer_compaction",
+		trace_event(z->m, cpu, "mm_compaction_defer_compaction",
 			    "node=%d zone=%-8s order=%d order_failed=%d consider=%u limit=%lu",
 			    z->nid, z->name, order, z->compact_order_failed, z->compact_considered,
 			    1UL << z->compact_defer_shift);
 }
 
 /* compaction_deferred(): skip this attempt? (2^defer_shift considerations) */
-bool compaction_deferred(struct zone *z, int order)
+bool compaction_deferred(struct zone *z, int cpu, int order)
 {
 	unsigned long defer_limit = 1UL << z->compact_defer_shift;
 
@@ -59,7 +59,7 @@ bool compaction_deferred(struct zone *z, int order)
 		return false;
 	}
 	if (trace_on(z->m))
-		trace_event(z->m, "mm_compaction_deferred",
+		trace_event(z->m, cpu, "mm_compaction_deferred",
 			    "node=%d zone=%-8s order=%d order_failed=%d consider=%u limit=%lu",
 			    z->nid, z->name, order, z->compact_order_failed, z->compact_considered,
 			    defer_limit);
@@ -240,7 +240,7 @@ static enum compact_result compaction_suitable_raw(struct zone *z, int order, un
  * index must exceed vm.extfrag_threshold (else the failure is a lack of
  * memory, which compaction cannot fix).
  */
-enum compact_result compaction_suitable(struct zone *z, int order, unsigned int alloc_flags,
+enum compact_result compaction_suitable(struct zone *z, int cpu, int order, unsigned int alloc_flags,
 					int highest_zoneidx)
 {
 	enum compact_result ret = compaction_suitable_raw(z, order, alloc_flags, highest_zoneidx,
@@ -252,7 +252,7 @@ enum compact_result compaction_suitable(struct zone *z, int order, unsigned int 
 			ret = COMPACT_NOT_SUITABLE_ZONE;
 	}
 	if (trace_on(z->m))
-		trace_event(z->m, "mm_compaction_suitable", "node=%d zone=%-8s order=%d ret=%s",
+		trace_event(z->m, cpu, "mm_compaction_suitable", "node=%d zone=%-8s order=%d ret=%s",
 			    z->nid, z->name, order, ret == COMPACT_SUCCESS ? "success" :
 			    ret == COMPACT_SKIPPED ? "skipped" : ret == COMPACT_CONTINUE ? "continue" :
 			    "not_suitable_zone");
@@ -460,7 +460,7 @@ static unsigned long isolate_freepages_block(struct compact_control *cc, unsigne
 	if (pfn > end)
 		pfn = end;
 	if (trace_on(m))
-		trace_event(m, "mm_compaction_isolate_freepages",
+		trace_event(m, cc->cpu, "mm_compaction_isolate_freepages",
 			    "range=(0x%lx ~ 0x%lx) nr_scanned=%lu nr_taken=%lu", *start, pfn, scanned, total);
 	*start = pfn;
 	if (strict && pfn < end)
@@ -833,7 +833,7 @@ static void putback_migratepages(struct compact_control *cc)
 {
 	for (int i = 0; i < cc->nr_migratepages; i++)
 		if (cc->migratepages[i].result)
-			putback_movable_page(cc->zone->m, cc->migratepages[i].pfn);
+			putback_movable_page(cc->zone->m, cc->cpu, cc->migratepages[i].pfn);
 	cc->nr_migratepages = 0;
 }
 
@@ -896,7 +896,7 @@ static int isolate_migratepages_block(struct compact_control *cc, unsigned long 
 		if (isolate_for_migration(m, low, ctl, &why))
 			goto isolate_fail;
 		if (push_migrate(cc, low, f)) {
-			putback_movable_page(m, low);
+			putback_movable_page(m, cc->cpu, low);
 			return -ENOMEM;
 		}
 		nr_isolated++;
@@ -925,7 +925,7 @@ isolate_fail:
 		update_cached_migrate(cc, low);
 	}
 	if (trace_on(m))
-		trace_event(m, "mm_compaction_isolate_migratepages",
+		trace_event(m, cc->cpu, "mm_compaction_isolate_migratepages",
 			    "range=(0x%lx ~ 0x%lx) nr_scanned=%lu nr_taken=%lu", start, low, nr_scanned,
 			    nr_isolated);
 	cc->total_migrate_scanned += nr_scanned;
@@ -1026,6 +1026,7 @@ static enum isolate_result isolate_migratepages(struct compact_control *cc)
 		.async = cc->mode != AF_MIGRATE_SYNC,
 		.pinned_precheck = true,
 		.nofs = !(cc->gfp_mask & AF___GFP_FS),
+		.cpu = cc->cpu,
 	};
 	unsigned long low = fast_find_migrateblock(cc);
 	unsigned long block_start = MAX(pageblock_start_pfn(low), z->zone_start_pfn);
@@ -1108,7 +1109,7 @@ out:
 	if (cc->contended && ret != COMPACT_SUCCESS)
 		ret = COMPACT_CONTENDED;
 	if (trace_on(z->m))
-		trace_event(z->m, "mm_compaction_finished", "node=%d zone=%-8s order=%d ret=%s", z->nid,
+		trace_event(z->m, cc->cpu, "mm_compaction_finished", "node=%d zone=%-8s order=%d ret=%s", z->nid,
 			    z->name, cc->order, compact_result_names[ret]);
 	if (ret == COMPACT_NO_SUITABLE_PAGE)
 		ret = COMPACT_CONTINUE;
@@ -1129,14 +1130,15 @@ enum compact_result compact_zone(struct compact_control *cc)
 	unsigned long last_migrated = 0;
 	bool update_cached;
 	enum compact_result ret;
-	struct migrate_target t = { -1, compaction_alloc, compaction_free, cc };
+	struct migrate_target t = { .nid = -1, .cpu = cc->cpu, .get_new_page = compaction_alloc,
+				    .put_new_page = compaction_free, .arg = cc };
 
 	cc->total_migrate_scanned = cc->total_free_scanned = 0;
 	cc->nr_migratepages = cc->nr_freepages = 0;
 	cc->migratetype = gfp_migratetype_m(m, cc->gfp_mask);
 	if (cc->migratetype < 0)
 		cc->migratetype = MIGRATE_MOVABLE;
-	ret = compaction_suitable(z, cc->order, cc->alloc_flags, cc->highest_zoneidx);
+	ret = compaction_suitable(z, cc->cpu, cc->order, cc->alloc_flags, cc->highest_zoneidx);
 	if (ret == COMPACT_SUCCESS || ret == COMPACT_SKIPPED)
 		return ret;
 	/*
@@ -1172,7 +1174,7 @@ enum compact_result compact_zone(struct compact_control *cc)
 	}
 	update_cached = !sync && z->compact_cached_migrate_pfn[0] == z->compact_cached_migrate_pfn[1];
 	if (trace_on(m))
-		trace_event(m, "mm_compaction_begin",
+		trace_event(m, cc->cpu, "mm_compaction_begin",
 			    "zone_start=0x%lx migrate_pfn=0x%lx free_pfn=0x%lx zone_end=0x%lx, mode=%s",
 			    start_pfn, cc->migrate_pfn, cc->free_pfn, end_pfn, sync ? "sync" : "async");
 	af_drain_all(m);	/* lru_add_drain() + the pcp pages back to the buddy */
@@ -1200,7 +1202,7 @@ enum compact_result compact_zone(struct compact_control *cc)
 		err = migrate_pages_list(m, cc->migratepages, cc->nr_migratepages, cc->mode,
 					 AF_MR_COMPACTION, &t, &st);
 		if (trace_on(m))
-			trace_event(m, "mm_compaction_migratepages", "nr_migrated=%u nr_failed=%u",
+			trace_event(m, cc->cpu, "mm_compaction_migratepages", "nr_migrated=%u nr_failed=%u",
 				    st.nr_succeeded, st.nr_failed_pages);
 		if (err) {
 			putback_migratepages(cc);
@@ -1223,7 +1225,7 @@ check_drain:
 				last_migrated = 0;
 			}
 		}
-		if (af_capc && af_capc->pfn >= 0) {
+		if (cc->capc && __atomic_load_n(&cc->capc->pfn, __ATOMIC_RELAXED) >= 0) {
 			ret = COMPACT_SUCCESS;
 			break;
 		}
@@ -1237,7 +1239,7 @@ out:
 	__atomic_fetch_add(&m->events[COMPACTMIGRATE_SCANNED], cc->total_migrate_scanned, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&m->events[COMPACTFREE_SCANNED], cc->total_free_scanned, __ATOMIC_RELAXED);
 	if (trace_on(m))
-		trace_event(m, "mm_compaction_end",
+		trace_event(m, cc->cpu, "mm_compaction_end",
 			    "zone_start=0x%lx migrate_pfn=0x%lx free_pfn=0x%lx zone_end=0x%lx, mode=%s status=%s",
 			    start_pfn, cc->migrate_pfn, cc->free_pfn, end_pfn, sync ? "sync" : "async",
 			    compact_result_names[ret]);
@@ -1273,9 +1275,14 @@ static enum compact_result compact_zone_order(struct zone *z, int cpu, int order
 	struct capture_control capc = { z, order, -1 };
 	enum compact_result ret;
 
-	af_capc = &capc;
+	cc.capc = &capc;
+	lock_zone(z);
+	z->capc = &capc;
+	unlock_zone(z);
 	ret = compact_zone(&cc);
-	af_capc = NULL;
+	lock_zone(z);
+	z->capc = NULL;
+	unlock_zone(z);
 	if (capc.pfn >= 0) {
 		*captured = capc.pfn;
 		ret = COMPACT_SUCCESS;
@@ -1303,7 +1310,7 @@ enum compact_result try_to_compact_pages(struct af_machine *m, int cpu, af_gfp_t
 	if (trace_on(m)) {
 		char flags[256];
 		format_gfp_flags(gfp, flags, sizeof(flags));
-		trace_event(m, "mm_compaction_try_to_compact_pages", "order=%u gfp_mask=%s priority=%d",
+		trace_event(m, cpu, "mm_compaction_try_to_compact_pages", "order=%u gfp_mask=%s priority=%d",
 			    order, flags, (int)prio);
 	}
 	for (int i = 0; i < ac->zonelist->nr; i++) {
@@ -1313,7 +1320,7 @@ enum compact_result try_to_compact_pages(struct af_machine *m, int cpu, af_gfp_t
 		if ((int)z->type > ac->highest_zoneidx)
 			continue;
 		lock_compact(z);
-		if (prio > MIN_COMPACT_PRIORITY && compaction_deferred(z, (int)order)) {
+		if (prio > MIN_COMPACT_PRIORITY && compaction_deferred(z, cpu, (int)order)) {
 			unlock_compact(z);
 			rc = MAX(COMPACT_DEFERRED, rc);
 			continue;
@@ -1330,7 +1337,7 @@ enum compact_result try_to_compact_pages(struct af_machine *m, int cpu, af_gfp_t
 		}
 		if (prio != COMPACT_PRIO_ASYNC && (status == COMPACT_COMPLETE ||
 						   status == COMPACT_PARTIAL_SKIPPED))
-			defer_compaction(z, (int)order);
+			defer_compaction(z, cpu, (int)order);
 		unlock_compact(z);
 	}
 	return rc;
@@ -1386,7 +1393,7 @@ int af_compact_memory(struct af_machine *m)
 }
 
 /* wakeup_kcompactd(): record the order and zone, wake if there is work */
-void wakeup_kcompactd(struct af_machine *m, struct pglist_data *pg, int order, int highest_zoneidx)
+void wakeup_kcompactd(struct af_machine *m, int cpu, struct pglist_data *pg, int order, int highest_zoneidx)
 {
 	if (!order)
 		return;
@@ -1399,14 +1406,14 @@ void wakeup_kcompactd(struct af_machine *m, struct pglist_data *pg, int order, i
 	for (int t = 0; t <= pg->kcompactd_highest_zoneidx && !suitable; t++) {
 		struct zone *z = &pg->node_zones[t];
 		if (populated_zone(z) &&
-		    compaction_suitable(z, pg->kcompactd_max_order, 0, pg->kcompactd_highest_zoneidx) ==
+		    compaction_suitable(z, cpu, pg->kcompactd_max_order, 0, pg->kcompactd_highest_zoneidx) ==
 		    COMPACT_CONTINUE)
 			suitable = true;
 	}
 	if (!suitable)
 		return;
 	if (trace_on(m))
-		trace_event(m, "mm_compaction_wakeup_kcompactd", "nid=%d order=%d classzone_idx=%-8s",
+		trace_event(m, cpu, "mm_compaction_wakeup_kcompactd", "nid=%d order=%d classzone_idx=%-8s",
 			    pg->node_id, order, zone_names[highest_zoneidx]);
 	pg->kcompactd_woken = true;
 	daemons_kick(m);
@@ -1420,7 +1427,7 @@ static void kcompactd_do_work(struct af_machine *m, struct pglist_data *pg)
 	daemon_unlock(m);
 
 	if (trace_on(m))
-		trace_event(m, "mm_compaction_kcompactd_wake", "nid=%d order=%d classzone_idx=%-8s",
+		trace_event(m, KTHREAD_CPU, "mm_compaction_kcompactd_wake", "nid=%d order=%d classzone_idx=%-8s",
 			    pg->node_id, order, zone_names[highest]);
 	__atomic_fetch_add(&m->events[KCOMPACTD_WAKE], 1, __ATOMIC_RELAXED);
 	for (int t = 0; t <= highest; t++) {
@@ -1438,8 +1445,8 @@ static void kcompactd_do_work(struct af_machine *m, struct pglist_data *pg)
 		if (!populated_zone(z))
 			continue;
 		lock_compact(z);
-		if (compaction_deferred(z, order) ||
-		    compaction_suitable(z, order, 0, t) != COMPACT_CONTINUE) {
+		if (compaction_deferred(z, KTHREAD_CPU, order) ||
+		    compaction_suitable(z, KTHREAD_CPU, order, 0, t) != COMPACT_CONTINUE) {
 			unlock_compact(z);
 			continue;
 		}
@@ -1448,7 +1455,7 @@ static void kcompactd_do_work(struct af_machine *m, struct pglist_data *pg)
 			compaction_defer_reset(z, order, false);
 		} else if (status == COMPACT_PARTIAL_SKIPPED || status == COMPACT_COMPLETE) {
 			af_drain_all(m);
-			defer_compaction(z, order);
+			defer_compaction(z, KTHREAD_CPU, order);
 		}
 		unlock_compact(z);
 		__atomic_fetch_add(&m->events[KCOMPACTD_MIGRATE_SCANNED], cc.total_migrate_scanned,

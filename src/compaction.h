@@ -64,6 +64,7 @@ struct compact_control {
 	bool rescan;
 	bool alloc_contig;
 	int cpu;
+	struct capture_control *capc;	/* direct compaction's capture, or NULL */
 };
 
 /*
@@ -99,10 +100,10 @@ static inline void daemon_unlock(struct af_machine *m)
 void daemons_kick(struct af_machine *m);
 
 /* in compaction.c */
-enum compact_result compaction_suitable(struct zone *z, int order, unsigned int alloc_flags,
+enum compact_result compaction_suitable(struct zone *z, int cpu, int order, unsigned int alloc_flags,
 					int highest_zoneidx);
-bool compaction_deferred(struct zone *z, int order);
-void defer_compaction(struct zone *z, int order);
+bool compaction_deferred(struct zone *z, int cpu, int order);
+void defer_compaction(struct zone *z, int cpu, int order);
 void compaction_defer_reset(struct zone *z, int order, bool alloc_success);
 bool compaction_restarting(struct zone *z, int order);
 enum compact_result compact_zone(struct compact_control *cc);
@@ -114,14 +115,14 @@ bool compaction_zonelist_suitable(struct af_machine *m, const struct alloc_conte
 				  unsigned int alloc_flags);
 unsigned int fragmentation_score_node(struct pglist_data *pgdat);
 unsigned int fragmentation_score_wmark(struct af_machine *m, bool low);
-void wakeup_kcompactd(struct af_machine *m, struct pglist_data *pgdat, int order, int highest_zoneidx);
+void wakeup_kcompactd(struct af_machine *m, int cpu, struct pglist_data *pgdat, int order, int highest_zoneidx);
 void kcompactd_run(struct af_machine *m, struct pglist_data *pgdat);
 void reset_isolation_suitable(struct pglist_data *pg);
 unsigned long isolate_freepages_range(struct zone *z, int cpu, unsigned long start,
 				      unsigned long end, unsigned long *stop);
 
 /* in vmscan.c */
-unsigned long try_to_free_pages(struct af_machine *m, const struct alloc_context *ac);
+unsigned long try_to_free_pages(struct af_machine *m, int cpu, const struct alloc_context *ac);
 void kswapd_run(struct af_machine *m, struct pglist_data *pg);
 
 #endif /* AF_COMPACTION_H */

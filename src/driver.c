@@ -86,7 +86,6 @@ int af_driver_alloc(struct af_machine *m, int did, int cpu, uint64_t *page_no)
 
 	if (!m || !page_no || cpu < 0 || cpu >= m->nr_cpus)
 		return af_err(-EINVAL, "bad arguments");
-	af_current_cpu = cpu;
 	wr_lock(m);
 	d = get_driver(m, did);
 	if (!d) {
@@ -146,7 +145,7 @@ int af_driver_free(struct af_machine *m, int did, uint64_t page_no)
 			pflags_fetch_and(m, &m->pages[pfn], ~PG_movable_ops);
 			m->pages[pfn].owner = 0;
 			m->pages[pfn].index = 0;
-			af_free_pages(m, af_current_cpu, pfn, 0);
+			af_free_pages(m, API_CPU, pfn, 0);
 		}
 	}
 	wr_unlock(m);

@@ -151,7 +151,7 @@ int find_suitable_fallback(struct zone *z, struct free_area *area, unsigned int 
  * move it to start_mt's list and emit mm_page_alloc_extfrag.  With
  * ALLOC_NOFRAGMENT only whole pageblocks may be taken.
  */
-bool rmqueue_fallback(struct zone *z, int order, int start_mt, unsigned int alloc_flags)
+bool rmqueue_fallback(struct zone *z, int cpu, int order, int start_mt, unsigned int alloc_flags)
 {
 	struct af_machine *m = z->m;
 	struct free_area *area;
@@ -190,7 +190,7 @@ do_steal:
 	if (cur < PAGEBLOCK_ORDER)
 		__atomic_fetch_add(&m->extfrag_fragmenting, 1, __ATOMIC_RELAXED);
 	if (trace_on(m))
-		trace_mm_page_alloc_extfrag(m, pfn, order, cur, start_mt, fmt);
+		trace_mm_page_alloc_extfrag(m, cpu, pfn, order, cur, start_mt, fmt);
 	return true;
 }
 
@@ -198,22 +198,22 @@ do_steal:
  * __rmqueue(): allocate from mt's lists, else CMA (movable with ALLOC_CMA),
  * else steal from a fallback type and retry.
  */
-long rmqueue(struct zone *z, unsigned int order, int mt, unsigned int alloc_flags)
+long rmqueue(struct zone *z, int cpu, unsigned int order, int mt, unsigned int alloc_flags)
 {
 	long pfn;
 
 	if (z->m->cfg.cma_enabled && (alloc_flags & ALLOC_CMA) &&
 	    zone_page_state(z, NR_FREE_CMA_PAGES) > zone_page_state(z, NR_FREE_PAGES) / 2) {
-		pfn = rmqueue_smallest(z, order, MIGRATE_CMA);
+		pfn = rmqueue_smallest(z, cpu, order, MIGRATE_CMA);
 		if (pfn >= 0)
 			return pfn;
 	}
 retry:
-	pfn = rmqueue_smallest(z, order, mt);
+	pfn = rmqueue_smallest(z, cpu, order, mt);
 	if (pfn < 0) {
 		if (z->m->cfg.cma_enabled && (alloc_flags & ALLOC_CMA))
-			pfn = rmqueue_smallest(z, order, MIGRATE_CMA);
-		if (pfn < 0 && rmqueue_fallback(z, (int)order, mt, alloc_flags))
+			pfn = rmqueue_smallest(z, cpu, order, MIGRATE_CMA);
+		if (pfn < 0 && rmqueue_fallback(z, cpu, (int)order, mt, alloc_flags))
 			goto retry;
 	}
 	return pfn;

@@ -134,7 +134,6 @@ static int file_rw(struct af_machine *m, int fid, int cpu, uint64_t index, bool 
 		return af_err(-EINVAL, "no world");
 	if (cpu < 0 || cpu >= m->nr_cpus)
 		return af_err(-EINVAL, "cpu %d does not exist", cpu);
-	af_current_cpu = cpu;
 	rd_lock(m);
 	f = get_file(m, fid);
 	if (!f) {
@@ -267,7 +266,7 @@ int af_file_delete(struct af_machine *m, int fid)
 				unsigned long pfn = f->pages[i].pfn;
 				f->pages[i].pfn = PFN_NIL;
 				m->pages[pfn].refcount = 0;
-				free_owned_page(m, pfn, 0);
+				free_owned_page(m, API_CPU, pfn, 0);
 			}
 		f->dead = true;
 		m->world->owners[f->owner].dead = true;

@@ -27,17 +27,16 @@ static int pool_push(struct world *w, unsigned long pfn)
 }
 
 /* One new huge page from the buddy allocator on node nid (round robin: -1) */
-static long alloc_fresh_huge_page(struct af_machine *m, int nid)
+static long alloc_fresh_huge_page(struct af_machine *m, int cpu, int nid)
 {
 	struct world *w = m->world;
 	struct af_alloc_result r;
-	static _Thread_local int next_nid;
 
 	if (!w->hugetlb_owner)
 		w->hugetlb_owner = new_owner(m, OWN_HUGETLB_POOL, 0);
 	for (int tries = 0; tries < m->nr_nodes; tries++) {
-		int n = nid >= 0 ? nid : (next_nid++ % m->nr_nodes);
-		if (af_alloc_pages(m, af_current_cpu, HTLB_GFP | AF___GFP_THISNODE, HPAGE_PMD_ORDER,
+		int n = nid >= 0 ? nid : (w->hugetlb_next_nid++ % m->nr_nodes);
+		if (af_alloc_pages(m, cpu, HTLB_GFP | AF___GFP_THISNODE, HPAGE_PMD_ORDER,
 				   n, &r) == 0) {
 			prep_owned_page(m, (unsigned long)r.pfn, w->hugetlb_owner, 0, PG_hugetlb);
 			__atomic_fetch_add(&m->events[HTLB_BUDDY_ALLOC_SUCCESS], 1, __ATOMIC_RELAXED);
@@ -50,13 +49,13 @@ static long alloc_fresh_huge_page(struct af_machine *m, int nid)
 	return -1;
 }
 
-static void free_huge_page_to_buddy(struct af_machine *m, unsigned long pfn)
+static void free_huge_page_to_buddy(struct af_machine *m, int cpu, unsigned long pfn)
 {
 	pflags_fetch_and(m, &m->pages[pfn], ~PG_hugetlb);
 	m->pages[pfn].owner = 0;
 	m->pages[pfn].index = 0;
 	m->pages[pfn].refcount = 1;
-	af_free_pages(m, af_current_cpu, pfn, HPAGE_PMD_ORDER);
+	af_free_pages(m, cpu, pfn, HPAGE_PMD_ORDER);
 }
 
 int af_hugetlb_resize(struct af_machine *m, unsigned long nr, unsigned long *now)
@@ -68,19 +67,19 @@ int af_hugetlb_resize(struct af_machine *m, unsigned long nr, unsigned long *now
 		return af_err(-EINVAL, "no world");
 	wr_lock(m);
 	while (w->nr_hugepages < nr) {
-		long pfn = alloc_fresh_huge_page(m, -1);
+		long pfn = alloc_fresh_huge_page(m, API_CPU, -1);
 		if (pfn < 0)
 			break;
 		ret = pool_push(w, (unsigned long)pfn);
 		if (ret) {
-			free_huge_page_to_buddy(m, (unsigned long)pfn);
+			free_huge_page_to_buddy(m, API_CPU, (unsigned long)pfn);
 			break;
 		}
 		w->nr_hugepages++;
 		w->free_hugepages++;
 	}
 	while (w->nr_hugepages > nr && w->nhpool) {
-		free_huge_page_to_buddy(m, w->hpool[--w->nhpool]);
+		free_huge_page_to_buddy(m, API_CPU, w->hpool[--w->nhpool]);
 		w->nr_hugepages--;
 		w->free_hugepages--;
 	}
@@ -91,7 +90,7 @@ int af_hugetlb_resize(struct af_machine *m, unsigned long nr, unsigned long *now
 }
 
 /* A target for migrating a huge page: the pool first, else a fresh page */
-long hugetlb_alloc_target(struct af_machine *m, int nid)
+long hugetlb_alloc_target(struct af_machine *m, int cpu, int nid)
 {
 	struct world *w = m->world;
 
@@ -103,14 +102,14 @@ long hugetlb_alloc_target(struct af_machine *m, int nid)
 			return (long)pfn;
 		}
 	}
-	long pfn = alloc_fresh_huge_page(m, nid);
+	long pfn = alloc_fresh_huge_page(m, cpu, nid);
 	if (pfn >= 0)
 		w->nr_hugepages++;	/* a surplus page, given back when freed */
 	return pfn;
 }
 
 /* A huge page no longer used: back to the pool (or to the buddy if surplus) */
-void hugetlb_free_page(struct af_machine *m, unsigned long pfn)
+void hugetlb_free_page(struct af_machine *m, int cpu, unsigned long pfn)
 {
 	struct world *w = m->world;
 
@@ -123,7 +122,7 @@ void hugetlb_free_page(struct af_machine *m, unsigned long pfn)
 	if (pool_push(w, pfn) == 0)
 		w->free_hugepages++;
 	else
-		free_huge_page_to_buddy(m, pfn);
+		free_huge_page_to_buddy(m, cpu, pfn);
 }
 
 /* hugetlb_no_page(): map a pool page into a private hugetlb VMA */

@@ -67,13 +67,20 @@ static inline struct zone *pfn_zone(struct af_machine *m, unsigned long pfn)
 bool pfn_valid_present(struct af_machine *m, unsigned long pfn);
 
 /* in buddy.c */
-/* capture_control: a block freed at the order direct compaction wants is taken at once */
+/*
+ * capture_control: a block freed at the order direct compaction wants is
+ * taken at once.  It hangs off the zone being compacted (zone->capc, set and
+ * cleared under the zone lock), not off a task as in 6.1: the model runs one
+ * compaction per zone at a time, so in deterministic mode only the
+ * compactor's own frees can meet it, as in the kernel; in threaded mode a
+ * block of that order freed by another CPU meanwhile goes to the compactor
+ * too (a stated simplification).
+ */
 struct capture_control {
 	struct zone *zone;
 	int order;
-	long pfn;		/* -1 until captured */
+	long pfn;		/* -1 until captured; written under the zone lock */
 };
-extern _Thread_local struct capture_control *af_capc;
 /* ---- pfn-linked lists ---- */
 static inline void list_add_head_pfn(struct af_machine *m, struct list_pfn *l, unsigned long pfn)
 {
@@ -125,7 +132,7 @@ void move_to_free_list(struct zone *z, unsigned long pfn, unsigned int order, in
 void free_one_page_locked(struct zone *z, unsigned long pfn, unsigned int order,
 			  int mt, bool to_tail);
 void expand(struct zone *z, unsigned long pfn, unsigned int low, unsigned int high, int mt);
-long rmqueue_smallest(struct zone *z, unsigned int order, int mt);
+long rmqueue_smallest(struct zone *z, int cpu, unsigned int order, int mt);
 int move_freepages(struct zone *z, unsigned long start, unsigned long end, int mt,
 		   int *num_movable);
 int move_freepages_block(struct zone *z, unsigned long pfn, int mt, int *num_movable);
@@ -137,8 +144,8 @@ extern const int fallbacks[MIGRATE_TYPES][3];
 bool can_steal_fallback(struct af_machine *m, unsigned int order, int start_mt);
 int find_suitable_fallback(struct zone *z, struct free_area *area, unsigned int order,
 			   int mt, bool only_stealable, bool *can_steal);
-bool rmqueue_fallback(struct zone *z, int order, int start_mt, unsigned int alloc_flags);
-long rmqueue(struct zone *z, unsigned int order, int mt, unsigned int alloc_flags);
+bool rmqueue_fallback(struct zone *z, int cpu, int order, int start_mt, unsigned int alloc_flags);
+long rmqueue(struct zone *z, int cpu, unsigned int order, int mt, unsigned int alloc_flags);
 bool boost_watermark(struct zone *z);
 void reserve_highatomic_pageblock(struct zone *z, unsigned long pfn);
 bool unreserve_highatomic_pageblock(struct af_machine *m, const struct alloc_context *ac,
@@ -208,18 +215,25 @@ int af_fragmentation_index_info(unsigned int order, unsigned long free_pages,
 				unsigned long blocks_total, unsigned long blocks_suitable);
 
 /* in trace.c */
-extern _Thread_local int af_current_cpu;
+/* The CPU kswapd and kcompactd run on: the model has no scheduler, so CPU 0 */
+#define KTHREAD_CPU 0
+/*
+ * The CPU of an API call that names none (process exit and munmap, frees of
+ * slab objects and driver pages, migration, contiguous ranges, offlining,
+ * hugetlb resizing, manual compaction): CPU 0, as for a task pinned there.
+ */
+#define API_CPU 0
 static inline bool trace_on(const struct af_machine *m) { return m->trace_fn != NULL; }
-void trace_mm_page_alloc(struct af_machine *m, long pfn, unsigned int order, af_gfp_t gfp, int mt);
-void trace_mm_page_free(struct af_machine *m, unsigned long pfn, unsigned int order);
-void trace_mm_page_alloc_zone_locked(struct af_machine *m, unsigned long pfn, unsigned int order,
+void trace_mm_page_alloc(struct af_machine *m, int cpu, long pfn, unsigned int order, af_gfp_t gfp, int mt);
+void trace_mm_page_free(struct af_machine *m, int cpu, unsigned long pfn, unsigned int order);
+void trace_mm_page_alloc_zone_locked(struct af_machine *m, int cpu, unsigned long pfn, unsigned int order,
 				     int mt, int percpu_refill);
-void trace_mm_page_pcpu_drain(struct af_machine *m, unsigned long pfn, unsigned int order, int mt);
-void trace_mm_page_alloc_extfrag(struct af_machine *m, unsigned long pfn, int alloc_order,
+void trace_mm_page_pcpu_drain(struct af_machine *m, int cpu, unsigned long pfn, unsigned int order, int mt);
+void trace_mm_page_alloc_extfrag(struct af_machine *m, int cpu, unsigned long pfn, int alloc_order,
 				 int fallback_order, int alloc_mt, int fallback_mt);
 void format_gfp_flags(af_gfp_t gfp, char *buf, size_t len);
-void trace_event(struct af_machine *m, const char *event, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+void trace_event(struct af_machine *m, int cpu, const char *event, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 /* in sysctl.c */
 int sysctl_set_cfg(struct vm_sysctls *vm, const char *name, const char *value, bool *mfk);

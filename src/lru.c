@@ -123,14 +123,14 @@ int isolate_lru_page(struct af_machine *m, unsigned long pfn)
 }
 
 /* folio_putback_lru(): back on its list, dropping the isolation reference */
-void putback_lru_page(struct af_machine *m, unsigned long pfn)
+void putback_lru_page(struct af_machine *m, int cpu, unsigned long pfn)
 {
 	struct page *p = &m->pages[pfn];
 
 	lru_add(m, pfn);
 	if (page_ref_add(m, p, -1) == 0) {
 		/* the last reference: the owner let go while it was isolated */
-		free_owned_page(m, pfn, (pflags(p) & PG_head) ? p->order : 0);
+		free_owned_page(m, cpu, pfn, (pflags(p) & PG_head) ? p->order : 0);
 	}
 }
 

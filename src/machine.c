@@ -144,7 +144,7 @@ int af_machine_create(const struct af_config *cfg_in, struct af_machine **out)
 {
 	struct af_machine *m;
 	unsigned long max_pfn = 0, totalram = 0;
-	static _Thread_local unsigned long res_lo[AF_MAX_NODES][MAX_NR_ZONES];
+	unsigned long res_lo[AF_MAX_NODES][MAX_NR_ZONES] = { { 0 } };
 	int ret;
 
 	if (!cfg_in || !out)

@@ -156,7 +156,7 @@ int isolate_for_migration(struct af_machine *m, unsigned long pfn, const struct 
 		 m->world->files[o->obj]->fallback_aops)
 		*why = "dirty without ->migrate_folio (async)";
 	if (*why) {
-		putback_lru_page(m, pfn);
+		putback_lru_page(m, ctl->cpu, pfn);
 		return -EBUSY;
 	}
 	nid = pfn_zone(m, pfn)->nid;
@@ -176,7 +176,7 @@ static void isolated_stat_dec(struct af_machine *m, unsigned long pfn)
 }
 
 /* putback_movable_pages(): every page back where it came from */
-void putback_movable_page(struct af_machine *m, unsigned long pfn)
+void putback_movable_page(struct af_machine *m, int cpu, unsigned long pfn)
 {
 	struct page *p = &m->pages[pfn];
 	uint32_t f = pflags(p);
@@ -184,7 +184,7 @@ void putback_movable_page(struct af_machine *m, unsigned long pfn)
 	if (f & PG_hugetlb) {
 		pflags_fetch_and(m, p, ~PG_isolated);
 		if (page_ref_add(m, p, -1) == 0)
-			free_owned_page(m, pfn, HPAGE_PMD_ORDER);
+			free_owned_page(m, cpu, pfn, HPAGE_PMD_ORDER);
 		return;
 	}
 	if (f & PG_movable_ops) {
@@ -201,7 +201,7 @@ void putback_movable_page(struct af_machine *m, unsigned long pfn)
 		return;
 	}
 	isolated_stat_dec(m, pfn);
-	putback_lru_page(m, pfn);
+	putback_lru_page(m, cpu, pfn);
 }
 
 /* ---- unmap / remap ---- */
@@ -423,14 +423,14 @@ static long alloc_migration_target(struct af_machine *m, unsigned long src, stru
 	sz = pfn_zone(m, src);
 	nid = t->nid >= 0 ? t->nid : sz->nid;
 	if (pflags(s) & PG_hugetlb)
-		return hugetlb_alloc_target(m, nid);
+		return hugetlb_alloc_target(m, t->cpu, nid);
 	if (order) {
 		gfp &= ~AF___GFP_RECLAIM;
 		gfp |= AF_GFP_TRANSHUGE;
 	}
 	if (sz->type >= ZONE_NORMAL)
 		gfp |= AF___GFP_HIGHMEM;
-	if (af_alloc_pages(m, af_current_cpu, gfp | AF___GFP_THISNODE, order, nid, &r))
+	if (af_alloc_pages(m, t->cpu, gfp | AF___GFP_THISNODE, order, nid, &r))
 		return -1;
 	return (long)r.pfn;
 }
@@ -444,18 +444,18 @@ static void put_new_page(struct af_machine *m, unsigned long dst, unsigned int o
 		return;
 	}
 	if (hugetlb) {
-		hugetlb_free_page(m, dst);
+		hugetlb_free_page(m, t->cpu, dst);
 		return;
 	}
 	m->pages[dst].owner = 0;
 	m->pages[dst].refcount = 1;
 	pflags_fetch_and(m, &m->pages[dst], ~(PG_anon | PG_swapbacked | PG_active | PG_unevictable |
 					   PG_mlocked | PG_dirty | PG_movable_ops | PG_locked));
-	af_free_pages(m, af_current_cpu, dst, order);
+	af_free_pages(m, t->cpu, dst, order);
 }
 
 /* The old page after a successful move: give it back to the allocator */
-static void free_old_page(struct af_machine *m, struct zone *sz, unsigned long src,
+static void free_old_page(struct af_machine *m, int cpu, struct zone *sz, unsigned long src,
 			  unsigned int order, bool hugetlb)
 {
 	struct page *s = &m->pages[src];
@@ -463,7 +463,7 @@ static void free_old_page(struct af_machine *m, struct zone *sz, unsigned long s
 	if (hugetlb) {
 		pflags_fetch_and(m, s, ~PG_hugetlb);
 		s->owner = 0;
-		hugetlb_free_page(m, src);
+		hugetlb_free_page(m, cpu, src);
 		return;
 	}
 	s->owner = 0;
@@ -471,7 +471,7 @@ static void free_old_page(struct af_machine *m, struct zone *sz, unsigned long s
 	s->mapcount = 0;
 	s->refcount = 0;
 	pflags_fetch_and(m, s, ~(PG_isolated | PG_locked | PG_movable_ops | PG_lru));
-	free_pages_final(m, sz, af_current_cpu, src, order);
+	free_pages_final(m, sz, cpu, src, order);
 }
 
 /*
@@ -499,7 +499,7 @@ static int unmap_and_move(struct af_machine *m, struct mpage *mp, bool force,
 			isolated_stat_sub(m, sz->nid, mp->was_file, mp->order);
 		pflags_fetch_and(m, s, ~PG_isolated);
 		s->refcount = 0;
-		free_owned_page(m, src, mp->order);
+		free_owned_page(m, t->cpu, src, mp->order);
 		return MIGRATEPAGE_SUCCESS;
 	}
 	dst = alloc_migration_target(m, src, t);
@@ -551,12 +551,12 @@ out_unlock:
 		/* migrate_folio_done(): the old page goes */
 		if (is_lru && !mp->hugetlb)
 			isolated_stat_sub(m, sz->nid, mp->was_file, mp->order);
-		free_old_page(m, sz, src, mp->order, mp->hugetlb);
+		free_old_page(m, t->cpu, sz, src, mp->order, mp->hugetlb);
 		if (is_lru && m->pages[dst].refcount == 0) {
 			/* nobody mapped it any more: free the new page too */
 			m->pages[dst].refcount = 1;
 			page_ref_add(m, &m->pages[dst], -1);
-			free_owned_page(m, (unsigned long)dst, mp->order);
+			free_owned_page(m, t->cpu, (unsigned long)dst, mp->order);
 		}
 		return rc;
 	}
@@ -584,7 +584,7 @@ int migrate_pages_list(struct af_machine *m, struct mpage *pages, int n, enum af
 	int nr_failed = 0, rc_final = 0;
 
 	if (trace_on(m))
-		trace_event(m, "mm_migrate_pages_start", "mode=%s reason=%s", modes[mode], reasons[reason]);
+		trace_event(m, t->cpu, "mm_migrate_pages_start", "mode=%s reason=%s", modes[mode], reasons[reason]);
 	for (int huge = 1; huge >= 0 && rc_final >= 0; huge--) {
 		int retry = 1, nr_retry_pages = 0;
 
@@ -640,7 +640,7 @@ out:
 	__atomic_fetch_add(&m->events[THP_MIGRATION_SUCCESS], thp_ok, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&m->events[THP_MIGRATION_FAIL], thp_failed, __ATOMIC_RELAXED);
 	if (trace_on(m))
-		trace_event(m, "mm_migrate_pages",
+		trace_event(m, t->cpu, "mm_migrate_pages",
 			    "nr_succeeded=%u nr_failed=%u nr_thp_succeeded=%u nr_thp_failed=%u "
 			    "nr_thp_split=0 mode=%s reason=%s", nr_succeeded, nr_failed_pages,
 			    thp_ok, thp_failed, modes[mode], reasons[reason]);
@@ -663,9 +663,9 @@ static bool valid_mode(enum af_migrate_mode mode, enum af_migrate_reason reason)
 int af_migrate_pfns(struct af_machine *m, const uint64_t *pfns, int n, enum af_migrate_mode mode,
 		    enum af_migrate_reason reason, int nid, int *results, struct af_migrate_stats *st)
 {
-	struct isolate_ctl ctl = { .unevictable = true };
+	struct isolate_ctl ctl = { .unevictable = true, .cpu = API_CPU };
 	struct af_migrate_stats dummy;
-	struct migrate_target t = { .nid = nid };
+	struct migrate_target t = { .nid = nid, .cpu = API_CPU };
 	struct mpage *mp;
 	int isolated = 0, ret, not_moved = 0;
 
@@ -713,7 +713,7 @@ int af_migrate_pfns(struct af_machine *m, const uint64_t *pfns, int n, enum af_m
 	ret = migrate_pages_list(m, mp, isolated, mode, reason, &t, st);
 	for (int k = 0; k < isolated; k++) {
 		if (mp[k].result)
-			putback_movable_page(m, mp[k].pfn);	/* putback_movable_pages() */
+			putback_movable_page(m, API_CPU, mp[k].pfn);	/* putback_movable_pages() */
 		if (mp[k].result == 1)
 			mp[k].result = -EAGAIN;	/* never tried after -ENOMEM */
 		if (results)
@@ -812,13 +812,13 @@ static unsigned long take_free_range(struct zone *z, unsigned long start, unsign
 	}
 	outer_start = free_block_containing(m, start, &order);
 	unlock_zone(z);
-	outer_end = isolate_freepages_range(z, af_current_cpu, outer_start, end, &stop);
+	outer_end = isolate_freepages_range(z, API_CPU, outer_start, end, &stop);
 	if (!outer_end)
 		return stop;
 	for (pfn = outer_start; pfn < start; pfn++)
-		af_free_pages(m, af_current_cpu, pfn, 0);
+		af_free_pages(m, API_CPU, pfn, 0);
 	for (pfn = end; pfn < outer_end; pfn++)
-		af_free_pages(m, af_current_cpu, pfn, 0);
+		af_free_pages(m, API_CPU, pfn, 0);
 	return 0;
 }
 
@@ -836,8 +836,8 @@ static int contig_range(struct af_machine *m, unsigned long start, unsigned long
 {
 	unsigned long istart, iend, pb, busy = 0;
 	struct af_migrate_stats dummy;
-	struct migrate_target t = { .nid = -1 };
-	struct isolate_ctl ctl = { .unevictable = true };
+	struct migrate_target t = { .nid = -1, .cpu = API_CPU };
+	struct isolate_ctl ctl = { .unevictable = true, .cpu = API_CPU };
 	struct zone *z;
 	int *oldmt;
 	struct mpage *mp = NULL;
@@ -896,7 +896,7 @@ static int contig_range(struct af_machine *m, unsigned long start, unsigned long
 			cap = cap ? cap * 2 : 64;
 			struct mpage *nm = realloc(mp, (size_t)cap * sizeof(*nm));
 			if (!nm) {
-				putback_movable_page(m, pfn);
+				putback_movable_page(m, API_CPU, pfn);
 				ret = af_err(-ENOMEM, "out of memory");
 				break;
 			}
@@ -918,7 +918,7 @@ static int contig_range(struct af_machine *m, unsigned long start, unsigned long
 	}
 	for (int k = 0; k < n; k++)
 		if (mp[k].result)
-			putback_movable_page(m, mp[k].pfn);
+			putback_movable_page(m, API_CPU, mp[k].pfn);
 	af_drain_all(m);
 	if (!ret && take) {
 		unsigned long nf = take_free_range(z, start, end);
@@ -964,7 +964,7 @@ int af_free_contig_range(struct af_machine *m, uint64_t start, uint64_t nr)
 			return af_err(-EINVAL, "pfn 0x%llx is not a contiguous-range page",
 				      (unsigned long long)p);
 	for (uint64_t p = start; p < start + nr; p++)
-		af_free_pages(m, af_current_cpu, p, 0);
+		af_free_pages(m, API_CPU, p, 0);
 	return 0;
 }
 

@@ -187,11 +187,11 @@ static long rmqueue_buddy(struct zone *z, int cpu, unsigned int order,
 
 	lock_zone(z);
 	if (alloc_flags & ALLOC_HIGHATOMIC)
-		pfn = rmqueue_smallest(z, order, MIGRATE_HIGHATOMIC);
+		pfn = rmqueue_smallest(z, cpu, order, MIGRATE_HIGHATOMIC);
 	if (pfn < 0) {
-		pfn = rmqueue(z, order, mt, alloc_flags);
+		pfn = rmqueue(z, cpu, order, mt, alloc_flags);
 		if (pfn < 0 && (alloc_flags & (ALLOC_OOM | ALLOC_NON_BLOCK)))
-			pfn = rmqueue_smallest(z, order, MIGRATE_HIGHATOMIC);
+			pfn = rmqueue_smallest(z, cpu, order, MIGRATE_HIGHATOMIC);
 		if (pfn < 0) {
 			unlock_zone(z);
 			return -1;
@@ -203,7 +203,7 @@ static long rmqueue_buddy(struct zone *z, int cpu, unsigned int order,
 	return pfn;
 }
 
-static void wakeup_kswapd(struct af_machine *m, struct zone *z, af_gfp_t gfp,
+static void wakeup_kswapd(struct af_machine *m, int cpu, struct zone *z, af_gfp_t gfp,
 			  unsigned int order, int highest_zoneidx);
 
 /* rmqueue(): pcp for small orders and THP, the buddy lists otherwise */
@@ -222,7 +222,7 @@ static long rmqueue_zone(struct zone *pref, struct zone *z, int cpu, unsigned in
 		zone_statistics(m, cpu, pref, z);
 	if (__atomic_load_n(&z->boosted_watermark, __ATOMIC_RELAXED)) {
 		__atomic_store_n(&z->boosted_watermark, false, __ATOMIC_RELAXED);
-		wakeup_kswapd(m, z, 0, 0, (int)z->type);
+		wakeup_kswapd(m, cpu, z, 0, 0, (int)z->type);
 	}
 	return pfn;
 }
@@ -315,7 +315,7 @@ static bool node_boosted(struct pglist_data *pg, int highest)
 	return false;
 }
 
-static void wakeup_kswapd(struct af_machine *m, struct zone *z, af_gfp_t gfp,
+static void wakeup_kswapd(struct af_machine *m, int cpu, struct zone *z, af_gfp_t gfp,
 			  unsigned int order, int highest_zoneidx)
 {
 	struct pglist_data *pg = z->pgdat;
@@ -332,7 +332,7 @@ static void wakeup_kswapd(struct af_machine *m, struct zone *z, af_gfp_t gfp,
 	if (pg->kswapd_failures >= MAX_RECLAIM_RETRIES ||
 	    (node_balanced(pg, order, highest_zoneidx) && !node_boosted(pg, highest_zoneidx))) {
 		if (!(gfp & AF___GFP_DIRECT_RECLAIM))
-			wakeup_kcompactd(m, pg, (int)order, highest_zoneidx);
+			wakeup_kcompactd(m, cpu, pg, (int)order, highest_zoneidx);
 	} else {
 		__atomic_store_n(&pg->kswapd_woken, true, __ATOMIC_RELAXED);
 		pg->kswapd_wakeups++;
@@ -341,7 +341,7 @@ static void wakeup_kswapd(struct af_machine *m, struct zone *z, af_gfp_t gfp,
 		if (trace_on(m)) {
 			char flags[256];
 			format_gfp_flags(gfp, flags, sizeof(flags));
-			trace_event(m, "mm_vmscan_wakeup_kswapd", "nid=%d order=%u gfp_flags=%s",
+			trace_event(m, cpu, "mm_vmscan_wakeup_kswapd", "nid=%d order=%u gfp_flags=%s",
 				    pg->node_id, order, flags);
 		}
 	}
@@ -351,7 +351,7 @@ static void wakeup_kswapd(struct af_machine *m, struct zone *z, af_gfp_t gfp,
 		m->slow_ops->wake_kswapd(m, pg->node_id, order, highest_zoneidx, m->slow_arg);
 }
 
-static void wake_all_kswapds(struct af_machine *m, unsigned int order, af_gfp_t gfp,
+static void wake_all_kswapds(struct af_machine *m, int cpu, unsigned int order, af_gfp_t gfp,
 			     const struct alloc_context *ac)
 {
 	bool seen[AF_MAX_NODES] = { false };
@@ -362,7 +362,7 @@ static void wake_all_kswapds(struct af_machine *m, unsigned int order, af_gfp_t 
 		if ((int)z->type > ac->highest_zoneidx || seen[z->nid])
 			continue;
 		seen[z->nid] = true;
-		wakeup_kswapd(m, z, gfp, order, ac->highest_zoneidx);
+		wakeup_kswapd(m, cpu, z, gfp, order, ac->highest_zoneidx);
 	}
 }
 
@@ -481,7 +481,7 @@ static long direct_reclaim(struct af_machine *m, int cpu, af_gfp_t gfp, unsigned
 	if (m->slow_ops && m->slow_ops->direct_reclaim)
 		*progress = m->slow_ops->direct_reclaim(m, gfp, order, m->slow_arg);
 	else
-		*progress = try_to_free_pages(m, ac);
+		*progress = try_to_free_pages(m, cpu, ac);
 	if (!*progress)
 		return -1;
 retry:
@@ -558,7 +558,7 @@ static long alloc_pages_slowpath(struct af_machine *m, int cpu, af_gfp_t gfp, un
 	res->slowpath = true;
 	alloc_flags = gfp_to_alloc_flags(m, gfp, order);
 	if (alloc_flags & ALLOC_KSWAPD)
-		wake_all_kswapds(m, order, gfp, ac);
+		wake_all_kswapds(m, cpu, order, gfp, ac);
 	pfn = get_page_from_freelist(m, cpu, gfp, order, alloc_flags, ac, zout);
 	if (pfn >= 0)
 		return pfn;
@@ -583,7 +583,7 @@ static long alloc_pages_slowpath(struct af_machine *m, int cpu, af_gfp_t gfp, un
 retry:
 	res->retries++;
 	if (alloc_flags & ALLOC_KSWAPD)
-		wake_all_kswapds(m, order, gfp, ac);
+		wake_all_kswapds(m, cpu, order, gfp, ac);
 	if ((gfp & AF___GFP_MEMALLOC) && !(gfp & AF___GFP_NOMEMALLOC))
 		alloc_flags = gfp_to_alloc_flags_cma(m, gfp, ALLOC_NO_WATERMARKS) |
 			      (alloc_flags & ALLOC_KSWAPD);
@@ -664,7 +664,6 @@ int af_alloc_pages(struct af_machine *m, int cpu, af_gfp_t gfp, unsigned int ord
 		return ret;
 	if (nid < 0)
 		nid = m->cpu_to_node[cpu];
-	af_current_cpu = cpu;
 
 	/* prepare_alloc_pages() */
 	ac.highest_zoneidx = af_gfp_zone(gfp);
@@ -682,7 +681,7 @@ int af_alloc_pages(struct af_machine *m, int cpu, af_gfp_t gfp, unsigned int ord
 	if (!ac.preferred_zone) {
 		res->reason = AF_FAIL_NO_ZONE;
 		if (trace_on(m))
-			trace_mm_page_alloc(m, -1, order, gfp, ac.migratetype);
+			trace_mm_page_alloc(m, cpu, -1, order, gfp, ac.migratetype);
 		return af_err(-ENOMEM, "order-%u allocation failed: %s", order,
 			      af_fail_reason_name(res->reason));
 	}
@@ -695,7 +694,7 @@ int af_alloc_pages(struct af_machine *m, int cpu, af_gfp_t gfp, unsigned int ord
 	if (pfn < 0)
 		pfn = alloc_pages_slowpath(m, cpu, gfp, order, &ac, res, &z);
 	if (trace_on(m))
-		trace_mm_page_alloc(m, pfn, order, gfp, ac.migratetype);
+		trace_mm_page_alloc(m, cpu, pfn, order, gfp, ac.migratetype);
 	if (pfn < 0) {
 		if (res->reason == AF_FAIL_INVALID)
 			res->reason = classify_failure(&ac, order);
@@ -726,7 +725,6 @@ int af_free_pages(struct af_machine *m, int cpu, uint64_t pfn64, unsigned int or
 		return af_err(-EINVAL, "cpu %d does not exist (0..%d)", cpu, m->nr_cpus - 1);
 	if (order >= MAX_ORDER)
 		return af_err(-EINVAL, "order %u is out of range (0..%d)", order, MAX_ORDER - 1);
-	af_current_cpu = cpu;
 	if (pfn64 >= m->max_pfn || !(z = pfn_zone(m, pfn)))
 		return af_err(-EINVAL, "pfn 0x%llx is not in any zone", (unsigned long long)pfn64);
 	p = &m->pages[pfn];
@@ -762,7 +760,7 @@ void free_pages_final(struct af_machine *m, struct zone *z, int cpu, unsigned lo
 	struct page *p = &m->pages[pfn];
 
 	if (trace_on(m))
-		trace_mm_page_free(m, pfn, order);
+		trace_mm_page_free(m, cpu, pfn, order);
 	if (pflags(p) & PG_head)
 		for (unsigned long i = 1; i < (1UL << order); i++)
 			pflags_clear(&m->pages[pfn + i], PG_tail);

@@ -34,7 +34,7 @@ static bool pcp_trylock(struct af_machine *m, struct per_cpu_pages *pcp)
  * rmqueue_bulk(): take `count` blocks of `order` from the buddy lists under
  * one hold of the zone lock and append them to the pcp list.
  */
-static int rmqueue_bulk(struct zone *z, unsigned int order, int count, struct list_pfn *list,
+static int rmqueue_bulk(struct zone *z, int cpu, unsigned int order, int count, struct list_pfn *list,
 			int mt, unsigned int alloc_flags)
 {
 	struct af_machine *m = z->m;
@@ -42,7 +42,7 @@ static int rmqueue_bulk(struct zone *z, unsigned int order, int count, struct li
 
 	lock_zone(z);
 	for (i = 0; i < count; i++) {
-		long pfn = rmqueue(z, order, mt, alloc_flags);
+		long pfn = rmqueue(z, cpu, order, mt, alloc_flags);
 		struct page *p;
 
 		if (pfn < 0)
@@ -83,7 +83,7 @@ long rmqueue_pcplist(struct zone *z, int cpu, unsigned int order, int mt,
 
 		if (batch > 1)
 			batch = MAX(batch >> order, 2);
-		alloced = rmqueue_bulk(z, order, batch, list, mt, alloc_flags);
+		alloced = rmqueue_bulk(z, cpu, order, batch, list, mt, alloc_flags);
 		pcp->count += alloced << order;
 		if (list_empty_pfn(list)) {
 			unlock_pcp(m, pcp);
@@ -107,6 +107,7 @@ long rmqueue_pcplist(struct zone *z, int cpu, unsigned int order, int mt,
 void free_pcppages_bulk(struct zone *z, int count, struct per_cpu_pages *pcp, int pindex)
 {
 	struct af_machine *m = z->m;
+	int cpu = (int)(pcp - z->pcp);	/* the pcp's own CPU: drains run there or for it */
 	int min_pindex = 0, max_pindex = NR_PCP_LISTS - 1;
 	bool isolated;
 
@@ -145,7 +146,7 @@ void free_pcppages_bulk(struct zone *z, int count, struct per_cpu_pages *pcp, in
 				mt = get_pageblock_migratetype(m, pfn);
 			free_one_page_locked(z, pfn, order, mt, false);
 			if (trace_on(m))
-				trace_mm_page_pcpu_drain(m, pfn, order, mt);
+				trace_mm_page_pcpu_drain(m, cpu, pfn, order, mt);
 		} while (count > 0 && !list_empty_pfn(list));
 	}
 	unlock_zone(z);

@@ -85,13 +85,13 @@ static int alloc_pgtable_page(struct af_machine *m, int cpu, unsigned int order,
 	return 0;
 }
 
-static void free_pgtable_page(struct af_machine *m, unsigned long pfn, unsigned int order)
+static void free_pgtable_page(struct af_machine *m, int cpu, unsigned long pfn, unsigned int order)
 {
 	if (pflags(&m->pages[pfn]) & PG_pgtable)
 		page_stat_mod(m, pfn, NS_NR_PAGE_TABLE_PAGES, -1);
 	pflags_fetch_and(m, &m->pages[pfn], ~PG_pgtable);
 	m->pages[pfn].owner = 0;
-	af_free_pages(m, af_current_cpu, pfn, order);
+	af_free_pages(m, cpu, pfn, order);
 }
 
 int af_proc_create(struct af_machine *m, int *pid)
@@ -111,7 +111,7 @@ int af_proc_create(struct af_machine *m, int *pid)
 	wr_lock(m);
 	mm->id = w->nmms;
 	/* pgd_alloc(): order 1 with page-table isolation */
-	ret = alloc_pgtable_page(m, 0, 1, mm->id, false, &mm->pgd_pfn);
+	ret = alloc_pgtable_page(m, API_CPU, 1, mm->id, false, &mm->pgd_pfn);
 	if (ret) {
 		wr_unlock(m);
 		pthread_mutex_destroy(&mm->pt_lock);
@@ -119,7 +119,7 @@ int af_proc_create(struct af_machine *m, int *pid)
 		return ret;
 	}
 	GROW(w->mms, w->nmms, w->mms_cap, {
-		free_pgtable_page(m, mm->pgd_pfn, 1);
+		free_pgtable_page(m, API_CPU, mm->pgd_pfn, 1);
 		wr_unlock(m);
 		free(mm);
 		return af_err(-ENOMEM, "out of memory");
@@ -345,7 +345,7 @@ static int new_anon_page(struct af_machine *m, struct vma *v, int cpu, uint64_t 
 }
 
 /* Drop one mapping of a page (page_remove_rmap + put_page) */
-static void unmap_page(struct af_machine *m, unsigned long pfn)
+static void unmap_page(struct af_machine *m, int cpu, unsigned long pfn)
 {
 	struct page *p = &m->pages[pfn];
 	unsigned int order = (pflags(p) & PG_head) ? p->order : 0;
@@ -353,11 +353,11 @@ static void unmap_page(struct af_machine *m, unsigned long pfn)
 	if (page_mapcount_add(m, p, -1) == 0 && !(pflags(p) & PG_anon))
 		page_stat_mod(m, pfn, NS_NR_MAPPED, -1);
 	if (page_ref_add(m, p, -1) == 0)
-		free_owned_page(m, pfn, order);
+		free_owned_page(m, cpu, pfn, order);
 }
 
 /* The last reference is gone: undo the owner's accounting and free it. */
-void free_owned_page(struct af_machine *m, unsigned long pfn, unsigned int order)
+void free_owned_page(struct af_machine *m, int cpu, unsigned long pfn, unsigned int order)
 {
 	struct page *p = &m->pages[pfn];
 	uint32_t f = pflags(p);
@@ -366,7 +366,7 @@ void free_owned_page(struct af_machine *m, unsigned long pfn, unsigned int order
 	if (pflags_fetch_and(m, p, ~PG_lru) & PG_lru)
 		lru_del(m, pfn);
 	if (f & PG_hugetlb) {
-		hugetlb_free_page(m, pfn);
+		hugetlb_free_page(m, cpu, pfn);
 		return;
 	}
 	if (f & PG_anon)
@@ -388,7 +388,7 @@ void free_owned_page(struct af_machine *m, unsigned long pfn, unsigned int order
 	p->index = 0;
 	p->mapcount = 0;
 	p->refcount = 1;
-	af_free_pages(m, af_current_cpu, pfn, order);
+	af_free_pages(m, cpu, pfn, order);
 }
 
 /* A THP for the aligned region of vpn (do_huge_pmd_anonymous_page) */
@@ -476,7 +476,6 @@ static int access_page(struct af_machine *m, int pid, int cpu, uint64_t vpn, boo
 		return af_err(-EINVAL, "no world");
 	if (cpu < 0 || cpu >= m->nr_cpus)
 		return af_err(-EINVAL, "cpu %d does not exist", cpu);
-	af_current_cpu = cpu;
 retry:
 	rd_lock(m);
 	mm = get_mm(m, pid);
@@ -578,7 +577,7 @@ retry:
 		if (*e & (PTE_PRESENT | PTE_MIGRATION)) {
 			/* raced with another fault: drop ours */
 			wunlock(m, &pt->ptl);
-			unmap_page(m, newpfn);
+			unmap_page(m, cpu, newpfn);
 			rd_unlock(m);
 			goto retry;
 		}
@@ -614,7 +613,7 @@ retry:
 			wlock(m, &pt->ptl);
 			if (!(*e & PTE_PRESENT) || pte_pfn(*e) != pfn) {
 				wunlock(m, &pt->ptl);
-				unmap_page(m, np);
+				unmap_page(m, cpu, np);
 				rd_unlock(m);
 				goto retry;
 			}
@@ -622,7 +621,7 @@ retry:
 			contents_fill(m, np, m->pages[np].owner, (uint32_t)vpn, g);
 			*e = mk_pte(np, g, PTE_PRESENT);
 			wunlock(m, &pt->ptl);
-			unmap_page(m, pfn);
+			unmap_page(m, cpu, pfn);
 			rd_unlock(m);
 			return 0;
 		}
@@ -691,7 +690,7 @@ static void zap_vma(struct af_machine *m, struct mm *mm, struct vma *v)
 				free(pmd->hgen);
 				pmd->hgen = NULL;
 				mm->rss -= 512;
-				unmap_page(m, pfn);
+				unmap_page(m, API_CPU, pfn);
 			}
 			continue;
 		}
@@ -703,7 +702,7 @@ static void zap_vma(struct af_machine *m, struct mm *mm, struct vma *v)
 			*e = 0;
 			pmd->pt->nr--;
 			mm->rss--;
-			unmap_page(m, pfn);
+			unmap_page(m, API_CPU, pfn);
 		}
 	}
 	v->dead = true;
@@ -758,17 +757,17 @@ int af_proc_exit(struct af_machine *m, int pid)
 	/* free_pgtables() */
 	for (size_t j = 0; j < mm->npmds; j++)
 		if (mm->pmds[j].pt) {
-			free_pgtable_page(m, mm->pmds[j].pt->pfn, 0);
+			free_pgtable_page(m, API_CPU, mm->pmds[j].pt->pfn, 0);
 			pthread_mutex_destroy(&mm->pmds[j].pt->ptl);
 			free(mm->pmds[j].pt);
 			mm->pmds[j].pt = NULL;
 		}
 	for (size_t j = 0; j < mm->npmd_pages; j++)
 		if (mm->pmd_pages[j] != PFN_NIL) {
-			free_pgtable_page(m, mm->pmd_pages[j], 0);
+			free_pgtable_page(m, API_CPU, mm->pmd_pages[j], 0);
 			mm->pmd_pages[j] = PFN_NIL;
 		}
-	free_pgtable_page(m, mm->pgd_pfn, 1);
+	free_pgtable_page(m, API_CPU, mm->pgd_pfn, 1);
 	mm->alive = false;
 	wr_unlock(m);
 	return 0;

@@ -104,7 +104,7 @@ static int new_slab(struct af_machine *m, struct kmem_cache *c, int cpu)
 	return 0;
 }
 
-static void discard_slab(struct af_machine *m, struct kmem_cache *c, int i)
+static void discard_slab(struct af_machine *m, int cpu, struct kmem_cache *c, int i)
 {
 	unsigned long pfn = c->slabs[i].pfn;
 	unsigned order = m->pages[pfn].order;
@@ -114,7 +114,7 @@ static void discard_slab(struct af_machine *m, struct kmem_cache *c, int i)
 	pflags_fetch_and(m, &m->pages[pfn], ~PG_slab);
 	m->pages[pfn].owner = 0;
 	m->pages[pfn].index = 0;
-	af_free_pages(m, af_current_cpu, pfn, order);
+	af_free_pages(m, cpu, pfn, order);
 	c->slabs[i] = c->slabs[--c->nslabs];
 	if (i < c->nslabs)
 		m->pages[c->slabs[i].pfn].index = (uint32_t)i;
@@ -134,7 +134,6 @@ int af_slab_alloc(struct af_machine *m, int cid, int cpu, uint64_t *obj)
 
 	if (!m || !obj || cpu < 0 || cpu >= m->nr_cpus)
 		return af_err(-EINVAL, "bad arguments");
-	af_current_cpu = cpu;
 	wr_lock(m);
 	c = get_cache(m, cid);
 	if (!c) {
@@ -203,13 +202,13 @@ int af_slab_free(struct af_machine *m, int cid, uint64_t obj)
 	}
 	c->slabs[i].used[slot / 64] &= ~(1ULL << (slot % 64));
 	if (--c->slabs[i].inuse == 0)
-		discard_slab(m, c, i);
+		discard_slab(m, API_CPU, c, i);
 	wr_unlock(m);
 	return 0;
 }
 
-/* A shrinker: drop objects of a reclaimable cache, emptiest slabs first */
-int af_slab_shrink(struct af_machine *m, int cid, unsigned long nr, unsigned long *freed)
+/* A shrinker: drop objects of a reclaimable cache, emptiest slabs first, on `cpu` */
+int slab_shrink(struct af_machine *m, int cpu, int cid, unsigned long nr, unsigned long *freed)
 {
 	struct kmem_cache *c;
 	unsigned long done = 0;
@@ -235,10 +234,15 @@ int af_slab_shrink(struct af_machine *m, int cid, unsigned long nr, unsigned lon
 				done++;
 			}
 		if (!s->inuse)
-			discard_slab(m, c, best);
+			discard_slab(m, cpu, c, best);
 	}
 	wr_unlock(m);
 	if (freed)
 		*freed = done;
 	return 0;
+}
+
+int af_slab_shrink(struct af_machine *m, int cid, unsigned long nr, unsigned long *freed)
+{
+	return slab_shrink(m, API_CPU, cid, nr, freed);
 }

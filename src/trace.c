@@ -13,14 +13,12 @@
 
 #include "internal.h"
 
-_Thread_local int af_current_cpu;
-
 #define VMEMMAP_BASE 0xffffea0000000000ULL
 
-static void emit(struct af_machine *m, const char *event, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+static void emit(struct af_machine *m, int cpu, const char *event, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
-static void emit(struct af_machine *m, const char *event, const char *fmt, ...)
+static void emit(struct af_machine *m, int cpu, const char *event, const char *fmt, ...)
 {
 	char body[512], line[640];
 	va_list ap;
@@ -30,7 +28,7 @@ static void emit(struct af_machine *m, const char *event, const char *fmt, ...)
 	vsnprintf(body, sizeof(body), fmt, ap);
 	va_end(ap);
 	snprintf(line, sizeof(line), "%16s-%-7d [%03d] ..... %5llu.%06llu: %s: %s",
-		 "antifrag", 1000 + af_current_cpu, af_current_cpu,
+		 "antifrag", 1000 + cpu, cpu,
 		 (unsigned long long)(ns / 1000000000ULL),
 		 (unsigned long long)((ns / 1000ULL) % 1000000ULL), event, body);
 	m->trace_fn(m->trace_arg, line);
@@ -144,41 +142,41 @@ int af_gfp_parse(const char *s, af_gfp_t *out)
 	return 0;
 }
 
-void trace_mm_page_alloc(struct af_machine *m, long pfn, unsigned int order, af_gfp_t gfp, int mt)
+void trace_mm_page_alloc(struct af_machine *m, int cpu, long pfn, unsigned int order, af_gfp_t gfp, int mt)
 {
 	char flags[512];
 
 	format_gfp_flags(gfp, flags, sizeof(flags));
-	emit(m, "mm_page_alloc", "page=%016llx pfn=0x%lx order=%u migratetype=%d gfp_flags=%s",
+	emit(m, cpu, "mm_page_alloc", "page=%016llx pfn=0x%lx order=%u migratetype=%d gfp_flags=%s",
 	     pfn >= 0 ? page_ptr((unsigned long)pfn) : 0ULL, pfn >= 0 ? (unsigned long)pfn : 0UL,
 	     order, mt, flags);
 }
 
-void trace_mm_page_free(struct af_machine *m, unsigned long pfn, unsigned int order)
+void trace_mm_page_free(struct af_machine *m, int cpu, unsigned long pfn, unsigned int order)
 {
-	emit(m, "mm_page_free", "page=%016llx pfn=0x%lx order=%u", page_ptr(pfn), pfn, order);
+	emit(m, cpu, "mm_page_free", "page=%016llx pfn=0x%lx order=%u", page_ptr(pfn), pfn, order);
 }
 
-void trace_mm_page_alloc_zone_locked(struct af_machine *m, unsigned long pfn, unsigned int order,
+void trace_mm_page_alloc_zone_locked(struct af_machine *m, int cpu, unsigned long pfn, unsigned int order,
 				     int mt, int percpu_refill)
 {
-	emit(m, "mm_page_alloc_zone_locked",
+	emit(m, cpu, "mm_page_alloc_zone_locked",
 	     "page=%016llx pfn=0x%lx order=%u migratetype=%d percpu_refill=%d",
 	     page_ptr(pfn), pfn, order, mt, percpu_refill);
 }
 
-void trace_mm_page_pcpu_drain(struct af_machine *m, unsigned long pfn, unsigned int order, int mt)
+void trace_mm_page_pcpu_drain(struct af_machine *m, int cpu, unsigned long pfn, unsigned int order, int mt)
 {
-	emit(m, "mm_page_pcpu_drain", "page=%016llx pfn=0x%lx order=%u migratetype=%d",
+	emit(m, cpu, "mm_page_pcpu_drain", "page=%016llx pfn=0x%lx order=%u migratetype=%d",
 	     page_ptr(pfn), pfn, order, mt);
 }
 
-void trace_mm_page_alloc_extfrag(struct af_machine *m, unsigned long pfn, int alloc_order,
+void trace_mm_page_alloc_extfrag(struct af_machine *m, int cpu, unsigned long pfn, int alloc_order,
 				 int fallback_order, int alloc_mt, int fallback_mt)
 {
 	int change_ownership = alloc_mt == get_pageblock_migratetype(m, pfn);
 
-	emit(m, "mm_page_alloc_extfrag",
+	emit(m, cpu, "mm_page_alloc_extfrag",
 	     "page=%016llx pfn=0x%lx alloc_order=%d fallback_order=%d pageblock_order=%d "
 	     "alloc_migratetype=%d fallback_migratetype=%d fragmenting=%d change_ownership=%d",
 	     page_ptr(pfn), pfn, alloc_order, fallback_order, PAGEBLOCK_ORDER, alloc_mt,
@@ -186,7 +184,7 @@ void trace_mm_page_alloc_extfrag(struct af_machine *m, unsigned long pfn, int al
 }
 
 /* Any other event, already formatted by the caller's format string */
-void trace_event(struct af_machine *m, const char *event, const char *fmt, ...)
+void trace_event(struct af_machine *m, int cpu, const char *event, const char *fmt, ...)
 {
 	char body[512];
 	va_list ap;
@@ -194,7 +192,7 @@ void trace_event(struct af_machine *m, const char *event, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(body, sizeof(body), fmt, ap);
 	va_end(ap);
-	emit(m, event, "%s", body);
+	emit(m, cpu, event, "%s", body);
 }
 
 void af_set_trace(struct af_machine *m, af_trace_fn fn, void *arg)

@@ -16,7 +16,7 @@
 #include "compaction.h"
 
 /* remove_mapping() for a claimed page: only the page cache references it */
-static bool reclaim_file_page(struct af_machine *m, unsigned long pfn)
+static bool reclaim_file_page(struct af_machine *m, int cpu, unsigned long pfn)
 {
 	struct page *p = &m->pages[pfn];
 	struct owner *o = owner_of(m, p);
@@ -36,12 +36,12 @@ static bool reclaim_file_page(struct af_machine *m, unsigned long pfn)
 	}
 	wunlock(m, &f->lock);
 	if (done)
-		free_owned_page(m, pfn, 0);
+		free_owned_page(m, cpu, pfn, 0);
 	return done;
 }
 
 /* shrink the inactive file list from its tail; returns pages reclaimed */
-static unsigned long shrink_file_lru(struct af_machine *m, struct pglist_data *pg,
+static unsigned long shrink_file_lru(struct af_machine *m, int cpu, struct pglist_data *pg,
 				     unsigned long nr_to_scan, bool kswapd)
 {
 	unsigned long scanned = 0, reclaimed = 0;
@@ -65,12 +65,12 @@ static unsigned long shrink_file_lru(struct af_machine *m, struct pglist_data *p
 			page_stat_mod(m, pfn, NS_NR_VMSCAN_WRITE, 1);
 		}
 		world_poll_holds(m, pfn);
-		if (reclaim_file_page(m, pfn)) {
+		if (reclaim_file_page(m, cpu, pfn)) {
 			reclaimed++;
 			continue;
 		}
 		/* keep it: rotate to the head (putback) */
-		putback_lru_page(m, pfn);
+		putback_lru_page(m, cpu, pfn);
 	}
 	__atomic_fetch_add(&m->events[kswapd ? PGSCAN_KSWAPD : PGSCAN_DIRECT], scanned, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&m->events[kswapd ? PGSTEAL_KSWAPD : PGSTEAL_DIRECT], reclaimed, __ATOMIC_RELAXED);
@@ -80,7 +80,7 @@ static unsigned long shrink_file_lru(struct af_machine *m, struct pglist_data *p
 }
 
 /* shrink_slab(): drop reclaimable objects; returns pages freed */
-static unsigned long shrink_slab_node(struct af_machine *m, unsigned long nr_objects)
+static unsigned long shrink_slab_node(struct af_machine *m, int cpu, unsigned long nr_objects)
 {
 	struct world *w = m->world;
 	unsigned long before = 0, after = 0;
@@ -90,7 +90,7 @@ static unsigned long shrink_slab_node(struct af_machine *m, unsigned long nr_obj
 	for (int i = 0; i < w->ncaches; i++) {
 		unsigned long freed = 0;
 		if (w->caches[i]->reclaimable)
-			af_slab_shrink(m, i, nr_objects, &freed);
+			slab_shrink(m, cpu, i, nr_objects, &freed);
 		__atomic_fetch_add(&m->events[SLABS_SCANNED], freed, __ATOMIC_RELAXED);
 	}
 	for (int n = 0; n < m->nr_nodes; n++)
@@ -99,18 +99,18 @@ static unsigned long shrink_slab_node(struct af_machine *m, unsigned long nr_obj
 }
 
 /* shrink_node(): page cache first, then slab */
-static unsigned long shrink_node(struct af_machine *m, struct pglist_data *pg, unsigned long nr,
+static unsigned long shrink_node(struct af_machine *m, int cpu, struct pglist_data *pg, unsigned long nr,
 				 bool kswapd)
 {
-	unsigned long got = shrink_file_lru(m, pg, nr * 4, kswapd);
+	unsigned long got = shrink_file_lru(m, cpu, pg, nr * 4, kswapd);
 
 	if (got < nr)
-		got += shrink_slab_node(m, (nr - got) * 16);
+		got += shrink_slab_node(m, cpu, (nr - got) * 16);
 	return got;
 }
 
 /* try_to_free_pages(): direct reclaim of SWAP_CLUSTER_MAX pages */
-unsigned long try_to_free_pages(struct af_machine *m, const struct alloc_context *ac)
+unsigned long try_to_free_pages(struct af_machine *m, int cpu, const struct alloc_context *ac)
 {
 	unsigned long got = 0;
 	bool seen[AF_MAX_NODES] = { false };
@@ -123,7 +123,7 @@ unsigned long try_to_free_pages(struct af_machine *m, const struct alloc_context
 		if ((int)z->type > ac->highest_zoneidx || seen[z->nid])
 			continue;
 		seen[z->nid] = true;
-		got += shrink_node(m, z->pgdat, SWAP_CLUSTER_MAX - got, false);
+		got += shrink_node(m, cpu, z->pgdat, SWAP_CLUSTER_MAX - got, false);
 	}
 	return got;
 }
@@ -170,7 +170,7 @@ void kswapd_run(struct af_machine *m, struct pglist_data *pg)
 	__atomic_fetch_add(&m->events[PAGEOUTRUN], 1, __ATOMIC_RELAXED);
 	if (m->world) {
 		for (int round = 0; round < 64 && (!pgdat_balanced(pg, order, highest) || boosted); round++) {
-			unsigned long got = shrink_node(m, pg, SWAP_CLUSTER_MAX, true);
+			unsigned long got = shrink_node(m, KTHREAD_CPU, pg, SWAP_CLUSTER_MAX, true);
 			reclaimed += got;
 			if (!got)
 				break;
@@ -189,28 +189,28 @@ void kswapd_run(struct af_machine *m, struct pglist_data *pg)
 	else
 		pg->kswapd_failures = 0;
 	if (boosted)
-		wakeup_kcompactd(m, pg, PAGEBLOCK_ORDER, highest);
+		wakeup_kcompactd(m, KTHREAD_CPU, pg, PAGEBLOCK_ORDER, highest);
 	/*
 	 * High-order reclaim falls back to order 0 once enough was reclaimed
 	 * (balance_pgdat); kswapd_try_to_sleep() then hands the allocation's
 	 * order to kcompactd if the node is balanced at the order it reclaimed for.
 	 */
 	if (balanced)
-		wakeup_kcompactd(m, pg, order, highest);
+		wakeup_kcompactd(m, KTHREAD_CPU, pg, order, highest);
 	daemon_unlock(m);
 }
 
 /* ---- kswapd and kcompactd as real threads (threaded mode) ---- */
+struct daemon_arg { struct af_machine *m; int nid; bool kcompactd; };
+
 struct daemons {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	bool stop;
 	int nthreads;
 	pthread_t threads[2 * AF_MAX_NODES];
+	struct daemon_arg args[2 * AF_MAX_NODES];	/* what each thread runs */
 };
-
-struct daemon_arg { struct af_machine *m; int nid; bool kcompactd; };
-static struct daemon_arg daemon_args[2 * AF_MAX_NODES];
 
 void daemons_kick(struct af_machine *m)
 {
@@ -230,7 +230,6 @@ static void *daemon_main(void *arg)
 	struct daemons *d = m->daemons;
 	struct pglist_data *pg = m->node[a->nid];
 
-	af_current_cpu = 0;
 	for (;;) {
 		struct timespec ts;
 		pthread_mutex_lock(&d->mu);
@@ -273,7 +272,7 @@ int af_daemons_start(struct af_machine *m)
 	m->daemons = d;
 	for (int n = 0; n < m->nr_nodes; n++)
 		for (int k = 0; k < 2; k++) {
-			struct daemon_arg *a = &daemon_args[2 * n + k];
+			struct daemon_arg *a = &d->args[2 * n + k];
 			*a = (struct daemon_arg){ m, n, k == 1 };
 			if (pthread_create(&d->threads[d->nthreads], NULL, daemon_main, a) == 0)
 				d->nthreads++;

@@ -182,6 +182,7 @@ struct world {
 	uint32_t hugetlb_owner;
 	uint32_t *hpool;		/* free hugetlb pages (head pfns) */
 	int nhpool, hpool_cap;
+	int hugetlb_next_nid;		/* round robin of fresh huge pages (hstate next_nid_to_alloc) */
 	unsigned long nr_hugepages, free_hugepages;
 	uint64_t fault_gen;
 	uint32_t pgtable_owner;
@@ -268,7 +269,8 @@ void start_writeback(struct af_machine *m, unsigned long pfn, uint64_t ns);
 typedef void (*rmap_fn)(struct af_machine *m, uint64_t *entry, pthread_mutex_t *ptl,
 			struct mm *mm, uint64_t vpn, void *arg);
 int rmap_walk(struct af_machine *m, unsigned long pfn, rmap_fn fn, void *arg);
-void free_owned_page(struct af_machine *m, unsigned long pfn, unsigned int order);
+void free_owned_page(struct af_machine *m, int cpu, unsigned long pfn, unsigned int order);
+int slab_shrink(struct af_machine *m, int cpu, int cid, unsigned long nr, unsigned long *freed);
 
 /* in filemap.c */
 int filemap_get_page(struct af_machine *m, int fid, int cpu, uint64_t index, unsigned long *pfn);
@@ -276,8 +278,8 @@ void set_page_dirty(struct af_machine *m, unsigned long pfn);
 
 /* in hugetlb.c */
 int hugetlb_fault(struct af_machine *m, struct mm *mm, struct vma *v, uint64_t vpn);
-long hugetlb_alloc_target(struct af_machine *m, int nid);
-void hugetlb_free_page(struct af_machine *m, unsigned long pfn);
+long hugetlb_alloc_target(struct af_machine *m, int cpu, int nid);
+void hugetlb_free_page(struct af_machine *m, int cpu, unsigned long pfn);
 unsigned long hugetlb_pool_size(struct af_machine *m);
 
 /* in lru.c */
@@ -287,7 +289,7 @@ void lru_add_to(struct af_machine *m, struct zone *z, unsigned long pfn);
 void lru_del(struct af_machine *m, unsigned long pfn);
 int isolate_lru_page(struct af_machine *m, unsigned long pfn);
 bool get_page_unless_zero(const struct af_machine *m, struct page *p);
-void putback_lru_page(struct af_machine *m, unsigned long pfn);
+void putback_lru_page(struct af_machine *m, int cpu, unsigned long pfn);
 bool too_many_isolated(struct af_machine *m, int nid);
 void page_stat_mod(struct af_machine *m, unsigned long pfn, int item, long d);
 void page_zone_stat_mod(struct af_machine *m, unsigned long pfn, enum zone_stat_item i, long d);
@@ -302,6 +304,7 @@ struct mpage {
 };
 struct migrate_target {
 	int nid;
+	int cpu;		/* the CPU migration runs on: targets come from, old pages go to, its pcp */
 	long (*get_new_page)(struct af_machine *m, unsigned long src, void *arg);
 	void (*put_new_page)(struct af_machine *m, unsigned long dst, void *arg);
 	void *arg;
@@ -311,6 +314,7 @@ struct isolate_ctl {
 	bool async;		/* ISOLATE_ASYNC_MIGRATE: skip writeback / dirty w/o migrate_folio */
 	bool pinned_precheck;	/* compaction's racy "more refs than mappings" check */
 	bool nofs;		/* !__GFP_FS: anonymous pages only */
+	int cpu;		/* the CPU isolating: a refused page's putback frees there */
 };
 int migrate_pages_list(struct af_machine *m, struct mpage *pages, int n, enum af_migrate_mode mode,
 		       enum af_migrate_reason reason, struct migrate_target *t,
@@ -318,7 +322,7 @@ int migrate_pages_list(struct af_machine *m, struct mpage *pages, int n, enum af
 int isolate_movable_page(struct af_machine *m, unsigned long pfn);
 int isolate_for_migration(struct af_machine *m, unsigned long pfn, const struct isolate_ctl *ctl,
 			  const char **why);
-void putback_movable_page(struct af_machine *m, unsigned long pfn);
+void putback_movable_page(struct af_machine *m, int cpu, unsigned long pfn);
 
 /* in integrity.c */
 int integrity_check(struct af_machine *m, char *report, size_t len);

@@ -33,7 +33,7 @@ static void test_split_merge_every_order(void **st)
 	struct zone *z = dma32(m);
 
 	for (unsigned int order = 0; order < MAX_ORDER; order++) {
-		long pfn = rmqueue_smallest(z, order, MIGRATE_MOVABLE);
+		long pfn = rmqueue_smallest(z, 0, order, MIGRATE_MOVABLE);
 		assert_true(pfn >= 0);
 		assert_int_equal(pfn & ((1L << order) - 1), 0);
 		mod_zone_freepage_state(z, -(1L << order), MIGRATE_MOVABLE);
@@ -113,7 +113,7 @@ static void test_can_steal(void **st)
 static void fill_zone(struct af_machine *m, struct zone *z)
 {
 	long pfn;
-	while ((pfn = rmqueue_smallest(z, 0, MIGRATE_MOVABLE)) >= 0) {
+	while ((pfn = rmqueue_smallest(z, 0, 0, MIGRATE_MOVABLE)) >= 0) {
 		mod_zone_freepage_state(z, -1, MIGRATE_MOVABLE);
 		m->pages[pfn].flags |= PG_alloc;
 		m->pages[pfn].refcount = 1;
@@ -153,7 +153,7 @@ static void test_claim_whole_block(void **st)
 	extfrag_lines = 0;
 	af_set_trace(m, count_extfrag, NULL);
 	lock_zone(z);
-	pfn = rmqueue(z, 0, MIGRATE_UNMOVABLE, 0);
+	pfn = rmqueue(z, 0, 0, MIGRATE_UNMOVABLE, 0);
 	unlock_zone(z);
 	assert_true(pfn >= 0);
 	mod_zone_freepage_state(z, -1, MIGRATE_UNMOVABLE);
@@ -185,7 +185,7 @@ static void test_claim_partial_block(void **st)
 	give_back(m, z, base, 7);
 	CHECK(m);
 	lock_zone(z);
-	pfn = rmqueue(z, 0, MIGRATE_UNMOVABLE, 0);
+	pfn = rmqueue(z, 0, 0, MIGRATE_UNMOVABLE, 0);
 	unlock_zone(z);
 	assert_true(pfn >= (long)base && pfn < (long)base + 128);
 	mod_zone_freepage_state(z, -1, MIGRATE_UNMOVABLE);
@@ -198,7 +198,7 @@ static void test_claim_partial_block(void **st)
 	 * too small to steal (6 >= 4 can steal, but free 127 + alike 0 < 256),
 	 * so the pageblock stays UNMOVABLE */
 	lock_zone(z);
-	pfn = rmqueue(z, 0, MIGRATE_MOVABLE, 0);
+	pfn = rmqueue(z, 0, 0, MIGRATE_MOVABLE, 0);
 	unlock_zone(z);
 	assert_true(pfn >= (long)base && pfn < (long)base + 128);
 	mod_zone_freepage_state(z, -1, MIGRATE_MOVABLE);
@@ -215,7 +215,7 @@ static void test_claim_partial_block(void **st)
 	while (!list_empty_pfn(&z->free_area[0].free_list[MIGRATE_MOVABLE]) ||
 	       z->free_area[1].nr_free || z->free_area[2].nr_free) {
 		lock_zone(z);
-		pfn = rmqueue_smallest(z, 0, MIGRATE_MOVABLE);
+		pfn = rmqueue_smallest(z, 0, 0, MIGRATE_MOVABLE);
 		unlock_zone(z);
 		if (pfn < 0)
 			break;
@@ -224,7 +224,7 @@ static void test_claim_partial_block(void **st)
 		m->pages[pfn].refcount = 1;
 	}
 	lock_zone(z);
-	pfn = rmqueue(z, 0, MIGRATE_MOVABLE, 0);
+	pfn = rmqueue(z, 0, 0, MIGRATE_MOVABLE, 0);
 	unlock_zone(z);
 	assert_true(pfn >= 0);
 	mod_zone_freepage_state(z, -1, MIGRATE_MOVABLE);
@@ -248,7 +248,7 @@ static void test_movable_takes_smallest(void **st)
 	give_back(m, z, pb, 1);			/* an order-1 block */
 	give_back(m, z, pb + 256, 3);		/* an order-3 block */
 	lock_zone(z);
-	pfn = rmqueue(z, 0, MIGRATE_MOVABLE, 0);
+	pfn = rmqueue(z, 0, 0, MIGRATE_MOVABLE, 0);
 	unlock_zone(z);
 	/* the smallest suitable: the order-1 block at pb */
 	assert_true(pfn == (long)pb || pfn == (long)pb + 1);
@@ -272,8 +272,8 @@ static void test_nofragment(void **st)
 	set_pageblock_migratetype(m, pb, MIGRATE_MOVABLE);
 	give_back(m, z, pb, 4);
 	lock_zone(z);
-	assert_false(rmqueue_fallback(z, 0, MIGRATE_UNMOVABLE, ALLOC_NOFRAGMENT));
-	assert_true(rmqueue_fallback(z, 0, MIGRATE_UNMOVABLE, 0));
+	assert_false(rmqueue_fallback(z, 0, 0, MIGRATE_UNMOVABLE, ALLOC_NOFRAGMENT));
+	assert_true(rmqueue_fallback(z, 0, 0, MIGRATE_UNMOVABLE, 0));
 	unlock_zone(z);
 	CHECK(m);
 	af_machine_destroy(m);
@@ -291,7 +291,7 @@ static void test_highatomic_reserve_release(void **st)
 	long pfn, pfn2;
 
 	/* reserve the pageblock of a freshly split allocation */
-	pfn = rmqueue_smallest(z, 2, MIGRATE_MOVABLE);
+	pfn = rmqueue_smallest(z, 0, 2, MIGRATE_MOVABLE);
 	mod_zone_freepage_state(z, -4, MIGRATE_MOVABLE);
 	m->pages[pfn].flags |= PG_alloc;
 	m->pages[pfn].order = 2;
@@ -302,7 +302,7 @@ static void test_highatomic_reserve_release(void **st)
 	assert_false(list_empty_pfn(&z->free_area[2].free_list[MIGRATE_HIGHATOMIC]));
 	CHECK(m);
 	/* the limit: managed / 100 + one pageblock = 593 -> a second block is allowed */
-	pfn2 = rmqueue_smallest(z, 2, MIGRATE_MOVABLE);
+	pfn2 = rmqueue_smallest(z, 0, 2, MIGRATE_MOVABLE);
 	mod_zone_freepage_state(z, -4, MIGRATE_MOVABLE);
 	m->pages[pfn2].flags |= PG_alloc;
 	m->pages[pfn2].order = 2;

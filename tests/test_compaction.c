@@ -52,31 +52,31 @@ static void test_deferral_state_machine(void **st)
 	struct zone *z = &m->node[0]->node_zones[ZONE_DMA32];
 
 	z->compact_order_failed = MAX_ORDER;
-	assert_false(compaction_deferred(z, 9));
-	defer_compaction(z, 9);
+	assert_false(compaction_deferred(z, 0, 9));
+	defer_compaction(z, 0, 9);
 	assert_int_equal(z->compact_defer_shift, 1);
 	assert_int_equal(z->compact_order_failed, 9);
 	/* limit 2: the first consideration is skipped, the second goes through */
-	assert_true(compaction_deferred(z, 9));
-	assert_false(compaction_deferred(z, 9));
+	assert_true(compaction_deferred(z, 0, 9));
+	assert_false(compaction_deferred(z, 0, 9));
 	/* shift grows to COMPACT_MAX_DEFER_SHIFT and no further */
 	for (int i = 0; i < 10; i++)
-		defer_compaction(z, 9);
+		defer_compaction(z, 0, 9);
 	assert_int_equal(z->compact_defer_shift, COMPACT_MAX_DEFER_SHIFT);
 	/* 2^6 - 1 considerations are skipped, the 64th goes through */
 	int skipped = 0;
-	while (compaction_deferred(z, 9))
+	while (compaction_deferred(z, 0, 9))
 		skipped++;
 	assert_int_equal(skipped, 63);
 	assert_true(compaction_restarting(z, 9));
 	/* smaller orders are not deferred */
-	assert_false(compaction_deferred(z, 8));
+	assert_false(compaction_deferred(z, 0, 8));
 	/* success resets: order_failed moves above the order */
 	compaction_defer_reset(z, 9, true);
 	assert_int_equal(z->compact_defer_shift, 0);
 	assert_int_equal(z->compact_considered, 0);
 	assert_int_equal(z->compact_order_failed, 10);
-	assert_false(compaction_deferred(z, 9));
+	assert_false(compaction_deferred(z, 0, 9));
 	CHECK(m);
 	af_machine_destroy(m);
 }
@@ -88,22 +88,22 @@ static void test_suitability(void **st)
 	struct zone *z = &m->node[0]->node_zones[ZONE_DMA32];
 
 	/* a fresh machine: the allocation would succeed */
-	assert_int_equal(compaction_suitable(z, 9, ALLOC_WMARK_LOW, ZONE_NORMAL), COMPACT_SUCCESS);
+	assert_int_equal(compaction_suitable(z, 0, 9, ALLOC_WMARK_LOW, ZONE_NORMAL), COMPACT_SUCCESS);
 	fragment(m, z->managed_pages * 9 / 10, NULL);
 	af_drain_all(m);
 	CHECK(m);
 	int fi = fragmentation_index(z, 9);
 	assert_true(fi > 500);	/* failure would be from fragmentation */
-	assert_int_equal(compaction_suitable(z, 9, ALLOC_WMARK_LOW, ZONE_NORMAL), COMPACT_CONTINUE);
+	assert_int_equal(compaction_suitable(z, 0, 9, ALLOC_WMARK_LOW, ZONE_NORMAL), COMPACT_CONTINUE);
 	/* raise extfrag_threshold above the index: not worth compacting */
 	char v[16];
 	snprintf(v, sizeof(v), "%d", fi);
 	assert_int_equal(af_sysctl_write(m, "vm.extfrag_threshold", v), 0);
-	assert_int_equal(compaction_suitable(z, 9, ALLOC_WMARK_LOW, ZONE_NORMAL), COMPACT_SKIPPED);
+	assert_int_equal(compaction_suitable(z, 0, 9, ALLOC_WMARK_LOW, ZONE_NORMAL), COMPACT_SKIPPED);
 	/* non-costly orders ignore the fragmentation index */
-	assert_true(compaction_suitable(z, 3, ALLOC_WMARK_LOW, ZONE_NORMAL) != COMPACT_SKIPPED);
+	assert_true(compaction_suitable(z, 0, 3, ALLOC_WMARK_LOW, ZONE_NORMAL) != COMPACT_SKIPPED);
 	/* compact_memory always continues */
-	assert_int_equal(compaction_suitable(z, -1, 0, ZONE_NORMAL), COMPACT_CONTINUE);
+	assert_int_equal(compaction_suitable(z, 0, -1, 0, ZONE_NORMAL), COMPACT_CONTINUE);
 	af_machine_destroy(m);
 }
 
@@ -552,10 +552,10 @@ static void test_triggers_quiet(void **st)
 	assert_int_equal(ev(m, "pageoutrun"), 0);
 	assert_int_equal(ev(m, "compact_daemon_wake"), 0);
 	/* order 0 never wakes kcompactd */
-	wakeup_kcompactd(m, pg, 0, ZONE_NORMAL);
+	wakeup_kcompactd(m, 0, pg, 0, ZONE_NORMAL);
 	assert_false(pg->kcompactd_woken);
 	/* nor does an order whose allocation would already succeed (not suitable) */
-	wakeup_kcompactd(m, pg, 9, ZONE_NORMAL);
+	wakeup_kcompactd(m, 0, pg, 9, ZONE_NORMAL);
 	assert_false(pg->kcompactd_woken);
 	/* a proactiveness write with an unfragmented node: a check, no compaction */
 	assert_true(af_fragmentation_score(m, 0) <= fragmentation_score_wmark(m, false));

@@ -503,7 +503,7 @@ static void test_lru_and_trace(void **st)
 	assert_int_equal(isolate_lru_page(m, p0), -EBUSY);
 	assert_int_equal(m->node[0]->lru_size[LRU_INACTIVE_ANON], 9);
 	assert_false(too_many_isolated(m, 0));
-	putback_lru_page(m, p0);
+	putback_lru_page(m, 0, p0);
 	assert_int_equal(m->node[0]->lru_size[LRU_INACTIVE_ANON], 10);
 	CHECK(m);
 	/* a page already isolated (by someone else) is refused, nothing changes */
@@ -511,7 +511,7 @@ static void test_lru_and_trace(void **st)
 	node_stat_mod(m, 0, NS_NR_ISOLATED_ANON, 1);
 	assert_int_equal(migrate1(m, p0, AF_MIGRATE_SYNC, AF_MR_SYSCALL), -EBUSY);
 	node_stat_mod(m, 0, NS_NR_ISOLATED_ANON, -1);
-	putback_lru_page(m, p0);
+	putback_lru_page(m, 0, p0);
 	CHECK(m);
 	/* a page whose owner is gone has been freed: refused as a free page */
 	int gone;
