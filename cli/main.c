@@ -26,7 +26,7 @@ static void usage(FILE *f)
 "\n"
 "Machine:\n"
 "  --config FILE        load a sysctl.conf-like file of `key = value` lines\n"
-"                       (keys: mem, nodes, cpus, movablecore, seed, threaded,\n"
+"                       (keys: mem, nodes, cpus, movablecore, seed, policy, threaded,\n"
 "                       contents, compaction, cma, cma_size, transparent_hugepage,\n"
 "                       transparent_hugepage_defrag, node.N.zone.NAME,\n"
 "                       node.N.distance, vm.*); command-line options come after\n"
@@ -38,6 +38,9 @@ static void usage(FILE *f)
 "  --thp-defrag MODE    transparent_hugepage defrag: always|defer|defer+madvise|\n"
 "                       madvise|never (default madvise)\n"
 "  --seed N             seed of every random choice (default 1)\n"
+"  --policy SPEC        the policy table: NAME[:KEY=VALUE...], e.g. linux (the\n"
+"                       default), nogroup, restrict-steal:order=3, reserve;\n"
+"                       `antifrag policies` lists them with their parameters\n"
 "  --set vm.KEY=VALUE   write a vm.* sysctl after boot (repeatable); ranges\n"
 "                       are the kernel's: e.g. vm.watermark_scale_factor 1..3000;\n"
 "                       also vm.compact_memory=1 and vm.nr_hugepages=N\n"
@@ -187,6 +190,8 @@ int main(int argc, char **argv)
 			key = "transparent_hugepage_defrag";
 		else if (!strcmp(o, "--seed"))
 			key = "seed";
+		else if (!strcmp(o, "--policy"))
+			key = "policy";
 		else if (!strcmp(o, "--set")) {
 			if (nsets == MAX_LIST)
 				return die("--set", "too many");

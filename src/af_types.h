@@ -32,6 +32,7 @@
 #include <pthread.h>
 
 #include "antifrag.h"
+#include "policy.h"
 
 #define PAGE_SHIFT		12
 #define PAGE_SIZE		(1UL << PAGE_SHIFT)
@@ -321,6 +322,8 @@ struct af_config {
 	struct node_cfg nodes[AF_MAX_NODES];
 	struct vm_sysctls vm;
 	bool vm_set_min_free_kbytes;
+	const struct af_policy *policy;	/* never NULL: &policy_linux by default */
+	long policy_param[POLICY_MAX_PARAMS];
 };
 
 /* Result of a slow-path attempt, kept for the caller. */
@@ -364,6 +367,9 @@ struct af_machine {
 	uint64_t clock_ns;		/* virtual clock (deterministic mode) */
 	const struct af_slowpath_ops *slow_ops;
 	void *slow_arg;
+	struct af_policy pol;		/* the policy table in force (a copy: one load per hook) */
+	long pol_param[POLICY_MAX_PARAMS];
+	void *pol_state;		/* the policy's own state, freed with the machine */
 };
 
 /*

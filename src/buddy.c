@@ -175,29 +175,45 @@ void expand(struct zone *z, unsigned long pfn, unsigned int low, unsigned int hi
 	}
 }
 
+/* The action of __rmqueue_smallest(): take free block pfn of order `cur` off
+ * mt's list and split it down to `order` */
+static inline long take_free_block(struct zone *z, int cpu, unsigned long pfn, unsigned int cur,
+				   unsigned int order, int mt)
+{
+	struct af_machine *m = z->m;
+
+	del_page_from_free_list(z, pfn, cur, mt);
+	expand(z, pfn, order, cur, mt);
+	m->pages[pfn].pcp_mt = (uint8_t)mt;	/* set_pcppage_migratetype */
+	if (trace_on(m))
+		trace_mm_page_alloc_zone_locked(m, cpu, pfn, order, mt,
+			pcp_allowed_order(order) && mt < MIGRATE_PCPTYPES);
+	return (long)pfn;
+}
+
 /*
  * __rmqueue_smallest(): take the smallest block of at least `order` from
- * migratetype mt's lists, split it, and return its first pfn (or -1).
+ * migratetype mt's lists (6.1: the first block of the list; a placement
+ * policy may choose another), split it, and return its first pfn (or -1).
  * The caller accounts NR_FREE_PAGES.
  */
 long rmqueue_smallest(struct zone *z, int cpu, unsigned int order, int mt)
 {
 	struct af_machine *m = z->m;
 
+	if (m->pol.place) {
+		unsigned long pfn;
+		unsigned int cur;
+		if (!m->pol.place(z, order, mt, &pfn, &cur))
+			return -1;
+		return take_free_block(z, cpu, pfn, cur, order, mt);
+	}
 	for (unsigned int cur = order; cur < MAX_ORDER; cur++) {
 		struct free_area *area = &z->free_area[cur];
-		unsigned long pfn;
 
 		if (list_empty_pfn(&area->free_list[mt]))
 			continue;
-		pfn = area->free_list[mt].first;
-		del_page_from_free_list(z, pfn, cur, mt);
-		expand(z, pfn, order, cur, mt);
-		m->pages[pfn].pcp_mt = (uint8_t)mt;	/* set_pcppage_migratetype */
-		if (trace_on(m))
-			trace_mm_page_alloc_zone_locked(m, cpu, pfn, order, mt,
-				pcp_allowed_order(order) && mt < MIGRATE_PCPTYPES);
-		return (long)pfn;
+		return take_free_block(z, cpu, area->free_list[mt].first, cur, order, mt);
 	}
 	return -1;
 }

@@ -76,6 +76,12 @@ static int check_zone(struct af_machine *m, struct zone *z, uint8_t *own, struct
 						bad(c, "pfn 0x%lx inside free block 0x%x has flags 0x%x", i, p,
 						    m->pages[i].flags);
 				}
+				/* without grouping (nogroup, POLICY_MECH_NO_GROUPING) nothing is
+				 * MOVABLE or RECLAIMABLE: one free list per order */
+				if ((m->pol.mech & POLICY_MECH_NO_GROUPING) &&
+				    (mt == MIGRATE_MOVABLE || mt == MIGRATE_RECLAIMABLE))
+					bad(c, "pfn 0x%x: free on the %s list with grouping by mobility off",
+					    p, migratetype_names[mt]);
 				/* pageblock type vs list: ISOLATE and CMA lists must match */
 				int pbmt = get_pageblock_migratetype(m, p);
 				if ((mt == MIGRATE_ISOLATE) != (pbmt == MIGRATE_ISOLATE) ||

@@ -21,6 +21,7 @@ int af_config_new(struct af_config **out)
 	c->thp = THP_ALWAYS;
 	c->thp_defrag = DEFRAG_MADVISE;
 	c->seed = 1;
+	c->policy = &policy_linux;
 	vm_sysctls_default(&c->vm);
 	*out = c;
 	return 0;
@@ -135,6 +136,8 @@ int af_config_set(struct af_config *c, const char *key, const char *value)
 			c->nr_cpus = (int)x;
 		return ret;
 	}
+	if (!strcmp(key, "policy"))
+		return policy_parse(value, &c->policy, c->policy_param);
 	if (!strcmp(key, "seed")) {
 		char *end;
 		errno = 0;

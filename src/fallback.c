@@ -6,6 +6,7 @@
  * __rmqueue, boost_watermark, reserve/unreserve_highatomic_pageblock).
  */
 #include "internal.h"
+#include "policy.h"
 
 /* 6.1's fallbacks[][]: MIGRATE_TYPES terminates each row. */
 const int fallbacks[MIGRATE_TYPES][3] = {
@@ -146,18 +147,16 @@ int find_suitable_fallback(struct zone *z, struct free_area *area, unsigned int 
 }
 
 /*
- * __rmqueue_fallback(): take the largest free block of a fallback type
- * (the smallest one for a MOVABLE request that cannot steal the block),
- * move it to start_mt's list and emit mm_page_alloc_extfrag.  With
- * ALLOC_NOFRAGMENT only whole pageblocks may be taken.
+ * The decision of __rmqueue_fallback(): the largest free block of a
+ * fallback type (the smallest one for a MOVABLE request that cannot steal
+ * the block).  With ALLOC_NOFRAGMENT only whole pageblocks may be taken.
  */
-bool rmqueue_fallback(struct zone *z, int cpu, int order, int start_mt, unsigned int alloc_flags)
+bool find_fallback_linux(struct zone *z, int order, int start_mt, unsigned int alloc_flags,
+			 struct fallback_choice *c)
 {
-	struct af_machine *m = z->m;
 	struct free_area *area;
 	int cur, min_order = order, fmt = -1;
 	bool can_steal = false;
-	unsigned long pfn;
 
 	if (order < PAGEBLOCK_ORDER && (alloc_flags & ALLOC_NOFRAGMENT))
 		min_order = PAGEBLOCK_ORDER;
@@ -169,7 +168,7 @@ bool rmqueue_fallback(struct zone *z, int cpu, int order, int start_mt, unsigned
 			continue;
 		if (!can_steal && start_mt == MIGRATE_MOVABLE && cur > order)
 			goto find_smallest;
-		goto do_steal;
+		goto found;
 	}
 	return false;
 
@@ -182,15 +181,31 @@ find_smallest:
 	}
 	if (cur == MAX_ORDER)
 		return false;	/* cannot happen: the search above found one */
+found:
+	*c = (struct fallback_choice){ .pfn = area->free_list[fmt].first, .order = cur,
+				       .fallback_mt = fmt, .claim = can_steal };
+	return true;
+}
 
-do_steal:
-	pfn = area->free_list[fmt].first;
-	steal_suitable_fallback(z, pfn, alloc_flags, start_mt, can_steal);
+/*
+ * __rmqueue_fallback(): decide which block of another type to take (6.1's
+ * rule, or the policy's), move it to start_mt's list, claiming its
+ * pageblock when allowed, and emit mm_page_alloc_extfrag.
+ */
+bool rmqueue_fallback(struct zone *z, int cpu, int order, int start_mt, unsigned int alloc_flags)
+{
+	struct af_machine *m = z->m;
+	struct fallback_choice c;
+
+	if (m->pol.find_fallback ? !m->pol.find_fallback(z, order, start_mt, alloc_flags, &c) :
+	    !find_fallback_linux(z, order, start_mt, alloc_flags, &c))
+		return false;
+	steal_suitable_fallback(z, c.pfn, alloc_flags, start_mt, c.claim);
 	__atomic_fetch_add(&m->extfrag_events, 1, __ATOMIC_RELAXED);
-	if (cur < PAGEBLOCK_ORDER)
+	if (c.order < PAGEBLOCK_ORDER)
 		__atomic_fetch_add(&m->extfrag_fragmenting, 1, __ATOMIC_RELAXED);
 	if (trace_on(m))
-		trace_mm_page_alloc_extfrag(m, cpu, pfn, order, cur, start_mt, fmt);
+		trace_mm_page_alloc_extfrag(m, cpu, c.pfn, order, c.order, start_mt, c.fallback_mt);
 	return true;
 }
 

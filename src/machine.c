@@ -110,6 +110,8 @@ static void free_machine(struct af_machine *m)
 {
 	if (!m)
 		return;
+	if (m->pol_state && m->pol.destroy)
+		m->pol.destroy(m);
 	for (int n = 0; n < m->nr_nodes; n++) {
 		if (!m->node[n])
 			continue;
@@ -165,6 +167,8 @@ int af_machine_create(const struct af_config *cfg_in, struct af_machine **out)
 	m->thp = m->cfg.thp;
 	m->thp_defrag = m->cfg.thp_defrag;
 	m->vm = m->cfg.vm;
+	m->pol = *m->cfg.policy;
+	memcpy(m->pol_param, m->cfg.policy_param, sizeof(m->pol_param));
 	m->user_min_free_kbytes = m->cfg.vm_set_min_free_kbytes ? m->vm.min_free_kbytes : -1;
 	m->max_pfn = (max_pfn + PAGEBLOCK_NR_PAGES - 1) & ~(PAGEBLOCK_NR_PAGES - 1);
 	m->pages_bytes = m->max_pfn * sizeof(struct page);
@@ -241,7 +245,8 @@ int af_machine_create(const struct af_config *cfg_in, struct af_machine **out)
 				struct pageblock *pb = &m->pageblocks[pfn >> PAGEBLOCK_ORDER];
 				bool whole = pfn >= zc->start_pfn &&
 					     pfn + PAGEBLOCK_NR_PAGES <= zc->start_pfn + zc->spanned;
-				pb->bits = MIGRATE_MOVABLE;
+				pb->bits = (m->pol.mech & POLICY_MECH_NO_GROUPING) ? MIGRATE_UNMOVABLE
+										    : MIGRATE_MOVABLE;
 				pb->zid = whole ? (uint16_t)(n << PB_ZID_SHIFT | t) : PB_ZID_MIXED;
 			}
 		}
@@ -323,7 +328,8 @@ int af_machine_create(const struct af_config *cfg_in, struct af_machine **out)
 	build_zonelists(m);
 	/* build_all_zonelists(): mobility grouping needs 6 pageblocks of memory */
 	m->page_group_by_mobility_disabled =
-		nr_free_zone_pages(m, ZONE_MOVABLE) < PAGEBLOCK_NR_PAGES * MIGRATE_TYPES;
+		nr_free_zone_pages(m, ZONE_MOVABLE) < PAGEBLOCK_NR_PAGES * MIGRATE_TYPES ||
+		(m->pol.mech & POLICY_MECH_NO_GROUPING);
 
 	/* init_per_zone_wmark_min() */
 	calculate_min_free_kbytes(m);
@@ -361,6 +367,10 @@ int af_machine_create(const struct af_config *cfg_in, struct af_machine **out)
 	ret = world_init(m);
 	if (ret) {
 		free_machine(m);
+		return ret;
+	}
+	if (m->pol.init && (ret = m->pol.init(m))) {
+		af_machine_destroy(m);
 		return ret;
 	}
 	*out = m;

@@ -1,0 +1,14 @@
+/*
+ * policies.h - the entries of the policy table beside Linux 6.1, one file
+ * each (their interpretation of the seed articles is in docs/policies.md).
+ */
+#ifndef AF_POLICIES_H
+#define AF_POLICIES_H
+
+#include "policy.h"
+
+extern const struct af_policy policy_nogroup;		/* nogroup.c */
+extern const struct af_policy policy_restrict_steal;	/* restrict_steal.c */
+extern const struct af_policy policy_reserve;		/* reserve.c */
+
+#endif

@@ -1,0 +1,88 @@
+/*
+ * policy.h - the policy table: the decision points that anti-fragmentation
+ * research proposes to change, as hooks of one struct af_policy.
+ *
+ * The mechanism (buddy lists, pageblocks, stealing, migration, compaction)
+ * stays in the kernel-model files; a policy only decides.  A NULL hook means
+ * Linux 6.1's own decision, inline in the mechanism, so the `linux` entry
+ * (every hook NULL) runs exactly the 6.1 code and pays one predictable
+ * branch where a hook could be.
+ *
+ * Decision points:
+ *   placement  rmqueue_smallest(): which free block of the requested
+ *              migratetype serves a request (6.1: the first block of the
+ *              smallest order that fits).
+ *   fallback   __rmqueue_fallback(): when the requested type's lists are
+ *              empty, which block of which other type is taken and whether
+ *              the rest of its pageblock is claimed (6.1: fallbacks[],
+ *              largest block first, can_steal_fallback()).
+ *
+ * A policy that changes a mechanism invariant says so in `mech`, and
+ * af_check() checks the invariant that then holds instead.
+ */
+#ifndef AF_POLICY_H
+#define AF_POLICY_H
+
+#include <stdbool.h>
+
+struct af_machine;
+struct zone;
+
+#define POLICY_MAX_PARAMS 4
+
+/* mechanism flags */
+#define POLICY_MECH_NO_GROUPING	(1u << 0)	/* page_group_by_mobility_disabled from boot:
+						 * every pageblock and free page UNMOVABLE */
+
+/* A parameter a policy reads, with its range and default */
+struct policy_param {
+	const char *name;
+	long min, max, def;
+	const char *help;
+};
+
+/* What the fallback decision chose: a free block and what to do with it */
+struct fallback_choice {
+	unsigned long pfn;	/* head of a free block on free_area[order].free_list[fallback_mt] */
+	int order;		/* its order */
+	int fallback_mt;	/* the list it sits on */
+	bool claim;		/* may the rest of its pageblock move to the request's type */
+};
+
+struct af_policy {
+	const char *name;
+	const char *summary;	/* one line */
+	const char *source;	/* where the idea comes from */
+	unsigned int mech;
+	int nparams;
+	struct policy_param params[POLICY_MAX_PARAMS];
+
+	/* after boot, before anything runs: set up pol_state; 0 or -errno */
+	int (*init)(struct af_machine *m);
+	void (*destroy)(struct af_machine *m);
+	/* placement: choose a free block of at least `order` on mt's lists
+	 * (*pfn, *block_order) and return true, or false for none; the
+	 * mechanism takes it and splits it; zone lock held */
+	bool (*place)(struct zone *z, unsigned int order, int mt, unsigned long *pfn,
+		      unsigned int *block_order);
+	/* fallback: fill *c and return true, or false for "no fallback";
+	 * zone lock held */
+	bool (*find_fallback)(struct zone *z, int order, int start_mt, unsigned int alloc_flags,
+			      struct fallback_choice *c);
+};
+
+/* in policy.c */
+extern const struct af_policy policy_linux;
+const struct af_policy *const *policy_list(void);
+const struct af_policy *policy_find(const char *name);
+/* "NAME[:KEY=VALUE...]" into the policy and its parameter values (defaults
+ * filled in); a negative errno with a message on a bad spec */
+int policy_parse(const char *spec, const struct af_policy **p, long params[POLICY_MAX_PARAMS]);
+/* The value of the machine's policy parameter `i` */
+long policy_param(const struct af_machine *m, int i);
+
+/* the 6.1 decisions, for policies that change only part of one (fallback.c, buddy.c) */
+bool find_fallback_linux(struct zone *z, int order, int start_mt, unsigned int alloc_flags,
+			 struct fallback_choice *c);
+
+#endif
