@@ -371,6 +371,38 @@ static void compare_block_totals(const char *mem, const char *dir)
 static void test_block_counts_4g_match_kernel(void **st) { (void)st; compare_block_totals("4G", "linux-6.1-boot-4096M"); }
 static void test_block_counts_1g_match_kernel(void **st) { (void)st; compare_block_totals("1G", "linux-6.1-boot-1024M"); }
 
+/* Offlined memory has no online memmap: its pageblocks leave the counts */
+static void test_block_counts_after_offline(void **st)
+{
+	(void)st;
+	struct af_machine *m = machine_from("mem = 512M\ncpus = 1\ntransparent_hugepage = never\n");
+	struct zone *z = &m->node[0]->node_zones[ZONE_DMA32];
+	struct block_row before[4], after[4];
+	uint64_t busy = 0;
+	int nb, na;
+
+	af_drain_all(m);
+	CHECK(m);
+	char *text = render(m, "/proc/pagetypeinfo");
+	nb = block_rows(text, before, 4);
+	free(text);
+	unsigned long block = z->free_area[MAX_ORDER - 1].free_list[MIGRATE_MOVABLE].first;
+	assert_true(block != PFN_NIL && pfn_zone(m, block) == z);
+	assert_int_equal(af_offline_pages(m, block, MAX_ORDER_NR_PAGES, &busy), 0);
+	CHECK(m);
+	text = render(m, "/proc/pagetypeinfo");
+	na = block_rows(text, after, 4);
+	free(text);
+	assert_int_equal(na, nb);
+	for (int i = 0; i < nb; i++) {
+		unsigned long gone = strstr(before[i].label, "DMA32") ? MAX_ORDER_NR_PAGES / PAGEBLOCK_NR_PAGES : 0;
+		if (after[i].total != before[i].total - gone)
+			fail_msg("%s: %lu pageblocks after offlining %lu of %lu", before[i].label,
+				 after[i].total, gone, before[i].total);
+	}
+	af_machine_destroy(m);
+}
+
 /* movablecore=: ZONE_MOVABLE as find_zone_movable_pfns_for_nodes() sizes it */
 static void test_movablecore(void **st)
 {
@@ -421,6 +453,7 @@ int main(void)
 		cmocka_unit_test(test_views_add_up),
 		cmocka_unit_test(test_block_counts_4g_match_kernel),
 		cmocka_unit_test(test_block_counts_1g_match_kernel),
+		cmocka_unit_test(test_block_counts_after_offline),
 		cmocka_unit_test(test_movablecore),
 		cmocka_unit_test(test_fragmentation_index),
 	};
