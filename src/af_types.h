@@ -107,7 +107,10 @@ struct page {
 };
 _Static_assert(sizeof(struct page) == 32, "struct page must stay 32 bytes");
 
-/* Per-pageblock record: migratetype (3 bits) + skip bit, and zone id. */
+/*
+ * Per-pageblock record: migratetype (3 bits) + skip bit, zone id, and
+ * whether the block has an online memmap (see pfn_online()).
+ */
 #define PB_MIGRATE_MASK	0x7u
 #define PB_MIGRATE_SKIP	0x8u
 #define PB_ZID_MIXED	UINT16_MAX	/* pageblock straddles zones/holes */
@@ -115,7 +118,7 @@ _Static_assert(sizeof(struct page) == 32, "struct page must stay 32 bytes");
 #define PB_ZID_TYPE	7u
 struct pageblock {
 	uint8_t bits;
-	uint8_t spare;
+	uint8_t online;		/* some pfn of the block is present, online memory */
 	uint16_t zid;		/* nid << PB_ZID_SHIFT | zone_type */
 };
 

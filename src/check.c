@@ -33,6 +33,7 @@ enum { HIT_NONE, HIT_BUDDY, HIT_PCP, HIT_ALLOC, HIT_RESERVED };
 static int check_zone(struct af_machine *m, struct zone *z, uint8_t *own, struct checker *c)
 {
 	unsigned long base = z->zone_start_pfn, end = zone_end_pfn(z);
+	unsigned long present = 0, reserved = 0;
 	long free_pages = 0, free_cma = 0, pcp_pages = 0;
 
 	/* free lists */
@@ -164,15 +165,24 @@ static int check_zone(struct af_machine *m, struct zone *z, uint8_t *own, struct
 		pcp_pages += count;
 	}
 
-	/* allocated blocks, reserved pages and holes; nothing may be unaccounted */
+	/*
+	 * allocated blocks, reserved pages and holes; nothing may be
+	 * unaccounted.  Holes are neither present nor managed.
+	 */
 	for (unsigned long pfn = base; pfn < end; pfn++) {
 		struct page *p = &m->pages[pfn];
+		uint32_t f;
 
-		if (own[pfn - base] != HIT_NONE)
-			continue;
 		if (pfn_zone(m, pfn) != z)
 			continue;
-		if (pflags(p) & PG_reserved) {
+		f = pflags(p);
+		if (!(f & PG_hole)) {
+			present++;
+			reserved += (f & PG_reserved) != 0;
+		}
+		if (own[pfn - base] != HIT_NONE)
+			continue;
+		if (f & PG_reserved) {
 			own[pfn - base] = HIT_RESERVED;
 			continue;
 		}
@@ -194,8 +204,34 @@ static int check_zone(struct af_machine *m, struct zone *z, uint8_t *own, struct
 		bad(c, "pfn 0x%lx in zone %s is neither free, allocated nor reserved (flags 0x%x)",
 		    pfn, z->name, p->flags);
 	}
+	if (present != z->present_pages)
+		bad(c, "zone %s: present_pages %lu but %lu pfns of its span are present", z->name,
+		    z->present_pages, present);
+	else if (present - reserved != z->managed_pages)
+		bad(c, "zone %s: managed_pages %lu but %lu present pages are not reserved", z->name,
+		    z->managed_pages, present - reserved);
 	(void)pcp_pages;
 	return 0;
+}
+
+/*
+ * Each pageblock is online (pfn_online) exactly when one of its pfns is
+ * present memory in a zone: a block wholly in a hole or offlined is not.
+ */
+static void check_online_blocks(struct af_machine *m, struct checker *c)
+{
+	for (size_t b = 0; b < m->nr_pageblocks; b++) {
+		unsigned long start = (unsigned long)b << PAGEBLOCK_ORDER;
+		bool present = false;
+
+		for (unsigned long pfn = start; pfn < start + PAGEBLOCK_NR_PAGES && !present; pfn++)
+			present = pfn_zone(m, pfn) && !(pflags(&m->pages[pfn]) & PG_hole);
+		if (present != pfn_online(m, start)) {
+			bad(c, "pageblock 0x%lx is %s but %s present pages", start,
+			    present ? "offline" : "online", present ? "has" : "has no");
+			return;
+		}
+	}
 }
 
 int af_check(struct af_machine *m, char *report, size_t len)
@@ -224,6 +260,7 @@ int af_check(struct af_machine *m, char *report, size_t len)
 				bad(&c, "zone %s: nr_reserved_highatomic %lu not whole pageblocks", z->name,
 				    z->nr_reserved_highatomic);
 		}
+	check_online_blocks(m, &c);
 	if (!c.violations && m->world) {
 		char *rep = report && len ? report : NULL;
 		c.violations += integrity_check(m, rep, rep ? len : 0);

@@ -486,10 +486,15 @@ static bool suitable_migration_target(struct compact_control *cc, unsigned long 
 	return mt == MIGRATE_MOVABLE || mt == MIGRATE_CMA;
 }
 
-/* The first pfn of [start, end) inside the zone (pageblock_pfn_to_page) */
+/*
+ * pageblock_pfn_to_page(): [start, end) lies in one pageblock that has an
+ * online memmap, and both ends belong to the zone.  A block wholly inside
+ * a hole (or offlined) is passed over without being scanned.
+ */
 static bool block_in_zone(struct zone *z, unsigned long start, unsigned long end)
 {
-	return start < end && pfn_zone(z->m, start) == z && pfn_zone(z->m, end - 1) == z;
+	return start < end && pfn_online(z->m, start) && pfn_zone(z->m, start) == z &&
+	       pfn_zone(z->m, end - 1) == z;
 }
 
 /* freelist_scan_limit(): fewer list entries after each failed fast search */

@@ -65,6 +65,21 @@ static inline struct zone *pfn_zone(struct af_machine *m, unsigned long pfn)
 	return pfn_zone_slow(m, pfn);
 }
 bool pfn_valid_present(struct af_machine *m, unsigned long pfn);
+/*
+ * pfn_to_online_page() != NULL: pfn has an online memmap.  With x86-64's
+ * SPARSEMEM_VMEMMAP the kernel decides this per 2 MiB subsection of an
+ * online section (pfn_section_valid), and a subsection is exactly one
+ * pageblock here: a block is online when any of its pfns is present memory
+ * that has not been offlined.  A block partly in a hole stays online (its
+ * hole pages are reserved memmap); a block wholly in a hole is not.
+ */
+_Static_assert(PAGEBLOCK_ORDER + PAGE_SHIFT == 21, "a pageblock must be one 2 MiB memmap subsection");
+static inline bool pfn_online(struct af_machine *m, unsigned long pfn)
+{
+	return pfn < m->max_pfn &&
+	       __atomic_load_n(&m->pageblocks[pfn >> PAGEBLOCK_ORDER].online, __ATOMIC_RELAXED);
+}
+void set_pageblocks_online(struct af_machine *m, unsigned long start, unsigned long end, bool online);
 
 /* in buddy.c */
 /*

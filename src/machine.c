@@ -308,6 +308,8 @@ int af_machine_create(const struct af_config *cfg_in, struct af_machine **out)
 			 * interval so that only reserved and hole pages are touched.
 			 */
 			struct { unsigned long a, b; } iv[2] = { { start, hs }, { hs + absent, end } };
+			for (int i = 0; i < 2; i++)
+				set_pageblocks_online(m, iv[i].a, iv[i].b, true);
 			left = reserved;
 			res_lo[n][t] = start;
 			for (int i = 1; i >= 0; i--) {

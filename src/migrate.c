@@ -1120,6 +1120,8 @@ int af_offline_pages(struct af_machine *m, uint64_t start64, uint64_t nr, uint64
 		p->owner = 0;
 		pflags_set(p, PG_reserved | PG_hole);
 	}
+	/* offline_mem_sections(): whole blocks, so none of them keeps a present page */
+	set_pageblocks_online(m, start, end, false);
 	z->present_pages -= nr;
 	z->managed_pages -= nr;
 	calculate_min_free_kbytes(m);

@@ -47,6 +47,18 @@ void set_pageblock_skip(struct af_machine *m, unsigned long pfn, bool skip)
 		pb_set_bits(pb, pb_bits(pb) & (uint8_t)~PB_MIGRATE_SKIP);
 }
 
+/*
+ * Mark the pageblocks overlapping [start, end) online (present memory came
+ * up there: subsection_map_init at boot) or offline (offline_mem_sections).
+ */
+void set_pageblocks_online(struct af_machine *m, unsigned long start, unsigned long end, bool online)
+{
+	if (start >= end)
+		return;
+	for (unsigned long b = start >> PAGEBLOCK_ORDER; b <= (end - 1) >> PAGEBLOCK_ORDER; b++)
+		__atomic_store_n(&m->pageblocks[b].online, (uint8_t)online, __ATOMIC_RELAXED);
+}
+
 /* pfn_zone() for a pageblock shared by zones or holes, and out-of-range pfns */
 struct zone *pfn_zone_slow(struct af_machine *m, unsigned long pfn)
 {

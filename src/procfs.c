@@ -127,9 +127,10 @@ static void render_pagetypeinfo(struct af_machine *m, struct strbuf *b)
 			unsigned long count[MIGRATE_TYPES] = { 0 };
 			if (!populated_zone(z))
 				continue;
+			/* pagetypeinfo_showblockcount_print(): blocks without an online memmap are not counted */
 			for (unsigned long pfn = z->zone_start_pfn; pfn < zone_end_pfn(z);
 			     pfn += PAGEBLOCK_NR_PAGES) {
-				if (pfn_zone(m, pfn) != z)
+				if (!pfn_online(m, pfn) || pfn_zone(m, pfn) != z)
 					continue;
 				count[get_pageblock_migratetype(m, pfn)]++;
 			}

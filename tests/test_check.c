@@ -120,6 +120,47 @@ static void test_list_cycle(void **st)
 	expect_violation(m, "");
 }
 
+/* Zone sizes: holes are neither present nor managed */
+static void test_present_off(void **st)
+{
+	(void)st;
+	struct af_machine *m = fresh();
+	zz(m)->present_pages++;
+	expect_violation(m, "present_pages");
+}
+
+static void test_managed_off(void **st)
+{
+	(void)st;
+	struct af_machine *m = fresh();
+	zz(m)->managed_pages--;
+	expect_violation(m, "managed_pages");
+}
+
+/* The online bit of a pageblock follows its present pages */
+static void test_block_offline_with_memory(void **st)
+{
+	(void)st;
+	struct af_machine *m = fresh();
+	m->pageblocks[(0x1000 >> PAGEBLOCK_ORDER) + 3].online = 0;
+	expect_violation(m, "offline but has present pages");
+}
+
+static void test_hole_block_online(void **st)
+{
+	(void)st;
+	/* 16 pageblocks of memory, then 16 of hole */
+	struct af_machine *m = machine_from("transparent_hugepage = never\ncpus = 1\n"
+					    "node.0.zone.DMA32 = 0x1000 16384 8192 8192\n");
+	CHECK(m);
+	unsigned long hole = 0x1000 + 8192;
+	assert_true(pflags(&m->pages[hole]) & PG_hole);
+	assert_false(pfn_online(m, hole));
+	assert_true(pfn_online(m, hole - 1));
+	m->pageblocks[hole >> PAGEBLOCK_ORDER].online = 1;
+	expect_violation(m, "online but has no present pages");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -132,6 +173,10 @@ int main(void)
 		cmocka_unit_test(test_lost_page),
 		cmocka_unit_test(test_isolate_list_mismatch),
 		cmocka_unit_test(test_list_cycle),
+		cmocka_unit_test(test_present_off),
+		cmocka_unit_test(test_managed_off),
+		cmocka_unit_test(test_block_offline_with_memory),
+		cmocka_unit_test(test_hole_block_online),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

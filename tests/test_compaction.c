@@ -536,6 +536,65 @@ static void test_offline(void **st)
 	af_machine_destroy(m);
 }
 
+/*
+ * Compaction's scanners over a zone with a hole: pageblock_pfn_to_page()
+ * passes over pageblocks without an online memmap without scanning them.
+ * Two machines with the same memory, one of them with a hole of 32
+ * pageblocks at the top of DMA32, must count the same for compact_memory.
+ */
+struct hole_run {
+	uint64_t migrate_scanned, free_scanned, isolated, migrated;
+};
+
+static void compact_with_layout(const char *zone_line, struct hole_run *out)
+{
+	char conf[256];
+	snprintf(conf, sizeof(conf), "cpus = 1\ntransparent_hugepage = never\n%s\n", zone_line);
+	struct af_machine *m = machine_from(conf);
+	int a, b;
+	uint64_t va, vb;
+
+	CHECK(m);
+	assert_int_equal(af_proc_create(m, &a), 0);
+	assert_int_equal(af_proc_create(m, &b), 0);
+	assert_int_equal(af_mmap_anon(m, a, 6000, 0, &va), 0);
+	assert_int_equal(af_mmap_anon(m, b, 6000, 0, &vb), 0);
+	for (uint64_t i = 0; i < 6000; i++) {
+		assert_int_equal(af_mem_write(m, a, 0, va + i), 0);
+		assert_int_equal(af_mem_write(m, b, 0, vb + i), 0);
+	}
+	assert_int_equal(af_proc_exit(m, b), 0);
+	af_drain_all(m);
+	CHECK(m);
+	assert_int_equal(af_sysctl_write(m, "vm.compact_memory", "1"), 0);
+	CHECK(m);
+	out->migrate_scanned = ev(m, "compact_migrate_scanned");
+	out->free_scanned = ev(m, "compact_free_scanned");
+	out->isolated = ev(m, "compact_isolated");
+	out->migrated = ev(m, "pgmigrate_success");
+	assert_true(out->migrated > 0);
+	for (uint64_t i = 0; i < 6000; i++)
+		assert_int_equal(af_mem_read(m, a, 0, va + i), 0);
+	assert_int_equal(af_proc_exit(m, a), 0);
+	CHECK(m);
+	af_machine_destroy(m);
+}
+
+static void test_scanners_skip_holes(void **st)
+{
+	(void)st;
+	struct hole_run flat, holed;
+
+	compact_with_layout("node.0.zone.DMA32 = 0x1000 16384 16384 16000", &flat);
+	compact_with_layout("node.0.zone.DMA32 = 0x1000 32768 16384 16000", &holed);
+	if (holed.migrate_scanned != flat.migrate_scanned || holed.free_scanned != flat.free_scanned)
+		fail_msg("scanned with a hole: migrate %llu free %llu; without: migrate %llu free %llu",
+			 (unsigned long long)holed.migrate_scanned, (unsigned long long)holed.free_scanned,
+			 (unsigned long long)flat.migrate_scanned, (unsigned long long)flat.free_scanned);
+	assert_int_equal(holed.isolated, flat.isolated);
+	assert_int_equal(holed.migrated, flat.migrated);
+}
+
 /* Triggers do not fire outside their conditions */
 static void test_triggers_quiet(void **st)
 {
@@ -695,6 +754,7 @@ int main(void)
 		cmocka_unit_test(test_isolate_freepages_strict),
 		cmocka_unit_test(test_cma),
 		cmocka_unit_test(test_offline),
+		cmocka_unit_test(test_scanners_skip_holes),
 		cmocka_unit_test(test_triggers_quiet),
 		cmocka_unit_test(test_selftest_pass),
 		cmocka_unit_test(test_selftest_fails_without_compaction),

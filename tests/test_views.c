@@ -291,6 +291,118 @@ static void test_views_add_up(void **st)
 	af_machine_destroy(m);
 }
 
+/*
+ * The "Number of blocks type" rows of a pagetypeinfo text: per row, the
+ * "Node N, zone NAME" label and the sum of the row.  Returns the row count.
+ */
+struct block_row {
+	char label[32];
+	unsigned long total;
+};
+
+static int block_rows(const char *text, struct block_row *rows, int max)
+{
+	const char *p = strstr(text, "Number of blocks type");
+	int n = 0;
+
+	assert_non_null(p);
+	p = strchr(p, '\n');
+	while (p && *++p && !strncmp(p, "Node ", 5) && n < max) {
+		const char *z = strstr(p, "zone"), *eol = strchr(p, '\n');
+		char *q;
+
+		assert_non_null(z);
+		z += 4;
+		while (*z == ' ')
+			z++;
+		while (*z && *z != ' ')
+			z++;
+		assert_true((size_t)(z - p) < sizeof(rows[n].label));
+		memcpy(rows[n].label, p, (size_t)(z - p));
+		rows[n].label[z - p] = '\0';
+		rows[n].total = 0;
+		q = (char *)z;
+		while (eol ? q < eol : *q) {
+			char *e;
+			unsigned long v = strtoul(q, &e, 10);
+			if (e == q)
+				break;
+			rows[n].total += v;
+			q = e;
+		}
+		n++;
+		p = eol;
+	}
+	return n;
+}
+
+/*
+ * pagetypeinfo_showblockcount_print() counts only pageblocks that have an
+ * online memmap: each zone's total of blocks is the kernel's, holes excluded.
+ */
+static void compare_block_totals(const char *mem, const char *dir)
+{
+	char conf[64], path[512];
+	struct block_row ours[8], ref[8];
+	int no, nr;
+
+	snprintf(conf, sizeof(conf), "mem = %s\ncpus = 2\n", mem);
+	struct af_machine *m = machine_from(conf);
+	CHECK(m);
+	char *text = render(m, "/proc/pagetypeinfo");
+	snprintf(path, sizeof(path), "%s/%s/pagetypeinfo", GOLDEN_DIR, dir);
+	char *golden = read_file(path);
+	no = block_rows(text, ours, 8);
+	nr = block_rows(golden, ref, 8);
+	assert_true(nr > 0);
+	assert_int_equal(no, nr);
+	for (int i = 0; i < nr; i++) {
+		assert_string_equal(ours[i].label, ref[i].label);
+		if (ours[i].total != ref[i].total)
+			fail_msg("%s %s: %lu pageblocks counted, the kernel counts %lu", mem, ref[i].label,
+				 ours[i].total, ref[i].total);
+	}
+	CHECK(m);
+	free(text);
+	free(golden);
+	af_machine_destroy(m);
+}
+
+static void test_block_counts_4g_match_kernel(void **st) { (void)st; compare_block_totals("4G", "linux-6.1-boot-4096M"); }
+static void test_block_counts_1g_match_kernel(void **st) { (void)st; compare_block_totals("1G", "linux-6.1-boot-1024M"); }
+
+/* Offlined memory has no online memmap: its pageblocks leave the counts */
+static void test_block_counts_after_offline(void **st)
+{
+	(void)st;
+	struct af_machine *m = machine_from("mem = 512M\ncpus = 1\ntransparent_hugepage = never\n");
+	struct zone *z = &m->node[0]->node_zones[ZONE_DMA32];
+	struct block_row before[4], after[4];
+	uint64_t busy = 0;
+	int nb, na;
+
+	af_drain_all(m);
+	CHECK(m);
+	char *text = render(m, "/proc/pagetypeinfo");
+	nb = block_rows(text, before, 4);
+	free(text);
+	unsigned long block = z->free_area[MAX_ORDER - 1].free_list[MIGRATE_MOVABLE].first;
+	assert_true(block != PFN_NIL && pfn_zone(m, block) == z);
+	assert_int_equal(af_offline_pages(m, block, MAX_ORDER_NR_PAGES, &busy), 0);
+	CHECK(m);
+	text = render(m, "/proc/pagetypeinfo");
+	na = block_rows(text, after, 4);
+	free(text);
+	assert_int_equal(na, nb);
+	for (int i = 0; i < nb; i++) {
+		unsigned long gone = strstr(before[i].label, "DMA32") ? MAX_ORDER_NR_PAGES / PAGEBLOCK_NR_PAGES : 0;
+		if (after[i].total != before[i].total - gone)
+			fail_msg("%s: %lu pageblocks after offlining %lu of %lu", before[i].label,
+				 after[i].total, gone, before[i].total);
+	}
+	af_machine_destroy(m);
+}
+
 /* movablecore=: ZONE_MOVABLE as find_zone_movable_pfns_for_nodes() sizes it */
 static void test_movablecore(void **st)
 {
@@ -339,6 +451,9 @@ int main(void)
 		cmocka_unit_test(test_pcp_high_batch),
 		cmocka_unit_test(test_golden_formats),
 		cmocka_unit_test(test_views_add_up),
+		cmocka_unit_test(test_block_counts_4g_match_kernel),
+		cmocka_unit_test(test_block_counts_1g_match_kernel),
+		cmocka_unit_test(test_block_counts_after_offline),
 		cmocka_unit_test(test_movablecore),
 		cmocka_unit_test(test_fragmentation_index),
 	};
