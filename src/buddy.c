@@ -102,9 +102,12 @@ static bool buddy_merge_likely(struct zone *z, unsigned long pfn, unsigned long 
 _Thread_local struct capture_control *af_capc;
 
 /*
- * compaction_capture(): while this thread compacts for an order, a block of
- * that order freed in the zone goes to the compactor, not to the free
- * lists; never from CMA or isolated blocks, nor a small MOVABLE block.
+ * compaction_capture(): while this thread runs direct compaction for an
+ * order (af_capc, set by compact_zone_order), a block that reaches that
+ * order in the zone while being freed and merged goes to the compactor,
+ * not to the free lists; never one in a CMA or ISOLATE pageblock, nor one
+ * below pageblock_order in a MOVABLE pageblock.  Only the first such block
+ * is taken.
  */
 static bool compaction_capture(struct zone *z, unsigned long pfn, unsigned int order, int mt)
 {
@@ -122,10 +125,12 @@ static bool compaction_capture(struct zone *z, unsigned long pfn, unsigned int o
 
 /*
  * __free_one_page(): give a block back and merge it with its free buddies
- * as long as possible.  Above pageblock_order, a block does not merge with a
- * buddy in a pageblock of a different type if either type is not mergeable
- * (ISOLATE, CMA).  ISOLATE blocks are not counted in NR_FREE_PAGES.
- * Compaction capture is not modelled here yet (a later layer adds it).
+ * as long as possible.  At pageblock_order and above, a block does not
+ * merge with a buddy in a pageblock of a different type if either type is
+ * not mergeable (HIGHATOMIC, CMA, ISOLATE).  ISOLATE blocks are not counted
+ * in NR_FREE_PAGES.  Before each merge step a direct compactor waiting for
+ * this order may capture the block (compaction_capture), in which case it
+ * never reaches a free list.
  */
 void free_one_page_locked(struct zone *z, unsigned long pfn, unsigned int order,
 			  int mt, bool to_tail)
