@@ -6,7 +6,8 @@
  *   page       one 4 KiB frame, always; struct page is its metadata record.
  *   block      2^order contiguous pages whose first pfn is a multiple of 2^order.
  *   order      log2 of a block's size in pages; valid orders are
- *              0 <= order < MAX_ORDER (MAX_ORDER = NR_PAGE_ORDERS = 11, exclusive).
+ *              0 <= order < MAX_ORDER (MAX_ORDER = 11, exclusive, as in 6.1;
+ *              NR_PAGE_ORDERS is the name later kernels give that bound).
  *   pageblock  2^pageblock_order (512) pages sharing one migratetype and one
  *              compaction skip bit.
  *   free_area  per zone and order: one free list per migratetype + nr_free.

@@ -101,9 +101,11 @@ static bool buddy_merge_likely(struct zone *z, unsigned long pfn, unsigned long 
 
 /*
  * compaction_capture(): while direct compaction runs in the zone for an
- * order, a block of that order freed there goes to the compactor, not to the
- * free lists; never from CMA or isolated blocks, nor a small MOVABLE block.
- * Called with the zone lock held.
+ * order (zone->capc, set by compact_zone_order), a block that reaches that
+ * order in the zone while being freed and merged goes to the compactor,
+ * not to the free lists; never one in a CMA or ISOLATE pageblock, nor one
+ * below pageblock_order in a MOVABLE pageblock.  Only the first such block
+ * is taken.  Called with the zone lock held.
  */
 static bool compaction_capture(struct zone *z, unsigned long pfn, unsigned int order, int mt)
 {
@@ -121,10 +123,12 @@ static bool compaction_capture(struct zone *z, unsigned long pfn, unsigned int o
 
 /*
  * __free_one_page(): give a block back and merge it with its free buddies
- * as long as possible.  Above pageblock_order, a block does not merge with a
- * buddy in a pageblock of a different type if either type is not mergeable
- * (ISOLATE, CMA).  ISOLATE blocks are not counted in NR_FREE_PAGES.
- * Compaction capture is not modelled here yet (a later layer adds it).
+ * as long as possible.  At pageblock_order and above, a block does not
+ * merge with a buddy in a pageblock of a different type if either type is
+ * not mergeable (HIGHATOMIC, CMA, ISOLATE).  ISOLATE blocks are not counted
+ * in NR_FREE_PAGES.  Before each merge step a direct compactor waiting for
+ * this order may capture the block (compaction_capture), in which case it
+ * never reaches a free list.
  */
 void free_one_page_locked(struct zone *z, unsigned long pfn, unsigned int order,
 			  int mt, bool to_tail)

@@ -236,9 +236,10 @@ static enum compact_result compaction_suitable_raw(struct zone *z, int order, un
 }
 
 /*
- * compaction_suitable(): as above, and for costly orders the fragmentation
- * index must exceed vm.extfrag_threshold (else the failure is a lack of
- * memory, which compaction cannot fix).
+ * compaction_suitable(): as above, and for costly orders a fragmentation
+ * index in 0..vm.extfrag_threshold makes the zone unsuitable (the failure
+ * is a lack of memory, which compaction cannot fix); -1000 (a block of the
+ * order is already free) does not.
  */
 enum compact_result compaction_suitable(struct zone *z, int cpu, int order, unsigned int alloc_flags,
 					int highest_zoneidx)
@@ -269,7 +270,11 @@ bool compaction_zonelist_suitable(struct af_machine *m, const struct alloc_conte
 		struct zone *z = ac->zonelist->zones[i];
 		if ((int)z->type > ac->highest_zoneidx)
 			continue;
-		/* zone_reclaimable_pages(z) / order + free */
+		/*
+		 * 6.1 adds zone_reclaimable_pages(z) / order to the free pages;
+		 * the model counts free pages only (see zone_reclaimable_pages()
+		 * in page_alloc.c).
+		 */
 		if (compaction_suitable_raw(z, order, alloc_flags, ac->highest_zoneidx,
 					    zone_page_state(z, NR_FREE_PAGES)) == COMPACT_CONTINUE)
 			return true;
@@ -1069,8 +1074,8 @@ static bool compact_scanners_met(struct compact_control *cc)
 /*
  * __compact_finished(): scanners met (COMPLETE / PARTIAL_SKIPPED), the
  * proactive score got below its low mark, or a free block of the order
- * exists in a list the allocation may use (SUCCESS).  Checked only at
- * pageblock boundaries of the migrate scanner.
+ * exists in a list the allocation may use (SUCCESS).  That last search is
+ * made only when the migrate scanner is at a pageblock boundary.
  */
 static enum compact_result compact_finished(struct compact_control *cc)
 {
@@ -1182,7 +1187,14 @@ enum compact_result compact_zone(struct compact_control *cc)
 		trace_event(m, cc->cpu, "mm_compaction_begin",
 			    "zone_start=0x%lx migrate_pfn=0x%lx free_pfn=0x%lx zone_end=0x%lx, mode=%s",
 			    start_pfn, cc->migrate_pfn, cc->free_pfn, end_pfn, sync ? "sync" : "async");
-	af_drain_all(m);	/* lru_add_drain() + the pcp pages back to the buddy */
+	/*
+	 * 6.1 calls lru_add_drain() here: it flushes this CPU's LRU folio
+	 * batches and leaves every pcp list alone.  The model has no LRU
+	 * batches (pages go on the LRU at once) and instead drains the pcp
+	 * lists of every CPU in every zone into the buddy lists, so more free
+	 * pages can merge at the start of a run than in 6.1.
+	 */
+	af_drain_all(m);
 
 	while ((ret = compact_finished(cc)) == COMPACT_CONTINUE) {
 		unsigned long iteration_start = cc->migrate_pfn;
@@ -1222,7 +1234,15 @@ enum compact_result compact_zone(struct compact_control *cc)
 		}
 		cc->nr_migratepages = 0;
 check_drain:
-		/* leaving an order-aligned block: flush this CPU's pcp so it can merge (and be captured) */
+		/*
+		 * The migrate scanner has left the cc->order aligned block it
+		 * last migrated from: return the freed source pages held on
+		 * cc->cpu's pcp lists of this zone to the buddy lists, so they
+		 * merge (and a direct compactor can capture the result) and
+		 * compact_finished() sees it.  6.1 calls lru_add_drain_cpu_zone(),
+		 * i.e. this CPU's LRU batches plus drain_local_pages(zone); the
+		 * model has only the pcp half.
+		 */
 		if (cc->order > 0 && last_migrated) {
 			unsigned long cur = cc->migrate_pfn & ~((1UL << cc->order) - 1);
 			if (last_migrated < cur) {
@@ -1373,7 +1393,11 @@ static void compact_node_mode(struct af_machine *m, struct pglist_data *pg, bool
 	}
 }
 
-/* compact_node(): /sys/devices/system/node/nodeN/compact */
+/*
+ * compact_node(): /sys/devices/system/node/nodeN/compact.  6.1 first calls
+ * lru_add_drain_all(), which touches no pcp list; the model drains every
+ * pcp list instead (and compact_zone drains them again).
+ */
 int af_compact_node(struct af_machine *m, int nid)
 {
 	if (!m || nid < 0 || nid >= m->nr_nodes)
@@ -1459,6 +1483,7 @@ static void kcompactd_do_work(struct af_machine *m, struct pglist_data *pg)
 		if (status == COMPACT_SUCCESS) {
 			compaction_defer_reset(z, order, false);
 		} else if (status == COMPACT_PARTIAL_SKIPPED || status == COMPACT_COMPLETE) {
+			/* 6.1: drain_all_pages(zone), this zone only; the model drains all zones */
 			af_drain_all(m);
 			defer_compaction(z, KTHREAD_CPU, order);
 		}
@@ -1477,10 +1502,11 @@ static void kcompactd_do_work(struct af_machine *m, struct pglist_data *pg)
 }
 
 /*
- * One turn of the kcompactd loop on the virtual clock: work when woken (or
- * a proactiveness write triggered it), else every 500 ms check the
- * fragmentation score and compact proactively; when that does not lower the
- * score, back off 2^COMPACT_MAX_DEFER_SHIFT times longer.
+ * One turn of the kcompactd loop on the virtual clock: kcompactd_do_work()
+ * when woken for an order; otherwise, every 500 ms (or at once after a
+ * write to vm.compaction_proactiveness), check the fragmentation score and
+ * compact proactively; when that does not lower the score, back off
+ * 2^COMPACT_MAX_DEFER_SHIFT times longer.
  */
 void kcompactd_run(struct af_machine *m, struct pglist_data *pg)
 {

@@ -111,7 +111,10 @@ int af_driver_alloc(struct af_machine *m, int did, int cpu, uint64_t *page_no)
 		}
 		d->npages = n;
 	}
-	/* zsmalloc: __GFP_MOVABLE | __GFP_HIGHMEM */
+	/*
+	 * zsmalloc's users ask for __GFP_MOVABLE | __GFP_HIGHMEM plus their
+	 * own reclaim bits; the model uses GFP_HIGHUSER_MOVABLE.
+	 */
 	ret = af_alloc_pages(m, cpu, AF_GFP_HIGHUSER_MOVABLE, 0, -1, &r);
 	if (!ret) {
 		prep_owned_page(m, (unsigned long)r.pfn, d->owner, (uint32_t)no, PG_movable_ops);

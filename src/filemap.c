@@ -1,6 +1,7 @@
 /*
  * filemap.c - files and their page cache (mm/filemap.c: filemap_add_folio,
- * filemap_fault, folio_mark_dirty, folio_start/end_writeback; truncate).
+ * filemap_fault, folio_end_writeback; mm/page-writeback.c: folio_mark_dirty,
+ * __folio_start_writeback; mm/truncate.c: truncate_inode_pages).
  * Page cache pages are GFP_HIGHUSER_MOVABLE (mapping_gfp_mask of most
  * filesystems) and start on the inactive file LRU.
  */

@@ -1,7 +1,12 @@
 /*
- * lru.c - per-node LRU lists and isolation (mm/swap.c: lruvec_add_folio via
- * lru_cache_add; mm/vmscan.c: folio_isolate_lru, folio_putback_lru;
- * mm/compaction.c: too_many_isolated), and the node counters they move.
+ * lru.c - per-node LRU lists and isolation (include/linux/mm_inline.h:
+ * lruvec_add_folio, lruvec_del_folio; mm/vmscan.c: folio_isolate_lru,
+ * folio_putback_lru; mm/compaction.c: too_many_isolated), and the node
+ * counters they move.
+ * Simplification: 6.1 adds new pages to the LRU through per-CPU folio
+ * batches (folio_add_lru in mm/swap.c, flushed by lru_add_drain); here a
+ * page goes on its list at once, so there is nothing for lru_add_drain to
+ * flush.
  */
 #include "world.h"
 

@@ -567,10 +567,12 @@ out_put:
 
 /*
  * migrate_pages(): hugetlb pages first, then the rest, each in up to 10
- * passes; from the fourth pass on (force) sync modes wait for locks and
- * writeback.  -EAGAIN keeps a page for the next pass; other errors are
- * final; -ENOMEM stops everything.  Returns the number of pages not
- * migrated or -ENOMEM.  Pages not migrated keep result != 0.
+ * passes; from the fourth pass on (force) SYNC_LIGHT and SYNC wait for the
+ * page lock, and SYNC also waits for writeback (SYNC_LIGHT and ASYNC fail
+ * a page under writeback with -EBUSY).  -EAGAIN keeps a page for the next
+ * pass; other errors are final; -ENOMEM stops everything.  Returns the
+ * number of pages not migrated or -ENOMEM.  Pages not migrated keep
+ * result != 0.
  */
 int migrate_pages_list(struct af_machine *m, struct mpage *pages, int n, enum af_migrate_mode mode,
 		       enum af_migrate_reason reason, struct migrate_target *t,

@@ -56,7 +56,11 @@ int af_gfp_migratetype(const struct af_machine *m, af_gfp_t gfp)
 	return gfp_migratetype_m(m, gfp);
 }
 
-/* Reject what the kernel BUGs or WARNs on, so a caller learns of it. */
+/*
+ * Reject what the kernel BUGs or WARNs on, so a caller learns of it; the
+ * model also refuses __GFP_NOFAIL with __GFP_NORETRY, which 6.1 accepts
+ * without a warning.
+ */
 static int check_gfp(af_gfp_t gfp, unsigned int order)
 {
 	int ret;
@@ -179,7 +183,10 @@ static void zone_statistics(struct af_machine *m, int cpu, struct zone *pref, st
 	z->pcp[cpu].numa[z->nid == local ? NUMA_LOCAL : NUMA_OTHER]++;
 }
 
-/* rmqueue_buddy(): the zone-locked path for orders the pcp does not cache */
+/*
+ * rmqueue_buddy(): the zone-locked path, for orders the pcp does not cache
+ * and whenever the pcp could not supply the block.
+ */
 static long rmqueue_buddy(struct zone *z, int cpu, unsigned int order,
 			  unsigned int alloc_flags, int mt)
 {
@@ -367,8 +374,12 @@ static void wake_all_kswapds(struct af_machine *m, int cpu, unsigned int order, 
 }
 
 /*
- * zone_reclaimable_pages(): what reclaim could still free in the zone.  No
- * layer owns reclaimable pages yet, so this is 0 until reclaim lands.
+ * zone_reclaimable_pages(): what reclaim could still free in the zone.
+ * 6.1.y (mm/vmscan.c) counts the zone's file LRU pages, plus its anonymous
+ * LRU pages when swap is available, and falls back to the free page count
+ * when both are 0.  The model returns 0 here even though vmscan.c reclaims
+ * file pages, so should_reclaim_retry() and compaction_zonelist_suitable()
+ * judge by free pages alone.
  */
 static unsigned long zone_reclaimable_pages(struct zone *z)
 {
@@ -377,10 +388,13 @@ static unsigned long zone_reclaimable_pages(struct zone *z)
 }
 
 /*
- * should_reclaim_retry(): retry while reclaim makes progress, at most
- * MAX_RECLAIM_RETRIES loops without; before giving up, release highatomic
- * reserves.  Retry only if reclaimable + free pages could meet the min
- * watermark in some zone.
+ * should_reclaim_retry(): retry while reclaim makes progress (progress at
+ * costly orders does not count), at most MAX_RECLAIM_RETRIES loops without;
+ * past that limit, release highatomic reserves instead.  Retry only if
+ * reclaimable + free pages could meet the min watermark in some zone.
+ * Difference from 6.1.y: when no zone passes that check, 6.1.y also
+ * releases highatomic reserves (and retries if it could); the model just
+ * stops.
  */
 static bool should_reclaim_retry(struct af_machine *m, unsigned int order,
 				 const struct alloc_context *ac, unsigned int alloc_flags,
@@ -423,7 +437,10 @@ static enum af_fail_reason classify_failure(const struct alloc_context *ac, unsi
 
 /*
  * __alloc_pages_direct_compact(): compaction through the zonelist at a
- * priority (or the caller's hook), then one allocation attempt.
+ * priority (or the caller's hook); a block captured by compaction is used
+ * directly, else one allocation attempt follows.  Difference from 6.1: that
+ * attempt drops ALLOC_NO_WATERMARKS, where 6.1 passes the caller's flags
+ * unchanged.
  */
 static long direct_compact(struct af_machine *m, int cpu, af_gfp_t gfp, unsigned int order,
 			   unsigned int alloc_flags, const struct alloc_context *ac, int prio,
@@ -534,8 +551,9 @@ check_priority:
 
 /*
  * __alloc_pages_slowpath(): wake kswapd, retry at the min watermark, then
- * direct compaction / direct reclaim through the hooks, with the 6.1 rules
- * for __GFP_NORETRY, __GFP_RETRY_MAYFAIL and costly orders.
+ * direct compaction and direct reclaim (built in, or the caller's hooks),
+ * with the 6.1 rules for __GFP_NORETRY, __GFP_RETRY_MAYFAIL and costly
+ * orders.
  * Simplifications: no OOM killer (it would count as no progress), and
  * __GFP_NOFAIL gives up after one extra try with ALLOC_MIN_RESERVE instead
  * of looping forever; both end in a clean failure with a reason.

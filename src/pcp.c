@@ -264,9 +264,9 @@ void drain_pages_zone(struct zone *z, int cpu)
 }
 
 /*
- * zone_batchsize(): about a quarter of a thousandth of the zone, at most
- * 1 MiB worth, rounded to 2^n - 1 (batch 0 for tiny zones, raised to 1 by
- * the caller).
+ * zone_batchsize(): a quarter of min(managed / 1024, 1 MiB of pages), then
+ * 1.5 times that rounded down to a power of two, minus 1 (batch 0 for tiny
+ * zones, raised to 1 by the caller).
  */
 int zone_batchsize(const struct zone *z)
 {

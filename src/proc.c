@@ -2,8 +2,9 @@
  * proc.c - processes: address spaces, VMAs, page tables whose pages come
  * from the machine (UNMOVABLE), anonymous and file faults, copy-on-write
  * after fork, transparent huge pages, munmap and exit (mm/memory.c:
- * do_anonymous_page, do_wp_page, do_huge_pmd_anonymous_page; kernel/fork.c:
- * dup_mmap with anon_vma_fork; mm/mmap.c).
+ * do_anonymous_page, do_wp_page; mm/huge_memory.c:
+ * do_huge_pmd_anonymous_page; kernel/fork.c: dup_mmap with anon_vma_fork;
+ * mm/mmap.c).
  *
  * Simplifications: page-table pages are freed at exit, not at munmap; a
  * copy-on-write fault on a shared THP needs a new THP (no PMD split) and

@@ -12,8 +12,12 @@
 
 #include "world.h"
 
-/* calculate_order(): the smallest order (<= slub_max_order 3) holding
- * min_objects = 4 * (fls(nr_cpus) + 1) objects */
+/*
+ * calculate_order(): the smallest order (<= slub_max_order 3) holding
+ * min_objects = 4 * (fls(nr_cpus) + 1) objects, else order 3.
+ * Simplification: 6.1 also limits the space left over at the end of the
+ * slab and lowers min_objects step by step when no order fits.
+ */
 static unsigned slab_order(struct af_machine *m, unsigned size)
 {
 	unsigned min_objects = 4u * (unsigned)(fls_ul((unsigned long)m->nr_cpus) + 1);

@@ -1,5 +1,7 @@
 /*
- * util.c - small helpers shared by the library and the command: size parsing.
+ * util.c - small helpers: size parsing (shared with the command), the
+ * per-thread error message, the zone and pcp locks, int_sqrt, the seeded
+ * random generator and the virtual clock.
  */
 #include <ctype.h>
 #include <errno.h>

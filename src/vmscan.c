@@ -142,9 +142,11 @@ static bool pgdat_balanced(struct pglist_data *pg, int order, int highest)
 
 /*
  * balance_pgdat() + kswapd_try_to_sleep(): reclaim until a zone is above
- * its high watermark (boosted watermarks included), give up after
- * MAX_RECLAIM_RETRIES fruitless runs, reset the boosts, then wake
- * kcompactd for the order (and for pageblock order after boosted reclaim).
+ * its high watermark (boosted watermarks included), in at most 64 rounds of
+ * SWAP_CLUSTER_MAX; count a run that reclaimed nothing and left the node
+ * unbalanced in kswapd_failures (wakeup_kswapd ignores the node after
+ * MAX_RECLAIM_RETRIES of them), reset the boosts, then wake kcompactd for
+ * the order (and for pageblock order after boosted reclaim).
  */
 void kswapd_run(struct af_machine *m, struct pglist_data *pg)
 {
@@ -191,9 +193,11 @@ void kswapd_run(struct af_machine *m, struct pglist_data *pg)
 	if (boosted)
 		wakeup_kcompactd(m, KTHREAD_CPU, pg, PAGEBLOCK_ORDER, highest);
 	/*
-	 * High-order reclaim falls back to order 0 once enough was reclaimed
-	 * (balance_pgdat); kswapd_try_to_sleep() then hands the allocation's
-	 * order to kcompactd if the node is balanced at the order it reclaimed for.
+	 * 6.1's balance_pgdat() drops a high-order request to order 0 once it
+	 * has reclaimed compact_gap(order) pages, and kswapd_try_to_sleep()
+	 * wakes kcompactd for the allocation's order if the node is balanced
+	 * at the order reclaim ended with.  Simplification: the model accepts
+	 * a node balanced at order 0 whatever was reclaimed.
 	 */
 	if (balanced)
 		wakeup_kcompactd(m, KTHREAD_CPU, pg, order, highest);

@@ -1,6 +1,6 @@
 /*
- * vmstat.c - counters and /proc/vmstat (mm/vmstat.c: vmstat_start,
- * global_dirty_limits for the two dirty thresholds).
+ * vmstat.c - counters and /proc/vmstat (mm/vmstat.c: vmstat_start; the two
+ * dirty thresholds from global_dirty_limits in mm/page-writeback.c).
  */
 #include <stdlib.h>
 #include <string.h>

@@ -40,8 +40,9 @@ static unsigned int pick_order(struct af_rng *r)
 
 /*
  * The mix of mobility types shifts between phases, as demand does on a real
- * machine (a page-cache-heavy phase, a slab-heavy one ...): percentages of
- * MOVABLE / UNMOVABLE / RECLAIMABLE per phase.
+ * machine (a page-cache-heavy phase, a slab-heavy one ...).  Per phase two
+ * cumulative percentages: below the first MOVABLE, below the second
+ * UNMOVABLE, the rest RECLAIMABLE (phase 0: 50/30/20).
  */
 static const int mixes[4][2] = { { 50, 80 }, { 80, 90 }, { 30, 80 }, { 30, 50 } };
 
@@ -125,7 +126,7 @@ int af_workload_mixed(struct af_machine *m, uint64_t seed, uint64_t ops,
 	af_rng_seed(&r, seed);
 	target = managed * 95 / 100;
 
-	/* fill: mostly allocate until 85% is held */
+	/* fill: mostly allocate until 95% is held */
 	for (uint64_t guard = 0; held < target && guard < 50 * managed && !ret; guard++) {
 		if (af_rng_below(&r, 10) < 8)
 			ret = do_alloc(m, l, &r, st, &held, 0);
@@ -279,7 +280,8 @@ int af_workload_world(struct af_machine *m, uint64_t seed, uint64_t ops,
 	struct ww *w = calloc(1, sizeof(*w));
 	struct af_rng r;
 	uint64_t managed = af_machine_managed_pages(m);
-	uint64_t budget = managed / 2 / WW_PROCS;	/* anon: about half of memory */
+	/* the most one process maps; regions average half of it and are 80% touched */
+	uint64_t budget = managed / 2 / WW_PROCS;
 	int ret = 0;
 	static const struct { const char *name; unsigned size; bool recl; } caches[WW_CACHES] = {
 		{ "dentry", 192, true }, { "inode_cache", 600, true },
@@ -323,7 +325,7 @@ int af_workload_world(struct af_machine *m, uint64_t seed, uint64_t ops,
 						  : af_file_write(m, w->fids[f], 0, idx);
 			st->file_ops++;
 		}
-	/* slab objects: about 4% of memory */
+	/* slab objects: managed * 4 / 25 of them, about 2% of memory */
 	for (uint64_t k = 0; k < managed / 25 * 4 && !ret; k++) {
 		int c = (int)af_rng_below(&r, WW_CACHES);
 		uint64_t obj;

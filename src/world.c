@@ -234,7 +234,7 @@ void wait_page_writeback(struct af_machine *m, unsigned long pfn)
 	wait_hold(m, pfn, PG_writeback);
 }
 
-/* Start writeback: clean, under writeback until the virtual clock passes ns */
+/* Start writeback: clean, under writeback for ns more of virtual time */
 void start_writeback(struct af_machine *m, unsigned long pfn, uint64_t ns)
 {
 	struct page *p = &m->pages[pfn];

@@ -11,12 +11,14 @@
  * structures (the generation in a PTE or page cache entry), never in struct
  * page, so the integrity pass can compare every page's bytes with it.
  *
- * Locking (threaded mode): world->lock serialises structural changes
- * (creating processes and files, mmap, fork, exit, slab and driver calls);
- * each PTE page has a ptl taken by accesses and by migration's unmap/remap;
- * each file has a lock over its page cache; node->lru_lock protects the LRU
- * lists; PG_locked is the page lock (atomic bit).  Order: world->lock, page
- * lock, ptl or file lock, lru_lock, zone lock.
+ * Locking (threaded mode): world->rw taken for writing (wr_lock) serialises
+ * structural changes (creating processes and files, mmap, fork, exit, slab
+ * and driver calls); accesses and migration take it for reading (rd_lock);
+ * world->lock guards the free hugetlb pool at fault time; each PTE page has
+ * a ptl taken by accesses and by migration's unmap/remap; each file has a
+ * lock over its page cache; node->lru_lock protects the LRU lists;
+ * PG_locked is the page lock (atomic bit).  Order: world->rw, page lock,
+ * ptl or file lock, lru_lock, zone lock.
  */
 #ifndef AF_WORLD_H
 #define AF_WORLD_H
