@@ -16,14 +16,6 @@
 
 #include "compaction.h"
 
-static inline unsigned long pageblock_start_pfn(unsigned long pfn)
-{
-	return pfn & ~(PAGEBLOCK_NR_PAGES - 1);
-}
-static inline unsigned long pageblock_end_pfn(unsigned long pfn)
-{
-	return pageblock_start_pfn(pfn) + PAGEBLOCK_NR_PAGES;
-}
 static inline bool is_via_compact_memory(int order)
 {
 	return order == -1;

@@ -44,6 +44,16 @@ static inline int fls_ul(unsigned long v)
 }
 unsigned long int_sqrt_ul(unsigned long x);
 
+/* the pageblock holding pfn: its first pfn, and the first pfn after it */
+static inline unsigned long pageblock_start_pfn(unsigned long pfn)
+{
+	return pfn & ~(PAGEBLOCK_NR_PAGES - 1);
+}
+static inline unsigned long pageblock_end_pfn(unsigned long pfn)
+{
+	return pageblock_start_pfn(pfn) + PAGEBLOCK_NR_PAGES;
+}
+
 /* in pageblock.c */
 int get_pageblock_migratetype(struct af_machine *m, unsigned long pfn);
 void set_pageblock_migratetype(struct af_machine *m, unsigned long pfn, int mt);

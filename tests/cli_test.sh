@@ -31,6 +31,10 @@ expect_error "unknown file" run --no-workload --show /proc/nonexistent
 expect_error "missing config" run --config /nonexistent/antifrag.conf
 expect_error "missing value" run --mem
 expect_error "bad selftest map size" run --workload compaction-selftest --selftest-map-mb 0
+expect_error "unknown policy" run --policy nosuch
+expect_error "policy parameter out of range" run --policy restrict-steal:order=12
+expect_error "policy parameter unknown" run --policy reserve:nosuch=1
+expect_error "policy regions overlap" run --policy reserve:small=60:large=60
 
 # The default run: summary, both files, numbers that add up.
 out=$("$AF" run --mem 4G --show /proc/buddyinfo --show /proc/pagetypeinfo) || bad "run exit status"
