@@ -415,6 +415,85 @@ int af_daemons_stop(struct af_machine *m);
 /* fragmentation_score_node(), 0..100 */
 unsigned int af_fragmentation_score(struct af_machine *m, int nid);
 
+/* ---- state as data: snapshots and the metrics every run computes ---- */
+/* What a page frame holds (the head's class for every page of a block) */
+enum af_pfn_class {
+	AF_PFN_HOLE,		/* no memory (or no online memmap) */
+	AF_PFN_FREE,		/* on a buddy or per-cpu free list */
+	AF_PFN_ANON,
+	AF_PFN_FILE,		/* page cache */
+	AF_PFN_SHMEM,		/* swap-backed page cache (not produced by today's world) */
+	AF_PFN_SLAB_UNMOVABLE,
+	AF_PFN_SLAB_RECLAIMABLE,
+	AF_PFN_PAGETABLE,
+	AF_PFN_DRIVER,		/* non-LRU movable (a driver's movable_ops pages) */
+	AF_PFN_KERNEL,		/* any other allocation (raw af_alloc_pages) */
+	AF_PFN_HUGETLB,
+	AF_PFN_RESERVED,	/* present, never managed (memblock) */
+	AF_PFN_ISOLATED,	/* isolated for migration */
+	AF_NR_PFN_CLASSES
+};
+const char *af_pfn_class_name(enum af_pfn_class c);
+/* The mobility a class implies: 1 if a perfect compactor could move it */
+int af_pfn_class_movable(enum af_pfn_class c);
+
+#define AF_NR_ORDERS 11		/* orders 0..10 */
+#define AF_NR_MIGRATETYPES 6	/* Unmovable, Movable, Reclaimable, HighAtomic, CMA, Isolate */
+#define AF_NR_ZONE_TYPES 4	/* DMA, DMA32, Normal, Movable */
+const char *af_migratetype_name(int mt);
+
+struct af_pageblock_state {
+	uint8_t migratetype;
+	uint8_t zone_type;	/* AF_NR_ZONE_TYPES when outside every zone */
+	uint8_t nid;
+	uint8_t online;		/* holds present memory */
+	uint8_t mixed;		/* holds a page allocated for another mobility (page_owner) */
+	uint16_t free_pages;	/* on the buddy and per-cpu lists */
+};
+
+struct af_snapshot {
+	uint64_t clock_ns;
+	uint64_t max_pfn;
+	int nr_nodes;
+	/* free blocks on the buddy lists: free_blocks[((nid * ZONES + zone) * ORDERS + order) * MTS + mt] */
+	uint64_t *free_blocks;
+	uint64_t nr_pageblocks;
+	struct af_pageblock_state *pageblocks;
+	uint8_t *pfn_class;		/* [max_pfn], enum af_pfn_class */
+};
+#define AF_SNAP_FREE_BLOCKS(s, nid, zone, order, mt) \
+	((s)->free_blocks[(((size_t)(nid) * AF_NR_ZONE_TYPES + (zone)) * AF_NR_ORDERS + (order)) * \
+			  AF_NR_MIGRATETYPES + (mt)])
+/* Take a snapshot (allocates; af_snapshot_free releases) */
+int af_snapshot_take(struct af_machine *m, struct af_snapshot *s);
+void af_snapshot_free(struct af_snapshot *s);
+
+/*
+ * Fragmentation metrics of the machine now.  Indices are the kernel's
+ * (thousandths) computed over all zones' free lists together.
+ */
+struct af_metrics {
+	uint64_t free_pages;				/* buddy + per-cpu lists */
+	uint64_t free_blocks[AF_NR_ORDERS];		/* buddyinfo summed over zones */
+	uint64_t pageblocks[AF_NR_MIGRATETYPES];	/* online pageblocks per type */
+	uint64_t mixed_pageblocks;			/* page_owner's "mixed blocks", summed */
+	uint64_t mixed_by_type[AF_NR_MIGRATETYPES];
+	/* mm_page_alloc_extfrag since boot: [claim, steal, pollute][request type][fallback type] */
+	uint64_t extfrag[3][3][3];
+	uint64_t extfrag_fragmenting[3][3][3];		/* the ones with fallback_order < pageblock_order */
+	uint64_t extfrag_events, extfrag_events_fragmenting;
+	int unusable_index_9;				/* 0..1000 for order 9 */
+	int fragmentation_index_9;			/* -1000, or 0..1000 for order 9 */
+	unsigned int fragmentation_score;		/* fragmentation_score_node, mean over nodes */
+	uint64_t huge_free;	/* 2 MiB blocks allocatable now without compaction */
+	uint64_t gig_free;	/* 1 GiB (order-18) free aligned ranges now */
+	/* the oracle: what a perfect compactor could produce now (aligned ranges
+	 * holding nothing unmovable, in a zone, bounded by its free memory) */
+	uint64_t oracle_huge, oracle_gig;
+};
+int af_metrics(struct af_machine *m, struct af_metrics *out);
+extern const char *const af_extfrag_kind_names[3];	/* "claim", "steal", "pollute" */
+
 /* ---- deterministic randomness ---- */
 struct af_rng { uint64_t s[4]; };
 void af_rng_seed(struct af_rng *r, uint64_t seed);

@@ -99,7 +99,8 @@ struct page {
 	uint32_t flags;
 	uint8_t order;		/* buddy order, pcp order or allocation order */
 	uint8_t pcp_mt;		/* get/set_pcppage_migratetype */
-	uint16_t spare;
+	uint8_t alloc_mt;	/* page_owner: migratetype of the request's gfp (head page) */
+	uint8_t spare;
 	int32_t refcount;
 	int32_t mapcount;
 	uint32_t owner;		/* owner handle (world layer), 0 = none */
@@ -359,6 +360,10 @@ struct af_machine {
 	bool threaded;
 	uint64_t events[NR_VM_EVENT_ITEMS];	/* events not tied to a cpu */
 	uint64_t extfrag_events, extfrag_fragmenting;
+	/* mm_page_alloc_extfrag by outcome (enum extfrag_kind) x request type x
+	 * fallback type, and the fragmenting ones (fallback_order < pageblock_order) */
+	uint64_t extfrag_kind[3][MIGRATE_PCPTYPES][MIGRATE_PCPTYPES];
+	uint64_t extfrag_kind_fragmenting[3][MIGRATE_PCPTYPES][MIGRATE_PCPTYPES];
 	void *workload;			/* live blocks of the mixed workload */
 	struct world *world;		/* owners of pages (world.h) */
 	unsigned long cma_base, cma_count;	/* the CMA area, pageblock aligned */

@@ -201,6 +201,17 @@ bool rmqueue_fallback(struct zone *z, int cpu, int order, int start_mt, unsigned
 	    !find_fallback_linux(z, order, start_mt, alloc_flags, &c))
 		return false;
 	steal_suitable_fallback(z, c.pfn, alloc_flags, start_mt, c.claim);
+	{
+		int kind = get_pageblock_migratetype(m, c.pfn) == start_mt ? EXTFRAG_CLAIM :
+			   c.claim ? EXTFRAG_STEAL : EXTFRAG_POLLUTE;
+		if (start_mt < MIGRATE_PCPTYPES && c.fallback_mt < MIGRATE_PCPTYPES) {
+			__atomic_fetch_add(&m->extfrag_kind[kind][start_mt][c.fallback_mt], 1,
+					   __ATOMIC_RELAXED);
+			if (c.order < PAGEBLOCK_ORDER)
+				__atomic_fetch_add(&m->extfrag_kind_fragmenting[kind][start_mt][c.fallback_mt],
+						   1, __ATOMIC_RELAXED);
+		}
+	}
 	__atomic_fetch_add(&m->extfrag_events, 1, __ATOMIC_RELAXED);
 	if (c.order < PAGEBLOCK_ORDER)
 		__atomic_fetch_add(&m->extfrag_fragmenting, 1, __ATOMIC_RELAXED);

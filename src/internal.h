@@ -54,6 +54,15 @@ static inline unsigned long pageblock_end_pfn(unsigned long pfn)
 	return pageblock_start_pfn(pfn) + PAGEBLOCK_NR_PAGES;
 }
 
+/*
+ * What a fallback did to the pageblock it took from (mm_page_alloc_extfrag):
+ * CLAIM  the pageblock changed to the request's type (change_ownership=1);
+ * STEAL  its free pages moved to the request's lists, its type stayed;
+ * POLLUTE only the one free block moved: the request's page now sits in a
+ *        pageblock of another type and takes nothing else with it.
+ */
+enum extfrag_kind { EXTFRAG_CLAIM, EXTFRAG_STEAL, EXTFRAG_POLLUTE };
+
 /* in pageblock.c */
 int get_pageblock_migratetype(struct af_machine *m, unsigned long pfn);
 void set_pageblock_migratetype(struct af_machine *m, unsigned long pfn, int mt);

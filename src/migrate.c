@@ -308,6 +308,7 @@ static void migrate_identity(struct af_machine *m, unsigned long dst, unsigned l
 
 	d->owner = s->owner;
 	d->index = s->index;
+	d->alloc_mt = s->alloc_mt;	/* folio_copy_owner() */
 	pflags_fetch_or(m, d, f);
 	/* counters follow the page to its new node and zone */
 	if (sz != dz) {
@@ -988,7 +989,8 @@ void af_world_stats(struct af_machine *m, struct af_world_stats *st)
 
 		if (!(f & PG_alloc) || !(o = owner_of(m, p)))
 			continue;
-		unsigned long nr = (f & PG_head) ? 1UL << p->order : 1;
+		/* a compound page, or a pgd (order 1, not compound) */
+		unsigned long nr = (f & PG_head) || o->type == OWN_PGTABLE ? 1UL << p->order : 1;
 		switch (o->type) {
 		case OWN_ANON:
 			if (f & PG_hugetlb)

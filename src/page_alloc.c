@@ -719,6 +719,7 @@ int af_alloc_pages(struct af_machine *m, int cpu, af_gfp_t gfp, unsigned int ord
 		return af_err(-ENOMEM, "order-%u allocation failed: %s", order,
 			      af_fail_reason_name(res->reason));
 	}
+	m->pages[pfn].alloc_mt = (uint8_t)gfp_migratetype_m(NULL, gfp);	/* page_owner's gfp */
 	res->pfn = (uint64_t)pfn;
 	res->reason = AF_ALLOC_OK;
 	res->zone = (int)z->type;
