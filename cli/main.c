@@ -348,6 +348,16 @@ int main(int argc, char **argv)
 		       (unsigned long long)ws.pgtable_pages, (unsigned long long)ws.hugetlb_pages,
 		       (unsigned long long)st.kernel_pages);
 	}
+	if (workload && af_policy_stat_names(m)[0]) {
+		const char *const *names = af_policy_stat_names(m);
+		printf("policy counters:");
+		for (int i = 0; names[i]; i++) {
+			uint64_t v = 0;
+			af_policy_stat(m, names[i], &v);
+			printf(" %s %llu", names[i], (unsigned long long)v);
+		}
+		printf("\n");
+	}
 	if (workload) {
 		char rep[512];
 		if (af_check(m, rep, sizeof(rep))) {
