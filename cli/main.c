@@ -39,7 +39,8 @@ static void usage(FILE *f)
 "                       madvise|never (default madvise)\n"
 "  --seed N             seed of every random choice (default 1)\n"
 "  --policy SPEC        the policy table: NAME[:KEY=VALUE...], e.g. linux (the\n"
-"                       default), nogroup, restrict-steal:order=3, reserve;\n"
+"                       default), nogroup, restrict-steal:order=3, reserve,\n"
+"                       repay:batch=32;\n"
 "                       `antifrag policies` lists them with their parameters\n"
 "  --set vm.KEY=VALUE   write a vm.* sysctl after boot (repeatable); ranges\n"
 "                       are the kernel's: e.g. vm.watermark_scale_factor 1..3000;\n"
@@ -347,6 +348,16 @@ int main(int argc, char **argv)
 		       (unsigned long long)ws.slab_pages, (unsigned long long)ws.driver_pages,
 		       (unsigned long long)ws.pgtable_pages, (unsigned long long)ws.hugetlb_pages,
 		       (unsigned long long)st.kernel_pages);
+	}
+	if (workload && af_policy_stat_names(m)[0]) {
+		const char *const *names = af_policy_stat_names(m);
+		printf("policy counters:");
+		for (int i = 0; names[i]; i++) {
+			uint64_t v = 0;
+			af_policy_stat(m, names[i], &v);
+			printf(" %s %llu", names[i], (unsigned long long)v);
+		}
+		printf("\n");
 	}
 	if (workload) {
 		char rep[512];

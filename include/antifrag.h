@@ -196,6 +196,14 @@ const char *const *af_render_paths(void);
 /* One vmstat counter by its /proc/vmstat name; -ENOENT if unknown. */
 int af_vmstat(struct af_machine *m, const char *name, uint64_t *val);
 
+/*
+ * A policy's own counters (config key `policy`), e.g. what the repay policy
+ * recorded and moved: the names, NULL-terminated (none for linux), and one
+ * value by name (-ENOENT if the machine's policy has no such counter).
+ */
+const char *const *af_policy_stat_names(const struct af_machine *m);
+int af_policy_stat(struct af_machine *m, const char *name, uint64_t *val);
+
 /* ---- tracing ---- */
 /* Called with one line in the kernel's trace text format (no newline). */
 typedef void (*af_trace_fn)(void *arg, const char *line);

@@ -10,6 +10,7 @@
 extern const struct af_policy policy_nogroup;		/* nogroup.c */
 extern const struct af_policy policy_restrict_steal;	/* restrict_steal.c */
 extern const struct af_policy policy_reserve;		/* reserve.c */
+extern const struct af_policy policy_repay;		/* repay.c */
 /* reserve's regions in zone z: [start, small_end) and [large_start, end) */
 void reserve_bounds(struct zone *z, unsigned long *small_end, unsigned long *large_start);
 

@@ -22,6 +22,7 @@ static const struct af_policy *const policies[] = {
 	&policy_nogroup,
 	&policy_restrict_steal,
 	&policy_reserve,
+	&policy_repay,
 	NULL,
 };
 
@@ -80,4 +81,20 @@ int policy_parse(const char *spec, const struct af_policy **out, long params[POL
 long policy_param(const struct af_machine *m, int i)
 {
 	return m->pol_param[i];
+}
+
+int af_policy_stat(struct af_machine *m, const char *name, uint64_t *val)
+{
+	if (!m || !name || !val)
+		return af_err(-EINVAL, "bad arguments");
+	if (!m->pol.stat || m->pol.stat(m, name, val))
+		return af_err(-ENOENT, "policy %s has no counter '%s'", m->pol.name, name);
+	return 0;
+}
+
+const char *const *af_policy_stat_names(const struct af_machine *m)
+{
+	static const char *const none[] = { NULL };
+
+	return m && m->pol.stat_names ? m->pol.stat_names : none;
 }

@@ -195,6 +195,13 @@ static inline long take_free_block(struct zone *z, int cpu, unsigned long pfn, u
 	return (long)pfn;
 }
 
+/* The same action for a caller that chose the block itself (a policy) */
+long take_free_block_locked(struct zone *z, int cpu, unsigned long pfn, unsigned int cur,
+			    unsigned int order, int mt)
+{
+	return take_free_block(z, cpu, pfn, cur, order, mt);
+}
+
 /*
  * __rmqueue_smallest(): take the smallest block of at least `order` from
  * migratetype mt's lists (6.1: the first block of the list; a placement

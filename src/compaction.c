@@ -1494,7 +1494,8 @@ static void kcompactd_do_work(struct af_machine *m, struct pglist_data *pg)
 }
 
 /*
- * One turn of the kcompactd loop on the virtual clock: kcompactd_do_work()
+ * One turn of the kcompactd loop on the virtual clock: the policy's
+ * background step first (the kcompactd hook; none for linux), then kcompactd_do_work()
  * when woken for an order; otherwise, every 500 ms (or at once after a
  * write to vm.compaction_proactiveness), check the fragmentation score and
  * compact proactively; when that does not lower the score, back off
@@ -1508,6 +1509,8 @@ void kcompactd_run(struct af_machine *m, struct pglist_data *pg)
 
 	if (m->cfg.no_compaction)
 		return;
+	if (m->pol.kcompactd)
+		m->pol.kcompactd(m, pg->node_id);
 	daemon_lock(m);
 	if (!pg->kcompactd_timeout_ns) {
 		pg->kcompactd_timeout_ns = interval;

@@ -167,6 +167,8 @@ void free_one_page_locked(struct zone *z, unsigned long pfn, unsigned int order,
 			  int mt, bool to_tail);
 void expand(struct zone *z, unsigned long pfn, unsigned int low, unsigned int high, int mt);
 long rmqueue_smallest(struct zone *z, int cpu, unsigned int order, int mt);
+long take_free_block_locked(struct zone *z, int cpu, unsigned long pfn, unsigned int cur,
+			    unsigned int order, int mt);
 int move_freepages(struct zone *z, unsigned long start, unsigned long end, int mt,
 		   int *num_movable);
 int move_freepages_block(struct zone *z, unsigned long pfn, int mt, int *num_movable);
@@ -221,6 +223,8 @@ bool zone_watermark_fast(struct zone *z, unsigned int order, unsigned long mark,
 /* in page_alloc.c */
 int gfp_migratetype_m(const struct af_machine *m, af_gfp_t gfp);
 void build_zonelists(struct af_machine *m);
+void alloc_this_block_locked(struct zone *z, int cpu, unsigned long pfn, unsigned int cur,
+			     unsigned int order, int mt, af_gfp_t gfp);
 
 /* in vmstat.c */
 static inline void zone_stat_mod(struct zone *z, enum zone_stat_item i, long d)

@@ -253,6 +253,27 @@ static void prep_new_page(struct af_machine *m, unsigned long pfn, unsigned int 
 }
 
 /*
+ * An allocation whose block the caller chose: the free block pfn of order
+ * `cur` on z's free list mt is split down to `order` and handed out as
+ * get_page_from_freelist() hands out its blocks (refcount 1, no owner,
+ * compound with __GFP_COMP), with the same counters and events.  No
+ * watermark check and no policy hook: for a policy that gives back as much
+ * as it takes (moving a page).  Zone lock held.
+ */
+void alloc_this_block_locked(struct zone *z, int cpu, unsigned long pfn, unsigned int cur,
+			     unsigned int order, int mt, af_gfp_t gfp)
+{
+	struct af_machine *m = z->m;
+
+	take_free_block_locked(z, cpu, pfn, cur, order, mt);
+	mod_zone_freepage_state(z, -(1L << order), mt);
+	z->pcp[cpu].events[PGALLOC_DMA + z->type] += 1UL << order;
+	prep_new_page(m, pfn, order, gfp);
+	if (trace_on(m))
+		trace_mm_page_alloc(m, cpu, (long)pfn, order, gfp, mt);
+}
+
+/*
  * get_page_from_freelist(): walk the zonelist, take the first zone that
  * passes its watermark.  With ALLOC_NOFRAGMENT, a remote node or the end of
  * the list restarts the walk without it.
@@ -720,6 +741,8 @@ int af_alloc_pages(struct af_machine *m, int cpu, af_gfp_t gfp, unsigned int ord
 			      af_fail_reason_name(res->reason));
 	}
 	m->pages[pfn].alloc_mt = (uint8_t)gfp_migratetype_m(NULL, gfp);	/* page_owner's gfp */
+	if (m->pol.allocated)
+		m->pol.allocated(m, cpu, (unsigned long)pfn, order, ac.migratetype);
 	res->pfn = (uint64_t)pfn;
 	res->reason = AF_ALLOC_OK;
 	res->zone = (int)z->type;
@@ -778,6 +801,8 @@ void free_pages_final(struct af_machine *m, struct zone *z, int cpu, unsigned lo
 {
 	struct page *p = &m->pages[pfn];
 
+	if (m->pol.freed)
+		m->pol.freed(m, cpu, pfn, order);
 	if (trace_on(m))
 		trace_mm_page_free(m, cpu, pfn, order);
 	if (pflags(p) & PG_head)

@@ -16,6 +16,12 @@
  *              empty, which block of which other type is taken and whether
  *              the rest of its pageblock is claimed (6.1: fallbacks[],
  *              largest block first, can_steal_fallback()).
+ *   repayment  what follows an allocation that fell back into a pageblock
+ *              of another type: `allocated` sees every successful
+ *              allocation, `freed` every block given back, `kcompactd` runs
+ *              once per kcompactd turn of a node for the policy's background
+ *              work (6.1: nothing; a polluted pageblock stays polluted until
+ *              its pages are freed or compaction's scanners pass).
  *
  * A policy that changes a mechanism invariant says so in `mech`, and
  * af_check() checks the invariant that then holds instead.
@@ -24,6 +30,7 @@
 #define AF_POLICY_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 struct af_machine;
 struct zone;
@@ -69,6 +76,20 @@ struct af_policy {
 	 * zone lock held */
 	bool (*find_fallback)(struct zone *z, int order, int start_mt, unsigned int alloc_flags,
 			      struct fallback_choice *c);
+	/* after a successful allocation of 2^order pages at pfn for a request
+	 * of migratetype alloc_mt (af_alloc_pages, after any claim); no lock */
+	void (*allocated)(struct af_machine *m, int cpu, unsigned long pfn, unsigned int order,
+			  int alloc_mt);
+	/* an allocated block's last reference is gone (free_pages_final),
+	 * before it reaches the pcp or buddy lists; no zone lock */
+	void (*freed)(struct af_machine *m, int cpu, unsigned long pfn, unsigned int order);
+	/* one kcompactd turn of node nid (deterministic: each af_run_daemons;
+	 * threaded: the kcompactd thread); no lock held, world calls allowed */
+	void (*kcompactd)(struct af_machine *m, int nid);
+	/* the policy's own counters: names (NULL-terminated) and a reader
+	 * returning 0 or -ENOENT (af_policy_stat) */
+	const char *const *stat_names;
+	int (*stat)(struct af_machine *m, const char *name, uint64_t *val);
 };
 
 /* in policy.c */

@@ -95,6 +95,72 @@ static void free_pgtable_page(struct af_machine *m, int cpu, unsigned long pfn, 
 	af_free_pages(m, cpu, pfn, order);
 }
 
+/*
+ * Move a page-table page (PGD, PMD or PTE page) of a live process to
+ * new_pfn, an allocated block of the same order with no owner that the
+ * caller chose: copy the table, repoint the entry that refers to it (the
+ * mm's pgd, its PMD-page slot or the PMD entry of the PTE page, under the
+ * world's write lock and the table's ptl), move the accounting, free the
+ * old page.  6.1 has no such operation; a policy that assumes one uses it.
+ * -ENOENT if old_pfn is no longer a page table of a live process, -EINVAL
+ * if the orders differ; then nothing changed.
+ */
+int pgtable_relocate(struct af_machine *m, int cpu, unsigned long old_pfn, unsigned long new_pfn)
+{
+	struct page *p = &m->pages[old_pfn], *np = &m->pages[new_pfn];
+	struct world *w = m->world;
+	pthread_mutex_t *ptl = NULL;
+	uint32_t *ref = NULL, flags;
+	unsigned int order;
+	struct owner *o;
+	struct mm *mm;
+
+	wr_lock(m);
+	o = owner_of(m, p);
+	if (!o || o->type != OWN_PGTABLE || !(pflags(p) & PG_alloc) || p->index >= (uint32_t)w->nmms ||
+	    !(mm = w->mms[p->index])->alive) {
+		wr_unlock(m);
+		return -ENOENT;
+	}
+	order = p->order;
+	if (np->order != order || !(pflags(np) & PG_alloc) || np->owner) {
+		wr_unlock(m);
+		return -EINVAL;
+	}
+	if (mm->pgd_pfn == old_pfn)
+		ref = &mm->pgd_pfn;
+	for (size_t j = 0; !ref && j < mm->npmd_pages; j++)
+		if (mm->pmd_pages[j] == old_pfn)
+			ref = &mm->pmd_pages[j];
+	for (size_t j = 0; !ref && j < mm->npmds; j++)
+		if (mm->pmds[j].pt && mm->pmds[j].pt->pfn == old_pfn) {
+			ref = &mm->pmds[j].pt->pfn;
+			ptl = &mm->pmds[j].pt->ptl;
+		}
+	if (!ref) {
+		wr_unlock(m);
+		return -ENOENT;
+	}
+	flags = pflags(p) & PG_pgtable;
+	contents_copy(m, new_pfn, old_pfn, order);
+	prep_owned_page(m, new_pfn, p->owner, p->index, flags);
+	if (ptl)
+		wlock(m, ptl);
+	*ref = (uint32_t)new_pfn;
+	if (ptl)
+		wunlock(m, ptl);
+	if (flags) {
+		page_stat_mod(m, new_pfn, NS_NR_PAGE_TABLE_PAGES, 1);
+		page_stat_mod(m, old_pfn, NS_NR_PAGE_TABLE_PAGES, -1);
+	}
+	pflags_fetch_and(m, p, ~PG_pgtable);
+	p->owner = 0;
+	p->index = 0;
+	af_free_pages(m, cpu, old_pfn, order);
+	wr_unlock(m);
+	return 0;
+}
+
 int af_proc_create(struct af_machine *m, int *pid)
 {
 	struct world *w;

@@ -65,6 +65,29 @@ int af_slab_create(struct af_machine *m, const char *name, unsigned size, bool r
 	return c->owner ? 0 : af_err(-ENOMEM, "out of memory");
 }
 
+/* An allocated block of 2^order pages becomes the cache's newest (empty) slab */
+static int add_slab(struct af_machine *m, struct kmem_cache *c, unsigned long pfn, unsigned order)
+{
+	if (c->nslabs == c->cap) {
+		int nc = c->cap ? c->cap * 2 : 8;
+		struct slab *ns = realloc(c->slabs, (size_t)nc * sizeof(*ns));
+		if (!ns)
+			return af_err(-ENOMEM, "out of memory");
+		c->slabs = ns;
+		c->cap = nc;
+	}
+	memset(&c->slabs[c->nslabs], 0, sizeof(struct slab));
+	c->slabs[c->nslabs].pfn = (uint32_t)pfn;
+	prep_owned_page(m, pfn, c->owner, (uint32_t)c->nslabs, PG_slab);
+	pset_order(&m->pages[pfn], order);
+	for (unsigned i = 0; i < (1u << order); i++)
+		contents_fill(m, pfn + i, c->owner, (uint32_t)pfn, i);
+	page_stat_mod(m, pfn, c->reclaimable ? NS_NR_SLAB_RECLAIMABLE : NS_NR_SLAB_UNRECLAIMABLE,
+		      1L << order);
+	c->nslabs++;
+	return 0;
+}
+
 /* allocate_slab(): the cache's order without reclaim, then the minimum order */
 static int new_slab(struct af_machine *m, struct kmem_cache *c, int cpu)
 {
@@ -86,26 +109,10 @@ static int new_slab(struct af_machine *m, struct kmem_cache *c, int cpu)
 	}
 	if (ret)
 		return ret;
-	if (c->nslabs == c->cap) {
-		int nc = c->cap ? c->cap * 2 : 8;
-		struct slab *ns = realloc(c->slabs, (size_t)nc * sizeof(*ns));
-		if (!ns) {
-			af_free_pages(m, cpu, r.pfn, order);
-			return af_err(-ENOMEM, "out of memory");
-		}
-		c->slabs = ns;
-		c->cap = nc;
-	}
-	memset(&c->slabs[c->nslabs], 0, sizeof(struct slab));
-	c->slabs[c->nslabs].pfn = (uint32_t)r.pfn;
-	prep_owned_page(m, (unsigned long)r.pfn, c->owner, (uint32_t)c->nslabs, PG_slab);
-	pset_order(&m->pages[r.pfn], order);
-	for (unsigned i = 0; i < (1u << order); i++)
-		contents_fill(m, (unsigned long)r.pfn + i, c->owner, (uint32_t)r.pfn, i);
-	page_stat_mod(m, (unsigned long)r.pfn,
-		      c->reclaimable ? NS_NR_SLAB_RECLAIMABLE : NS_NR_SLAB_UNRECLAIMABLE, 1L << order);
-	c->nslabs++;
-	return 0;
+	ret = add_slab(m, c, (unsigned long)r.pfn, order);
+	if (ret)
+		af_free_pages(m, cpu, r.pfn, order);
+	return ret;
 }
 
 static void discard_slab(struct af_machine *m, int cpu, struct kmem_cache *c, int i)
@@ -249,4 +256,58 @@ int slab_shrink(struct af_machine *m, int cpu, int cid, unsigned long nr, unsign
 int af_slab_shrink(struct af_machine *m, int cid, unsigned long nr, unsigned long *freed)
 {
 	return slab_shrink(m, API_CPU, cid, nr, freed);
+}
+
+/*
+ * Drop and re-create the objects of one slab page of a reclaimable cache:
+ * the shrinker frees every object of the slab at old_pfn (and so the page),
+ * then as many new objects are allocated on new_pfn, an allocated block of
+ * the same order and no owner that the caller chose, which becomes the
+ * cache's newest slab.  The cache keeps its object count; the new objects
+ * are new (handles on new_pfn, fresh contents), and handles of the dropped
+ * ones get -ENOENT from af_slab_free, as after any shrink.  -ENOENT if
+ * old_pfn is no longer a slab page, -EPERM if its cache is not reclaimable,
+ * -EINVAL if the orders differ; then nothing changed and new_pfn is still
+ * the caller's.  *nobjs (optional) receives the number of objects re-created.
+ */
+int slab_recreate(struct af_machine *m, int cpu, unsigned long old_pfn, unsigned long new_pfn,
+		  unsigned *nobjs)
+{
+	struct page *p = &m->pages[old_pfn];
+	struct kmem_cache *c;
+	struct owner *o;
+	unsigned order, n, i;
+	struct slab *s;
+	int ret;
+
+	wr_lock(m);
+	o = owner_of(m, p);
+	if (!(pflags(p) & PG_slab) || !o || o->type != OWN_SLAB || !(c = get_cache(m, (int)o->obj)) ||
+	    p->index >= (uint32_t)c->nslabs || c->slabs[p->index].pfn != old_pfn) {
+		wr_unlock(m);
+		return -ENOENT;
+	}
+	if (!c->reclaimable) {
+		wr_unlock(m);
+		return -EPERM;
+	}
+	order = m->pages[old_pfn].order;
+	if (m->pages[new_pfn].order != order || !(pflags(&m->pages[new_pfn]) & PG_alloc) ||
+	    m->pages[new_pfn].owner) {
+		wr_unlock(m);
+		return -EINVAL;
+	}
+	n = c->slabs[p->index].inuse;
+	discard_slab(m, cpu, c, (int)p->index);
+	ret = add_slab(m, c, new_pfn, order);	/* cannot fail: a slot was just freed */
+	if (!ret) {
+		s = &c->slabs[c->nslabs - 1];
+		for (i = 0; i < n; i++)
+			s->used[i / 64] |= 1ULL << (i % 64);
+		s->inuse = (uint16_t)n;
+		if (nobjs)
+			*nobjs = n;
+	}
+	wr_unlock(m);
+	return ret;
 }

@@ -193,6 +193,7 @@ struct world {
 
 /* in proc.c */
 struct vma *find_vma(struct mm *mm, uint64_t vpn);
+int pgtable_relocate(struct af_machine *m, int cpu, unsigned long old_pfn, unsigned long new_pfn);
 int vma_index(struct mm *mm, struct vma *v);
 uint32_t next_gen(struct af_machine *m);
 struct page *prep_owned_page(struct af_machine *m, unsigned long pfn, uint32_t owner,
@@ -273,6 +274,10 @@ typedef void (*rmap_fn)(struct af_machine *m, uint64_t *entry, pthread_mutex_t *
 int rmap_walk(struct af_machine *m, unsigned long pfn, rmap_fn fn, void *arg);
 void free_owned_page(struct af_machine *m, int cpu, unsigned long pfn, unsigned int order);
 int slab_shrink(struct af_machine *m, int cpu, int cid, unsigned long nr, unsigned long *freed);
+
+/* in slab.c */
+int slab_recreate(struct af_machine *m, int cpu, unsigned long old_pfn, unsigned long new_pfn,
+		  unsigned *nobjs);
 
 /* in filemap.c */
 int filemap_get_page(struct af_machine *m, int fid, int cpu, uint64_t index, unsigned long *pfn);
