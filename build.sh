@@ -13,6 +13,7 @@ need_pkgs() {
 	command -v make >/dev/null 2>&1 || missing="$missing make"
 	command -v pkg-config >/dev/null 2>&1 || missing="$missing pkg-config"
 	[ -f /usr/include/cmocka.h ] || missing="$missing libcmocka-dev"
+	[ -f /usr/include/jansson.h ] || missing="$missing libjansson-dev"
 	if [ -n "$missing" ]; then
 		SUDO=""
 		[ "$(id -u)" -ne 0 ] && SUDO="sudo"

@@ -15,6 +15,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#define AF_VERSION "0.6.0"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -202,6 +204,16 @@ int af_vmstat(struct af_machine *m, const char *name, uint64_t *val);
  * value by name (-ENOENT if the machine's policy has no such counter).
  */
 const char *const *af_policy_stat_names(const struct af_machine *m);
+
+/* The policy table's entries, i = 0.. (linux first); -ENOENT past the end */
+struct af_policy_info {
+	const char *name, *summary, *source;
+	int nparams;
+	struct { const char *name; long min, max, def; const char *help; } params[4];
+};
+int af_policy_info(int i, struct af_policy_info *out);
+/* The machine's policy as a spec, "NAME[:KEY=VALUE...]" with every parameter */
+int af_machine_policy(const struct af_machine *m, char *spec, size_t len);
 int af_policy_stat(struct af_machine *m, const char *name, uint64_t *val);
 
 /* ---- tracing ---- */
@@ -498,6 +510,7 @@ struct af_metrics {
 	/* the oracle: what a perfect compactor could produce now (aligned ranges
 	 * holding nothing unmovable, in a zone, bounded by its free memory) */
 	uint64_t oracle_huge, oracle_gig;
+	uint64_t alloc_fail[AF_NR_ORDERS];	/* allocations that failed since boot, by order */
 };
 int af_metrics(struct af_machine *m, struct af_metrics *out);
 extern const char *const af_extfrag_kind_names[3];	/* "claim", "steal", "pollute" */

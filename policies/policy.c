@@ -98,3 +98,40 @@ const char *const *af_policy_stat_names(const struct af_machine *m)
 
 	return m && m->pol.stat_names ? m->pol.stat_names : none;
 }
+
+int af_policy_info(int i, struct af_policy_info *out)
+{
+	const struct af_policy *p;
+
+	if (i < 0 || !out)
+		return -EINVAL;
+	for (int k = 0; k <= i; k++)
+		if (!policies[k])
+			return -ENOENT;
+	p = policies[i];
+	memset(out, 0, sizeof(*out));
+	out->name = p->name;
+	out->summary = p->summary;
+	out->source = p->source;
+	out->nparams = p->nparams;
+	for (int k = 0; k < p->nparams && k < 4; k++) {
+		out->params[k].name = p->params[k].name;
+		out->params[k].min = p->params[k].min;
+		out->params[k].max = p->params[k].max;
+		out->params[k].def = p->params[k].def;
+		out->params[k].help = p->params[k].help;
+	}
+	return 0;
+}
+
+int af_machine_policy(const struct af_machine *m, char *spec, size_t len)
+{
+	size_t n;
+
+	if (!m || !spec || !len)
+		return -EINVAL;
+	n = (size_t)snprintf(spec, len, "%s", m->pol.name);
+	for (int k = 0; k < m->pol.nparams && n < len; k++)
+		n += (size_t)snprintf(spec + n, len - n, ":%s=%ld", m->pol.params[k].name, m->pol_param[k]);
+	return n < len ? 0 : -ENOSPC;
+}

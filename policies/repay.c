@@ -43,7 +43,7 @@
  *
  * Counters (af_policy_stat): recorded = repaid_migrated + repaid_recreated
  * + not_repayable + freed + retyped + records at every moment between
- * turns; repaid_pages counts the base pages moved (the migrations the
+ * turns; moved_pages counts the base pages moved (the migrations the
  * policy itself caused).
  */
 #include <stdlib.h>
@@ -71,7 +71,7 @@ static const char *const repay_stat_names[] = {
 	[ST_NOT_REPAYABLE] = "not_repayable",	/* the owner allows no move */
 	[ST_FREED] = "freed",			/* freed by their owner before repayment */
 	[ST_RETYPED] = "retyped",		/* their pageblock is no longer MOVABLE */
-	[ST_PAGES] = "repaid_pages",		/* base pages of the repaid blocks */
+	[ST_PAGES] = "moved_pages",		/* base pages of the repaid blocks */
 	[ST_RECORDS] = "records",		/* records held now */
 	[NR_REPAY_STATS] = NULL,
 };

@@ -360,6 +360,7 @@ struct af_machine {
 	bool threaded;
 	uint64_t events[NR_VM_EVENT_ITEMS];	/* events not tied to a cpu */
 	uint64_t extfrag_events, extfrag_fragmenting;
+	uint64_t alloc_fail[MAX_ORDER];	/* af_alloc_pages calls that failed, by order */
 	/* mm_page_alloc_extfrag by outcome (enum extfrag_kind) x request type x
 	 * fallback type, and the fragmenting ones (fallback_order < pageblock_order) */
 	uint64_t extfrag_kind[3][MIGRATE_PCPTYPES][MIGRATE_PCPTYPES];

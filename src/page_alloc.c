@@ -735,6 +735,7 @@ int af_alloc_pages(struct af_machine *m, int cpu, af_gfp_t gfp, unsigned int ord
 	if (trace_on(m))
 		trace_mm_page_alloc(m, cpu, pfn, order, gfp, ac.migratetype);
 	if (pfn < 0) {
+		__atomic_fetch_add(&m->alloc_fail[order], 1, __ATOMIC_RELAXED);
 		if (res->reason == AF_FAIL_INVALID)
 			res->reason = classify_failure(&ac, order);
 		return af_err(-ENOMEM, "order-%u allocation failed: %s", order,

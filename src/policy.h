@@ -87,7 +87,9 @@ struct af_policy {
 	 * threaded: the kcompactd thread); no lock held, world calls allowed */
 	void (*kcompactd)(struct af_machine *m, int nid);
 	/* the policy's own counters: names (NULL-terminated) and a reader
-	 * returning 0 or -ENOENT (af_policy_stat) */
+	 * returning 0 or -ENOENT (af_policy_stat).  By convention
+	 * "moved_pages" counts the base pages the policy moved by itself,
+	 * outside compaction (the compare report's policy moves). */
 	const char *const *stat_names;
 	int (*stat)(struct af_machine *m, const char *name, uint64_t *val);
 };

@@ -231,6 +231,8 @@ int af_metrics(struct af_machine *m, struct af_metrics *out)
 				out->extfrag_fragmenting[k][a][f] = m->extfrag_kind_fragmenting[k][a][f];
 			}
 	out->extfrag_events = m->extfrag_events;
+	for (int o = 0; o < MAX_ORDER; o++)
+		out->alloc_fail[o] = __atomic_load_n(&m->alloc_fail[o], __ATOMIC_RELAXED);
 	out->extfrag_events_fragmenting = m->extfrag_fragmenting;
 	/* the indices over all zones' buddy lists together */
 	out->unusable_index_9 = buddy_free ? (int)((buddy_free - (suitable9 << 9)) * 1000 / buddy_free) : 1000;

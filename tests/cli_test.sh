@@ -15,10 +15,28 @@ expect_error() {	# name, args...: exit 2 with exactly one line on stderr
 }
 
 "$AF" --help >/tmp/af_help.$$ 2>&1 && ok "--help exits 0" || bad "--help exits 0"
-for opt in --config --mem --nodes --cpus --seed --set --show --trace --ops --movablecore --thp --selftest-map-mb; do
-	grep -q -- "$opt" /tmp/af_help.$$ && ok "help documents $opt" || bad "help documents $opt"
+for cmd in run compare policies; do
+	grep -q "^  $cmd " /tmp/af_help.$$ && ok "help lists $cmd" || bad "help lists $cmd"
+	"$AF" $cmd --help >/dev/null 2>&1 && ok "$cmd --help exits 0" || bad "$cmd --help exits 0"
+done
+"$AF" run --help >/tmp/af_help.$$ 2>&1
+for opt in --config --mem --nodes --cpus --seed --policy --set --show --trace --json --ops --movablecore --thp --selftest-map-mb; do
+	grep -q -- "$opt" /tmp/af_help.$$ && ok "run help documents $opt" || bad "run help documents $opt"
+done
+"$AF" compare --help >/tmp/af_help.$$ 2>&1
+for opt in --policy --seeds --workload --ops --json --mem --set; do
+	grep -q -- "$opt" /tmp/af_help.$$ && ok "compare help documents $opt" || bad "compare help documents $opt"
 done
 rm -f /tmp/af_help.$$
+
+# the policy table: every entry listed, each one runs
+pols=$("$AF" policies | awk '/^[a-z]/ { print $1 }')
+for p in linux nogroup restrict-steal reserve repay; do
+	printf '%s\n' "$pols" | grep -qx "$p" && ok "policies lists $p" || bad "policies lists $p"
+done
+for p in $pols; do
+	"$AF" run --mem 256M --ops 3000 --policy "$p" | grep -q "^policy: $p" && ok "run --policy $p" || bad "run --policy $p"
+done
 
 expect_error "bad size" run --mem 12Q
 expect_error "bad node count" run --nodes 65
@@ -35,6 +53,28 @@ expect_error "unknown policy" run --policy nosuch
 expect_error "policy parameter out of range" run --policy restrict-steal:order=12
 expect_error "policy parameter unknown" run --policy reserve:nosuch=1
 expect_error "policy regions overlap" run --policy reserve:small=60:large=60
+expect_error "compare with one variant" compare --policy linux
+expect_error "compare without variants" compare --seeds 2
+expect_error "compare --seeds 0" compare --policy linux,nogroup --seeds 0
+expect_error "compare unknown policy" compare --policy linux,nosuch
+expect_error "compare parameter out of range" compare --policy linux,restrict-steal:order=99
+expect_error "compare selftest workload" compare --policy linux,nogroup --workload compaction-selftest
+expect_error "unknown policies option" policies --frobnicate
+tmpj=$(mktemp -d)
+"$AF" compare --policy linux,nosuch --json "$tmpj/out.json" >/dev/null 2>&1
+[ ! -e "$tmpj/out.json" ] && [ -z "$(ls "$tmpj")" ] && ok "bad compare leaves no file" || bad "bad compare left a file"
+cmp=$("$AF" compare --mem 256M --policy linux,restrict-steal,nogroup --seeds 2 --ops 5000 --json "$tmpj/c.json") || bad "compare exit status"
+for row in "huge pages at rest" "huge after compaction" "mixed pageblocks" "fragmenting extfrag" "allocation failures"; do
+	printf '%s\n' "$cmp" | grep -q "^$row " && ok "compare row: $row" || bad "compare row: $row"
+done
+printf '%s\n' "$cmp" | grep -q "restrict-steal" && ok "compare names its variants" || bad "compare variant header"
+if command -v python3 >/dev/null 2>&1; then
+	python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d['seeds']==2 and len(d['variants'])==3 and d['antifrag_version'] and d['wall_seconds']>0 and len(d['variants'][0]['runs'])==2" "$tmpj/c.json" &&
+		ok "compare --json: parameters, seeds, version, wall time" || bad "compare --json contents"
+fi
+"$AF" run --mem 256M --ops 2000 --json "$tmpj/r.json" >/dev/null && grep -q '"oracle_huge"' "$tmpj/r.json" && grep -q '"seed"' "$tmpj/r.json" &&
+	ok "run --json" || bad "run --json"
+rm -rf "$tmpj"
 
 # The default run: summary, both files, numbers that add up.
 out=$("$AF" run --mem 4G --show /proc/buddyinfo --show /proc/pagetypeinfo) || bad "run exit status"

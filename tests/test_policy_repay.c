@@ -228,7 +228,7 @@ static void test_repay_restores(void **state)
 	assert_int_equal(repayable_in_movable(m), 0);
 	assert_int_equal(stat(m, "repaid_recreated"), 10);
 	assert_int_equal(stat(m, "repaid_migrated"), 5);
-	assert_int_equal(stat(m, "repaid_pages"), 7 + 3 * 2 + 2 + 1 + 3);
+	assert_int_equal(stat(m, "moved_pages"), 7 + 3 * 2 + 2 + 1 + 3);
 
 	/* slab objects re-created, same count; unmovable slab left alone */
 	assert_int_equal(cache_objects(m, s.rcache), objs[0]);

@@ -1,0 +1,249 @@
+/*
+ * common.c - machine options, workloads, errors and JSON for the subcommands.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+const char *const workload_names[NR_WORKLOADS] = { "world", "mixed", "compaction-selftest" };
+
+int cli_error(const char *what, const char *msg)
+{
+	fprintf(stderr, "antifrag: %s: %s\n", what, msg);
+	return 2;
+}
+
+const char machine_opts_help[] =
+"Machine:\n"
+"  --config FILE        load a sysctl.conf-like file of `key = value` lines\n"
+"                       (keys: mem, nodes, cpus, movablecore, seed, policy, threaded,\n"
+"                       contents, compaction, cma, cma_size, transparent_hugepage,\n"
+"                       transparent_hugepage_defrag, node.N.zone.NAME,\n"
+"                       node.N.distance, vm.*); command-line options come after\n"
+"  --mem SIZE           memory size, e.g. 512M, 4G, 64G (default 4G)\n"
+"  --nodes N            NUMA nodes, 1..64 (default 1)\n"
+"  --cpus N             CPUs, 1..256 (default 2)\n"
+"  --movablecore SIZE   memory for ZONE_MOVABLE, spread over the nodes\n"
+"  --thp MODE           transparent_hugepage enabled: always|madvise|never\n"
+"  --thp-defrag MODE    transparent_hugepage defrag: always|defer|defer+madvise|\n"
+"                       madvise|never (default madvise)\n"
+"  --seed N             seed of every random choice (default 1)\n"
+"  --policy SPEC        the policy table: NAME[:KEY=VALUE...], e.g. linux (the\n"
+"                       default), nogroup, restrict-steal:order=3, reserve,\n"
+"                       repay:batch=32; `antifrag policies` lists them all\n"
+"  --compaction 0|1     0 builds the machine without compaction\n"
+"                       (CONFIG_COMPACTION=n), to compare against\n"
+"  --contents           give every page 4 KiB of real bytes, written and\n"
+"                       verified by their owners (memory: the machine's size)\n"
+"  --set vm.KEY=VALUE   write a vm.* sysctl after boot (repeatable); ranges\n"
+"                       are the kernel's: e.g. vm.watermark_scale_factor 1..3000;\n"
+"                       also vm.compact_memory=1 and vm.nr_hugepages=N\n";
+
+int machine_opts_init(struct machine_opts *mo, int argc, char **argv)
+{
+	const char *config = NULL;
+
+	memset(mo, 0, sizeof(*mo));
+	if (af_config_new(&mo->cfg))
+		return cli_error("config", af_errmsg());
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--config")) {
+			if (i + 1 >= argc)
+				return cli_error("--config", "missing FILE");
+			config = argv[++i];
+		}
+	if (config && af_config_load(mo->cfg, config))
+		return cli_error("config", af_errmsg());
+	return 0;
+}
+
+void machine_opts_free(struct machine_opts *mo)
+{
+	if (mo->cfg)
+		af_config_free(mo->cfg);
+	mo->cfg = NULL;
+}
+
+static const struct { const char *opt, *key; } keyed[] = {
+	{ "--mem", "mem" }, { "--nodes", "nodes" }, { "--cpus", "cpus" },
+	{ "--movablecore", "movablecore" }, { "--thp", "transparent_hugepage" },
+	{ "--thp-defrag", "transparent_hugepage_defrag" }, { "--compaction", "compaction" },
+	{ "--seed", "seed" }, { "--policy", "policy" },
+};
+
+int machine_opt(struct machine_opts *mo, int argc, char **argv, int *i)
+{
+	const char *o = argv[*i], *v = *i + 1 < argc ? argv[*i + 1] : NULL;
+
+	if (!strcmp(o, "--contents")) {
+		if (af_config_set(mo->cfg, "contents", "1"))
+			return cli_error(o, af_errmsg());
+		return 1;
+	}
+	if (!strcmp(o, "--config")) {
+		(*i)++;		/* loaded by machine_opts_init */
+		return 1;
+	}
+	if (!strcmp(o, "--set")) {
+		if (!v)
+			return cli_error(o, "missing value (try --help)");
+		if (mo->nsets == MAX_LIST)
+			return cli_error("--set", "too many");
+		if (strncmp(v, "vm.", 3) || !strchr(v, '='))
+			return cli_error("--set", "expected vm.KEY=VALUE");
+		mo->sets[mo->nsets++] = v;
+		(*i)++;
+		return 1;
+	}
+	for (size_t k = 0; k < sizeof(keyed) / sizeof(keyed[0]); k++)
+		if (!strcmp(o, keyed[k].opt)) {
+			if (!v)
+				return cli_error(o, "missing value (try --help)");
+			if (af_config_set(mo->cfg, keyed[k].key, v))
+				return cli_error(o, af_errmsg());
+			(*i)++;
+			return 1;
+		}
+	return 0;
+}
+
+int machine_build(const struct machine_opts *mo, struct af_machine **out)
+{
+	struct af_machine *m;
+
+	*out = NULL;
+	if (af_machine_create(mo->cfg, &m))
+		return cli_error("machine", af_errmsg());
+	for (int i = 0; i < mo->nsets; i++) {
+		char name[128];
+		const char *eq = strchr(mo->sets[i], '=');
+		size_t n = (size_t)(eq - mo->sets[i]);
+		if (n >= sizeof(name)) {
+			af_machine_destroy(m);
+			return cli_error("--set", "name too long");
+		}
+		memcpy(name, mo->sets[i], n);
+		name[n] = '\0';
+		if (af_sysctl_write(m, name, eq + 1)) {
+			int rc = cli_error("--set", af_errmsg());
+			af_machine_destroy(m);
+			return rc;
+		}
+	}
+	*out = m;
+	return 0;
+}
+
+int workload_parse(const char *name, enum workload *w)
+{
+	for (int i = 0; i < NR_WORKLOADS; i++)
+		if (!strcmp(name, workload_names[i])) {
+			*w = (enum workload)i;
+			return 0;
+		}
+	return cli_error("--workload", "expected world, mixed or compaction-selftest");
+}
+
+int parse_u64(const char *opt, const char *v, unsigned long long min, unsigned long long max,
+	      unsigned long long *out)
+{
+	char *end, msg[96];
+	unsigned long long x;
+
+	if (!v)
+		return cli_error(opt, "missing value (try --help)");
+	errno = 0;
+	x = strtoull(v, &end, 10);
+	if (*end || end == v || errno || *v == '-' || x < min || x > max) {
+		snprintf(msg, sizeof(msg), "expected an integer %llu..%llu", min, max);
+		return cli_error(opt, msg);
+	}
+	*out = x;
+	return 0;
+}
+
+double wall_seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+int json_write_file(json_t *root, const char *path)
+{
+	char tmp[4096];
+	int fd;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path) >= (int)sizeof(tmp))
+		return cli_error("--json", "path too long");
+	fd = mkstemp(tmp);
+	if (fd < 0)
+		return cli_error("--json", strerror(errno));
+	if (json_dumpfd(root, fd, JSON_INDENT(2) | JSON_SORT_KEYS) || write(fd, "\n", 1) != 1 ||
+	    close(fd) || rename(tmp, path)) {
+		int err = errno;
+		unlink(tmp);
+		return cli_error("--json", err ? strerror(err) : "cannot write");
+	}
+	return 0;
+}
+
+json_t *json_run_header(const char *command, int argc, char **argv)
+{
+	json_t *args = json_array();
+
+	for (int i = 0; i < argc; i++)
+		json_array_append_new(args, json_string(argv[i]));
+	return json_pack("{s:s, s:s, s:o}", "antifrag_version", AF_VERSION, "command", command,
+			 "argv", args);
+}
+
+json_t *json_metrics(const struct af_metrics *mt)
+{
+	json_t *o = json_object(), *fb = json_array(), *pb = json_object(), *mixed = json_object();
+	json_t *ext = json_object(), *fail = json_array();
+
+	for (int i = 0; i < AF_NR_ORDERS; i++) {
+		json_array_append_new(fb, json_integer((json_int_t)mt->free_blocks[i]));
+		json_array_append_new(fail, json_integer((json_int_t)mt->alloc_fail[i]));
+	}
+	for (int t = 0; t < AF_NR_MIGRATETYPES; t++) {
+		json_object_set_new(pb, af_migratetype_name(t), json_integer((json_int_t)mt->pageblocks[t]));
+		json_object_set_new(mixed, af_migratetype_name(t),
+				    json_integer((json_int_t)mt->mixed_by_type[t]));
+	}
+	for (int k = 0; k < 3; k++)
+		for (int a = 0; a < 3; a++)
+			for (int f = 0; f < 3; f++) {
+				char key[64];
+				if (a == f)
+					continue;
+				snprintf(key, sizeof(key), "%s %s<-%s", af_extfrag_kind_names[k],
+					 af_migratetype_name(a), af_migratetype_name(f));
+				json_object_set_new(ext, key, json_pack("{s:I, s:I}",
+					"events", (json_int_t)mt->extfrag[k][a][f],
+					"fragmenting", (json_int_t)mt->extfrag_fragmenting[k][a][f]));
+			}
+	json_object_set_new(o, "free_pages", json_integer((json_int_t)mt->free_pages));
+	json_object_set_new(o, "free_blocks_by_order", fb);
+	json_object_set_new(o, "pageblocks", pb);
+	json_object_set_new(o, "mixed_pageblocks", json_integer((json_int_t)mt->mixed_pageblocks));
+	json_object_set_new(o, "mixed_pageblocks_by_type", mixed);
+	json_object_set_new(o, "extfrag", ext);
+	json_object_set_new(o, "extfrag_events", json_integer((json_int_t)mt->extfrag_events));
+	json_object_set_new(o, "extfrag_events_fragmenting",
+			    json_integer((json_int_t)mt->extfrag_events_fragmenting));
+	json_object_set_new(o, "unusable_index_order9", json_real(mt->unusable_index_9 / 1000.0));
+	json_object_set_new(o, "fragmentation_index_order9", json_real(mt->fragmentation_index_9 / 1000.0));
+	json_object_set_new(o, "fragmentation_score", json_integer(mt->fragmentation_score));
+	json_object_set_new(o, "huge_free", json_integer((json_int_t)mt->huge_free));
+	json_object_set_new(o, "gigantic_free", json_integer((json_int_t)mt->gig_free));
+	json_object_set_new(o, "oracle_huge", json_integer((json_int_t)mt->oracle_huge));
+	json_object_set_new(o, "oracle_gigantic", json_integer((json_int_t)mt->oracle_gig));
+	json_object_set_new(o, "alloc_fail_by_order", fail);
+	return o;
+}

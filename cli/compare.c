@@ -1,0 +1,389 @@
+/*
+ * compare.c - `antifrag compare`: run each policy variant over N seeds on the
+ * same machine and workload, and print one table in the style of mmtests'
+ * compare reports: per variant the mean and standard deviation of each
+ * metric, with its change against the first variant.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+#define MAX_VARIANTS 16
+
+static void compare_usage(FILE *f)
+{
+	fputs(
+"usage: antifrag compare --policy A,B[,...] [--seeds N] [--workload W] [--ops N]\n"
+"                        [MACHINE OPTIONS] [--json FILE]\n"
+"\n"
+"Run every policy variant over N seeds (seed, seed+1, ...) on the same machine\n"
+"and workload, and print one table: per variant the mean +- standard deviation\n"
+"of each metric and its change against the first variant.  Each run boots a\n"
+"fresh machine, runs the workload, measures at rest, then writes\n"
+"/proc/sys/vm/compact_memory and measures again; af_check() and the integrity\n"
+"pass run at the end of every run.\n"
+"\n"
+"Rows:\n"
+"  huge pages at rest       2 MiB ranges wholly free after the workload\n"
+"    of the oracle          ... as a share of what a perfect compactor could make\n"
+"                           then (aligned ranges with nothing unmovable, bounded\n"
+"                           by free memory)\n"
+"  huge after compaction    the same after compact_memory, and its share of the\n"
+"                           oracle taken at rest\n"
+"  mixed pageblocks         blocks holding a page allocated for another mobility\n"
+"  fragmenting extfrag      mm_page_alloc_extfrag with fallback_order < 9\n"
+"  scanned / huge page      compact_migrate_scanned + compact_free_scanned during\n"
+"                           compact_memory, per huge page it added\n"
+"  migrated / huge page     pgmigrate_success during compact_memory, likewise\n"
+"  policy moves             pages the policy moved by itself (its moved_pages)\n"
+"  allocation failures      af_alloc_pages calls that failed during the workload\n"
+"  THP fault success        thp_fault_alloc / (thp_fault_alloc + fallback)\n"
+"\n"
+"Options:\n"
+"  --policy A,B,...     the variants: policy specs NAME[:KEY=VALUE...], at least\n"
+"                       two (a policy may appear twice with other parameters)\n"
+"  --seeds N            runs per variant, 1..1000 (default 5)\n"
+"  --workload NAME      world (default) or mixed\n"
+"  --ops N              churn operations per run (default 200000)\n"
+"  --json FILE          write every run's metrics and the table as JSON\n"
+"  -h, --help           this text\n"
+"\n", f);
+	fputs(machine_opts_help, f);
+	fputs("\nExit status: 0 on success, 1 if a run breaks an invariant, 2 on bad usage.\n", f);
+}
+
+enum row {
+	R_HUGE_REST, R_HUGE_REST_PCT, R_HUGE_AFTER, R_HUGE_AFTER_PCT, R_MIXED, R_FRAG_EXTFRAG,
+	R_SCANNED_PER_HUGE, R_MIGRATED_PER_HUGE, R_POLICY_MOVES, R_ALLOC_FAIL, R_THP_SUCCESS,
+	R_ORACLE, R_WALL, NR_ROWS
+};
+
+static const struct { const char *label, *key; bool pct, higher_better; } rows[NR_ROWS] = {
+	[R_HUGE_REST] = { "huge pages at rest", "huge_at_rest", false, true },
+	[R_HUGE_REST_PCT] = { "  of the oracle", "huge_at_rest_of_oracle_pct", true, true },
+	[R_HUGE_AFTER] = { "huge after compaction", "huge_after_compaction", false, true },
+	[R_HUGE_AFTER_PCT] = { "  of the oracle", "huge_after_compaction_of_oracle_pct", true, true },
+	[R_MIXED] = { "mixed pageblocks", "mixed_pageblocks", false, false },
+	[R_FRAG_EXTFRAG] = { "fragmenting extfrag", "extfrag_fragmenting", false, false },
+	[R_SCANNED_PER_HUGE] = { "scanned / huge page", "compact_scanned_per_huge", false, false },
+	[R_MIGRATED_PER_HUGE] = { "migrated / huge page", "compact_migrated_per_huge", false, false },
+	[R_POLICY_MOVES] = { "policy moves", "policy_moved_pages", false, false },
+	[R_ALLOC_FAIL] = { "allocation failures", "alloc_failures", false, false },
+	[R_THP_SUCCESS] = { "THP fault success", "thp_fault_success_pct", true, true },
+	[R_ORACLE] = { "oracle (huge, at rest)", "oracle_huge_at_rest", false, true },
+	[R_WALL] = { "wall seconds per run", "wall_seconds", false, false },
+};
+
+struct variant {
+	char spec[256];
+	double *v[NR_ROWS];	/* [seeds] */
+	bool valid[NR_ROWS];	/* a row can be undefined (no huge page added) */
+	double mean[NR_ROWS], sd[NR_ROWS];
+	int n[NR_ROWS];
+	json_t *runs;
+};
+
+static uint64_t vmstat(struct af_machine *m, const char *name)
+{
+	uint64_t v = 0;
+	af_vmstat(m, name, &v);
+	return v;
+}
+
+/* One run: boot, workload, metrics at rest, compact_memory, metrics again */
+static int one_run(struct machine_opts *mo, struct variant *va, int k, uint64_t seed,
+		   enum workload wl, unsigned long long ops, json_t **out)
+{
+	struct af_machine *m;
+	struct af_metrics rest, after;
+	char sbuf[32], rep[512];
+	double t0 = wall_seconds();
+	uint64_t sc0, mg0, fail = 0, moved = 0, thp_ok, thp_fb;
+	int rc;
+
+	snprintf(sbuf, sizeof(sbuf), "%llu", (unsigned long long)seed);
+	if (af_config_set(mo->cfg, "policy", va->spec) || af_config_set(mo->cfg, "seed", sbuf))
+		return cli_error("compare", af_errmsg());
+	if ((rc = machine_build(mo, &m)))
+		return rc;
+	if (wl == WL_MIXED) {
+		struct af_workload_stats st;
+		rc = af_workload_mixed(m, seed, ops, &st);
+	} else {
+		struct af_world_workload_stats st;
+		rc = af_workload_world(m, seed, ops, &st);
+	}
+	if (rc) {
+		rc = cli_error("workload", af_errmsg());
+		af_machine_destroy(m);
+		return rc;
+	}
+	af_metrics(m, &rest);
+	for (int o = 0; o < AF_NR_ORDERS; o++)
+		fail += rest.alloc_fail[o];
+	af_policy_stat(m, "moved_pages", &moved);
+	thp_ok = vmstat(m, "thp_fault_alloc");
+	thp_fb = vmstat(m, "thp_fault_fallback");
+	sc0 = vmstat(m, "compact_migrate_scanned") + vmstat(m, "compact_free_scanned");
+	mg0 = vmstat(m, "pgmigrate_success");
+	rc = af_compact_memory(m);
+	if (rc && rc != -ENOENT) {	/* compaction = 0: nothing to write to */
+		rc = cli_error("compact_memory", af_errmsg());
+		af_machine_destroy(m);
+		return rc;
+	}
+	af_metrics(m, &after);
+	if (af_check(m, rep, sizeof(rep))) {
+		fprintf(stderr, "antifrag: %s seed %llu: invariant violated: %s\n", va->spec,
+			(unsigned long long)seed, rep);
+		af_machine_destroy(m);
+		return 1;
+	}
+	uint64_t scanned = vmstat(m, "compact_migrate_scanned") + vmstat(m, "compact_free_scanned") - sc0;
+	uint64_t migrated = vmstat(m, "pgmigrate_success") - mg0;
+	double gained = (double)after.huge_free - (double)rest.huge_free;
+	double val[NR_ROWS] = {
+		[R_HUGE_REST] = (double)rest.huge_free,
+		[R_HUGE_REST_PCT] = rest.oracle_huge ? 100.0 * (double)rest.huge_free / (double)rest.oracle_huge : 0,
+		[R_HUGE_AFTER] = (double)after.huge_free,
+		[R_HUGE_AFTER_PCT] = rest.oracle_huge ? 100.0 * (double)after.huge_free / (double)rest.oracle_huge : 0,
+		[R_MIXED] = (double)rest.mixed_pageblocks,
+		[R_FRAG_EXTFRAG] = (double)rest.extfrag_events_fragmenting,
+		[R_SCANNED_PER_HUGE] = gained > 0 ? (double)scanned / gained : 0,
+		[R_MIGRATED_PER_HUGE] = gained > 0 ? (double)migrated / gained : 0,
+		[R_POLICY_MOVES] = (double)moved,
+		[R_ALLOC_FAIL] = (double)fail,
+		[R_THP_SUCCESS] = thp_ok + thp_fb ? 100.0 * (double)thp_ok / (double)(thp_ok + thp_fb) : 0,
+		[R_ORACLE] = (double)rest.oracle_huge,
+		[R_WALL] = wall_seconds() - t0,
+	};
+	bool defined[NR_ROWS];
+	for (int r = 0; r < NR_ROWS; r++)
+		defined[r] = true;
+	defined[R_SCANNED_PER_HUGE] = defined[R_MIGRATED_PER_HUGE] = gained > 0;
+	defined[R_THP_SUCCESS] = thp_ok + thp_fb > 0;
+	defined[R_HUGE_REST_PCT] = defined[R_HUGE_AFTER_PCT] = rest.oracle_huge > 0;
+	for (int r = 0; r < NR_ROWS; r++)
+		if (defined[r])
+			va->v[r][va->n[r]++] = val[r];
+	if (out) {
+		json_t *row = json_object();
+		for (int r = 0; r < NR_ROWS; r++)
+			json_object_set_new(row, rows[r].key, defined[r] ? json_real(val[r]) : json_null());
+		*out = json_pack("{s:I, s:o, s:o, s:o, s:I, s:I}", "seed", (json_int_t)seed,
+				 "summary", row, "metrics_at_rest", json_metrics(&rest),
+				 "metrics_after_compaction", json_metrics(&after),
+				 "compact_memory_scanned", (json_int_t)scanned,
+				 "compact_memory_migrated", (json_int_t)migrated);
+	}
+	af_machine_destroy(m);
+	(void)k;
+	return 0;
+}
+
+static void summarise(struct variant *va)
+{
+	for (int r = 0; r < NR_ROWS; r++) {
+		double s = 0, ss = 0;
+		int n = va->n[r];
+
+		va->valid[r] = n > 0;
+		if (!n)
+			continue;
+		for (int i = 0; i < n; i++)
+			s += va->v[r][i];
+		va->mean[r] = s / n;
+		for (int i = 0; i < n; i++)
+			ss += (va->v[r][i] - va->mean[r]) * (va->v[r][i] - va->mean[r]);
+		va->sd[r] = n > 1 ? sqrt(ss / (n - 1)) : 0;
+	}
+}
+
+static void print_table(struct variant *va, int nv)
+{
+	printf("%-24s", "");
+	for (int j = 0; j < nv; j++)
+		printf(" %28.28s", va[j].spec);
+	printf("\n");
+	for (int r = 0; r < NR_ROWS; r++) {
+		printf("%-24s", rows[r].label);
+		for (int j = 0; j < nv; j++) {
+			char cell[64], delta[24] = "";
+			if (!va[j].valid[r]) {
+				printf(" %28s", "-");
+				continue;
+			}
+			if (j > 0 && va[0].valid[r] && r != R_WALL) {
+				if (rows[r].pct)
+					snprintf(delta, sizeof(delta), " (%+.1f)", va[j].mean[r] - va[0].mean[r]);
+				else if (va[0].mean[r] != 0)
+					snprintf(delta, sizeof(delta), " (%+.1f%%)",
+						 100.0 * (va[j].mean[r] - va[0].mean[r]) / fabs(va[0].mean[r]));
+				else
+					snprintf(delta, sizeof(delta), " (%s)", va[j].mean[r] == 0 ? "=" : "new");
+			}
+			snprintf(cell, sizeof(cell), "%.1f%s +- %.1f%s", va[j].mean[r], rows[r].pct ? "%" : "",
+				 va[j].sd[r], delta);
+			printf(" %28s", cell);
+		}
+		printf("\n");
+	}
+}
+
+static int compare_main(int argc, char **argv)
+{
+	struct machine_opts mo;
+	struct variant va[MAX_VARIANTS];
+	const char *policies = NULL, *json_path = NULL;
+	unsigned long long seeds = 5, ops = 200000, seed0;
+	enum workload wl = WL_WORLD;
+	char *list = NULL;
+	int nv = 0, rc, ret;
+	json_t *json = NULL;
+	double t0 = wall_seconds();
+
+	memset(va, 0, sizeof(va));
+	if ((rc = machine_opts_init(&mo, argc, argv)))
+		goto out;
+	for (int i = 1; i < argc; i++) {
+		const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (!strcmp(o, "-h") || !strcmp(o, "--help")) {
+			compare_usage(stdout);
+			goto out;
+		}
+		if (!strcmp(o, "--policy")) {	/* a list here, not one spec */
+			if (!v) {
+				rc = cli_error(o, "missing value (try --help)");
+				goto out;
+			}
+			policies = argv[++i];
+			continue;
+		}
+		ret = machine_opt(&mo, argc, argv, &i);
+		if (ret == 1)
+			continue;
+		if (ret) {
+			rc = ret;
+			goto out;
+		}
+		if (!strcmp(o, "--seeds")) {
+			if ((rc = parse_u64(o, v, 1, 1000, &seeds)))
+				goto out;
+			i++;
+		} else if (!strcmp(o, "--ops")) {
+			if ((rc = parse_u64(o, v, 0, ~0ULL, &ops)))
+				goto out;
+			i++;
+		} else if (!strcmp(o, "--workload")) {
+			if (!v) {
+				rc = cli_error(o, "missing value (try --help)");
+				goto out;
+			}
+			if ((rc = workload_parse(argv[++i], &wl)))
+				goto out;
+			if (wl == WL_SELFTEST) {
+				rc = cli_error("--workload", "compare runs world or mixed");
+				goto out;
+			}
+		} else if (!strcmp(o, "--json")) {
+			if (!v) {
+				rc = cli_error(o, "missing value (try --help)");
+				goto out;
+			}
+			json_path = argv[++i];
+		} else {
+			fprintf(stderr, "antifrag: unknown option '%s' (try --help)\n", o);
+			rc = 2;
+			goto out;
+		}
+	}
+	if (!policies) {
+		rc = cli_error("compare", "--policy A,B,... is required (try --help)");
+		goto out;
+	}
+	/* every variant must parse before any run starts */
+	list = strdup(policies);
+	for (char *save = NULL, *tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (nv == MAX_VARIANTS) {
+			rc = cli_error("--policy", "too many variants (at most 16)");
+			goto out;
+		}
+		if (strlen(tok) >= sizeof(va[nv].spec) || af_config_set(mo.cfg, "policy", tok)) {
+			rc = cli_error("--policy", af_errmsg());
+			goto out;
+		}
+		strcpy(va[nv++].spec, tok);
+	}
+	if (nv < 2) {
+		rc = cli_error("compare", "needs at least two variants (--policy A,B)");
+		goto out;
+	}
+	{
+		/* the machine itself must build before the long work starts */
+		struct af_machine *m;
+		if ((rc = machine_build(&mo, &m)))
+			goto out;
+		seed0 = af_machine_seed(m);
+		printf("antifrag compare: %s workload, %llu operations, %llu MiB, %d cpu(s), "
+		       "%d node(s), seeds %llu..%llu\n", workload_names[wl], ops,
+		       (unsigned long long)(af_machine_managed_pages(m) >> 8), af_machine_nr_cpus(m),
+		       af_machine_nr_nodes(m), seed0, seed0 + seeds - 1);
+		af_machine_destroy(m);
+	}
+	for (int j = 0; j < nv; j++) {
+		for (int r = 0; r < NR_ROWS; r++)
+			va[j].v[r] = calloc(seeds, sizeof(double));
+		va[j].runs = json_array();
+		for (unsigned long long k = 0; k < seeds; k++) {
+			json_t *run = NULL;
+			if ((rc = one_run(&mo, &va[j], (int)k, seed0 + k, wl, ops, json_path ? &run : NULL)))
+				goto out;
+			if (run)
+				json_array_append_new(va[j].runs, run);
+		}
+		summarise(&va[j]);
+	}
+	printf("\n");
+	print_table(va, nv);
+	if (json_path) {
+		json_t *vars = json_array();
+		json = json_run_header("compare", argc, argv);
+		json_object_set_new(json, "workload", json_string(workload_names[wl]));
+		json_object_set_new(json, "ops", json_integer((json_int_t)ops));
+		json_object_set_new(json, "seeds", json_integer((json_int_t)seeds));
+		json_object_set_new(json, "first_seed", json_integer((json_int_t)seed0));
+		for (int j = 0; j < nv; j++) {
+			json_t *sum = json_object();
+			for (int r = 0; r < NR_ROWS; r++)
+				json_object_set_new(sum, rows[r].key, va[j].valid[r] ?
+					json_pack("{s:f, s:f, s:i}", "mean", va[j].mean[r], "sd", va[j].sd[r],
+						  "n", va[j].n[r]) : json_null());
+			json_array_append_new(vars, json_pack("{s:s, s:o, s:O}", "policy", va[j].spec,
+							      "summary", sum, "runs", va[j].runs));
+		}
+		json_object_set_new(json, "variants", vars);
+		json_object_set_new(json, "wall_seconds", json_real(wall_seconds() - t0));
+		rc = json_write_file(json, json_path);
+	}
+out:
+	for (int j = 0; j < MAX_VARIANTS; j++) {
+		for (int r = 0; r < NR_ROWS; r++)
+			free(va[j].v[r]);
+		json_decref(va[j].runs);
+	}
+	json_decref(json);
+	free(list);
+	machine_opts_free(&mo);
+	return rc;
+}
+
+const struct command cmd_compare = {
+	.name = "compare",
+	.summary = "run policy variants over several seeds and print one comparison table",
+	.main = compare_main,
+	.usage = compare_usage,
+};

@@ -1,0 +1,393 @@
+/*
+ * run.c - `antifrag run`: build one machine, run one workload, check every
+ * invariant, print a summary with the fragmentation metrics and the kernel
+ * files asked for (and the same as JSON with --json).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static void run_usage(FILE *f)
+{
+	fputs(
+"usage: antifrag run [OPTIONS]\n"
+"\n"
+"Simulate Linux 6.1's anti-fragmentation system (zoned buddy allocator with\n"
+"grouping by mobility, page migration, compaction, kswapd and kcompactd) on a\n"
+"model machine.  With no options, `antifrag run` builds a 4 GiB, 2-CPU, 1-node\n"
+"PC-like machine, runs the world workload (processes, files, slab caches, a\n"
+"driver, hugetlb and THP: unmovable, reclaimable and movable allocations of\n"
+"orders 0-10, churned and freed), checks every invariant and the integrity of\n"
+"every owned page, and prints a summary with the fragmentation metrics,\n"
+"/proc/buddyinfo and /proc/pagetypeinfo.\n"
+"\n", f);
+	fputs(machine_opts_help, f);
+	fputs(
+"\n"
+"Run:\n"
+"  --workload NAME      world (default): processes, files, slab caches, a driver,\n"
+"                       hugetlb and THP, churned with exits, munmaps and\n"
+"                       migrations; mixed: raw unmovable/reclaimable/movable\n"
+"                       allocations of orders 0-10 without owners;\n"
+"                       compaction-selftest: the kernel's selftests/vm/\n"
+"                       compaction_test.c (mlocked 1 MiB maps, every other one\n"
+"                       unmapped, then nr_hugepages for half the free memory)\n"
+"  --selftest-map-mb N  compaction-selftest mapping size in MiB (default 1;\n"
+"                       the 6.1 source maps 100, which THP then backs)\n"
+"  --ops N              churn operations after the fill phase (default 200000)\n"
+"  --no-workload        boot only, run nothing\n"
+"  --show PATH          print a kernel file at the end, in the kernel's format\n"
+"                       (repeatable): /proc/buddyinfo, /proc/pagetypeinfo,\n"
+"                       /proc/vmstat, /proc/zoneinfo,\n"
+"                       /sys/kernel/debug/extfrag/extfrag_index,\n"
+"                       /sys/kernel/debug/extfrag/unusable_index,\n"
+"                       /sys/kernel/mm/transparent_hugepage/{enabled,defrag},\n"
+"                       /proc/sys/vm/NAME\n"
+"  --trace FILE         write tracepoint events in the kernel's text format:\n"
+"                       kmem (mm_page_alloc, mm_page_free, mm_page_alloc_extfrag,\n"
+"                       mm_page_alloc_zone_locked, mm_page_pcpu_drain),\n"
+"                       migrate (mm_migrate_pages), compaction (mm_compaction_*)\n"
+"                       and mm_vmscan_wakeup_kswapd\n"
+"  --json FILE          write the parameters, the summary and the metrics as JSON\n"
+"  --check              run the invariant checker at the end (always run after\n"
+"                       the workload; this also checks right after boot)\n"
+"  -h, --help           this text\n"
+"\n"
+"Metrics (printed after the workload): huge pages free now (2 MiB aligned\n"
+"ranges wholly free) against the oracle (the ranges a perfect compactor could\n"
+"empty: nothing unmovable in them, bounded by the zone's free memory), mixed\n"
+"pageblocks (a page allocated for another mobility than its block's, as\n"
+"page_owner counts them), mm_page_alloc_extfrag events split into claim,\n"
+"steal and pollute, the unusable and fragmentation indices at order 9 and\n"
+"the fragmentation score.\n"
+"\n"
+"Exit status: 0 on success, 1 if the invariant checker finds a violation,\n"
+"2 on bad usage or input.\n", f);
+}
+
+/* Everything the command holds, released on every exit path */
+struct run_state {
+	struct machine_opts mo;
+	struct af_machine *m;
+	FILE *tf;
+	json_t *json;
+};
+
+static void run_free(struct run_state *s)
+{
+	if (s->m)
+		af_machine_destroy(s->m);
+	machine_opts_free(&s->mo);
+	if (s->tf)
+		fclose(s->tf);
+	json_decref(s->json);
+}
+
+static void print_metrics(const struct af_metrics *mt)
+{
+	uint64_t k[3] = { 0 }, kf[3] = { 0 };
+
+	for (int i = 0; i < 3; i++)
+		for (int a = 0; a < 3; a++)
+			for (int f = 0; f < 3; f++) {
+				k[i] += mt->extfrag[i][a][f];
+				kf[i] += mt->extfrag_fragmenting[i][a][f];
+			}
+	printf("huge pages: %llu free (2 MiB), a perfect compactor could make %llu (%.1f%%); "
+	       "1 GiB: %llu free, %llu possible\n",
+	       (unsigned long long)mt->huge_free, (unsigned long long)mt->oracle_huge,
+	       mt->oracle_huge ? 100.0 * (double)mt->huge_free / (double)mt->oracle_huge : 0.0,
+	       (unsigned long long)mt->gig_free, (unsigned long long)mt->oracle_gig);
+	printf("pageblocks: %llu unmovable, %llu movable, %llu reclaimable, %llu highatomic; "
+	       "%llu mixed\n",
+	       (unsigned long long)mt->pageblocks[0], (unsigned long long)mt->pageblocks[1],
+	       (unsigned long long)mt->pageblocks[2], (unsigned long long)mt->pageblocks[3],
+	       (unsigned long long)mt->mixed_pageblocks);
+	printf("extfrag events: %llu (%llu fragmenting): claim %llu (%llu), steal %llu (%llu), "
+	       "pollute %llu (%llu)\n",
+	       (unsigned long long)mt->extfrag_events, (unsigned long long)mt->extfrag_events_fragmenting,
+	       (unsigned long long)k[0], (unsigned long long)kf[0], (unsigned long long)k[1],
+	       (unsigned long long)kf[1], (unsigned long long)k[2], (unsigned long long)kf[2]);
+	printf("order 9: unusable index %d.%03d, fragmentation index %s%d.%03d; "
+	       "fragmentation score %u\n",
+	       mt->unusable_index_9 / 1000, mt->unusable_index_9 % 1000,
+	       mt->fragmentation_index_9 < 0 ? "-" : "", abs(mt->fragmentation_index_9) / 1000,
+	       abs(mt->fragmentation_index_9) % 1000, mt->fragmentation_score);
+}
+
+static int run_main(int argc, char **argv)
+{
+	struct run_state s = { 0 };
+	struct af_machine *m;
+	const char *shows[MAX_LIST], *trace = NULL, *json_path = NULL;
+	int nshows = 0, ret, rc = 0;
+	unsigned long long ops = 200000, map_mb = 1;
+	bool workload = true, check_boot = false;
+	enum workload wl = WL_WORLD;
+	double t0 = wall_seconds();
+	char policy[256];
+
+	if ((rc = machine_opts_init(&s.mo, argc, argv)))
+		goto out;
+	for (int i = 1; i < argc; i++) {
+		const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (!strcmp(o, "-h") || !strcmp(o, "--help")) {
+			run_usage(stdout);
+			goto out;
+		}
+		ret = machine_opt(&s.mo, argc, argv, &i);
+		if (ret == 1)
+			continue;
+		if (ret) {
+			rc = ret;
+			goto out;
+		}
+		if (!strcmp(o, "--no-workload")) {
+			workload = false;
+		} else if (!strcmp(o, "--check")) {
+			check_boot = true;
+		} else if (!v && (!strcmp(o, "--show") || !strcmp(o, "--trace") || !strcmp(o, "--json") ||
+				  !strcmp(o, "--workload") || !strcmp(o, "--ops") ||
+				  !strcmp(o, "--selftest-map-mb"))) {
+			rc = cli_error(o, "missing value (try --help)");
+			goto out;
+		} else if (!strcmp(o, "--show")) {
+			if (nshows == MAX_LIST) {
+				rc = cli_error("--show", "too many");
+				goto out;
+			}
+			shows[nshows++] = argv[++i];
+		} else if (!strcmp(o, "--trace")) {
+			trace = argv[++i];
+		} else if (!strcmp(o, "--json")) {
+			json_path = argv[++i];
+		} else if (!strcmp(o, "--workload")) {
+			if ((rc = workload_parse(argv[++i], &wl)))
+				goto out;
+		} else if (!strcmp(o, "--selftest-map-mb")) {
+			if ((rc = parse_u64(o, argv[++i], 1, 65536, &map_mb)))
+				goto out;
+		} else if (!strcmp(o, "--ops")) {
+			if ((rc = parse_u64(o, argv[++i], 0, ~0ULL, &ops)))
+				goto out;
+		} else {
+			fprintf(stderr, "antifrag: unknown option '%s' (try --help)\n", o);
+			rc = 2;
+			goto out;
+		}
+	}
+
+	if ((rc = machine_build(&s.mo, &s.m)))
+		goto out;
+	m = s.m;
+	/* every file to show must exist before any work starts */
+	for (int i = 0; i < nshows; i++) {
+		char *txt;
+		if (strncmp(shows[i], "/proc/sys/vm/", 13) && af_render(m, shows[i], &txt)) {
+			rc = cli_error("--show", af_errmsg());
+			goto out;
+		}
+		if (strncmp(shows[i], "/proc/sys/vm/", 13))
+			free(txt);
+	}
+	if (trace) {
+		s.tf = fopen(trace, "w");
+		if (!s.tf) {
+			rc = cli_error("--trace", "cannot open file");
+			goto out;
+		}
+		af_set_trace(m, af_trace_to_file, s.tf);
+	}
+	if (check_boot) {
+		char rep[512];
+		if (af_check(m, rep, sizeof(rep))) {
+			fprintf(stderr, "antifrag: invariant violated after boot: %s\n", rep);
+			rc = 1;
+		}
+	}
+	if (json_path) {
+		s.json = json_run_header("run", argc, argv);
+		json_object_set_new(s.json, "workload", json_string(workload ? workload_names[wl] : "none"));
+		json_object_set_new(s.json, "ops", json_integer((json_int_t)ops));
+		json_object_set_new(s.json, "seed", json_integer((json_int_t)af_machine_seed(m)));
+	}
+
+	uint64_t free0 = af_machine_free_pages(m), managed = af_machine_managed_pages(m);
+	bool cfg_contents = false;
+	for (int i = 1; i < argc; i++)
+		cfg_contents |= !strcmp(argv[i], "--contents");
+	af_machine_policy(m, policy, sizeof(policy));
+	printf("antifrag: Linux 6.1 anti-fragmentation model\n");
+	printf("machine: %d node(s), %d cpu(s), %llu pages managed (%llu MiB), max_pfn 0x%llx\n",
+	       af_machine_nr_nodes(m), af_machine_nr_cpus(m), (unsigned long long)managed,
+	       (unsigned long long)(managed >> 8), (unsigned long long)af_machine_max_pfn(m));
+	printf("policy: %s; seed %llu\n", policy, (unsigned long long)af_machine_seed(m));
+	{
+		char v[64];
+		af_sysctl_read(m, "min_free_kbytes", v, sizeof(v));
+		printf("boot: %llu pages free, vm.min_free_kbytes = %s\n",
+		       (unsigned long long)free0, v);
+	}
+	if (s.json) {
+		json_object_set_new(s.json, "policy", json_string(policy));
+		json_object_set_new(s.json, "machine", json_pack("{s:i, s:i, s:I, s:I}",
+			"nodes", af_machine_nr_nodes(m), "cpus", af_machine_nr_cpus(m),
+			"managed_pages", (json_int_t)managed, "max_pfn", (json_int_t)af_machine_max_pfn(m)));
+	}
+	if (workload && wl == WL_SELFTEST) {
+		struct af_selftest_result r;
+		static const char *const names[] = { "compact_stall", "compact_success", "compact_fail",
+			"compact_migrate_scanned", "compact_free_scanned", "compact_isolated",
+			"compact_daemon_wake", "pgmigrate_success", "pgmigrate_fail", "thp_fault_alloc" };
+		ret = af_workload_compaction_selftest_map(m, (unsigned long)map_mb, &r);
+		if (ret) {
+			rc = cli_error("workload", af_errmsg());
+			goto out;
+		}
+		printf("compaction_test: MemFree %lu kB; %lu mlocked %lu MiB mappings, %lu unmapped\n",
+		       r.mem_free_kb, r.mappings, r.map_mb, r.unmapped);
+		printf("# Number of huge pages allocated = %lu (requested %lu)\n", r.allocated, r.requested);
+		printf("compaction index %lu (pass: at most 3)\n", r.compaction_index);
+		printf("%s 1 check_compaction\n", r.pass ? "ok" : "not ok");
+		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+			uint64_t v = 0;
+			af_vmstat(m, names[i], &v);
+			printf("%s %llu\n", names[i], (unsigned long long)v);
+		}
+		if (s.json)
+			json_object_set_new(s.json, "selftest", json_pack("{s:I, s:I, s:I, s:b}",
+				"requested", (json_int_t)r.requested, "allocated", (json_int_t)r.allocated,
+				"compaction_index", (json_int_t)r.compaction_index, "pass", r.pass));
+		if (!r.pass)
+			rc = 1;
+	} else if (workload && wl == WL_MIXED) {
+		struct af_workload_stats st;
+		ret = af_workload_mixed(m, af_machine_seed(m), ops, &st);
+		if (ret) {
+			rc = cli_error("workload", af_errmsg());
+			goto out;
+		}
+		printf("workload mixed: %llu allocations (%llu failed), %llu frees, peak %llu pages held, "
+		       "%llu blocks still held\n",
+		       (unsigned long long)st.allocs, (unsigned long long)st.alloc_fail,
+		       (unsigned long long)st.frees, (unsigned long long)st.peak_pages,
+		       (unsigned long long)st.live_blocks);
+		printf("allocations by order:");
+		for (int o = 0; o < 11; o++)
+			printf(" %d:%llu/%llu", o,
+			       (unsigned long long)(st.alloc_by_order[o] - st.fail_by_order[o]),
+			       (unsigned long long)st.alloc_by_order[o]);
+		printf("  (ok/tried)\n");
+		if (s.json)
+			json_object_set_new(s.json, "workload_stats", json_pack("{s:I, s:I, s:I, s:I}",
+				"allocations", (json_int_t)st.allocs, "failed", (json_int_t)st.alloc_fail,
+				"frees", (json_int_t)st.frees, "peak_pages", (json_int_t)st.peak_pages));
+	} else if (workload) {
+		struct af_world_workload_stats st;
+		struct af_world_stats ws;
+		ret = af_workload_world(m, af_machine_seed(m), ops, &st);
+		if (ret) {
+			rc = cli_error("workload", af_errmsg());
+			goto out;
+		}
+		af_world_stats(m, &ws);
+		printf("workload world: %llu operations: %llu page accesses, %llu file operations, "
+		       "%llu slab operations, %llu exits, %llu of %llu pages migrated\n",
+		       (unsigned long long)st.ops, (unsigned long long)st.faults,
+		       (unsigned long long)st.file_ops, (unsigned long long)st.slab_ops,
+		       (unsigned long long)st.exits, (unsigned long long)st.migrated,
+		       (unsigned long long)st.migrations_tried);
+		printf("pages by owner: anonymous %llu (%llu processes), THP %llu, page cache %llu "
+		       "(%llu dirty, %llu under writeback), slab %llu, driver %llu, page tables %llu, "
+		       "hugetlb %llu, other kernel %llu\n",
+		       (unsigned long long)ws.anon_pages, (unsigned long long)ws.processes,
+		       (unsigned long long)ws.thp_pages, (unsigned long long)ws.file_pages,
+		       (unsigned long long)ws.file_dirty, (unsigned long long)ws.file_writeback,
+		       (unsigned long long)ws.slab_pages, (unsigned long long)ws.driver_pages,
+		       (unsigned long long)ws.pgtable_pages, (unsigned long long)ws.hugetlb_pages,
+		       (unsigned long long)st.kernel_pages);
+		if (s.json)
+			json_object_set_new(s.json, "workload_stats", json_pack(
+				"{s:I, s:I, s:I, s:I, s:I, s:I}", "operations", (json_int_t)st.ops,
+				"page_accesses", (json_int_t)st.faults, "file_operations", (json_int_t)st.file_ops,
+				"slab_operations", (json_int_t)st.slab_ops, "exits", (json_int_t)st.exits,
+				"pages_migrated", (json_int_t)st.migrated));
+	}
+	if (workload && af_policy_stat_names(m)[0]) {
+		const char *const *names = af_policy_stat_names(m);
+		json_t *pj = s.json ? json_object() : NULL;
+		printf("policy counters:");
+		for (int i = 0; names[i]; i++) {
+			uint64_t v = 0;
+			af_policy_stat(m, names[i], &v);
+			printf(" %s %llu", names[i], (unsigned long long)v);
+			if (pj)
+				json_object_set_new(pj, names[i], json_integer((json_int_t)v));
+		}
+		printf("\n");
+		if (pj)
+			json_object_set_new(s.json, "policy_counters", pj);
+	}
+	if (workload) {
+		struct af_metrics mt;
+		if (af_metrics(m, &mt)) {
+			rc = cli_error("metrics", af_errmsg());
+			goto out;
+		}
+		print_metrics(&mt);
+		if (s.json)
+			json_object_set_new(s.json, "metrics", json_metrics(&mt));
+	}
+	if (workload) {
+		char rep[512];
+		if (af_check(m, rep, sizeof(rep))) {
+			fprintf(stderr, "antifrag: invariant violated: %s\n", rep);
+			rc = 1;
+		} else {
+			printf("invariant and integrity check: passed (allocator state, mappings, rmap, "
+			       "page cache, LRU and counters%s)\n",
+			       cfg_contents ? ", and every page's contents" : "");
+		}
+		if (s.json)
+			json_object_set_new(s.json, "check_passed", json_boolean(rc == 0));
+	}
+	{
+		uint64_t nr_free = 0, total = af_machine_free_pages(m);
+		af_vmstat(m, "nr_free_pages", &nr_free);
+		printf("free pages: %llu = %llu on the buddy lists (nr_free_pages, the sum of "
+		       "buddyinfo) + %llu on per-cpu lists\n", (unsigned long long)total,
+		       (unsigned long long)nr_free, (unsigned long long)(total - nr_free));
+	}
+
+	const char *defaults[] = { "/proc/buddyinfo", "/proc/pagetypeinfo" };
+	const char **list = nshows ? shows : defaults;
+	int nlist = nshows ? nshows : 2;
+	for (int i = 0; i < nlist; i++) {
+		char *txt;
+		if (af_render(m, list[i], &txt)) {
+			fprintf(stderr, "antifrag: --show: %s\n", af_errmsg());
+			rc = 2;
+			continue;
+		}
+		printf("\n==> %s <==\n%s", list[i], txt);
+		free(txt);
+	}
+	if (s.json) {
+		json_object_set_new(s.json, "wall_seconds", json_real(wall_seconds() - t0));
+		ret = json_write_file(s.json, json_path);
+		if (ret)
+			rc = ret;
+	}
+out:
+	run_free(&s);
+	return rc;
+}
+
+const struct command cmd_run = {
+	.name = "run",
+	.summary = "build a machine, run a workload, print the summary, metrics and kernel files",
+	.main = run_main,
+	.usage = run_usage,
+};
