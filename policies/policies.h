@@ -10,5 +10,6 @@
 extern const struct af_policy policy_nogroup;		/* nogroup.c */
 extern const struct af_policy policy_restrict_steal;	/* restrict_steal.c */
 extern const struct af_policy policy_reserve;		/* reserve.c */
+extern const struct af_policy policy_defrag2004;	/* defrag2004.c */
 
 #endif

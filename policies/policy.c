@@ -22,6 +22,7 @@ static const struct af_policy *const policies[] = {
 	&policy_nogroup,
 	&policy_restrict_steal,
 	&policy_reserve,
+	&policy_defrag2004,
 	NULL,
 };
 
