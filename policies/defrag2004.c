@@ -39,6 +39,11 @@
  * Proactive compaction also stops by its own rule (fragmentation score at
  * or below the low mark; kswapd running).
  *
+ * Cost: every choice walks the lists again from order N-1, stepping over
+ * blocks of ranges already tried, so a run where most ranges are refused
+ * costs about (ranges tried) x (free blocks below N) list steps, all of them
+ * counted as below.
+ *
  * Counting, so that costs compare with 6.1's: compact_migrate_scanned gets
  * one per free-list entry looked at while choosing a range (6.1 counts its
  * fast migrate-block search the same way) and one per position of a range

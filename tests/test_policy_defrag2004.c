@@ -538,6 +538,30 @@ static void test_huge_page_like_linux(void **st)
 	}
 }
 
+/* Threaded mode (real locks, the world's read lock held by compaction) */
+static void test_threaded_direct(void **st)
+{
+	(void)st;
+	struct af_machine *m = machine_with("defrag2004", "threaded = 1\ncontents = 1\n");
+	struct af_alloc_result r;
+	struct pool p;
+	unsigned long b, half;
+
+	pool_fill(&p, m, 0);
+	b = pick_block(&p, NULL, 0, ANON, NULL, &half);
+	free_range(&p, half, half + HALF);
+	free_holes(&p, &b, 1);
+	af_drain_all(m);
+	CHECK(m);
+	assert_int_equal(af_alloc_pages(m, 0, AF_GFP_HIGHUSER_MOVABLE | AF___GFP_COMP, 9, -1, &r), 0);
+	CHECK(m);
+	assert_true(ev(m, "compact_success") > 0);
+	assert_int_equal(af_free_pages(m, 0, r.pfn, 9), 0);
+	CHECK(m);
+	pool_done(&p);
+	af_machine_destroy(m);
+}
+
 /* ---- the other triggers ---- */
 
 /* kcompactd, woken by a failed order-9 allocation, compacts with the policy */
@@ -621,6 +645,7 @@ int main(void)
 		cmocka_unit_test(test_refuses_locked_pinned_writeback),
 		cmocka_unit_test(test_direct_refuses_locked),
 		cmocka_unit_test(test_huge_page_like_linux),
+		cmocka_unit_test(test_threaded_direct),
 		cmocka_unit_test(test_kcompactd),
 		cmocka_unit_test(test_proactive),
 		cmocka_unit_test(test_linux_has_no_compaction_hooks),
