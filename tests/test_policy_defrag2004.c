@@ -634,6 +634,11 @@ static void test_linux_has_no_compaction_hooks(void **st)
 	assert_non_null(d->compact_finished);
 	assert_non_null(d->compact_source);
 	assert_non_null(d->compact_targets);
+	/* every entry of the table: all three compaction hooks or none */
+	for (const struct af_policy *const *q = policy_list(); *q; q++) {
+		int n = !!(*q)->compact_finished + !!(*q)->compact_source + !!(*q)->compact_targets;
+		assert_true(n == 0 || n == 3);
+	}
 }
 
 int main(void)
