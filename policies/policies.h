@@ -13,5 +13,6 @@ extern const struct af_policy policy_reserve;		/* reserve.c */
 extern const struct af_policy policy_repay;		/* repay.c */
 /* reserve's regions in zone z: [start, small_end) and [large_start, end) */
 void reserve_bounds(struct zone *z, unsigned long *small_end, unsigned long *large_start);
+extern const struct af_policy policy_defrag2004;	/* defrag2004.c */
 
 #endif

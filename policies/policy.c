@@ -23,6 +23,7 @@ static const struct af_policy *const policies[] = {
 	&policy_restrict_steal,
 	&policy_reserve,
 	&policy_repay,
+	&policy_defrag2004,
 	NULL,
 };
 

@@ -381,9 +381,10 @@ static int push_free(struct compact_control *cc, unsigned long pfn)
 
 /*
  * __isolate_free_page() + split_map_pages(): a free block becomes order-0
- * target pages held by compaction.  The zone lock is held.
+ * target pages held by compaction (cc->freepages); the pages taken, 0 when
+ * the min watermark forbids it.  The zone lock is held.
  */
-static unsigned long take_targets(struct compact_control *cc, unsigned long pfn, unsigned int order)
+unsigned long take_targets(struct compact_control *cc, unsigned long pfn, unsigned int order)
 {
 	struct af_machine *m = cc->zone->m;
 	unsigned long got;
@@ -831,12 +832,34 @@ static int push_migrate(struct compact_control *cc, unsigned long pfn, uint32_t 
 	return 0;
 }
 
-static void putback_migratepages(struct compact_control *cc)
+/* putback_movable_pages(): the isolated pages that did not move go back */
+void putback_migratepages(struct compact_control *cc)
 {
 	for (int i = 0; i < cc->nr_migratepages; i++)
 		if (cc->migratepages[i].result)
 			putback_movable_page(cc->zone->m, cc->cpu, cc->migratepages[i].pfn);
 	cc->nr_migratepages = 0;
+}
+
+/*
+ * Isolate one page into cc->migratepages for a compacting policy: 0,
+ * -EBUSY (refused by isolate_for_migration(), reason in *why) or -ENOMEM
+ * (no room; the page is put back).  Counts nothing.
+ */
+int compact_isolate_page(struct compact_control *cc, unsigned long pfn, const struct isolate_ctl *ctl,
+			 const char **why)
+{
+	struct af_machine *m = cc->zone->m;
+	uint32_t f = pflags(&m->pages[pfn]);
+
+	if (isolate_for_migration(m, pfn, ctl, why))
+		return -EBUSY;
+	if (push_migrate(cc, pfn, f)) {
+		putback_movable_page(m, cc->cpu, pfn);
+		*why = "out of memory";
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 static unsigned long block_end_pfn_order(unsigned long pfn, int order)
@@ -1064,6 +1087,47 @@ static bool compact_scanners_met(struct compact_control *cc)
 }
 
 /*
+ * Proactive compaction's own stopping rule (in __compact_finished()):
+ * PARTIAL_SKIPPED while kswapd runs, SUCCESS once the zone's fragmentation
+ * score is at or below the low mark, else CONTINUE.
+ */
+enum compact_result compact_finished_proactive(struct compact_control *cc)
+{
+	struct zone *z = cc->zone;
+
+	if (kswapd_is_running(z->pgdat))
+		return COMPACT_PARTIAL_SKIPPED;
+	return fragmentation_score_zone(z) > fragmentation_score_wmark(z->m, true)
+	       ? COMPACT_CONTINUE : COMPACT_SUCCESS;
+}
+
+/*
+ * The search of __compact_finished(): a free block of cc->order or more on
+ * a list the allocation may take (its migratetype, CMA for MOVABLE, or a
+ * fallback it may steal).
+ */
+bool compact_free_block_exists(struct compact_control *cc)
+{
+	struct zone *z = cc->zone;
+	bool found = false;
+
+	lock_zone(z);
+	for (unsigned int o = (unsigned)cc->order; o < MAX_ORDER; o++) {
+		struct free_area *area = &z->free_area[o];
+		bool can_steal;
+
+		if (!list_empty_pfn(&area->free_list[cc->migratetype]) ||
+		    (cc->migratetype == MIGRATE_MOVABLE && !list_empty_pfn(&area->free_list[MIGRATE_CMA])) ||
+		    find_suitable_fallback(z, area, o, cc->migratetype, true, &can_steal) != -1) {
+			found = true;
+			break;
+		}
+	}
+	unlock_zone(z);
+	return found;
+}
+
+/*
  * __compact_finished(): scanners met (COMPLETE / PARTIAL_SKIPPED), the
  * proactive score got below its low mark, or a free block of the order
  * exists in a list the allocation may use (SUCCESS).  That last search is
@@ -1082,31 +1146,14 @@ static enum compact_result compact_finished(struct compact_control *cc)
 		goto out;
 	}
 	if (cc->proactive_compaction) {
-		if (kswapd_is_running(z->pgdat))
-			ret = COMPACT_PARTIAL_SKIPPED;
-		else
-			ret = fragmentation_score_zone(z) > fragmentation_score_wmark(z->m, true)
-			      ? COMPACT_CONTINUE : COMPACT_SUCCESS;
+		ret = compact_finished_proactive(cc);
 		goto out;
 	}
 	if (is_via_compact_memory(cc->order))
 		return COMPACT_CONTINUE;
 	if (cc->migrate_pfn & (PAGEBLOCK_NR_PAGES - 1))
 		return COMPACT_CONTINUE;
-	ret = COMPACT_NO_SUITABLE_PAGE;
-	lock_zone(z);
-	for (unsigned int o = (unsigned)cc->order; o < MAX_ORDER; o++) {
-		struct free_area *area = &z->free_area[o];
-		bool can_steal;
-
-		if (!list_empty_pfn(&area->free_list[cc->migratetype]) ||
-		    (cc->migratetype == MIGRATE_MOVABLE && !list_empty_pfn(&area->free_list[MIGRATE_CMA])) ||
-		    find_suitable_fallback(z, area, o, cc->migratetype, true, &can_steal) != -1) {
-			ret = COMPACT_SUCCESS;
-			break;
-		}
-	}
-	unlock_zone(z);
+	ret = compact_free_block_exists(cc) ? COMPACT_SUCCESS : COMPACT_NO_SUITABLE_PAGE;
 out:
 	if (cc->contended && ret != COMPACT_SUCCESS)
 		ret = COMPACT_CONTENDED;
@@ -1119,9 +1166,86 @@ out:
 }
 
 
+/* compaction_alloc() for a compacting policy: its compact_targets() refills */
+static long policy_compaction_alloc(struct af_machine *m, unsigned long src, void *arg)
+{
+	struct compact_control *cc = arg;
+	(void)src;
+
+	if (!cc->nr_freepages)
+		m->pol.compact_targets(cc);
+	if (!cc->nr_freepages)
+		return -1;
+	return (long)cc->freepages[--cc->nr_freepages];
+}
+
+/*
+ * The compaction loop of a policy with compaction hooks (policy.h): its
+ * stopping rule, its sources, migrate_pages() to its targets.  After each
+ * batch the pages that did not move go back, unused targets are freed and
+ * this CPU's pcp lists of the zone drained, so what the batch emptied
+ * merges in the buddy lists (where direct compaction's capture can take
+ * it) before the next decision.  migrate_pfn and free_pfn are whatever the
+ * policy leaves there (for the trace events).
+ */
+static enum compact_result compact_zone_policy(struct compact_control *cc)
+{
+	struct zone *z = cc->zone;
+	struct af_machine *m = z->m;
+	struct migrate_target t = { .nid = -1, .cpu = cc->cpu, .get_new_page = policy_compaction_alloc,
+				    .put_new_page = compaction_free, .arg = cc };
+	enum compact_result ret;
+
+	cc->migrate_pfn = z->zone_start_pfn;
+	cc->free_pfn = pageblock_start_pfn(zone_end_pfn(z) - 1);
+	if (trace_on(m))
+		trace_event(m, cc->cpu, "mm_compaction_begin",
+			    "zone_start=0x%lx migrate_pfn=0x%lx free_pfn=0x%lx zone_end=0x%lx, mode=%s",
+			    z->zone_start_pfn, cc->migrate_pfn, cc->free_pfn, zone_end_pfn(z),
+			    cc->mode != AF_MIGRATE_ASYNC ? "sync" : "async");
+	af_drain_all(m);	/* as compact_zone() does before its scanners */
+	while ((ret = (enum compact_result)m->pol.compact_finished(cc)) == COMPACT_CONTINUE) {
+		struct af_migrate_stats st = { 0 };
+		int got = m->pol.compact_source(cc), err;
+
+		if (got < 0) {
+			putback_migratepages(cc);
+			ret = COMPACT_CONTENDED;
+			break;
+		}
+		if (got == 0) {
+			ret = (enum compact_result)m->pol.compact_finished(cc);
+			if (ret == COMPACT_CONTINUE)
+				ret = COMPACT_COMPLETE;
+			break;
+		}
+		err = migrate_pages_list(m, cc->migratepages, cc->nr_migratepages, cc->mode,
+					 AF_MR_COMPACTION, &t, &st);
+		if (trace_on(m))
+			trace_event(m, cc->cpu, "mm_compaction_migratepages", "nr_migrated=%u nr_failed=%u",
+				    st.nr_succeeded, st.nr_failed_pages);
+		if (err)
+			putback_migratepages(cc);
+		cc->nr_migratepages = 0;
+		release_freepages(cc);
+		drain_pages_zone(z, cc->cpu);
+		if (cc->capc && __atomic_load_n(&cc->capc->pfn, __ATOMIC_RELAXED) >= 0) {
+			ret = COMPACT_SUCCESS;
+			break;
+		}
+	}
+	if (trace_on(m))
+		trace_event(m, cc->cpu, "mm_compaction_finished", "node=%d zone=%-8s order=%d ret=%s", z->nid,
+			    z->name, cc->order, compact_result_names[ret]);
+	free(cc->pol_run);
+	cc->pol_run = NULL;
+	return ret;
+}
+
 /*
  * compact_zone(): set the scanners up from the cached positions (or the
- * zone ends for whole_zone), then isolate, migrate, repeat.
+ * zone ends for whole_zone), then isolate, migrate, repeat.  A policy with
+ * compaction hooks runs compact_zone_policy() instead of the scanners.
  */
 enum compact_result compact_zone(struct compact_control *cc)
 {
@@ -1153,6 +1277,10 @@ enum compact_result compact_zone(struct compact_control *cc)
 		if (pthread_rwlock_tryrdlock(&m->world->rw))
 			return COMPACT_CONTENDED;
 		world_locked = true;
+	}
+	if (m->pol.compact_source) {
+		ret = compact_zone_policy(cc);
+		goto out;
 	}
 	if (compaction_restarting(z, cc->order))
 		reset_isolation_suitable_zone(z);

@@ -65,6 +65,7 @@ struct compact_control {
 	bool alloc_contig;
 	int cpu;
 	struct capture_control *capc;	/* direct compaction's capture, or NULL */
+	void *pol_run;			/* a compacting policy's per-run state (policy.h) */
 };
 
 /*
@@ -120,6 +121,13 @@ void kcompactd_run(struct af_machine *m, struct pglist_data *pgdat);
 void reset_isolation_suitable(struct pglist_data *pg);
 unsigned long isolate_freepages_range(struct zone *z, int cpu, unsigned long start,
 				      unsigned long end, unsigned long *stop);
+/* the mechanism a compacting policy's hooks (policy.h) build on */
+int compact_isolate_page(struct compact_control *cc, unsigned long pfn, const struct isolate_ctl *ctl,
+			 const char **why);
+void putback_migratepages(struct compact_control *cc);
+unsigned long take_targets(struct compact_control *cc, unsigned long pfn, unsigned int order);
+bool compact_free_block_exists(struct compact_control *cc);
+enum compact_result compact_finished_proactive(struct compact_control *cc);
 
 /* in vmscan.c */
 unsigned long try_to_free_pages(struct af_machine *m, int cpu, const struct alloc_context *ac);

@@ -22,6 +22,11 @@
  *              once per kcompactd turn of a node for the policy's background
  *              work (6.1: nothing; a polluted pageblock stays polluted until
  *              its pages are freed or compaction's scanners pass).
+ *   compaction compact_zone(): which pages move (source), where they go
+ *              (target) and when the run is done (stopping rule), for
+ *              every trigger: direct, kcompactd, proactive, compact_memory
+ *              (6.1: the migrate scanner from the zone bottom, the free
+ *              scanner from the top, compact_finished()).
  *
  * A policy that changes a mechanism invariant says so in `mech`, and
  * af_check() checks the invariant that then holds instead.
@@ -34,6 +39,7 @@
 
 struct af_machine;
 struct zone;
+struct compact_control;
 
 #define POLICY_MAX_PARAMS 4
 
@@ -92,6 +98,28 @@ struct af_policy {
 	 * outside compaction (the compare report's policy moves). */
 	const char *const *stat_names;
 	int (*stat)(struct af_machine *m, const char *name, uint64_t *val);
+	/*
+	 * Compaction: all three hooks or none.  compact_zone() keeps its
+	 * prologue (compaction_suitable(), the pcp drain) and its epilogue
+	 * (the scanned counters, the trace), and between them runs
+	 *   while compact_finished() == COMPACT_CONTINUE:
+	 *     compact_source(); migrate_pages() to compact_targets()' pages;
+	 *     put back what did not move; free unused targets; drain this
+	 *     CPU's pcp lists; stop if direct compaction captured a block
+	 * (compaction.c, compact_zone_policy()).  cc->pol_run is the policy's
+	 * per-run state: NULL at the start, free()d when the run ends.
+	 */
+	/* the stopping rule: COMPACT_CONTINUE or a final enum compact_result */
+	int (*compact_finished)(struct compact_control *cc);
+	/* the sources: isolate the next pages to move into cc->migratepages
+	 * (compact_isolate_page()); the number isolated, 0 when no source is
+	 * left (the run then ends with compact_finished()'s verdict, or
+	 * COMPACT_COMPLETE if that is COMPACT_CONTINUE), or a negative errno
+	 * (COMPACT_CONTENDED) */
+	int (*compact_source)(struct compact_control *cc);
+	/* the targets: add free pages to cc->freepages (take_targets(), zone
+	 * lock held); adding none means "no target" (-ENOMEM for the page) */
+	void (*compact_targets)(struct compact_control *cc);
 };
 
 /* in policy.c */
