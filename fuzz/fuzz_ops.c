@@ -1,6 +1,7 @@
 /*
  * fuzz_ops - decode the input into a sequence of allocator operations
- * (alloc, free, bad free, drain, sysctl write, render) on a small machine
+ * (alloc, free, bad free, drain, sysctl write, policy switch, render) on a
+ * small machine
  * and run af_check() every 32 operations and at the end.
  */
 #include <stdint.h>
@@ -68,7 +69,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	af_config_free(c);
 	int cpus = af_machine_nr_cpus(m);
 	while (in.n) {
-		unsigned op = take(&in, 1) % 8;
+		unsigned op = take(&in, 1) % 9;
 		int cpu = (int)(take(&in, 1) % (unsigned)cpus);
 		switch (op) {
 		case 0: case 1: case 2: {
@@ -125,6 +126,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			else
 				snprintf(v, sizeof(v), "%d", x);
 			(void)af_sysctl_write(m, name, v);
+			break;
+		}
+		case 8: {	/* another policy mid-run (nogroup is refused: boot-only) */
+			struct af_policy_info pi;
+			int k = (int)(take(&in, 1) % 8);
+			if (af_policy_info(k, &pi) == 0)
+				(void)af_machine_set_policy(m, pi.name);
 			break;
 		}
 		}

@@ -1,8 +1,8 @@
 /*
  * fuzz_world - decode the input into operations on the world (processes,
  * fork, exit, mmap, page accesses, files, writeback, slab, drivers, pins,
- * hugetlb) interleaved with migration, compaction, daemons and contiguous
- * allocations; af_check() with the full integrity pass every 16 operations.
+ * hugetlb) interleaved with migration, compaction, daemons, contiguous
+ * allocations and policy switches; af_check() with the full integrity pass every 16 operations.
  * A read that sees wrong contents (-EIO) is a bug.
  */
 #include <errno.h>
@@ -65,7 +65,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	int cpus = af_machine_nr_cpus(m);
 	while (in.n) {
-		unsigned op = take(&in, 1) % 20;
+		unsigned op = take(&in, 1) % 21;
 		int cpu = (int)(take(&in, 1) % (unsigned)cpus);
 		int p = npids ? (int)(take(&in, 1) % (unsigned)npids) : 0;
 		switch (op) {
@@ -200,6 +200,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (af_alloc_pages(m, cpu, o >= 4 ? AF_GFP_KERNEL | AF___GFP_RETRY_MAYFAIL : AF_GFP_KERNEL, o, -1,
 					   &r) == 0)
 				af_free_pages(m, cpu, r.pfn, o);
+			break;
+		}
+		case 20: {	/* another policy mid-run, with a parameter */
+			struct af_policy_info pi;
+			char spec[96];
+			int k = (int)(take(&in, 1) % 8);
+			if (af_policy_info(k, &pi) == 0) {
+				if (pi.nparams)
+					snprintf(spec, sizeof(spec), "%s:%s=%ld", pi.name, pi.params[0].name,
+						 pi.params[0].min + (long)take(&in, 1) % (pi.params[0].max - pi.params[0].min + 1));
+				else
+					snprintf(spec, sizeof(spec), "%s", pi.name);
+				(void)af_machine_set_policy(m, spec);
+			}
 			break;
 		}
 		}

@@ -214,6 +214,12 @@ struct af_policy_info {
 int af_policy_info(int i, struct af_policy_info *out);
 /* The machine's policy as a spec, "NAME[:KEY=VALUE...]" with every parameter */
 int af_machine_policy(const struct af_machine *m, char *spec, size_t len);
+/*
+ * Switch a live machine to another policy spec (with the daemons stopped
+ * and no other thread using it).  The old policy's own state is dropped;
+ * nogroup, which changes how boot laid out the pageblocks, is boot-only.
+ */
+int af_machine_set_policy(struct af_machine *m, const char *spec);
 int af_policy_stat(struct af_machine *m, const char *name, uint64_t *val);
 
 /* ---- tracing ---- */

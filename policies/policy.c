@@ -136,3 +136,55 @@ int af_machine_policy(const struct af_machine *m, char *spec, size_t len)
 		n += (size_t)snprintf(spec + n, len - n, ":%s=%ld", m->pol.params[k].name, m->pol_param[k]);
 	return n < len ? 0 : -ENOSPC;
 }
+
+/*
+ * Switch a live machine to another policy (deterministic mode, or threaded
+ * with the daemons stopped and no CPU thread running).  The old policy's
+ * state goes (a repay record list is dropped, not paid back); the new one
+ * starts from the machine as it is.  A policy with a mechanism flag changes
+ * what boot set up (nogroup: every pageblock UNMOVABLE) and can be chosen
+ * only at boot.
+ */
+int af_machine_set_policy(struct af_machine *m, const char *spec)
+{
+	const struct af_policy *p;
+	long params[POLICY_MAX_PARAMS] = { 0 };
+	struct af_policy old;
+	long old_params[POLICY_MAX_PARAMS];
+	void *old_state;
+	int ret;
+
+	if (!m)
+		return af_err(-EINVAL, "no machine");
+	if ((ret = policy_parse(spec, &p, params)))
+		return ret;
+	if (m->daemons)
+		return af_err(-EBUSY, "policy: stop the daemons before switching");
+	if ((p->mech | m->pol.mech) & POLICY_MECH_NO_GROUPING && p->mech != m->pol.mech)
+		return af_err(-EINVAL, "policy %s: changes pageblock grouping, which is set at boot "
+			      "(choose it with the config key `policy`)",
+			      (p->mech & POLICY_MECH_NO_GROUPING) ? p->name : m->pol.name);
+	old = m->pol;
+	memcpy(old_params, m->pol_param, sizeof(old_params));
+	old_state = m->pol_state;
+	m->pol = *p;
+	memcpy(m->pol_param, params, sizeof(m->pol_param));
+	m->pol_state = NULL;
+	if (p->init && (ret = p->init(m))) {
+		/* the new one cannot start: keep the old one as it was */
+		m->pol = old;
+		memcpy(m->pol_param, old_params, sizeof(old_params));
+		m->pol_state = old_state;
+		return ret;
+	}
+	if (old_state && old.destroy) {
+		struct af_policy now = m->pol;
+		void *now_state = m->pol_state;
+		m->pol = old;
+		m->pol_state = old_state;
+		old.destroy(m);
+		m->pol = now;
+		m->pol_state = now_state;
+	}
+	return 0;
+}
