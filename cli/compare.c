@@ -12,6 +12,8 @@
 #include "cli.h"
 
 #define MAX_VARIANTS 16
+#define SETTLE_STEPS 20
+#define SETTLE_STEP_NS (500ULL * 1000 * 1000)	/* kcompactd's HPAGE_FRAG_CHECK_INTERVAL_MSEC */
 
 static void compare_usage(FILE *f)
 {
@@ -22,7 +24,8 @@ static void compare_usage(FILE *f)
 "Run every policy variant over N seeds (seed, seed+1, ...) on the same machine\n"
 "and workload, and print one table: per variant the mean +- standard deviation\n"
 "of each metric and its change against the first variant.  Each run boots a\n"
-"fresh machine, runs the workload, measures at rest, then writes\n"
+"fresh machine, runs the workload, lets 10 s of virtual time pass with kswapd\n"
+"and kcompactd running (at rest), measures, then writes\n"
 "/proc/sys/vm/compact_memory and measures again; af_check() and the integrity\n"
 "pass run at the end of every run.\n"
 "\n"
@@ -120,6 +123,12 @@ static int one_run(struct machine_opts *mo, struct variant *va, int k, uint64_t 
 		rc = cli_error("workload", af_errmsg());
 		af_machine_destroy(m);
 		return rc;
+	}
+	/* at rest: 10 s of virtual time in which kswapd and kcompactd (and
+	 * proactive compaction, and a policy's kcompactd work) catch up */
+	for (int t = 0; t < SETTLE_STEPS; t++) {
+		af_clock_advance(m, SETTLE_STEP_NS);
+		af_run_daemons(m);
 	}
 	af_metrics(m, &rest);
 	for (int o = 0; o < AF_NR_ORDERS; o++)
