@@ -5,6 +5,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -50,6 +51,11 @@ static void run_usage(FILE *f)
 "                       migrate (mm_migrate_pages), compaction (mm_compaction_*)\n"
 "                       and mm_vmscan_wakeup_kswapd\n"
 "  --json FILE          write the parameters, the summary and the metrics as JSON\n"
+"  --sample-every MS    take a sample of the metrics and the compaction, migration,\n"
+"                       THP and kswapd counters every MS milliseconds of virtual\n"
+"                       time (the workloads advance it 1 us per operation)\n"
+"  --samples FILE       where the samples go, one JSON object a line\n"
+"                       (default: samples.jsonl with --sample-every)\n"
 "  --check              run the invariant checker at the end (always run after\n"
 "                       the workload; this also checks right after boot)\n"
 "  -h, --help           this text\n"
@@ -72,7 +78,27 @@ struct run_state {
 	struct af_machine *m;
 	FILE *tf;
 	json_t *json;
+	FILE *sf;		/* samples, written to a temporary file renamed at the end */
+	char stmp[4096];
+	int sample_err;
 };
+
+/* One sample a line: the clock, the metrics, the counters */
+static void write_sample(void *arg, const struct af_sample *smp)
+{
+	struct run_state *s = arg;
+	json_t *o = json_metrics(&smp->metrics);
+
+	json_object_set_new(o, "clock_ns", json_integer((json_int_t)smp->clock_ns));
+#define C(f) json_object_set_new(o, #f, json_integer((json_int_t)smp->f))
+	C(compact_stall); C(compact_success); C(compact_fail); C(compact_migrate_scanned);
+	C(compact_free_scanned); C(compact_daemon_wake); C(pgmigrate_success); C(pgmigrate_fail);
+	C(thp_fault_alloc); C(thp_fault_fallback); C(pgscan_kswapd); C(pgsteal_kswapd);
+#undef C
+	if (json_dumpf(o, s->sf, JSON_COMPACT | JSON_SORT_KEYS) || fputc('\n', s->sf) == EOF)
+		s->sample_err = 1;
+	json_decref(o);
+}
 
 static void run_free(struct run_state *s)
 {
@@ -81,6 +107,10 @@ static void run_free(struct run_state *s)
 	machine_opts_free(&s->mo);
 	if (s->tf)
 		fclose(s->tf);
+	if (s->sf) {		/* not renamed: the run failed */
+		fclose(s->sf);
+		unlink(s->stmp);
+	}
 	json_decref(s->json);
 }
 
@@ -120,7 +150,8 @@ static int run_main(int argc, char **argv)
 {
 	struct run_state s = { 0 };
 	struct af_machine *m;
-	const char *shows[MAX_LIST], *trace = NULL, *json_path = NULL;
+	const char *shows[MAX_LIST], *trace = NULL, *json_path = NULL, *samples = NULL;
+	unsigned long long sample_ms = 0;
 	int nshows = 0, ret, rc = 0;
 	unsigned long long ops = 200000, map_mb = 1;
 	bool workload = true, check_boot = false;
@@ -150,6 +181,7 @@ static int run_main(int argc, char **argv)
 			check_boot = true;
 		} else if (!v && (!strcmp(o, "--show") || !strcmp(o, "--trace") || !strcmp(o, "--json") ||
 				  !strcmp(o, "--workload") || !strcmp(o, "--ops") ||
+				  !strcmp(o, "--samples") || !strcmp(o, "--sample-every") ||
 				  !strcmp(o, "--selftest-map-mb"))) {
 			rc = cli_error(o, "missing value (try --help)");
 			goto out;
@@ -163,6 +195,11 @@ static int run_main(int argc, char **argv)
 			trace = argv[++i];
 		} else if (!strcmp(o, "--json")) {
 			json_path = argv[++i];
+		} else if (!strcmp(o, "--samples")) {
+			samples = argv[++i];
+		} else if (!strcmp(o, "--sample-every")) {
+			if ((rc = parse_u64(o, argv[++i], 1, 1000000000ULL, &sample_ms)))
+				goto out;
 		} else if (!strcmp(o, "--workload")) {
 			if ((rc = workload_parse(argv[++i], &wl)))
 				goto out;
@@ -191,6 +228,24 @@ static int run_main(int argc, char **argv)
 		}
 		if (strncmp(shows[i], "/proc/sys/vm/", 13))
 			free(txt);
+	}
+	if (samples && !sample_ms) {
+		rc = cli_error("--samples", "needs --sample-every MS");
+		goto out;
+	}
+	if (sample_ms) {
+		int fd;
+		if (!samples)
+			samples = "samples.jsonl";
+		if (snprintf(s.stmp, sizeof(s.stmp), "%s.tmp.XXXXXX", samples) >= (int)sizeof(s.stmp) ||
+		    (fd = mkstemp(s.stmp)) < 0 || !(s.sf = fdopen(fd, "w"))) {
+			rc = cli_error("--samples", "cannot create the file");
+			goto out;
+		}
+		if (af_sampler_set(m, sample_ms * 1000000ULL, write_sample, &s)) {
+			rc = cli_error("--sample-every", af_errmsg());
+			goto out;
+		}
 	}
 	if (trace) {
 		s.tf = fopen(trace, "w");
@@ -373,6 +428,15 @@ static int run_main(int argc, char **argv)
 		}
 		printf("\n==> %s <==\n%s", list[i], txt);
 		free(txt);
+	}
+	if (s.sf) {
+		af_sampler_set(m, 0, NULL, NULL);
+		if (s.sample_err || fclose(s.sf) || rename(s.stmp, samples)) {
+			s.sf = NULL;
+			unlink(s.stmp);
+			rc = cli_error("--samples", "cannot write the file");
+		}
+		s.sf = NULL;
 	}
 	if (s.json) {
 		json_object_set_new(s.json, "wall_seconds", json_real(wall_seconds() - t0));

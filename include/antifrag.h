@@ -519,6 +519,26 @@ struct af_metrics {
 	uint64_t alloc_fail[AF_NR_ORDERS];	/* allocations that failed since boot, by order */
 };
 int af_metrics(struct af_machine *m, struct af_metrics *out);
+
+/*
+ * The sampler: metrics and counters on the virtual clock.  Each time
+ * af_clock_advance() carries the clock past the next multiple of the
+ * interval, one sample is taken and handed to fn (which must not call back
+ * into the machine).  Deterministic mode only: a sample reads the machine
+ * without locks.  interval_ns 0 or fn NULL stops sampling.
+ */
+struct af_sample {
+	uint64_t clock_ns;
+	struct af_metrics metrics;
+	/* /proc/vmstat counters of compaction, migration, THP and reclaim */
+	uint64_t compact_stall, compact_success, compact_fail, compact_migrate_scanned,
+		 compact_free_scanned, compact_daemon_wake, pgmigrate_success, pgmigrate_fail,
+		 thp_fault_alloc, thp_fault_fallback, pgscan_kswapd, pgsteal_kswapd;
+};
+typedef void (*af_sample_fn)(void *arg, const struct af_sample *s);
+int af_sampler_set(struct af_machine *m, uint64_t interval_ns, af_sample_fn fn, void *arg);
+/* One sample now, whatever the interval */
+int af_sample_now(struct af_machine *m, struct af_sample *s);
 extern const char *const af_extfrag_kind_names[3];	/* "claim", "steal", "pollute" */
 
 /* ---- deterministic randomness ---- */

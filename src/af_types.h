@@ -375,6 +375,9 @@ struct af_machine {
 	af_trace_fn trace_fn;
 	void *trace_arg;
 	uint64_t clock_ns;		/* virtual clock (deterministic mode) */
+	af_sample_fn sample_fn;		/* the sampler (snapshot.c) */
+	void *sample_arg;
+	uint64_t sample_interval, sample_next;
 	const struct af_slowpath_ops *slow_ops;
 	void *slow_arg;
 	struct af_policy pol;		/* the policy table in force (a copy: one load per hook) */

@@ -29,6 +29,9 @@
 #define ALLOC_RESERVES (ALLOC_NON_BLOCK | ALLOC_MIN_RESERVE | ALLOC_HIGHATOMIC | ALLOC_OOM)
 
 /* in util.c */
+void clock_advance_raw(struct af_machine *m, uint64_t ns);
+/* in snapshot.c */
+void sampler_fire(struct af_machine *m, uint64_t now);
 int af_err(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void lock_zone(struct zone *z);
 void unlock_zone(struct zone *z);

@@ -11,6 +11,7 @@
  * A snapshot reads without locks: take it with the machine at rest (in
  * threaded mode, with the daemons stopped and no CPU thread running).
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -257,5 +258,61 @@ int af_metrics(struct af_machine *m, struct af_metrics *out)
 			out->oracle_gig += MIN(mv18, zfree >> 18);
 		}
 	af_snapshot_free(&s);
+	return 0;
+}
+
+/* ---- the sampler ---- */
+int af_sample_now(struct af_machine *m, struct af_sample *s)
+{
+	static const struct { const char *name; size_t off; } counters[] = {
+		{ "compact_stall", offsetof(struct af_sample, compact_stall) },
+		{ "compact_success", offsetof(struct af_sample, compact_success) },
+		{ "compact_fail", offsetof(struct af_sample, compact_fail) },
+		{ "compact_migrate_scanned", offsetof(struct af_sample, compact_migrate_scanned) },
+		{ "compact_free_scanned", offsetof(struct af_sample, compact_free_scanned) },
+		{ "compact_daemon_wake", offsetof(struct af_sample, compact_daemon_wake) },
+		{ "pgmigrate_success", offsetof(struct af_sample, pgmigrate_success) },
+		{ "pgmigrate_fail", offsetof(struct af_sample, pgmigrate_fail) },
+		{ "thp_fault_alloc", offsetof(struct af_sample, thp_fault_alloc) },
+		{ "thp_fault_fallback", offsetof(struct af_sample, thp_fault_fallback) },
+		{ "pgscan_kswapd", offsetof(struct af_sample, pgscan_kswapd) },
+		{ "pgsteal_kswapd", offsetof(struct af_sample, pgsteal_kswapd) },
+	};
+	int ret;
+
+	if (!m || !s)
+		return af_err(-EINVAL, "bad arguments");
+	memset(s, 0, sizeof(*s));
+	s->clock_ns = af_clock_ns(m);
+	if ((ret = af_metrics(m, &s->metrics)))
+		return ret;
+	for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++)
+		af_vmstat(m, counters[i].name, (uint64_t *)((char *)s + counters[i].off));
+	return 0;
+}
+
+void sampler_fire(struct af_machine *m, uint64_t now)
+{
+	struct af_sample s;
+
+	m->sample_next = (now / m->sample_interval + 1) * m->sample_interval;
+	if (af_sample_now(m, &s) == 0)
+		m->sample_fn(m->sample_arg, &s);
+}
+
+int af_sampler_set(struct af_machine *m, uint64_t interval_ns, af_sample_fn fn, void *arg)
+{
+	if (!m)
+		return af_err(-EINVAL, "no machine");
+	if (m->threaded && fn && interval_ns)
+		return af_err(-EINVAL, "the sampler runs in deterministic mode only");
+	if (!fn || !interval_ns) {
+		m->sample_fn = NULL;
+		return 0;
+	}
+	m->sample_fn = fn;
+	m->sample_arg = arg;
+	m->sample_interval = interval_ns;
+	m->sample_next = (af_clock_ns(m) / interval_ns + 1) * interval_ns;
 	return 0;
 }

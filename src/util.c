@@ -162,9 +162,18 @@ uint64_t af_rng_below(struct af_rng *r, uint64_t n)
 	return (uint64_t)(((unsigned __int128)af_rng_next(r) * n) >> 64);
 }
 
-void af_clock_advance(struct af_machine *m, uint64_t ns)
+/* The virtual clock moves on inside an operation (a wait): no sample here */
+void clock_advance_raw(struct af_machine *m, uint64_t ns)
 {
 	__atomic_fetch_add(&m->clock_ns, ns, __ATOMIC_RELAXED);
+}
+
+void af_clock_advance(struct af_machine *m, uint64_t ns)
+{
+	uint64_t now = __atomic_add_fetch(&m->clock_ns, ns, __ATOMIC_RELAXED);
+
+	if (m->sample_fn && now >= m->sample_next)
+		sampler_fire(m, now);
 }
 
 uint64_t af_clock_ns(const struct af_machine *m)

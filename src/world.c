@@ -212,7 +212,7 @@ static void wait_hold(struct af_machine *m, unsigned long pfn, uint32_t bit)
 	if (h) {
 		uint64_t now = af_clock_ns(m);
 		if (h->until > now)
-			af_clock_advance(m, h->until - now);
+			clock_advance_raw(m, h->until - now);
 		drop_hold(w, h);
 		if (bit == PG_locked)
 			unlock_page(m, pfn);

@@ -74,6 +74,12 @@ if command -v python3 >/dev/null 2>&1; then
 fi
 "$AF" run --mem 256M --ops 2000 --json "$tmpj/r.json" >/dev/null && grep -q '"oracle_huge"' "$tmpj/r.json" && grep -q '"seed"' "$tmpj/r.json" &&
 	ok "run --json" || bad "run --json"
+"$AF" run --mem 256M --ops 20000 --sample-every 2 --samples "$tmpj/s.jsonl" >/dev/null &&
+	[ "$(wc -l <"$tmpj/s.jsonl")" -ge 5 ] && grep -q '"clock_ns":2000000,' "$tmpj/s.jsonl" &&
+	ok "run --sample-every writes JSON lines on the virtual clock" || bad "run --samples"
+expect_error "samples without an interval" run --samples "$tmpj/x.jsonl"
+expect_error "sample interval 0" run --sample-every 0
+[ ! -e "$tmpj/x.jsonl" ] && [ -z "$(ls "$tmpj" | grep tmp)" ] && ok "bad --samples leaves no file" || bad "bad --samples left a file"
 rm -rf "$tmpj"
 
 # The default run: summary, both files, numbers that add up.

@@ -147,6 +147,49 @@ static void world_state(void **state)
 	af_machine_destroy(m);
 }
 
+struct samples { int n; uint64_t last_clock; uint64_t interval; int bad; uint64_t max_stall; };
+
+static void on_sample(void *arg, const struct af_sample *s)
+{
+	struct samples *x = arg;
+
+	if (s->clock_ns <= x->last_clock || s->clock_ns / x->interval == x->last_clock / x->interval)
+		x->bad++;		/* one sample per interval crossed, in order */
+	if (s->metrics.free_pages == 0 || s->metrics.oracle_huge < s->metrics.huge_free)
+		x->bad++;
+	if (s->compact_stall < x->max_stall)
+		x->bad++;		/* counters never go back */
+	x->max_stall = s->compact_stall;
+	x->last_clock = s->clock_ns;
+	x->n++;
+}
+
+static void sampler(void **state)
+{
+	struct af_machine *m = machine_from("mem = 128M\n");
+	struct samples x = { .interval = 1000000 };	/* 1 ms of virtual time */
+	struct af_workload_stats st;
+	uint64_t t0 = af_clock_ns(m);
+
+	assert_int_equal(af_sampler_set(m, x.interval, on_sample, &x), 0);
+	assert_int_equal(af_workload_mixed(m, 3, 20000, &st), 0);	/* 1 us per operation */
+	CHECK(m);
+	uint64_t crossed = af_clock_ns(m) / x.interval - t0 / x.interval;
+	assert_true(x.n > 10);
+	assert_true((uint64_t)x.n <= crossed);
+	assert_int_equal(x.bad, 0);
+	/* stopped: no more samples */
+	int n = x.n;
+	assert_int_equal(af_sampler_set(m, 0, NULL, NULL), 0);
+	af_clock_advance(m, 10 * x.interval);
+	assert_int_equal(x.n, n);
+	af_machine_destroy(m);
+
+	m = machine_from("mem = 128M\nthreaded = 1\n");
+	assert_true(af_sampler_set(m, x.interval, on_sample, &x) < 0);
+	af_machine_destroy(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -154,6 +197,7 @@ int main(void)
 		cmocka_unit_test(fragmented),
 		cmocka_unit_test(oracle),
 		cmocka_unit_test(world_state),
+		cmocka_unit_test(sampler),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
