@@ -49,6 +49,11 @@ static void run_usage(FILE *f)
 "                       mm_page_alloc_zone_locked, mm_page_pcpu_drain),\n"
 "                       migrate (mm_migrate_pages), compaction (mm_compaction_*)\n"
 "                       and mm_vmscan_wakeup_kswapd\n"
+"  --events FILE        write the same events as JSON lines: one object per\n"
+"                       line with \"event\", \"system\", \"ts_ns\", \"cpu\",\n"
+"                       \"comm\", \"pid\", \"irqflags\" and the event's fields by\n"
+"                       their kernel names (symbols such as gfp_flags, zone,\n"
+"                       mode, reason and status as the kernel prints them)\n"
 "  --json FILE          write the parameters, the summary and the metrics as JSON\n"
 "  --check              run the invariant checker at the end (always run after\n"
 "                       the workload; this also checks right after boot)\n"
@@ -70,7 +75,7 @@ static void run_usage(FILE *f)
 struct run_state {
 	struct machine_opts mo;
 	struct af_machine *m;
-	FILE *tf;
+	FILE *tf, *ef;
 	json_t *json;
 };
 
@@ -81,6 +86,8 @@ static void run_free(struct run_state *s)
 	machine_opts_free(&s->mo);
 	if (s->tf)
 		fclose(s->tf);
+	if (s->ef)
+		fclose(s->ef);
 	json_decref(s->json);
 }
 
@@ -120,7 +127,7 @@ static int run_main(int argc, char **argv)
 {
 	struct run_state s = { 0 };
 	struct af_machine *m;
-	const char *shows[MAX_LIST], *trace = NULL, *json_path = NULL;
+	const char *shows[MAX_LIST], *trace = NULL, *events = NULL, *json_path = NULL;
 	int nshows = 0, ret, rc = 0;
 	unsigned long long ops = 200000, map_mb = 1;
 	bool workload = true, check_boot = false;
@@ -148,7 +155,8 @@ static int run_main(int argc, char **argv)
 			workload = false;
 		} else if (!strcmp(o, "--check")) {
 			check_boot = true;
-		} else if (!v && (!strcmp(o, "--show") || !strcmp(o, "--trace") || !strcmp(o, "--json") ||
+		} else if (!v && (!strcmp(o, "--show") || !strcmp(o, "--trace") || !strcmp(o, "--events") ||
+				  !strcmp(o, "--json") ||
 				  !strcmp(o, "--workload") || !strcmp(o, "--ops") ||
 				  !strcmp(o, "--selftest-map-mb"))) {
 			rc = cli_error(o, "missing value (try --help)");
@@ -161,6 +169,8 @@ static int run_main(int argc, char **argv)
 			shows[nshows++] = argv[++i];
 		} else if (!strcmp(o, "--trace")) {
 			trace = argv[++i];
+		} else if (!strcmp(o, "--events")) {
+			events = argv[++i];
 		} else if (!strcmp(o, "--json")) {
 			json_path = argv[++i];
 		} else if (!strcmp(o, "--workload")) {
@@ -199,6 +209,14 @@ static int run_main(int argc, char **argv)
 			goto out;
 		}
 		af_set_trace(m, af_trace_to_file, s.tf);
+	}
+	if (events) {
+		s.ef = fopen(events, "w");
+		if (!s.ef) {
+			rc = cli_error("--events", "cannot open file");
+			goto out;
+		}
+		af_set_event_sink(m, af_event_to_json_file, s.ef);
 	}
 	if (check_boot) {
 		char rep[512];
