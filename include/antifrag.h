@@ -409,8 +409,9 @@ enum af_event_type af_event_type_by_name(const char *name);
 
 /*
  * Render one event.  Both return the length the whole text needs (as
- * snprintf does: the text is cut at len - 1 bytes if longer) or a negative
- * errno for an unknown type or a value with no symbol.  format_text writes
+ * snprintf does: the text is cut at len - 1 bytes if longer) or -EINVAL for
+ * an unknown type.  A value with no symbol prints in hex, as the kernel's
+ * __print_symbolic() does, and parses back.  format_text writes
  * the kernel's trace line,
  *   "        antifrag-1000    [000] .....     0.000123: mm_page_free: page=... pfn=0x... order=0"
  * format_json one JSON object on one line: "event", "system", "ts_ns",
@@ -418,7 +419,8 @@ enum af_event_type af_event_type_by_name(const char *name);
  * names: numbers as numbers, `page` as a "0x..." string, and what the kernel
  * prints as a symbol as that symbol's string (gfp_flags "GFP_KERNEL|...",
  * zone "Normal", compaction status "success", mode "MIGRATE_ASYNC", reason
- * "compaction", sync true/false).  Neither adds a newline.
+ * "compaction", sync true/false; a failed allocation's page and pfn null).
+ * Neither adds a newline.
  */
 int af_event_format_text(const struct af_event *ev, char *buf, size_t len);
 int af_event_format_json(const struct af_event *ev, char *buf, size_t len);

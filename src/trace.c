@@ -914,12 +914,15 @@ static int gfp_from_text(const char *s, af_gfp_t *gfp)
 }
 
 /* A NULL page pointer prints as "(null)" under some pointer policies */
-static void page_or_null(const char *s, char *buf, size_t len)
+static int page_or_null(const char *s, char *buf, size_t len)
 {
+	int n;
+
 	if (!strncmp(s, "page=(null)", 11))
-		snprintf(buf, len, "page=0%s", s + 11);
+		n = snprintf(buf, len, "page=0%s", s + 11);
 	else
-		snprintf(buf, len, "%s", s);
+		n = snprintf(buf, len, "%s", s);
+	return n >= 0 && (size_t)n < len ? 0 : -EINVAL;	/* longer than any line we know */
 }
 
 /* sscanf() matched all `want` conversions and the %n after them, and nothing follows */
@@ -934,7 +937,8 @@ static int parse_fields(const char *s, struct af_event *ev)
 	char gfp[512], a[32], b[32], body[TRACE_LINE_MAX];
 	int n, v;
 
-	page_or_null(s, body, sizeof(body));
+	if (page_or_null(s, body, sizeof(body)))
+		return -EINVAL;
 	switch (ev->type) {
 	case AF_EV_MM_PAGE_ALLOC: {
 		struct af_ev_page_alloc *e = &ev->page_alloc;
