@@ -50,6 +50,11 @@ static void run_usage(FILE *f)
 "                       mm_page_alloc_zone_locked, mm_page_pcpu_drain),\n"
 "                       migrate (mm_migrate_pages), compaction (mm_compaction_*)\n"
 "                       and mm_vmscan_wakeup_kswapd\n"
+"  --events FILE        write the same events as JSON lines: one object per\n"
+"                       line with \"event\", \"system\", \"ts_ns\", \"cpu\",\n"
+"                       \"comm\", \"pid\", \"irqflags\" and the event's fields by\n"
+"                       their kernel names (symbols such as gfp_flags, zone,\n"
+"                       mode, reason and status as the kernel prints them)\n"
 "  --json FILE          write the parameters, the summary and the metrics as JSON\n"
 "  --sample-every MS    take a sample of the metrics and the compaction, migration,\n"
 "                       THP and kswapd counters every MS milliseconds of virtual\n"
@@ -76,7 +81,7 @@ static void run_usage(FILE *f)
 struct run_state {
 	struct machine_opts mo;
 	struct af_machine *m;
-	FILE *tf;
+	FILE *tf, *ef;
 	json_t *json;
 	FILE *sf;		/* samples, written to a temporary file renamed at the end */
 	char stmp[4096];
@@ -111,6 +116,8 @@ static void run_free(struct run_state *s)
 		fclose(s->sf);
 		unlink(s->stmp);
 	}
+	if (s->ef)
+		fclose(s->ef);
 	json_decref(s->json);
 }
 
@@ -150,7 +157,7 @@ static int run_main(int argc, char **argv)
 {
 	struct run_state s = { 0 };
 	struct af_machine *m;
-	const char *shows[MAX_LIST], *trace = NULL, *json_path = NULL, *samples = NULL;
+	const char *shows[MAX_LIST], *trace = NULL, *events = NULL, *json_path = NULL, *samples = NULL;
 	unsigned long long sample_ms = 0;
 	int nshows = 0, ret, rc = 0;
 	unsigned long long ops = 200000, map_mb = 1;
@@ -179,7 +186,8 @@ static int run_main(int argc, char **argv)
 			workload = false;
 		} else if (!strcmp(o, "--check")) {
 			check_boot = true;
-		} else if (!v && (!strcmp(o, "--show") || !strcmp(o, "--trace") || !strcmp(o, "--json") ||
+		} else if (!v && (!strcmp(o, "--show") || !strcmp(o, "--trace") || !strcmp(o, "--events") ||
+				  !strcmp(o, "--json") ||
 				  !strcmp(o, "--workload") || !strcmp(o, "--ops") ||
 				  !strcmp(o, "--samples") || !strcmp(o, "--sample-every") ||
 				  !strcmp(o, "--selftest-map-mb"))) {
@@ -193,6 +201,8 @@ static int run_main(int argc, char **argv)
 			shows[nshows++] = argv[++i];
 		} else if (!strcmp(o, "--trace")) {
 			trace = argv[++i];
+		} else if (!strcmp(o, "--events")) {
+			events = argv[++i];
 		} else if (!strcmp(o, "--json")) {
 			json_path = argv[++i];
 		} else if (!strcmp(o, "--samples")) {
@@ -254,6 +264,14 @@ static int run_main(int argc, char **argv)
 			goto out;
 		}
 		af_set_trace(m, af_trace_to_file, s.tf);
+	}
+	if (events) {
+		s.ef = fopen(events, "w");
+		if (!s.ef) {
+			rc = cli_error("--events", "cannot open file");
+			goto out;
+		}
+		af_set_event_sink(m, af_event_to_json_file, s.ef);
 	}
 	if (check_boot) {
 		char rep[512];

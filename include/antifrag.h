@@ -222,8 +222,240 @@ int af_machine_policy(const struct af_machine *m, char *spec, size_t len);
 int af_machine_set_policy(struct af_machine *m, const char *spec);
 int af_policy_stat(struct af_machine *m, const char *name, uint64_t *val);
 
-/* ---- tracing ---- */
-/* Called with one line in the kernel's trace text format (no newline). */
+/* ---- events: the tracepoints the model emits, as data ---- */
+/*
+ * One struct af_event per tracepoint hit, with the 6.1 event's own fields
+ * (the names of its TP_STRUCT__entry) as typed values.  The model delivers
+ * it to the machine's event sink; af_event_format_text() renders it as the
+ * kernel's trace text line and af_event_format_json() as one JSON object;
+ * af_event_parse() reads a line of a real kernel's ftrace `trace` file (or
+ * of `trace-cmd report`) back into the same struct.
+ *
+ * Types named after a kernel event class (mm_compaction_suitable_template …)
+ * serve every event of that class.  Events the model does not emit but a
+ * real trace carries in the same classes (mm_page_free_batched,
+ * mm_compaction_defer_reset, mm_compaction_kcompactd_sleep) are types too,
+ * so a parsed trace needs nothing else.
+ */
+enum af_event_type {
+	AF_EV_NONE,
+	/* kmem */
+	AF_EV_MM_PAGE_ALLOC,
+	AF_EV_MM_PAGE_FREE,
+	AF_EV_MM_PAGE_FREE_BATCHED,
+	AF_EV_MM_PAGE_ALLOC_ZONE_LOCKED,
+	AF_EV_MM_PAGE_PCPU_DRAIN,
+	AF_EV_MM_PAGE_ALLOC_EXTFRAG,
+	/* compaction */
+	AF_EV_MM_COMPACTION_ISOLATE_MIGRATEPAGES,
+	AF_EV_MM_COMPACTION_ISOLATE_FREEPAGES,
+	AF_EV_MM_COMPACTION_MIGRATEPAGES,
+	AF_EV_MM_COMPACTION_BEGIN,
+	AF_EV_MM_COMPACTION_END,
+	AF_EV_MM_COMPACTION_TRY_TO_COMPACT_PAGES,
+	AF_EV_MM_COMPACTION_FINISHED,
+	AF_EV_MM_COMPACTION_SUITABLE,
+	AF_EV_MM_COMPACTION_DEFERRED,
+	AF_EV_MM_COMPACTION_DEFER_COMPACTION,
+	AF_EV_MM_COMPACTION_DEFER_RESET,
+	AF_EV_MM_COMPACTION_KCOMPACTD_SLEEP,
+	AF_EV_MM_COMPACTION_WAKEUP_KCOMPACTD,
+	AF_EV_MM_COMPACTION_KCOMPACTD_WAKE,
+	/* migrate */
+	AF_EV_MM_MIGRATE_PAGES,
+	AF_EV_MM_MIGRATE_PAGES_START,
+	/* vmscan */
+	AF_EV_MM_VMSCAN_WAKEUP_KSWAPD,
+	AF_EV_NR
+};
+
+/*
+ * Values the kernel prints as symbols keep the kernel's numbering:
+ * migratetype (0 Unmovable, 1 Movable, 2 Reclaimable, 3 HighAtomic, 4 CMA,
+ * 5 Isolate), zone index (0 DMA, 1 DMA32, 2 Normal, 3 Movable, 4 Device),
+ * enum compact_result (0 not_suitable_zone, 1 skipped, 2 deferred,
+ * 3 no_suitable_page, 4 continue, 5 complete, 6 partial_skipped,
+ * 7 contended, 8 success), enum af_migrate_mode and enum af_migrate_reason.
+ * `page` is the struct page pointer as printed (the model prints the
+ * unhashed x86-64 vmemmap address, 0xffffea0000000000 + pfn * 64; a real
+ * trace may carry hashed values); 0 stands for NULL.
+ */
+
+/* kmem:mm_page_alloc.  pfn is UINT64_MAX (and page 0) for a failed allocation */
+struct af_ev_page_alloc {
+	uint64_t page, pfn;
+	unsigned int order;
+	af_gfp_t gfp_flags;
+	int migratetype;
+};
+/* kmem:mm_page_free, kmem:mm_page_free_batched (order 0) */
+struct af_ev_page_free {
+	uint64_t page, pfn;
+	unsigned int order;
+};
+/* class kmem:mm_page: mm_page_alloc_zone_locked */
+struct af_ev_page {
+	uint64_t page, pfn;
+	unsigned int order;
+	int migratetype, percpu_refill;
+};
+/* kmem:mm_page_pcpu_drain */
+struct af_ev_page_pcpu_drain {
+	uint64_t page, pfn;
+	unsigned int order;
+	int migratetype;
+};
+/*
+ * kmem:mm_page_alloc_extfrag.  pageblock_order is what the line prints (9 on
+ * x86-64); the printed `fragmenting` is fallback_order < pageblock_order.
+ */
+struct af_ev_page_alloc_extfrag {
+	uint64_t page, pfn;
+	int alloc_order, fallback_order, pageblock_order;
+	int alloc_migratetype, fallback_migratetype, change_ownership;
+};
+/* class compaction:mm_compaction_isolate_template: isolate_{migrate,free}pages */
+struct af_ev_compaction_isolate {
+	uint64_t start_pfn, end_pfn, nr_scanned, nr_taken;
+};
+/* compaction:mm_compaction_migratepages */
+struct af_ev_compaction_migratepages {
+	uint64_t nr_migrated, nr_failed;
+};
+/* compaction:mm_compaction_begin and mm_compaction_end (status: end only) */
+struct af_ev_compaction_begin_end {
+	uint64_t zone_start, migrate_pfn, free_pfn, zone_end;
+	bool sync;
+	int status;
+};
+/* compaction:mm_compaction_try_to_compact_pages (prio prints as priority=) */
+struct af_ev_compaction_try_to_compact_pages {
+	int order;
+	af_gfp_t gfp_mask;
+	int prio;
+};
+/* class compaction:mm_compaction_suitable_template: finished, suitable */
+struct af_ev_compaction_suitable {
+	int nid, idx, order, ret;
+};
+/*
+ * class compaction:mm_compaction_defer_template: deferred, defer_compaction,
+ * defer_reset.  The line prints considered as consider= and 1 << defer_shift
+ * as limit=.
+ */
+struct af_ev_compaction_defer {
+	int nid, idx, order;
+	unsigned int considered, defer_shift;
+	int order_failed;
+};
+/* compaction:mm_compaction_kcompactd_sleep */
+struct af_ev_compaction_kcompactd_sleep {
+	int nid;
+};
+/*
+ * class compaction:kcompactd_wake_template: wakeup_kcompactd, kcompactd_wake
+ * (highest_zoneidx prints as classzone_idx=)
+ */
+struct af_ev_compaction_kcompactd_wake {
+	int nid, order, highest_zoneidx;
+};
+/* migrate:mm_migrate_pages (each count prints with an nr_ prefix) */
+struct af_ev_migrate_pages {
+	uint64_t succeeded, failed, thp_succeeded, thp_failed, thp_split;
+	int mode, reason;	/* enum af_migrate_mode, enum af_migrate_reason */
+};
+/* migrate:mm_migrate_pages_start */
+struct af_ev_migrate_pages_start {
+	int mode, reason;
+};
+/* vmscan:mm_vmscan_wakeup_kswapd.  zid is not printed: -1 when parsed */
+struct af_ev_vmscan_wakeup_kswapd {
+	int nid, zid, order;
+	af_gfp_t gfp_flags;
+};
+
+/* Longest task name a trace line carries (TASK_COMM_LEN) */
+#define AF_EVENT_COMM_LEN 16
+
+struct af_event {
+	enum af_event_type type;
+	int cpu;
+	uint64_t ts_ns;		/* virtual clock; the text carries microseconds */
+	/* the task column: the model's events run as "antifrag", pid 1000 + cpu */
+	int pid;
+	char comm[AF_EVENT_COMM_LEN];
+	/* irqs-off/need-resched/hardirq/preempt column ("....." from the model;
+	 * "" when a parsed line has none) */
+	char irqflags[8];
+	union {
+		struct af_ev_page_alloc page_alloc;
+		struct af_ev_page_free page_free;
+		struct af_ev_page page;
+		struct af_ev_page_pcpu_drain page_pcpu_drain;
+		struct af_ev_page_alloc_extfrag page_alloc_extfrag;
+		struct af_ev_compaction_isolate compaction_isolate;
+		struct af_ev_compaction_migratepages compaction_migratepages;
+		struct af_ev_compaction_begin_end compaction_begin_end;
+		struct af_ev_compaction_try_to_compact_pages compaction_try_to_compact_pages;
+		struct af_ev_compaction_suitable compaction_suitable;
+		struct af_ev_compaction_defer compaction_defer;
+		struct af_ev_compaction_kcompactd_sleep compaction_kcompactd_sleep;
+		struct af_ev_compaction_kcompactd_wake compaction_kcompactd_wake;
+		struct af_ev_migrate_pages migrate_pages;
+		struct af_ev_migrate_pages_start migrate_pages_start;
+		struct af_ev_vmscan_wakeup_kswapd vmscan_wakeup_kswapd;
+	};
+};
+
+/* The event's name ("mm_page_alloc") and its system ("kmem"); NULL if unknown */
+const char *af_event_name(enum af_event_type type);
+const char *af_event_system(enum af_event_type type);
+/* The type named `name` ("mm_page_alloc"), or AF_EV_NONE */
+enum af_event_type af_event_type_by_name(const char *name);
+
+/*
+ * Render one event.  Both return the length the whole text needs (as
+ * snprintf does: the text is cut at len - 1 bytes if longer) or -EINVAL for
+ * an unknown type.  A value with no symbol prints in hex, as the kernel's
+ * __print_symbolic() does, and parses back.  format_text writes
+ * the kernel's trace line,
+ *   "        antifrag-1000    [000] .....     0.000123: mm_page_free: page=... pfn=0x... order=0"
+ * format_json one JSON object on one line: "event", "system", "ts_ns",
+ * "cpu", "comm", "pid", "irqflags", then the event's fields by their kernel
+ * names: numbers as numbers, `page` as a "0x..." string, and what the kernel
+ * prints as a symbol as that symbol's string (gfp_flags "GFP_KERNEL|...",
+ * zone "Normal", compaction status "success", mode "MIGRATE_ASYNC", reason
+ * "compaction", sync true/false; a failed allocation's page and pfn null).
+ * Neither adds a newline.
+ */
+int af_event_format_text(const struct af_event *ev, char *buf, size_t len);
+int af_event_format_json(const struct af_event *ev, char *buf, size_t len);
+
+/*
+ * Parse one line of a trace in the kernel's text format (an ftrace `trace`
+ * file line, with or without the irq-info column, or a `trace-cmd report`
+ * line) into *ev.  Returns 0, -ENOENT for a well-formed line of an event
+ * this API has no type for (or a comment line starting with '#'), or
+ * -EINVAL for a malformed line.  A line from af_event_format_text() parses
+ * back to an event that renders to the same line.
+ */
+int af_event_parse(const char *line, struct af_event *ev);
+
+/*
+ * The machine's event sink: called for every event, from the thread that
+ * hit the tracepoint (in threaded mode the sink must be thread-safe), with
+ * a struct valid only during the call.  fn NULL removes it.  The event sink
+ * and the text sink (af_set_trace) are independent: either, both or none.
+ * With neither, a tracepoint costs one predictable branch.
+ */
+typedef void (*af_event_fn)(void *arg, const struct af_event *ev);
+void af_set_event_sink(struct af_machine *m, af_event_fn fn, void *arg);
+/* Convenience event sink writing JSON lines to a stdio stream (a FILE *). */
+void af_event_to_json_file(void *file, const struct af_event *ev);
+
+/* ---- tracing as text ---- */
+/* Called with one line in the kernel's trace text format (no newline):
+ * af_event_format_text() of each event. */
 typedef void (*af_trace_fn)(void *arg, const char *line);
 void af_set_trace(struct af_machine *m, af_trace_fn fn, void *arg);
 /* Convenience sink writing lines to a stdio stream. */

@@ -225,9 +225,8 @@ static int isolate_range(struct compact_control *cc, struct defrag_run *r)
 	if (why)
 		putback_migratepages(cc);
 	if (trace_on(m))
-		trace_event(m, cc->cpu, "mm_compaction_isolate_migratepages",
-			    "range=(0x%lx ~ 0x%lx) nr_scanned=%lu nr_taken=%d", r->start, MIN(pfn, r->end),
-			    scanned, cc->nr_migratepages);
+		trace_mm_compaction_isolate_migratepages(m, cc->cpu, r->start, MIN(pfn, r->end), scanned,
+							 (unsigned long)cc->nr_migratepages);
 	if (err == -ENOMEM)
 		return err;
 	if (cc->nr_migratepages)

@@ -371,9 +371,12 @@ struct af_machine {
 	struct daemons *daemons;		/* kswapd/kcompactd threads (threaded mode) */
 	uint8_t *cma_bitmap;			/* one byte per page: allocated */
 	pthread_mutex_t global_lock;	/* sysctl writes, watermark setup */
-	/* tracing */
+	/* tracing (trace.c): the event sink, the text sink, and whether either is set */
+	af_event_fn event_fn;
+	void *event_arg;
 	af_trace_fn trace_fn;
 	void *trace_arg;
+	bool trace_enabled;
 	uint64_t clock_ns;		/* virtual clock (deterministic mode) */
 	af_sample_fn sample_fn;		/* the sampler (snapshot.c) */
 	void *sample_arg;

@@ -33,10 +33,7 @@ void defer_compaction(struct zone *z, int cpu, int order)
 	if (z->compact_defer_shift > COMPACT_MAX_DEFER_SHIFT)
 		z->compact_defer_shift = COMPACT_MAX_DEFER_SHIFT;
 	if (trace_on(z->m))
-		trace_event(z->m, cpu, "mm_compaction_defer_compaction",
-			    "node=%d zone=%-8s order=%d order_failed=%d consider=%u limit=%lu",
-			    z->nid, z->name, order, z->compact_order_failed, z->compact_considered,
-			    1UL << z->compact_defer_shift);
+		trace_mm_compaction_defer_compaction(z, cpu, order);
 }
 
 /* compaction_deferred(): skip this attempt? (2^defer_shift considerations) */
@@ -51,10 +48,7 @@ bool compaction_deferred(struct zone *z, int cpu, int order)
 		return false;
 	}
 	if (trace_on(z->m))
-		trace_event(z->m, cpu, "mm_compaction_deferred",
-			    "node=%d zone=%-8s order=%d order_failed=%d consider=%u limit=%lu",
-			    z->nid, z->name, order, z->compact_order_failed, z->compact_considered,
-			    defer_limit);
+		trace_mm_compaction_deferred(z, cpu, order);
 	return true;
 }
 
@@ -245,10 +239,7 @@ enum compact_result compaction_suitable(struct zone *z, int cpu, int order, unsi
 			ret = COMPACT_NOT_SUITABLE_ZONE;
 	}
 	if (trace_on(z->m))
-		trace_event(z->m, cpu, "mm_compaction_suitable", "node=%d zone=%-8s order=%d ret=%s",
-			    z->nid, z->name, order, ret == COMPACT_SUCCESS ? "success" :
-			    ret == COMPACT_SKIPPED ? "skipped" : ret == COMPACT_CONTINUE ? "continue" :
-			    "not_suitable_zone");
+		trace_mm_compaction_suitable(z, cpu, order, ret);
 	if (ret == COMPACT_NOT_SUITABLE_ZONE)
 		ret = COMPACT_SKIPPED;
 	return ret;
@@ -458,8 +449,7 @@ static unsigned long isolate_freepages_block(struct compact_control *cc, unsigne
 	if (pfn > end)
 		pfn = end;
 	if (trace_on(m))
-		trace_event(m, cc->cpu, "mm_compaction_isolate_freepages",
-			    "range=(0x%lx ~ 0x%lx) nr_scanned=%lu nr_taken=%lu", *start, pfn, scanned, total);
+		trace_mm_compaction_isolate_freepages(m, cc->cpu, *start, pfn, scanned, total);
 	*start = pfn;
 	if (strict && pfn < end)
 		total = 0;
@@ -950,9 +940,7 @@ isolate_fail:
 		update_cached_migrate(cc, low);
 	}
 	if (trace_on(m))
-		trace_event(m, cc->cpu, "mm_compaction_isolate_migratepages",
-			    "range=(0x%lx ~ 0x%lx) nr_scanned=%lu nr_taken=%lu", start, low, nr_scanned,
-			    nr_isolated);
+		trace_mm_compaction_isolate_migratepages(m, cc->cpu, start, low, nr_scanned, nr_isolated);
 	cc->total_migrate_scanned += nr_scanned;
 	if (nr_isolated)
 		__atomic_fetch_add(&m->events[COMPACTISOLATED], nr_isolated, __ATOMIC_RELAXED);
@@ -1076,11 +1064,6 @@ static enum isolate_result isolate_migratepages(struct compact_control *cc)
 	return cc->nr_migratepages ? ISOLATE_SUCCESS : ISOLATE_NONE;
 }
 
-static const char *const compact_result_names[] = {
-	"not_suitable_zone", "skipped", "deferred", "no_suitable_page", "continue", "complete",
-	"partial_skipped", "contended", "success",
-};
-
 static bool compact_scanners_met(struct compact_control *cc)
 {
 	return pageblock_start_pfn(cc->free_pfn) <= pageblock_start_pfn(cc->migrate_pfn);
@@ -1158,8 +1141,7 @@ out:
 	if (cc->contended && ret != COMPACT_SUCCESS)
 		ret = COMPACT_CONTENDED;
 	if (trace_on(z->m))
-		trace_event(z->m, cc->cpu, "mm_compaction_finished", "node=%d zone=%-8s order=%d ret=%s", z->nid,
-			    z->name, cc->order, compact_result_names[ret]);
+		trace_mm_compaction_finished(z, cc->cpu, cc->order, ret);
 	if (ret == COMPACT_NO_SUITABLE_PAGE)
 		ret = COMPACT_CONTINUE;
 	return ret;
@@ -1199,10 +1181,8 @@ static enum compact_result compact_zone_policy(struct compact_control *cc)
 	cc->migrate_pfn = z->zone_start_pfn;
 	cc->free_pfn = pageblock_start_pfn(zone_end_pfn(z) - 1);
 	if (trace_on(m))
-		trace_event(m, cc->cpu, "mm_compaction_begin",
-			    "zone_start=0x%lx migrate_pfn=0x%lx free_pfn=0x%lx zone_end=0x%lx, mode=%s",
-			    z->zone_start_pfn, cc->migrate_pfn, cc->free_pfn, zone_end_pfn(z),
-			    cc->mode != AF_MIGRATE_ASYNC ? "sync" : "async");
+		trace_mm_compaction_begin(m, cc->cpu, z->zone_start_pfn, cc->migrate_pfn, cc->free_pfn,
+					  zone_end_pfn(z), cc->mode != AF_MIGRATE_ASYNC);
 	af_drain_all(m);	/* as compact_zone() does before its scanners */
 	while ((ret = (enum compact_result)m->pol.compact_finished(cc)) == COMPACT_CONTINUE) {
 		struct af_migrate_stats st = { 0 };
@@ -1222,8 +1202,7 @@ static enum compact_result compact_zone_policy(struct compact_control *cc)
 		err = migrate_pages_list(m, cc->migratepages, cc->nr_migratepages, cc->mode,
 					 AF_MR_COMPACTION, &t, &st);
 		if (trace_on(m))
-			trace_event(m, cc->cpu, "mm_compaction_migratepages", "nr_migrated=%u nr_failed=%u",
-				    st.nr_succeeded, st.nr_failed_pages);
+			trace_mm_compaction_migratepages(m, cc->cpu, st.nr_succeeded, st.nr_failed_pages);
 		if (err)
 			putback_migratepages(cc);
 		cc->nr_migratepages = 0;
@@ -1235,8 +1214,7 @@ static enum compact_result compact_zone_policy(struct compact_control *cc)
 		}
 	}
 	if (trace_on(m))
-		trace_event(m, cc->cpu, "mm_compaction_finished", "node=%d zone=%-8s order=%d ret=%s", z->nid,
-			    z->name, cc->order, compact_result_names[ret]);
+		trace_mm_compaction_finished(z, cc->cpu, cc->order, ret);
 	free(cc->pol_run);
 	cc->pol_run = NULL;
 	return ret;
@@ -1304,9 +1282,7 @@ enum compact_result compact_zone(struct compact_control *cc)
 	}
 	update_cached = !sync && z->compact_cached_migrate_pfn[0] == z->compact_cached_migrate_pfn[1];
 	if (trace_on(m))
-		trace_event(m, cc->cpu, "mm_compaction_begin",
-			    "zone_start=0x%lx migrate_pfn=0x%lx free_pfn=0x%lx zone_end=0x%lx, mode=%s",
-			    start_pfn, cc->migrate_pfn, cc->free_pfn, end_pfn, sync ? "sync" : "async");
+		trace_mm_compaction_begin(m, cc->cpu, start_pfn, cc->migrate_pfn, cc->free_pfn, end_pfn, sync);
 	/*
 	 * 6.1 calls lru_add_drain() here: it flushes this CPU's LRU folio
 	 * batches and leaves every pcp list alone.  The model has no LRU
@@ -1339,8 +1315,7 @@ enum compact_result compact_zone(struct compact_control *cc)
 		err = migrate_pages_list(m, cc->migratepages, cc->nr_migratepages, cc->mode,
 					 AF_MR_COMPACTION, &t, &st);
 		if (trace_on(m))
-			trace_event(m, cc->cpu, "mm_compaction_migratepages", "nr_migrated=%u nr_failed=%u",
-				    st.nr_succeeded, st.nr_failed_pages);
+			trace_mm_compaction_migratepages(m, cc->cpu, st.nr_succeeded, st.nr_failed_pages);
 		if (err) {
 			putback_migratepages(cc);
 			if (err == -ENOMEM && !compact_scanners_met(cc)) {
@@ -1384,10 +1359,7 @@ out:
 	__atomic_fetch_add(&m->events[COMPACTMIGRATE_SCANNED], cc->total_migrate_scanned, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&m->events[COMPACTFREE_SCANNED], cc->total_free_scanned, __ATOMIC_RELAXED);
 	if (trace_on(m))
-		trace_event(m, cc->cpu, "mm_compaction_end",
-			    "zone_start=0x%lx migrate_pfn=0x%lx free_pfn=0x%lx zone_end=0x%lx, mode=%s status=%s",
-			    start_pfn, cc->migrate_pfn, cc->free_pfn, end_pfn, sync ? "sync" : "async",
-			    compact_result_names[ret]);
+		trace_mm_compaction_end(m, cc->cpu, start_pfn, cc->migrate_pfn, cc->free_pfn, end_pfn, sync, ret);
 	if (world_locked)
 		pthread_rwlock_unlock(&m->world->rw);
 	free(cc->freepages);
@@ -1452,12 +1424,8 @@ enum compact_result try_to_compact_pages(struct af_machine *m, int cpu, af_gfp_t
 		return COMPACT_SKIPPED;
 	if (m->cfg.no_compaction)			/* CONFIG_COMPACTION=n */
 		return COMPACT_SKIPPED;
-	if (trace_on(m)) {
-		char flags[256];
-		format_gfp_flags(gfp, flags, sizeof(flags));
-		trace_event(m, cpu, "mm_compaction_try_to_compact_pages", "order=%u gfp_mask=%s priority=%d",
-			    order, flags, (int)prio);
-	}
+	if (trace_on(m))
+		trace_mm_compaction_try_to_compact_pages(m, cpu, (int)order, gfp, (int)prio);
 	for (int i = 0; i < ac->zonelist->nr; i++) {
 		struct zone *z = ac->zonelist->zones[i];
 		enum compact_result status;
@@ -1562,8 +1530,7 @@ void wakeup_kcompactd(struct af_machine *m, int cpu, struct pglist_data *pg, int
 	if (!suitable)
 		return;
 	if (trace_on(m))
-		trace_event(m, cpu, "mm_compaction_wakeup_kcompactd", "nid=%d order=%d classzone_idx=%-8s",
-			    pg->node_id, order, zone_names[highest_zoneidx]);
+		trace_mm_compaction_wakeup_kcompactd(m, cpu, pg->node_id, order, highest_zoneidx);
 	pg->kcompactd_woken = true;
 	daemons_kick(m);
 }
@@ -1576,8 +1543,7 @@ static void kcompactd_do_work(struct af_machine *m, struct pglist_data *pg)
 	daemon_unlock(m);
 
 	if (trace_on(m))
-		trace_event(m, KTHREAD_CPU, "mm_compaction_kcompactd_wake", "nid=%d order=%d classzone_idx=%-8s",
-			    pg->node_id, order, zone_names[highest]);
+		trace_mm_compaction_kcompactd_wake(m, KTHREAD_CPU, pg->node_id, order, highest);
 	__atomic_fetch_add(&m->events[KCOMPACTD_WAKE], 1, __ATOMIC_RELAXED);
 	for (int t = 0; t <= highest; t++) {
 		struct zone *z = &pg->node_zones[t];

@@ -264,7 +264,9 @@ int af_fragmentation_index_info(unsigned int order, unsigned long free_pages,
  * hugetlb resizing, manual compaction): CPU 0, as for a task pinned there.
  */
 #define API_CPU 0
-static inline bool trace_on(const struct af_machine *m) { return m->trace_fn != NULL; }
+/* Either sink installed (trace.c): the one test a tracepoint site makes */
+static inline bool trace_on(const struct af_machine *m) { return m->trace_enabled; }
+/* Each builds the event the 6.1 tracepoint of the same name records */
 void trace_mm_page_alloc(struct af_machine *m, int cpu, long pfn, unsigned int order, af_gfp_t gfp, int mt);
 void trace_mm_page_free(struct af_machine *m, int cpu, unsigned long pfn, unsigned int order);
 void trace_mm_page_alloc_zone_locked(struct af_machine *m, int cpu, unsigned long pfn, unsigned int order,
@@ -272,9 +274,33 @@ void trace_mm_page_alloc_zone_locked(struct af_machine *m, int cpu, unsigned lon
 void trace_mm_page_pcpu_drain(struct af_machine *m, int cpu, unsigned long pfn, unsigned int order, int mt);
 void trace_mm_page_alloc_extfrag(struct af_machine *m, int cpu, unsigned long pfn, int alloc_order,
 				 int fallback_order, int alloc_mt, int fallback_mt);
+void trace_mm_compaction_isolate_migratepages(struct af_machine *m, int cpu, unsigned long start_pfn,
+					      unsigned long end_pfn, unsigned long nr_scanned,
+					      unsigned long nr_taken);
+void trace_mm_compaction_isolate_freepages(struct af_machine *m, int cpu, unsigned long start_pfn,
+					   unsigned long end_pfn, unsigned long nr_scanned, unsigned long nr_taken);
+void trace_mm_compaction_migratepages(struct af_machine *m, int cpu, unsigned long nr_migrated,
+				      unsigned long nr_failed);
+void trace_mm_compaction_begin(struct af_machine *m, int cpu, unsigned long zone_start, unsigned long migrate_pfn,
+			       unsigned long free_pfn, unsigned long zone_end, bool sync);
+void trace_mm_compaction_end(struct af_machine *m, int cpu, unsigned long zone_start, unsigned long migrate_pfn,
+			     unsigned long free_pfn, unsigned long zone_end, bool sync, int status);
+void trace_mm_compaction_try_to_compact_pages(struct af_machine *m, int cpu, int order, af_gfp_t gfp_mask,
+					      int prio);
+/* ret, status: enum compact_result */
+void trace_mm_compaction_finished(const struct zone *z, int cpu, int order, int ret);
+void trace_mm_compaction_suitable(const struct zone *z, int cpu, int order, int ret);
+/* the zone's compact_considered, compact_defer_shift and compact_order_failed */
+void trace_mm_compaction_deferred(const struct zone *z, int cpu, int order);
+void trace_mm_compaction_defer_compaction(const struct zone *z, int cpu, int order);
+void trace_mm_compaction_wakeup_kcompactd(struct af_machine *m, int cpu, int nid, int order, int highest_zoneidx);
+void trace_mm_compaction_kcompactd_wake(struct af_machine *m, int cpu, int nid, int order, int highest_zoneidx);
+void trace_mm_migrate_pages(struct af_machine *m, int cpu, unsigned long succeeded, unsigned long failed,
+			    unsigned long thp_succeeded, unsigned long thp_failed, unsigned long thp_split,
+			    int mode, int reason);
+void trace_mm_migrate_pages_start(struct af_machine *m, int cpu, int mode, int reason);
+void trace_mm_vmscan_wakeup_kswapd(struct af_machine *m, int cpu, int nid, int zid, int order, af_gfp_t gfp_flags);
 void format_gfp_flags(af_gfp_t gfp, char *buf, size_t len);
-void trace_event(struct af_machine *m, int cpu, const char *event, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
 
 /* in sysctl.c */
 int sysctl_set_cfg(struct vm_sysctls *vm, const char *name, const char *value, bool *mfk);

@@ -579,15 +579,11 @@ int migrate_pages_list(struct af_machine *m, struct mpage *pages, int n, enum af
 		       enum af_migrate_reason reason, struct migrate_target *t,
 		       struct af_migrate_stats *st)
 {
-	static const char *const modes[] = { "MIGRATE_ASYNC", "MIGRATE_SYNC_LIGHT", "MIGRATE_SYNC" };
-	static const char *const reasons[] = { "compaction", "memory_failure", "memory_hotplug",
-		"syscall_or_cpuset", "mempolicy_mbind", "numa_misplaced", "contig_range",
-		"longterm_pin", "demotion" };
 	unsigned nr_succeeded = 0, nr_failed_pages = 0, thp_ok = 0, thp_failed = 0;
 	int nr_failed = 0, rc_final = 0;
 
 	if (trace_on(m))
-		trace_event(m, t->cpu, "mm_migrate_pages_start", "mode=%s reason=%s", modes[mode], reasons[reason]);
+		trace_mm_migrate_pages_start(m, t->cpu, (int)mode, (int)reason);
 	for (int huge = 1; huge >= 0 && rc_final >= 0; huge--) {
 		int retry = 1, nr_retry_pages = 0;
 
@@ -643,10 +639,8 @@ out:
 	__atomic_fetch_add(&m->events[THP_MIGRATION_SUCCESS], thp_ok, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&m->events[THP_MIGRATION_FAIL], thp_failed, __ATOMIC_RELAXED);
 	if (trace_on(m))
-		trace_event(m, t->cpu, "mm_migrate_pages",
-			    "nr_succeeded=%u nr_failed=%u nr_thp_succeeded=%u nr_thp_failed=%u "
-			    "nr_thp_split=0 mode=%s reason=%s", nr_succeeded, nr_failed_pages,
-			    thp_ok, thp_failed, modes[mode], reasons[reason]);
+		trace_mm_migrate_pages(m, t->cpu, nr_succeeded, nr_failed_pages, thp_ok, thp_failed, 0,
+				       (int)mode, (int)reason);
 	if (st) {
 		st->nr_succeeded += nr_succeeded;
 		st->nr_failed_pages += nr_failed_pages;

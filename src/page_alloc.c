@@ -366,12 +366,8 @@ static void wakeup_kswapd(struct af_machine *m, int cpu, struct zone *z, af_gfp_
 		pg->kswapd_wakeups++;
 		wake = true;
 		daemons_kick(m);
-		if (trace_on(m)) {
-			char flags[256];
-			format_gfp_flags(gfp, flags, sizeof(flags));
-			trace_event(m, cpu, "mm_vmscan_wakeup_kswapd", "nid=%d order=%u gfp_flags=%s",
-				    pg->node_id, order, flags);
-		}
+		if (trace_on(m))
+			trace_mm_vmscan_wakeup_kswapd(m, cpu, pg->node_id, (int)z->type, (int)order, gfp);
 	}
 	if (m->threaded)
 		pthread_mutex_unlock(&m->global_lock);

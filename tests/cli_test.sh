@@ -20,7 +20,7 @@ for cmd in run compare policies; do
 	"$AF" $cmd --help >/dev/null 2>&1 && ok "$cmd --help exits 0" || bad "$cmd --help exits 0"
 done
 "$AF" run --help >/tmp/af_help.$$ 2>&1
-for opt in --config --mem --nodes --cpus --seed --policy --set --show --trace --json --ops --movablecore --thp --selftest-map-mb; do
+for opt in --config --mem --nodes --cpus --seed --policy --set --show --trace --events --json --ops --movablecore --thp --selftest-map-mb; do
 	grep -q -- "$opt" /tmp/af_help.$$ && ok "run help documents $opt" || bad "run help documents $opt"
 done
 "$AF" compare --help >/tmp/af_help.$$ 2>&1
@@ -109,6 +109,23 @@ for w in world mixed; do
 	o1=$("$AF" run --mem 1G --workload $w --ops 20000 --seed 1 --show /proc/vmstat | md5sum)
 	[ "$o1" = "$s1" ] && ok "$w: seed 1 twice, one output" || bad "$w: seed 1 twice differs"
 done
+
+# --events: one JSON line per event of the --trace stream, in the same order
+t=$(mktemp) e=$(mktemp)
+if "$AF" run --mem 256M --ops 3000 --seed 4 --trace "$t" --events "$e" >/dev/null; then
+	[ -s "$e" ] && [ "$(wc -l <"$t")" = "$(wc -l <"$e")" ] && ok "--events: one line per event" ||
+		bad "--events: one line per event"
+	[ "$(grep -vc '^{"event":"mm_[a-z_]*","system":"[a-z]*","ts_ns":[0-9]*,.*}$' "$e")" = 0 ] &&
+		ok "--events: JSON objects" || bad "--events: JSON objects"
+	[ "$(sed 's/.*: \(mm_[a-z_]*\): .*/\1/' "$t" | md5sum)" = \
+	  "$(sed 's/^{"event":"\(mm_[a-z_]*\)".*/\1/' "$e" | md5sum)" ] &&
+		ok "--events: the --trace events in order" || bad "--events: the --trace events in order"
+else
+	bad "run --events"
+fi
+"$AF" run --mem 256M --ops 10 --events /nonexistent/dir/e >/dev/null 2>&1
+[ $? -eq 2 ] && ok "--events: unwritable file is a usage error" || bad "--events: unwritable file exit status"
+rm -f "$t" "$e"
 
 echo "$passes passed, $fails failed"
 [ "$fails" -eq 0 ]
