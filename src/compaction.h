@@ -119,6 +119,11 @@ unsigned int fragmentation_score_wmark(struct af_machine *m, bool low);
 void wakeup_kcompactd(struct af_machine *m, int cpu, struct pglist_data *pgdat, int order, int highest_zoneidx);
 void kcompactd_run(struct af_machine *m, struct pglist_data *pgdat);
 void reset_isolation_suitable(struct pglist_data *pg);
+/* in page_isolation.c: isolate [start, end), migrate what is in use out of
+ * it, then take the range (take) or give it back; 0 or -errno */
+int contig_range(struct af_machine *m, unsigned long start, unsigned long end,
+		 enum af_migrate_mode mode, enum af_migrate_reason reason, bool take,
+		 uint64_t *first_busy, struct af_migrate_stats *st);
 unsigned long isolate_freepages_range(struct zone *z, int cpu, unsigned long start,
 				      unsigned long end, unsigned long *stop);
 /* the mechanism a compacting policy's hooks (policy.h) build on */

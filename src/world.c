@@ -2,7 +2,7 @@
  * world.c - the owners of pages: the owner table, real contents, page locks
  * and timed holders, and reverse mapping (mm/rmap.c: rmap_walk_anon,
  * rmap_walk_file).  Processes, files, slab, drivers and huge pages are in
- * proc.c, filemap.c, slab.c, driver.c and hugetlb.c.
+ * process.c, filemap.c, slab.c, driver.c and hugetlb.c.
  */
 #include <sched.h>
 #include <stdlib.h>
@@ -448,4 +448,47 @@ void world_destroy(struct af_machine *m)
 	pthread_mutex_destroy(&w->holds_lock);
 	free(w);
 	m->world = NULL;
+}
+
+void af_world_stats(struct af_machine *m, struct af_world_stats *st)
+{
+	struct world *w = m ? m->world : NULL;
+
+	memset(st, 0, sizeof(*st));
+	if (!w)
+		return;
+	for (int i = 0; i < w->nmms; i++)
+		st->processes += w->mms[i]->alive;
+	for (int i = 0; i < w->nfiles; i++)
+		st->files += !w->files[i]->dead;
+	for (unsigned long pfn = 0; pfn < m->max_pfn; pfn++) {
+		struct page *p = &m->pages[pfn];
+		uint32_t f = pflags(p);
+		struct owner *o;
+
+		if (!(f & PG_alloc) || !(o = owner_of(m, p)))
+			continue;
+		/* a compound page, or a pgd (order 1, not compound) */
+		unsigned long nr = (f & PG_head) || o->type == OWN_PGTABLE ? 1UL << p->order : 1;
+		switch (o->type) {
+		case OWN_ANON:
+			if (f & PG_hugetlb)
+				st->hugetlb_pages += nr;
+			else if (f & PG_head)
+				st->thp_pages += nr;
+			else
+				st->anon_pages += nr;
+			break;
+		case OWN_FILE:
+			st->file_pages += nr;
+			st->file_dirty += (f & PG_dirty) != 0;
+			st->file_writeback += (f & PG_writeback) != 0;
+			break;
+		case OWN_SLAB: st->slab_pages += nr; break;
+		case OWN_DRIVER: st->driver_pages += nr; break;
+		case OWN_PGTABLE: st->pgtable_pages += nr; break;
+		case OWN_HUGETLB_POOL: st->hugetlb_pages += nr; break;
+		default: break;
+		}
+	}
 }

@@ -191,7 +191,7 @@ struct world {
 	uint64_t layout_gen;		/* bumped under the write lock: VMAs, chains, tables */
 };
 
-/* in proc.c */
+/* in process.c */
 struct vma *find_vma(struct mm *mm, uint64_t vpn);
 int pgtable_relocate(struct af_machine *m, int cpu, unsigned long old_pfn, unsigned long new_pfn);
 int vma_index(struct mm *mm, struct vma *v);
@@ -323,6 +323,9 @@ struct isolate_ctl {
 	bool nofs;		/* !__GFP_FS: anonymous pages only */
 	int cpu;		/* the CPU isolating: a refused page's putback frees there */
 };
+/* the order of a compound page's head (0 otherwise); whether its owner is a file */
+unsigned int page_order_of(struct af_machine *m, unsigned long pfn);
+bool page_is_file(struct af_machine *m, unsigned long pfn);
 int migrate_pages_list(struct af_machine *m, struct mpage *pages, int n, enum af_migrate_mode mode,
 		       enum af_migrate_reason reason, struct migrate_target *t,
 		       struct af_migrate_stats *st);

@@ -1,5 +1,5 @@
 /*
- * proc.c - processes: address spaces, VMAs, page tables whose pages come
+ * process.c - processes: address spaces, VMAs, page tables whose pages come
  * from the machine (UNMOVABLE), anonymous and file faults, copy-on-write
  * after fork, transparent huge pages, munmap and exit (mm/memory.c:
  * do_anonymous_page, do_wp_page; mm/huge_memory.c:
