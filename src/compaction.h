@@ -116,6 +116,9 @@ bool compaction_zonelist_suitable(struct af_machine *m, const struct alloc_conte
 				  unsigned int alloc_flags);
 unsigned int fragmentation_score_node(struct pglist_data *pgdat);
 unsigned int fragmentation_score_wmark(struct af_machine *m, bool low);
+/* in kcompactd.c: the zone's share of the node's score; is kswapd at work on the node */
+unsigned int fragmentation_score_zone(const struct zone *z);
+bool kswapd_is_running(struct pglist_data *pg);
 void wakeup_kcompactd(struct af_machine *m, int cpu, struct pglist_data *pgdat, int order, int highest_zoneidx);
 void kcompactd_run(struct af_machine *m, struct pglist_data *pgdat);
 void reset_isolation_suitable(struct pglist_data *pg);
