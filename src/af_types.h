@@ -366,6 +366,7 @@ struct af_machine {
 	uint64_t extfrag_kind[3][MIGRATE_PCPTYPES][MIGRATE_PCPTYPES];
 	uint64_t extfrag_kind_fragmenting[3][MIGRATE_PCPTYPES][MIGRATE_PCPTYPES];
 	void *workload;			/* live blocks of the mixed workload */
+	void (*workload_free)(struct af_machine *m);	/* set by the workload that owns it */
 	struct world *world;		/* owners of pages (world.h) */
 	unsigned long cma_base, cma_count;	/* the CMA area, pageblock aligned */
 	struct daemons *daemons;		/* kswapd/kcompactd threads (threaded mode) */
@@ -379,6 +380,7 @@ struct af_machine {
 	bool trace_enabled;
 	uint64_t clock_ns;		/* virtual clock (deterministic mode) */
 	af_sample_fn sample_fn;		/* the sampler (snapshot.c) */
+	void (*sample_fire)(struct af_machine *m, uint64_t now);
 	void *sample_arg;
 	uint64_t sample_interval, sample_next;
 	const struct af_slowpath_ops *slow_ops;

@@ -30,8 +30,6 @@
 
 /* in util.c */
 void clock_advance_raw(struct af_machine *m, uint64_t ns);
-/* in snapshot.c */
-void sampler_fire(struct af_machine *m, uint64_t now);
 int af_err(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void lock_zone(struct zone *z);
 void unlock_zone(struct zone *z);
@@ -247,10 +245,18 @@ int render_vmstat(struct af_machine *m, char **out);
 extern const char *const migratetype_names[MIGRATE_TYPES];
 extern const char *const zone_names[MAX_NR_ZONES];
 
-/* in procfs.c */
+/* in util.c */
 struct strbuf { char *s; size_t len, cap; bool oom; };
 void sb_printf(struct strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sb_putc(struct strbuf *b, char c);
+/* in vmstat.c: free pages, free blocks and blocks of at least an order */
+struct contig_page_info {
+	unsigned long free_pages;
+	unsigned long free_blocks_total;
+	unsigned long free_blocks_suitable;
+};
+void fill_contig_page_info(const struct zone *z, unsigned int suitable_order,
+			   struct contig_page_info *info);
 int fragmentation_index(const struct zone *z, unsigned int order);
 int af_fragmentation_index_info(unsigned int order, unsigned long free_pages,
 				unsigned long blocks_total, unsigned long blocks_suitable);

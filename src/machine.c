@@ -136,7 +136,8 @@ void af_machine_destroy(struct af_machine *m)
 	if (m) {
 		if (m->daemons)
 			af_daemons_stop(m);
-		workload_free(m);
+		if (m->workload_free)
+			m->workload_free(m);
 		world_destroy(m);
 	}
 	free_machine(m);

@@ -1,52 +1,14 @@
 /*
  * procfs.c - the kernel's text files, byte for byte (mm/vmstat.c:
  * frag_show_print, pagetypeinfo_show*, zoneinfo_show_print,
- * unusable_show_print, extfrag_show_print, fill_contig_page_info,
- * __fragmentation_index, unusable_free_index).
+ * unusable_show_print, extfrag_show_print, unusable_free_index; the
+ * fragmentation index itself is in vmstat.c).
  */
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
-
-void sb_printf(struct strbuf *b, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (b->oom)
-		return;
-	for (;;) {
-		size_t room = b->cap - b->len;
-		va_start(ap, fmt);
-		n = vsnprintf(b->s ? b->s + b->len : NULL, room, fmt, ap);
-		va_end(ap);
-		if (n < 0) {
-			b->oom = true;
-			return;
-		}
-		if ((size_t)n < room) {
-			b->len += (size_t)n;
-			return;
-		}
-		size_t ncap = b->cap ? b->cap * 2 : 4096;
-		while (ncap < b->len + (size_t)n + 1)
-			ncap *= 2;
-		char *s = realloc(b->s, ncap);
-		if (!s) {
-			b->oom = true;
-			return;
-		}
-		b->s = s;
-		b->cap = ncap;
-	}
-}
-
-void sb_putc(struct strbuf *b, char c)
-{
-	sb_printf(b, "%c", c);
-}
 
 /* migratetypes that exist in this kernel configuration (CMA only with CONFIG_CMA) */
 static bool mt_shown(struct af_machine *m, int mt)
@@ -207,54 +169,6 @@ static void render_zoneinfo(struct af_machine *m, struct strbuf *b)
 			sb_putc(b, '\n');
 		}
 	}
-}
-
-struct contig_page_info {
-	unsigned long free_pages;
-	unsigned long free_blocks_total;
-	unsigned long free_blocks_suitable;
-};
-
-/* fill_contig_page_info() */
-static void fill_contig_page_info(const struct zone *z, unsigned int suitable_order,
-				  struct contig_page_info *info)
-{
-	info->free_pages = info->free_blocks_total = info->free_blocks_suitable = 0;
-	for (unsigned int o = 0; o < MAX_ORDER; o++) {
-		/* read without the zone lock, as 6.1 does (data_race) */
-		unsigned long blocks = __atomic_load_n(&z->free_area[o].nr_free, __ATOMIC_RELAXED);
-
-		info->free_blocks_total += blocks;
-		info->free_pages += blocks << o;
-		if (o >= suitable_order)
-			info->free_blocks_suitable += blocks << (o - suitable_order);
-	}
-}
-
-/*
- * __fragmentation_index(): -1000 if a block of the order exists; otherwise
- * 0..1000, towards 0 = failure from lack of memory, towards 1000 = failure
- * from fragmentation.  0 with no free blocks at all.
- */
-int af_fragmentation_index_info(unsigned int order, unsigned long free_pages,
-				unsigned long blocks_total, unsigned long blocks_suitable)
-{
-	unsigned long requested = 1UL << order;
-
-	if (order >= MAX_ORDER || !blocks_total)
-		return 0;
-	if (blocks_suitable)
-		return -1000;
-	return (int)(1000 - (1000 + free_pages * 1000ULL / requested) / blocks_total);
-}
-
-int fragmentation_index(const struct zone *z, unsigned int order)
-{
-	struct contig_page_info info;
-
-	fill_contig_page_info(z, order, &info);
-	return af_fragmentation_index_info(order, info.free_pages, info.free_blocks_total,
-					   info.free_blocks_suitable);
 }
 
 /* unusable_free_index(): share of free memory unusable for this order, 0..1000 */

@@ -291,7 +291,7 @@ int af_sample_now(struct af_machine *m, struct af_sample *s)
 	return 0;
 }
 
-void sampler_fire(struct af_machine *m, uint64_t now)
+static void sampler_fire(struct af_machine *m, uint64_t now)
 {
 	struct af_sample s;
 
@@ -311,6 +311,7 @@ int af_sampler_set(struct af_machine *m, uint64_t interval_ns, af_sample_fn fn, 
 		return 0;
 	}
 	m->sample_fn = fn;
+	m->sample_fire = sampler_fire;
 	m->sample_arg = arg;
 	m->sample_interval = interval_ns;
 	m->sample_next = (af_clock_ns(m) / interval_ns + 1) * interval_ns;

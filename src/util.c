@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "antifrag.h"
@@ -173,10 +174,49 @@ void af_clock_advance(struct af_machine *m, uint64_t ns)
 	uint64_t now = __atomic_add_fetch(&m->clock_ns, ns, __ATOMIC_RELAXED);
 
 	if (m->sample_fn && now >= m->sample_next)
-		sampler_fire(m, now);
+		m->sample_fire(m, now);
 }
 
 uint64_t af_clock_ns(const struct af_machine *m)
 {
 	return __atomic_load_n(&m->clock_ns, __ATOMIC_RELAXED);
+}
+
+/* ---- a growing string for the renderers ---- */
+void sb_printf(struct strbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (b->oom)
+		return;
+	for (;;) {
+		size_t room = b->cap - b->len;
+		va_start(ap, fmt);
+		n = vsnprintf(b->s ? b->s + b->len : NULL, room, fmt, ap);
+		va_end(ap);
+		if (n < 0) {
+			b->oom = true;
+			return;
+		}
+		if ((size_t)n < room) {
+			b->len += (size_t)n;
+			return;
+		}
+		size_t ncap = b->cap ? b->cap * 2 : 4096;
+		while (ncap < b->len + (size_t)n + 1)
+			ncap *= 2;
+		char *s = realloc(b->s, ncap);
+		if (!s) {
+			b->oom = true;
+			return;
+		}
+		b->s = s;
+		b->cap = ncap;
+	}
+}
+
+void sb_putc(struct strbuf *b, char c)
+{
+	sb_printf(b, "%c", c);
 }

@@ -202,3 +202,47 @@ int af_vmstat(struct af_machine *m, const char *name, uint64_t *val)
 	*val = l.val;
 	return 0;
 }
+
+/* ---- the fragmentation index (mm/vmstat.c) ---- */
+
+/* fill_contig_page_info() */
+void fill_contig_page_info(const struct zone *z, unsigned int suitable_order,
+				  struct contig_page_info *info)
+{
+	info->free_pages = info->free_blocks_total = info->free_blocks_suitable = 0;
+	for (unsigned int o = 0; o < MAX_ORDER; o++) {
+		/* read without the zone lock, as 6.1 does (data_race) */
+		unsigned long blocks = __atomic_load_n(&z->free_area[o].nr_free, __ATOMIC_RELAXED);
+
+		info->free_blocks_total += blocks;
+		info->free_pages += blocks << o;
+		if (o >= suitable_order)
+			info->free_blocks_suitable += blocks << (o - suitable_order);
+	}
+}
+
+/*
+ * __fragmentation_index(): -1000 if a block of the order exists; otherwise
+ * 0..1000, towards 0 = failure from lack of memory, towards 1000 = failure
+ * from fragmentation.  0 with no free blocks at all.
+ */
+int af_fragmentation_index_info(unsigned int order, unsigned long free_pages,
+				unsigned long blocks_total, unsigned long blocks_suitable)
+{
+	unsigned long requested = 1UL << order;
+
+	if (order >= MAX_ORDER || !blocks_total)
+		return 0;
+	if (blocks_suitable)
+		return -1000;
+	return (int)(1000 - (1000 + free_pages * 1000ULL / requested) / blocks_total);
+}
+
+int fragmentation_index(const struct zone *z, unsigned int order)
+{
+	struct contig_page_info info;
+
+	fill_contig_page_info(z, order, &info);
+	return af_fragmentation_index_info(order, info.free_pages, info.free_blocks_total,
+					   info.free_blocks_suitable);
+}

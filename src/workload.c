@@ -120,6 +120,7 @@ int af_workload_mixed(struct af_machine *m, uint64_t seed, uint64_t ops,
 		if (!l)
 			return af_err(-ENOMEM, "out of memory");
 		m->workload = l;
+		m->workload_free = workload_free;
 	}
 	for (size_t i = 0; i < l->nr; i++)
 		held += 1UL << l->b[i].order;
