@@ -100,6 +100,13 @@ int af_config_load_string(struct af_config *cfg, const char *text);
 /* ---- machine ---- */
 int af_machine_create(const struct af_config *cfg, struct af_machine **out);
 void af_machine_destroy(struct af_machine *m);
+/*
+ * A machine of the allocator core alone (the kernel model without the world
+ * of processes, files, slab and hugetlb): af_alloc_pages/af_free_pages,
+ * compaction of what it can move (nothing it does not own), the views.
+ * What embedders link when they bring their own owners.
+ */
+int af_machine_create_core(const struct af_config *cfg, struct af_machine **out);
 int af_machine_nr_cpus(const struct af_machine *m);
 int af_machine_nr_nodes(const struct af_machine *m);
 uint64_t af_machine_max_pfn(const struct af_machine *m);

@@ -160,6 +160,8 @@ int af_machine_set_policy(struct af_machine *m, const char *spec)
 		return ret;
 	if (m->daemons)
 		return af_err(-EBUSY, "policy: stop the daemons before switching");
+	if ((p->mech & POLICY_MECH_NEEDS_WORLD) && !m->wops)
+		return af_err(-EINVAL, "policy %s needs the world, which this machine has not", p->name);
 	if ((p->mech | m->pol.mech) & POLICY_MECH_NO_GROUPING && p->mech != m->pol.mech)
 		return af_err(-EINVAL, "policy %s: changes pageblock grouping, which is set at boot "
 			      "(choose it with the config key `policy`)",

@@ -419,6 +419,7 @@ static int repay_stat(struct af_machine *m, const char *name, uint64_t *val)
 
 const struct af_policy policy_repay = {
 	.name = "repay",
+	.mech = POLICY_MECH_NEEDS_WORLD,
 	.summary = "record unmovable/reclaimable pages placed in MOVABLE pageblocks and move them "
 		   "back to their own type's pageblocks once it has room (in kcompactd's turn)",
 	.source = "seed 003, other optimization ideas 3.(1): active repayment after the "

@@ -368,6 +368,7 @@ struct af_machine {
 	void *workload;			/* live blocks of the mixed workload */
 	void (*workload_free)(struct af_machine *m);	/* set by the workload that owns it */
 	struct world *world;		/* owners of pages (world.h) */
+	const struct world_ops *wops;	/* the world's operations, or NULL */
 	unsigned long cma_base, cma_count;	/* the CMA area, pageblock aligned */
 	struct daemons *daemons;		/* kswapd/kcompactd threads (threaded mode) */
 	uint8_t *cma_bitmap;			/* one byte per page: allocated */

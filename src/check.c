@@ -261,9 +261,9 @@ int af_check(struct af_machine *m, char *report, size_t len)
 				    z->nr_reserved_highatomic);
 		}
 	check_online_blocks(m, &c);
-	if (!c.violations && m->world) {
+	if (!c.violations && m->wops) {
 		char *rep = report && len ? report : NULL;
-		c.violations += integrity_check(m, rep, rep ? len : 0);
+		c.violations += m->wops->integrity_check(m, rep, rep ? len : 0);
 	}
 	return c.violations;
 }

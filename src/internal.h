@@ -28,6 +28,32 @@
 #define ALLOC_KSWAPD		0x800	/* == __GFP_KSWAPD_RECLAIM */
 #define ALLOC_RESERVES (ALLOC_NON_BLOCK | ALLOC_MIN_RESERVE | ALLOC_HIGHATOMIC | ALLOC_OOM)
 
+/*
+ * world_ops: what the kernel model asks of the world that owns its pages
+ * (processes, page cache, slab, hugetlb: the rest of the kernel).  The
+ * world registers them when it is created (world_init, world.c); a machine
+ * of the allocator core alone (af_machine_create_core) has none.
+ */
+struct world_ops {
+	void (*destroy)(struct af_machine *m);
+	/* af_check's integrity pass: violations found, the first in report */
+	int (*integrity_check)(struct af_machine *m, char *report, size_t len);
+	/* an owned page's last reference is gone: its owner lets go, it is freed */
+	void (*free_page)(struct af_machine *m, int cpu, unsigned long pfn, unsigned int order);
+	/* shrink_folio_list() for one isolated inactive file page: start
+	 * writeback if dirty (kswapd's pageout), free it if clean and mapped by
+	 * nothing but the page cache (remove_mapping); true if it was freed */
+	bool (*reclaim_page)(struct af_machine *m, int cpu, unsigned long pfn, bool kswapd);
+	/* shrink_slab(): objects of the reclaimable caches; pages freed */
+	unsigned long (*shrink_slab)(struct af_machine *m, int cpu, unsigned long nr_objects);
+	/* vm.nr_hugepages */
+	int (*hugetlb_resize)(struct af_machine *m, unsigned long nr, unsigned long *now);
+	unsigned long (*hugetlb_pool_size)(struct af_machine *m);
+};
+
+/* in machine.c: boot a machine without a world and without its policy's init */
+int machine_boot(const struct af_config *cfg, struct af_machine **out);
+
 /* in util.c */
 void clock_advance_raw(struct af_machine *m, uint64_t ns);
 int af_err(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

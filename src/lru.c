@@ -135,7 +135,7 @@ void putback_lru_page(struct af_machine *m, int cpu, unsigned long pfn)
 	lru_add(m, pfn);
 	if (page_ref_add(m, p, -1) == 0) {
 		/* the last reference: the owner let go while it was isolated */
-		free_owned_page(m, cpu, pfn, (pflags(p) & PG_head) ? p->order : 0);
+		m->wops->free_page(m, cpu, pfn, (pflags(p) & PG_head) ? p->order : 0);
 	}
 }
 

@@ -138,12 +138,13 @@ void af_machine_destroy(struct af_machine *m)
 			af_daemons_stop(m);
 		if (m->workload_free)
 			m->workload_free(m);
-		world_destroy(m);
+		if (m->wops)
+			m->wops->destroy(m);
 	}
 	free_machine(m);
 }
 
-int af_machine_create(const struct af_config *cfg_in, struct af_machine **out)
+int machine_boot(const struct af_config *cfg_in, struct af_machine **out)
 {
 	struct af_machine *m;
 	unsigned long max_pfn = 0, totalram = 0;
@@ -367,11 +368,23 @@ int af_machine_create(const struct af_config *cfg_in, struct af_machine **out)
 			}
 		}
 	refresh_zone_stat_thresholds(m);
-	ret = world_init(m);
-	if (ret) {
-		free_machine(m);
+	*out = m;
+	return 0;
+}
+
+/* The allocator core alone: no world, so nothing owns pages but the caller */
+int af_machine_create_core(const struct af_config *cfg, struct af_machine **out)
+{
+	struct af_machine *m;
+	int ret;
+
+	if (!cfg || !out)
+		return af_err(-EINVAL, "bad arguments");
+	if (cfg->policy && (cfg->policy->mech & POLICY_MECH_NEEDS_WORLD))
+		return af_err(-EINVAL, "policy %s needs the world (use af_machine_create)",
+			      cfg->policy->name);
+	if ((ret = machine_boot(cfg, &m)))
 		return ret;
-	}
 	if (m->pol.init && (ret = m->pol.init(m))) {
 		af_machine_destroy(m);
 		return ret;

@@ -44,6 +44,8 @@ struct compact_control;
 #define POLICY_MAX_PARAMS 4
 
 /* mechanism flags */
+#define POLICY_MECH_NEEDS_WORLD	(1u << 1)	/* calls into the world: not on a machine
+						 * of the allocator core alone */
 #define POLICY_MECH_NO_GROUPING	(1u << 0)	/* page_group_by_mobility_disabled from boot:
 						 * every pageblock and free page UNMOVABLE */
 

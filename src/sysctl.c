@@ -171,7 +171,9 @@ int af_sysctl_write(struct af_machine *m, const char *name, const char *value)
 			end++;
 		if (end == value || *end || errno || *value == '-')
 			return af_err(-EINVAL, "vm.nr_hugepages: '%s' is not a non-negative integer", value);
-		return af_hugetlb_resize(m, (unsigned long)v, NULL);
+		if (!m->wops)
+			return af_err(-EOPNOTSUPP, "vm.nr_hugepages: no hugetlb pool without a world");
+		return m->wops->hugetlb_resize(m, (unsigned long)v, NULL);
 	}
 	d = find_sysctl(name);
 	if (!d)
@@ -225,7 +227,7 @@ int af_sysctl_read(struct af_machine *m, const char *name, char *buf, size_t len
 	if (!strncmp(name, "vm.", 3))
 		name += 3;
 	if (!strcmp(name, "nr_hugepages")) {
-		snprintf(buf, len, "%lu", hugetlb_pool_size(m));
+		snprintf(buf, len, "%lu", m->wops ? m->wops->hugetlb_pool_size(m) : 0UL);
 		return 0;
 	}
 	if (!strcmp(name, "compact_memory"))

@@ -15,31 +15,6 @@
 
 #include "compaction.h"
 
-/* remove_mapping() for a claimed page: only the page cache references it */
-static bool reclaim_file_page(struct af_machine *m, int cpu, unsigned long pfn)
-{
-	struct page *p = &m->pages[pfn];
-	struct owner *o = owner_of(m, p);
-	struct file *f;
-	bool done = false;
-
-	if (!o || o->type != OWN_FILE)
-		return false;
-	f = m->world->files[o->obj];
-	wlock(m, &f->lock);
-	/* our isolation reference + the page cache's */
-	if (__atomic_load_n(&p->refcount, __ATOMIC_ACQUIRE) == 2 && !p->mapcount &&
-	    !(pflags(p) & (PG_dirty | PG_writeback | PG_locked)) && f->pages[p->index].pfn == pfn) {
-		f->pages[p->index].pfn = PFN_NIL;
-		p->refcount = 0;
-		done = true;
-	}
-	wunlock(m, &f->lock);
-	if (done)
-		free_owned_page(m, cpu, pfn, 0);
-	return done;
-}
-
 /* shrink the inactive file list from its tail; returns pages reclaimed */
 static unsigned long shrink_file_lru(struct af_machine *m, int cpu, struct pglist_data *pg,
 				     unsigned long nr_to_scan, bool kswapd)
@@ -59,13 +34,7 @@ static unsigned long shrink_file_lru(struct af_machine *m, int cpu, struct pglis
 		scanned++;
 		if (isolate_lru_page(m, pfn))
 			break;
-		uint32_t f = pflags(&m->pages[pfn]);
-		if ((f & PG_dirty) && kswapd && !(f & PG_writeback)) {
-			start_writeback(m, pfn, m->world->io_ns);	/* pageout() */
-			page_stat_mod(m, pfn, NS_NR_VMSCAN_WRITE, 1);
-		}
-		world_poll_holds(m, pfn);
-		if (reclaim_file_page(m, cpu, pfn)) {
+		if (m->wops->reclaim_page(m, cpu, pfn, kswapd)) {
 			reclaimed++;
 			continue;
 		}
@@ -79,24 +48,6 @@ static unsigned long shrink_file_lru(struct af_machine *m, int cpu, struct pglis
 	return reclaimed;
 }
 
-/* shrink_slab(): drop reclaimable objects; returns pages freed */
-static unsigned long shrink_slab_node(struct af_machine *m, int cpu, unsigned long nr_objects)
-{
-	struct world *w = m->world;
-	unsigned long before = 0, after = 0;
-
-	for (int n = 0; n < m->nr_nodes; n++)
-		before += (unsigned long)m->node[n]->vm_stat[NS_NR_SLAB_RECLAIMABLE];
-	for (int i = 0; i < w->ncaches; i++) {
-		unsigned long freed = 0;
-		if (w->caches[i]->reclaimable)
-			slab_shrink(m, cpu, i, nr_objects, &freed);
-		__atomic_fetch_add(&m->events[SLABS_SCANNED], freed, __ATOMIC_RELAXED);
-	}
-	for (int n = 0; n < m->nr_nodes; n++)
-		after += (unsigned long)m->node[n]->vm_stat[NS_NR_SLAB_RECLAIMABLE];
-	return before > after ? before - after : 0;
-}
 
 /* shrink_node(): page cache first, then slab */
 static unsigned long shrink_node(struct af_machine *m, int cpu, struct pglist_data *pg, unsigned long nr,
@@ -105,7 +56,7 @@ static unsigned long shrink_node(struct af_machine *m, int cpu, struct pglist_da
 	unsigned long got = shrink_file_lru(m, cpu, pg, nr * 4, kswapd);
 
 	if (got < nr)
-		got += shrink_slab_node(m, cpu, (nr - got) * 16);
+		got += (m->wops ? m->wops->shrink_slab(m, cpu, (nr - got) * 16) : 0);
 	return got;
 }
 

@@ -492,3 +492,101 @@ void af_world_stats(struct af_machine *m, struct af_world_stats *st)
 		}
 	}
 }
+
+/* ---- what the kernel model asks of the world (struct world_ops) ---- */
+
+/* remove_mapping() for a claimed page: only the page cache references it */
+static bool remove_mapping(struct af_machine *m, int cpu, unsigned long pfn)
+{
+	struct page *p = &m->pages[pfn];
+	struct owner *o = owner_of(m, p);
+	struct file *f;
+	bool done = false;
+
+	if (!o || o->type != OWN_FILE)
+		return false;
+	f = m->world->files[o->obj];
+	wlock(m, &f->lock);
+	/* our isolation reference + the page cache's */
+	if (__atomic_load_n(&p->refcount, __ATOMIC_ACQUIRE) == 2 && !p->mapcount &&
+	    !(pflags(p) & (PG_dirty | PG_writeback | PG_locked)) && f->pages[p->index].pfn == pfn) {
+		f->pages[p->index].pfn = PFN_NIL;
+		p->refcount = 0;
+		done = true;
+	}
+	wunlock(m, &f->lock);
+	if (done)
+		free_owned_page(m, cpu, pfn, 0);
+	return done;
+}
+
+/* shrink_folio_list() for one isolated inactive file page */
+static bool world_reclaim_page(struct af_machine *m, int cpu, unsigned long pfn, bool kswapd)
+{
+	uint32_t f = pflags(&m->pages[pfn]);
+
+	if ((f & PG_dirty) && kswapd && !(f & PG_writeback)) {
+		start_writeback(m, pfn, m->world->io_ns);	/* pageout() */
+		page_stat_mod(m, pfn, NS_NR_VMSCAN_WRITE, 1);
+	}
+	world_poll_holds(m, pfn);
+	return remove_mapping(m, cpu, pfn);
+}
+
+/* shrink_slab(): drop reclaimable objects; returns pages freed */
+static unsigned long world_shrink_slab(struct af_machine *m, int cpu, unsigned long nr_objects)
+{
+	struct world *w = m->world;
+	unsigned long before = 0, after = 0;
+
+	for (int n = 0; n < m->nr_nodes; n++)
+		before += (unsigned long)m->node[n]->vm_stat[NS_NR_SLAB_RECLAIMABLE];
+	for (int i = 0; i < w->ncaches; i++) {
+		unsigned long freed = 0;
+		if (w->caches[i]->reclaimable)
+			slab_shrink(m, cpu, i, nr_objects, &freed);
+		__atomic_fetch_add(&m->events[SLABS_SCANNED], freed, __ATOMIC_RELAXED);
+	}
+	for (int n = 0; n < m->nr_nodes; n++)
+		after += (unsigned long)m->node[n]->vm_stat[NS_NR_SLAB_RECLAIMABLE];
+	return before > after ? before - after : 0;
+}
+
+static int world_hugetlb_resize(struct af_machine *m, unsigned long nr, unsigned long *now)
+{
+	return af_hugetlb_resize(m, nr, now);
+}
+
+static const struct world_ops world_ops = {
+	.destroy = world_destroy,
+	.integrity_check = integrity_check,
+	.free_page = free_owned_page,
+	.reclaim_page = world_reclaim_page,
+	.shrink_slab = world_shrink_slab,
+	.hugetlb_resize = world_hugetlb_resize,
+	.hugetlb_pool_size = hugetlb_pool_size,
+};
+
+/* A machine with its world: the allocator boots, then the world registers
+ * its operations, then the policy starts */
+int af_machine_create(const struct af_config *cfg, struct af_machine **out)
+{
+	struct af_machine *m;
+	int ret;
+
+	if (!cfg || !out)
+		return af_err(-EINVAL, "bad arguments");
+	if ((ret = machine_boot(cfg, &m)))
+		return ret;
+	if ((ret = world_init(m))) {
+		af_machine_destroy(m);
+		return ret;
+	}
+	m->wops = &world_ops;
+	if (m->pol.init && (ret = m->pol.init(m))) {
+		af_machine_destroy(m);
+		return ret;
+	}
+	*out = m;
+	return 0;
+}
