@@ -1186,8 +1186,8 @@ enum compact_result compact_zone(struct compact_control *cc)
 	 * possibly by this very thread) gives up as contended.
 	 */
 	bool world_locked = false;
-	if (m->threaded && m->world) {
-		if (pthread_rwlock_tryrdlock(&m->world->rw))
+	if (m->threaded && m->wops) {
+		if (m->wops->read_trylock(m))
 			return COMPACT_CONTENDED;
 		world_locked = true;
 	}
@@ -1296,7 +1296,7 @@ out:
 	if (trace_on(m))
 		trace_mm_compaction_end(m, cc->cpu, start_pfn, cc->migrate_pfn, cc->free_pfn, end_pfn, sync, ret);
 	if (world_locked)
-		pthread_rwlock_unlock(&m->world->rw);
+		m->wops->read_unlock(m);
 	free(cc->freepages);
 	free(cc->migratepages);
 	cc->freepages = NULL;

@@ -28,6 +28,40 @@
 #define ALLOC_KSWAPD		0x800	/* == __GFP_KSWAPD_RECLAIM */
 #define ALLOC_RESERVES (ALLOC_NON_BLOCK | ALLOC_MIN_RESERVE | ALLOC_HIGHATOMIC | ALLOC_OOM)
 
+#define MIGRATEPAGE_SUCCESS	0
+#define MIGRATEPAGE_UNMAP	1
+
+/*
+ * The entries try_to_migrate() turned into migration entries, so that
+ * remove_migration_ptes() can revisit exactly those instead of walking the
+ * rmap again.  Page tables cannot change in between: that needs the world
+ * write lock, and migration holds the read lock (deterministic mode: one
+ * thread).  A page mapped more often than this falls back to the walk.
+ */
+#define UNMAP_RECORD 8
+struct migration_entry {
+	uint64_t *e;
+	pthread_mutex_t *ptl;
+	void *mm;		/* the world's struct mm */
+	uint64_t vpn;
+};
+struct unmap_arg {
+	unsigned long pfn;
+	int done;
+	struct migration_entry rec[UNMAP_RECORD];
+};
+
+
+/* Who owns a page, as migration needs to know */
+enum owner_kind {
+	OWNER_NONE,			/* no owner, or a dead one */
+	OWNER_ANON,
+	OWNER_FILE,
+	OWNER_FILE_NO_MIGRATE_FOLIO,	/* a filesystem without ->migrate_folio */
+	OWNER_DRIVER,			/* non-LRU movable (movable_operations) */
+	OWNER_OTHER,
+};
+
 /*
  * world_ops: what the kernel model asks of the world that owns its pages
  * (processes, page cache, slab, hugetlb: the rest of the kernel).  The
@@ -49,7 +83,34 @@ struct world_ops {
 	/* vm.nr_hugepages */
 	int (*hugetlb_resize)(struct af_machine *m, unsigned long nr, unsigned long *now);
 	unsigned long (*hugetlb_pool_size)(struct af_machine *m);
+	/* migration, the owners' side (rmap.c): who owns a page; a driver's
+	 * isolate_page/putback_page; try_to_migrate(); remove_migration_ptes()
+	 * (mappings of old now map new, the count of them); move_to_new_folio()
+	 * (MIGRATEPAGE_SUCCESS, -EAGAIN or -EBUSY); hugetlb targets */
+	int (*owner_kind)(struct af_machine *m, unsigned long pfn);
+	bool (*movable_isolate)(struct af_machine *m, unsigned long pfn);
+	void (*movable_putback)(struct af_machine *m, unsigned long pfn);
+	void (*try_to_migrate)(struct af_machine *m, unsigned long pfn, struct unmap_arg *ua);
+	int (*remove_migration_ptes)(struct af_machine *m, const struct unmap_arg *ua,
+				     unsigned long old, unsigned long new);
+	int (*move_to_new_page)(struct af_machine *m, unsigned long dst, unsigned long src,
+				enum af_migrate_mode mode, struct zone *sz, struct zone *dz);
+	long (*hugetlb_target)(struct af_machine *m, int cpu, int nid);
+	void (*hugetlb_free)(struct af_machine *m, int cpu, unsigned long pfn);
+	/* the page lock and writeback as timed holds (af_page_lock): let due
+	 * holds end, wait for the lock, wait for writeback */
+	void (*poll_holds)(struct af_machine *m, unsigned long pfn);
+	void (*wait_unlocked)(struct af_machine *m, unsigned long pfn);
+	void (*wait_writeback)(struct af_machine *m, unsigned long pfn);
+	/* the world's structural lock, read side (compaction holds it while it
+	 * walks reverse mappings); trylock returns 0 when taken */
+	int (*read_trylock)(struct af_machine *m);
+	void (*read_unlock)(struct af_machine *m);
 };
+
+/* in lru.c: the page lock bit */
+bool trylock_page(struct af_machine *m, unsigned long pfn);
+void unlock_page(struct af_machine *m, unsigned long pfn);
 
 /* in machine.c: boot a machine without a world and without its policy's init */
 int machine_boot(const struct af_config *cfg, struct af_machine **out);

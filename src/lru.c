@@ -149,3 +149,15 @@ bool too_many_isolated(struct af_machine *m, int nid)
 
 	return isolated > (inactive + active) / 2;
 }
+
+/* folio_trylock() / folio_unlock(): the page lock bit (waiting for it, and
+ * the timed holds of af_page_lock, are the world's: world_ops) */
+bool trylock_page(struct af_machine *m, unsigned long pfn)
+{
+	return !(pflags_fetch_or(m, &m->pages[pfn], PG_locked) & PG_locked);
+}
+
+void unlock_page(struct af_machine *m, unsigned long pfn)
+{
+	pflags_fetch_and(m, &m->pages[pfn], ~PG_locked);
+}

@@ -17,8 +17,6 @@
 
 #include "compaction.h"
 
-#define MIGRATEPAGE_SUCCESS	0
-#define MIGRATEPAGE_UNMAP	1
 #define NR_MAX_MIGRATE_PAGES_RETRY 10
 
 unsigned int page_order_of(struct af_machine *m, unsigned long pfn)
@@ -29,8 +27,8 @@ unsigned int page_order_of(struct af_machine *m, unsigned long pfn)
 
 bool page_is_file(struct af_machine *m, unsigned long pfn)
 {
-	struct owner *o = owner_of(m, &m->pages[pfn]);
-	return o && o->type == OWN_FILE;
+	int k = m->wops ? m->wops->owner_kind(m, pfn) : OWNER_NONE;
+	return k == OWNER_FILE || k == OWNER_FILE_NO_MIGRATE_FOLIO;
 }
 
 /* ---- isolation ---- */
@@ -42,19 +40,16 @@ bool page_is_file(struct af_machine *m, unsigned long pfn)
 int isolate_movable_page(struct af_machine *m, unsigned long pfn)
 {
 	struct page *p = &m->pages[pfn];
-	struct owner *o = owner_of(m, p);
-	struct driver *d;
 
-	if (!(pflags(p) & PG_movable_ops) || !o || o->type != OWN_DRIVER)
+	if (!(pflags(p) & PG_movable_ops) || !m->wops || m->wops->owner_kind(m, pfn) != OWNER_DRIVER)
 		return -EBUSY;
-	d = m->world->drivers[o->obj];
 	if (!get_page_unless_zero(m, p))
 		return -EBUSY;
 	if (!trylock_page(m, pfn))
 		goto out_put;
 	if (pflags(p) & PG_isolated)
 		goto out_unlock;
-	if (!d->ops.isolate_page(m, pfn, d->arg))
+	if (!m->wops->movable_isolate(m, pfn))
 		goto out_unlock;
 	pflags_fetch_or(m, p, PG_isolated);
 	unlock_page(m, pfn);
@@ -77,8 +72,7 @@ int isolate_for_migration(struct af_machine *m, unsigned long pfn, const struct 
 {
 	struct page *p = &m->pages[pfn];
 	uint32_t f = pflags(p);
-	struct owner *o;
-	int nid;
+	int nid, kind;
 
 	/*
 	 * Decide from the flags first: owner fields are read only once a flag
@@ -144,23 +138,23 @@ int isolate_for_migration(struct af_machine *m, unsigned long pfn, const struct 
 		return -EBUSY;
 	}
 	/* claimed: the owner fields are stable now */
-	o = owner_of(m, p);
-	if (!o || o->dead)
+	kind = m->wops ? m->wops->owner_kind(m, pfn) : OWNER_NONE;
+	if (kind == OWNER_NONE)
 		*why = "page without a live owner";
 	/* (6.1 compares page_count - 1 after taking its own reference) */
-	else if (ctl->pinned_precheck && o->type == OWN_ANON &&
+	else if (ctl->pinned_precheck && kind == OWNER_ANON &&
 		 __atomic_load_n(&p->refcount, __ATOMIC_ACQUIRE) - 1 >
 		 __atomic_load_n(&p->mapcount, __ATOMIC_ACQUIRE))
 		*why = "pinned (more references than mappings)";
-	else if (ctl->async && (pflags(p) & PG_dirty) && o->type == OWN_FILE &&
-		 m->world->files[o->obj]->fallback_aops)
+	else if (ctl->async && (pflags(p) & PG_dirty) && kind == OWNER_FILE_NO_MIGRATE_FOLIO)
 		*why = "dirty without ->migrate_folio (async)";
 	if (*why) {
 		putback_lru_page(m, ctl->cpu, pfn);
 		return -EBUSY;
 	}
 	nid = pfn_zone(m, pfn)->nid;
-	node_stat_mod(m, nid, o->type == OWN_FILE ? NS_NR_ISOLATED_FILE : NS_NR_ISOLATED_ANON,
+	node_stat_mod(m, nid, kind == OWNER_FILE || kind == OWNER_FILE_NO_MIGRATE_FOLIO ?
+		      NS_NR_ISOLATED_FILE : NS_NR_ISOLATED_ANON,
 		      1L << page_order_of(m, pfn));
 	return 0;
 }
@@ -184,17 +178,13 @@ void putback_movable_page(struct af_machine *m, int cpu, unsigned long pfn)
 	if (f & PG_hugetlb) {
 		pflags_fetch_and(m, p, ~PG_isolated);
 		if (page_ref_add(m, p, -1) == 0)
-			free_owned_page(m, cpu, pfn, HPAGE_PMD_ORDER);
+			m->wops->free_page(m, cpu, pfn, HPAGE_PMD_ORDER);
 		return;
 	}
 	if (f & PG_movable_ops) {
-		struct owner *o = owner_of(m, p);
 		while (!trylock_page(m, pfn))
-			wait_page_unlocked(m, pfn);
-		if (o && o->type == OWN_DRIVER) {
-			struct driver *d = m->world->drivers[o->obj];
-			d->ops.putback_page(m, pfn, d->arg);
-		}
+			m->wops->wait_unlocked(m, pfn);
+		m->wops->movable_putback(m, pfn);
 		pflags_fetch_and(m, p, ~PG_isolated);
 		unlock_page(m, pfn);
 		page_ref_add(m, p, -1);
@@ -202,211 +192,6 @@ void putback_movable_page(struct af_machine *m, int cpu, unsigned long pfn)
 	}
 	isolated_stat_dec(m, pfn);
 	putback_lru_page(m, cpu, pfn);
-}
-
-/* ---- unmap / remap ---- */
-
-/*
- * The entries try_to_migrate() turned into migration entries, so that
- * remove_migration_ptes() can revisit exactly those instead of walking the
- * rmap again.  Page tables cannot change in between: that needs the world
- * write lock, and migration holds the read lock (deterministic mode: one
- * thread).  A page mapped more often than this falls back to the walk.
- */
-#define UNMAP_RECORD 8
-struct migration_entry {
-	uint64_t *e;
-	pthread_mutex_t *ptl;
-	struct mm *mm;
-	uint64_t vpn;
-};
-struct unmap_arg {
-	unsigned long pfn;
-	int done;
-	struct migration_entry rec[UNMAP_RECORD];
-};
-
-/* try_to_migrate_one(): replace a present entry with a migration entry */
-static void unmap_one(struct af_machine *m, uint64_t *e, pthread_mutex_t *ptl, struct mm *mm,
-		      uint64_t vpn, void *arg)
-{
-	struct unmap_arg *a = arg;
-	struct page *p = &m->pages[a->pfn];
-	(void)ptl; (void)mm; (void)vpn;
-
-	if (!(*e & PTE_PRESENT))
-		return;
-	__atomic_store_n(e, (*e & ~PTE_PRESENT) | PTE_MIGRATION, __ATOMIC_RELEASE);
-	if (page_mapcount_add(m, p, -1) == 0 &&
-	    !(pflags(p) & (PG_anon | PG_hugetlb)))
-		page_stat_mod(m, a->pfn, NS_NR_MAPPED, -1);	/* page_remove_rmap() */
-	page_ref_add(m, p, -1);
-	if (a->done < UNMAP_RECORD)
-		a->rec[a->done] = (struct migration_entry){ e, ptl, mm, vpn };
-	a->done++;
-}
-
-struct remap_arg { unsigned long old, new; int done; };
-
-/* remove_migration_pte(): point a migration entry at the (new or old) page */
-static void remap_one(struct af_machine *m, uint64_t *e, pthread_mutex_t *ptl, struct mm *mm,
-		      uint64_t vpn, void *arg)
-{
-	struct remap_arg *a = arg;
-	struct page *np = &m->pages[a->new];
-	(void)ptl; (void)mm; (void)vpn;
-
-	if (!(*e & PTE_MIGRATION))
-		return;
-	uint64_t v = (*e & ~(PTE_MIGRATION | (PTE_PFN_MASK << PTE_PFN_SHIFT))) | PTE_PRESENT |
-		     ((uint64_t)a->new << PTE_PFN_SHIFT);
-	if (page_mapcount_add(m, np, 1) == 1 &&
-	    !(pflags(np) & (PG_anon | PG_hugetlb)))
-		page_stat_mod(m, a->new, NS_NR_MAPPED, 1);	/* page_add_file_rmap() */
-	page_ref_add(m, np, 1);
-	__atomic_store_n(e, v, __ATOMIC_RELEASE);
-	a->done++;
-}
-
-/*
- * remove_migration_ptes(): the migration entries of `old` now map `new`.
- * The entries recorded at unmap time are revisited directly; otherwise an
- * rmap walk finds them (the old page still names its owner).
- */
-static int remove_migration_ptes(struct af_machine *m, const struct unmap_arg *u,
-				 unsigned long old, unsigned long new)
-{
-	struct remap_arg a = { old, new, 0 };
-
-	if (u->done > UNMAP_RECORD) {
-		rmap_walk(m, old, remap_one, &a);
-		return a.done;
-	}
-	for (int i = 0; i < u->done; i++) {
-		const struct migration_entry *r = &u->rec[i];
-
-		wlock(m, r->ptl);
-		if ((*r->e & PTE_MIGRATION) && pte_pfn(*r->e) == old)
-			remap_one(m, r->e, r->ptl, r->mm, r->vpn, &a);
-		wunlock(m, r->ptl);
-	}
-	return a.done;
-}
-
-/* ---- moving one page ---- */
-
-/* folio_migrate_flags() and the owner's data: dst takes src's identity */
-static void migrate_identity(struct af_machine *m, unsigned long dst, unsigned long src,
-			     struct zone *sz, struct zone *dz)
-{
-	struct page *s = &m->pages[src], *d = &m->pages[dst];
-	uint32_t keep = PG_anon | PG_swapbacked | PG_active | PG_unevictable | PG_mlocked |
-			PG_dirty | PG_hugetlb;
-	uint32_t f = pflags(s) & keep;
-	unsigned int order = page_order_of(m, src);
-	long nr = 1L << order;
-
-	d->owner = s->owner;
-	d->index = s->index;
-	d->alloc_mt = s->alloc_mt;	/* folio_copy_owner() */
-	pflags_fetch_or(m, d, f);
-	/* counters follow the page to its new node and zone */
-	if (sz != dz) {
-		if (f & PG_hugetlb)
-			;
-		else if (f & PG_anon) {
-			node_stat_mod(m, sz->nid, NS_NR_ANON_PAGES, -nr);
-			node_stat_mod(m, dz->nid, NS_NR_ANON_PAGES, nr);
-			if (order) {
-				node_stat_mod(m, sz->nid, NS_NR_ANON_TRANSPARENT_HUGEPAGES, -nr);
-				node_stat_mod(m, dz->nid, NS_NR_ANON_TRANSPARENT_HUGEPAGES, nr);
-			}
-		} else {
-			node_stat_mod(m, sz->nid, NS_NR_FILE_PAGES, -nr);
-			node_stat_mod(m, dz->nid, NS_NR_FILE_PAGES, nr);
-		}
-		if (f & PG_dirty) {
-			node_stat_mod(m, sz->nid, NS_NR_DIRTY, -nr);
-			node_stat_mod(m, dz->nid, NS_NR_DIRTY, nr);
-			zone_stat_mod(sz, NR_ZONE_WRITE_PENDING, -nr);
-			zone_stat_mod(dz, NR_ZONE_WRITE_PENDING, nr);
-		}
-		if (f & PG_mlocked) {
-			zone_stat_mod(sz, NR_MLOCK, -nr);
-			zone_stat_mod(dz, NR_MLOCK, nr);
-		}
-	}
-	/* the source keeps nothing of its owner's data */
-	pflags_fetch_and(m, s, ~keep);
-	contents_copy(m, dst, src, order);
-}
-
-/*
- * move_to_new_folio(): per owner kind.  Anonymous: the reference count must
- * be exactly the isolation reference (folio_migrate_mapping with no
- * mapping), else -EAGAIN (pinned).  Page cache: isolation + cache reference,
- * the page cache entry is replaced under the file lock; a dirty page of a
- * filesystem without ->migrate_folio needs writeout first
- * (fallback_migrate_folio).  Non-LRU movable: the driver's migrate_page.
- */
-static int move_to_new_page(struct af_machine *m, unsigned long dst, unsigned long src,
-			    enum af_migrate_mode mode, struct zone *sz, struct zone *dz)
-{
-	struct page *s = &m->pages[src];
-	struct owner *o = owner_of(m, s);
-	struct world *w = m->world;
-
-	if (!o)
-		return -EAGAIN;
-	if (pflags(s) & PG_movable_ops) {
-		struct driver *d = w->drivers[o->obj];
-		int rc;
-
-		if (o->dead) {	/* no longer movable: nothing to move */
-			pflags_fetch_and(m, s, ~PG_isolated);
-			return MIGRATEPAGE_SUCCESS;
-		}
-		rc = d->ops.migrate_page(m, dst, src, mode, d->arg);
-		if (rc)
-			return rc;
-		m->pages[dst].owner = s->owner;
-		m->pages[dst].index = s->index;
-		d->pfns[s->index] = (uint32_t)dst;
-		pflags_fetch_or(m, &m->pages[dst], PG_movable_ops);
-		pflags_fetch_and(m, s, ~(PG_isolated | PG_movable_ops));
-		return MIGRATEPAGE_SUCCESS;
-	}
-	if (o->type == OWN_FILE) {
-		struct file *f = w->files[o->obj];
-		int rc = MIGRATEPAGE_SUCCESS;
-
-		if (f->fallback_aops && (pflags(s) & PG_dirty)) {
-			if (mode != AF_MIGRATE_SYNC)
-				return -EBUSY;
-			/* writeout(): start writeback; a later pass waits for it */
-			start_writeback(m, src, w->io_ns);
-			return -EAGAIN;
-		}
-		wlock(m, &f->lock);
-		/* expected: isolation + page cache references */
-		if (__atomic_load_n(&s->refcount, __ATOMIC_ACQUIRE) != 2 ||
-		    f->pages[s->index].pfn != src) {
-			rc = -EAGAIN;
-		} else {
-			migrate_identity(m, dst, src, sz, dz);
-			f->pages[m->pages[dst].index].pfn = (uint32_t)dst;
-			m->pages[dst].refcount = 1;		/* the page cache's */
-			s->refcount = 1;			/* isolation only */
-		}
-		wunlock(m, &f->lock);
-		return rc;
-	}
-	/* anonymous (and hugetlb): folio_migrate_mapping(NULL, ...) */
-	if (__atomic_load_n(&s->refcount, __ATOMIC_ACQUIRE) != 1)
-		return -EAGAIN;
-	migrate_identity(m, dst, src, sz, dz);
-	m->pages[dst].refcount = 0;	/* mappings add theirs on remap */
-	return MIGRATEPAGE_SUCCESS;
 }
 
 static long alloc_migration_target(struct af_machine *m, unsigned long src, struct migrate_target *t)
@@ -424,7 +209,7 @@ static long alloc_migration_target(struct af_machine *m, unsigned long src, stru
 	sz = pfn_zone(m, src);
 	nid = t->nid >= 0 ? t->nid : sz->nid;
 	if (pflags(s) & PG_hugetlb)
-		return hugetlb_alloc_target(m, t->cpu, nid);
+		return m->wops->hugetlb_target(m, t->cpu, nid);
 	if (order) {
 		gfp &= ~AF___GFP_RECLAIM;
 		gfp |= AF_GFP_TRANSHUGE;
@@ -445,7 +230,7 @@ static void put_new_page(struct af_machine *m, unsigned long dst, unsigned int o
 		return;
 	}
 	if (hugetlb) {
-		hugetlb_free_page(m, t->cpu, dst);
+		m->wops->hugetlb_free(m, t->cpu, dst);
 		return;
 	}
 	m->pages[dst].owner = 0;
@@ -464,7 +249,7 @@ static void free_old_page(struct af_machine *m, int cpu, struct zone *sz, unsign
 	if (hugetlb) {
 		pflags_fetch_and(m, s, ~PG_hugetlb);
 		s->owner = 0;
-		hugetlb_free_page(m, cpu, src);
+		m->wops->hugetlb_free(m, cpu, src);
 		return;
 	}
 	s->owner = 0;
@@ -500,7 +285,7 @@ static int unmap_and_move(struct af_machine *m, struct mpage *mp, bool force,
 			isolated_stat_sub(m, sz->nid, mp->was_file, mp->order);
 		pflags_fetch_and(m, s, ~PG_isolated);
 		s->refcount = 0;
-		free_owned_page(m, t->cpu, src, mp->order);
+		m->wops->free_page(m, t->cpu, src, mp->order);
 		return MIGRATEPAGE_SUCCESS;
 	}
 	dst = alloc_migration_target(m, src, t);
@@ -508,14 +293,14 @@ static int unmap_and_move(struct af_machine *m, struct mpage *mp, bool force,
 		return -ENOMEM;
 	dz = pfn_zone(m, (unsigned long)dst);
 
-	world_poll_holds(m, src);
+	m->wops->poll_holds(m, src);
 	if (!trylock_page(m, src)) {
 		if (!force || mode == AF_MIGRATE_ASYNC) {
 			rc = -EAGAIN;
 			goto out_put;
 		}
 		do
-			wait_page_unlocked(m, src);
+			m->wops->wait_unlocked(m, src);
 		while (!trylock_page(m, src));
 	}
 	if (pflags(s) & PG_writeback) {
@@ -527,23 +312,23 @@ static int unmap_and_move(struct af_machine *m, struct mpage *mp, bool force,
 			rc = -EAGAIN;
 			goto out_unlock;
 		}
-		wait_page_writeback(m, src);
+		m->wops->wait_writeback(m, src);
 	}
 	trylock_page(m, (unsigned long)dst);	/* a fresh page: never contended */
 	if (is_lru && __atomic_load_n(&s->mapcount, __ATOMIC_ACQUIRE) > 0) {
-		rmap_walk(m, src, unmap_one, &ua);	/* try_to_migrate() */
+		m->wops->try_to_migrate(m, src, &ua);
 		was_mapped = true;
 		if (__atomic_load_n(&s->mapcount, __ATOMIC_ACQUIRE) > 0) {
-			remove_migration_ptes(m, &ua, src, src);
+			m->wops->remove_migration_ptes(m, &ua, src, src);
 			rc = -EAGAIN;
 			goto out_unlock_both;
 		}
 	}
-	rc = move_to_new_page(m, (unsigned long)dst, src, mode, sz, dz);
+	rc = m->wops->move_to_new_page(m, (unsigned long)dst, src, mode, sz, dz);
 	if (rc == MIGRATEPAGE_SUCCESS && is_lru)
 		lru_add_to(m, dz, (unsigned long)dst);	/* folio_add_lru() */
 	if (was_mapped)
-		remove_migration_ptes(m, &ua, src, rc == MIGRATEPAGE_SUCCESS ? (unsigned long)dst : src);
+		m->wops->remove_migration_ptes(m, &ua, src, rc == MIGRATEPAGE_SUCCESS ? (unsigned long)dst : src);
 out_unlock_both:
 	unlock_page(m, (unsigned long)dst);
 out_unlock:
@@ -557,7 +342,7 @@ out_unlock:
 			/* nobody mapped it any more: free the new page too */
 			m->pages[dst].refcount = 1;
 			page_ref_add(m, &m->pages[dst], -1);
-			free_owned_page(m, t->cpu, (unsigned long)dst, mp->order);
+			m->wops->free_page(m, t->cpu, (unsigned long)dst, mp->order);
 		}
 		return rc;
 	}

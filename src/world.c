@@ -119,16 +119,6 @@ void contents_copy(struct af_machine *m, unsigned long dst, unsigned long src, u
 }
 
 /* ---- page lock and timed holders ---- */
-bool trylock_page(struct af_machine *m, unsigned long pfn)
-{
-	return !(pflags_fetch_or(m, &m->pages[pfn], PG_locked) & PG_locked);
-}
-
-void unlock_page(struct af_machine *m, unsigned long pfn)
-{
-	pflags_fetch_and(m, &m->pages[pfn], ~PG_locked);
-}
-
 static struct timed_hold *find_hold(struct world *w, unsigned long pfn, uint8_t what)
 {
 	for (int i = 0; i < w->nholds; i++)
@@ -557,6 +547,16 @@ static int world_hugetlb_resize(struct af_machine *m, unsigned long nr, unsigned
 	return af_hugetlb_resize(m, nr, now);
 }
 
+static int world_read_trylock(struct af_machine *m)
+{
+	return pthread_rwlock_tryrdlock(&m->world->rw);
+}
+
+static void world_read_unlock(struct af_machine *m)
+{
+	pthread_rwlock_unlock(&m->world->rw);
+}
+
 static const struct world_ops world_ops = {
 	.destroy = world_destroy,
 	.integrity_check = integrity_check,
@@ -565,6 +565,19 @@ static const struct world_ops world_ops = {
 	.shrink_slab = world_shrink_slab,
 	.hugetlb_resize = world_hugetlb_resize,
 	.hugetlb_pool_size = hugetlb_pool_size,
+	.owner_kind = world_owner_kind,
+	.movable_isolate = world_movable_isolate,
+	.movable_putback = world_movable_putback,
+	.try_to_migrate = world_try_to_migrate,
+	.remove_migration_ptes = world_remove_migration_ptes,
+	.move_to_new_page = world_move_to_new_page,
+	.hugetlb_target = hugetlb_alloc_target,
+	.hugetlb_free = hugetlb_free_page,
+	.poll_holds = world_poll_holds,
+	.wait_unlocked = wait_page_unlocked,
+	.wait_writeback = wait_page_writeback,
+	.read_trylock = world_read_trylock,
+	.read_unlock = world_read_unlock,
 };
 
 /* A machine with its world: the allocator boots, then the world registers

@@ -258,8 +258,6 @@ void contents_fill(struct af_machine *m, unsigned long pfn, uint32_t owner, uint
 bool contents_check(struct af_machine *m, unsigned long pfn, uint32_t owner, uint32_t index,
 		    uint32_t gen);
 void contents_copy(struct af_machine *m, unsigned long dst, unsigned long src, unsigned int order);
-bool trylock_page(struct af_machine *m, unsigned long pfn);
-void unlock_page(struct af_machine *m, unsigned long pfn);
 void wait_page_unlocked(struct af_machine *m, unsigned long pfn);
 void wait_page_writeback(struct af_machine *m, unsigned long pfn);
 void world_poll_holds(struct af_machine *m, unsigned long pfn);
@@ -285,6 +283,15 @@ void set_page_dirty(struct af_machine *m, unsigned long pfn);
 
 /* in hugetlb.c */
 int hugetlb_fault(struct af_machine *m, struct mm *mm, struct vma *v, uint64_t vpn);
+/* in rmap.c: the owners' side of migration (world_ops) */
+int world_owner_kind(struct af_machine *m, unsigned long pfn);
+bool world_movable_isolate(struct af_machine *m, unsigned long pfn);
+void world_movable_putback(struct af_machine *m, unsigned long pfn);
+void world_try_to_migrate(struct af_machine *m, unsigned long pfn, struct unmap_arg *ua);
+int world_remove_migration_ptes(struct af_machine *m, const struct unmap_arg *u,
+				unsigned long old, unsigned long new);
+int world_move_to_new_page(struct af_machine *m, unsigned long dst, unsigned long src,
+			   enum af_migrate_mode mode, struct zone *sz, struct zone *dz);
 long hugetlb_alloc_target(struct af_machine *m, int cpu, int nid);
 void hugetlb_free_page(struct af_machine *m, int cpu, unsigned long pfn);
 unsigned long hugetlb_pool_size(struct af_machine *m);
