@@ -103,6 +103,8 @@ int machine_opt(struct machine_opts *mo, int argc, char **argv, int *i)
 		if (!strcmp(o, keyed[k].opt)) {
 			if (!v)
 				return cli_error(o, "missing value (try --help)");
+			if (!strcmp(o, "--policy") && af_policy_check(v))
+				return cli_error(o, af_errmsg());
 			if (af_config_set(mo->cfg, keyed[k].key, v))
 				return cli_error(o, af_errmsg());
 			(*i)++;

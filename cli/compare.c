@@ -321,7 +321,8 @@ static int compare_main(int argc, char **argv)
 			rc = cli_error("--policy", "too many variants (at most 16)");
 			goto out;
 		}
-		if (strlen(tok) >= sizeof(va[nv].spec) || af_config_set(mo.cfg, "policy", tok)) {
+		if (strlen(tok) >= sizeof(va[nv].spec) || af_policy_check(tok) ||
+		    af_config_set(mo.cfg, "policy", tok)) {
 			rc = cli_error("--policy", af_errmsg());
 			goto out;
 		}

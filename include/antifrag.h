@@ -221,6 +221,9 @@ struct af_policy_info {
 int af_policy_info(int i, struct af_policy_info *out);
 /* The machine's policy as a spec, "NAME[:KEY=VALUE...]" with every parameter */
 int af_machine_policy(const struct af_machine *m, char *spec, size_t len);
+/* Is spec a policy of the table with parameters in range?  0 or -EINVAL
+ * with the reason (af_config_set checks only its shape) */
+int af_policy_check(const char *spec);
 /*
  * Switch a live machine to another policy spec (with the daemons stopped
  * and no other thread using it).  The old policy's own state is dropped;

@@ -8,14 +8,7 @@
 
 #include "internal.h"
 #include "policies.h"
-
-/* Linux 6.1: every hook NULL, so the mechanism runs its own decisions */
-const struct af_policy policy_linux = {
-	.name = "linux",
-	.summary = "Linux 6.1: grouping by mobility, fallbacks[] with stealing and claiming, "
-		   "first-fit from the smallest order, two-scanner compaction",
-	.source = "mm/page_alloc.c, mm/compaction.c of Linux 6.1",
-};
+#include "world.h"
 
 static const struct af_policy *const policies[] = {
 	&policy_linux,
@@ -188,5 +181,43 @@ int af_machine_set_policy(struct af_machine *m, const char *spec)
 		m->pol = now;
 		m->pol_state = now_state;
 	}
+	return 0;
+}
+
+int af_policy_check(const char *spec)
+{
+	const struct af_policy *p;
+	long params[POLICY_MAX_PARAMS];
+
+	return policy_parse(spec, &p, params);
+}
+
+/*
+ * A machine with its world and its policy: the allocator boots with the
+ * policy the config names, the world registers its operations, then the
+ * policy starts (init).
+ */
+int af_machine_create(const struct af_config *cfg, struct af_machine **out)
+{
+	const struct af_policy *p = &policy_linux;
+	long params[POLICY_MAX_PARAMS] = { 0 };
+	struct af_machine *m;
+	int ret;
+
+	if (!cfg || !out)
+		return af_err(-EINVAL, "bad arguments");
+	if (cfg->policy[0] && (ret = policy_parse(cfg->policy, &p, params)))
+		return ret;
+	if ((ret = machine_boot(cfg, p, params, &m)))
+		return ret;
+	if ((ret = world_init(m))) {
+		af_machine_destroy(m);
+		return ret;
+	}
+	if (m->pol.init && (ret = m->pol.init(m))) {
+		af_machine_destroy(m);
+		return ret;
+	}
+	*out = m;
 	return 0;
 }

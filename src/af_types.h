@@ -327,8 +327,7 @@ struct af_config {
 	struct node_cfg nodes[AF_MAX_NODES];
 	struct vm_sysctls vm;
 	bool vm_set_min_free_kbytes;
-	const struct af_policy *policy;	/* never NULL: &policy_linux by default */
-	long policy_param[POLICY_MAX_PARAMS];
+	char policy[256];		/* the policy spec, NAME[:KEY=VALUE...]; "" = linux */
 };
 
 /* Result of a slow-path attempt, kept for the caller. */

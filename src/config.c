@@ -21,7 +21,6 @@ int af_config_new(struct af_config **out)
 	c->thp = THP_ALWAYS;
 	c->thp_defrag = DEFRAG_MADVISE;
 	c->seed = 1;
-	c->policy = &policy_linux;
 	vm_sysctls_default(&c->vm);
 	*out = c;
 	return 0;
@@ -136,8 +135,20 @@ int af_config_set(struct af_config *c, const char *key, const char *value)
 			c->nr_cpus = (int)x;
 		return ret;
 	}
-	if (!strcmp(key, "policy"))
-		return policy_parse(value, &c->policy, c->policy_param);
+	if (!strcmp(key, "policy")) {
+		/* the policy table sits above the kernel model: the name and the
+		 * parameters are resolved when the machine is created
+		 * (af_policy_check tells now); here only the shape is checked */
+		size_t n = strlen(value);
+		if (!n || n >= sizeof(c->policy))
+			return af_err(-EINVAL, "policy: '%s' is not a policy specification", value);
+		for (size_t i = 0; i < n; i++)
+			if (!isalnum((unsigned char)value[i]) && !strchr("-_:=", value[i]))
+				return af_err(-EINVAL, "policy: '%s' is not a policy specification "
+					      "(NAME[:KEY=VALUE...])", value);
+		memcpy(c->policy, value, n + 1);
+		return 0;
+	}
 	if (!strcmp(key, "seed")) {
 		char *end;
 		errno = 0;

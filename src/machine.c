@@ -144,7 +144,8 @@ void af_machine_destroy(struct af_machine *m)
 	free_machine(m);
 }
 
-int machine_boot(const struct af_config *cfg_in, struct af_machine **out)
+int machine_boot(const struct af_config *cfg_in, const struct af_policy *pol, const long *params,
+		 struct af_machine **out)
 {
 	struct af_machine *m;
 	unsigned long max_pfn = 0, totalram = 0;
@@ -169,8 +170,8 @@ int machine_boot(const struct af_config *cfg_in, struct af_machine **out)
 	m->thp = m->cfg.thp;
 	m->thp_defrag = m->cfg.thp_defrag;
 	m->vm = m->cfg.vm;
-	m->pol = *m->cfg.policy;
-	memcpy(m->pol_param, m->cfg.policy_param, sizeof(m->pol_param));
+	m->pol = *pol;
+	memcpy(m->pol_param, params, sizeof(m->pol_param));
 	m->user_min_free_kbytes = m->cfg.vm_set_min_free_kbytes ? m->vm.min_free_kbytes : -1;
 	m->max_pfn = (max_pfn + PAGEBLOCK_NR_PAGES - 1) & ~(PAGEBLOCK_NR_PAGES - 1);
 	m->pages_bytes = m->max_pfn * sizeof(struct page);
@@ -372,6 +373,14 @@ int machine_boot(const struct af_config *cfg_in, struct af_machine **out)
 	return 0;
 }
 
+/* Linux 6.1: every hook NULL, so the mechanism runs its own decisions */
+const struct af_policy policy_linux = {
+	.name = "linux",
+	.summary = "Linux 6.1: grouping by mobility, fallbacks[] with stealing and claiming, "
+		   "first-fit from the smallest order, two-scanner compaction",
+	.source = "mm/page_alloc.c, mm/compaction.c of Linux 6.1",
+};
+
 /* The allocator core alone: no world, so nothing owns pages but the caller */
 int af_machine_create_core(const struct af_config *cfg, struct af_machine **out)
 {
@@ -380,10 +389,12 @@ int af_machine_create_core(const struct af_config *cfg, struct af_machine **out)
 
 	if (!cfg || !out)
 		return af_err(-EINVAL, "bad arguments");
-	if (cfg->policy && (cfg->policy->mech & POLICY_MECH_NEEDS_WORLD))
-		return af_err(-EINVAL, "policy %s needs the world (use af_machine_create)",
-			      cfg->policy->name);
-	if ((ret = machine_boot(cfg, &m)))
+	static const long none[POLICY_MAX_PARAMS];
+
+	if (cfg->policy[0] && strcmp(cfg->policy, "linux"))
+		return af_err(-EINVAL, "policy %s: the allocator core alone runs linux "
+			      "(af_machine_create has the policy table)", cfg->policy);
+	if ((ret = machine_boot(cfg, &policy_linux, none, &m)))
 		return ret;
 	if (m->pol.init && (ret = m->pol.init(m))) {
 		af_machine_destroy(m);

@@ -11,6 +11,8 @@
 
 #include "world.h"
 
+static const struct world_ops world_ops;
+
 int world_init(struct af_machine *m)
 {
 	struct world *w = calloc(1, sizeof(*w));
@@ -41,6 +43,7 @@ int world_init(struct af_machine *m)
 		}
 	}
 	m->world = w;
+	m->wops = &world_ops;
 	w->pgtable_owner = new_owner(m, OWN_PGTABLE, 0);
 	return 0;
 }
@@ -579,27 +582,3 @@ static const struct world_ops world_ops = {
 	.read_trylock = world_read_trylock,
 	.read_unlock = world_read_unlock,
 };
-
-/* A machine with its world: the allocator boots, then the world registers
- * its operations, then the policy starts */
-int af_machine_create(const struct af_config *cfg, struct af_machine **out)
-{
-	struct af_machine *m;
-	int ret;
-
-	if (!cfg || !out)
-		return af_err(-EINVAL, "bad arguments");
-	if ((ret = machine_boot(cfg, &m)))
-		return ret;
-	if ((ret = world_init(m))) {
-		af_machine_destroy(m);
-		return ret;
-	}
-	m->wops = &world_ops;
-	if (m->pol.init && (ret = m->pol.init(m))) {
-		af_machine_destroy(m);
-		return ret;
-	}
-	*out = m;
-	return 0;
-}
