@@ -5,7 +5,7 @@
 #ifndef AF_COMPACTION_H
 #define AF_COMPACTION_H
 
-#include "world.h"
+#include "mm.h"
 
 /* enum compact_result, in 6.1's order (later = "better" for max()) */
 enum compact_result {

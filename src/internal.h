@@ -105,6 +105,7 @@ struct world_ops {
 	/* the world's structural lock, read side (compaction holds it while it
 	 * walks reverse mappings); trylock returns 0 when taken */
 	int (*read_trylock)(struct af_machine *m);
+	void (*read_lock)(struct af_machine *m);
 	void (*read_unlock)(struct af_machine *m);
 };
 

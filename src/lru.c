@@ -8,7 +8,7 @@
  * page goes on its list at once, so there is nothing for lru_add_drain to
  * flush.
  */
-#include "world.h"
+#include "mm.h"
 
 /* folio_lru_list(): which list the page's flags put it on */
 enum lru_list folio_lru_list(uint32_t flags)

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "world.h"
+#include "mm.h"
 
 static int validate_layout(struct af_config *c, unsigned long *max_pfn)
 {

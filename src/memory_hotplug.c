@@ -26,7 +26,7 @@ int af_offline_pages(struct af_machine *m, uint64_t start64, uint64_t nr, uint64
 	struct zone *z;
 	int ret = -EBUSY;
 
-	if (!m || !m->world || !nr || start64 + nr < start64 || end > m->max_pfn)
+	if (!m || !nr || start64 + nr < start64 || end > m->max_pfn)
 		return af_err(-EINVAL, "bad range");
 	if ((start | end) & (MAX_ORDER_NR_PAGES - 1))
 		return af_err(-EINVAL, "offlining needs whole blocks of %lu pages", MAX_ORDER_NR_PAGES);

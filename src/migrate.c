@@ -451,7 +451,7 @@ int af_migrate_pfns(struct af_machine *m, const uint64_t *pfns, int n, enum af_m
 	struct mpage *mp;
 	int isolated = 0, ret, not_moved = 0;
 
-	if (!m || !m->world || (!pfns && n) || n < 0)
+	if (!m || !m->wops || (!pfns && n) || n < 0)
 		return af_err(-EINVAL, "bad arguments");
 	if (!valid_mode(mode, reason))
 		return af_err(-EINVAL, "bad migrate mode %d or reason %d", mode, reason);
@@ -475,7 +475,7 @@ int af_migrate_pfns(struct af_machine *m, const uint64_t *pfns, int n, enum af_m
 		ctl.async = mode == AF_MIGRATE_ASYNC;
 		ctl.pinned_precheck = true;
 	}
-	rd_lock(m);
+	owners_read_lock(m);
 	for (int i = 0; i < n; i++) {
 		unsigned long pfn = (unsigned long)pfns[i];
 		const char *why;
@@ -504,7 +504,7 @@ int af_migrate_pfns(struct af_machine *m, const uint64_t *pfns, int n, enum af_m
 					results[i] = mp[k].result;
 		not_moved += mp[k].result != 0;
 	}
-	rd_unlock(m);
+	owners_read_unlock(m);
 	free(mp);
 	(void)ret;
 	return not_moved;

@@ -123,7 +123,7 @@ int contig_range(struct af_machine *m, unsigned long start, unsigned long end,
 	struct mpage *mp = NULL;
 	int n = 0, cap = 0, ret = 0;
 
-	if (!m || !m->world)
+	if (!m)
 		return af_err(-EINVAL, "no world");
 	if ((unsigned)mode > AF_MIGRATE_SYNC)
 		return af_err(-EINVAL, "bad migrate mode %d", mode);
@@ -141,7 +141,7 @@ int contig_range(struct af_machine *m, unsigned long start, unsigned long end,
 	oldmt = calloc((iend - istart) / PAGEBLOCK_NR_PAGES + 1, sizeof(int));
 	if (!oldmt)
 		return af_err(-ENOMEM, "out of memory");
-	rd_lock(m);
+	owners_read_lock(m);
 	for (pb = istart; pb < iend; pb += PAGEBLOCK_NR_PAGES) {
 		int mt = set_migratetype_isolate(z, pb);
 		if (mt < 0) {
@@ -153,7 +153,7 @@ int contig_range(struct af_machine *m, unsigned long start, unsigned long end,
 	if (ret) {
 		for (unsigned long q = istart; q < pb; q += PAGEBLOCK_NR_PAGES)
 			unset_migratetype_isolate(z, q, oldmt[(q - istart) / PAGEBLOCK_NR_PAGES]);
-		rd_unlock(m);
+		owners_read_unlock(m);
 		free(oldmt);
 		return ret;
 	}
@@ -209,7 +209,7 @@ int contig_range(struct af_machine *m, unsigned long start, unsigned long end,
 	}
 	for (pb = istart; pb < iend; pb += PAGEBLOCK_NR_PAGES)
 		unset_migratetype_isolate(z, pb, oldmt[(pb - istart) / PAGEBLOCK_NR_PAGES]);
-	rd_unlock(m);
+	owners_read_unlock(m);
 	free(oldmt);
 	free(mp);
 	if (ret && first_busy)

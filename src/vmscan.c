@@ -66,7 +66,7 @@ unsigned long try_to_free_pages(struct af_machine *m, int cpu, const struct allo
 	unsigned long got = 0;
 	bool seen[AF_MAX_NODES] = { false };
 
-	if (!m->world)
+	if (!m->wops)
 		return 0;
 	__atomic_fetch_add(&m->events[ALLOCSTALL_DMA + ac->highest_zoneidx], 1, __ATOMIC_RELAXED);
 	for (int i = 0; i < ac->zonelist->nr && got < SWAP_CLUSTER_MAX; i++) {
@@ -121,7 +121,7 @@ void kswapd_run(struct af_machine *m, struct pglist_data *pg)
 	for (int t = 0; t <= highest; t++)
 		boosted |= READ_ONCE_UL(pg->node_zones[t].watermark_boost) != 0;
 	__atomic_fetch_add(&m->events[PAGEOUTRUN], 1, __ATOMIC_RELAXED);
-	if (m->world) {
+	if (m->wops) {
 		for (int round = 0; round < 64 && (!pgdat_balanced(pg, order, highest) || boosted); round++) {
 			unsigned long got = shrink_node(m, KTHREAD_CPU, pg, SWAP_CLUSTER_MAX, true);
 			reclaimed += got;

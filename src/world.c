@@ -555,6 +555,11 @@ static int world_read_trylock(struct af_machine *m)
 	return pthread_rwlock_tryrdlock(&m->world->rw);
 }
 
+static void world_read_lock(struct af_machine *m)
+{
+	pthread_rwlock_rdlock(&m->world->rw);
+}
+
 static void world_read_unlock(struct af_machine *m)
 {
 	pthread_rwlock_unlock(&m->world->rw);
@@ -580,5 +585,6 @@ static const struct world_ops world_ops = {
 	.wait_unlocked = wait_page_unlocked,
 	.wait_writeback = wait_page_writeback,
 	.read_trylock = world_read_trylock,
+	.read_lock = world_read_lock,
 	.read_unlock = world_read_unlock,
 };

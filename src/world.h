@@ -23,7 +23,7 @@
 #ifndef AF_WORLD_H
 #define AF_WORLD_H
 
-#include "internal.h"
+#include "mm.h"
 
 
 enum owner_type { OWN_NONE, OWN_ANON, OWN_FILE, OWN_SLAB, OWN_DRIVER, OWN_PGTABLE,
@@ -199,19 +199,6 @@ uint32_t next_gen(struct af_machine *m);
 struct page *prep_owned_page(struct af_machine *m, unsigned long pfn, uint32_t owner,
 			     uint32_t index, uint32_t flags);
 
-/* Extra page flags used by the world layer (see enum pageflags) */
-#define PG_active	(1u << 10)
-#define PG_unevictable	(1u << 11)
-#define PG_mlocked	(1u << 12)
-#define PG_dirty	(1u << 13)
-#define PG_writeback	(1u << 14)
-#define PG_isolated	(1u << 15)
-#define PG_anon		(1u << 16)
-#define PG_slab		(1u << 17)
-#define PG_pgtable	(1u << 18)
-#define PG_hugetlb	(1u << 19)
-#define PG_swapbacked	(1u << 20)
-
 /* World locks are real only in threaded mode (deterministic mode is one thread). */
 static inline void wr_lock(struct af_machine *m)
 {
@@ -222,33 +209,6 @@ static inline void wr_lock(struct af_machine *m)
 static inline void wr_unlock(struct af_machine *m) { if (m->threaded) pthread_rwlock_unlock(&m->world->rw); }
 static inline void rd_lock(struct af_machine *m) { if (m->threaded) pthread_rwlock_rdlock(&m->world->rw); }
 static inline void rd_unlock(struct af_machine *m) { if (m->threaded) pthread_rwlock_unlock(&m->world->rw); }
-#define wlock(m, mu) do { if ((m)->threaded) pthread_mutex_lock(mu); } while (0)
-#define wunlock(m, mu) do { if ((m)->threaded) pthread_mutex_unlock(mu); } while (0)
-
-/* Atomic read-modify-write of flags that several threads may change. */
-static inline uint32_t pflags_fetch_or(const struct af_machine *m, struct page *p, uint32_t f)
-{
-	return rmw_or32(m->threaded, &p->flags, f);
-}
-static inline uint32_t pflags_fetch_and(const struct af_machine *m, struct page *p, uint32_t f)
-{
-	return rmw_and32(m->threaded, &p->flags, f);
-}
-/* mod_node_page_state() */
-static inline void node_stat_mod(struct af_machine *m, int nid, int item, long d)
-{
-	rmw_add_long(m->threaded, &m->node[nid]->vm_stat[item], d);
-}
-/* page_ref_add() / atomic_add_return on _mapcount: the new count */
-static inline int32_t page_ref_add(const struct af_machine *m, struct page *p, int32_t d)
-{
-	return rmw_add32(m->threaded, &p->refcount, d);
-}
-static inline int32_t page_mapcount_add(const struct af_machine *m, struct page *p, int32_t d)
-{
-	return rmw_add32(m->threaded, &p->mapcount, d);
-}
-
 /* in world.c */
 int world_init(struct af_machine *m);
 void world_destroy(struct af_machine *m);
@@ -296,50 +256,7 @@ long hugetlb_alloc_target(struct af_machine *m, int cpu, int nid);
 void hugetlb_free_page(struct af_machine *m, int cpu, unsigned long pfn);
 unsigned long hugetlb_pool_size(struct af_machine *m);
 
-/* in lru.c */
-enum lru_list folio_lru_list(uint32_t flags);
-void lru_add(struct af_machine *m, unsigned long pfn);
-void lru_add_to(struct af_machine *m, struct zone *z, unsigned long pfn);
-void lru_del(struct af_machine *m, unsigned long pfn);
-int isolate_lru_page(struct af_machine *m, unsigned long pfn);
-bool get_page_unless_zero(const struct af_machine *m, struct page *p);
-void putback_lru_page(struct af_machine *m, int cpu, unsigned long pfn);
-bool too_many_isolated(struct af_machine *m, int nid);
-void page_stat_mod(struct af_machine *m, unsigned long pfn, int item, long d);
-void page_zone_stat_mod(struct af_machine *m, unsigned long pfn, enum zone_stat_item i, long d);
 uint32_t new_owner(struct af_machine *m, enum owner_type type, uint32_t obj);
-
-/* in migrate.c */
-struct mpage {
-	unsigned long pfn;
-	int result;		/* 1 = pending */
-	bool was_file, hugetlb;
-	unsigned int order;
-};
-struct migrate_target {
-	int nid;
-	int cpu;		/* the CPU migration runs on: targets come from, old pages go to, its pcp */
-	long (*get_new_page)(struct af_machine *m, unsigned long src, void *arg);
-	void (*put_new_page)(struct af_machine *m, unsigned long dst, void *arg);
-	void *arg;
-};
-struct isolate_ctl {
-	bool unevictable;	/* ISOLATE_UNEVICTABLE */
-	bool async;		/* ISOLATE_ASYNC_MIGRATE: skip writeback / dirty w/o migrate_folio */
-	bool pinned_precheck;	/* compaction's racy "more refs than mappings" check */
-	bool nofs;		/* !__GFP_FS: anonymous pages only */
-	int cpu;		/* the CPU isolating: a refused page's putback frees there */
-};
-/* the order of a compound page's head (0 otherwise); whether its owner is a file */
-unsigned int page_order_of(struct af_machine *m, unsigned long pfn);
-bool page_is_file(struct af_machine *m, unsigned long pfn);
-int migrate_pages_list(struct af_machine *m, struct mpage *pages, int n, enum af_migrate_mode mode,
-		       enum af_migrate_reason reason, struct migrate_target *t,
-		       struct af_migrate_stats *st);
-int isolate_movable_page(struct af_machine *m, unsigned long pfn);
-int isolate_for_migration(struct af_machine *m, unsigned long pfn, const struct isolate_ctl *ctl,
-			  const char **why);
-void putback_movable_page(struct af_machine *m, int cpu, unsigned long pfn);
 
 /* in integrity.c */
 int integrity_check(struct af_machine *m, char *report, size_t len);
