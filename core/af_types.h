@@ -377,6 +377,7 @@ struct af_machine {
 	void *event_arg;
 	af_trace_fn trace_fn;
 	void *trace_arg;
+	int (*trace_format)(const struct af_event *ev, char *buf, size_t len);	/* views/events.c */
 	bool trace_enabled;
 	uint64_t clock_ns;		/* virtual clock (deterministic mode) */
 	af_sample_fn sample_fn;		/* the sampler (snapshot.c) */
