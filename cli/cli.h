@@ -52,6 +52,13 @@ int parse_u64(const char *opt, const char *v, unsigned long long min, unsigned l
 /* Write JSON to path through a temporary file renamed at the end, so a
  * failed run leaves no partial file; 0 or 2 (printed) */
 int json_write_file(json_t *root, const char *path);
+/* An output file written to a temporary beside it and renamed into place
+ * only when the run succeeds, so a failed run leaves no partial file */
+struct outfile { FILE *f; char tmp[4096]; const char *path; };
+int outfile_open(struct outfile *o, const char *path, const char *what);	/* 0 or 2 (printed) */
+int outfile_commit(struct outfile *o, const char *what);			/* 0 or 2 (printed) */
+void outfile_abort(struct outfile *o);
+
 /* The parameters every machine-readable output carries */
 json_t *json_run_header(const char *command, int argc, char **argv);
 /* A metrics record */

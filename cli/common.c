@@ -249,3 +249,47 @@ json_t *json_metrics(const struct af_metrics *mt)
 	json_object_set_new(o, "alloc_fail_by_order", fail);
 	return o;
 }
+
+int outfile_open(struct outfile *o, const char *path, const char *what)
+{
+	int fd;
+
+	o->path = path;
+	o->f = NULL;
+	if (snprintf(o->tmp, sizeof(o->tmp), "%s.tmp.XXXXXX", path) >= (int)sizeof(o->tmp))
+		return cli_error(what, "path too long");
+	fd = mkstemp(o->tmp);
+	if (fd < 0)
+		return cli_error(what, "cannot create the file");
+	o->f = fdopen(fd, "w");
+	if (!o->f) {
+		close(fd);
+		unlink(o->tmp);
+		return cli_error(what, "cannot create the file");
+	}
+	return 0;
+}
+
+int outfile_commit(struct outfile *o, const char *what)
+{
+	int bad;
+
+	if (!o->f)
+		return 0;
+	bad = ferror(o->f) | fclose(o->f);
+	o->f = NULL;
+	if (bad || rename(o->tmp, o->path)) {
+		unlink(o->tmp);
+		return cli_error(what, "cannot write the file");
+	}
+	return 0;
+}
+
+void outfile_abort(struct outfile *o)
+{
+	if (o->f) {
+		fclose(o->f);
+		unlink(o->tmp);
+		o->f = NULL;
+	}
+}

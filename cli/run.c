@@ -81,10 +81,8 @@ static void run_usage(FILE *f)
 struct run_state {
 	struct machine_opts mo;
 	struct af_machine *m;
-	FILE *tf, *ef;
 	json_t *json;
-	FILE *sf;		/* samples, written to a temporary file renamed at the end */
-	char stmp[4096];
+	struct outfile trace, events, samples;	/* renamed into place at the end */
 	int sample_err;
 };
 
@@ -100,7 +98,7 @@ static void write_sample(void *arg, const struct af_sample *smp)
 	C(compact_free_scanned); C(compact_daemon_wake); C(pgmigrate_success); C(pgmigrate_fail);
 	C(thp_fault_alloc); C(thp_fault_fallback); C(pgscan_kswapd); C(pgsteal_kswapd);
 #undef C
-	if (json_dumpf(o, s->sf, JSON_COMPACT | JSON_SORT_KEYS) || fputc('\n', s->sf) == EOF)
+	if (json_dumpf(o, s->samples.f, JSON_COMPACT | JSON_SORT_KEYS) || fputc('\n', s->samples.f) == EOF)
 		s->sample_err = 1;
 	json_decref(o);
 }
@@ -110,14 +108,10 @@ static void run_free(struct run_state *s)
 	if (s->m)
 		af_machine_destroy(s->m);
 	machine_opts_free(&s->mo);
-	if (s->tf)
-		fclose(s->tf);
-	if (s->sf) {		/* not renamed: the run failed */
-		fclose(s->sf);
-		unlink(s->stmp);
-	}
-	if (s->ef)
-		fclose(s->ef);
+	/* still open here: the run failed, the files go */
+	outfile_abort(&s->trace);
+	outfile_abort(&s->events);
+	outfile_abort(&s->samples);
 	json_decref(s->json);
 }
 
@@ -244,34 +238,24 @@ static int run_main(int argc, char **argv)
 		goto out;
 	}
 	if (sample_ms) {
-		int fd;
 		if (!samples)
 			samples = "samples.jsonl";
-		if (snprintf(s.stmp, sizeof(s.stmp), "%s.tmp.XXXXXX", samples) >= (int)sizeof(s.stmp) ||
-		    (fd = mkstemp(s.stmp)) < 0 || !(s.sf = fdopen(fd, "w"))) {
-			rc = cli_error("--samples", "cannot create the file");
+		if ((rc = outfile_open(&s.samples, samples, "--samples")))
 			goto out;
-		}
 		if (af_sampler_set(m, sample_ms * 1000000ULL, write_sample, &s)) {
 			rc = cli_error("--sample-every", af_errmsg());
 			goto out;
 		}
 	}
 	if (trace) {
-		s.tf = fopen(trace, "w");
-		if (!s.tf) {
-			rc = cli_error("--trace", "cannot open file");
+		if ((rc = outfile_open(&s.trace, trace, "--trace")))
 			goto out;
-		}
-		af_set_trace(m, af_trace_to_file, s.tf);
+		af_set_trace(m, af_trace_to_file, s.trace.f);
 	}
 	if (events) {
-		s.ef = fopen(events, "w");
-		if (!s.ef) {
-			rc = cli_error("--events", "cannot open file");
+		if ((rc = outfile_open(&s.events, events, "--events")))
 			goto out;
-		}
-		af_set_event_sink(m, af_event_to_json_file, s.ef);
+		af_set_event_sink(m, af_event_to_json_file, s.events.f);
 	}
 	if (check_boot) {
 		char rep[512];
@@ -447,15 +431,17 @@ static int run_main(int argc, char **argv)
 		printf("\n==> %s <==\n%s", list[i], txt);
 		free(txt);
 	}
-	if (s.sf) {
-		af_sampler_set(m, 0, NULL, NULL);
-		if (s.sample_err || fclose(s.sf) || rename(s.stmp, samples)) {
-			s.sf = NULL;
-			unlink(s.stmp);
-			rc = cli_error("--samples", "cannot write the file");
-		}
-		s.sf = NULL;
+	/* the run succeeded: the output files take their names */
+	af_sampler_set(m, 0, NULL, NULL);
+	af_set_trace(m, NULL, NULL);
+	af_set_event_sink(m, NULL, NULL);
+	if (s.sample_err) {
+		outfile_abort(&s.samples);
+		rc = cli_error("--samples", "cannot write the file");
 	}
+	if ((ret = outfile_commit(&s.samples, "--samples")) || (ret = outfile_commit(&s.trace, "--trace")) ||
+	    (ret = outfile_commit(&s.events, "--events")))
+		rc = ret;
 	if (s.json) {
 		json_object_set_new(s.json, "wall_seconds", json_real(wall_seconds() - t0));
 		ret = json_write_file(s.json, json_path);

@@ -81,6 +81,10 @@ fi
 expect_error "samples without an interval" run --samples "$tmpj/x.jsonl"
 expect_error "sample interval 0" run --sample-every 0
 [ ! -e "$tmpj/x.jsonl" ] && [ -z "$(ls "$tmpj" | grep tmp)" ] && ok "bad --samples leaves no file" || bad "bad --samples left a file"
+"$AF" run --mem 256M --ops 2000 --trace "$tmpj/t.txt" --events "$tmpj/e.jsonl" >/dev/null &&
+	[ -s "$tmpj/t.txt" ] && [ -s "$tmpj/e.jsonl" ] && [ -z "$(ls "$tmpj" | grep '\.tmp\.')" ] &&
+	ok "--trace and --events take their names when the run succeeds" || bad "--trace/--events files"
+expect_error "unwritable trace" run --no-workload --trace /nonexistent/dir/t.txt
 rm -rf "$tmpj"
 
 # The default run: summary, both files, numbers that add up.
