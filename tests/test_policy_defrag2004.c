@@ -205,6 +205,19 @@ static unsigned long pick_block(const struct pool *p, const unsigned long *used,
 	return 0;
 }
 
+/* The common layout: the pool filled, then one block made the only
+ * candidate (half of it free, everything else freed in holes) */
+static void one_candidate(struct pool *p, struct af_machine *m)
+{
+	unsigned long half, b;
+
+	pool_fill(p, m, 0);
+	b = pick_block(p, NULL, 0, ANON, NULL, &half);
+	free_range(p, half, half + HALF);
+	free_holes(p, &b, 1);
+	af_drain_all(m);
+}
+
 /* Per pfn of the zone: 0, or 1 + the order of the free block holding it */
 static uint8_t *free_snapshot(struct af_machine *m)
 {
@@ -516,13 +529,8 @@ static void test_huge_page_like_linux(void **st)
 		struct af_machine *m = machine_with(pols[k], "contents = 1\n");
 		struct af_alloc_result r;
 		struct pool p;
-		unsigned long b, half;
 
-		pool_fill(&p, m, 0);
-		b = pick_block(&p, NULL, 0, ANON, NULL, &half);
-		free_range(&p, half, half + HALF);
-		free_holes(&p, &b, 1);
-		af_drain_all(m);
+		one_candidate(&p, m);
 		CHECK(m);
 		assert_int_equal(af_alloc_pages(m, 0, AF_GFP_HIGHUSER_MOVABLE | AF___GFP_COMP, 9, -1, &r), 0);
 		assert_true(r.slowpath);
@@ -545,13 +553,8 @@ static void test_threaded_direct(void **st)
 	struct af_machine *m = machine_with("defrag2004", "threaded = 1\ncontents = 1\n");
 	struct af_alloc_result r;
 	struct pool p;
-	unsigned long b, half;
 
-	pool_fill(&p, m, 0);
-	b = pick_block(&p, NULL, 0, ANON, NULL, &half);
-	free_range(&p, half, half + HALF);
-	free_holes(&p, &b, 1);
-	af_drain_all(m);
+	one_candidate(&p, m);
 	CHECK(m);
 	assert_int_equal(af_alloc_pages(m, 0, AF_GFP_HIGHUSER_MOVABLE | AF___GFP_COMP, 9, -1, &r), 0);
 	CHECK(m);
@@ -571,13 +574,8 @@ static void test_kcompactd(void **st)
 	struct af_machine *m = machine_with("defrag2004", "");
 	struct af_alloc_result r;
 	struct pool p;
-	unsigned long b, half;
 
-	pool_fill(&p, m, 0);
-	b = pick_block(&p, NULL, 0, ANON, NULL, &half);
-	free_range(&p, half, half + HALF);
-	free_holes(&p, &b, 1);
-	af_drain_all(m);
+	one_candidate(&p, m);
 	af_run_daemons(m);
 	CHECK(m);
 	assert_int_equal(af_alloc_pages(m, 0, AF_GFP_NOWAIT | AF___GFP_MOVABLE, 9, -1, &r), -ENOMEM);
