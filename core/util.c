@@ -56,6 +56,11 @@ int af_parse_size(const char *s, uint64_t *bytes)
 #include <stdio.h>
 #include "internal.h"
 
+/*
+ * The one piece of state outside a machine, on purpose: like errno, the
+ * message of the calling thread's last failure, which may come before any
+ * machine exists (af_config_*, af_machine_create).  No result depends on it.
+ */
 static _Thread_local char errbuf[512];
 
 const char *af_errmsg(void)
