@@ -964,18 +964,25 @@ static unsigned long fast_find_migrateblock(struct compact_control *cc)
 	return pfn;
 }
 
-/* isolate_migratepages(): the next suitable pageblock below the free scanner */
-static enum isolate_result isolate_migratepages(struct compact_control *cc)
+/* What compaction may isolate (isolate_mode_t in 6.1): unevictable pages if
+ * vm.compact_unevictable_allowed, no writeback or dirty-without-migrate_folio
+ * pages unless MIGRATE_SYNC, only anonymous pages without __GFP_FS */
+struct isolate_ctl compact_isolate_ctl(const struct compact_control *cc)
 {
-	struct zone *z = cc->zone;
-	struct af_machine *m = z->m;
-	struct isolate_ctl ctl = {
-		.unevictable = m->vm.compact_unevictable_allowed,
+	return (struct isolate_ctl){
+		.unevictable = cc->zone->m->vm.compact_unevictable_allowed,
 		.async = cc->mode != AF_MIGRATE_SYNC,
 		.pinned_precheck = true,
 		.nofs = !(cc->gfp_mask & AF___GFP_FS),
 		.cpu = cc->cpu,
 	};
+}
+
+/* isolate_migratepages(): the next suitable pageblock below the free scanner */
+static enum isolate_result isolate_migratepages(struct compact_control *cc)
+{
+	struct zone *z = cc->zone;
+	struct isolate_ctl ctl = compact_isolate_ctl(cc);
 	unsigned long low = fast_find_migrateblock(cc);
 	unsigned long block_start = MAX(pageblock_start_pfn(low), z->zone_start_pfn);
 	unsigned long block_end = pageblock_end_pfn(low);

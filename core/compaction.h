@@ -130,6 +130,7 @@ int contig_range(struct af_machine *m, unsigned long start, unsigned long end,
 unsigned long isolate_freepages_range(struct zone *z, int cpu, unsigned long start,
 				      unsigned long end, unsigned long *stop);
 /* the mechanism a compacting policy's hooks (policy.h) build on */
+struct isolate_ctl compact_isolate_ctl(const struct compact_control *cc);
 int compact_isolate_page(struct compact_control *cc, unsigned long pfn, const struct isolate_ctl *ctl,
 			 const char **why);
 void putback_migratepages(struct compact_control *cc);

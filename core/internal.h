@@ -397,6 +397,7 @@ void trace_mm_migrate_pages_start(struct af_machine *m, int cpu, int mode, int r
 void trace_mm_vmscan_wakeup_kswapd(struct af_machine *m, int cpu, int nid, int zid, int order, af_gfp_t gfp_flags);
 void format_gfp_flags(af_gfp_t gfp, char *buf, size_t len);
 void trace_sinks_changed(struct af_machine *m);
+#define TRACE_LINE_MAX 1024	/* a rendered trace line, as both sides of the text sink size it */
 
 /* in sysctl.c */
 int sysctl_set_cfg(struct vm_sysctls *vm, const char *name, const char *value, bool *mfk);

@@ -21,7 +21,6 @@
 #include "internal.h"
 
 #define VMEMMAP_BASE 0xffffea0000000000ULL
-#define TRACE_LINE_MAX 1024
 
 static uint64_t page_ptr(uint64_t pfn)
 {

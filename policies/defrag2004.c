@@ -196,13 +196,7 @@ static const char *refusal(struct af_machine *m, unsigned long pfn, uint32_t f)
 static int isolate_range(struct compact_control *cc, struct defrag_run *r)
 {
 	struct af_machine *m = cc->zone->m;
-	struct isolate_ctl ctl = {
-		.unevictable = m->vm.compact_unevictable_allowed,
-		.async = cc->mode != AF_MIGRATE_SYNC,
-		.pinned_precheck = true,
-		.nofs = !(cc->gfp_mask & AF___GFP_FS),
-		.cpu = cc->cpu,
-	};
+	struct isolate_ctl ctl = compact_isolate_ctl(cc);
 	unsigned long pfn, scanned = 0;
 	const char *why = NULL;
 	int err = 0;

@@ -18,9 +18,6 @@
 #include "compaction.h"
 #include "internal.h"
 
-#define VMEMMAP_BASE 0xffffea0000000000ULL
-#define TRACE_LINE_MAX 1024
-
 struct gfp_name { af_gfp_t mask; const char *name; };
 
 /* __def_gfpflag_names, in the kernel's order (no KASAN bits in this config) */

@@ -545,11 +545,6 @@ static unsigned long world_shrink_slab(struct af_machine *m, int cpu, unsigned l
 	return before > after ? before - after : 0;
 }
 
-static int world_hugetlb_resize(struct af_machine *m, unsigned long nr, unsigned long *now)
-{
-	return af_hugetlb_resize(m, nr, now);
-}
-
 static int world_read_trylock(struct af_machine *m)
 {
 	return pthread_rwlock_tryrdlock(&m->world->rw);
@@ -571,7 +566,7 @@ static const struct world_ops world_ops = {
 	.free_page = free_owned_page,
 	.reclaim_page = world_reclaim_page,
 	.shrink_slab = world_shrink_slab,
-	.hugetlb_resize = world_hugetlb_resize,
+	.hugetlb_resize = af_hugetlb_resize,
 	.hugetlb_pool_size = hugetlb_pool_size,
 	.owner_kind = world_owner_kind,
 	.movable_isolate = world_movable_isolate,
