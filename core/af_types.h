@@ -116,6 +116,7 @@ _Static_assert(sizeof(struct page) == 32, "struct page must stay 32 bytes");
 #define PB_MIGRATE_MASK	0x7u
 #define PB_MIGRATE_SKIP	0x8u
 #define PB_ZID_MIXED	UINT16_MAX	/* pageblock straddles zones/holes */
+#define PB_ZID_NONE	(UINT16_MAX - 1)	/* no zone spans any of the pageblock */
 #define PB_ZID_SHIFT	3		/* zid = nid << 3 | zone_type */
 #define PB_ZID_TYPE	7u
 struct pageblock {

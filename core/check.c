@@ -169,11 +169,13 @@ static int check_zone(struct af_machine *m, struct zone *z, uint8_t *own, struct
 	 * allocated blocks, reserved pages and holes; nothing may be
 	 * unaccounted.  Holes are neither present nor managed.
 	 */
+	uint16_t zid = (uint16_t)(z->nid << PB_ZID_SHIFT | z->type);
 	for (unsigned long pfn = base; pfn < end; pfn++) {
 		struct page *p = &m->pages[pfn];
 		uint32_t f;
 
-		if (pfn_zone(m, pfn) != z)
+		/* a pageblock wholly in the zone needs no lookup per pfn */
+		if (m->pageblocks[pfn >> PAGEBLOCK_ORDER].zid != zid && pfn_zone(m, pfn) != z)
 			continue;
 		f = pflags(p);
 		if (!(f & PG_hole)) {
@@ -224,7 +226,8 @@ static void check_online_blocks(struct af_machine *m, struct checker *c)
 		unsigned long start = (unsigned long)b << PAGEBLOCK_ORDER;
 		bool present = false;
 
-		for (unsigned long pfn = start; pfn < start + PAGEBLOCK_NR_PAGES && !present; pfn++)
+		for (unsigned long pfn = start; !pageblock_outside_zones(m, start) &&
+						pfn < start + PAGEBLOCK_NR_PAGES && !present; pfn++)
 			present = pfn_zone(m, pfn) && !(pflags(&m->pages[pfn]) & PG_hole);
 		if (present != pfn_online(m, start)) {
 			bad(c, "pageblock 0x%lx is %s but %s present pages", start,

@@ -161,19 +161,26 @@ void set_pageblock_skip(struct af_machine *m, unsigned long pfn, bool skip);
 struct zone *pfn_zone_slow(struct af_machine *m, unsigned long pfn);
 /*
  * page_zone(): the zone whose span holds pfn, or NULL for a hole or out of
- * range.  A pageblock wholly inside one zone names it; only blocks shared
- * by zones or holes need the search.
+ * range.  A pageblock wholly inside one zone names it, one outside every
+ * zone says so; only blocks shared by zones or holes need the search.
  */
 static inline struct zone *pfn_zone(struct af_machine *m, unsigned long pfn)
 {
 	if (pfn < m->max_pfn) {
 		unsigned int zid = m->pageblocks[pfn >> PAGEBLOCK_ORDER].zid;
-		if (zid != PB_ZID_MIXED)
+		if (zid < PB_ZID_NONE)
 			return &m->node[zid >> PB_ZID_SHIFT]->node_zones[zid & PB_ZID_TYPE];
+		if (zid == PB_ZID_NONE)
+			return NULL;
 	}
 	return pfn_zone_slow(m, pfn);
 }
 bool pfn_valid_present(struct af_machine *m, unsigned long pfn);
+/* No zone spans any pfn of pfn's pageblock: walkers of all pfns skip it whole */
+static inline bool pageblock_outside_zones(const struct af_machine *m, unsigned long pfn)
+{
+	return pfn < m->max_pfn && m->pageblocks[pfn >> PAGEBLOCK_ORDER].zid == PB_ZID_NONE;
+}
 /*
  * pfn_to_online_page() != NULL: pfn has an online memmap.  With x86-64's
  * SPARSEMEM_VMEMMAP the kernel decides this per 2 MiB subsection of an

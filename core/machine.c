@@ -189,7 +189,7 @@ int machine_boot(const struct af_config *cfg_in, const struct af_policy *pol, co
 		return af_err(-ENOMEM, "out of memory for pageblock bits");
 	}
 	for (size_t i = 0; i < m->nr_pageblocks; i++)
-		m->pageblocks[i].zid = PB_ZID_MIXED;
+		m->pageblocks[i].zid = PB_ZID_NONE;
 	for (int c = 0; c < m->nr_cpus; c++)
 		m->cpu_to_node[c] = (int)((long)c * m->nr_nodes / m->nr_cpus);
 

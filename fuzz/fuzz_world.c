@@ -2,7 +2,8 @@
  * fuzz_world - decode the input into operations on the world (processes,
  * fork, exit, mmap, page accesses, files, writeback, slab, drivers, pins,
  * hugetlb) interleaved with migration, compaction, daemons, contiguous
- * allocations and policy switches; af_check() with the full integrity pass every 16 operations.
+ * allocations and policy switches; af_check() with the full integrity pass
+ * every CHECK_EVERY operations and at the end.
  * A read that sees wrong contents (-EIO) is a bug.
  */
 #include <errno.h>
@@ -32,12 +33,20 @@ static void must(int ret, const char *what)
 	}
 }
 
+/*
+ * Small machines, so that an input runs in milliseconds: af_check() walks
+ * every pfn, and it runs every CHECK_EVERY operations.  The third has a
+ * hole between its zones.
+ */
 static const char *const configs[] = {
-	"transparent_hugepage = never\ncpus = 2\ncontents = 1\nnode.0.zone.DMA32 = 0x1000 8192 8192 8192\n",
-	"transparent_hugepage = always\ncpus = 1\ncontents = 1\nnode.0.zone.DMA32 = 0x1000 12288 12288 12000 100\n",
-	("transparent_hugepage = madvise\ncpus = 2\ncontents = 1\ncma = 1\nnode.0.zone.DMA32 = 0x1000 4096 4096 4096\n"
-	 "node.0.zone.Normal = 0x100000 8192 8192 8192\n"),
+	"transparent_hugepage = never\ncpus = 2\ncontents = 1\nnode.0.zone.DMA32 = 0x1000 6144 6144 6144\n",
+	"transparent_hugepage = always\ncpus = 1\ncontents = 1\nnode.0.zone.DMA32 = 0x1000 6144 6144 6000 100\n",
+	("transparent_hugepage = madvise\ncpus = 2\ncontents = 1\ncma = 1\nnode.0.zone.DMA32 = 0x1000 3072 3072 3072\n"
+	 "node.0.zone.Normal = 0x2800 4096 4096 4096\n"),
 };
+/* Operations decoded from one input at most; the rest of a longer input is ignored */
+#define MAX_OPS 256
+#define CHECK_EVERY 32
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -64,7 +73,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (af_slab_create(m, "dentry", 192, true, &cid) || af_driver_create(m, NULL, NULL, &did))
 		abort();
 	int cpus = af_machine_nr_cpus(m);
-	while (in.n) {
+	while (in.n && ops < MAX_OPS) {
 		unsigned op = take(&in, 1) % 21;
 		int cpu = (int)(take(&in, 1) % (unsigned)cpus);
 		int p = npids ? (int)(take(&in, 1) % (unsigned)npids) : 0;
@@ -217,7 +226,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		}
 		}
-		if (++ops % 16 == 0)
+		if (++ops % CHECK_EVERY == 0)
 			check(m);
 	}
 	check(m);

@@ -267,6 +267,10 @@ int integrity_check(struct af_machine *m, char *report, size_t len)
 		uint32_t f = pflags(p);
 		struct owner *o;
 
+		if (pageblock_outside_zones(m, pfn)) {
+			pfn = pageblock_end_pfn(pfn) - 1;
+			continue;
+		}
 		if (!(f & PG_alloc) || !p->owner)
 			continue;
 		o = owner_of(m, p);
