@@ -129,9 +129,15 @@ struct list_pfn {
 	uint32_t first, last;
 };
 
+/*
+ * nonempty: bit mt set while free_list[mt] holds a block.  It changes with
+ * the lists, under the zone lock, and is read without it by the watermark
+ * check (the kernel reads the list heads there racily: free_area_empty()).
+ */
 struct free_area {
 	struct list_pfn free_list[MIGRATE_TYPES];
 	unsigned long nr_free;
+	unsigned int nonempty;
 };
 
 enum zone_stat_item {
