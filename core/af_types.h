@@ -361,6 +361,7 @@ struct alloc_context {
 	int migratetype;
 	int preferred_nid;
 	struct zone *preferred_zone;
+	int preferred_idx;		/* preferred_zoneref: its place in zonelist */
 	bool spread_dirty_pages;
 };
 
