@@ -200,7 +200,8 @@ static unsigned int gfp_to_alloc_flags(struct af_machine *m, af_gfp_t gfp, unsig
 
 
 /* zone_statistics(): numa_hit/miss/foreign/local/other, one per allocation */
-static void zone_statistics(struct af_machine *m, int cpu, struct zone *pref, struct zone *z)
+static inline void zone_statistics(struct af_machine *m, int cpu, struct zone *pref,
+				   struct zone *z)
 {
 	int local = m->cpu_to_node[cpu];
 
@@ -217,8 +218,8 @@ static void zone_statistics(struct af_machine *m, int cpu, struct zone *pref, st
  * rmqueue_buddy(): the zone-locked path, for orders the pcp does not cache
  * and whenever the pcp could not supply the block.
  */
-static long rmqueue_buddy(struct zone *z, int cpu, unsigned int order,
-			  unsigned int alloc_flags, int mt)
+static __attribute__((noinline)) long rmqueue_buddy(struct zone *z, int cpu, unsigned int order,
+						     unsigned int alloc_flags, int mt)
 {
 	long pfn = -1;
 
@@ -244,7 +245,7 @@ static void wakeup_kswapd(struct af_machine *m, int cpu, struct zone *z, af_gfp_
 			  unsigned int order, int highest_zoneidx);
 
 /* rmqueue(): pcp for small orders and THP, the buddy lists otherwise */
-static long rmqueue_zone(struct zone *pref, struct zone *z, int cpu, unsigned int order,
+static inline long rmqueue_zone(struct zone *pref, struct zone *z, int cpu, unsigned int order,
 			 unsigned int alloc_flags, int mt)
 {
 	struct af_machine *m = z->m;
@@ -265,7 +266,7 @@ static long rmqueue_zone(struct zone *pref, struct zone *z, int cpu, unsigned in
 }
 
 /* prep_new_page() + prep_compound_page(): refcount 1, head/tail flags */
-static void prep_new_page(struct af_machine *m, unsigned long pfn, unsigned int order,
+static inline void prep_new_page(struct af_machine *m, unsigned long pfn, unsigned int order,
 			  af_gfp_t gfp)
 {
 	struct page *p = &m->pages[pfn];
@@ -306,11 +307,13 @@ void alloc_this_block_locked(struct zone *z, int cpu, unsigned long pfn, unsigne
 /*
  * get_page_from_freelist(): walk the zonelist, take the first zone that
  * passes its watermark.  With ALLOC_NOFRAGMENT, a remote node or the end of
- * the list restarts the walk without it.
+ * the list restarts the walk without it.  The first attempt of every
+ * allocation has it compiled in; the slow path calls the copy below.
  */
-static long get_page_from_freelist(struct af_machine *m, int cpu, af_gfp_t gfp,
-				   unsigned int order, unsigned int alloc_flags,
-				   const struct alloc_context *ac, struct zone **zout)
+static inline __attribute__((always_inline)) long
+get_page_from_freelist_inline(struct af_machine *m, int cpu, af_gfp_t gfp, unsigned int order,
+			      unsigned int alloc_flags, const struct alloc_context *ac,
+			      struct zone **zout)
 {
 	bool no_fallback;
 
@@ -348,6 +351,13 @@ retry:
 		goto retry;
 	}
 	return -1;
+}
+
+static __attribute__((noinline)) long
+get_page_from_freelist(struct af_machine *m, int cpu, af_gfp_t gfp, unsigned int order,
+		       unsigned int alloc_flags, const struct alloc_context *ac, struct zone **zout)
+{
+	return get_page_from_freelist_inline(m, cpu, gfp, order, alloc_flags, ac, zout);
 }
 
 /*
@@ -771,7 +781,7 @@ int af_alloc_pages(struct af_machine *m, int cpu, af_gfp_t gfp, unsigned int ord
 	if (m->cfg.cma_enabled && ac.migratetype == MIGRATE_MOVABLE)	/* gfp_to_alloc_flags_cma() */
 		alloc_flags |= ALLOC_CMA;
 
-	pfn = get_page_from_freelist(m, cpu, gfp, order, alloc_flags, &ac, &z);
+	pfn = get_page_from_freelist_inline(m, cpu, gfp, order, alloc_flags, &ac, &z);
 	if (pfn < 0)
 		pfn = alloc_pages_slowpath(m, cpu, gfp, order, &ac, res, &z);
 	if (trace_on(m))
