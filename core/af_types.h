@@ -50,6 +50,7 @@
 #define SWAP_CLUSTER_MAX	32UL
 #define MAX_RECLAIM_RETRIES	16
 #define PCP_BATCH_SCALE_MAX	5	/* CONFIG_PCP_BATCH_SCALE_MAX default */
+#define SMP_CACHE_BYTES		64	/* x86-64 L1 line: per-CPU data never shares one */
 
 enum migratetype {
 	MIGRATE_UNMOVABLE,
@@ -129,9 +130,15 @@ struct list_pfn {
 	uint32_t first, last;
 };
 
+/*
+ * nonempty: bit mt set while free_list[mt] holds a block.  It changes with
+ * the lists, under the zone lock, and is read without it by the watermark
+ * check (the kernel reads the list heads there racily: free_area_empty()).
+ */
 struct free_area {
 	struct list_pfn free_list[MIGRATE_TYPES];
 	unsigned long nr_free;
+	unsigned int nonempty;
 };
 
 enum zone_stat_item {
@@ -157,16 +164,24 @@ enum numa_stat_item {
 
 #include "vmstat_names.h"
 
+/*
+ * One CPU's pageset of one zone, with that CPU's event and NUMA counters.
+ * The kernel keeps these in each CPU's own per-cpu area; here a zone's
+ * pagesets are one array, so each starts on its own cache line (the array
+ * comes from aligned_alloc) and no two CPUs write to a shared line.
+ */
 struct per_cpu_pages {
-	atomic_flag lock;
+	_Alignas(SMP_CACHE_BYTES) atomic_flag lock;
 	int count;		/* pages on the lists */
 	int high;		/* drain when count >= high */
 	int batch;		/* refill and drain chunk */
 	short free_factor;	/* batch scaling when freeing without allocs */
 	struct list_pfn lists[NR_PCP_LISTS];
-	uint64_t events[NR_VM_EVENT_ITEMS];	/* per-cpu vm events of this zone */
 	uint64_t numa[NR_VM_NUMA_EVENT_ITEMS];	/* zone_statistics(), this cpu */
+	uint64_t events[NR_VM_EVENT_ITEMS];	/* per-cpu vm events of this zone */
 };
+_Static_assert(sizeof(struct per_cpu_pages) % SMP_CACHE_BYTES == 0,
+	       "a pageset must end on a cache line boundary");
 
 /* LRU lists (enum lru_list), per node */
 enum lru_list {
@@ -176,9 +191,17 @@ enum lru_list {
 
 enum wmark { WMARK_MIN, WMARK_LOW, WMARK_HIGH, WMARK_PROMO, NR_WMARK };
 
+/*
+ * struct zone in three parts, as the kernel pads it (ZONE_PADDING): what
+ * every allocation reads and almost nothing writes; the lock with the free
+ * lists it guards and the compaction state; the counters every buddy
+ * operation updates.  Each of the later parts starts a cache line.
+ */
 struct zone {
+	/* read-mostly */
 	struct af_machine *m;
 	struct pglist_data *pgdat;
+	struct per_cpu_pages *pcp;	/* [nr_cpus] */
 	enum zone_type type;
 	int nid;
 	const char *name;
@@ -195,6 +218,10 @@ struct zone {
 	bool boosted_watermark;		/* ZONE_BOOSTED_WATERMARK */
 	bool reclaim_active;		/* ZONE_RECLAIM_ACTIVE */
 	int stat_threshold;
+	/* the zone lock and the free lists */
+	_Alignas(SMP_CACHE_BYTES) pthread_mutex_t lock;
+	struct free_area free_area[MAX_ORDER];
+	struct capture_control *capc;	/* direct compaction waiting here (zone lock) */
 	/* compaction state (struct zone in 6.1) */
 	unsigned long compact_cached_free_pfn;
 	unsigned long compact_cached_migrate_pfn[2];	/* [0] async, [1] sync */
@@ -205,12 +232,9 @@ struct zone {
 	int compact_order_failed;
 	bool compact_blockskip_flush;
 	pthread_mutex_t compact_lock;	/* threaded mode: one compaction per zone */
-	struct capture_control *capc;	/* direct compaction waiting here (zone lock) */
-	pthread_mutex_t lock;
-	struct free_area free_area[MAX_ORDER];
-	long vm_stat[NR_VM_ZONE_STAT_ITEMS];
+	/* statistics */
+	_Alignas(SMP_CACHE_BYTES) long vm_stat[NR_VM_ZONE_STAT_ITEMS];
 	unsigned long numa_events[NR_VM_NUMA_EVENT_ITEMS];
-	struct per_cpu_pages *pcp;	/* [nr_cpus] */
 };
 
 static inline unsigned long zone_end_pfn(const struct zone *z)
@@ -338,6 +362,7 @@ struct alloc_context {
 	int migratetype;
 	int preferred_nid;
 	struct zone *preferred_zone;
+	int preferred_idx;		/* preferred_zoneref: its place in zonelist */
 	bool spread_dirty_pages;
 };
 

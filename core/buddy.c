@@ -24,6 +24,16 @@ void mod_zone_freepage_state(struct zone *z, long nr, int mt)
 		zone_stat_mod(z, NR_FREE_CMA_PAGES, nr);
 }
 
+/* free_area->nonempty follows list mt after a change to it (zone lock held) */
+static inline void free_area_note(struct free_area *area, int mt)
+{
+	unsigned int old = area->nonempty, bit = 1u << mt;
+	unsigned int now = list_empty_pfn(&area->free_list[mt]) ? old & ~bit : old | bit;
+
+	if (now != old)
+		__atomic_store_n(&area->nonempty, now, __ATOMIC_RELAXED);
+}
+
 /*
  * add_to_free_list[_tail](): the head page records its order and the list
  * (migratetype) it sits on; page->pcp_mt doubles as that list index.
@@ -41,6 +51,7 @@ void add_to_free_list(struct zone *z, unsigned long pfn, unsigned int order, int
 		list_add_tail_pfn(m, &area->free_list[mt], pfn);
 	else
 		list_add_head_pfn(m, &area->free_list[mt], pfn);
+	free_area_note(area, mt);
 	__atomic_store_n(&area->nr_free, area->nr_free + 1, __ATOMIC_RELAXED);
 }
 
@@ -48,13 +59,14 @@ void del_page_from_free_list(struct zone *z, unsigned long pfn, unsigned int ord
 {
 	struct af_machine *m = z->m;
 	struct page *p = &m->pages[pfn];
+	struct free_area *area = &z->free_area[order];
 
-	list_del_pfn(m, &z->free_area[order].free_list[mt], pfn);
+	list_del_pfn(m, &area->free_list[mt], pfn);
+	free_area_note(area, mt);
 	pflags_clear(p, PG_buddy);
 	pset_order(p, 0);
 	p->pcp_mt = 0;
-	__atomic_store_n(&z->free_area[order].nr_free, z->free_area[order].nr_free - 1,
-			 __ATOMIC_RELAXED);
+	__atomic_store_n(&area->nr_free, area->nr_free - 1, __ATOMIC_RELAXED);
 }
 
 /* The free list a buddy page is on. */
@@ -72,8 +84,10 @@ void move_to_free_list(struct zone *z, unsigned long pfn, unsigned int order, in
 	struct free_area *area = &z->free_area[order];
 
 	list_del_pfn(m, &area->free_list[p->pcp_mt], pfn);
+	free_area_note(area, p->pcp_mt);
 	p->pcp_mt = (uint8_t)mt;
 	list_add_tail_pfn(m, &area->free_list[mt], pfn);
+	free_area_note(area, mt);
 }
 
 /* find_buddy_page_pfn(): the buddy if it is free, of this order, in this zone */

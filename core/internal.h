@@ -285,16 +285,129 @@ bool unreserve_highatomic_pageblock(struct af_machine *m, const struct alloc_con
 				    bool force);
 
 /* in pcp.c */
-int order_to_pindex(int mt, unsigned int order);
+/* order_to_pindex(): orders 0..3 per pcp migratetype, then one THP list */
+static inline int order_to_pindex(int mt, unsigned int order)
+{
+	if (order > PAGE_ALLOC_COSTLY_ORDER)
+		return NR_LOWORDER_PCP_LISTS;
+	return (int)(MIGRATE_PCPTYPES * order) + mt;
+}
 unsigned int pindex_to_order(int pindex);
 /* pcp_allowed_order(): orders 0..PAGE_ALLOC_COSTLY_ORDER and the THP order */
 static inline bool pcp_allowed_order(unsigned int order)
 {
 	return order <= PAGE_ALLOC_COSTLY_ORDER || order == PAGEBLOCK_ORDER;
 }
-long rmqueue_pcplist(struct zone *z, int cpu, unsigned int order, int mt,
-		     unsigned int alloc_flags);
-void free_unref_page(struct zone *z, int cpu, unsigned long pfn, unsigned int order);
+/* pcp_spin_trylock(), pcp_spin_unlock(): deterministic mode takes no lock */
+static inline bool pcp_spin_trylock(struct af_machine *m, struct per_cpu_pages *pcp)
+{
+	return !m->threaded || !atomic_flag_test_and_set_explicit(&pcp->lock, memory_order_acquire);
+}
+static inline void pcp_spin_unlock(struct af_machine *m, struct per_cpu_pages *pcp)
+{
+	if (m->threaded)
+		atomic_flag_clear_explicit(&pcp->lock, memory_order_release);
+}
+bool rmqueue_pcplist_refill(struct zone *z, int cpu, struct per_cpu_pages *pcp,
+			    struct list_pfn *list, unsigned int order, int mt,
+			    unsigned int alloc_flags);
+void free_unref_page_drain(struct zone *z, struct per_cpu_pages *pcp, int pindex, int high,
+			   bool free_high);
+void free_unref_page_buddy(struct zone *z, unsigned long pfn, unsigned int order, int mt);
+
+/*
+ * rmqueue_pcplist(): the fast path.  Refill an empty list with batch
+ * (scaled down by order) blocks, then take the first one.  Inline here,
+ * with free_unref_page(), so that the allocator's entry points compile it
+ * in; the refill and the drain are out of line in pcp.c.
+ */
+static inline long rmqueue_pcplist(struct zone *z, int cpu, unsigned int order, int mt,
+				   unsigned int alloc_flags)
+{
+	struct af_machine *m = z->m;
+	struct per_cpu_pages *pcp = &z->pcp[cpu];
+	struct list_pfn *list;
+	unsigned long pfn;
+
+	if (!pcp_spin_trylock(m, pcp))
+		return -1;
+	pcp->free_factor >>= 1;
+	list = &pcp->lists[order_to_pindex(mt, order)];
+	if (list_empty_pfn(list) &&
+	    !rmqueue_pcplist_refill(z, cpu, pcp, list, order, mt, alloc_flags)) {
+		pcp_spin_unlock(m, pcp);
+		return -1;
+	}
+	pfn = list->first;
+	list_del_pfn(m, list, pfn);
+	pflags_clear(&m->pages[pfn], PG_pcp);
+	pcp->count -= 1 << order;
+	pcp->events[PGALLOC_DMA + z->type] += 1UL << order;
+	pcp_spin_unlock(m, pcp);
+	return (long)pfn;
+}
+
+/* nr_pcp_high(): high, or 4 batches while reclaim is active */
+static inline int nr_pcp_high(struct per_cpu_pages *pcp, struct zone *z, bool free_high)
+{
+	int high = pcp->high;
+
+	if (!high || free_high)
+		return 0;
+	if (!z->reclaim_active)
+		return high;
+	return MIN(pcp->batch << 2, high);
+}
+
+/* free_unref_page_commit(): onto the pcp list, drained past the high mark */
+static inline void free_unref_page_commit(struct zone *z, struct per_cpu_pages *pcp,
+					  unsigned long pfn, int mt, unsigned int order)
+{
+	struct af_machine *m = z->m;
+	struct page *p = &m->pages[pfn];
+	int pindex = order_to_pindex(mt, order);
+	bool free_high;
+	int high;
+
+	pcp->events[PGFREE] += 1UL << order;
+	pflags_or(p, PG_pcp);
+	pset_order(p, order);
+	list_add_head_pfn(m, &pcp->lists[pindex], pfn);
+	pcp->count += 1 << order;
+
+	free_high = pcp->free_factor && order && order <= PAGE_ALLOC_COSTLY_ORDER;
+	high = nr_pcp_high(pcp, z, free_high);
+	if (pcp->count >= high)
+		free_unref_page_drain(z, pcp, pindex, high, free_high);
+}
+
+/*
+ * free_unref_page(): free a pcp-eligible block onto this CPU's pcp list.
+ * ISOLATE pages go straight to the buddy lists; HIGHATOMIC and CMA pages go
+ * on the MOVABLE pcp list.
+ */
+static inline void free_unref_page(struct zone *z, int cpu, unsigned long pfn, unsigned int order)
+{
+	struct af_machine *m = z->m;
+	struct per_cpu_pages *pcp = &z->pcp[cpu];
+	int mt, pcpmt;
+
+	mt = pcpmt = get_pageblock_migratetype(m, pfn);
+	m->pages[pfn].pcp_mt = (uint8_t)mt;
+	if (mt >= MIGRATE_PCPTYPES) {
+		if (mt == MIGRATE_ISOLATE) {
+			free_unref_page_buddy(z, pfn, order, mt);
+			return;
+		}
+		pcpmt = MIGRATE_MOVABLE;
+	}
+	if (pcp_spin_trylock(m, pcp)) {
+		free_unref_page_commit(z, pcp, pfn, pcpmt, order);
+		pcp_spin_unlock(m, pcp);
+	} else {
+		free_unref_page_buddy(z, pfn, order, mt);
+	}
+}
 void free_pages_final(struct af_machine *m, struct zone *z, int cpu, unsigned long pfn,
 		      unsigned int order);
 void free_pcppages_bulk(struct zone *z, int count, struct per_cpu_pages *pcp, int pindex);

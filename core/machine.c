@@ -195,13 +195,15 @@ int machine_boot(const struct af_config *cfg_in, const struct af_policy *pol, co
 
 	/* free_area_init(): nodes, zones, pageblock ownership */
 	for (int n = 0; n < m->nr_nodes; n++) {
-		struct pglist_data *pg = calloc(1, sizeof(*pg));
+		/* its zones' parts start cache lines (struct zone) */
+		struct pglist_data *pg = aligned_alloc(SMP_CACHE_BYTES, sizeof(*pg));
 		unsigned long nstart = ~0UL, nend = 0;
 
 		if (!pg) {
 			free_machine(m);
 			return af_err(-ENOMEM, "out of memory");
 		}
+		memset(pg, 0, sizeof(*pg));
 		m->node[n] = pg;
 		pg->node_id = n;
 		pg->kswapd_highest_zoneidx = MAX_NR_ZONES;
@@ -224,11 +226,14 @@ int machine_boot(const struct af_config *cfg_in, const struct af_policy *pol, co
 			for (int o = 0; o < MAX_ORDER; o++)
 				for (int mt = 0; mt < MIGRATE_TYPES; mt++)
 					list_init_pfn(&z->free_area[o].free_list[mt]);
-			z->pcp = calloc((size_t)m->nr_cpus, sizeof(struct per_cpu_pages));
+			/* setup_zone_pageset(): each CPU's pageset on lines of its own */
+			z->pcp = aligned_alloc(SMP_CACHE_BYTES,
+					       (size_t)m->nr_cpus * sizeof(struct per_cpu_pages));
 			if (!z->pcp) {
 				free_machine(m);
 				return af_err(-ENOMEM, "out of memory");
 			}
+			memset(z->pcp, 0, (size_t)m->nr_cpus * sizeof(struct per_cpu_pages));
 			for (int c = 0; c < m->nr_cpus; c++) {
 				atomic_flag_clear(&z->pcp[c].lock);
 				z->pcp[c].batch = 1;	/* boot pageset */

@@ -15,16 +15,37 @@
 #define GFP_MOVABLE_MASK (AF___GFP_RECLAIMABLE | AF___GFP_MOVABLE)
 
 /* GFP_ZONE_BAD: zone-modifier combinations the kernel refuses (VM_BUG_ON) */
-static bool gfp_zone_bad(af_gfp_t gfp)
+#define GFP_D	AF___GFP_DMA
+#define GFP_H	AF___GFP_HIGHMEM
+#define GFP_D32	AF___GFP_DMA32
+#define GFP_MV	AF___GFP_MOVABLE
+#define GFP_ZONE_BAD							\
+	(1u << (GFP_D | GFP_H) | 1u << (GFP_D | GFP_D32) | 1u << (GFP_D32 | GFP_H) |	\
+	 1u << (GFP_D | GFP_D32 | GFP_H) | 1u << (GFP_MV | GFP_H | GFP_D) |		\
+	 1u << (GFP_MV | GFP_D32 | GFP_D) | 1u << (GFP_MV | GFP_D32 | GFP_H) |	\
+	 1u << (GFP_MV | GFP_D32 | GFP_D | GFP_H))
+static inline bool gfp_zone_bad(af_gfp_t gfp)
 {
-	unsigned bit = gfp & GFP_ZONEMASK;
-	const unsigned D = AF___GFP_DMA, H = AF___GFP_HIGHMEM, D32 = AF___GFP_DMA32,
-		       MV = AF___GFP_MOVABLE;
-
-	return bit == (D | H) || bit == (D | D32) || bit == (D32 | H) ||
-	       bit == (D | D32 | H) || bit == (MV | H | D) || bit == (MV | D32 | D) ||
-	       bit == (MV | D32 | H) || bit == (MV | D32 | D | H);
+	return (GFP_ZONE_BAD >> (gfp & GFP_ZONEMASK)) & 1;
 }
+
+/*
+ * GFP_ZONE_TABLE: the highest zone each combination of the four zone
+ * modifiers allows (DMA, then DMA32, then HIGHMEM with MOVABLE for
+ * ZONE_MOVABLE, else NORMAL); the bad combinations have no meaning here.
+ */
+_Static_assert(GFP_ZONEMASK == 0xf, "the zone modifiers index a 16-entry table");
+#define GFP_ZONE_OF(b)							\
+	((b) & AF___GFP_DMA ? ZONE_DMA :				\
+	 (b) & AF___GFP_DMA32 ? ZONE_DMA32 :				\
+	 ((b) & (AF___GFP_HIGHMEM | AF___GFP_MOVABLE)) ==		\
+		 (AF___GFP_HIGHMEM | AF___GFP_MOVABLE) ? ZONE_MOVABLE : ZONE_NORMAL)
+static const uint8_t gfp_zone_table[16] = {
+	GFP_ZONE_OF(0u), GFP_ZONE_OF(1u), GFP_ZONE_OF(2u), GFP_ZONE_OF(3u),
+	GFP_ZONE_OF(4u), GFP_ZONE_OF(5u), GFP_ZONE_OF(6u), GFP_ZONE_OF(7u),
+	GFP_ZONE_OF(8u), GFP_ZONE_OF(9u), GFP_ZONE_OF(10u), GFP_ZONE_OF(11u),
+	GFP_ZONE_OF(12u), GFP_ZONE_OF(13u), GFP_ZONE_OF(14u), GFP_ZONE_OF(15u),
+};
 
 /* gfp_zone(): the highest zone the mask allows (GFP_ZONE_TABLE) */
 int af_gfp_zone(af_gfp_t gfp)
@@ -32,13 +53,7 @@ int af_gfp_zone(af_gfp_t gfp)
 	if (gfp_zone_bad(gfp))
 		return af_err(-EINVAL, "GFP zone modifiers 0x%x are an invalid combination",
 			      gfp & GFP_ZONEMASK);
-	if (gfp & AF___GFP_DMA)
-		return ZONE_DMA;
-	if (gfp & AF___GFP_DMA32)
-		return ZONE_DMA32;
-	if ((gfp & (AF___GFP_HIGHMEM | AF___GFP_MOVABLE)) == (AF___GFP_HIGHMEM | AF___GFP_MOVABLE))
-		return ZONE_MOVABLE;
-	return ZONE_NORMAL;
+	return gfp_zone_table[gfp & GFP_ZONEMASK];
 }
 
 /* gfp_migratetype(): MOVABLE, RECLAIMABLE or UNMOVABLE from the mobility bits */
@@ -81,6 +96,21 @@ static int check_gfp(af_gfp_t gfp, unsigned int order)
 	if ((gfp & AF___GFP_NOFAIL) && (gfp & AF___GFP_NORETRY))
 		return af_err(-EINVAL, "__GFP_NOFAIL with __GFP_NORETRY is contradictory");
 	return 0;
+}
+
+/*
+ * Does check_gfp() refuse this mask (or order)?  One test of each rule, for
+ * the allocation path; check_gfp() says which rule.
+ */
+static inline bool gfp_refused(af_gfp_t gfp, unsigned int order)
+{
+	const af_gfp_t both_mobility = GFP_MOVABLE_MASK;
+	const af_gfp_t atomic_reclaim = AF___GFP_ATOMIC | AF___GFP_DIRECT_RECLAIM;
+
+	return (gfp & ~AF___GFP_BITS_MASK) || gfp_zone_bad(gfp) ||
+	       (gfp & both_mobility) == both_mobility ||
+	       (gfp & atomic_reclaim) == atomic_reclaim ||
+	       ((gfp & AF___GFP_NOFAIL) && (order > 1 || (gfp & AF___GFP_NORETRY)));
 }
 
 /*
@@ -170,7 +200,8 @@ static unsigned int gfp_to_alloc_flags(struct af_machine *m, af_gfp_t gfp, unsig
 
 
 /* zone_statistics(): numa_hit/miss/foreign/local/other, one per allocation */
-static void zone_statistics(struct af_machine *m, int cpu, struct zone *pref, struct zone *z)
+static inline void zone_statistics(struct af_machine *m, int cpu, struct zone *pref,
+				   struct zone *z)
 {
 	int local = m->cpu_to_node[cpu];
 
@@ -187,8 +218,8 @@ static void zone_statistics(struct af_machine *m, int cpu, struct zone *pref, st
  * rmqueue_buddy(): the zone-locked path, for orders the pcp does not cache
  * and whenever the pcp could not supply the block.
  */
-static long rmqueue_buddy(struct zone *z, int cpu, unsigned int order,
-			  unsigned int alloc_flags, int mt)
+static __attribute__((noinline)) long rmqueue_buddy(struct zone *z, int cpu, unsigned int order,
+						     unsigned int alloc_flags, int mt)
 {
 	long pfn = -1;
 
@@ -214,7 +245,7 @@ static void wakeup_kswapd(struct af_machine *m, int cpu, struct zone *z, af_gfp_
 			  unsigned int order, int highest_zoneidx);
 
 /* rmqueue(): pcp for small orders and THP, the buddy lists otherwise */
-static long rmqueue_zone(struct zone *pref, struct zone *z, int cpu, unsigned int order,
+static inline long rmqueue_zone(struct zone *pref, struct zone *z, int cpu, unsigned int order,
 			 unsigned int alloc_flags, int mt)
 {
 	struct af_machine *m = z->m;
@@ -235,7 +266,7 @@ static long rmqueue_zone(struct zone *pref, struct zone *z, int cpu, unsigned in
 }
 
 /* prep_new_page() + prep_compound_page(): refcount 1, head/tail flags */
-static void prep_new_page(struct af_machine *m, unsigned long pfn, unsigned int order,
+static inline void prep_new_page(struct af_machine *m, unsigned long pfn, unsigned int order,
 			  af_gfp_t gfp)
 {
 	struct page *p = &m->pages[pfn];
@@ -276,17 +307,20 @@ void alloc_this_block_locked(struct zone *z, int cpu, unsigned long pfn, unsigne
 /*
  * get_page_from_freelist(): walk the zonelist, take the first zone that
  * passes its watermark.  With ALLOC_NOFRAGMENT, a remote node or the end of
- * the list restarts the walk without it.
+ * the list restarts the walk without it.  The first attempt of every
+ * allocation has it compiled in; the slow path calls the copy below.
  */
-static long get_page_from_freelist(struct af_machine *m, int cpu, af_gfp_t gfp,
-				   unsigned int order, unsigned int alloc_flags,
-				   const struct alloc_context *ac, struct zone **zout)
+static inline __attribute__((always_inline)) long
+get_page_from_freelist_inline(struct af_machine *m, int cpu, af_gfp_t gfp, unsigned int order,
+			      unsigned int alloc_flags, const struct alloc_context *ac,
+			      struct zone **zout)
 {
 	bool no_fallback;
 
 retry:
 	no_fallback = alloc_flags & ALLOC_NOFRAGMENT;
-	for (int i = 0; i < ac->zonelist->nr; i++) {
+	/* the zones before the preferred one are above highest_zoneidx */
+	for (int i = ac->preferred_idx; i < ac->zonelist->nr; i++) {
 		struct zone *z = ac->zonelist->zones[i];
 		unsigned long mark;
 		long pfn;
@@ -317,6 +351,13 @@ retry:
 		goto retry;
 	}
 	return -1;
+}
+
+static __attribute__((noinline)) long
+get_page_from_freelist(struct af_machine *m, int cpu, af_gfp_t gfp, unsigned int order,
+		       unsigned int alloc_flags, const struct alloc_context *ac, struct zone **zout)
+{
+	return get_page_from_freelist_inline(m, cpu, gfp, order, alloc_flags, ac, zout);
 }
 
 /*
@@ -672,20 +713,14 @@ const char *af_fail_reason_name(enum af_fail_reason r)
 	return "unknown";
 }
 
-int af_alloc_pages(struct af_machine *m, int cpu, af_gfp_t gfp, unsigned int order, int nid,
-		   struct af_alloc_result *res)
+/*
+ * Which argument of af_alloc_pages() is wrong, with its message (the
+ * allocation path tests them all at once).
+ */
+static __attribute__((noinline, cold)) int alloc_args_error(struct af_machine *m, int cpu,
+							    af_gfp_t gfp, unsigned int order,
+							    int nid)
 {
-	struct af_alloc_result dummy;
-	struct alloc_context ac;
-	unsigned int alloc_flags;
-	struct zone *z = NULL;
-	long pfn;
-	int ret;
-
-	if (!res)
-		res = &dummy;
-	memset(res, 0, sizeof(*res));
-	res->reason = AF_FAIL_INVALID;
 	if (!m)
 		return af_err(-EINVAL, "no machine");
 	if (order >= MAX_ORDER)
@@ -694,25 +729,45 @@ int af_alloc_pages(struct af_machine *m, int cpu, af_gfp_t gfp, unsigned int ord
 		return af_err(-EINVAL, "cpu %d does not exist (0..%d)", cpu, m->nr_cpus - 1);
 	if (nid < -1 || nid >= m->nr_nodes)
 		return af_err(-EINVAL, "node %d does not exist (0..%d)", nid, m->nr_nodes - 1);
-	ret = check_gfp(gfp, order);
-	if (ret)
-		return ret;
+	return check_gfp(gfp, order);
+}
+
+int af_alloc_pages(struct af_machine *m, int cpu, af_gfp_t gfp, unsigned int order, int nid,
+		   struct af_alloc_result *res)
+{
+	struct af_alloc_result dummy;
+	struct alloc_context ac;
+	unsigned int alloc_flags;
+	struct zone *z = NULL;
+	long pfn;
+	int i;
+
+	if (!res)
+		res = &dummy;
+	*res = (struct af_alloc_result){ .reason = AF_FAIL_INVALID };
+	/* __alloc_pages()'s order check and gfp_zone()'s, the caller's CPU and node */
+	if (!m || order >= MAX_ORDER || (unsigned)cpu >= (unsigned)m->nr_cpus ||
+	    nid < -1 || nid >= m->nr_nodes || gfp_refused(gfp, order))
+		return alloc_args_error(m, cpu, gfp, order, nid);
 	if (nid < 0)
 		nid = m->cpu_to_node[cpu];
 
-	/* prepare_alloc_pages() */
-	ac.highest_zoneidx = af_gfp_zone(gfp);
+	/* prepare_alloc_pages(): the mask decoded once, the preferred zoneref found once */
+	ac.highest_zoneidx = gfp_zone_table[gfp & GFP_ZONEMASK];
 	ac.zonelist = (gfp & AF___GFP_THISNODE) ? &m->node[nid]->zonelist_nofallback
 						 : &m->node[nid]->zonelist_fallback;
-	ac.migratetype = gfp_migratetype_m(m, gfp);
+	ac.migratetype = m->page_group_by_mobility_disabled
+				 ? MIGRATE_UNMOVABLE
+				 : (int)((gfp & GFP_MOVABLE_MASK) >> 3);
 	ac.preferred_nid = nid;
 	ac.preferred_zone = NULL;
 	ac.spread_dirty_pages = false;
-	for (int i = 0; i < ac.zonelist->nr; i++)
+	for (i = 0; i < ac.zonelist->nr; i++)
 		if ((int)ac.zonelist->zones[i]->type <= ac.highest_zoneidx) {
 			ac.preferred_zone = ac.zonelist->zones[i];
 			break;
 		}
+	ac.preferred_idx = i;
 	if (!ac.preferred_zone) {
 		res->reason = AF_FAIL_NO_ZONE;
 		if (trace_on(m))
@@ -723,9 +778,10 @@ int af_alloc_pages(struct af_machine *m, int cpu, af_gfp_t gfp, unsigned int ord
 
 	alloc_flags = ALLOC_WMARK_LOW;
 	alloc_flags |= alloc_flags_nofragment(m, ac.preferred_zone, gfp);
-	alloc_flags = gfp_to_alloc_flags_cma(m, gfp, alloc_flags);
+	if (m->cfg.cma_enabled && ac.migratetype == MIGRATE_MOVABLE)	/* gfp_to_alloc_flags_cma() */
+		alloc_flags |= ALLOC_CMA;
 
-	pfn = get_page_from_freelist(m, cpu, gfp, order, alloc_flags, &ac, &z);
+	pfn = get_page_from_freelist_inline(m, cpu, gfp, order, alloc_flags, &ac, &z);
 	if (pfn < 0)
 		pfn = alloc_pages_slowpath(m, cpu, gfp, order, &ac, res, &z);
 	if (trace_on(m))
@@ -737,7 +793,8 @@ int af_alloc_pages(struct af_machine *m, int cpu, af_gfp_t gfp, unsigned int ord
 		return af_err(-ENOMEM, "order-%u allocation failed: %s", order,
 			      af_fail_reason_name(res->reason));
 	}
-	m->pages[pfn].alloc_mt = (uint8_t)gfp_migratetype_m(NULL, gfp);	/* page_owner's gfp */
+	/* page_owner's gfp: the mobility bits as given */
+	m->pages[pfn].alloc_mt = (uint8_t)((gfp & GFP_MOVABLE_MASK) >> 3);
 	if (m->pol.allocated)
 		m->pol.allocated(m, cpu, (unsigned long)pfn, order, ac.migratetype);
 	res->pfn = (uint64_t)pfn;
@@ -748,14 +805,13 @@ int af_alloc_pages(struct af_machine *m, int cpu, af_gfp_t gfp, unsigned int ord
 }
 
 /*
- * __free_pages(): drop the reference; at zero, pcp-eligible orders go to
- * this CPU's pcp list (free_unref_page), others straight to the buddy lists
- * (__free_pages_ok).  Misuse is refused before any state changes.
+ * Why af_free_pages() refuses a free, with its message, in the order the
+ * checks are documented (the free path tests them all at once).
  */
-int af_free_pages(struct af_machine *m, int cpu, uint64_t pfn64, unsigned int order)
+static __attribute__((noinline, cold)) int free_args_error(struct af_machine *m, int cpu,
+							   uint64_t pfn64, unsigned int order)
 {
 	unsigned long pfn = (unsigned long)pfn64;
-	struct zone *z;
 	struct page *p;
 
 	if (!m)
@@ -764,7 +820,7 @@ int af_free_pages(struct af_machine *m, int cpu, uint64_t pfn64, unsigned int or
 		return af_err(-EINVAL, "cpu %d does not exist (0..%d)", cpu, m->nr_cpus - 1);
 	if (order >= MAX_ORDER)
 		return af_err(-EINVAL, "order %u is out of range (0..%d)", order, MAX_ORDER - 1);
-	if (pfn64 >= m->max_pfn || !(z = pfn_zone(m, pfn)))
+	if (pfn64 >= m->max_pfn || !pfn_zone(m, pfn))
 		return af_err(-EINVAL, "pfn 0x%llx is not in any zone", (unsigned long long)pfn64);
 	p = &m->pages[pfn];
 	if (pflags(p) & (PG_hole | PG_reserved))
@@ -774,27 +830,22 @@ int af_free_pages(struct af_machine *m, int cpu, uint64_t pfn64, unsigned int or
 		return af_err(-EINVAL, "double free of pfn 0x%lx (already free)", pfn);
 	if (!(pflags(p) & PG_alloc))
 		return af_err(-EINVAL, "pfn 0x%lx is not the first page of an allocated block", pfn);
-	if (p->order != order)
+	if (porder(p) != order)
 		return af_err(-EINVAL, "pfn 0x%lx was allocated with order %u, freed with order %u",
-			      pfn, p->order, order);
+			      pfn, porder(p), order);
 	if (p->refcount <= 0)
 		return af_err(-EINVAL, "pfn 0x%lx has refcount %d", pfn, p->refcount);
-	if (p->owner)
-		return af_err(-EBUSY, "pfn 0x%lx belongs to an owner (process, file, slab, driver "
-			      "or hugetlb); release it through its owner", pfn);
-	if (--p->refcount > 0)
-		return 0;
-	free_pages_final(m, z, cpu, pfn, order);
-	return 0;
+	return af_err(-EBUSY, "pfn 0x%lx belongs to an owner (process, file, slab, driver "
+		      "or hugetlb); release it through its owner", pfn);
 }
 
 /*
  * free_pages_prepare() + free_unref_page() / free_one_page(): the last
- * reference to an allocated block is gone.  Internal callers that already
- * know the block is theirs (migration's old page) come here directly.
+ * reference to an allocated block is gone.
  */
-void free_pages_final(struct af_machine *m, struct zone *z, int cpu, unsigned long pfn,
-		      unsigned int order)
+static inline __attribute__((always_inline)) void
+free_pages_final_inline(struct af_machine *m, struct zone *z, int cpu, unsigned long pfn,
+			unsigned int order)
 {
 	struct page *p = &m->pages[pfn];
 
@@ -820,6 +871,40 @@ void free_pages_final(struct af_machine *m, struct zone *z, int cpu, unsigned lo
 		free_one_page_locked(z, pfn, order, mt, false);
 		unlock_zone(z);
 	}
+}
+
+/*
+ * __free_pages(): drop the reference; at zero, pcp-eligible orders go to
+ * this CPU's pcp list (free_unref_page), others straight to the buddy lists
+ * (__free_pages_ok).  Misuse is refused before any state changes: a pfn
+ * outside every zone, a hole or reserved page, a free block, a page that
+ * does not start an allocated block, a wrong order, a zero reference count,
+ * a page with an owner.
+ */
+int af_free_pages(struct af_machine *m, int cpu, uint64_t pfn64, unsigned int order)
+{
+	const uint32_t state = PG_hole | PG_reserved | PG_buddy | PG_pcp | PG_alloc;
+	unsigned long pfn = (unsigned long)pfn64;
+	struct zone *z;
+	struct page *p;
+
+	if (!m || (unsigned)cpu >= (unsigned)m->nr_cpus || order >= MAX_ORDER ||
+	    pfn64 >= m->max_pfn || !(z = pfn_zone(m, pfn)))
+		return free_args_error(m, cpu, pfn64, order);
+	p = &m->pages[pfn];
+	if ((pflags(p) & state) != PG_alloc || porder(p) != order || p->refcount <= 0 || p->owner)
+		return free_args_error(m, cpu, pfn64, order);
+	if (--p->refcount > 0)
+		return 0;
+	free_pages_final_inline(m, z, cpu, pfn, order);
+	return 0;
+}
+
+/* Internal callers that already know the block is theirs (migration's old page) */
+void free_pages_final(struct af_machine *m, struct zone *z, int cpu, unsigned long pfn,
+		      unsigned int order)
+{
+	free_pages_final_inline(m, z, cpu, pfn, order);
 }
 
 /* drain_local_pages(): this CPU's pcp lists of every zone */

@@ -7,12 +7,6 @@
 #include "internal.h"
 
 /* order_to_pindex(): orders 0..3 per pcp migratetype, then one THP list */
-int order_to_pindex(int mt, unsigned int order)
-{
-	if (order > PAGE_ALLOC_COSTLY_ORDER)
-		return NR_LOWORDER_PCP_LISTS;
-	return (int)(MIGRATE_PCPTYPES * order) + mt;
-}
 
 unsigned int pindex_to_order(int pindex)
 {
@@ -22,19 +16,12 @@ unsigned int pindex_to_order(int pindex)
 }
 
 
-/* pcp_spin_trylock(): never fails in deterministic mode */
-static bool pcp_trylock(struct af_machine *m, struct per_cpu_pages *pcp)
-{
-	if (!m->threaded)
-		return true;
-	return !atomic_flag_test_and_set_explicit(&pcp->lock, memory_order_acquire);
-}
 
 /*
  * rmqueue_bulk(): take `count` blocks of `order` from the buddy lists under
  * one hold of the zone lock and append them to the pcp list.
  */
-static int rmqueue_bulk(struct zone *z, int cpu, unsigned int order, int count, struct list_pfn *list,
+static __attribute__((noinline)) int rmqueue_bulk(struct zone *z, int cpu, unsigned int order, int count, struct list_pfn *list,
 			int mt, unsigned int alloc_flags)
 {
 	struct af_machine *m = z->m;
@@ -61,43 +48,21 @@ static int rmqueue_bulk(struct zone *z, int cpu, unsigned int order, int count, 
 }
 
 /*
- * rmqueue_pcplist(): the fast path.  Refill an empty list with batch
- * (scaled down by order) blocks, then take the first one.
+ * The refill half of rmqueue_pcplist(): an empty list gets batch (scaled
+ * down by order) blocks from the buddy lists; false if none came.
  */
-long rmqueue_pcplist(struct zone *z, int cpu, unsigned int order, int mt,
-		     unsigned int alloc_flags)
+bool rmqueue_pcplist_refill(struct zone *z, int cpu, struct per_cpu_pages *pcp,
+			    struct list_pfn *list, unsigned int order, int mt,
+			    unsigned int alloc_flags)
 {
-	struct af_machine *m = z->m;
-	struct per_cpu_pages *pcp = &z->pcp[cpu];
-	struct list_pfn *list;
-	unsigned long pfn;
-	struct page *p;
+	int batch = pcp->batch;
+	int alloced;
 
-	if (!pcp_trylock(m, pcp))
-		return -1;
-	pcp->free_factor >>= 1;
-	list = &pcp->lists[order_to_pindex(mt, order)];
-	if (list_empty_pfn(list)) {
-		int batch = pcp->batch;
-		int alloced;
-
-		if (batch > 1)
-			batch = MAX(batch >> order, 2);
-		alloced = rmqueue_bulk(z, cpu, order, batch, list, mt, alloc_flags);
-		pcp->count += alloced << order;
-		if (list_empty_pfn(list)) {
-			unlock_pcp(m, pcp);
-			return -1;
-		}
-	}
-	pfn = list->first;
-	list_del_pfn(m, list, pfn);
-	p = &m->pages[pfn];
-	pflags_clear(p, PG_pcp);
-	pcp->count -= 1 << order;
-	pcp->events[PGALLOC_DMA + z->type] += 1UL << order;
-	unlock_pcp(m, pcp);
-	return (long)pfn;
+	if (batch > 1)
+		batch = MAX(batch >> order, 2);
+	alloced = rmqueue_bulk(z, cpu, order, batch, list, mt, alloc_flags);
+	pcp->count += alloced << order;
+	return !list_empty_pfn(list);
 }
 
 /*
@@ -173,74 +138,27 @@ static int nr_pcp_free(struct per_cpu_pages *pcp, int high, int batch, bool free
 	return batch;
 }
 
-/* nr_pcp_high(): high, or 4 batches while reclaim is active */
-static int nr_pcp_high(struct per_cpu_pages *pcp, struct zone *z, bool free_high)
+/*
+ * The drain half of free_unref_page_commit(): the pcp reached its high
+ * mark (nr_pcp_high) after a free onto list pindex.
+ */
+void free_unref_page_drain(struct zone *z, struct per_cpu_pages *pcp, int pindex, int high,
+			   bool free_high)
 {
-	int high = pcp->high;
-
-	if (!high || free_high)
-		return 0;
-	if (!z->reclaim_active)
-		return high;
-	return MIN(pcp->batch << 2, high);
-}
-
-static void free_unref_page_commit(struct zone *z, struct per_cpu_pages *pcp,
-				   unsigned long pfn, int mt, unsigned int order)
-{
-	struct af_machine *m = z->m;
-	struct page *p = &m->pages[pfn];
-	int pindex = order_to_pindex(mt, order);
-	bool free_high;
-	int high;
-
-	pcp->events[PGFREE] += 1UL << order;
-	pflags_or(p, PG_pcp);
-	pset_order(p, order);
-	list_add_head_pfn(m, &pcp->lists[pindex], pfn);
-	pcp->count += 1 << order;
-
-	free_high = pcp->free_factor && order && order <= PAGE_ALLOC_COSTLY_ORDER;
-	high = nr_pcp_high(pcp, z, free_high);
-	if (pcp->count >= high)
-		free_pcppages_bulk(z, nr_pcp_free(pcp, high, pcp->batch, free_high), pcp, pindex);
+	free_pcppages_bulk(z, nr_pcp_free(pcp, high, pcp->batch, free_high), pcp, pindex);
 }
 
 /*
- * free_unref_page(): free a pcp-eligible block onto this CPU's pcp list.
- * ISOLATE pages go straight to the buddy lists; HIGHATOMIC and CMA pages go
- * on the MOVABLE pcp list.
+ * free_one_page() for free_unref_page(): an ISOLATE block, or a pcp a
+ * drainer holds; straight to the buddy lists (6.1 counts no PGFREE here).
  */
-void free_unref_page(struct zone *z, int cpu, unsigned long pfn, unsigned int order)
+void free_unref_page_buddy(struct zone *z, unsigned long pfn, unsigned int order, int mt)
 {
-	struct af_machine *m = z->m;
-	struct per_cpu_pages *pcp = &z->pcp[cpu];
-	int mt, pcpmt;
-
-	mt = pcpmt = get_pageblock_migratetype(m, pfn);
-	m->pages[pfn].pcp_mt = (uint8_t)mt;
-	if (mt >= MIGRATE_PCPTYPES) {
-		if (mt == MIGRATE_ISOLATE) {
-			/* free_one_page(): 6.1 counts no PGFREE on this path */
-			lock_zone(z);
-			free_one_page_locked(z, pfn, order, mt, false);
-			unlock_zone(z);
-			return;
-		}
-		pcpmt = MIGRATE_MOVABLE;
-	}
-	if (pcp_trylock(m, pcp)) {
-		free_unref_page_commit(z, pcp, pfn, pcpmt, order);
-		unlock_pcp(m, pcp);
-	} else {
-		/* free_one_page(): a drainer holds the pcp; go to the buddy
-		 * (no PGFREE counted on this path in 6.1 either) */
-		lock_zone(z);
-		if (z->nr_isolate_pageblock)
-			mt = get_pageblock_migratetype(m, pfn);
-		free_one_page_locked(z, pfn, order, mt, false);
-		unlock_zone(z);
-	}
+	lock_zone(z);
+	if (mt != MIGRATE_ISOLATE && z->nr_isolate_pageblock)
+		mt = get_pageblock_migratetype(z->m, pfn);
+	free_one_page_locked(z, pfn, order, mt, false);
+	unlock_zone(z);
 }
 
 /* drain_pages_zone(): empty one CPU's pcp lists of one zone */
@@ -259,7 +177,7 @@ void drain_pages_zone(struct zone *z, int cpu)
 			free_pcppages_bulk(z, to_drain, pcp, 0);
 			count -= to_drain;
 		}
-		unlock_pcp(m, pcp);
+		pcp_spin_unlock(m, pcp);
 	} while (count);
 }
 

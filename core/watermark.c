@@ -170,32 +170,23 @@ static long watermark_unusable_free(struct zone *z, unsigned int order, unsigned
 
 /*
  * The per-order part of __zone_watermark_ok(): is there a free block of at
- * least `order` on a list this request may use?  The kernel reads the free
- * lists racily; in threaded mode this takes the zone lock instead, so the
- * caller must not hold it.
+ * least `order` on a list this request may use (the three pcp types, CMA
+ * with ALLOC_CMA, HIGHATOMIC with ALLOC_HIGHATOMIC or ALLOC_OOM)?  Read
+ * without the zone lock, as the kernel reads the lists: an answer a
+ * concurrent change makes stale is what 6.1 acts on too.
  */
 static bool free_area_has_block(struct zone *z, unsigned int order, unsigned int alloc_flags)
 {
-	bool found = false;
+	unsigned int usable = (1u << MIGRATE_PCPTYPES) - 1;
 
-	lock_zone(z);
-	for (unsigned int o = order; o < MAX_ORDER && !found; o++) {
-		struct free_area *area = &z->free_area[o];
-
-		if (!area->nr_free)
-			continue;
-		for (int mt = 0; mt < MIGRATE_PCPTYPES; mt++)
-			if (!list_empty_pfn(&area->free_list[mt]))
-				found = true;
-		if (z->m->cfg.cma_enabled && (alloc_flags & ALLOC_CMA) &&
-		    !list_empty_pfn(&area->free_list[MIGRATE_CMA]))
-			found = true;
-		if ((alloc_flags & (ALLOC_HIGHATOMIC | ALLOC_OOM)) &&
-		    !list_empty_pfn(&area->free_list[MIGRATE_HIGHATOMIC]))
-			found = true;
-	}
-	unlock_zone(z);
-	return found;
+	if (z->m->cfg.cma_enabled && (alloc_flags & ALLOC_CMA))
+		usable |= 1u << MIGRATE_CMA;
+	if (alloc_flags & (ALLOC_HIGHATOMIC | ALLOC_OOM))
+		usable |= 1u << MIGRATE_HIGHATOMIC;
+	for (unsigned int o = order; o < MAX_ORDER; o++)
+		if (__atomic_load_n(&z->free_area[o].nonempty, __ATOMIC_RELAXED) & usable)
+			return true;
+	return false;
 }
 
 /*
