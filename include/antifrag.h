@@ -79,6 +79,28 @@ typedef uint32_t af_gfp_t;
  */
 const char *af_errmsg(void);
 
+/*
+ * The NULL contract, kept by every function below:
+ * - A machine, configuration, event, generator, name, path or text, and a
+ *   pointer that receives the answer (out, pid, vpn, pfn, obj, fid, bytes …)
+ *   are required: NULL gives -EINVAL with a message.  Functions returning a
+ *   quantity rather than an error (af_machine_max_pfn, af_machine_seed,
+ *   af_machine_free_pages, af_machine_managed_pages, af_clock_ns,
+ *   af_fragmentation_score, af_rng_next, af_rng_below) return 0 for a NULL
+ *   machine or generator; af_event_type_by_name(NULL) is AF_EV_NONE and
+ *   af_policy_stat_names(NULL) the empty list.
+ * - Pointers said to be optional may be NULL: statistics and diagnostics
+ *   (af_alloc_pages' res, the st of the workloads and of migration,
+ *   results, first_busy, freed, now, af_check's report), a callback whose
+ *   NULL means "none" or "built-in", the machine of af_gfp_migratetype
+ *   (NULL: grouping by mobility on), and a buffer whose length is 0.
+ * - Functions returning void do nothing when what they act on is NULL
+ *   (af_config_free, af_machine_destroy, af_drain_all, af_set_slowpath_ops,
+ *   af_set_event_sink, af_set_trace, af_trace_to_file,
+ *   af_event_to_json_file, af_clock_advance, af_workload_release,
+ *   af_world_stats, af_snapshot_free, af_rng_seed).
+ */
+
 /* ---- configuration ---- */
 struct af_config;
 struct af_machine;
@@ -143,7 +165,7 @@ struct af_alloc_result {
  * __alloc_pages(): allocate 2^order pages on behalf of CPU `cpu`, preferring
  * node `nid` (-1: the CPU's node).  Returns 0 and fills res->pfn, -ENOMEM
  * with res->reason when the allocation cannot be served, -EINVAL on bad
- * input.
+ * input.  res is optional.
  */
 int af_alloc_pages(struct af_machine *m, int cpu, af_gfp_t gfp,
 		   unsigned int order, int nid, struct af_alloc_result *res);
@@ -153,7 +175,8 @@ int af_free_pages(struct af_machine *m, int cpu, uint64_t pfn, unsigned int orde
 int af_drain_cpu(struct af_machine *m, int cpu);
 void af_drain_all(struct af_machine *m);
 
-/* gfp_migratetype() / gfp_zone(): -EINVAL for combinations the kernel rejects */
+/* gfp_migratetype() / gfp_zone(): -EINVAL for combinations the kernel rejects
+ * (m optional: NULL reads the mask as if grouping by mobility were on) */
 int af_gfp_migratetype(const struct af_machine *m, af_gfp_t gfp);
 int af_gfp_zone(af_gfp_t gfp);
 /* Parse "GFP_KERNEL|__GFP_NORETRY" or a number. */
@@ -499,6 +522,7 @@ struct af_workload_stats {
  * advancing the virtual clock 1 us per operation, then free 70% of what is
  * held.  Deterministic for a seed.
  * Blocks still held stay allocated; af_workload_release() frees them.
+ * st is optional.
  */
 int af_workload_mixed(struct af_machine *m, uint64_t seed, uint64_t ops,
 		      struct af_workload_stats *st);
@@ -512,6 +536,7 @@ void af_workload_release(struct af_machine *m);
  * `ops` random operations on them including exits, munmaps, shrinking and
  * page migrations.  After set-up it holds roughly 35-45% of memory (the
  * share measured on 1 GiB and 4 GiB machines); deterministic for a seed.
+ * st is optional.
  */
 struct af_world_workload_stats {
 	uint64_t ops, faults, file_ops, slab_ops, migrations_tried, migrated, exits;

@@ -447,6 +447,8 @@ void af_world_stats(struct af_machine *m, struct af_world_stats *st)
 {
 	struct world *w = m ? m->world : NULL;
 
+	if (!st)
+		return;
 	memset(st, 0, sizeof(*st));
 	if (!w)
 		return;

@@ -1,0 +1,248 @@
+/*
+ * test_api_edges.c - the public API at its edges: the NULL contract of every
+ * function, integer arguments that wrap, reference counts (pins, CMA pages),
+ * the lifetime of what the caller hands in, and host memory sized by use.
+ * Each case failed (crash, sanitizer report or wrong result) before its fix.
+ */
+#include <errno.h>
+#include "helpers.h"
+
+static const char *SMALL = "transparent_hugepage = never\nnode.0.zone.DMA32 = 0x1000 8192 8192 8192\n";
+
+static struct af_machine *small_world(void)
+{
+	return machine_from(SMALL);
+}
+
+/* Every public function with NULL for each pointer argument: -EINVAL with a
+ * message, or the documented value, never a crash. */
+static void test_null_contract(void **st)
+{
+	(void)st;
+	struct af_machine *m = small_world();
+	struct af_config *c;
+	uint64_t u = 0;
+	int i = 0;
+	char buf[64];
+	char *s = NULL;
+	struct af_alloc_result r;
+	struct af_event ev = { .type = AF_EV_MM_PAGE_FREE };
+	struct af_snapshot sn;
+	struct af_metrics mt;
+	struct af_sample sa;
+	struct af_policy_info pi;
+
+	assert_int_equal(af_config_new(&c), 0);
+#define EINVAL_(call) do { assert_int_equal((call), -EINVAL); assert_true(strlen(af_errmsg()) > 0); } while (0)
+	EINVAL_(af_parse_size(NULL, &u));
+	EINVAL_(af_parse_size("4K", NULL));
+	EINVAL_(af_config_new(NULL));
+	af_config_free(NULL);
+	EINVAL_(af_config_set(NULL, "mem", "1G"));
+	EINVAL_(af_config_set(c, NULL, "1G"));
+	EINVAL_(af_config_set(c, "mem", NULL));
+	EINVAL_(af_config_load(NULL, "/dev/null"));
+	EINVAL_(af_config_load(c, NULL));
+	EINVAL_(af_config_load_string(NULL, ""));
+	EINVAL_(af_config_load_string(c, NULL));
+	EINVAL_(af_machine_create(NULL, &m));
+	EINVAL_(af_machine_create(c, NULL));
+	EINVAL_(af_machine_create_core(NULL, &m));
+	EINVAL_(af_machine_create_core(c, NULL));
+	af_config_free(c);
+	af_machine_destroy(NULL);
+	EINVAL_(af_machine_nr_cpus(NULL));
+	EINVAL_(af_machine_nr_nodes(NULL));
+	assert_int_equal(af_machine_max_pfn(NULL), 0);
+	assert_int_equal(af_machine_seed(NULL), 0);
+	assert_int_equal(af_machine_free_pages(NULL), 0);
+	assert_int_equal(af_machine_managed_pages(NULL), 0);
+
+	EINVAL_(af_alloc_pages(NULL, 0, AF_GFP_KERNEL, 0, -1, &r));
+	assert_int_equal(af_alloc_pages(m, 0, AF_GFP_KERNEL, 0, -1, NULL), 0);	/* res optional */
+	EINVAL_(af_free_pages(NULL, 0, 0, 0));
+	EINVAL_(af_drain_cpu(NULL, 0));
+	af_drain_all(NULL);
+	assert_int_equal(af_gfp_migratetype(NULL, AF_GFP_HIGHUSER_MOVABLE), 1);	/* m optional */
+	EINVAL_(af_gfp_parse(NULL, (af_gfp_t *)&i));
+	EINVAL_(af_gfp_parse("GFP_KERNEL", NULL));
+	af_set_slowpath_ops(NULL, NULL, NULL);
+	af_set_slowpath_ops(m, NULL, NULL);
+
+	EINVAL_(af_sysctl_write(NULL, "vm.extfrag_threshold", "500"));
+	EINVAL_(af_sysctl_write(m, NULL, "500"));
+	EINVAL_(af_sysctl_write(m, "vm.extfrag_threshold", NULL));
+	EINVAL_(af_sysctl_read(NULL, "vm.extfrag_threshold", buf, sizeof(buf)));
+	EINVAL_(af_sysctl_read(m, NULL, buf, sizeof(buf)));
+	EINVAL_(af_sysctl_read(m, "vm.extfrag_threshold", NULL, sizeof(buf)));
+	EINVAL_(af_render(NULL, "/proc/buddyinfo", &s));
+	EINVAL_(af_render(m, NULL, &s));
+	EINVAL_(af_render(m, "/proc/buddyinfo", NULL));
+	EINVAL_(af_vmstat(NULL, "nr_free_pages", &u));
+	EINVAL_(af_vmstat(m, NULL, &u));
+	EINVAL_(af_vmstat(m, "nr_free_pages", NULL));
+	assert_non_null(af_policy_stat_names(NULL));
+	assert_null(af_policy_stat_names(NULL)[0]);
+	EINVAL_(af_policy_info(0, NULL));
+	assert_int_equal(af_policy_info(0, &pi), 0);
+	EINVAL_(af_machine_policy(NULL, buf, sizeof(buf)));
+	EINVAL_(af_machine_policy(m, NULL, sizeof(buf)));
+	EINVAL_(af_policy_check(NULL));
+	EINVAL_(af_machine_set_policy(NULL, "linux"));
+	EINVAL_(af_machine_set_policy(m, NULL));
+	EINVAL_(af_policy_stat(NULL, "x", &u));
+	EINVAL_(af_policy_stat(m, NULL, &u));
+	EINVAL_(af_policy_stat(m, "x", NULL));
+
+	assert_int_equal(af_event_type_by_name(NULL), AF_EV_NONE);
+	EINVAL_(af_event_format_text(NULL, buf, sizeof(buf)));
+	EINVAL_(af_event_format_json(NULL, buf, sizeof(buf)));
+	EINVAL_(af_event_format_text(&ev, NULL, sizeof(buf)));
+	EINVAL_(af_event_format_json(&ev, NULL, sizeof(buf)));
+	assert_true(af_event_format_text(&ev, NULL, 0) > 0);	/* snprintf's sizing call */
+	assert_true(af_event_format_json(&ev, NULL, 0) > 0);
+	EINVAL_(af_event_parse(NULL, &ev));
+	EINVAL_(af_event_parse("x", NULL));
+	af_set_event_sink(NULL, NULL, NULL);
+	af_event_to_json_file(NULL, &ev);
+	af_event_to_json_file(stderr, NULL);
+	af_set_trace(NULL, NULL, NULL);
+	af_trace_to_file(NULL, "x");
+	af_trace_to_file(stderr, NULL);
+	EINVAL_(af_check(NULL, buf, sizeof(buf)));
+	assert_int_equal(af_check(m, NULL, 0), 0);
+	assert_int_equal(af_check(m, NULL, 64), 0);
+	af_clock_advance(NULL, 1);
+	assert_int_equal(af_clock_ns(NULL), 0);
+
+	EINVAL_(af_workload_mixed(NULL, 1, 1, NULL));
+	af_workload_release(NULL);
+	EINVAL_(af_workload_world(NULL, 1, 1, NULL));
+	EINVAL_(af_workload_compaction_selftest(NULL, NULL));
+	EINVAL_(af_workload_compaction_selftest(m, NULL));
+	EINVAL_(af_workload_compaction_selftest_map(NULL, 1, NULL));
+	EINVAL_(af_workload_compaction_selftest_map(m, 1, NULL));
+
+	int pid, fid, cid, did;
+	assert_int_equal(af_proc_create(m, &pid), 0);
+	assert_int_equal(af_file_create(m, false, &fid), 0);
+	assert_int_equal(af_slab_create(m, "x", 64, true, &cid), 0);
+	assert_int_equal(af_driver_create(m, NULL, NULL, &did), 0);
+	EINVAL_(af_proc_create(NULL, &i));
+	EINVAL_(af_proc_create(m, NULL));
+	EINVAL_(af_proc_fork(NULL, pid, &i));
+	EINVAL_(af_proc_fork(m, pid, NULL));
+	EINVAL_(af_proc_exit(NULL, pid));
+	EINVAL_(af_mmap_anon(NULL, pid, 1, 0, &u));
+	EINVAL_(af_mmap_anon(m, pid, 1, 0, NULL));
+	EINVAL_(af_mmap_file(NULL, pid, fid, 0, 1, 0, &u));
+	EINVAL_(af_mmap_file(m, pid, fid, 0, 1, 0, NULL));
+	EINVAL_(af_mmap_hugetlb(NULL, pid, 1, &u));
+	EINVAL_(af_mmap_hugetlb(m, pid, 1, NULL));
+	EINVAL_(af_munmap(NULL, pid, 0));
+	EINVAL_(af_mem_write(NULL, pid, 0, 0));
+	EINVAL_(af_mem_read(NULL, pid, 0, 0));
+	EINVAL_(af_vpn_to_pfn(NULL, pid, 0, &u));
+	EINVAL_(af_vpn_to_pfn(m, pid, 0, NULL));
+	EINVAL_(af_file_create(NULL, false, &i));
+	EINVAL_(af_file_create(m, false, NULL));
+	EINVAL_(af_file_delete(NULL, fid));
+	EINVAL_(af_file_read(NULL, fid, 0, 0));
+	EINVAL_(af_file_write(NULL, fid, 0, 0));
+	EINVAL_(af_file_writeback(NULL, fid, 0, 0));
+	EINVAL_(af_file_writeback_end(NULL, fid, 0));
+	EINVAL_(af_file_page(NULL, fid, 0, &u));
+	EINVAL_(af_file_page(m, fid, 0, NULL));
+	EINVAL_(af_slab_create(NULL, "x", 64, true, &i));
+	EINVAL_(af_slab_create(m, NULL, 64, true, &i));
+	EINVAL_(af_slab_create(m, "x", 64, true, NULL));
+	EINVAL_(af_slab_alloc(NULL, cid, 0, &u));
+	EINVAL_(af_slab_alloc(m, cid, 0, NULL));
+	EINVAL_(af_slab_free(NULL, cid, 0));
+	EINVAL_(af_slab_shrink(NULL, cid, 1, NULL));
+	assert_int_equal(af_slab_shrink(m, cid, 1, NULL), 0);	/* freed optional */
+	EINVAL_(af_driver_create(NULL, NULL, NULL, &i));
+	EINVAL_(af_driver_create(m, NULL, NULL, NULL));
+	EINVAL_(af_driver_alloc(NULL, did, 0, &u));
+	EINVAL_(af_driver_alloc(m, did, 0, NULL));
+	EINVAL_(af_driver_free(NULL, did, 0));
+	EINVAL_(af_driver_page(NULL, did, 0, &u));
+	EINVAL_(af_driver_page(m, did, 0, NULL));
+	EINVAL_(af_driver_fail_migrate_after(NULL, did, 1));
+	EINVAL_(af_hugetlb_resize(NULL, 0, NULL));
+	assert_int_equal(af_hugetlb_resize(m, 0, NULL), 0);	/* now optional */
+	EINVAL_(af_page_lock(NULL, 0, 0));
+	EINVAL_(af_page_unlock(NULL, 0));
+	EINVAL_(af_page_pin(NULL, 0));
+	EINVAL_(af_page_unpin(NULL, 0));
+	EINVAL_(af_migrate_pfns(NULL, &u, 1, AF_MIGRATE_SYNC, AF_MR_SYSCALL, -1, NULL, NULL));
+	EINVAL_(af_migrate_pfns(m, NULL, 1, AF_MIGRATE_SYNC, AF_MR_SYSCALL, -1, NULL, NULL));
+	assert_int_equal(af_migrate_pfns(m, NULL, 0, AF_MIGRATE_SYNC, AF_MR_SYSCALL, -1, NULL, NULL), 0);
+	EINVAL_(af_migrate_range(NULL, 0, 1, AF_MIGRATE_SYNC, NULL, NULL));
+	EINVAL_(af_alloc_contig_range(NULL, 0, 1, NULL));
+	EINVAL_(af_free_contig_range(NULL, 0, 1));
+	EINVAL_(af_offline_pages(NULL, 0, 1, NULL));
+	EINVAL_(af_cma_alloc(NULL, 1, 0, &u));
+	EINVAL_(af_cma_alloc(m, 1, 0, NULL));
+	EINVAL_(af_cma_release(NULL, 0, 1));
+	af_world_stats(NULL, NULL);
+	af_world_stats(m, NULL);
+	EINVAL_(af_compact_memory(NULL));
+	EINVAL_(af_compact_node(NULL, 0));
+	EINVAL_(af_run_daemons(NULL));
+	EINVAL_(af_daemons_start(NULL));
+	EINVAL_(af_daemons_stop(NULL));
+	assert_int_equal(af_fragmentation_score(NULL, 0), 0);
+	EINVAL_(af_snapshot_take(NULL, &sn));
+	EINVAL_(af_snapshot_take(m, NULL));
+	af_snapshot_free(NULL);
+	EINVAL_(af_metrics(NULL, &mt));
+	EINVAL_(af_metrics(m, NULL));
+	EINVAL_(af_sampler_set(NULL, 1, NULL, NULL));
+	EINVAL_(af_sample_now(NULL, &sa));
+	EINVAL_(af_sample_now(m, NULL));
+	af_rng_seed(NULL, 1);
+	assert_int_equal(af_rng_next(NULL), 0);
+	assert_int_equal(af_rng_below(NULL, 5), 0);
+	/* names of values out of range */
+	assert_string_equal(af_fail_reason_name((enum af_fail_reason)99), "unknown");
+	assert_null(af_event_name((enum af_event_type)999));
+	assert_null(af_event_system((enum af_event_type)-1));
+	assert_non_null(af_pfn_class_name((enum af_pfn_class)99));
+	assert_non_null(af_migratetype_name(-1));
+#undef EINVAL_
+	CHECK(m);
+	af_machine_destroy(m);
+}
+
+/* Statistics are optional: the workloads run without them */
+static void test_null_stats_optional(void **st)
+{
+	(void)st;
+	struct af_machine *m = small_world();
+
+	assert_int_equal(af_workload_mixed(m, 1, 100, NULL), 0);
+	CHECK(m);
+	af_workload_release(m);
+	CHECK(m);
+	assert_int_equal(af_workload_world(m, 1, 50, NULL), 0);
+	CHECK(m);
+	assert_int_equal(af_migrate_range(m, 0x1000, 0x1000 + 1024, AF_MIGRATE_SYNC, NULL, NULL) <= 0, 1);
+	CHECK(m);
+	af_machine_destroy(m);
+	m = small_world();
+	assert_int_equal(af_alloc_contig_range(m, 0x1000 + 1024, 0x1000 + 2048, NULL), 0);
+	CHECK(m);
+	assert_int_equal(af_free_contig_range(m, 0x1000 + 1024, 1024), 0);
+	CHECK(m);
+	af_machine_destroy(m);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_null_contract),
+		cmocka_unit_test(test_null_stats_optional),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
