@@ -847,6 +847,8 @@ void af_set_slowpath_ops(struct af_machine *m, const struct af_slowpath_ops *ops
 {
 	if (!m)
 		return;
-	m->slow_ops = ops;
+	if (ops)
+		m->slow_ops_copy = *ops;
+	m->slow_ops = ops ? &m->slow_ops_copy : NULL;
 	m->slow_arg = arg;
 }

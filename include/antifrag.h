@@ -200,6 +200,17 @@ struct af_slowpath_ops {
 	void (*wake_kswapd)(struct af_machine *m, int nid, unsigned int order,
 			    int highest_zoneidx, void *arg);
 };
+/*
+ * The hooks are copied: ops may live on the caller's stack.  arg is kept as
+ * given and must stay valid while the hooks may run.  ops NULL restores the
+ * built-in steps.  Set them while no other thread uses the machine.
+ * As in 6.1, the slow path believes what the hooks report: a direct_reclaim
+ * that claims progress it did not make keeps an allocation of order <= 3
+ * retrying (should_reclaim_retry() resets its no-progress count) for as
+ * long as free plus reclaimable pages meet a zone's min watermark, which
+ * can be for ever: the allocation livelocks, as it would in the kernel
+ * with a reclaim that lies to __alloc_pages_slowpath().
+ */
 void af_set_slowpath_ops(struct af_machine *m, const struct af_slowpath_ops *ops,
 			 void *arg);
 

@@ -238,11 +238,76 @@ static void test_null_stats_optional(void **st)
 	af_machine_destroy(m);
 }
 
+/* af_gfp_parse refuses empty terms, wherever they are */
+static void test_gfp_parse_empty_terms(void **st)
+{
+	(void)st;
+	af_gfp_t g = 0;
+
+	assert_int_equal(af_gfp_parse("GFP_KERNEL|__GFP_NORETRY", &g), 0);
+	assert_int_equal(g, AF_GFP_KERNEL | AF___GFP_NORETRY);
+	g = 0;
+	assert_int_equal(af_gfp_parse("GFP_KERNEL|", &g), -EINVAL);
+	assert_non_null(strstr(af_errmsg(), "empty"));
+	assert_int_equal(g, 0);
+	assert_int_equal(af_gfp_parse("|GFP_KERNEL", &g), -EINVAL);
+	assert_int_equal(af_gfp_parse("GFP_KERNEL||__GFP_COMP", &g), -EINVAL);
+	assert_int_equal(af_gfp_parse("|", &g), -EINVAL);
+	assert_int_equal(g, 0);
+}
+
+/* Slow-path hooks: the library keeps a copy, not the caller's pointer */
+static unsigned long wakes;
+static void count_wake(struct af_machine *m, int nid, unsigned int order, int zi, void *arg)
+{
+	(void)m, (void)nid, (void)order, (void)zi, (void)arg;
+	wakes++;
+}
+
+static __attribute__((noinline)) void set_ops_from_stack(struct af_machine *m)
+{
+	struct af_slowpath_ops ops = { .wake_kswapd = count_wake };
+
+	af_set_slowpath_ops(m, &ops, NULL);
+}
+
+static __attribute__((noinline)) void scrub_stack(void)
+{
+	volatile unsigned char junk[4096];
+
+	for (size_t i = 0; i < sizeof(junk); i++)
+		junk[i] = 0;
+}
+
+static void test_slowpath_ops_copied(void **st)
+{
+	(void)st;
+	struct af_machine *m = small_world();
+	struct af_alloc_result r;
+	int n = 0;
+
+	set_ops_from_stack(m);
+	scrub_stack();
+	wakes = 0;
+	while (n < 8192 && af_alloc_pages(m, 0, AF_GFP_KERNEL, 0, -1, &r) == 0)
+		n++;
+	assert_true(wakes > 0);	/* the hook the caller set was called */
+	CHECK(m);
+	af_set_slowpath_ops(m, NULL, NULL);
+	wakes = 0;
+	assert_int_equal(af_alloc_pages(m, 0, AF_GFP_KERNEL, 0, -1, &r), -ENOMEM);
+	assert_int_equal(wakes, 0);
+	CHECK(m);
+	af_machine_destroy(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_null_contract),
 		cmocka_unit_test(test_null_stats_optional),
+		cmocka_unit_test(test_gfp_parse_empty_terms),
+		cmocka_unit_test(test_slowpath_ops_copied),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -97,7 +97,9 @@ int af_gfp_parse(const char *s, af_gfp_t *out)
 		size_t n = strcspn(s, "|");
 		bool found = false;
 
-		if (n == 0 || n >= sizeof(tok))
+		if (n == 0)
+			return af_err(-EINVAL, "malformed GFP mask: empty term");
+		if (n >= sizeof(tok))
 			return af_err(-EINVAL, "malformed GFP mask");
 		memcpy(tok, s, n);
 		tok[n] = '\0';
@@ -114,8 +116,8 @@ int af_gfp_parse(const char *s, af_gfp_t *out)
 			v |= (af_gfp_t)x;
 		}
 		s += n;
-		if (*s == '|')
-			s++;
+		if (*s == '|' && !*++s)
+			return af_err(-EINVAL, "malformed GFP mask: empty term after '|'");
 	}
 	*out = v;
 	return 0;
