@@ -589,7 +589,10 @@ int af_workload_compaction_selftest_map(struct af_machine *m, unsigned long map_
 int af_proc_create(struct af_machine *m, int *pid);
 int af_proc_fork(struct af_machine *m, int pid, int *child);
 int af_proc_exit(struct af_machine *m, int pid);
-/* mmap: a new VMA of npages; *vpn receives its first virtual page */
+/* mmap: a new VMA of npages (1..2^30); *vpn receives its first virtual page.
+ * A file mapping covers file pages pgoff .. pgoff + npages - 1, which must
+ * lie below 2^31 (-EOVERFLOW otherwise, as do_mmap() refuses an offset that
+ * wraps); a hugetlb mapping is nr_huge 2 MiB pages (1..2^21). */
 int af_mmap_anon(struct af_machine *m, int pid, uint64_t npages, unsigned flags, uint64_t *vpn);
 int af_mmap_file(struct af_machine *m, int pid, int fid, uint64_t pgoff, uint64_t npages,
 		 unsigned flags, uint64_t *vpn);
@@ -619,6 +622,7 @@ int af_file_page(struct af_machine *m, int fid, uint64_t index, uint64_t *pfn);
 int af_slab_create(struct af_machine *m, const char *name, unsigned size, bool reclaimable,
 		   int *cid);
 int af_slab_alloc(struct af_machine *m, int cid, int cpu, uint64_t *obj);
+/* obj is the handle af_slab_alloc gave; any other value is -ENOENT */
 int af_slab_free(struct af_machine *m, int cid, uint64_t obj);
 /* Drop up to nr objects of a reclaimable cache (a shrinker) */
 int af_slab_shrink(struct af_machine *m, int cid, unsigned long nr, unsigned long *freed);
@@ -645,7 +649,9 @@ int af_hugetlb_resize(struct af_machine *m, unsigned long nr, unsigned long *now
 
 /* Page states that change what migration may do. */
 /* Lock a page as an I/O holder would; it is released hold_ns later on the
- * virtual clock (threaded mode: by af_page_unlock). */
+ * virtual clock (threaded mode: by af_page_unlock).  The deadline, now +
+ * hold_ns, must fit the 64-bit clock (-EINVAL otherwise); the same holds for
+ * af_file_writeback's ns. */
 int af_page_lock(struct af_machine *m, uint64_t pfn, uint64_t hold_ns);
 int af_page_unlock(struct af_machine *m, uint64_t pfn);
 /* An extra reference, like get_user_pages for DMA */
@@ -695,7 +701,9 @@ int af_free_contig_range(struct af_machine *m, uint64_t start, uint64_t nr);
 /* Memory offlining: [start, start + nr), whole 1024-page blocks of one zone */
 int af_offline_pages(struct af_machine *m, uint64_t start, uint64_t nr, uint64_t *first_busy);
 
-/* CMA (config key cma_size = SIZE): allocate count pages aligned to 2^align_order */
+/* CMA (config key cma_size = SIZE): allocate count pages aligned to
+ * 2^align_order (0..31); release pages of one cma_alloc (a range that leaves
+ * the area, wrapping or not, is -EINVAL). */
 int af_cma_alloc(struct af_machine *m, uint64_t count, unsigned int align_order, uint64_t *pfn);
 int af_cma_release(struct af_machine *m, uint64_t pfn, uint64_t count);
 

@@ -301,6 +301,150 @@ static void test_slowpath_ops_copied(void **st)
 	af_machine_destroy(m);
 }
 
+/* ---- integer arguments that wrap ---- */
+static const char *CMA = "mem = 128M\ncpus = 1\ncma_size = 8M\ntransparent_hugepage = never\n";
+
+static void test_cma_release_wrap(void **st)
+{
+	(void)st;
+	struct af_machine *m = machine_from(CMA);
+	uint64_t pfn, free0;
+
+	/* the whole area, so that every bitmap entry from pfn on says "allocated" */
+	assert_int_equal(af_cma_alloc(m, 2048, 0, &pfn), 0);
+	free0 = af_machine_free_pages(m);
+	CHECK(m);
+	/* pfn + count wraps past the end of the area back into it */
+	assert_int_equal(af_cma_release(m, pfn + 1, UINT64_MAX), -EINVAL);
+	assert_int_equal(af_cma_release(m, pfn + 2, UINT64_MAX - 1), -EINVAL);
+	assert_int_equal(af_cma_release(m, pfn, 1ULL << 63), -EINVAL);
+	assert_int_equal(af_cma_release(m, pfn, 2049), -EINVAL);
+	assert_int_equal(af_machine_free_pages(m), free0);
+	CHECK(m);
+	assert_int_equal(af_cma_release(m, pfn, 2048), 0);
+	assert_int_equal(af_cma_release(m, pfn, 16), -EINVAL);	/* twice */
+	CHECK(m);
+	af_machine_destroy(m);
+}
+
+static void test_cma_alloc_align_order(void **st)
+{
+	(void)st;
+	struct af_machine *m = machine_from(CMA);
+	uint64_t pfn = 0;
+
+	for (unsigned o = 32; o < 200; o += 7)
+		assert_int_equal(af_cma_alloc(m, 1, o, &pfn), -EINVAL);
+	assert_int_equal(af_cma_alloc(m, 1, 64, &pfn), -EINVAL);
+	assert_int_equal(af_cma_alloc(m, 1, UINT32_MAX, &pfn), -EINVAL);
+	assert_non_null(strstr(af_errmsg(), "align"));
+	assert_int_equal(af_cma_alloc(m, 1, 10, &pfn), 0);
+	assert_int_equal(pfn % 1024, 0);
+	CHECK(m);
+	assert_int_equal(af_cma_release(m, pfn, 1), 0);
+	CHECK(m);
+	af_machine_destroy(m);
+}
+
+static void test_mmap_hugetlb_wrap(void **st)
+{
+	(void)st;
+	struct af_machine *m = small_world();
+	uint64_t vpn = 12345;
+	int pid;
+
+	assert_int_equal(af_proc_create(m, &pid), 0);
+	/* 2^55 + 1 huge pages: 512 times that wraps to 512 base pages */
+	assert_int_equal(af_mmap_hugetlb(m, pid, (1ULL << 55) + 1, &vpn), -EINVAL);
+	assert_int_equal(af_mmap_hugetlb(m, pid, UINT64_MAX, &vpn), -EINVAL);
+	assert_int_equal(af_mmap_hugetlb(m, pid, 0, &vpn), -EINVAL);
+	assert_int_equal(vpn, 12345);
+	CHECK(m);
+	af_machine_destroy(m);
+}
+
+static void test_mmap_file_pgoff_wrap(void **st)
+{
+	(void)st;
+	struct af_machine *m = machine_from("transparent_hugepage = never\ncontents = 1\n"
+					    "node.0.zone.DMA32 = 0x1000 8192 8192 8192\n");
+	uint64_t vpn = 0, pfn0, pfn;
+	int pid, fid;
+
+	assert_int_equal(af_proc_create(m, &pid), 0);
+	assert_int_equal(af_file_create(m, false, &fid), 0);
+	assert_int_equal(af_file_write(m, fid, 0, 0), 0);
+	assert_int_equal(af_file_page(m, fid, 0, &pfn0), 0);
+	/* pages pgoff .. pgoff + 3 wrap: the third would be file page 0 */
+	assert_int_equal(af_mmap_file(m, pid, fid, UINT64_MAX - 1, 4, 0, &vpn), -EOVERFLOW);
+	assert_int_equal(af_mmap_file(m, pid, fid, UINT64_MAX, 1, 0, &vpn), -EOVERFLOW);
+	/* and past the page cache's index range */
+	assert_int_equal(af_mmap_file(m, pid, fid, (1ULL << 31) - 1, 2, 0, &vpn), -EOVERFLOW);
+	CHECK(m);
+	assert_int_equal(af_mmap_file(m, pid, fid, (1ULL << 31) - 2, 2, 0, &vpn), 0);
+	assert_int_equal(af_mmap_file(m, pid, fid, 0, 2, 0, &vpn), 0);
+	assert_int_equal(af_mem_read(m, pid, 0, vpn), 0);
+	assert_int_equal(af_vpn_to_pfn(m, pid, vpn, &pfn), 0);
+	assert_int_equal(pfn, pfn0);
+	CHECK(m);
+	af_machine_destroy(m);
+}
+
+static void test_page_lock_hold_wrap(void **st)
+{
+	(void)st;
+	struct af_machine *m = small_world();
+	uint64_t vpn, pfn, moved;
+	int pid, res, fid;
+
+	assert_int_equal(af_proc_create(m, &pid), 0);
+	assert_int_equal(af_mmap_anon(m, pid, 1, 0, &vpn), 0);
+	assert_int_equal(af_mem_write(m, pid, 0, vpn), 0);
+	assert_int_equal(af_vpn_to_pfn(m, pid, vpn, &pfn), 0);
+	af_clock_advance(m, 1000);
+	/* now + UINT64_MAX wrapped to a deadline in the past: the lock was
+	 * released at the next look.  A deadline past the clock is refused. */
+	assert_int_equal(af_page_lock(m, pfn, UINT64_MAX), -EINVAL);
+	assert_non_null(strstr(af_errmsg(), "clock"));
+	assert_int_equal(af_page_lock(m, pfn, UINT64_MAX - af_clock_ns(m) + 1), -EINVAL);
+	assert_int_equal(af_page_unlock(m, pfn), -EINVAL);	/* not left locked */
+	CHECK(m);
+	/* a hold that fits is kept until its deadline: async migration refuses the page */
+	assert_int_equal(af_page_lock(m, pfn, 1ULL << 40), 0);
+	assert_int_equal(af_migrate_pfns(m, &pfn, 1, AF_MIGRATE_ASYNC, AF_MR_SYSCALL, -1, &res, NULL), 1);
+	assert_int_equal(af_vpn_to_pfn(m, pid, vpn, &moved), 0);
+	assert_int_equal(moved, pfn);
+	assert_int_equal(af_page_unlock(m, pfn), 0);
+	assert_int_equal(af_migrate_pfns(m, &pfn, 1, AF_MIGRATE_ASYNC, AF_MR_SYSCALL, -1, &res, NULL), 0);
+	CHECK(m);
+	/* writeback's deadline likewise */
+	assert_int_equal(af_file_create(m, false, &fid), 0);
+	assert_int_equal(af_file_write(m, fid, 0, 0), 0);
+	assert_int_equal(af_file_writeback(m, fid, 0, UINT64_MAX), -EINVAL);
+	assert_int_equal(af_file_writeback(m, fid, 0, 1000), 0);
+	CHECK(m);
+	af_machine_destroy(m);
+}
+
+static void test_slab_handle_high_bits(void **st)
+{
+	(void)st;
+	struct af_machine *m = small_world();
+	uint64_t obj;
+	int cid;
+
+	assert_int_equal(af_slab_create(m, "edges", 128, false, &cid), 0);
+	assert_int_equal(af_slab_alloc(m, cid, 0, &obj), 0);
+	/* a handle with junk above the pfn and slot must not free the object */
+	assert_int_equal(af_slab_free(m, cid, obj | (1ULL << 48)), -ENOENT);
+	assert_int_equal(af_slab_free(m, cid, obj | (0xffffULL << 48)), -ENOENT);
+	CHECK(m);
+	assert_int_equal(af_slab_free(m, cid, obj), 0);
+	assert_int_equal(af_slab_free(m, cid, obj), -ENOENT);
+	CHECK(m);
+	af_machine_destroy(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -308,6 +452,12 @@ int main(void)
 		cmocka_unit_test(test_null_stats_optional),
 		cmocka_unit_test(test_gfp_parse_empty_terms),
 		cmocka_unit_test(test_slowpath_ops_copied),
+		cmocka_unit_test(test_cma_release_wrap),
+		cmocka_unit_test(test_cma_alloc_align_order),
+		cmocka_unit_test(test_mmap_hugetlb_wrap),
+		cmocka_unit_test(test_mmap_file_pgoff_wrap),
+		cmocka_unit_test(test_page_lock_hold_wrap),
+		cmocka_unit_test(test_slab_handle_high_bits),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
