@@ -410,7 +410,8 @@ struct af_machine {
 	void (*sample_fire)(struct af_machine *m, uint64_t now);
 	void *sample_arg;
 	uint64_t sample_interval, sample_next;
-	const struct af_slowpath_ops *slow_ops;
+	const struct af_slowpath_ops *slow_ops;	/* &slow_ops_copy or NULL */
+	struct af_slowpath_ops slow_ops_copy;	/* the caller's hooks, copied */
 	void *slow_arg;
 	struct af_policy pol;		/* the policy table in force (a copy: one load per hook) */
 	long pol_param[POLICY_MAX_PARAMS];

@@ -243,6 +243,8 @@ int af_check(struct af_machine *m, char *report, size_t len)
 
 	if (report && len)
 		report[0] = '\0';
+	if (!m)
+		return af_err(-EINVAL, "no machine");
 	for (int n = 0; n < m->nr_nodes; n++)
 		for (int t = 0; t < MAX_NR_ZONES; t++) {
 			struct zone *z = &m->node[n]->node_zones[t];

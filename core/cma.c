@@ -13,15 +13,18 @@
  */
 int af_cma_alloc(struct af_machine *m, uint64_t count, unsigned int align_order, uint64_t *pfn)
 {
-	unsigned long mask = (1UL << align_order) - 1;
+	unsigned long mask;
 
 	if (!m || !pfn || !count)
 		return af_err(-EINVAL, "bad arguments");
 	if (!m->cma_count)
 		return af_err(-ENODEV, "no CMA area (cma_size)");
-	if (count > m->cma_count || align_order >= 32)
+	if (align_order >= 32)
+		return af_err(-EINVAL, "cma_alloc: align order %u is out of range (0..31)", align_order);
+	if (count > m->cma_count)
 		return af_err(-EINVAL, "cma_alloc of %llu pages does not fit the area of %lu",
 			      (unsigned long long)count, m->cma_count);
+	mask = (1UL << align_order) - 1;
 	for (unsigned long off = 0; off + count <= m->cma_count;) {
 		unsigned long start = m->cma_base + off;
 		uint64_t busy;
@@ -51,14 +54,17 @@ int af_cma_alloc(struct af_machine *m, uint64_t count, unsigned int align_order,
 /* cma_release() */
 int af_cma_release(struct af_machine *m, uint64_t pfn, uint64_t count)
 {
-	if (!m || !m->cma_count || pfn < m->cma_base || pfn + count > m->cma_base + m->cma_count)
-		return af_err(-EINVAL, "pfn 0x%llx is not in the CMA area", (unsigned long long)pfn);
+	/* cma_pages_valid(), written so that pfn + count cannot wrap */
+	if (!m || !m->cma_count || pfn < m->cma_base || pfn - m->cma_base >= m->cma_count ||
+	    count > m->cma_count - (pfn - m->cma_base))
+		return af_err(-EINVAL, "pages [0x%llx, +%llu) are not in the CMA area",
+			      (unsigned long long)pfn, (unsigned long long)count);
 	for (uint64_t i = 0; i < count; i++)
 		if (!m->cma_bitmap[pfn - m->cma_base + i])
 			return af_err(-EINVAL, "pfn 0x%llx was not allocated by cma_alloc",
 				      (unsigned long long)(pfn + i));
 	int ret = af_free_contig_range(m, pfn, count);
-	if (!ret)
-		memset(m->cma_bitmap + (pfn - m->cma_base), 0, count);
+	for (uint64_t i = 0; !ret && i < count; i++)
+		m->cma_bitmap[pfn - m->cma_base + i] = 0;
 	return ret;
 }

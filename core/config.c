@@ -11,8 +11,11 @@
 
 int af_config_new(struct af_config **out)
 {
-	struct af_config *c = calloc(1, sizeof(*c));
+	struct af_config *c;
 
+	if (!out)
+		return af_err(-EINVAL, "no place for the configuration");
+	c = calloc(1, sizeof(*c));
 	if (!c)
 		return af_err(-ENOMEM, "out of memory");
 	c->mem_bytes = 4ULL << 30;
@@ -245,6 +248,8 @@ int af_config_load_string(struct af_config *c, const char *text)
 	const char *p = text;
 	int lineno = 0;
 
+	if (!c || !text)
+		return af_err(-EINVAL, "no configuration or no text");
 	while (*p) {
 		char line[1024];
 		size_t n = strcspn(p, "\n");
@@ -282,11 +287,14 @@ int af_config_load_string(struct af_config *c, const char *text)
 
 int af_config_load(struct af_config *c, const char *path)
 {
-	FILE *f = fopen(path, "r");
+	FILE *f;
 	char *buf;
 	long len;
 	int ret;
 
+	if (!c || !path)
+		return af_err(-EINVAL, "no configuration or no path");
+	f = fopen(path, "r");
 	if (!f)
 		return af_err(-ENOENT, "cannot open config '%s'", path);
 	if (fseek(f, 0, SEEK_END) || (len = ftell(f)) < 0 || len > (1L << 24) || fseek(f, 0, SEEK_SET)) {

@@ -409,16 +409,26 @@ int af_machine_create_core(const struct af_config *cfg, struct af_machine **out)
 	return 0;
 }
 
-int af_machine_nr_cpus(const struct af_machine *m) { return m->nr_cpus; }
-int af_machine_nr_nodes(const struct af_machine *m) { return m->nr_nodes; }
-uint64_t af_machine_max_pfn(const struct af_machine *m) { return m->max_pfn; }
+int af_machine_nr_cpus(const struct af_machine *m)
+{
+	return m ? m->nr_cpus : af_err(-EINVAL, "no machine");
+}
 
-uint64_t af_machine_seed(const struct af_machine *m) { return m->cfg.seed; }
+int af_machine_nr_nodes(const struct af_machine *m)
+{
+	return m ? m->nr_nodes : af_err(-EINVAL, "no machine");
+}
+
+uint64_t af_machine_max_pfn(const struct af_machine *m) { return m ? m->max_pfn : 0; }
+
+uint64_t af_machine_seed(const struct af_machine *m) { return m ? m->cfg.seed : 0; }
 
 uint64_t af_machine_free_pages(const struct af_machine *m)
 {
 	uint64_t v = 0;
 
+	if (!m)
+		return 0;
 	for (int n = 0; n < m->nr_nodes; n++)
 		for (int t = 0; t < MAX_NR_ZONES; t++) {
 			const struct zone *z = &m->node[n]->node_zones[t];
@@ -433,6 +443,8 @@ uint64_t af_machine_managed_pages(const struct af_machine *m)
 {
 	uint64_t v = 0;
 
+	if (!m)
+		return 0;
 	for (int n = 0; n < m->nr_nodes; n++)
 		for (int t = 0; t < MAX_NR_ZONES; t++)
 			v += m->node[n]->node_zones[t].managed_pages;

@@ -922,12 +922,18 @@ int af_drain_cpu(struct af_machine *m, int cpu)
 /* drain_all_pages(NULL) */
 void af_drain_all(struct af_machine *m)
 {
+	if (!m)
+		return;
 	for (int cpu = 0; cpu < m->nr_cpus; cpu++)
 		af_drain_cpu(m, cpu);
 }
 
 void af_set_slowpath_ops(struct af_machine *m, const struct af_slowpath_ops *ops, void *arg)
 {
-	m->slow_ops = ops;
+	if (!m)
+		return;
+	if (ops)
+		m->slow_ops_copy = *ops;
+	m->slow_ops = ops ? &m->slow_ops_copy : NULL;
 	m->slow_arg = arg;
 }

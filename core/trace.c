@@ -281,6 +281,8 @@ void trace_sinks_changed(struct af_machine *m)
 
 void af_set_event_sink(struct af_machine *m, af_event_fn fn, void *arg)
 {
+	if (!m)
+		return;
 	m->event_fn = fn;
 	m->event_arg = fn ? arg : NULL;
 	trace_sinks_changed(m);

@@ -11,7 +11,7 @@
 
 #include "antifrag.h"
 
-int af_parse_size(const char *s, uint64_t *bytes)
+static int parse_size(const char *s, uint64_t *bytes)
 {
 	uint64_t v = 0, mul = 1;
 	const char *p = s;
@@ -55,6 +55,15 @@ int af_parse_size(const char *s, uint64_t *bytes)
 #include <stdarg.h>
 #include <stdio.h>
 #include "internal.h"
+
+int af_parse_size(const char *s, uint64_t *bytes)
+{
+	if (!bytes)
+		return af_err(-EINVAL, "no place for the size");
+	if (parse_size(s, bytes))
+		return af_err(-EINVAL, "malformed size '%s'", s ? s : "(null)");
+	return 0;
+}
 
 /*
  * The one piece of state outside a machine, on purpose: like errno, the
@@ -136,6 +145,8 @@ static uint64_t splitmix64(uint64_t *x)
 
 void af_rng_seed(struct af_rng *r, uint64_t seed)
 {
+	if (!r)
+		return;
 	for (int i = 0; i < 4; i++)
 		r->s[i] = splitmix64(&seed);
 }
@@ -147,10 +158,13 @@ static inline uint64_t rotl(uint64_t x, int k)
 
 uint64_t af_rng_next(struct af_rng *r)
 {
-	uint64_t *s = r->s;
-	uint64_t result = rotl(s[1] * 5, 7) * 9;
-	uint64_t t = s[1] << 17;
+	uint64_t *s, result, t;
 
+	if (!r)
+		return 0;
+	s = r->s;
+	result = rotl(s[1] * 5, 7) * 9;
+	t = s[1] << 17;
 	s[2] ^= s[0];
 	s[3] ^= s[1];
 	s[1] ^= s[2];
@@ -162,7 +176,7 @@ uint64_t af_rng_next(struct af_rng *r)
 
 uint64_t af_rng_below(struct af_rng *r, uint64_t n)
 {
-	if (n == 0)
+	if (n == 0 || !r)
 		return 0;
 	/* Lemire's multiply-shift; the tiny bias is irrelevant here */
 	return (uint64_t)(((unsigned __int128)af_rng_next(r) * n) >> 64);
@@ -176,14 +190,19 @@ void clock_advance_raw(struct af_machine *m, uint64_t ns)
 
 void af_clock_advance(struct af_machine *m, uint64_t ns)
 {
-	uint64_t now = __atomic_add_fetch(&m->clock_ns, ns, __ATOMIC_RELAXED);
+	uint64_t now;
 
+	if (!m)
+		return;
+	now = __atomic_add_fetch(&m->clock_ns, ns, __ATOMIC_RELAXED);
 	if (m->sample_fn && now >= m->sample_next)
 		m->sample_fire(m, now);
 }
 
 uint64_t af_clock_ns(const struct af_machine *m)
 {
+	if (!m)
+		return 0;
 	return __atomic_load_n(&m->clock_ns, __ATOMIC_RELAXED);
 }
 

@@ -196,6 +196,8 @@ int af_vmstat(struct af_machine *m, const char *name, uint64_t *val)
 {
 	struct lookup l = { name, 0, false };
 
+	if (!m || !name || !val)
+		return af_err(-EINVAL, "no machine, name or value");
 	foreach_vmstat(m, lookup_one, &l);
 	if (!l.found)
 		return af_err(-ENOENT, "no vmstat counter named '%s'", name);

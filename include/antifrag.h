@@ -79,6 +79,28 @@ typedef uint32_t af_gfp_t;
  */
 const char *af_errmsg(void);
 
+/*
+ * The NULL contract, kept by every function below:
+ * - A machine, configuration, event, generator, name, path or text, and a
+ *   pointer that receives the answer (out, pid, vpn, pfn, obj, fid, bytes …)
+ *   are required: NULL gives -EINVAL with a message.  Functions returning a
+ *   quantity rather than an error (af_machine_max_pfn, af_machine_seed,
+ *   af_machine_free_pages, af_machine_managed_pages, af_clock_ns,
+ *   af_fragmentation_score, af_rng_next, af_rng_below) return 0 for a NULL
+ *   machine or generator; af_event_type_by_name(NULL) is AF_EV_NONE and
+ *   af_policy_stat_names(NULL) the empty list.
+ * - Pointers said to be optional may be NULL: statistics and diagnostics
+ *   (af_alloc_pages' res, the st of the workloads and of migration,
+ *   results, first_busy, freed, now, af_check's report), a callback whose
+ *   NULL means "none" or "built-in", the machine of af_gfp_migratetype
+ *   (NULL: grouping by mobility on), and a buffer whose length is 0.
+ * - Functions returning void do nothing when what they act on is NULL
+ *   (af_config_free, af_machine_destroy, af_drain_all, af_set_slowpath_ops,
+ *   af_set_event_sink, af_set_trace, af_trace_to_file,
+ *   af_event_to_json_file, af_clock_advance, af_workload_release,
+ *   af_world_stats, af_snapshot_free, af_rng_seed).
+ */
+
 /* ---- configuration ---- */
 struct af_config;
 struct af_machine;
@@ -143,7 +165,7 @@ struct af_alloc_result {
  * __alloc_pages(): allocate 2^order pages on behalf of CPU `cpu`, preferring
  * node `nid` (-1: the CPU's node).  Returns 0 and fills res->pfn, -ENOMEM
  * with res->reason when the allocation cannot be served, -EINVAL on bad
- * input.
+ * input.  res is optional.
  */
 int af_alloc_pages(struct af_machine *m, int cpu, af_gfp_t gfp,
 		   unsigned int order, int nid, struct af_alloc_result *res);
@@ -153,7 +175,8 @@ int af_free_pages(struct af_machine *m, int cpu, uint64_t pfn, unsigned int orde
 int af_drain_cpu(struct af_machine *m, int cpu);
 void af_drain_all(struct af_machine *m);
 
-/* gfp_migratetype() / gfp_zone(): -EINVAL for combinations the kernel rejects */
+/* gfp_migratetype() / gfp_zone(): -EINVAL for combinations the kernel rejects
+ * (m optional: NULL reads the mask as if grouping by mobility were on) */
 int af_gfp_migratetype(const struct af_machine *m, af_gfp_t gfp);
 int af_gfp_zone(af_gfp_t gfp);
 /* Parse "GFP_KERNEL|__GFP_NORETRY" or a number. */
@@ -177,6 +200,17 @@ struct af_slowpath_ops {
 	void (*wake_kswapd)(struct af_machine *m, int nid, unsigned int order,
 			    int highest_zoneidx, void *arg);
 };
+/*
+ * The hooks are copied: ops may live on the caller's stack.  arg is kept as
+ * given and must stay valid while the hooks may run.  ops NULL restores the
+ * built-in steps.  Set them while no other thread uses the machine.
+ * As in 6.1, the slow path believes what the hooks report: a direct_reclaim
+ * that claims progress it did not make keeps an allocation of order <= 3
+ * retrying (should_reclaim_retry() resets its no-progress count) for as
+ * long as free plus reclaimable pages meet a zone's min watermark, which
+ * can be for ever: the allocation livelocks, as it would in the kernel
+ * with a reclaim that lies to __alloc_pages_slowpath().
+ */
 void af_set_slowpath_ops(struct af_machine *m, const struct af_slowpath_ops *ops,
 			 void *arg);
 
@@ -499,6 +533,7 @@ struct af_workload_stats {
  * advancing the virtual clock 1 us per operation, then free 70% of what is
  * held.  Deterministic for a seed.
  * Blocks still held stay allocated; af_workload_release() frees them.
+ * st is optional.
  */
 int af_workload_mixed(struct af_machine *m, uint64_t seed, uint64_t ops,
 		      struct af_workload_stats *st);
@@ -512,6 +547,7 @@ void af_workload_release(struct af_machine *m);
  * `ops` random operations on them including exits, munmaps, shrinking and
  * page migrations.  After set-up it holds roughly 35-45% of memory (the
  * share measured on 1 GiB and 4 GiB machines); deterministic for a seed.
+ * st is optional.
  */
 struct af_world_workload_stats {
 	uint64_t ops, faults, file_ops, slab_ops, migrations_tried, migrated, exits;
@@ -553,7 +589,10 @@ int af_workload_compaction_selftest_map(struct af_machine *m, unsigned long map_
 int af_proc_create(struct af_machine *m, int *pid);
 int af_proc_fork(struct af_machine *m, int pid, int *child);
 int af_proc_exit(struct af_machine *m, int pid);
-/* mmap: a new VMA of npages; *vpn receives its first virtual page */
+/* mmap: a new VMA of npages (1..2^30); *vpn receives its first virtual page.
+ * A file mapping covers file pages pgoff .. pgoff + npages - 1, which must
+ * lie below 2^31 (-EOVERFLOW otherwise, as do_mmap() refuses an offset that
+ * wraps); a hugetlb mapping is nr_huge 2 MiB pages (1..2^21). */
 int af_mmap_anon(struct af_machine *m, int pid, uint64_t npages, unsigned flags, uint64_t *vpn);
 int af_mmap_file(struct af_machine *m, int pid, int fid, uint64_t pgoff, uint64_t npages,
 		 unsigned flags, uint64_t *vpn);
@@ -583,6 +622,7 @@ int af_file_page(struct af_machine *m, int fid, uint64_t index, uint64_t *pfn);
 int af_slab_create(struct af_machine *m, const char *name, unsigned size, bool reclaimable,
 		   int *cid);
 int af_slab_alloc(struct af_machine *m, int cid, int cpu, uint64_t *obj);
+/* obj is the handle af_slab_alloc gave; any other value is -ENOENT */
 int af_slab_free(struct af_machine *m, int cid, uint64_t obj);
 /* Drop up to nr objects of a reclaimable cache (a shrinker) */
 int af_slab_shrink(struct af_machine *m, int cid, unsigned long nr, unsigned long *freed);
@@ -609,7 +649,9 @@ int af_hugetlb_resize(struct af_machine *m, unsigned long nr, unsigned long *now
 
 /* Page states that change what migration may do. */
 /* Lock a page as an I/O holder would; it is released hold_ns later on the
- * virtual clock (threaded mode: by af_page_unlock). */
+ * virtual clock (threaded mode: by af_page_unlock).  The deadline, now +
+ * hold_ns, must fit the 64-bit clock (-EINVAL otherwise); the same holds for
+ * af_file_writeback's ns. */
 int af_page_lock(struct af_machine *m, uint64_t pfn, uint64_t hold_ns);
 int af_page_unlock(struct af_machine *m, uint64_t pfn);
 /* An extra reference, like get_user_pages for DMA */
@@ -659,7 +701,9 @@ int af_free_contig_range(struct af_machine *m, uint64_t start, uint64_t nr);
 /* Memory offlining: [start, start + nr), whole 1024-page blocks of one zone */
 int af_offline_pages(struct af_machine *m, uint64_t start, uint64_t nr, uint64_t *first_busy);
 
-/* CMA (config key cma_size = SIZE): allocate count pages aligned to 2^align_order */
+/* CMA (config key cma_size = SIZE): allocate count pages aligned to
+ * 2^align_order (0..31); release pages of one cma_alloc (a range that leaves
+ * the area, wrapping or not, is -EINVAL). */
 int af_cma_alloc(struct af_machine *m, uint64_t count, unsigned int align_order, uint64_t *pfn);
 int af_cma_release(struct af_machine *m, uint64_t pfn, uint64_t count);
 

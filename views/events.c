@@ -91,13 +91,15 @@ int af_gfp_parse(const char *s, af_gfp_t *out)
 	af_gfp_t v = 0;
 	char tok[64];
 
-	if (!s || !*s)
-		return af_err(-EINVAL, "empty GFP mask");
+	if (!s || !*s || !out)
+		return af_err(-EINVAL, "empty GFP mask or no place for it");
 	while (*s) {
 		size_t n = strcspn(s, "|");
 		bool found = false;
 
-		if (n == 0 || n >= sizeof(tok))
+		if (n == 0)
+			return af_err(-EINVAL, "malformed GFP mask: empty term");
+		if (n >= sizeof(tok))
 			return af_err(-EINVAL, "malformed GFP mask");
 		memcpy(tok, s, n);
 		tok[n] = '\0';
@@ -114,8 +116,8 @@ int af_gfp_parse(const char *s, af_gfp_t *out)
 			v |= (af_gfp_t)x;
 		}
 		s += n;
-		if (*s == '|')
-			s++;
+		if (*s == '|' && !*++s)
+			return af_err(-EINVAL, "malformed GFP mask: empty term after '|'");
 	}
 	*out = v;
 	return 0;
@@ -163,6 +165,8 @@ const char *af_event_system(enum af_event_type type)
 
 enum af_event_type af_event_type_by_name(const char *name)
 {
+	if (!name)
+		return AF_EV_NONE;
 	for (int t = AF_EV_NONE + 1; t < AF_EV_NR; t++)
 		if (!strcmp(name, event_names[t].name))
 			return (enum af_event_type)t;
@@ -220,6 +224,8 @@ static int sym_parse(struct symtab t, const char *s, int *v)
 
 void af_set_trace(struct af_machine *m, af_trace_fn fn, void *arg)
 {
+	if (!m)
+		return;
 	m->trace_fn = fn;
 	m->trace_arg = fn ? arg : NULL;
 	m->trace_format = af_event_format_text;
@@ -228,6 +234,8 @@ void af_set_trace(struct af_machine *m, af_trace_fn fn, void *arg)
 
 void af_trace_to_file(void *file, const char *line)
 {
+	if (!file || !line)
+		return;
 	fputs(line, file);
 	fputc('\n', file);
 }
@@ -235,8 +243,11 @@ void af_trace_to_file(void *file, const char *line)
 void af_event_to_json_file(void *file, const struct af_event *ev)
 {
 	char buf[TRACE_LINE_MAX];
-	int n = af_event_format_json(ev, buf, sizeof(buf));
+	int n;
 
+	if (!file || !ev)
+		return;
+	n = af_event_format_json(ev, buf, sizeof(buf));
 	if (n < 0)
 		return;
 	if ((size_t)n < sizeof(buf)) {
@@ -410,8 +421,12 @@ int af_event_format_text(const struct af_event *ev, char *buf, size_t len)
 {
 	struct out o = { buf, len, 0 };
 
+	if (!buf && len)
+		return af_err(-EINVAL, "no buffer of %zu bytes", len);
 	if (len)
 		buf[0] = '\0';
+	if (!ev)
+		return af_err(-EINVAL, "no event");
 	if (!af_event_name(ev->type))
 		return -EINVAL;
 	out_printf(&o, "%16s-%-7d [%03d] %s%s%5" PRIu64 ".%06" PRIu64 ": %s: ", ev->comm, ev->pid, ev->cpu,
@@ -604,8 +619,12 @@ int af_event_format_json(const struct af_event *ev, char *buf, size_t len)
 {
 	struct out o = { buf, len, 0 };
 
+	if (!buf && len)
+		return af_err(-EINVAL, "no buffer of %zu bytes", len);
 	if (len)
 		buf[0] = '\0';
+	if (!ev)
+		return af_err(-EINVAL, "no event");
 	if (!af_event_name(ev->type))
 		return -EINVAL;
 	out_printf(&o, "{\"event\":\"%s\",\"system\":\"%s\"", event_names[ev->type].name,
@@ -835,12 +854,15 @@ static const char *find_cpu_column(const char *s, int *cpu)
  */
 int af_event_parse(const char *line, struct af_event *ev)
 {
-	const char *s = skip_space(line), *bracket, *task_end, *dash, *p;
+	const char *s, *bracket, *task_end, *dash, *p;
 	char name[64];
 	size_t nlen;
 	uint64_t secs = 0, frac = 0;
 	int digits = 0, cpu;
 
+	if (!line || !ev)
+		return af_err(-EINVAL, "no line or no event");
+	s = skip_space(line);
 	memset(ev, 0, sizeof(*ev));
 	if (!*s || *s == '#' || *s == '\n')
 		return -ENOENT;

@@ -104,8 +104,8 @@ static int do_free(struct af_machine *m, struct live *l, struct af_rng *r,
 	return 0;
 }
 
-int af_workload_mixed(struct af_machine *m, uint64_t seed, uint64_t ops,
-		      struct af_workload_stats *st)
+static int workload_mixed(struct af_machine *m, uint64_t seed, uint64_t ops,
+			  struct af_workload_stats *st)
 {
 	struct live *l = m->workload;
 	struct af_rng r;
@@ -154,9 +154,24 @@ int af_workload_mixed(struct af_machine *m, uint64_t seed, uint64_t ops,
 	return ret;
 }
 
+/* The statistics are optional; the machine is not */
+int af_workload_mixed(struct af_machine *m, uint64_t seed, uint64_t ops,
+		      struct af_workload_stats *st)
+{
+	struct af_workload_stats local;
+
+	if (!m)
+		return af_err(-EINVAL, "no machine");
+	return workload_mixed(m, seed, ops, st ? st : &local);
+}
+
 void af_workload_release(struct af_machine *m)
 {
-	struct live *l = m->workload;
+	struct live *l;
+
+	if (!m)
+		return;
+	l = m->workload;
 
 	if (!l)
 		return;
@@ -275,8 +290,8 @@ static int ww_random_migration(struct af_machine *m, struct af_rng *r,
 	return 0;
 }
 
-int af_workload_world(struct af_machine *m, uint64_t seed, uint64_t ops,
-		      struct af_world_workload_stats *st)
+static int workload_world(struct af_machine *m, uint64_t seed, uint64_t ops,
+			  struct af_world_workload_stats *st)
 {
 	struct ww *w = calloc(1, sizeof(*w));
 	struct af_rng r;
@@ -446,6 +461,17 @@ int af_workload_world(struct af_machine *m, uint64_t seed, uint64_t ops,
 	return ret;
 }
 
+/* The statistics are optional; the machine is not */
+int af_workload_world(struct af_machine *m, uint64_t seed, uint64_t ops,
+		      struct af_world_workload_stats *st)
+{
+	struct af_world_workload_stats local;
+
+	if (!m)
+		return af_err(-EINVAL, "no machine");
+	return workload_world(m, seed, ops, st ? st : &local);
+}
+
 /*
  * ---- tools/testing/selftests/vm/compaction_test.c ----
  * map_mb is MAP_SIZE_MB: 100 in the 6.1 source, 1 before 2020 (and in
@@ -461,6 +487,8 @@ int af_workload_compaction_selftest_map(struct af_machine *m, unsigned long map_
 	int pid, ret;
 	char buf[32];
 
+	if (!m || !res)
+		return af_err(-EINVAL, "no machine or no place for the result");
 	memset(res, 0, sizeof(*res));
 	if (!map_mb || map_mb > 65536)
 		return af_err(-EINVAL, "selftest mapping size %lu MiB is out of range (1..65536)", map_mb);

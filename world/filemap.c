@@ -57,7 +57,7 @@ static struct file *get_file(struct af_machine *m, int fid)
 
 static int cover_index(struct file *f, uint64_t index)
 {
-	if (index >= (1ULL << 31))
+	if (index >= FILE_MAX_INDEX)
 		return af_err(-EFBIG, "file index %llu too large", (unsigned long long)index);
 	if (index < f->npages)
 		return 0;
@@ -197,6 +197,9 @@ int af_file_writeback(struct af_machine *m, int fid, uint64_t index, uint64_t ns
 
 	if (!m || !m->world)
 		return af_err(-EINVAL, "no world");
+	if (ns > UINT64_MAX - af_clock_ns(m))	/* the deadline must fit the clock */
+		return af_err(-EINVAL, "writeback of %llu ns passes the end of the virtual clock",
+			      (unsigned long long)ns);
 	rd_lock(m);
 	ret = cached_pfn(m, fid, index, &pfn);
 	if (!ret && !(pflags(&m->pages[pfn]) & PG_dirty))

@@ -273,7 +273,7 @@ static int add_vma(struct af_machine *m, struct mm *mm, uint64_t npages, enum vm
 	struct vma v = { 0 };
 	int ret;
 
-	if (!npages || npages > (1ULL << 30))
+	if (!npages || npages > MAX_MAP_PAGES)
 		return af_err(-EINVAL, "mapping of %llu pages is out of range",
 			      (unsigned long long)npages);
 	v.start = mm->next_vpn;
@@ -326,6 +326,10 @@ static int do_mmap(struct af_machine *m, int pid, uint64_t npages, enum vma_kind
 		ret = af_err(-ESRCH, "no process %d", pid);
 	else if (kind == VMA_FILE && (fid < 0 || fid >= m->world->nfiles || m->world->files[fid]->dead))
 		ret = af_err(-EBADF, "no file %d", fid);
+	else if (kind == VMA_FILE && (pgoff >= FILE_MAX_INDEX || npages > FILE_MAX_INDEX - pgoff))
+		/* do_mmap()'s offset overflow check, and the page cache's index range */
+		ret = af_err(-EOVERFLOW, "file pages %llu + %llu pass the page cache's index range (2^31)",
+			     (unsigned long long)pgoff, (unsigned long long)npages);
 	else
 		ret = add_vma(m, mm, npages, kind, fid, pgoff, flags, vpn);
 	wr_unlock(m);
@@ -345,6 +349,9 @@ int af_mmap_file(struct af_machine *m, int pid, int fid, uint64_t pgoff, uint64_
 
 int af_mmap_hugetlb(struct af_machine *m, int pid, uint64_t nr_huge, uint64_t *vpn)
 {
+	if (!nr_huge || nr_huge > MAX_MAP_PAGES / 512)	/* nr_huge * 512 must not wrap */
+		return af_err(-EINVAL, "hugetlb mapping of %llu huge pages is out of range (1..%llu)",
+			      (unsigned long long)nr_huge, MAX_MAP_PAGES / 512);
 	return do_mmap(m, pid, nr_huge * 512, VMA_HUGETLB, -1, 0, 0, vpn);
 }
 

@@ -180,6 +180,8 @@ static int find_obj(struct kmem_cache *c, uint64_t obj, int *slab, unsigned *slo
 {
 	uint32_t pfn = (uint32_t)(obj >> 16);
 
+	if (obj >> 48)		/* a handle is pfn << 16 | slot: nothing above */
+		return -ENOENT;
 	for (int i = 0; i < c->nslabs; i++)
 		if (c->slabs[i].pfn == pfn) {
 			*slab = i;

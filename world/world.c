@@ -159,6 +159,18 @@ static int add_hold(struct world *w, unsigned long pfn, uint8_t what, uint64_t u
 	return 0;
 }
 
+/* A timed hold's deadline on the virtual clock; -EINVAL if it does not fit */
+static int hold_deadline(struct af_machine *m, uint64_t ns, uint64_t *until)
+{
+	uint64_t now = af_clock_ns(m);
+
+	if (ns > UINT64_MAX - now)
+		return af_err(-EINVAL, "a hold of %llu ns passes the end of the virtual clock",
+			      (unsigned long long)ns);
+	*until = now + ns;
+	return 0;
+}
+
 static void end_writeback(struct af_machine *m, unsigned long pfn)
 {
 	if (pflags_fetch_and(m, &m->pages[pfn], ~PG_writeback) & PG_writeback) {
@@ -247,13 +259,21 @@ void start_writeback(struct af_machine *m, unsigned long pfn, uint64_t ns)
 
 int af_page_lock(struct af_machine *m, uint64_t pfn, uint64_t hold_ns)
 {
+	uint64_t until;
+	int ret;
+
 	if (!m || !m->world || pfn >= m->max_pfn || !(pflags(&m->pages[pfn]) & PG_alloc))
 		return af_err(-EINVAL, "pfn 0x%llx is not an allocated page", (unsigned long long)pfn);
+	if ((ret = hold_deadline(m, hold_ns, &until)))
+		return ret;
 	if (!trylock_page(m, (unsigned long)pfn))
 		return af_err(-EBUSY, "pfn 0x%llx is already locked", (unsigned long long)pfn);
-	if (!m->threaded || hold_ns)
-		return add_hold(m->world, (unsigned long)pfn, PG_locked >> 8, af_clock_ns(m) + hold_ns);
-	return 0;
+	if (!m->threaded || hold_ns) {
+		ret = add_hold(m->world, (unsigned long)pfn, PG_locked >> 8, until);
+		if (ret)
+			unlock_page(m, (unsigned long)pfn);
+	}
+	return ret;
 }
 
 int af_page_unlock(struct af_machine *m, uint64_t pfn)
@@ -447,6 +467,8 @@ void af_world_stats(struct af_machine *m, struct af_world_stats *st)
 {
 	struct world *w = m ? m->world : NULL;
 
+	if (!st)
+		return;
 	memset(st, 0, sizeof(*st));
 	if (!w)
 		return;

@@ -127,6 +127,11 @@ struct file {
 	pthread_mutex_t lock;		/* i_pages lock */
 };
 
+/* The page cache's index range: an index is stored in 31 bits */
+#define FILE_MAX_INDEX (1ULL << 31)
+/* The largest mapping, in base pages (4 TiB) */
+#define MAX_MAP_PAGES (1ULL << 30)
+
 #define SLAB_MAX_OBJS 512
 struct slab {
 	uint32_t pfn;
