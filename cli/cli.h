@@ -13,30 +13,45 @@
 
 #define MAX_LIST 64
 
-/* One subcommand: `antifrag NAME ...` runs main(argc, argv) with argv[0] = NAME */
+/* One subcommand: `antifrag NAME ...` runs main(argc, argv) with argv[0] = NAME;
+ * parse(argc, argv) parses and checks the same arguments without running */
 struct command {
 	const char *name;
 	const char *summary;
 	int (*main)(int argc, char **argv);
+	int (*parse)(int argc, char **argv);
 	void (*usage)(FILE *f);
 };
 extern const struct command cmd_run, cmd_compare, cmd_policies;
+/* The whole command line: main() is cli_main(argc, argv, false); with
+ * parse_only, the arguments are parsed and checked and nothing runs */
+int cli_main(int argc, char **argv, bool parse_only);
 
-/* "antifrag: WHAT: MSG" on stderr; returns 2 (bad usage or input) */
+/* "antifrag: WHAT: MSG" on stderr (nothing when cli_quiet); returns 2 (bad usage or input) */
 int cli_error(const char *what, const char *msg);
+extern bool cli_quiet;
+/* Flush stdout: 0, or 2 with a message when it cannot be written (once) */
+int stdout_check(void);
 
-/* The machine options every subcommand that builds machines takes */
+/* The machine options every subcommand that builds machines takes: each
+ * value is checked when parsed; machine_opts_finish then loads --config and
+ * applies the options over it in their order */
+#define MAX_MACHINE_OPTS 256
 struct machine_opts {
-	struct af_config *cfg;
+	struct af_config *cfg;		/* after machine_opts_finish */
+	const char *config;		/* --config FILE */
+	struct { const char *opt, *key, *value; } keyed[MAX_MACHINE_OPTS];
+	int nkeyed;
 	const char *sets[MAX_LIST];	/* vm.KEY=VALUE runtime writes */
 	int nsets;
 };
 extern const char machine_opts_help[];
-/* Parse --config first (so other options override it); 0 or 2 (printed) */
-int machine_opts_init(struct machine_opts *mo, int argc, char **argv);
+void machine_opts_init(struct machine_opts *mo);
 /* argv[*i] a machine option?  1: taken (with its value, *i advanced),
  * 0: not one, 2: bad value (printed) */
 int machine_opt(struct machine_opts *mo, int argc, char **argv, int *i);
+/* Load --config and apply the options over it; 0 or 2 (printed) */
+int machine_opts_finish(struct machine_opts *mo);
 /* Build a machine from the options and apply the --set writes; 0 or 2 (printed) */
 int machine_build(const struct machine_opts *mo, struct af_machine **m);
 void machine_opts_free(struct machine_opts *mo);
@@ -45,7 +60,9 @@ void machine_opts_free(struct machine_opts *mo);
 enum workload { WL_WORLD, WL_MIXED, WL_SELFTEST, NR_WORKLOADS };
 extern const char *const workload_names[NR_WORKLOADS];
 int workload_parse(const char *name, enum workload *w);
-/* A non-negative integer option value within [min, max]; 0 or 2 (printed) */
+/* The bound of --ops (and of every operation count) */
+#define MAX_OPS 100000000ULL
+/* A non-negative decimal integer option value within [min, max]; 0 or 2 (printed) */
 int parse_u64(const char *opt, const char *v, unsigned long long min, unsigned long long max,
 	      unsigned long long *out);
 
@@ -54,7 +71,12 @@ int parse_u64(const char *opt, const char *v, unsigned long long min, unsigned l
 int json_write_file(json_t *root, const char *path);
 /* An output file written to a temporary beside it and renamed into place
  * only when the run succeeds, so a failed run leaves no partial file */
-struct outfile { FILE *f; char tmp[4096]; const char *path; };
+struct outfile { FILE *f; char tmp[4096]; const char *path; bool direct; };
+/* A path an output can go to: not a directory, in a directory that can be
+ * written (a device or FIFO is written in place); 0 or 2 (printed) */
+int outpath_check(const char *path, const char *what);
+/* A FILE value that is an option ("--trace --json"): 2 (printed), else 0 */
+int file_value(const char *opt, const char *v);
 int outfile_open(struct outfile *o, const char *path, const char *what);	/* 0 or 2 (printed) */
 int outfile_commit(struct outfile *o, const char *what);			/* 0 or 2 (printed) */
 void outfile_abort(struct outfile *o);

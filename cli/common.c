@@ -2,8 +2,11 @@
  * common.c - machine options, workloads, errors and JSON for the subcommands.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -11,10 +14,25 @@
 
 const char *const workload_names[NR_WORKLOADS] = { "world", "mixed", "compaction-selftest" };
 
+bool cli_quiet;
+
 int cli_error(const char *what, const char *msg)
 {
-	fprintf(stderr, "antifrag: %s: %s\n", what, msg);
+	if (!cli_quiet)
+		fprintf(stderr, "antifrag: %s: %s\n", what, msg);
 	return 2;
+}
+
+static bool stdout_failed;
+
+int stdout_check(void)
+{
+	if (stdout_failed)
+		return 2;
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return 0;
+	stdout_failed = true;
+	return cli_error("stdout", errno ? strerror(errno) : "cannot write");
 }
 
 const char machine_opts_help[] =
@@ -24,7 +42,9 @@ const char machine_opts_help[] =
 "                       contents, compaction, cma, cma_size, transparent_hugepage,\n"
 "                       transparent_hugepage_defrag, node.N.zone.NAME,\n"
 "                       node.N.distance, vm.*); command-line options come after\n"
-"  --mem SIZE           memory size, e.g. 512M, 4G, 64G (default 4G)\n"
+"  --mem SIZE           memory size, 128M..16382G, e.g. 512M, 4G, 64G (default\n"
+"                       4G); refused if the host lacks the 32 bytes per page\n"
+"                       frame it takes\n"
 "  --nodes N            NUMA nodes, 1..64 (default 1)\n"
 "  --cpus N             CPUs, 1..256 (default 2)\n"
 "  --movablecore SIZE   memory for ZONE_MOVABLE, spread over the nodes\n"
@@ -43,22 +63,9 @@ const char machine_opts_help[] =
 "                       are the kernel's: e.g. vm.watermark_scale_factor 1..3000;\n"
 "                       also vm.compact_memory=1 and vm.nr_hugepages=N\n";
 
-int machine_opts_init(struct machine_opts *mo, int argc, char **argv)
+void machine_opts_init(struct machine_opts *mo)
 {
-	const char *config = NULL;
-
 	memset(mo, 0, sizeof(*mo));
-	if (af_config_new(&mo->cfg))
-		return cli_error("config", af_errmsg());
-	for (int i = 1; i < argc; i++)
-		if (!strcmp(argv[i], "--config")) {
-			if (i + 1 >= argc)
-				return cli_error("--config", "missing FILE");
-			config = argv[++i];
-		}
-	if (config && af_config_load(mo->cfg, config))
-		return cli_error("config", af_errmsg());
-	return 0;
 }
 
 void machine_opts_free(struct machine_opts *mo)
@@ -66,6 +73,42 @@ void machine_opts_free(struct machine_opts *mo)
 	if (mo->cfg)
 		af_config_free(mo->cfg);
 	mo->cfg = NULL;
+}
+
+/* key = value on a scratch config: is the value good? */
+static int check_key(const char *opt, const char *key, const char *value)
+{
+	struct af_config *c;
+	int ret;
+
+	if (af_config_new(&c))
+		return cli_error(opt, af_errmsg());
+	ret = af_config_set(c, key, value);
+	af_config_free(c);
+	return ret ? cli_error(opt, af_errmsg()) : 0;
+}
+
+static int record(struct machine_opts *mo, const char *opt, const char *key, const char *value)
+{
+	if (mo->nkeyed == MAX_MACHINE_OPTS)
+		return cli_error(opt, "too many machine options (at most 256)");
+	mo->keyed[mo->nkeyed].opt = opt;
+	mo->keyed[mo->nkeyed].key = key;
+	mo->keyed[mo->nkeyed].value = value;
+	mo->nkeyed++;
+	return 0;
+}
+
+int machine_opts_finish(struct machine_opts *mo)
+{
+	if (af_config_new(&mo->cfg))
+		return cli_error("config", af_errmsg());
+	if (mo->config && af_config_load(mo->cfg, mo->config))
+		return cli_error("--config", af_errmsg());
+	for (int i = 0; i < mo->nkeyed; i++)
+		if (af_config_set(mo->cfg, mo->keyed[i].key, mo->keyed[i].value))
+			return cli_error(mo->keyed[i].opt, af_errmsg());
+	return 0;
 }
 
 static const struct { const char *opt, *key; } keyed[] = {
@@ -78,23 +121,41 @@ static const struct { const char *opt, *key; } keyed[] = {
 int machine_opt(struct machine_opts *mo, int argc, char **argv, int *i)
 {
 	const char *o = argv[*i], *v = *i + 1 < argc ? argv[*i + 1] : NULL;
+	int ret;
 
-	if (!strcmp(o, "--contents")) {
-		if (af_config_set(mo->cfg, "contents", "1"))
-			return cli_error(o, af_errmsg());
-		return 1;
-	}
+	if (!strcmp(o, "--contents"))
+		return record(mo, o, "contents", "1") ? 2 : 1;
 	if (!strcmp(o, "--config")) {
-		(*i)++;		/* loaded by machine_opts_init */
+		if (!v)
+			return cli_error(o, "missing FILE (try --help)");
+		if (mo->config)
+			return cli_error(o, "given twice");
+		if ((ret = file_value(o, v)))
+			return ret;
+		mo->config = v;
+		(*i)++;
 		return 1;
 	}
 	if (!strcmp(o, "--set")) {
+		const char *eq;
 		if (!v)
 			return cli_error(o, "missing value (try --help)");
 		if (mo->nsets == MAX_LIST)
-			return cli_error("--set", "too many");
-		if (strncmp(v, "vm.", 3) || !strchr(v, '='))
+			return cli_error("--set", "too many (at most 64)");
+		eq = strchr(v, '=');
+		if (strncmp(v, "vm.", 3) || !eq || eq == v + 3)
 			return cli_error("--set", "expected vm.KEY=VALUE");
+		if ((size_t)(eq - v) >= 128)
+			return cli_error("--set", "name too long");
+		/* the value's range, where the config knows it (the machine
+		 * checks the rest when it is built, before any work) */
+		if (strncmp(v, "vm.compact_memory=", 18) && strncmp(v, "vm.nr_hugepages=", 16)) {
+			char key[128];
+			memcpy(key, v, (size_t)(eq - v));
+			key[eq - v] = '\0';
+			if ((ret = check_key("--set", key, eq + 1)))
+				return ret;
+		}
 		mo->sets[mo->nsets++] = v;
 		(*i)++;
 		return 1;
@@ -105,8 +166,8 @@ int machine_opt(struct machine_opts *mo, int argc, char **argv, int *i)
 				return cli_error(o, "missing value (try --help)");
 			if (!strcmp(o, "--policy") && af_policy_check(v))
 				return cli_error(o, af_errmsg());
-			if (af_config_set(mo->cfg, keyed[k].key, v))
-				return cli_error(o, af_errmsg());
+			if ((ret = check_key(o, keyed[k].key, v)) || (ret = record(mo, o, keyed[k].key, v)))
+				return ret;
 			(*i)++;
 			return 1;
 		}
@@ -177,21 +238,16 @@ double wall_seconds(void)
 
 int json_write_file(json_t *root, const char *path)
 {
-	char tmp[4096];
-	int fd;
+	struct outfile o;
+	int rc;
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path) >= (int)sizeof(tmp))
-		return cli_error("--json", "path too long");
-	fd = mkstemp(tmp);
-	if (fd < 0)
-		return cli_error("--json", strerror(errno));
-	if (json_dumpfd(root, fd, JSON_INDENT(2) | JSON_SORT_KEYS) || write(fd, "\n", 1) != 1 ||
-	    close(fd) || rename(tmp, path)) {
-		int err = errno;
-		unlink(tmp);
-		return cli_error("--json", err ? strerror(err) : "cannot write");
+	if ((rc = outfile_open(&o, path, "--json")))
+		return rc;
+	if (json_dumpf(root, o.f, JSON_INDENT(2) | JSON_SORT_KEYS) || fputc('\n', o.f) == EOF) {
+		outfile_abort(&o);
+		return cli_error("--json", "cannot write the file");
 	}
-	return 0;
+	return outfile_commit(&o, "--json");
 }
 
 json_t *json_run_header(const char *command, int argc, char **argv)
@@ -250,17 +306,71 @@ json_t *json_metrics(const struct af_metrics *mt)
 	return o;
 }
 
+int file_value(const char *opt, const char *v)
+{
+	char msg[160];
+
+	if (v[0] != '-' || v[1] != '-')
+		return 0;
+	snprintf(msg, sizeof(msg), "expected FILE, not the option '%.100s'", v);
+	return cli_error(opt, msg);
+}
+
+/* Is path somewhere a file can be written?  0 or 2 (printed) */
+int outpath_check(const char *path, const char *what)
+{
+	struct stat sb;
+	char dir[4096];
+	char msg[4200];
+
+	if (!*path)
+		return cli_error(what, "empty file name");
+	if (strlen(path) >= sizeof(dir) - 32)
+		return cli_error(what, "path too long");
+	if (!stat(path, &sb)) {
+		if (S_ISDIR(sb.st_mode)) {
+			snprintf(msg, sizeof(msg), "'%s' is a directory", path);
+			return cli_error(what, msg);
+		}
+		if (!S_ISREG(sb.st_mode))
+			return 0;	/* a device or a FIFO: written in place */
+	}
+	strcpy(dir, path);
+	if (path[strlen(path) - 1] == '/' || access(dirname(dir), W_OK | X_OK)) {
+		snprintf(msg, sizeof(msg), "cannot create '%s': %s", path,
+			 path[strlen(path) - 1] == '/' ? "not a file name" : strerror(errno));
+		return cli_error(what, msg);
+	}
+	return 0;
+}
+
 int outfile_open(struct outfile *o, const char *path, const char *what)
 {
+	struct stat sb;
+	char msg[4200];
 	int fd;
 
 	o->path = path;
 	o->f = NULL;
+	o->direct = false;
+	if (!stat(path, &sb) && !S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode)) {
+		/* a device or a FIFO (/dev/null, /dev/stdout): written in place,
+		 * never replaced by a file */
+		o->direct = true;
+		o->f = fopen(path, "w");
+		if (!o->f) {
+			snprintf(msg, sizeof(msg), "cannot open '%s': %s", path, strerror(errno));
+			return cli_error(what, msg);
+		}
+		return 0;
+	}
 	if (snprintf(o->tmp, sizeof(o->tmp), "%s.tmp.XXXXXX", path) >= (int)sizeof(o->tmp))
 		return cli_error(what, "path too long");
 	fd = mkstemp(o->tmp);
-	if (fd < 0)
-		return cli_error(what, "cannot create the file");
+	if (fd < 0) {
+		snprintf(msg, sizeof(msg), "cannot create '%s': %s", path, strerror(errno));
+		return cli_error(what, msg);
+	}
 	o->f = fdopen(fd, "w");
 	if (!o->f) {
 		close(fd);
@@ -272,15 +382,27 @@ int outfile_open(struct outfile *o, const char *path, const char *what)
 
 int outfile_commit(struct outfile *o, const char *what)
 {
-	int bad;
+	char msg[4200];
+	int bad, err;
 
 	if (!o->f)
 		return 0;
-	bad = ferror(o->f) | fclose(o->f);
+	errno = 0;
+	bad = fflush(o->f) | ferror(o->f);
+	err = errno;
+	bad |= fclose(o->f);
+	if (!err)
+		err = errno;
 	o->f = NULL;
-	if (bad || rename(o->tmp, o->path)) {
-		unlink(o->tmp);
-		return cli_error(what, "cannot write the file");
+	if (!bad && !o->direct && rename(o->tmp, o->path)) {
+		bad = 1;
+		err = errno;
+	}
+	if (bad) {
+		if (!o->direct)
+			unlink(o->tmp);
+		snprintf(msg, sizeof(msg), "cannot write '%s': %s", o->path, err ? strerror(err) : "write error");
+		return cli_error(what, msg);
 	}
 	return 0;
 }
@@ -289,7 +411,8 @@ void outfile_abort(struct outfile *o)
 {
 	if (o->f) {
 		fclose(o->f);
-		unlink(o->tmp);
+		if (!o->direct)
+			unlink(o->tmp);
 		o->f = NULL;
 	}
 }

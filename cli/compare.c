@@ -50,7 +50,7 @@ static void compare_usage(FILE *f)
 "                       two (a policy may appear twice with other parameters)\n"
 "  --seeds N            runs per variant, 1..1000 (default 5)\n"
 "  --workload NAME      world (default) or mixed\n"
-"  --ops N              churn operations per run (default 200000)\n"
+"  --ops N              churn operations per run, 0..100000000 (default 200000)\n"
 "  --json FILE          write every run's metrics and the table as JSON\n"
 "  -h, --help           this text\n"
 "\n", f);
@@ -242,96 +242,136 @@ static void print_table(struct variant *va, int nv)
 	}
 }
 
-static int compare_main(int argc, char **argv)
-{
-	struct machine_opts mo;
-	struct variant va[MAX_VARIANTS];
-	const char *policies = NULL, *json_path = NULL;
-	unsigned long long seeds = 5, ops = 200000, seed0;
-	enum workload wl = WL_WORLD;
-	char *list = NULL;
-	int nv = 0, rc, ret;
-	json_t *json = NULL;
-	double t0 = wall_seconds();
+/* The command line, parsed and checked */
+struct compare_args {
+	const char *json_path;
+	unsigned long long seeds, ops;
+	enum workload wl;
+	int nv;
+	bool help;
+};
 
-	memset(va, 0, sizeof(va));
-	if ((rc = machine_opts_init(&mo, argc, argv)))
-		goto out;
+/* Parse and check every argument, the variants into va: 0, or 2 (printed) */
+static int compare_parse(int argc, char **argv, struct machine_opts *mo, struct compare_args *a,
+			 struct variant *va)
+{
+	const char *policies = NULL;
+	char *list, *save = NULL;
+	int rc, ret;
+
+	memset(a, 0, sizeof(*a));
+	a->seeds = 5;
+	a->ops = 200000;
+	a->wl = WL_WORLD;
+	machine_opts_init(mo);
 	for (int i = 1; i < argc; i++) {
 		const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 
 		if (!strcmp(o, "-h") || !strcmp(o, "--help")) {
-			compare_usage(stdout);
-			goto out;
+			a->help = true;
+			return 0;
 		}
 		if (!strcmp(o, "--policy")) {	/* a list here, not one spec */
-			if (!v) {
-				rc = cli_error(o, "missing value (try --help)");
-				goto out;
-			}
+			if (!v)
+				return cli_error(o, "missing value (try --help)");
 			policies = argv[++i];
 			continue;
 		}
-		ret = machine_opt(&mo, argc, argv, &i);
+		ret = machine_opt(mo, argc, argv, &i);
 		if (ret == 1)
 			continue;
-		if (ret) {
-			rc = ret;
-			goto out;
-		}
+		if (ret)
+			return ret;
 		if (!strcmp(o, "--seeds")) {
-			if ((rc = parse_u64(o, v, 1, 1000, &seeds)))
-				goto out;
+			if ((rc = parse_u64(o, v, 1, 1000, &a->seeds)))
+				return rc;
 			i++;
 		} else if (!strcmp(o, "--ops")) {
-			if ((rc = parse_u64(o, v, 0, ~0ULL, &ops)))
-				goto out;
+			if ((rc = parse_u64(o, v, 0, MAX_OPS, &a->ops)))
+				return rc;
 			i++;
 		} else if (!strcmp(o, "--workload")) {
-			if (!v) {
-				rc = cli_error(o, "missing value (try --help)");
-				goto out;
-			}
-			if ((rc = workload_parse(argv[++i], &wl)))
-				goto out;
-			if (wl == WL_SELFTEST) {
-				rc = cli_error("--workload", "compare runs world or mixed");
-				goto out;
-			}
+			if (!v)
+				return cli_error(o, "missing value (try --help)");
+			if ((rc = workload_parse(argv[++i], &a->wl)))
+				return rc;
+			if (a->wl == WL_SELFTEST)
+				return cli_error("--workload", "compare runs world or mixed");
 		} else if (!strcmp(o, "--json")) {
-			if (!v) {
-				rc = cli_error(o, "missing value (try --help)");
-				goto out;
-			}
-			json_path = argv[++i];
+			if (!v)
+				return cli_error(o, "missing value (try --help)");
+			if ((rc = file_value(o, v)))
+				return rc;
+			a->json_path = argv[++i];
 		} else {
-			fprintf(stderr, "antifrag: unknown option '%s' (try --help)\n", o);
-			rc = 2;
-			goto out;
+			char msg[160];
+			snprintf(msg, sizeof(msg), "unknown option '%.100s' (try --help)", o);
+			return cli_error("compare", msg);
 		}
 	}
-	if (!policies) {
-		rc = cli_error("compare", "--policy A,B,... is required (try --help)");
-		goto out;
-	}
+	if (!policies)
+		return cli_error("compare", "--policy A,B,... is required (try --help)");
+	if (a->json_path && (rc = outpath_check(a->json_path, "--json")))
+		return rc;
+	if ((rc = machine_opts_finish(mo)))
+		return rc;
 	/* every variant must parse before any run starts */
 	list = strdup(policies);
-	for (char *save = NULL, *tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		if (nv == MAX_VARIANTS) {
+	if (!list)
+		return cli_error("compare", "out of memory");
+	rc = 0;
+	for (char *tok = strtok_r(list, ",", &save); tok && !rc; tok = strtok_r(NULL, ",", &save)) {
+		if (a->nv == MAX_VARIANTS)
 			rc = cli_error("--policy", "too many variants (at most 16)");
-			goto out;
-		}
-		if (strlen(tok) >= sizeof(va[nv].spec) || af_policy_check(tok) ||
-		    af_config_set(mo.cfg, "policy", tok)) {
+		else if (strlen(tok) >= sizeof(va[a->nv].spec) || af_policy_check(tok) ||
+			 af_config_set(mo->cfg, "policy", tok))
 			rc = cli_error("--policy", af_errmsg());
-			goto out;
-		}
-		strcpy(va[nv++].spec, tok);
+		else
+			strcpy(va[a->nv++].spec, tok);
 	}
-	if (nv < 2) {
+	free(list);
+	if (!rc && a->nv < 2)
 		rc = cli_error("compare", "needs at least two variants (--policy A,B)");
+	return rc;
+}
+
+static int compare_parse_only(int argc, char **argv)
+{
+	struct machine_opts mo;
+	struct compare_args a;
+	struct variant va[MAX_VARIANTS];
+	int rc;
+
+	memset(va, 0, sizeof(va));
+	rc = compare_parse(argc, argv, &mo, &a, va);
+	machine_opts_free(&mo);
+	return rc;
+}
+
+static int compare_main(int argc, char **argv)
+{
+	struct machine_opts mo;
+	struct compare_args a;
+	struct variant va[MAX_VARIANTS];
+	const char *json_path;
+	unsigned long long seeds, ops, seed0;
+	enum workload wl;
+	int nv, rc;
+	json_t *json = NULL;
+	double t0 = wall_seconds();
+
+	memset(va, 0, sizeof(va));
+	if ((rc = compare_parse(argc, argv, &mo, &a, va)))
+		goto out;
+	if (a.help) {
+		compare_usage(stdout);
 		goto out;
 	}
+	json_path = a.json_path;
+	seeds = a.seeds;
+	ops = a.ops;
+	wl = a.wl;
+	nv = a.nv;
 	{
 		/* the machine itself must build before the long work starts */
 		struct af_machine *m;
@@ -359,6 +399,8 @@ static int compare_main(int argc, char **argv)
 	}
 	printf("\n");
 	print_table(va, nv);
+	if ((rc = stdout_check()))
+		goto out;
 	if (json_path) {
 		json_t *vars = json_array();
 		json = json_run_header("compare", argc, argv);
@@ -386,7 +428,6 @@ out:
 		json_decref(va[j].runs);
 	}
 	json_decref(json);
-	free(list);
 	machine_opts_free(&mo);
 	return rc;
 }
@@ -395,5 +436,6 @@ const struct command cmd_compare = {
 	.name = "compare",
 	.summary = "run policy variants over several seeds and print one comparison table",
 	.main = compare_main,
+	.parse = compare_parse_only,
 	.usage = compare_usage,
 };

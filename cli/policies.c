@@ -21,6 +21,18 @@ static void policies_usage(FILE *f)
 "  -h, --help           this text\n", f);
 }
 
+static int policies_parse(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "-h") && strcmp(argv[i], "--help") && strcmp(argv[i], "-v") &&
+		    strcmp(argv[i], "--verbose")) {
+			char msg[160];
+			snprintf(msg, sizeof(msg), "unknown option '%.100s' (try --help)", argv[i]);
+			return cli_error("policies", msg);
+		}
+	return 0;
+}
+
 static int policies_main(int argc, char **argv)
 {
 	struct af_policy_info pi;
@@ -35,8 +47,7 @@ static int policies_main(int argc, char **argv)
 			verbose = true;
 			continue;
 		}
-		fprintf(stderr, "antifrag: policies: unknown option '%s' (try --help)\n", argv[i]);
-		return 2;
+		return policies_parse(argc, argv);
 	}
 	for (int i = 0; af_policy_info(i, &pi) == 0; i++) {
 		printf("%-16s %s\n", pi.name, pi.summary);
@@ -56,5 +67,6 @@ const struct command cmd_policies = {
 	.name = "policies",
 	.summary = "list the policy table: linux and the alternatives beside it",
 	.main = policies_main,
+	.parse = policies_parse,
 	.usage = policies_usage,
 };

@@ -36,7 +36,8 @@ static void run_usage(FILE *f)
 "                       unmapped, then nr_hugepages for half the free memory)\n"
 "  --selftest-map-mb N  compaction-selftest mapping size in MiB (default 1;\n"
 "                       the 6.1 source maps 100, which THP then backs)\n"
-"  --ops N              churn operations after the fill phase (default 200000)\n"
+"  --ops N              churn operations after the fill phase, 0..100000000\n"
+"                       (default 200000)\n"
 "  --no-workload        boot only, run nothing\n"
 "  --show PATH          print a kernel file at the end, in the kernel's format\n"
 "                       (repeatable): /proc/buddyinfo, /proc/pagetypeinfo,\n"
@@ -147,99 +148,152 @@ static void print_metrics(const struct af_metrics *mt)
 	       abs(mt->fragmentation_index_9) % 1000, mt->fragmentation_score);
 }
 
-static int run_main(int argc, char **argv)
-{
-	struct run_state s = { 0 };
-	struct af_machine *m;
-	const char *shows[MAX_LIST], *trace = NULL, *events = NULL, *json_path = NULL, *samples = NULL;
-	unsigned long long sample_ms = 0;
-	int nshows = 0, ret, rc = 0;
-	unsigned long long ops = 200000, map_mb = 1;
-	bool workload = true, check_boot = false;
-	enum workload wl = WL_WORLD;
-	double t0 = wall_seconds();
-	char policy[256];
+/* The command line, parsed and checked */
+struct run_args {
+	const char *shows[MAX_LIST], *trace, *events, *json_path, *samples;
+	int nshows;
+	unsigned long long sample_ms, ops, map_mb;
+	bool workload, check_boot, help;
+	enum workload wl;
+};
 
-	if ((rc = machine_opts_init(&s.mo, argc, argv)))
-		goto out;
+/* Parse and check every argument: 0, or 2 (printed); nothing runs */
+static int run_parse(int argc, char **argv, struct machine_opts *mo, struct run_args *a)
+{
+	int ret, rc;
+
+	memset(a, 0, sizeof(*a));
+	a->ops = 200000;
+	a->map_mb = 1;
+	a->workload = true;
+	a->wl = WL_WORLD;
+	machine_opts_init(mo);
 	for (int i = 1; i < argc; i++) {
 		const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 
 		if (!strcmp(o, "-h") || !strcmp(o, "--help")) {
-			run_usage(stdout);
-			goto out;
+			a->help = true;
+			return 0;
 		}
-		ret = machine_opt(&s.mo, argc, argv, &i);
+		ret = machine_opt(mo, argc, argv, &i);
 		if (ret == 1)
 			continue;
-		if (ret) {
-			rc = ret;
-			goto out;
-		}
+		if (ret)
+			return ret;
 		if (!strcmp(o, "--no-workload")) {
-			workload = false;
+			a->workload = false;
 		} else if (!strcmp(o, "--check")) {
-			check_boot = true;
-		} else if (!v && (!strcmp(o, "--show") || !strcmp(o, "--trace") || !strcmp(o, "--events") ||
-				  !strcmp(o, "--json") ||
-				  !strcmp(o, "--workload") || !strcmp(o, "--ops") ||
-				  !strcmp(o, "--samples") || !strcmp(o, "--sample-every") ||
-				  !strcmp(o, "--selftest-map-mb"))) {
-			rc = cli_error(o, "missing value (try --help)");
-			goto out;
+			a->check_boot = true;
+		} else if (strcmp(o, "--show") && strcmp(o, "--trace") && strcmp(o, "--events") &&
+			   strcmp(o, "--json") && strcmp(o, "--workload") && strcmp(o, "--ops") &&
+			   strcmp(o, "--samples") && strcmp(o, "--sample-every") &&
+			   strcmp(o, "--selftest-map-mb")) {
+			char msg[160];
+			snprintf(msg, sizeof(msg), "unknown option '%.100s' (try --help)", o);
+			return cli_error("run", msg);
+		} else if (!v) {
+			return cli_error(o, "missing value (try --help)");
+		} else if ((rc = file_value(o, v))) {
+			return rc;
 		} else if (!strcmp(o, "--show")) {
-			if (nshows == MAX_LIST) {
-				rc = cli_error("--show", "too many");
-				goto out;
+			if (a->nshows == MAX_LIST)
+				return cli_error("--show", "too many (at most 64)");
+			if (strncmp(v, "/proc/sys/vm/", 13)) {
+				const char *const *paths = af_render_paths();
+				int k = 0;
+				while (paths[k] && strcmp(paths[k], v))
+					k++;
+				if (!paths[k]) {
+					char msg[200];
+					snprintf(msg, sizeof(msg), "no file '%.120s' (try --help)", v);
+					return cli_error("--show", msg);
+				}
+			} else if (!v[13] || strchr(v + 13, '/')) {
+				return cli_error("--show", "expected /proc/sys/vm/NAME");
 			}
-			shows[nshows++] = argv[++i];
+			a->shows[a->nshows++] = argv[++i];
 		} else if (!strcmp(o, "--trace")) {
-			trace = argv[++i];
+			a->trace = argv[++i];
 		} else if (!strcmp(o, "--events")) {
-			events = argv[++i];
+			a->events = argv[++i];
 		} else if (!strcmp(o, "--json")) {
-			json_path = argv[++i];
+			a->json_path = argv[++i];
 		} else if (!strcmp(o, "--samples")) {
-			samples = argv[++i];
+			a->samples = argv[++i];
 		} else if (!strcmp(o, "--sample-every")) {
-			if ((rc = parse_u64(o, argv[++i], 1, 1000000000ULL, &sample_ms)))
-				goto out;
+			if ((rc = parse_u64(o, argv[++i], 1, 1000000000ULL, &a->sample_ms)))
+				return rc;
 		} else if (!strcmp(o, "--workload")) {
-			if ((rc = workload_parse(argv[++i], &wl)))
-				goto out;
+			if ((rc = workload_parse(argv[++i], &a->wl)))
+				return rc;
 		} else if (!strcmp(o, "--selftest-map-mb")) {
-			if ((rc = parse_u64(o, argv[++i], 1, 65536, &map_mb)))
-				goto out;
+			if ((rc = parse_u64(o, argv[++i], 1, 65536, &a->map_mb)))
+				return rc;
 		} else if (!strcmp(o, "--ops")) {
-			if ((rc = parse_u64(o, argv[++i], 0, ~0ULL, &ops)))
-				goto out;
-		} else {
-			fprintf(stderr, "antifrag: unknown option '%s' (try --help)\n", o);
-			rc = 2;
-			goto out;
+			if ((rc = parse_u64(o, argv[++i], 0, MAX_OPS, &a->ops)))
+				return rc;
 		}
 	}
+	if (a->samples && !a->sample_ms)
+		return cli_error("--samples", "needs --sample-every MS");
+	if (a->sample_ms && !a->samples)
+		a->samples = "samples.jsonl";
+	/* every output must be writable before any work starts */
+	if ((a->trace && (rc = outpath_check(a->trace, "--trace"))) ||
+	    (a->events && (rc = outpath_check(a->events, "--events"))) ||
+	    (a->samples && (rc = outpath_check(a->samples, "--samples"))) ||
+	    (a->json_path && (rc = outpath_check(a->json_path, "--json"))))
+		return rc;
+	return machine_opts_finish(mo);
+}
+
+static int run_parse_only(int argc, char **argv)
+{
+	struct machine_opts mo;
+	struct run_args a;
+	int rc = run_parse(argc, argv, &mo, &a);
+
+	machine_opts_free(&mo);
+	return rc;
+}
+
+static int run_main(int argc, char **argv)
+{
+	struct run_state s = { 0 };
+	struct run_args a;
+	struct af_machine *m;
+	int ret, rc = 0;
+	double t0 = wall_seconds();
+	char policy[256];
+
+	if ((rc = run_parse(argc, argv, &s.mo, &a)))
+		goto out;
+	if (a.help) {
+		run_usage(stdout);
+		goto out;
+	}
+	const char *const *shows = a.shows, *trace = a.trace, *events = a.events;
+	const char *json_path = a.json_path, *samples = a.samples;
+	int nshows = a.nshows;
+	unsigned long long sample_ms = a.sample_ms, ops = a.ops, map_mb = a.map_mb;
+	bool workload = a.workload, check_boot = a.check_boot;
+	enum workload wl = a.wl;
 
 	if ((rc = machine_build(&s.mo, &s.m)))
 		goto out;
 	m = s.m;
 	/* every file to show must exist before any work starts */
 	for (int i = 0; i < nshows; i++) {
-		char *txt;
-		if (strncmp(shows[i], "/proc/sys/vm/", 13) && af_render(m, shows[i], &txt)) {
+		char *txt, val[256];
+		if (!strncmp(shows[i], "/proc/sys/vm/", 13) ? af_sysctl_read(m, shows[i] + 13, val, sizeof(val))
+							      : af_render(m, shows[i], &txt)) {
 			rc = cli_error("--show", af_errmsg());
 			goto out;
 		}
 		if (strncmp(shows[i], "/proc/sys/vm/", 13))
 			free(txt);
 	}
-	if (samples && !sample_ms) {
-		rc = cli_error("--samples", "needs --sample-every MS");
-		goto out;
-	}
 	if (sample_ms) {
-		if (!samples)
-			samples = "samples.jsonl";
 		if ((rc = outfile_open(&s.samples, samples, "--samples")))
 			goto out;
 		if (af_sampler_set(m, sample_ms * 1000000ULL, write_sample, &s)) {
@@ -419,7 +473,7 @@ static int run_main(int argc, char **argv)
 	}
 
 	const char *defaults[] = { "/proc/buddyinfo", "/proc/pagetypeinfo" };
-	const char **list = nshows ? shows : defaults;
+	const char *const *list = nshows ? shows : defaults;
 	int nlist = nshows ? nshows : 2;
 	for (int i = 0; i < nlist; i++) {
 		char *txt;
@@ -439,6 +493,10 @@ static int run_main(int argc, char **argv)
 		outfile_abort(&s.samples);
 		rc = cli_error("--samples", "cannot write the file");
 	}
+	if ((ret = stdout_check())) {
+		rc = ret;
+		goto out;	/* the run's output is lost: so are its files */
+	}
 	if ((ret = outfile_commit(&s.samples, "--samples")) || (ret = outfile_commit(&s.trace, "--trace")) ||
 	    (ret = outfile_commit(&s.events, "--events")))
 		rc = ret;
@@ -457,5 +515,6 @@ const struct command cmd_run = {
 	.name = "run",
 	.summary = "build a machine, run a workload, print the summary, metrics and kernel files",
 	.main = run_main,
+	.parse = run_parse_only,
 	.usage = run_usage,
 };

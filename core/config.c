@@ -6,6 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <limits.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <sys/stat.h>
 
 #include "internal.h"
 
@@ -34,13 +37,25 @@ void af_config_free(struct af_config *cfg)
 	free(cfg);
 }
 
+/* Decimal, or hexadecimal with 0x: a leading zero is not octal ("010" is ten) */
+static unsigned long long strtou_dec_hex(const char *s, char **end)
+{
+	const char *p = s;
+
+	while (isspace((unsigned char)*p))
+		p++;
+	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X') && isxdigit((unsigned char)p[2]))
+		return strtoull(p + 2, end, 16);
+	return strtoull(s, end, 10);
+}
+
 static int parse_long(const char *key, const char *v, long min, long max, long *out)
 {
 	char *end;
 	long x;
 
 	errno = 0;
-	x = strtol(v, &end, 0);
+	x = strtol(v, &end, 10);
 	if (end == v || *end || errno)
 		return af_err(-EINVAL, "%s: '%s' is not an integer", key, v);
 	if (x < min || x > max)
@@ -76,7 +91,7 @@ static int set_zone(struct af_config *c, const char *key, int nid, const char *z
 		if (n == 5)
 			return af_err(-EINVAL, "%s: too many numbers", key);
 		errno = 0;
-		vals[n] = strtoul(s, &end, 0);
+		vals[n] = (unsigned long)strtou_dec_hex(s, &end);
 		if (end == s || errno || (*end && !isspace((unsigned char)*end)) || *s == '-')
 			return af_err(-EINVAL, "%s: '%s' is not a list of numbers", key, v);
 		n++;
@@ -107,6 +122,8 @@ int af_config_set(struct af_config *c, const char *key, const char *value)
 		uint64_t b;
 		if (af_parse_size(value, &b))
 			return af_err(-EINVAL, "mem: bad size '%s'", value);
+		if (layout_check_mem(b))
+			return -EINVAL;
 		c->mem_bytes = b;
 		return 0;
 	}
@@ -155,7 +172,7 @@ int af_config_set(struct af_config *c, const char *key, const char *value)
 	if (!strcmp(key, "seed")) {
 		char *end;
 		errno = 0;
-		unsigned long long s = strtoull(value, &end, 0);
+		unsigned long long s = strtou_dec_hex(value, &end);
 		if (end == value || *end || errno || *value == '-')
 			return af_err(-EINVAL, "seed: '%s' is not an unsigned integer", value);
 		c->seed = s;
@@ -285,35 +302,58 @@ int af_config_load_string(struct af_config *c, const char *text)
 	return 0;
 }
 
+/* A config file is at most this large (a sysctl.conf is a few KiB) */
+#define CONFIG_MAX_BYTES	(16L << 20)
+
 int af_config_load(struct af_config *c, const char *path)
 {
-	FILE *f;
+	struct stat sb;
 	char *buf;
-	long len;
-	int ret;
+	size_t len = 0;
+	int fd, ret;
 
 	if (!c || !path)
 		return af_err(-EINVAL, "no configuration or no path");
-	f = fopen(path, "r");
-	if (!f)
-		return af_err(-ENOENT, "cannot open config '%s'", path);
-	if (fseek(f, 0, SEEK_END) || (len = ftell(f)) < 0 || len > (1L << 24) || fseek(f, 0, SEEK_SET)) {
-		fclose(f);
-		return af_err(-EINVAL, "cannot read config '%s'", path);
+	/* O_NONBLOCK: a FIFO without a writer must not block the open */
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return af_err(-ENOENT, "cannot open config '%s': %s", path, strerror(errno));
+	if (fstat(fd, &sb) || !S_ISREG(sb.st_mode)) {
+		close(fd);
+		return af_err(-EINVAL, "config '%s' is not a regular file", path);
 	}
-	buf = malloc((size_t)len + 1);
+	if (sb.st_size > CONFIG_MAX_BYTES) {
+		close(fd);
+		return af_err(-EFBIG, "config '%s' is larger than the limit of 16 MiB", path);
+	}
+	buf = malloc(CONFIG_MAX_BYTES + 1);
 	if (!buf) {
-		fclose(f);
+		close(fd);
 		return af_err(-ENOMEM, "out of memory");
 	}
-	if (fread(buf, 1, (size_t)len, f) != (size_t)len) {
-		free(buf);
-		fclose(f);
-		return af_err(-EINVAL, "cannot read config '%s'", path);
+	/* read to the end: a /proc file says it is empty and is not */
+	for (;;) {
+		ssize_t n = read(fd, buf + len, CONFIG_MAX_BYTES + 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int err = errno;
+			free(buf);
+			close(fd);
+			return af_err(-EIO, "cannot read config '%s': %s", path, strerror(err));
+		}
+		if (!n)
+			break;
+		len += (size_t)n;
+		if (len > CONFIG_MAX_BYTES) {
+			free(buf);
+			close(fd);
+			return af_err(-EFBIG, "config '%s' is larger than the limit of 16 MiB", path);
+		}
 	}
-	fclose(f);
+	close(fd);
 	buf[len] = '\0';
-	if (memchr(buf, '\0', (size_t)len)) {
+	if (memchr(buf, '\0', len)) {
 		free(buf);
 		return af_err(-EINVAL, "config '%s' is not a text file", path);
 	}

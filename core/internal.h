@@ -528,5 +528,10 @@ void workload_free(struct af_machine *m);
 
 /* in layout.c */
 int layout_generate(struct af_config *cfg);
+/* mem = of a generated layout: at least 128M; memory above 3 GiB is mapped
+ * from 4 GiB up and a pfn is 32 bits, so at most 16382G */
+#define LAYOUT_MIN_MEM	(128ULL << 20)
+#define LAYOUT_MAX_MEM	((1ULL << 44) - (2ULL << 30))
+int layout_check_mem(uint64_t mem);
 
 #endif /* AF_INTERNAL_H */

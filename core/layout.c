@@ -27,6 +27,18 @@
 
 struct range { unsigned long start, end; };
 
+int layout_check_mem(uint64_t mem)
+{
+	if (mem < LAYOUT_MIN_MEM)
+		return af_err(-EINVAL, "mem %llu bytes is too small (at least 128M)",
+			      (unsigned long long)mem);
+	if (mem > LAYOUT_MAX_MEM)
+		return af_err(-EINVAL, "mem %llu bytes is too large (at most %lluG: page frame "
+			      "numbers are 32 bits)", (unsigned long long)mem,
+			      (unsigned long long)(LAYOUT_MAX_MEM >> 30));
+	return 0;
+}
+
 int layout_generate(struct af_config *cfg)
 {
 	uint64_t mem = cfg->mem_bytes;
@@ -36,13 +48,10 @@ int layout_generate(struct af_config *cfg)
 	unsigned long bounds[AF_MAX_NODES + 1];
 	unsigned long zone_lo[3] = { 0, DMA_END_PFN, DMA32_END_PFN };
 	unsigned long zone_hi[3] = { DMA_END_PFN, DMA32_END_PFN, ~0UL };
+	int ret = layout_check_mem(mem);
 
-	if (mem < (128ULL << 20))
-		return af_err(-EINVAL, "mem %llu bytes is too small (at least 128M)",
-			      (unsigned long long)mem);
-	if (mem > (1ULL << 44))
-		return af_err(-EINVAL, "mem %llu bytes is too large (at most 16T)",
-			      (unsigned long long)mem);
+	if (ret)
+		return ret;
 	low_top = (unsigned long)((mem >= 0xE0000000ULL ? 0xC0000000ULL : mem) >> PAGE_SHIFT);
 	low_end = low_top - 38;
 	high_pages = (unsigned long)(mem >> PAGE_SHIFT) - low_top;

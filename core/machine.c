@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "mm.h"
 
@@ -81,6 +82,33 @@ static int finalize_config(struct af_config *c, unsigned long *max_pfn)
 			return af_err(-EINVAL, "node %d: distance to itself must be 10", n);
 	}
 	return validate_layout(c, max_pfn);
+}
+
+/*
+ * The host memory a machine of max_pfn page frames takes: its memmap (every
+ * frame's struct page is written at boot, holes included), the pageblock
+ * records, the CMA bitmap and, with contents, 4 KiB per frame.  More than
+ * the host has is refused before anything is allocated.
+ */
+static int check_host_memory(const struct af_config *c, unsigned long max_pfn)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
+	unsigned long long host, need;
+
+	need = (unsigned long long)max_pfn * sizeof(struct page) +
+	       (unsigned long long)(max_pfn >> PAGEBLOCK_ORDER) * sizeof(struct pageblock) +
+	       (c->cma_bytes >> PAGE_SHIFT);
+	if (c->contents)
+		need += (unsigned long long)max_pfn << PAGE_SHIFT;
+	if (pages <= 0 || psize <= 0)
+		return 0;	/* unknown: let the allocation tell */
+	host = (unsigned long long)pages * (unsigned long long)psize;
+	if (need > host)
+		return af_err(-ENOMEM, "the machine needs %llu MiB of host memory (%zu bytes per "
+			      "page frame for 0x%lx frames%s), more than the host's %llu MiB",
+			      need >> 20, sizeof(struct page) + (c->contents ? PAGE_SIZE : 0), max_pfn,
+			      c->contents ? " with contents" : "", host >> 20);
+	return 0;
 }
 
 static void mark_range(struct af_machine *m, unsigned long a, unsigned long b, uint32_t flags, int rc)
@@ -174,6 +202,11 @@ int machine_boot(const struct af_config *cfg_in, const struct af_policy *pol, co
 	memcpy(m->pol_param, params, sizeof(m->pol_param));
 	m->user_min_free_kbytes = m->cfg.vm_set_min_free_kbytes ? m->vm.min_free_kbytes : -1;
 	m->max_pfn = (max_pfn + PAGEBLOCK_NR_PAGES - 1) & ~(PAGEBLOCK_NR_PAGES - 1);
+	ret = check_host_memory(&m->cfg, m->max_pfn);
+	if (ret) {
+		free_machine(m);
+		return ret;
+	}
 	m->pages_bytes = m->max_pfn * sizeof(struct page);
 	m->pages = mmap(NULL, m->pages_bytes, PROT_READ | PROT_WRITE,
 			MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -279,9 +312,10 @@ int machine_boot(const struct af_config *cfg_in, const struct af_policy *pol, co
 				      ~(PAGEBLOCK_NR_PAGES - 1);
 		unsigned long top = zc->start_pfn + (zc->managed - zc->late_freed);
 		if (!zc->set || zc->spanned != zc->present || count * 2 > zc->managed) {
+			unsigned long long bytes = m->cfg.cma_bytes;
 			free_machine(m);
-			return af_err(-EINVAL, "cma_size %llu does not fit in node 0",
-				      (unsigned long long)m->cfg.cma_bytes);
+			return af_err(-EINVAL, "cma_size %llu does not fit in node 0 (at most half of "
+				      "its DMA32 or Normal zone)", bytes);
 		}
 		m->cma_count = count;
 		m->cma_base = (top - count) & ~(PAGEBLOCK_NR_PAGES - 1);

@@ -87,6 +87,74 @@ expect_error "sample interval 0" run --sample-every 0
 expect_error "unwritable trace" run --no-workload --trace /nonexistent/dir/t.txt
 rm -rf "$tmpj"
 
+# Every argument is checked before the workload runs: a bad one is reported
+# at once, nothing is printed on stdout and no file is left behind.
+expect_quick_error() {	# name, args...: exit 2, one line on stderr, nothing on stdout, within 10 s
+	name=$1; shift
+	err=$(timeout 10 "$AF" "$@" 2>&1 >"$tmpq/stdout"); rc=$?
+	lines=$(printf '%s\n' "$err" | grep -c .)
+	if [ "$rc" -eq 2 ] && [ "$lines" -eq 1 ] && [ ! -s "$tmpq/stdout" ]; then ok "$name"; else
+		bad "$name (rc=$rc, $lines lines: $err; stdout $(wc -c <"$tmpq/stdout") bytes)"; fi
+	rm -f "$tmpq/stdout"
+}
+tmpq=$(mktemp -d)
+expect_quick_error "bad --show sysctl before the run" run --ops 100000000 --trace "$tmpq/t.txt" --show /proc/sys/vm/no_such
+expect_quick_error "unwritable --json before the run" run --ops 100000000 --json /nonexistent/dir/r.json
+expect_quick_error "--json into a directory" run --ops 100000000 --json "$tmpq"
+expect_quick_error "compare: unwritable --json before the runs" compare --policy linux,nogroup --ops 100000000 --json /nonexistent/dir/c.json
+expect_quick_error "bad --set value before the run" run --ops 100000000 --set vm.extfrag_threshold=5000
+[ -z "$(ls "$tmpq")" ] && ok "bad arguments leave no file" || bad "bad arguments left $(ls "$tmpq")"
+err=$("$AF" run --frobnicate --config 2>&1 >/dev/null)
+printf '%s\n' "$err" | grep -q "unknown option '--frobnicate'" && ok "unknown option before --config" || bad "unknown option before --config: $err"
+expect_quick_error "an option where a FILE goes" run --trace --config
+"$AF" run --no-workload --nodes 010 --mem 4G | grep -q '^machine: 10 node(s)' && ok "--nodes 010 is ten" || bad "--nodes 010 is not ten"
+printf 'nodes = 010\ncpus = 08\n' >"$tmpq/c.conf"
+"$AF" run --no-workload --config "$tmpq/c.conf" | grep -q '^machine: 10 node(s), 8 cpu(s)' && ok "config numbers are decimal" || bad "config numbers are not decimal"
+expect_error "config /dev/zero" run --no-workload --config /dev/zero
+expect_error "config a directory" run --no-workload --config /tmp
+expect_error "config from /proc" run --no-workload --config /proc/self/status
+mkfifo "$tmpq/fifo" && expect_quick_error "config a FIFO" run --no-workload --config "$tmpq/fifo"
+head -c 17000000 /dev/zero | tr '\0' '#' >"$tmpq/big.conf"
+err=$("$AF" run --no-workload --config "$tmpq/big.conf" 2>&1 >/dev/null)
+printf '%s\n' "$err" | grep -q "16 MiB" && ok "oversized config names the limit" || bad "oversized config: $err"
+rm -f "$tmpq"/*
+err=$("$AF" run --no-workload --mem 16T 2>&1 >/dev/null)
+printf '%s\n' "$err" | grep -q "^antifrag: --mem: .*too large (at most" && ok "--mem 16T: the size message" || bad "--mem 16T: $err"
+err=$("$AF" run --no-workload --mem 16382G 2>&1 >/dev/null)
+printf '%s\n' "$err" | grep -q "zone" && bad "--mem 16382G: $err" || ok "--mem at the limit: no zone message"
+host_kb=$(awk '/^MemTotal:/ { print $2 }' /proc/meminfo)
+if [ "${host_kb:-0}" -lt $((120 * 1024 * 1024)) ]; then
+	expect_quick_error "--mem 15T: more host memory than there is" run --no-workload --mem 15T
+	err=$(timeout 10 "$AF" run --no-workload --mem 15T 2>&1 >/dev/null)
+	printf '%s\n' "$err" | grep -q "host memory" && ok "--mem 15T names the host memory" || bad "--mem 15T: $err"
+	printf 'node.0.zone.Normal = 0x100000 0xffe00000 0x40000 0x40000\n' >"$tmpq/z.conf"
+	expect_quick_error "a zone spanning almost 16 TiB" run --no-workload --config "$tmpq/z.conf"
+fi
+printf 'mem = 1G\ncma_size = 10G\n' >"$tmpq/cma.conf"
+err=$("$AF" run --no-workload --config "$tmpq/cma.conf" 2>&1 >/dev/null)
+printf '%s\n' "$err" | grep -q "cma_size 10737418240 " && ok "cma_size larger than memory" || bad "cma_size larger than memory: $err"
+rm -f "$tmpq"/*
+
+# Output that cannot be written is an error, and leaves nothing behind
+err=$("$AF" run --mem 256M --ops 100 2>&1 >/dev/full); rc=$?
+[ "$rc" -ne 0 ] && [ "$(printf '%s\n' "$err" | grep -c .)" -eq 1 ] && ok "stdout to /dev/full fails" || bad "stdout to /dev/full (rc=$rc: $err)"
+dev=/dev/full
+mknod "$tmpq/full" c 1 7 2>/dev/null && dev=$tmpq/full
+err=$("$AF" run --mem 256M --ops 1000 --trace "$dev" 2>&1 >/dev/null); rc=$?
+[ "$rc" -eq 2 ] && [ -c "$dev" ] && [ "$(printf '%s\n' "$err" | grep -c .)" -eq 1 ] && ok "--trace to a full device fails, the device stays" ||
+	bad "--trace to a full device (rc=$rc: $err)"
+[ -c "$dev" ] || { [ "$dev" = /dev/full ] || rm -f "$dev"; }
+null=$tmpq/null
+mknod "$null" c 1 3 2>/dev/null || null=/dev/null
+"$AF" run --mem 256M --ops 1000 --events "$null" >/dev/null && [ -c "$null" ] && ok "--events to a device writes to it" ||
+	bad "--events to a device"
+
+# Every count has an upper bound
+expect_quick_error "--ops above its bound" run --ops 100000000000
+expect_quick_error "compare --ops above its bound" compare --policy linux,nogroup --ops 100000000000
+"$AF" run --help | grep -q -- "--ops N .*0\.\.[0-9]" && ok "run help gives the --ops bound" || bad "run help: --ops bound"
+rm -rf "$tmpq"
+
 # The default run: summary, both files, numbers that add up.
 out=$("$AF" run --mem 4G --show /proc/buddyinfo --show /proc/pagetypeinfo) || bad "run exit status"
 printf '%s\n' "$out" | grep -q '^invariant and integrity check: passed' && ok "invariant check passed" || bad "invariant check line"

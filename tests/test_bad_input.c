@@ -1,4 +1,6 @@
 /* test_bad_input.c - every kind of misuse is refused and leaves state intact. */
+#include <unistd.h>
+
 #include "helpers.h"
 
 static const char *SMALL = "transparent_hugepage = never\nnode.0.zone.DMA32 = 0x1000 8192 8192 8192\n";
@@ -132,6 +134,53 @@ static void test_bad_configs(void **st)
 	bad_config("movablecore = 12Q\n");
 }
 
+/* sizes, counts and files at the configuration's edges */
+static void test_config_edges(void **st)
+{
+	(void)st;
+	struct af_config *c;
+	struct af_machine *m = NULL;
+	char path[] = "/tmp/af_test_cfg.XXXXXX";
+	int fd;
+
+	/* a CMA area larger than memory: refused, the size in the message */
+	assert_int_equal(af_config_new(&c), 0);
+	assert_int_equal(af_config_load_string(c, "mem = 1G\ncma_size = 10G\n"), 0);
+	assert_int_equal(af_machine_create(c, &m), -EINVAL);
+	assert_null(m);
+	assert_non_null(strstr(af_errmsg(), "cma_size 10737418240 "));
+	/* numbers are decimal (or 0x hexadecimal), never octal */
+	assert_int_equal(af_config_load_string(c, "nodes = 010\ncpus = 08\nmem = 4G\ncma_size = 0\n"), 0);
+	assert_int_equal(af_machine_create(c, &m), 0);
+	assert_int_equal(af_machine_nr_nodes(m), 10);
+	assert_int_equal(af_machine_nr_cpus(m), 8);
+	af_machine_destroy(m);
+	m = NULL;
+	/* 16T is past the 32-bit pfn space: the size is refused when set */
+	assert_int_equal(af_config_set(c, "mem", "16T"), -EINVAL);
+	assert_non_null(strstr(af_errmsg(), "too large (at most 16382G"));
+	/* more host memory than the host has: refused before allocating */
+	assert_int_equal(af_config_set(c, "mem", "16382G"), 0);
+	if ((double)sysconf(_SC_PHYS_PAGES) * (double)sysconf(_SC_PAGESIZE) < 120e9) {
+		assert_int_equal(af_machine_create(c, &m), -ENOMEM);
+		assert_non_null(strstr(af_errmsg(), "host memory"));
+		assert_null(m);
+	}
+	/* files that are not config files */
+	assert_int_equal(af_config_load(c, "/dev/zero"), -EINVAL);
+	assert_non_null(strstr(af_errmsg(), "not a regular file"));
+	assert_int_not_equal(af_config_load(c, "/proc/self/status"), 0);
+	assert_non_null(strstr(af_errmsg(), "line 1"));
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, (16L << 20) + 1), 0);
+	close(fd);
+	assert_int_equal(af_config_load(c, path), -EFBIG);
+	assert_non_null(strstr(af_errmsg(), "16 MiB"));
+	unlink(path);
+	af_config_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -139,6 +188,7 @@ int main(void)
 		cmocka_unit_test(test_bad_frees),
 		cmocka_unit_test(test_bad_sysctls),
 		cmocka_unit_test(test_bad_configs),
+		cmocka_unit_test(test_config_edges),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
