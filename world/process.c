@@ -8,7 +8,9 @@
  *
  * Simplifications: page-table pages are freed at exit, not at munmap; a
  * copy-on-write fault on a shared THP needs a new THP (no PMD split) and
- * fails with -ENOMEM without one; VMAs never merge or split.
+ * fails with -ENOMEM without one; VMAs never merge or split.  A write to a
+ * write-protected page reuses it when it is mapped once and its page lock
+ * can be taken (6.1 also requires the reference count to be 1).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -625,6 +627,7 @@ retry:
 	}
 	uint64_t *e = &pt->pte[vpn & 511];
 	unsigned long newpfn = PFN_NIL;
+	bool wp_locked = false;
 
 	wlock(m, &pt->ptl);
 	if (*e & PTE_MIGRATION) {
@@ -675,8 +678,26 @@ retry:
 		}
 		wunlock(m, &f->lock);
 	} else if (write) {
-		if ((*e & PTE_WP) && __atomic_load_n(&p->mapcount, __ATOMIC_ACQUIRE) > 1) {
-			/* do_wp_page(): copy-on-write into a page of this VMA */
+		/*
+		 * do_wp_page(): a write-protected page is reused only when this
+		 * mapping is its only one and the page lock can be taken
+		 * (wp_can_reuse_anon_folio's folio_trylock).  Migration holds
+		 * the page lock from unmapping the first mapping to remapping
+		 * the last, so a mapcount it has lowered is never taken for
+		 * exclusive: the sibling's data stays on the page it copies.
+		 */
+		bool reuse = !(*e & PTE_WP);
+
+		if (!reuse && __atomic_load_n(&p->mapcount, __ATOMIC_ACQUIRE) == 1 &&
+		    trylock_page(m, pfn)) {
+			reuse = __atomic_load_n(&p->mapcount, __ATOMIC_ACQUIRE) == 1;
+			if (!reuse)
+				unlock_page(m, pfn);
+			else
+				wp_locked = true;
+		}
+		if (!reuse) {
+			/* copy-on-write into a page of this VMA */
 			wunlock(m, &pt->ptl);
 			unsigned long np;
 			ret = new_anon_page(m, v, cpu, vpn, &np);
@@ -702,6 +723,8 @@ retry:
 		uint32_t g = next_gen(m);
 		contents_fill(m, pfn, p->owner, (uint32_t)vpn, g);
 		*e = mk_pte(pfn, g, PTE_PRESENT);
+		if (wp_locked)
+			unlock_page(m, pfn);
 	} else if (!contents_check(m, pfn, p->owner, (uint32_t)vpn, pte_gen(*e))) {
 		ret = af_err(-EIO, "process %d vpn 0x%llx: contents do not match",
 			     pid, (unsigned long long)vpn);

@@ -1,0 +1,143 @@
+/*
+ * test_chaos.c - threaded mode under operations that race: copy-on-write
+ * against migration, alloc_contig_range against allocation on every CPU,
+ * page cache writes against reclaim and writeback, the owner table growing
+ * under kswapd, and a randomised stress of everything at once, driven by a
+ * seed (AF_CHAOS_SEED, default 1) for a bounded time (AF_CHAOS_SECONDS,
+ * default 3).  Every thread draws its choices from af_rng seeded with
+ * seed + its number; a failure prints the seed.
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+#include "helpers.h"
+
+static uint64_t chaos_seed(void)
+{
+	const char *s = getenv("AF_CHAOS_SEED");
+	return s ? strtoull(s, NULL, 0) : 1;
+}
+
+static double chaos_seconds(void)
+{
+	const char *s = getenv("AF_CHAOS_SECONDS");
+	return s ? atof(s) : 3.0;
+}
+
+/* A hang is a failure: the test is killed after this long */
+static void watchdog(unsigned seconds)
+{
+	alarm(seconds);
+}
+
+/* ---- copy-on-write in a child against migration of the shared page ---- */
+
+#define COW_PAGES 64
+
+struct cow_ctx {
+	struct af_machine *m;
+	int parent;
+	uint64_t vpn;
+	int stop, errors;
+	uint64_t migrated;
+	uint64_t seed;
+	char msg[256];
+};
+
+static void *cow_migrator(void *arg)
+{
+	struct cow_ctx *c = arg;
+	struct af_rng r;
+
+	af_rng_seed(&r, c->seed + 1);
+	while (!__atomic_load_n(&c->stop, __ATOMIC_ACQUIRE)) {
+		uint64_t pfns[8];
+		int n = 0;
+
+		for (int k = 0; k < 8; k++) {
+			uint64_t pfn, page = af_rng_below(&r, COW_PAGES);
+			bool dup = false;
+			if (af_vpn_to_pfn(c->m, c->parent, c->vpn + page, &pfn))
+				continue;
+			for (int j = 0; j < n; j++)
+				dup |= pfns[j] == pfn;
+			if (!dup)
+				pfns[n++] = pfn;
+		}
+		struct af_migrate_stats st;
+		if (af_migrate_pfns(c->m, pfns, n, (enum af_migrate_mode)af_rng_below(&r, 3),
+				    AF_MR_COMPACTION, -1, NULL, &st) < 0) {
+			__atomic_fetch_add(&c->errors, 1, __ATOMIC_RELAXED);
+			snprintf(c->msg, sizeof(c->msg), "migrate: %s", af_errmsg());
+		}
+		__atomic_fetch_add(&c->migrated, st.nr_succeeded, __ATOMIC_RELAXED);
+	}
+	return NULL;
+}
+
+static void test_cow_vs_migration(void **state)
+{
+	(void)state;
+	struct af_machine *m = machine_from("mem = 128M\ncpus = 2\nthreaded = 1\ncontents = 1\n"
+					    "transparent_hugepage = never\n");
+	struct cow_ctx c = { .m = m, .seed = chaos_seed() };
+	pthread_t t;
+	int forks = 0;
+
+	watchdog(120);
+	assert_int_equal(af_proc_create(m, &c.parent), 0);
+	assert_int_equal(af_mmap_anon(m, c.parent, COW_PAGES, 0, &c.vpn), 0);
+	for (uint64_t i = 0; i < COW_PAGES; i++)
+		assert_int_equal(af_mem_write(m, c.parent, 0, c.vpn + i), 0);
+	CHECK(m);
+	assert_int_equal(pthread_create(&t, NULL, cow_migrator, &c), 0);
+	double until = now_s() + chaos_seconds();
+	while (now_s() < until && !c.errors) {
+		int child;
+		if (af_proc_fork(m, c.parent, &child)) {
+			snprintf(c.msg, sizeof(c.msg), "fork: %s", af_errmsg());
+			c.errors++;
+			break;
+		}
+		forks++;
+		/* the child writes every page: each write copies on write */
+		for (uint64_t i = 0; i < COW_PAGES && !c.errors; i++)
+			if (af_mem_write(m, child, 1, c.vpn + i)) {
+				snprintf(c.msg, sizeof(c.msg), "child write: %s", af_errmsg());
+				c.errors++;
+			}
+		/* the parent's data is untouched */
+		for (uint64_t i = 0; i < COW_PAGES && !c.errors; i++)
+			if (af_mem_read(m, c.parent, 0, c.vpn + i)) {
+				snprintf(c.msg, sizeof(c.msg), "parent read after %d forks: %s", forks,
+					 af_errmsg());
+				c.errors++;
+			}
+		for (uint64_t i = 0; i < COW_PAGES && !c.errors; i++)
+			if (af_mem_read(m, child, 1, c.vpn + i)) {
+				snprintf(c.msg, sizeof(c.msg), "child read: %s", af_errmsg());
+				c.errors++;
+			}
+		assert_int_equal(af_proc_exit(m, child), 0);
+	}
+	__atomic_store_n(&c.stop, 1, __ATOMIC_RELEASE);
+	pthread_join(t, NULL);
+	if (c.errors)
+		fail_msg("seed %llu: %s", (unsigned long long)c.seed, c.msg);
+	assert_true(c.migrated > 0);
+	CHECK(m);
+	assert_int_equal(af_proc_exit(m, c.parent), 0);
+	CHECK(m);
+	af_machine_destroy(m);
+	alarm(0);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1)	/* one test by name (a glob) */
+		cmocka_set_test_filter(argv[1]);
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_cow_vs_migration),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
