@@ -59,9 +59,9 @@ const char machine_opts_help[] =
 "                       (CONFIG_COMPACTION=n), to compare against\n"
 "  --contents           give every page 4 KiB of real bytes, written and\n"
 "                       verified by their owners (memory: the machine's size)\n"
-"  --set vm.KEY=VALUE   write a vm.* sysctl after boot (repeatable); ranges\n"
-"                       are the kernel's: e.g. vm.watermark_scale_factor 1..3000;\n"
-"                       also vm.compact_memory=1 and vm.nr_hugepages=N\n";
+"  --set vm.KEY=VALUE   write a vm.* sysctl after boot (repeatable, up to 64);\n"
+"                       ranges are the kernel's: e.g. vm.watermark_scale_factor\n"
+"                       1..3000; also vm.compact_memory=1 and vm.nr_hugepages=N\n";
 
 void machine_opts_init(struct machine_opts *mo)
 {
