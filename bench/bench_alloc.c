@@ -6,8 +6,9 @@
  * taken while the host was busy shows it.  The targets (issue 11) are
  * printed beside the figures they apply to.
  *
- * bench_alloc --pairs N runs N order-0 pairs and nothing else, for counting
- * instructions under a tool (callgrind: --toggle-collect=order0_pairs).
+ * bench_alloc --pairs N [threaded] runs N order-0 pairs and nothing else
+ * (on a deterministic or a threaded machine), for counting instructions
+ * under a tool (callgrind: --toggle-collect=order0_pairs).
  */
 #include <pthread.h>
 #include <sched.h>
@@ -302,8 +303,9 @@ int main(int argc, char **argv)
 	struct af_machine *m;
 	double t0, bw;
 
-	if (argc == 3 && !strcmp(argv[1], "--pairs")) {
-		m = mk("mem = 1G\ncpus = 2\n");
+	if ((argc == 3 || argc == 4) && !strcmp(argv[1], "--pairs")) {
+		m = mk(argc == 4 && !strcmp(argv[3], "threaded") ? "mem = 1G\ncpus = 2\nthreaded = 1\n"
+								 : "mem = 1G\ncpus = 2\n");
 		order0_pairs(m, 0, 1000);
 		order0_pairs(m, 0, atol(argv[2]));
 		af_machine_destroy(m);
