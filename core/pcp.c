@@ -177,7 +177,7 @@ void drain_pages_zone(struct zone *z, int cpu)
 			free_pcppages_bulk(z, to_drain, pcp, 0);
 			count -= to_drain;
 		}
-		pcp_spin_unlock(m, pcp);
+		unlock_pcp(m, pcp);
 	} while (count);
 }
 
