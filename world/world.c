@@ -259,7 +259,7 @@ void start_writeback(struct af_machine *m, unsigned long pfn, uint64_t ns)
 
 int af_page_lock(struct af_machine *m, uint64_t pfn, uint64_t hold_ns)
 {
-	uint64_t until;
+	uint64_t until = 0;
 	int ret;
 
 	if (!m || !m->world || pfn >= m->max_pfn || !(pflags(&m->pages[pfn]) & PG_alloc))
