@@ -122,6 +122,10 @@ static int check_zone(struct af_machine *m, struct zone *z, uint8_t *own, struct
 			}
 			if (l->last != prev)
 				bad(c, "zone %s order %u %s list tail is wrong", z->name, o, migratetype_names[mt]);
+			if (!(z->free_area[o].nonempty & (1u << mt)) != (l->first == PFN_NIL))
+				bad(c, "zone %s order %u: the %s list is %sempty but its nonempty bit is %s",
+				    z->name, o, migratetype_names[mt], l->first == PFN_NIL ? "" : "not ",
+				    l->first == PFN_NIL ? "set" : "clear");
 		}
 		if (nr != z->free_area[o].nr_free)
 			bad(c, "zone %s order %u: nr_free %lu but %lu blocks on the lists", z->name, o,

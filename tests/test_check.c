@@ -161,6 +161,19 @@ static void test_hole_block_online(void **st)
 	expect_violation(m, "online but has no present pages");
 }
 
+/* the watermark check's lock-free view of the lists must follow them */
+static void test_nonempty_bit_off(void **st)
+{
+	(void)st;
+	struct af_machine *m = fresh();
+	assert_int_not_equal(zz(m)->free_area[10].free_list[MIGRATE_MOVABLE].first, PFN_NIL);
+	zz(m)->free_area[10].nonempty &= ~(1u << MIGRATE_MOVABLE);
+	expect_violation(m, "nonempty bit is clear");
+	m = fresh();
+	zz(m)->free_area[3].nonempty |= 1u << MIGRATE_RECLAIMABLE;
+	expect_violation(m, "nonempty bit is set");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -177,6 +190,7 @@ int main(void)
 		cmocka_unit_test(test_managed_off),
 		cmocka_unit_test(test_block_offline_with_memory),
 		cmocka_unit_test(test_hole_block_online),
+		cmocka_unit_test(test_nonempty_bit_off),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
