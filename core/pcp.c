@@ -221,8 +221,11 @@ void free_unref_page(struct zone *z, int cpu, unsigned long pfn, unsigned int or
 	m->pages[pfn].pcp_mt = (uint8_t)mt;
 	if (mt >= MIGRATE_PCPTYPES) {
 		if (mt == MIGRATE_ISOLATE) {
-			/* free_one_page(): 6.1 counts no PGFREE on this path */
+			/* free_one_page(): 6.1 counts no PGFREE on this path; the
+			 * isolation may have been undone meanwhile: read the type
+			 * again under the zone lock */
 			lock_zone(z);
+			mt = get_pageblock_migratetype(m, pfn);
 			free_one_page_locked(z, pfn, order, mt, false);
 			unlock_zone(z);
 			return;

@@ -132,12 +132,105 @@ static void test_cow_vs_migration(void **state)
 	alarm(0);
 }
 
+/* ---- alloc_contig_range against allocations of orders 0-10 on both CPUs ---- */
+
+struct contig_ctx {
+	struct af_machine *m;
+	uint64_t seed;
+	double until;
+	int errors;
+	char msg[256];
+	uint64_t taken;
+};
+
+struct alloc_arg { struct contig_ctx *c; int cpu; };
+
+static void *contig_allocator(void *arg)
+{
+	struct alloc_arg *a = arg;
+	struct contig_ctx *c = a->c;
+	struct { uint64_t pfn; unsigned order; } held[32];
+	int nheld = 0;
+	struct af_rng r;
+
+	af_rng_seed(&r, c->seed + 10 + (uint64_t)a->cpu);
+	while (now_s() < c->until) {
+		if (nheld == 32 || (nheld && af_rng_below(&r, 2))) {
+			int i = (int)af_rng_below(&r, (uint64_t)nheld);
+			assert_int_equal(af_free_pages(c->m, a->cpu, held[i].pfn, held[i].order), 0);
+			held[i] = held[--nheld];
+			continue;
+		}
+		struct af_alloc_result res;
+		unsigned order = (unsigned)af_rng_below(&r, 11);
+		af_gfp_t gfp = af_rng_below(&r, 2) ? AF_GFP_KERNEL : AF_GFP_HIGHUSER_MOVABLE;
+		if (!af_alloc_pages(c->m, a->cpu, gfp | AF___GFP_NORETRY, order, -1, &res)) {
+			held[nheld].pfn = res.pfn;
+			held[nheld++].order = order;
+		}
+	}
+	while (nheld--)
+		assert_int_equal(af_free_pages(c->m, a->cpu, held[nheld].pfn, held[nheld].order), 0);
+	return NULL;
+}
+
+static void *contig_taker(void *arg)
+{
+	struct contig_ctx *c = arg;
+	uint64_t max = af_machine_max_pfn(c->m);
+	struct af_rng r;
+
+	af_rng_seed(&r, c->seed + 20);
+	while (now_s() < c->until) {
+		uint64_t start = af_rng_below(&r, max - 1024), busy;
+		if (af_rng_below(&r, 2)) {
+			if (!af_alloc_contig_range(c->m, start, start + 1024, &busy)) {
+				c->taken++;
+				assert_int_equal(af_free_contig_range(c->m, start, 1024), 0);
+			}
+		} else {
+			struct af_migrate_stats st;
+			af_migrate_range(c->m, start, start + 1024, AF_MIGRATE_SYNC, &busy, &st);
+		}
+	}
+	return NULL;
+}
+
+static void test_contig_vs_alloc(void **state)
+{
+	(void)state;
+	struct af_machine *m = machine_from("mem = 128M\ncpus = 2\nthreaded = 1\n");
+	struct contig_ctx c = { .m = m, .seed = chaos_seed() };
+	struct alloc_arg aa[2] = { { &c, 0 }, { &c, 1 } };
+	pthread_t t[3];
+	uint64_t free_before;
+
+	watchdog(120);
+	af_drain_all(m);
+	free_before = af_machine_free_pages(m);
+	c.until = now_s() + chaos_seconds();
+	assert_int_equal(pthread_create(&t[0], NULL, contig_taker, &c), 0);
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(pthread_create(&t[1 + i], NULL, contig_allocator, &aa[i]), 0);
+	for (int i = 0; i < 3; i++)
+		pthread_join(t[i], NULL);
+	af_drain_all(m);
+	CHECK(m);
+	if (af_machine_free_pages(m) != free_before)
+		fail_msg("seed %llu: %llu free pages after everything was freed, %llu before",
+			 (unsigned long long)c.seed, (unsigned long long)af_machine_free_pages(m),
+			 (unsigned long long)free_before);
+	af_machine_destroy(m);
+	alarm(0);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1)	/* one test by name (a glob) */
 		cmocka_set_test_filter(argv[1]);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cow_vs_migration),
+		cmocka_unit_test(test_contig_vs_alloc),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
