@@ -224,11 +224,43 @@ static void test_contig_vs_alloc(void **state)
 	alarm(0);
 }
 
+/* ---- the header's recipe for writeback in threaded mode ---- */
+
+static void test_writeback_zero_ns(void **state)
+{
+	(void)state;
+	struct af_machine *m = machine_from("mem = 128M\ncpus = 2\nthreaded = 1\ncontents = 1\n");
+	uint64_t pfn;
+	int fid;
+
+	watchdog(20);
+	assert_int_equal(af_file_create(m, false, &fid), 0);
+	assert_int_equal(af_file_write(m, fid, 0, 3), 0);
+	assert_int_equal(af_file_writeback(m, fid, 3, 0), 0);
+	assert_int_equal(af_file_page(m, fid, 3, &pfn), 0);
+	struct af_world_stats ws;
+	af_world_stats(m, &ws);
+	assert_int_equal(ws.file_writeback, 1);
+	assert_int_equal(af_file_writeback_end(m, fid, 3), 0);
+	af_world_stats(m, &ws);
+	assert_int_equal(ws.file_writeback, 0);
+	assert_int_equal(ws.file_dirty, 0);
+	/* and again, with a hold that has a duration */
+	assert_int_equal(af_file_write(m, fid, 1, 3), 0);
+	assert_int_equal(af_file_writeback(m, fid, 3, 5000000), 0);
+	assert_int_equal(af_file_writeback_end(m, fid, 3), 0);
+	assert_int_equal(af_file_read(m, fid, 0, 3), 0);
+	CHECK(m);
+	af_machine_destroy(m);
+	alarm(0);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1)	/* one test by name (a glob) */
 		cmocka_set_test_filter(argv[1]);
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_writeback_zero_ns),
 		cmocka_unit_test(test_cow_vs_migration),
 		cmocka_unit_test(test_contig_vs_alloc),
 	};

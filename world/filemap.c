@@ -220,7 +220,7 @@ int af_file_writeback_end(struct af_machine *m, int fid, uint64_t index)
 		ret = af_err(-EINVAL, "file %d page %llu is not under writeback", fid,
 			     (unsigned long long)index);
 	if (!ret)
-		wait_page_writeback(m, pfn);	/* completes it at once */
+		writeback_end_now(m, pfn);
 	rd_unlock(m);
 	return ret;
 }

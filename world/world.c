@@ -200,21 +200,28 @@ static void wait_hold(struct af_machine *m, unsigned long pfn, uint32_t bit)
 	struct world *w = m->world;
 	struct timed_hold *h;
 
-	wlock(m, &w->holds_lock);
-	h = find_hold(w, pfn, (uint8_t)(bit >> 8));
-	if (h) {
-		uint64_t now = af_clock_ns(m);
-		if (h->until > now)
-			clock_advance_raw(m, h->until - now);
-		drop_hold(w, h);
-		if (bit == PG_locked)
-			unlock_page(m, pfn);
-		else
-			end_writeback(m, pfn);
-	}
-	wunlock(m, &w->holds_lock);
-	while (pflags(&m->pages[pfn]) & bit)
+	/*
+	 * A holder sets the bit before it records its hold: a waiter that
+	 * found no hold looks again while the bit stays set.
+	 */
+	for (;;) {
+		wlock(m, &w->holds_lock);
+		h = find_hold(w, pfn, (uint8_t)(bit >> 8));
+		if (h) {
+			uint64_t now = af_clock_ns(m);
+			if (h->until > now)
+				clock_advance_raw(m, h->until - now);
+			drop_hold(w, h);
+			if (bit == PG_locked)
+				unlock_page(m, pfn);
+			else
+				end_writeback(m, pfn);
+		}
+		wunlock(m, &w->holds_lock);
+		if (!(pflags(&m->pages[pfn]) & bit))
+			break;
 		sched_yield();
+	}
 }
 
 void wait_page_unlocked(struct af_machine *m, unsigned long pfn)
@@ -225,6 +232,29 @@ void wait_page_unlocked(struct af_machine *m, unsigned long pfn)
 void wait_page_writeback(struct af_machine *m, unsigned long pfn)
 {
 	wait_hold(m, pfn, PG_writeback);
+}
+
+/*
+ * folio_end_writeback() by the writeback's own holder (af_file_writeback_end):
+ * a timed hold ends now (deterministic mode: the clock advances to it); a
+ * writeback started without one (threaded mode, 0 ns) has no hold to wait
+ * for, and waiting would wait for this very caller.
+ */
+void writeback_end_now(struct af_machine *m, unsigned long pfn)
+{
+	struct world *w = m->world;
+	struct timed_hold *h;
+
+	wlock(m, &w->holds_lock);
+	h = find_hold(w, pfn, PG_writeback >> 8);
+	if (h) {
+		uint64_t now = af_clock_ns(m);
+		if (h->until > now)
+			clock_advance_raw(m, h->until - now);
+		drop_hold(w, h);
+	}
+	end_writeback(m, pfn);
+	wunlock(m, &w->holds_lock);
 }
 
 /* Start writeback: clean, under writeback for ns more of virtual time */
