@@ -224,6 +224,97 @@ static void test_contig_vs_alloc(void **state)
 	alarm(0);
 }
 
+/* ---- page cache writes against reclaim, writeback and sysctl writes ---- */
+
+#define FILE_PAGES 16384
+
+struct file_ctx {
+	struct af_machine *m;
+	int fid[2];
+	uint64_t seed;
+	double until;
+	int errors;
+	char msg[256];
+};
+
+struct file_arg { struct file_ctx *c; int n; };
+
+static void *file_writer(void *arg)
+{
+	struct file_arg *a = arg;
+	struct file_ctx *c = a->c;
+	struct af_rng r;
+
+	af_rng_seed(&r, c->seed + 30 + (uint64_t)a->n);
+	while (now_s() < c->until && !__atomic_load_n(&c->errors, __ATOMIC_RELAXED)) {
+		int fid = c->fid[af_rng_below(&r, 2)];
+		uint64_t idx = af_rng_below(&r, FILE_PAGES);
+		int x = (int)af_rng_below(&r, 10), ret;
+
+		if (x < 6)
+			ret = af_file_write(c->m, fid, a->n, idx);
+		else if (x < 9)
+			ret = af_file_read(c->m, fid, a->n, idx);
+		else {
+			ret = af_file_writeback(c->m, fid, idx, 1000000);
+			if (ret == -EINVAL || ret == -ENOENT)	/* clean or not cached */
+				ret = 0;
+		}
+		if (ret && ret != -ENOMEM) {	/* memory full of dirty pages: a clean failure */
+			__atomic_fetch_add(&c->errors, 1, __ATOMIC_RELAXED);
+			snprintf(c->msg, sizeof(c->msg), "file op %d: %s", x, af_errmsg());
+		}
+	}
+	return NULL;
+}
+
+static void *sysctl_writer(void *arg)
+{
+	struct file_ctx *c = arg;
+	static const char *const scale[] = { "10", "1000", "3000", "100" };
+	static const char *const boost[] = { "15000", "0", "30000" };
+	struct af_rng r;
+
+	af_rng_seed(&r, c->seed + 40);
+	while (now_s() < c->until && !__atomic_load_n(&c->errors, __ATOMIC_RELAXED)) {
+		af_sysctl_write(c->m, "vm.watermark_scale_factor", scale[af_rng_below(&r, 4)]);
+		af_sysctl_write(c->m, "vm.watermark_boost_factor", boost[af_rng_below(&r, 3)]);
+		af_sysctl_write(c->m, "vm.compaction_proactiveness", af_rng_below(&r, 2) ? "20" : "90");
+		usleep(500);
+	}
+	return NULL;
+}
+
+static void test_file_write_vs_reclaim(void **state)
+{
+	(void)state;
+	struct af_machine *m = machine_from("mem = 128M\ncpus = 2\nthreaded = 1\ncontents = 1\n");
+	struct file_ctx c = { .m = m, .seed = chaos_seed() };
+	struct file_arg fa[2] = { { &c, 0 }, { &c, 1 } };
+	pthread_t t[3];
+
+	watchdog(120);
+	assert_int_equal(af_file_create(m, false, &c.fid[0]), 0);
+	assert_int_equal(af_file_create(m, true, &c.fid[1]), 0);
+	assert_int_equal(af_daemons_start(m), 0);
+	c.until = now_s() + chaos_seconds();
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, file_writer, &fa[i]), 0);
+	assert_int_equal(pthread_create(&t[2], NULL, sysctl_writer, &c), 0);
+	for (int i = 0; i < 3; i++)
+		pthread_join(t[i], NULL);
+	assert_int_equal(af_daemons_stop(m), 0);
+	if (c.errors)
+		fail_msg("seed %llu: %s", (unsigned long long)c.seed, c.msg);
+	CHECK(m);
+	for (int f = 0; f < 2; f++)
+		for (uint64_t i = 0; i < FILE_PAGES; i += 7)
+			assert_int_equal(af_file_read(m, c.fid[f], 0, i), 0);
+	CHECK(m);
+	af_machine_destroy(m);
+	alarm(0);
+}
+
 /* ---- the header's recipe for writeback in threaded mode ---- */
 
 static void test_writeback_zero_ns(void **state)
@@ -255,6 +346,50 @@ static void test_writeback_zero_ns(void **state)
 	alarm(0);
 }
 
+/* ---- the owner table grows while kswapd reads it ---- */
+
+static void *owner_grower(void *arg)
+{
+	struct file_ctx *c = arg;
+
+	while (now_s() < c->until) {
+		int fid;
+		if (af_file_create(c->m, false, &fid)) {
+			__atomic_fetch_add(&c->errors, 1, __ATOMIC_RELAXED);
+			snprintf(c->msg, sizeof(c->msg), "file create: %s", af_errmsg());
+			break;
+		}
+		af_file_read(c->m, fid, 1, 0);
+		af_file_delete(c->m, fid);
+	}
+	return NULL;
+}
+
+static void test_owner_table_vs_kswapd(void **state)
+{
+	(void)state;
+	struct af_machine *m = machine_from("mem = 128M\ncpus = 2\nthreaded = 1\n");
+	struct file_ctx c = { .m = m, .seed = chaos_seed() };
+	struct file_arg fa = { &c, 0 };
+	pthread_t t[2];
+
+	watchdog(120);
+	assert_int_equal(af_file_create(m, false, &c.fid[0]), 0);
+	assert_int_equal(af_file_create(m, false, &c.fid[1]), 0);
+	assert_int_equal(af_daemons_start(m), 0);
+	c.until = now_s() + chaos_seconds();
+	assert_int_equal(pthread_create(&t[0], NULL, file_writer, &fa), 0);
+	assert_int_equal(pthread_create(&t[1], NULL, owner_grower, &c), 0);
+	for (int i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	assert_int_equal(af_daemons_stop(m), 0);
+	if (c.errors)
+		fail_msg("seed %llu: %s", (unsigned long long)c.seed, c.msg);
+	CHECK(m);
+	af_machine_destroy(m);
+	alarm(0);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1)	/* one test by name (a glob) */
@@ -263,6 +398,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_writeback_zero_ns),
 		cmocka_unit_test(test_cow_vs_migration),
 		cmocka_unit_test(test_contig_vs_alloc),
+		cmocka_unit_test(test_file_write_vs_reclaim),
+		cmocka_unit_test(test_owner_table_vs_kswapd),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -543,17 +543,41 @@ static bool remove_mapping(struct af_machine *m, int cpu, unsigned long pfn)
 	return done;
 }
 
+/*
+ * Reclaim reads the world's tables (owners, files, caches), which structural
+ * changes grow under the write lock: threaded reclaim takes the read lock
+ * (the shrinkers, which change the caches, the write lock) and, like a
+ * trylock of the folio or of the shrinker lock in 6.1, passes over the page
+ * (the shrinkers) when it cannot have it at once, which is also when the
+ * reclaiming thread holds the write lock itself.
+ */
+static bool reclaim_read_trylock(struct af_machine *m)
+{
+	return !m->threaded || !pthread_rwlock_tryrdlock(&m->world->rw);
+}
+
+static void reclaim_read_unlock(struct af_machine *m)
+{
+	if (m->threaded)
+		pthread_rwlock_unlock(&m->world->rw);
+}
+
 /* shrink_folio_list() for one isolated inactive file page */
 static bool world_reclaim_page(struct af_machine *m, int cpu, unsigned long pfn, bool kswapd)
 {
 	uint32_t f = pflags(&m->pages[pfn]);
+	bool freed;
 
+	if (!reclaim_read_trylock(m))
+		return false;
 	if ((f & PG_dirty) && kswapd && !(f & PG_writeback)) {
 		start_writeback(m, pfn, m->world->io_ns);	/* pageout() */
 		page_stat_mod(m, pfn, NS_NR_VMSCAN_WRITE, 1);
 	}
 	world_poll_holds(m, pfn);
-	return remove_mapping(m, cpu, pfn);
+	freed = remove_mapping(m, cpu, pfn);
+	reclaim_read_unlock(m);
+	return freed;
 }
 
 /* shrink_slab(): drop reclaimable objects; returns pages freed */
@@ -562,16 +586,24 @@ static unsigned long world_shrink_slab(struct af_machine *m, int cpu, unsigned l
 	struct world *w = m->world;
 	unsigned long before = 0, after = 0;
 
+	/* the shrinkers change the caches: the write lock, or nothing */
+	if (m->threaded && pthread_rwlock_trywrlock(&w->rw))
+		return 0;
+
 	for (int n = 0; n < m->nr_nodes; n++)
 		before += (unsigned long)m->node[n]->vm_stat[NS_NR_SLAB_RECLAIMABLE];
 	for (int i = 0; i < w->ncaches; i++) {
 		unsigned long freed = 0;
-		if (w->caches[i]->reclaimable)
-			slab_shrink(m, cpu, i, nr_objects, &freed);
+		if (w->caches[i]->reclaimable) {
+			w->layout_gen++;
+			slab_shrink_locked(m, cpu, i, nr_objects, &freed);
+		}
 		__atomic_fetch_add(&m->events[SLABS_SCANNED], freed, __ATOMIC_RELAXED);
 	}
 	for (int n = 0; n < m->nr_nodes; n++)
 		after += (unsigned long)m->node[n]->vm_stat[NS_NR_SLAB_RECLAIMABLE];
+	if (m->threaded)
+		pthread_rwlock_unlock(&w->rw);
 	return before > after ? before - after : 0;
 }
 

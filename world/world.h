@@ -233,6 +233,8 @@ typedef void (*rmap_fn)(struct af_machine *m, uint64_t *entry, pthread_mutex_t *
 int rmap_walk(struct af_machine *m, unsigned long pfn, rmap_fn fn, void *arg);
 void free_owned_page(struct af_machine *m, int cpu, unsigned long pfn, unsigned int order);
 int slab_shrink(struct af_machine *m, int cpu, int cid, unsigned long nr, unsigned long *freed);
+int slab_shrink_locked(struct af_machine *m, int cpu, int cid, unsigned long nr,
+		       unsigned long *freed);
 
 /* in slab.c */
 int slab_recreate(struct af_machine *m, int cpu, unsigned long old_pfn, unsigned long new_pfn,
