@@ -271,6 +271,7 @@ static int unmap_and_move(struct af_machine *m, struct mpage *mp, bool force,
 	struct page *s = &m->pages[src];
 	bool is_lru = !(pflags(s) & PG_movable_ops);
 	bool was_mapped = false;
+	int remapped = 0;
 	struct unmap_arg ua;	/* rec[] is filled as entries are found: no zeroing */
 	struct zone *sz = pfn_zone(m, src), *dz;
 	long dst;
@@ -328,7 +329,8 @@ static int unmap_and_move(struct af_machine *m, struct mpage *mp, bool force,
 	if (rc == MIGRATEPAGE_SUCCESS && is_lru)
 		lru_add_to(m, dz, (unsigned long)dst);	/* folio_add_lru() */
 	if (was_mapped)
-		m->wops->remove_migration_ptes(m, &ua, src, rc == MIGRATEPAGE_SUCCESS ? (unsigned long)dst : src);
+		remapped = m->wops->remove_migration_ptes(m, &ua, src,
+							  rc == MIGRATEPAGE_SUCCESS ? (unsigned long)dst : src);
 out_unlock_both:
 	unlock_page(m, (unsigned long)dst);
 out_unlock:
@@ -338,8 +340,9 @@ out_unlock:
 		if (is_lru && !mp->hugetlb)
 			isolated_stat_sub(m, sz->nid, mp->was_file, mp->order);
 		free_old_page(m, t->cpu, sz, src, mp->order, mp->hugetlb);
-		if (is_lru && m->pages[dst].refcount == 0) {
-			/* nobody mapped it any more: free the new page too */
+		/* nobody mapped it any more: free the new page too (once it is
+		 * remapped, its mappings own it and the last to go frees it) */
+		if (is_lru && !remapped && __atomic_load_n(&m->pages[dst].refcount, __ATOMIC_ACQUIRE) == 0) {
 			m->pages[dst].refcount = 1;
 			page_ref_add(m, &m->pages[dst], -1);
 			m->wops->free_page(m, t->cpu, (unsigned long)dst, mp->order);

@@ -868,6 +868,11 @@ free_pages_final_inline(struct af_machine *m, struct zone *z, int cpu, unsigned 
 
 		z->pcp[cpu].events[PGFREE] += 1UL << order;
 		lock_zone(z);
+		/* free_one_page(): the block may have been isolated (or the
+		 * isolation undone) since mt was read; the zone lock orders it
+		 * against set_migratetype_isolate's move of the free pages */
+		if (z->nr_isolate_pageblock || mt == MIGRATE_ISOLATE)
+			mt = get_pageblock_migratetype(m, pfn);
 		free_one_page_locked(z, pfn, order, mt, false);
 		unlock_zone(z);
 	}

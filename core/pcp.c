@@ -155,7 +155,8 @@ void free_unref_page_drain(struct zone *z, struct per_cpu_pages *pcp, int pindex
 void free_unref_page_buddy(struct zone *z, unsigned long pfn, unsigned int order, int mt)
 {
 	lock_zone(z);
-	if (mt != MIGRATE_ISOLATE && z->nr_isolate_pageblock)
+	/* the block's isolation may have been set or undone since mt was read */
+	if (mt == MIGRATE_ISOLATE || z->nr_isolate_pageblock)
 		mt = get_pageblock_migratetype(z->m, pfn);
 	free_one_page_locked(z, pfn, order, mt, false);
 	unlock_zone(z);

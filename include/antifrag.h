@@ -613,7 +613,8 @@ int af_file_delete(struct af_machine *m, int fid);
 int af_file_read(struct af_machine *m, int fid, int cpu, uint64_t index);
 int af_file_write(struct af_machine *m, int fid, int cpu, uint64_t index);
 /* Start writeback of a dirty page; it completes ns later on the virtual clock
- * (threaded mode: when af_file_writeback_end is called). */
+ * (threaded mode, ns 0: when af_file_writeback_end is called, which ends a
+ * writeback at once however it was started). */
 int af_file_writeback(struct af_machine *m, int fid, uint64_t index, uint64_t ns);
 int af_file_writeback_end(struct af_machine *m, int fid, uint64_t index);
 int af_file_page(struct af_machine *m, int fid, uint64_t index, uint64_t *pfn);

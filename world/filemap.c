@@ -74,44 +74,87 @@ static int cover_index(struct file *f, uint64_t index)
 	return 0;
 }
 
-/* filemap_add_folio(): read a page in (clean, generation 0 = as on disk) */
-static int add_to_page_cache(struct af_machine *m, struct file *f, int cpu, uint64_t index,
-			     unsigned long *pfn)
+/*
+ * The page for a page cache slot about to be filled: allocated before the
+ * file lock is taken (filemap_alloc_folio before filemap_add_folio), since
+ * the allocation may reclaim page cache of this very file.
+ */
+static int alloc_cache_page(struct af_machine *m, int cpu, unsigned long *pfn)
 {
 	struct af_alloc_result r;
 	int ret = af_alloc_pages(m, cpu, AF_GFP_HIGHUSER_MOVABLE, 0, -1, &r);
 
+	if (!ret)
+		*pfn = (unsigned long)r.pfn;
+	return ret;
+}
+
+/* filemap_add_folio(): read a page in (clean, generation 0 = as on disk),
+ * under the file lock, into an empty slot */
+static void add_to_page_cache(struct af_machine *m, struct file *f, uint64_t index,
+			      unsigned long pfn)
+{
+	prep_owned_page(m, pfn, f->owner, (uint32_t)index, 0);
+	contents_fill(m, pfn, f->owner, (uint32_t)index, f->pages[index].gen);
+	f->pages[index].pfn = (uint32_t)pfn;
+	page_stat_mod(m, pfn, NS_NR_FILE_PAGES, 1);
+	lru_add(m, pfn);
+}
+
+/*
+ * Lock the file with the page of index cached: the slot is looked up under
+ * the lock; a missing page is allocated without it and the lookup repeated
+ * (another thread may have read the page in meanwhile: ours goes back).
+ * Returns with f->lock held and *pfn the cached page, or an error unlocked.
+ */
+static int lock_cached_page(struct af_machine *m, struct file *f, int cpu, uint64_t index,
+			    unsigned long *pfn)
+{
+	unsigned long np = PFN_NIL;
+	int ret;
+
+	for (;;) {
+		wlock(m, &f->lock);
+		ret = cover_index(f, index);
+		if (ret)
+			break;
+		if (f->pages[index].pfn != PFN_NIL) {
+			*pfn = f->pages[index].pfn;
+			break;
+		}
+		if (np != PFN_NIL) {
+			add_to_page_cache(m, f, index, np);
+			*pfn = np;
+			return 0;
+		}
+		wunlock(m, &f->lock);
+		ret = alloc_cache_page(m, cpu, &np);
+		if (ret)
+			return ret;
+	}
+	if (np != PFN_NIL)
+		af_free_pages(m, cpu, np, 0);
 	if (ret)
-		return ret;
-	prep_owned_page(m, (unsigned long)r.pfn, f->owner, (uint32_t)index, 0);
-	contents_fill(m, (unsigned long)r.pfn, f->owner, (uint32_t)index, f->pages[index].gen);
-	f->pages[index].pfn = (uint32_t)r.pfn;
-	page_stat_mod(m, (unsigned long)r.pfn, NS_NR_FILE_PAGES, 1);
-	lru_add(m, (unsigned long)r.pfn);
-	*pfn = (unsigned long)r.pfn;
-	return 0;
+		wunlock(m, &f->lock);
+	return ret;
 }
 
 /* Look up or read in a page and take a mapping reference on it (filemap_fault) */
 int filemap_get_page(struct af_machine *m, int fid, int cpu, uint64_t index, unsigned long *pfn)
 {
 	struct file *f = get_file(m, fid);
-	int ret = 0;
+	int ret;
 
 	if (!f)
 		return af_err(-EBADF, "no file %d", fid);
-	wlock(m, &f->lock);
-	ret = cover_index(f, index);
-	if (!ret && f->pages[index].pfn == PFN_NIL)
-		ret = add_to_page_cache(m, f, cpu, index, pfn);
+	ret = lock_cached_page(m, f, cpu, index, pfn);
 	if (!ret) {
-		struct page *p = &m->pages[f->pages[index].pfn];
-		*pfn = f->pages[index].pfn;
+		struct page *p = &m->pages[*pfn];
 		if (page_mapcount_add(m, p, 1) == 1)
 			page_stat_mod(m, *pfn, NS_NR_MAPPED, 1);
 		page_ref_add(m, p, 1);
+		wunlock(m, &f->lock);
 	}
-	wunlock(m, &f->lock);
 	return ret;
 }
 
@@ -141,27 +184,35 @@ static int file_rw(struct af_machine *m, int fid, int cpu, uint64_t index, bool 
 		rd_unlock(m);
 		return af_err(-EBADF, "no file %d", fid);
 	}
-	wlock(m, &f->lock);
-	ret = cover_index(f, index);
-	if (!ret && f->pages[index].pfn == PFN_NIL)
-		ret = add_to_page_cache(m, f, cpu, index, &pfn);
-	if (!ret) {
-		pfn = f->pages[index].pfn;
-		if (write) {
-			/* a write waits for writeback to finish first (stable pages) */
-			if (pflags(&m->pages[pfn]) & PG_writeback) {
-				wunlock(m, &f->lock);
-				wait_page_writeback(m, pfn);
-				wlock(m, &f->lock);
-				pfn = f->pages[index].pfn;
-			}
-			f->pages[index].gen = next_gen(m);
-			contents_fill(m, pfn, f->owner, (uint32_t)index, f->pages[index].gen);
-			set_page_dirty(m, pfn);
-		} else if (!contents_check(m, pfn, f->owner, (uint32_t)index, f->pages[index].gen)) {
-			ret = af_err(-EIO, "file %d page %llu: contents do not match", fid,
-				     (unsigned long long)index);
+again:
+	ret = lock_cached_page(m, f, cpu, index, &pfn);
+	if (ret) {
+		rd_unlock(m);
+		return ret;
+	}
+	if (write) {
+		/*
+		 * A write waits for writeback to finish first (stable pages,
+		 * folio_wait_stable); without the file lock the page may be
+		 * reclaimed or migrated meanwhile, so the lookup is repeated
+		 * (as grab_cache_page_write_begin finds the folio again).
+		 */
+		if (pflags(&m->pages[pfn]) & PG_writeback) {
+			struct page *p = &m->pages[pfn];
+
+			page_ref_add(m, p, 1);	/* folio_get: the page stays ours to wait on */
+			wunlock(m, &f->lock);
+			wait_page_writeback(m, pfn);
+			if (page_ref_add(m, p, -1) == 0)
+				free_owned_page(m, cpu, pfn, 0);
+			goto again;
 		}
+		f->pages[index].gen = next_gen(m);
+		contents_fill(m, pfn, f->owner, (uint32_t)index, f->pages[index].gen);
+		set_page_dirty(m, pfn);
+	} else if (!contents_check(m, pfn, f->owner, (uint32_t)index, f->pages[index].gen)) {
+		ret = af_err(-EIO, "file %d page %llu: contents do not match", fid,
+			     (unsigned long long)index);
 	}
 	wunlock(m, &f->lock);
 	rd_unlock(m);
@@ -223,7 +274,7 @@ int af_file_writeback_end(struct af_machine *m, int fid, uint64_t index)
 		ret = af_err(-EINVAL, "file %d page %llu is not under writeback", fid,
 			     (unsigned long long)index);
 	if (!ret)
-		wait_page_writeback(m, pfn);	/* completes it at once */
+		writeback_end_now(m, pfn);
 	rd_unlock(m);
 	return ret;
 }

@@ -220,20 +220,16 @@ int af_slab_free(struct af_machine *m, int cid, uint64_t obj)
 	return 0;
 }
 
-/* A shrinker: drop objects of a reclaimable cache, emptiest slabs first, on `cpu` */
-int slab_shrink(struct af_machine *m, int cpu, int cid, unsigned long nr, unsigned long *freed)
+/* A shrinker: drop objects of a reclaimable cache, emptiest slabs first, on
+ * `cpu`; the caller holds the world's write lock */
+int slab_shrink_locked(struct af_machine *m, int cpu, int cid, unsigned long nr, unsigned long *freed)
 {
 	struct kmem_cache *c;
 	unsigned long done = 0;
 
-	if (!m)
-		return af_err(-EINVAL, "no machine");
-	wr_lock(m);
 	c = get_cache(m, cid);
-	if (!c || !c->reclaimable) {
-		wr_unlock(m);
+	if (!c || !c->reclaimable)
 		return af_err(-EINVAL, "slab cache %d does not exist or is not reclaimable", cid);
-	}
 	while (done < nr && c->nslabs) {
 		int best = 0;
 		for (int i = 1; i < c->nslabs; i++)
@@ -249,10 +245,21 @@ int slab_shrink(struct af_machine *m, int cpu, int cid, unsigned long nr, unsign
 		if (!s->inuse)
 			discard_slab(m, cpu, c, best);
 	}
-	wr_unlock(m);
 	if (freed)
 		*freed = done;
 	return 0;
+}
+
+int slab_shrink(struct af_machine *m, int cpu, int cid, unsigned long nr, unsigned long *freed)
+{
+	int ret;
+
+	if (!m)
+		return af_err(-EINVAL, "no machine");
+	wr_lock(m);
+	ret = slab_shrink_locked(m, cpu, cid, nr, freed);
+	wr_unlock(m);
+	return ret;
 }
 
 int af_slab_shrink(struct af_machine *m, int cid, unsigned long nr, unsigned long *freed)

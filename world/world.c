@@ -212,21 +212,28 @@ static void wait_hold(struct af_machine *m, unsigned long pfn, uint32_t bit)
 	struct world *w = m->world;
 	struct timed_hold *h;
 
-	wlock(m, &w->holds_lock);
-	h = find_hold(w, pfn, (uint8_t)(bit >> 8));
-	if (h) {
-		uint64_t now = af_clock_ns(m);
-		if (h->until > now)
-			clock_advance_raw(m, h->until - now);
-		drop_hold(w, h);
-		if (bit == PG_locked)
-			unlock_page(m, pfn);
-		else
-			end_writeback(m, pfn);
-	}
-	wunlock(m, &w->holds_lock);
-	while (pflags(&m->pages[pfn]) & bit)
+	/*
+	 * A holder sets the bit before it records its hold: a waiter that
+	 * found no hold looks again while the bit stays set.
+	 */
+	for (;;) {
+		wlock(m, &w->holds_lock);
+		h = find_hold(w, pfn, (uint8_t)(bit >> 8));
+		if (h) {
+			uint64_t now = af_clock_ns(m);
+			if (h->until > now)
+				clock_advance_raw(m, h->until - now);
+			drop_hold(w, h);
+			if (bit == PG_locked)
+				unlock_page(m, pfn);
+			else
+				end_writeback(m, pfn);
+		}
+		wunlock(m, &w->holds_lock);
+		if (!(pflags(&m->pages[pfn]) & bit))
+			break;
 		sched_yield();
+	}
 }
 
 void wait_page_unlocked(struct af_machine *m, unsigned long pfn)
@@ -237,6 +244,29 @@ void wait_page_unlocked(struct af_machine *m, unsigned long pfn)
 void wait_page_writeback(struct af_machine *m, unsigned long pfn)
 {
 	wait_hold(m, pfn, PG_writeback);
+}
+
+/*
+ * folio_end_writeback() by the writeback's own holder (af_file_writeback_end):
+ * a timed hold ends now (deterministic mode: the clock advances to it); a
+ * writeback started without one (threaded mode, 0 ns) has no hold to wait
+ * for, and waiting would wait for this very caller.
+ */
+void writeback_end_now(struct af_machine *m, unsigned long pfn)
+{
+	struct world *w = m->world;
+	struct timed_hold *h;
+
+	wlock(m, &w->holds_lock);
+	h = find_hold(w, pfn, PG_writeback >> 8);
+	if (h) {
+		uint64_t now = af_clock_ns(m);
+		if (h->until > now)
+			clock_advance_raw(m, h->until - now);
+		drop_hold(w, h);
+	}
+	end_writeback(m, pfn);
+	wunlock(m, &w->holds_lock);
 }
 
 /* Start writeback: clean, under writeback for ns more of virtual time */
@@ -535,17 +565,41 @@ static bool remove_mapping(struct af_machine *m, int cpu, unsigned long pfn)
 	return done;
 }
 
+/*
+ * Reclaim reads the world's tables (owners, files, caches), which structural
+ * changes grow under the write lock: threaded reclaim takes the read lock
+ * (the shrinkers, which change the caches, the write lock) and, like a
+ * trylock of the folio or of the shrinker lock in 6.1, passes over the page
+ * (the shrinkers) when it cannot have it at once, which is also when the
+ * reclaiming thread holds the write lock itself.
+ */
+static bool reclaim_read_trylock(struct af_machine *m)
+{
+	return !m->threaded || !pthread_rwlock_tryrdlock(&m->world->rw);
+}
+
+static void reclaim_read_unlock(struct af_machine *m)
+{
+	if (m->threaded)
+		pthread_rwlock_unlock(&m->world->rw);
+}
+
 /* shrink_folio_list() for one isolated inactive file page */
 static bool world_reclaim_page(struct af_machine *m, int cpu, unsigned long pfn, bool kswapd)
 {
 	uint32_t f = pflags(&m->pages[pfn]);
+	bool freed;
 
+	if (!reclaim_read_trylock(m))
+		return false;
 	if ((f & PG_dirty) && kswapd && !(f & PG_writeback)) {
 		start_writeback(m, pfn, m->world->io_ns);	/* pageout() */
 		page_stat_mod(m, pfn, NS_NR_VMSCAN_WRITE, 1);
 	}
 	world_poll_holds(m, pfn);
-	return remove_mapping(m, cpu, pfn);
+	freed = remove_mapping(m, cpu, pfn);
+	reclaim_read_unlock(m);
+	return freed;
 }
 
 /* shrink_slab(): drop reclaimable objects; returns pages freed */
@@ -554,16 +608,24 @@ static unsigned long world_shrink_slab(struct af_machine *m, int cpu, unsigned l
 	struct world *w = m->world;
 	unsigned long before = 0, after = 0;
 
+	/* the shrinkers change the caches: the write lock, or nothing */
+	if (m->threaded && pthread_rwlock_trywrlock(&w->rw))
+		return 0;
+
 	for (int n = 0; n < m->nr_nodes; n++)
 		before += (unsigned long)m->node[n]->vm_stat[NS_NR_SLAB_RECLAIMABLE];
 	for (int i = 0; i < w->ncaches; i++) {
 		unsigned long freed = 0;
-		if (w->caches[i]->reclaimable)
-			slab_shrink(m, cpu, i, nr_objects, &freed);
+		if (w->caches[i]->reclaimable) {
+			w->layout_gen++;
+			slab_shrink_locked(m, cpu, i, nr_objects, &freed);
+		}
 		__atomic_fetch_add(&m->events[SLABS_SCANNED], freed, __ATOMIC_RELAXED);
 	}
 	for (int n = 0; n < m->nr_nodes; n++)
 		after += (unsigned long)m->node[n]->vm_stat[NS_NR_SLAB_RECLAIMABLE];
+	if (m->threaded)
+		pthread_rwlock_unlock(&w->rw);
 	return before > after ? before - after : 0;
 }
 

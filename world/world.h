@@ -227,6 +227,7 @@ void wait_page_unlocked(struct af_machine *m, unsigned long pfn);
 void wait_page_writeback(struct af_machine *m, unsigned long pfn);
 void world_poll_holds(struct af_machine *m, unsigned long pfn);
 void start_writeback(struct af_machine *m, unsigned long pfn, uint64_t ns);
+void writeback_end_now(struct af_machine *m, unsigned long pfn);
 
 /*
  * rmap_walk(): call fn for every PTE (or PMD) that maps pfn or holds a
@@ -237,6 +238,8 @@ typedef void (*rmap_fn)(struct af_machine *m, uint64_t *entry, pthread_mutex_t *
 int rmap_walk(struct af_machine *m, unsigned long pfn, rmap_fn fn, void *arg);
 void free_owned_page(struct af_machine *m, int cpu, unsigned long pfn, unsigned int order);
 int slab_shrink(struct af_machine *m, int cpu, int cid, unsigned long nr, unsigned long *freed);
+int slab_shrink_locked(struct af_machine *m, int cpu, int cid, unsigned long nr,
+		       unsigned long *freed);
 
 /* in slab.c */
 int slab_recreate(struct af_machine *m, int cpu, unsigned long old_pfn, unsigned long new_pfn,
