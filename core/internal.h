@@ -293,6 +293,19 @@ static inline int order_to_pindex(int mt, unsigned int order)
 	return (int)(MIGRATE_PCPTYPES * order) + mt;
 }
 unsigned int pindex_to_order(int pindex);
+/*
+ * __count_zid_vm_events() and friends: add to a per-CPU counter.  Threads
+ * may name the same CPU at once (calls that name none and the daemons run
+ * on CPU 0), and not every counter is under the pcp lock, so threaded mode
+ * adds atomically; deterministic mode is one thread.
+ */
+static inline void cpu_counter_add(const struct af_machine *m, uint64_t *ctr, uint64_t n)
+{
+	if (m->threaded)
+		__atomic_fetch_add(ctr, n, __ATOMIC_RELAXED);
+	else
+		*ctr += n;
+}
 /* pcp_allowed_order(): orders 0..PAGE_ALLOC_COSTLY_ORDER and the THP order */
 static inline bool pcp_allowed_order(unsigned int order)
 {
@@ -342,7 +355,7 @@ static inline long rmqueue_pcplist(struct zone *z, int cpu, unsigned int order, 
 	list_del_pfn(m, list, pfn);
 	pflags_clear(&m->pages[pfn], PG_pcp);
 	pcp->count -= 1 << order;
-	pcp->events[PGALLOC_DMA + z->type] += 1UL << order;
+	cpu_counter_add(m, &pcp->events[PGALLOC_DMA + z->type], 1UL << order);
 	pcp_spin_unlock(m, pcp);
 	return (long)pfn;
 }
@@ -369,7 +382,7 @@ static inline void free_unref_page_commit(struct zone *z, struct per_cpu_pages *
 	bool free_high;
 	int high;
 
-	pcp->events[PGFREE] += 1UL << order;
+	cpu_counter_add(m, &pcp->events[PGFREE], 1UL << order);
 	pflags_or(p, PG_pcp);
 	pset_order(p, order);
 	list_add_head_pfn(m, &pcp->lists[pindex], pfn);

@@ -206,12 +206,12 @@ static inline void zone_statistics(struct af_machine *m, int cpu, struct zone *p
 	int local = m->cpu_to_node[cpu];
 
 	if (z->nid == pref->nid) {
-		z->pcp[cpu].numa[NUMA_HIT]++;
+		cpu_counter_add(m, &z->pcp[cpu].numa[NUMA_HIT], 1);
 	} else {
-		z->pcp[cpu].numa[NUMA_MISS]++;
-		pref->pcp[cpu].numa[NUMA_FOREIGN]++;
+		cpu_counter_add(m, &z->pcp[cpu].numa[NUMA_MISS], 1);
+		cpu_counter_add(m, &pref->pcp[cpu].numa[NUMA_FOREIGN], 1);
 	}
-	z->pcp[cpu].numa[z->nid == local ? NUMA_LOCAL : NUMA_OTHER]++;
+	cpu_counter_add(m, &z->pcp[cpu].numa[z->nid == local ? NUMA_LOCAL : NUMA_OTHER], 1);
 }
 
 /*
@@ -237,7 +237,7 @@ static __attribute__((noinline)) long rmqueue_buddy(struct zone *z, int cpu, uns
 	}
 	mod_zone_freepage_state(z, -(1L << order), z->m->pages[pfn].pcp_mt);
 	unlock_zone(z);
-	z->pcp[cpu].events[PGALLOC_DMA + z->type] += 1UL << order;
+	cpu_counter_add(z->m, &z->pcp[cpu].events[PGALLOC_DMA + z->type], 1UL << order);
 	return pfn;
 }
 
@@ -298,7 +298,7 @@ void alloc_this_block_locked(struct zone *z, int cpu, unsigned long pfn, unsigne
 
 	take_free_block_locked(z, cpu, pfn, cur, order, mt);
 	mod_zone_freepage_state(z, -(1L << order), mt);
-	z->pcp[cpu].events[PGALLOC_DMA + z->type] += 1UL << order;
+	cpu_counter_add(z->m, &z->pcp[cpu].events[PGALLOC_DMA + z->type], 1UL << order);
 	prep_new_page(m, pfn, order, gfp);
 	if (trace_on(m))
 		trace_mm_page_alloc(m, cpu, (long)pfn, order, gfp, mt);
@@ -866,7 +866,7 @@ free_pages_final_inline(struct af_machine *m, struct zone *z, int cpu, unsigned 
 	} else {
 		int mt = get_pageblock_migratetype(m, pfn);
 
-		z->pcp[cpu].events[PGFREE] += 1UL << order;
+		cpu_counter_add(m, &z->pcp[cpu].events[PGFREE], 1UL << order);
 		lock_zone(z);
 		/* free_one_page(): the block may have been isolated (or the
 		 * isolation undone) since mt was read; the zone lock orders it

@@ -52,14 +52,14 @@ uint64_t sum_vm_event(struct af_machine *m, enum vm_event_item e)
 		for (int t = 0; t < MAX_NR_ZONES; t++) {
 			struct zone *z = &m->node[n]->node_zones[t];
 			for (int c = 0; c < m->nr_cpus; c++)
-				v += z->pcp[c].events[e];
+				v += __atomic_load_n(&z->pcp[c].events[e], __ATOMIC_RELAXED);
 		}
 	return v;
 }
 
 void count_zone_event(struct zone *z, int cpu, enum vm_event_item e, uint64_t n)
 {
-	z->pcp[cpu].events[e] += n;
+	cpu_counter_add(z->m, &z->pcp[cpu].events[e], n);
 }
 
 uint64_t zone_numa_event(const struct zone *z, int i, int nr_cpus)
@@ -67,7 +67,7 @@ uint64_t zone_numa_event(const struct zone *z, int i, int nr_cpus)
 	uint64_t v = 0;
 
 	for (int c = 0; c < nr_cpus; c++)
-		v += z->pcp[c].numa[i];
+		v += __atomic_load_n(&z->pcp[c].numa[i], __ATOMIC_RELAXED);
 	return v;
 }
 
