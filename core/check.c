@@ -234,6 +234,25 @@ static void check_online_blocks(struct af_machine *m, struct checker *c)
 	}
 }
 
+/* Every page the CMA bitmap says cma_alloc holds is an allocated order-0 page
+ * of no owner (what alloc_contig_range gave), not free */
+static void check_cma(struct af_machine *m, struct checker *c)
+{
+	for (unsigned long i = 0; i < m->cma_count; i++) {
+		unsigned long pfn = m->cma_base + i;
+		const struct page *p = &m->pages[pfn];
+		uint32_t f = pflags(p);
+
+		if (!m->cma_bitmap[i])
+			continue;
+		if (f & (PG_buddy | PG_pcp))
+			bad(c, "CMA pfn 0x%lx is held by cma_alloc but free", pfn);
+		else if (!(f & PG_alloc) || p->order || p->owner || (f & PG_tail))
+			bad(c, "CMA pfn 0x%lx is held by cma_alloc but is %s", pfn,
+			    p->owner ? "owned" : "not an order-0 allocation");
+	}
+}
+
 int af_check(struct af_machine *m, char *report, size_t len)
 {
 	struct checker c = { report, len, 0 };
@@ -263,6 +282,7 @@ int af_check(struct af_machine *m, char *report, size_t len)
 				    z->nr_reserved_highatomic);
 		}
 	check_online_blocks(m, &c);
+	check_cma(m, &c);
 	if (!c.violations && m->wops) {
 		char *rep = report && len ? report : NULL;
 		c.violations += m->wops->integrity_check(m, rep, rep ? len : 0);

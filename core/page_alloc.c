@@ -782,6 +782,9 @@ int af_free_pages(struct af_machine *m, int cpu, uint64_t pfn64, unsigned int or
 	if (p->owner)
 		return af_err(-EBUSY, "pfn 0x%lx belongs to an owner (process, file, slab, driver "
 			      "or hugetlb); release it through its owner", pfn);
+	if (cma_page_allocated(m, pfn))
+		return af_err(-EBUSY, "pfn 0x%lx was allocated by cma_alloc; release it with "
+			      "af_cma_release", pfn);
 	if (--p->refcount > 0)
 		return 0;
 	free_pages_final(m, z, cpu, pfn, order);
