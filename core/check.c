@@ -89,6 +89,15 @@ static int check_zone(struct af_machine *m, struct zone *z, uint8_t *own, struct
 				    (mt == MIGRATE_CMA) != (pbmt == MIGRATE_CMA))
 					bad(c, "free block 0x%x on the %s list but its pageblock is %s", p,
 					    migratetype_names[mt], migratetype_names[pbmt]);
+				/* above pageblock_order a CMA block merges with CMA only
+				 * (__free_one_page's migratetype_is_mergeable) */
+				for (unsigned long b = p + PAGEBLOCK_NR_PAGES; o > PAGEBLOCK_ORDER &&
+				     b < p + (1UL << o) && b < end; b += PAGEBLOCK_NR_PAGES) {
+					int bmt = get_pageblock_migratetype(m, b);
+					if ((bmt == MIGRATE_CMA) != (pbmt == MIGRATE_CMA))
+						bad(c, "free block 0x%x order %u spans a %s and a %s pageblock",
+						    p, o, migratetype_names[pbmt], migratetype_names[bmt]);
+				}
 				if (mt != MIGRATE_ISOLATE)
 					free_pages += 1L << o;
 				if (mt == MIGRATE_CMA)

@@ -589,6 +589,55 @@ static void test_check_cma_bitmap(void **st)
 	af_machine_destroy(m);
 }
 
+/* ---- found by fuzz_api (fuzz/regress/api-*) ---- */
+
+/* Forking a pid that does not exist yet, the id the child was about to
+ * get, forked the child from itself and returned a process nobody knew */
+static void test_fork_of_next_pid(void **st)
+{
+	(void)st;
+	struct af_machine *m = small_world();
+	uint64_t free0;
+	int child = -1, pid;
+
+	af_drain_all(m);
+	free0 = af_machine_free_pages(m);
+	assert_int_equal(af_proc_fork(m, 0, &child), -ESRCH);
+	assert_int_equal(child, -1);
+	CHECK(m);
+	af_drain_all(m);
+	assert_int_equal(af_machine_free_pages(m), free0);
+	assert_int_equal(af_proc_create(m, &pid), 0);
+	assert_int_equal(af_proc_fork(m, pid + 2, &child), -ESRCH);
+	assert_int_equal(af_proc_fork(m, pid, &child), 0);
+	assert_int_not_equal(child, pid);
+	assert_int_equal(af_proc_exit(m, child), 0);
+	assert_int_equal(af_proc_exit(m, pid), 0);
+	CHECK(m);
+	af_drain_all(m);
+	assert_int_equal(af_machine_free_pages(m), free0);
+	af_machine_destroy(m);
+}
+
+/* A CMA area of one pageblock, not MAX_ORDER aligned: boot freed it merged
+ * with its Movable neighbour as one order-10 block on the Movable list, and
+ * splitting that block put the CMA half on the Movable list */
+static void test_cma_pageblock_not_merged_at_boot(void **st)
+{
+	(void)st;
+	struct af_machine *m = machine_from("transparent_hugepage = madvise\ncpus = 2\n"
+					    "node.0.zone.DMA32 = 0x1000 8192 8192 8192\ncma_size = 2M\n");
+	unsigned long now;
+
+	CHECK(m);
+	assert_int_equal(af_hugetlb_resize(m, 15, &now), 0);
+	CHECK(m);
+	assert_int_equal(af_hugetlb_resize(m, 0, &now), 0);
+	assert_int_equal(now, 0);
+	CHECK(m);
+	af_machine_destroy(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -606,6 +655,8 @@ int main(void)
 		cmocka_unit_test(test_pinned_page_freed_by_unpin),
 		cmocka_unit_test(test_free_pages_refuses_cma),
 		cmocka_unit_test(test_check_cma_bitmap),
+		cmocka_unit_test(test_fork_of_next_pid),
+		cmocka_unit_test(test_cma_pageblock_not_merged_at_boot),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
