@@ -89,6 +89,15 @@ static int check_zone(struct af_machine *m, struct zone *z, uint8_t *own, struct
 				    (mt == MIGRATE_CMA) != (pbmt == MIGRATE_CMA))
 					bad(c, "free block 0x%x on the %s list but its pageblock is %s", p,
 					    migratetype_names[mt], migratetype_names[pbmt]);
+				/* above pageblock_order a CMA block merges with CMA only
+				 * (__free_one_page's migratetype_is_mergeable) */
+				for (unsigned long b = p + PAGEBLOCK_NR_PAGES; o > PAGEBLOCK_ORDER &&
+				     b < p + (1UL << o) && b < end; b += PAGEBLOCK_NR_PAGES) {
+					int bmt = get_pageblock_migratetype(m, b);
+					if ((bmt == MIGRATE_CMA) != (pbmt == MIGRATE_CMA))
+						bad(c, "free block 0x%x order %u spans a %s and a %s pageblock",
+						    p, o, migratetype_names[pbmt], migratetype_names[bmt]);
+				}
 				if (mt != MIGRATE_ISOLATE)
 					free_pages += 1L << o;
 				if (mt == MIGRATE_CMA)
@@ -241,6 +250,25 @@ static void check_online_blocks(struct af_machine *m, struct checker *c)
 	}
 }
 
+/* Every page the CMA bitmap says cma_alloc holds is an allocated order-0 page
+ * of no owner (what alloc_contig_range gave), not free */
+static void check_cma(struct af_machine *m, struct checker *c)
+{
+	for (unsigned long i = 0; i < m->cma_count; i++) {
+		unsigned long pfn = m->cma_base + i;
+		const struct page *p = &m->pages[pfn];
+		uint32_t f = pflags(p);
+
+		if (!m->cma_bitmap[i])
+			continue;
+		if (f & (PG_buddy | PG_pcp))
+			bad(c, "CMA pfn 0x%lx is held by cma_alloc but free", pfn);
+		else if (!(f & PG_alloc) || p->order || p->owner || (f & PG_tail))
+			bad(c, "CMA pfn 0x%lx is held by cma_alloc but is %s", pfn,
+			    p->owner ? "owned" : "not an order-0 allocation");
+	}
+}
+
 int af_check(struct af_machine *m, char *report, size_t len)
 {
 	struct checker c = { report, len, 0 };
@@ -270,6 +298,7 @@ int af_check(struct af_machine *m, char *report, size_t len)
 				    z->nr_reserved_highatomic);
 		}
 	check_online_blocks(m, &c);
+	check_cma(m, &c);
 	if (!c.violations && m->wops) {
 		char *rep = report && len ? report : NULL;
 		c.violations += m->wops->integrity_check(m, rep, rep ? len : 0);

@@ -63,8 +63,11 @@ int af_cma_release(struct af_machine *m, uint64_t pfn, uint64_t count)
 		if (!m->cma_bitmap[pfn - m->cma_base + i])
 			return af_err(-EINVAL, "pfn 0x%llx was not allocated by cma_alloc",
 				      (unsigned long long)(pfn + i));
-	int ret = af_free_contig_range(m, pfn, count);
-	for (uint64_t i = 0; !ret && i < count; i++)
+	/* the bits go first: af_free_contig_range refuses pages cma_alloc holds */
+	for (uint64_t i = 0; i < count; i++)
 		m->cma_bitmap[pfn - m->cma_base + i] = 0;
+	int ret = af_free_contig_range(m, pfn, count);
+	for (uint64_t i = 0; ret && i < count; i++)
+		m->cma_bitmap[pfn - m->cma_base + i] = 1;
 	return ret;
 }

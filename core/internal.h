@@ -443,6 +443,12 @@ bool zone_watermark_ok(struct zone *z, unsigned int order, unsigned long mark,
 bool zone_watermark_fast(struct zone *z, unsigned int order, unsigned long mark,
 			 int highest_zoneidx, unsigned int alloc_flags, af_gfp_t gfp);
 
+/* in cma.c: does cma_alloc hold pfn?  (false outside the CMA area) */
+static inline bool cma_page_allocated(const struct af_machine *m, unsigned long pfn)
+{
+	return m->cma_bitmap && pfn - m->cma_base < m->cma_count && m->cma_bitmap[pfn - m->cma_base];
+}
+
 /* in page_alloc.c */
 int gfp_migratetype_m(const struct af_machine *m, af_gfp_t gfp);
 void build_zonelists(struct af_machine *m);

@@ -120,14 +120,25 @@ static void mark_range(struct af_machine *m, unsigned long a, unsigned long b, u
 	}
 }
 
-/* __free_pages_memory(): free [a, b) in the largest aligned blocks, to tail */
+/*
+ * __free_pages_memory(): free [a, b) in the largest aligned blocks, to tail.
+ * The CMA area is memblock-reserved in 6.1 and freed pageblock by pageblock
+ * (init_cma_reserved_pageblock), so no boot block straddles its edge: a
+ * block that would is freed in pageblocks, which merge only with their kind.
+ */
 static void free_range_boot(struct zone *z, unsigned long a, unsigned long b)
 {
+	const struct af_machine *m = z->m;
+
 	while (a < b) {
 		unsigned int order = MIN((unsigned int)(MAX_ORDER - 1),
 					 a ? (unsigned int)__builtin_ctzl(a) : MAX_ORDER - 1);
 		while (a + (1UL << order) > b)
 			order--;
+		if (order > PAGEBLOCK_ORDER && m->cma_count &&
+		    a < m->cma_base + m->cma_count && a + (1UL << order) > m->cma_base &&
+		    (a < m->cma_base || a + (1UL << order) > m->cma_base + m->cma_count))
+			order = PAGEBLOCK_ORDER;
 		z->pcp[0].events[PGFREE] += 1UL << order;
 		free_one_page_locked(z, a, order, get_pageblock_migratetype(z->m, a), true);
 		a += 1UL << order;

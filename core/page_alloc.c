@@ -835,8 +835,11 @@ static __attribute__((noinline, cold)) int free_args_error(struct af_machine *m,
 			      pfn, porder(p), order);
 	if (p->refcount <= 0)
 		return af_err(-EINVAL, "pfn 0x%lx has refcount %d", pfn, p->refcount);
-	return af_err(-EBUSY, "pfn 0x%lx belongs to an owner (process, file, slab, driver "
-		      "or hugetlb); release it through its owner", pfn);
+	if (p->owner)
+		return af_err(-EBUSY, "pfn 0x%lx belongs to an owner (process, file, slab, driver "
+			      "or hugetlb); release it through its owner", pfn);
+	return af_err(-EBUSY, "pfn 0x%lx was allocated by cma_alloc; release it with "
+		      "af_cma_release", pfn);
 }
 
 /*
@@ -884,7 +887,7 @@ free_pages_final_inline(struct af_machine *m, struct zone *z, int cpu, unsigned 
  * (__free_pages_ok).  Misuse is refused before any state changes: a pfn
  * outside every zone, a hole or reserved page, a free block, a page that
  * does not start an allocated block, a wrong order, a zero reference count,
- * a page with an owner.
+ * a page with an owner, a page cma_alloc handed out.
  */
 int af_free_pages(struct af_machine *m, int cpu, uint64_t pfn64, unsigned int order)
 {
@@ -897,7 +900,8 @@ int af_free_pages(struct af_machine *m, int cpu, uint64_t pfn64, unsigned int or
 	    pfn64 >= m->max_pfn || !(z = pfn_zone(m, pfn)))
 		return free_args_error(m, cpu, pfn64, order);
 	p = &m->pages[pfn];
-	if ((pflags(p) & state) != PG_alloc || porder(p) != order || p->refcount <= 0 || p->owner)
+	if ((pflags(p) & state) != PG_alloc || porder(p) != order || p->refcount <= 0 || p->owner ||
+	    cma_page_allocated(m, pfn))
 		return free_args_error(m, cpu, pfn64, order);
 	if (--p->refcount > 0)
 		return 0;

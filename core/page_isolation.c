@@ -239,10 +239,14 @@ int af_free_contig_range(struct af_machine *m, uint64_t start, uint64_t nr)
 {
 	if (!m || start + nr > m->max_pfn || start + nr < start)
 		return af_err(-EINVAL, "range out of memory");
-	for (uint64_t p = start; p < start + nr; p++)
+	for (uint64_t p = start; p < start + nr; p++) {
 		if (!(pflags(&m->pages[p]) & PG_alloc) || m->pages[p].order || m->pages[p].owner)
 			return af_err(-EINVAL, "pfn 0x%llx is not a contiguous-range page",
 				      (unsigned long long)p);
+		if (cma_page_allocated(m, (unsigned long)p))
+			return af_err(-EBUSY, "pfn 0x%llx was allocated by cma_alloc; release it with "
+				      "af_cma_release", (unsigned long long)p);
+	}
 	for (uint64_t p = start; p < start + nr; p++)
 		af_free_pages(m, API_CPU, p, 0);
 	return 0;

@@ -169,7 +169,8 @@ struct af_alloc_result {
  */
 int af_alloc_pages(struct af_machine *m, int cpu, af_gfp_t gfp,
 		   unsigned int order, int nid, struct af_alloc_result *res);
-/* __free_pages(): free a block returned by af_alloc_pages with its order. */
+/* __free_pages(): free a block returned by af_alloc_pages with its order
+ * (-EBUSY for a page of an owner or of af_cma_alloc). */
 int af_free_pages(struct af_machine *m, int cpu, uint64_t pfn, unsigned int order);
 /* drain_local_pages / drain_all_pages */
 int af_drain_cpu(struct af_machine *m, int cpu);
@@ -655,7 +656,11 @@ int af_hugetlb_resize(struct af_machine *m, unsigned long nr, unsigned long *now
  * af_file_writeback's ns. */
 int af_page_lock(struct af_machine *m, uint64_t pfn, uint64_t hold_ns);
 int af_page_unlock(struct af_machine *m, uint64_t pfn);
-/* An extra reference, like get_user_pages for DMA */
+/*
+ * An extra reference, like pin_user_pages for DMA, on an owned page.
+ * af_page_unpin drops one pin af_page_pin took (-EINVAL for a page with no
+ * pin); a page its owner let go of while pinned is freed by the last unpin.
+ */
 int af_page_pin(struct af_machine *m, uint64_t pfn);
 int af_page_unpin(struct af_machine *m, uint64_t pfn);
 

@@ -445,6 +445,199 @@ static void test_slab_handle_high_bits(void **st)
 	af_machine_destroy(m);
 }
 
+/* ---- reference counts ---- */
+
+/* Unpinning a page nobody pinned (it has a second reference from a fork)
+ * dropped a mapping's reference: the child's exit freed the parent's page. */
+static void test_unpin_unpinned(void **st)
+{
+	(void)st;
+	struct af_machine *m = machine_from("transparent_hugepage = never\ncontents = 1\n"
+					    "node.0.zone.DMA32 = 0x1000 8192 8192 8192\n");
+	uint64_t vpn, pfn;
+	int pid, child;
+
+	assert_int_equal(af_proc_create(m, &pid), 0);
+	assert_int_equal(af_mmap_anon(m, pid, 4, 0, &vpn), 0);
+	assert_int_equal(af_mem_write(m, pid, 0, vpn), 0);
+	assert_int_equal(af_vpn_to_pfn(m, pid, vpn, &pfn), 0);
+	assert_int_equal(af_proc_fork(m, pid, &child), 0);
+	CHECK(m);
+	assert_int_equal(af_page_unpin(m, pfn), -EINVAL);
+	assert_non_null(strstr(af_errmsg(), "not pinned"));
+	assert_int_equal(af_proc_exit(m, child), 0);
+	CHECK(m);
+	assert_int_equal(af_mem_read(m, pid, 0, vpn), 0);
+	/* pinned once, unpinned once */
+	assert_int_equal(af_proc_fork(m, pid, &child), 0);
+	assert_int_equal(af_page_pin(m, pfn), 0);
+	assert_int_equal(af_page_unpin(m, pfn), 0);
+	assert_int_equal(af_page_unpin(m, pfn), -EINVAL);
+	assert_int_equal(af_proc_exit(m, child), 0);
+	CHECK(m);
+	assert_int_equal(af_mem_read(m, pid, 0, vpn), 0);
+	assert_int_equal(af_proc_exit(m, pid), 0);
+	CHECK(m);
+	af_drain_all(m);
+	assert_int_equal(af_machine_free_pages(m), 8192);
+	af_machine_destroy(m);
+}
+
+/* 6.1: the page is freed when its last reference goes, here the pin */
+static void test_pinned_page_freed_by_unpin(void **st)
+{
+	(void)st;
+	struct af_machine *m = small_world();
+	uint64_t page_no, pfn, vpn, free0;
+	int did, pid;
+
+	af_drain_all(m);
+	free0 = af_machine_free_pages(m);
+	assert_int_equal(af_driver_create(m, NULL, NULL, &did), 0);
+	assert_int_equal(af_driver_alloc(m, did, 0, &page_no), 0);
+	assert_int_equal(af_driver_page(m, did, page_no, &pfn), 0);
+	assert_int_equal(af_page_pin(m, pfn), 0);
+	assert_int_equal(af_driver_free(m, did, page_no), 0);
+	CHECK(m);
+	af_drain_all(m);
+	assert_int_equal(af_machine_free_pages(m), free0 - 1);	/* the pin holds it */
+	assert_int_equal(af_page_unpin(m, pfn), 0);
+	CHECK(m);
+	af_drain_all(m);
+	assert_int_equal(af_machine_free_pages(m), free0);
+	assert_int_equal(af_page_unpin(m, pfn), -EINVAL);
+
+	/* an anonymous page outlives its process while pinned */
+	assert_int_equal(af_proc_create(m, &pid), 0);
+	assert_int_equal(af_mmap_anon(m, pid, 1, 0, &vpn), 0);
+	assert_int_equal(af_mem_write(m, pid, 0, vpn), 0);
+	assert_int_equal(af_vpn_to_pfn(m, pid, vpn, &pfn), 0);
+	assert_int_equal(af_page_pin(m, pfn), 0);
+	assert_int_equal(af_page_pin(m, pfn), 0);
+	assert_int_equal(af_proc_exit(m, pid), 0);
+	CHECK(m);
+	assert_int_equal(af_page_unpin(m, pfn), 0);
+	CHECK(m);
+	assert_int_equal(af_page_unpin(m, pfn), 0);
+	CHECK(m);
+	af_drain_all(m);
+	assert_int_equal(af_machine_free_pages(m), free0);
+
+	/* unmapped while pinned, the process alive: the page stays where the
+	 * pin holder's DMA points, and goes with the unpin */
+	assert_int_equal(af_proc_create(m, &pid), 0);
+	assert_int_equal(af_mmap_anon(m, pid, 1, 0, &vpn), 0);
+	assert_int_equal(af_mem_write(m, pid, 0, vpn), 0);
+	assert_int_equal(af_vpn_to_pfn(m, pid, vpn, &pfn), 0);
+	assert_int_equal(af_page_pin(m, pfn), 0);
+	assert_int_equal(af_munmap(m, pid, vpn), 0);
+	CHECK(m);
+	int res = 0;
+	assert_int_equal(af_migrate_pfns(m, &pfn, 1, AF_MIGRATE_SYNC, AF_MR_SYSCALL, -1, &res, NULL), 1);
+	assert_int_equal(af_compact_memory(m), 0);
+	CHECK(m);
+	assert_int_equal(af_page_unpin(m, pfn), 0);
+	CHECK(m);
+	assert_int_equal(af_proc_exit(m, pid), 0);
+	af_drain_all(m);
+	CHECK(m);
+	assert_int_equal(af_machine_free_pages(m), free0);
+	af_machine_destroy(m);
+}
+
+/* A page of cma_alloc goes back through af_cma_release only */
+static void test_free_pages_refuses_cma(void **st)
+{
+	(void)st;
+	struct af_machine *m = machine_from(CMA);
+	uint64_t pfn, free0;
+
+	assert_int_equal(af_cma_alloc(m, 4, 0, &pfn), 0);
+	free0 = af_machine_free_pages(m);
+	assert_int_equal(af_free_pages(m, 0, pfn + 1, 0), -EBUSY);
+	assert_non_null(strstr(af_errmsg(), "cma"));
+	assert_int_equal(af_free_contig_range(m, pfn, 4), -EBUSY);
+	assert_int_equal(af_machine_free_pages(m), free0);
+	CHECK(m);
+	assert_int_equal(af_cma_release(m, pfn, 4), 0);
+	CHECK(m);
+	/* the pages can be had again */
+	assert_int_equal(af_cma_alloc(m, 4, 0, &pfn), 0);
+	assert_int_equal(af_cma_release(m, pfn, 4), 0);
+	CHECK(m);
+	af_machine_destroy(m);
+}
+
+/* The checker cross-checks the CMA bitmap against the pages */
+static void test_check_cma_bitmap(void **st)
+{
+	(void)st;
+	struct af_machine *m = machine_from(CMA);
+	char rep[256];
+	uint64_t pfn;
+
+	assert_int_equal(af_cma_alloc(m, 4, 0, &pfn), 0);
+	CHECK(m);
+	/* a bit says allocated for a page that is free */
+	m->cma_bitmap[pfn - m->cma_base + 8] = 1;
+	assert_true(af_check(m, rep, sizeof(rep)) > 0);
+	assert_non_null(strstr(rep, "CMA"));
+	m->cma_bitmap[pfn - m->cma_base + 8] = 0;
+	CHECK(m);
+	assert_int_equal(af_cma_release(m, pfn, 4), 0);
+	CHECK(m);
+	af_machine_destroy(m);
+}
+
+/* ---- found by fuzz_api (fuzz/regress/api-*) ---- */
+
+/* Forking a pid that does not exist yet, the id the child was about to
+ * get, forked the child from itself and returned a process nobody knew */
+static void test_fork_of_next_pid(void **st)
+{
+	(void)st;
+	struct af_machine *m = small_world();
+	uint64_t free0;
+	int child = -1, pid;
+
+	af_drain_all(m);
+	free0 = af_machine_free_pages(m);
+	assert_int_equal(af_proc_fork(m, 0, &child), -ESRCH);
+	assert_int_equal(child, -1);
+	CHECK(m);
+	af_drain_all(m);
+	assert_int_equal(af_machine_free_pages(m), free0);
+	assert_int_equal(af_proc_create(m, &pid), 0);
+	assert_int_equal(af_proc_fork(m, pid + 2, &child), -ESRCH);
+	assert_int_equal(af_proc_fork(m, pid, &child), 0);
+	assert_int_not_equal(child, pid);
+	assert_int_equal(af_proc_exit(m, child), 0);
+	assert_int_equal(af_proc_exit(m, pid), 0);
+	CHECK(m);
+	af_drain_all(m);
+	assert_int_equal(af_machine_free_pages(m), free0);
+	af_machine_destroy(m);
+}
+
+/* A CMA area of one pageblock, not MAX_ORDER aligned: boot freed it merged
+ * with its Movable neighbour as one order-10 block on the Movable list, and
+ * splitting that block put the CMA half on the Movable list */
+static void test_cma_pageblock_not_merged_at_boot(void **st)
+{
+	(void)st;
+	struct af_machine *m = machine_from("transparent_hugepage = madvise\ncpus = 2\n"
+					    "node.0.zone.DMA32 = 0x1000 8192 8192 8192\ncma_size = 2M\n");
+	unsigned long now;
+
+	CHECK(m);
+	assert_int_equal(af_hugetlb_resize(m, 15, &now), 0);
+	CHECK(m);
+	assert_int_equal(af_hugetlb_resize(m, 0, &now), 0);
+	assert_int_equal(now, 0);
+	CHECK(m);
+	af_machine_destroy(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -458,6 +651,12 @@ int main(void)
 		cmocka_unit_test(test_mmap_file_pgoff_wrap),
 		cmocka_unit_test(test_page_lock_hold_wrap),
 		cmocka_unit_test(test_slab_handle_high_bits),
+		cmocka_unit_test(test_unpin_unpinned),
+		cmocka_unit_test(test_pinned_page_freed_by_unpin),
+		cmocka_unit_test(test_free_pages_refuses_cma),
+		cmocka_unit_test(test_check_cma_bitmap),
+		cmocka_unit_test(test_fork_of_next_pid),
+		cmocka_unit_test(test_cma_pageblock_not_merged_at_boot),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -262,6 +262,15 @@ int integrity_check(struct af_machine *m, char *report, size_t len)
 	check_files(&c);
 	check_slab_drivers_pool(&c);
 	check_lru(&c);
+	for (int i = 0; i < w->npins; i++) {
+		const struct pin *pn = &w->pins[i];
+		const struct page *p = pn->pfn < m->max_pfn ? &m->pages[pn->pfn] : NULL;
+
+		if (!p || !(pflags(p) & PG_alloc) || p->refcount < 0 || (uint32_t)p->refcount < pn->count)
+			ibad(&c, "pfn 0x%x has %u pins but is %s (refcount %d)", pn->pfn, pn->count,
+			     p && (pflags(p) & PG_alloc) ? "under-referenced" : "not allocated",
+			     p ? p->refcount : 0);
+	}
 	for (unsigned long pfn = 0; pfn < m->max_pfn; pfn++) {
 		struct page *p = &m->pages[pfn];
 		uint32_t f = pflags(p);
@@ -278,9 +287,16 @@ int integrity_check(struct af_machine *m, char *report, size_t len)
 			ibad(&c, "pfn 0x%lx has an unknown owner %u", pfn, p->owner);
 			continue;
 		}
-		if (!c.seen[pfn] && !(f & PG_isolated))
-			ibad(&c, "pfn 0x%lx (owner %u index %u) is not reachable from its owner", pfn,
-			     p->owner, p->index);
+		if (!c.seen[pfn] && !(f & PG_isolated)) {
+			/* let go by its owner while pinned: only the pins hold it */
+			uint32_t pins = page_pins(m, pfn);
+			if (!pins)
+				ibad(&c, "pfn 0x%lx (owner %u index %u) is not reachable from its owner",
+				     pfn, p->owner, p->index);
+			else if (p->mapcount || (uint32_t)p->refcount != pins)
+				ibad(&c, "pfn 0x%lx: let go by its owner with %u pins but refcount %d, "
+				     "mapcount %d", pfn, pins, p->refcount, p->mapcount);
+		}
 		if (o->type == OWN_ANON && c.maps[pfn] != p->mapcount)
 			ibad(&c, "pfn 0x%lx: mapcount %d but %d mappings", pfn, p->mapcount, c.maps[pfn]);
 		if (o->type == OWN_FILE && c.maps[pfn] != p->mapcount)

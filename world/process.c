@@ -884,11 +884,17 @@ int af_proc_fork(struct af_machine *m, int pid, int *child)
 
 	if (!m || !(w = m->world) || !child)
 		return af_err(-EINVAL, "bad arguments");
+	/* the parent exists before the child does (the child must not be its own parent) */
+	wr_lock(m);
+	pm = get_mm(m, pid);
+	wr_unlock(m);
+	if (!pm)
+		return af_err(-ESRCH, "no process %d", pid);
 	ret = af_proc_create(m, &cid);
 	if (ret)
 		return ret;
 	wr_lock(m);
-	pm = get_mm(m, pid);
+	pm = cid != pid ? get_mm(m, pid) : NULL;
 	cm = w->mms[cid];
 	if (!pm) {
 		wr_unlock(m);

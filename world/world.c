@@ -321,11 +321,69 @@ int af_page_unlock(struct af_machine *m, uint64_t pfn)
 	return 0;
 }
 
-/* An extra reference: migration sees more references than mappings explain */
+/*
+ * Pins (pin_user_pages / unpin_user_page): each is one reference on the
+ * page, and the world counts them per page so that only a pin can be
+ * unpinned.  The last reference frees the page, whoever drops it: a page
+ * its owner let go while pinned is freed by the unpin (folio_put).
+ * Simplification: 6.1 adds GUP_PIN_COUNTING_BIAS per pin to the refcount;
+ * the model adds 1 and keeps the count beside it.
+ */
+static struct pin *find_pin(struct world *w, unsigned long pfn)
+{
+	for (int i = 0; i < w->npins; i++)
+		if (w->pins[i].pfn == pfn)
+			return &w->pins[i];
+	return NULL;
+}
+
+uint32_t page_pins(struct af_machine *m, unsigned long pfn)
+{
+	struct world *w = m->world;
+	struct pin *pn;
+	uint32_t n;
+
+	if (!w || !w->npins)
+		return 0;
+	pthread_mutex_lock(&w->holds_lock);
+	pn = find_pin(w, pfn);
+	n = pn ? pn->count : 0;
+	pthread_mutex_unlock(&w->holds_lock);
+	return n;
+}
+
 int af_page_pin(struct af_machine *m, uint64_t pfn)
 {
-	if (!m || pfn >= m->max_pfn || !(pflags(&m->pages[pfn]) & PG_alloc) || !m->pages[pfn].owner)
+	struct world *w;
+	struct pin *pn;
+	int ret = 0;
+
+	if (!m || !(w = m->world) || pfn >= m->max_pfn || !(pflags(&m->pages[pfn]) & PG_alloc) ||
+	    !m->pages[pfn].owner)
 		return af_err(-EINVAL, "pfn 0x%llx is not an owned page", (unsigned long long)pfn);
+	pthread_mutex_lock(&w->holds_lock);
+	pn = find_pin(w, (unsigned long)pfn);
+	if (!pn) {
+		if (w->npins == w->pins_cap) {
+			int ncap = w->pins_cap ? w->pins_cap * 2 : 16;
+			struct pin *np = realloc(w->pins, (size_t)ncap * sizeof(*np));
+			if (!np) {
+				pthread_mutex_unlock(&w->holds_lock);
+				return af_err(-ENOMEM, "out of memory");
+			}
+			w->pins = np;
+			w->pins_cap = ncap;
+		}
+		pn = &w->pins[w->npins++];
+		*pn = (struct pin){ (uint32_t)pfn, 0 };
+	}
+	if (pn->count == UINT32_MAX)
+		ret = af_err(-EOVERFLOW, "pfn 0x%llx has too many pins", (unsigned long long)pfn);
+	else
+		pn->count++;
+	pthread_mutex_unlock(&w->holds_lock);
+	if (ret)
+		return ret;
 	page_ref_add(m, &m->pages[pfn], 1);
 	node_stat_mod(m, pfn_zone(m, (unsigned long)pfn)->nid, NS_NR_FOLL_PIN_ACQUIRED, 1);
 	return 0;
@@ -333,15 +391,27 @@ int af_page_pin(struct af_machine *m, uint64_t pfn)
 
 int af_page_unpin(struct af_machine *m, uint64_t pfn)
 {
+	struct world *w;
 	struct page *p;
+	struct pin *pn;
 
-	if (!m || pfn >= m->max_pfn || !(pflags(&m->pages[pfn]) & PG_alloc))
-		return af_err(-EINVAL, "pfn 0x%llx is not an allocated page", (unsigned long long)pfn);
-	p = &m->pages[pfn];
-	if (__atomic_load_n(&p->refcount, __ATOMIC_ACQUIRE) <= 1)
+	if (!m || !(w = m->world) || pfn >= m->max_pfn)
+		return af_err(-EINVAL, "pfn 0x%llx is not a page", (unsigned long long)pfn);
+	wr_lock(m);
+	pthread_mutex_lock(&w->holds_lock);
+	pn = find_pin(w, (unsigned long)pfn);
+	if (pn && --pn->count == 0)
+		*pn = w->pins[--w->npins];
+	pthread_mutex_unlock(&w->holds_lock);
+	if (!pn) {
+		wr_unlock(m);
 		return af_err(-EINVAL, "pfn 0x%llx is not pinned", (unsigned long long)pfn);
-	page_ref_add(m, p, -1);
+	}
+	p = &m->pages[pfn];
 	node_stat_mod(m, pfn_zone(m, (unsigned long)pfn)->nid, NS_NR_FOLL_PIN_RELEASED, 1);
+	if (page_ref_add(m, p, -1) == 0)	/* the owner is gone: the pin was the last reference */
+		free_owned_page(m, API_CPU, (unsigned long)pfn, (pflags(p) & PG_head) ? p->order : 0);
+	wr_unlock(m);
 	return 0;
 }
 
@@ -483,6 +553,7 @@ void world_destroy(struct af_machine *m)
 	free(w->drivers);
 	free(w->hpool);
 	free(w->holds);
+	free(w->pins);
 	free(w->owners);
 	if (w->contents)
 		munmap(w->contents, w->contents_bytes);

@@ -165,6 +165,12 @@ struct timed_hold {
 	uint64_t until;
 };
 
+/* FOLL_PIN references a caller holds on a page (af_page_pin) */
+struct pin {
+	uint32_t pfn;
+	uint32_t count;
+};
+
 struct world {
 	pthread_rwlock_t rw;		/* read: accesses, migration; write: structure */
 	pthread_mutex_t lock;
@@ -184,7 +190,9 @@ struct world {
 	size_t contents_bytes;
 	struct timed_hold *holds;
 	int nholds, holds_cap;
-	pthread_mutex_t holds_lock;
+	pthread_mutex_t holds_lock;	/* the holds and the pins */
+	struct pin *pins;		/* pinned pages, unordered */
+	int npins, pins_cap;
 	uint64_t io_ns;			/* modelled duration of one page write-out */
 	uint32_t hugetlb_owner;
 	uint32_t *hpool;		/* free hugetlb pages (head pfns) */
@@ -195,6 +203,9 @@ struct world {
 	uint32_t pgtable_owner;
 	uint64_t layout_gen;		/* bumped under the write lock: VMAs, chains, tables */
 };
+
+/* in world.c */
+uint32_t page_pins(struct af_machine *m, unsigned long pfn);
 
 /* in process.c */
 struct vma *find_vma(struct mm *mm, uint64_t vpn);
