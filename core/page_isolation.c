@@ -10,50 +10,6 @@
 
 #include "compaction.h"
 
-/* set_migratetype_isolate(): the pageblock's free pages leave the allocator */
-static int set_migratetype_isolate(struct zone *z, unsigned long pfn)
-{
-	struct af_machine *m = z->m;
-	int mt, moved;
-
-	lock_zone(z);
-	mt = get_pageblock_migratetype(m, pfn);
-	if (mt == MIGRATE_ISOLATE) {
-		unlock_zone(z);
-		return -EBUSY;
-	}
-	set_pageblock_migratetype(m, pfn, MIGRATE_ISOLATE);
-	z->nr_isolate_pageblock++;
-	moved = move_freepages_block(z, pfn, MIGRATE_ISOLATE, NULL);
-	mod_zone_freepage_state(z, -moved, mt);
-	unlock_zone(z);
-	return mt;
-}
-
-/* unset_migratetype_isolate(): back to mt, re-merging what isolation split */
-static void unset_migratetype_isolate(struct zone *z, unsigned long pfn, int mt)
-{
-	struct af_machine *m = z->m;
-	unsigned long start = pfn & ~(PAGEBLOCK_NR_PAGES - 1);
-	int moved;
-
-	lock_zone(z);
-	moved = move_freepages_block(z, pfn, mt, NULL);
-	mod_zone_freepage_state(z, moved, mt);
-	set_pageblock_migratetype(m, pfn, mt);
-	z->nr_isolate_pageblock--;
-	/* a free pageblock-order block may merge with its buddy now */
-	if (zone_spans_pfn(z, start) && (pflags(&m->pages[start]) & PG_buddy) &&
-	    m->pages[start].order >= PAGEBLOCK_ORDER && m->pages[start].order < MAX_ORDER - 1) {
-		unsigned int order = m->pages[start].order;
-		int lmt = m->pages[start].pcp_mt;
-		del_page_from_free_list(z, start, order, lmt);
-		mod_zone_freepage_state(z, -(1L << order), lmt);
-		free_one_page_locked(z, start, order, mt, false);
-	}
-	unlock_zone(z);
-}
-
 /* The head of the free block that holds pfn, or PFN_NIL (zone lock held) */
 static unsigned long free_block_containing(struct af_machine *m, unsigned long pfn, unsigned int *order)
 {
@@ -66,6 +22,110 @@ static unsigned long free_block_containing(struct af_machine *m, unsigned long p
 		}
 	}
 	return PFN_NIL;
+}
+
+/* set_migratetype_isolate(): the pageblock's free pages leave the allocator
+ * (zone lock held); returns the old type, or -EBUSY if already isolated */
+static int set_migratetype_isolate_locked(struct zone *z, unsigned long pfn)
+{
+	struct af_machine *m = z->m;
+	int mt = get_pageblock_migratetype(m, pfn), moved;
+
+	if (mt == MIGRATE_ISOLATE)
+		return -EBUSY;
+	set_pageblock_migratetype(m, pfn, MIGRATE_ISOLATE);
+	z->nr_isolate_pageblock++;
+	moved = move_freepages_block(z, pfn, MIGRATE_ISOLATE, NULL);
+	mod_zone_freepage_state(z, -moved, mt);
+	return mt;
+}
+
+/*
+ * unset_migratetype_isolate(): back to mt, re-merging what isolation split
+ * (zone lock held).  A free block larger than a pageblock leaves the
+ * ISOLATE list (and is counted free again) with the last pageblock it
+ * covers.
+ */
+static void unset_migratetype_isolate_locked(struct zone *z, unsigned long pfn, int mt)
+{
+	struct af_machine *m = z->m;
+	unsigned long start = pfn & ~(PAGEBLOCK_NR_PAGES - 1), head;
+	unsigned int order;
+	int moved;
+
+	set_pageblock_migratetype(m, pfn, mt);
+	z->nr_isolate_pageblock--;
+	head = free_block_containing(m, start, &order);
+	if (head != PFN_NIL && order > PAGEBLOCK_ORDER) {
+		bool isolated = false;
+
+		for (unsigned long q = head; q < head + (1UL << order); q += PAGEBLOCK_NR_PAGES)
+			isolated |= get_pageblock_migratetype(m, q) == MIGRATE_ISOLATE;
+		if (!isolated && m->pages[head].pcp_mt == MIGRATE_ISOLATE) {
+			move_to_free_list(z, head, order, mt);
+			mod_zone_freepage_state(z, 1L << order, mt);
+		}
+		return;
+	}
+	moved = move_freepages_block(z, pfn, mt, NULL);
+	mod_zone_freepage_state(z, moved, mt);
+	/* a free pageblock-order block may merge with its buddy now */
+	if (zone_spans_pfn(z, start) && (pflags(&m->pages[start]) & PG_buddy) &&
+	    m->pages[start].order >= PAGEBLOCK_ORDER && m->pages[start].order < MAX_ORDER - 1) {
+		unsigned int o = m->pages[start].order;
+		int lmt = m->pages[start].pcp_mt;
+		del_page_from_free_list(z, start, o, lmt);
+		mod_zone_freepage_state(z, -(1L << o), lmt);
+		free_one_page_locked(z, start, o, mt, false);
+	}
+}
+
+/*
+ * start_isolate_page_range() / undo_isolate_page_range() over [istart,
+ * iend), whole MAX_ORDER blocks (the model's simplification, see
+ * contig_range): the pageblocks of one MAX_ORDER block change together
+ * under one hold of the zone lock.  Were they undone one by one, a block of
+ * order MAX_ORDER - 1 freed meanwhile would go to a normal free list with
+ * one half still isolated; an allocation could split it there, and the
+ * isolated half's undo would count its pages free a second time.
+ */
+static void undo_isolate_range(struct zone *z, unsigned long istart, unsigned long iend,
+			       const int *oldmt)
+{
+	for (unsigned long b = istart; b < iend; b = (b | (MAX_ORDER_NR_PAGES - 1)) + 1) {
+		unsigned long bend = MIN((b | (MAX_ORDER_NR_PAGES - 1)) + 1, iend);
+
+		lock_zone(z);
+		for (unsigned long pb = b; pb < bend; pb += PAGEBLOCK_NR_PAGES)
+			unset_migratetype_isolate_locked(z, pb, oldmt[(pb - istart) / PAGEBLOCK_NR_PAGES]);
+		unlock_zone(z);
+	}
+}
+
+/* Returns iend, or the first pageblock found already isolated (nothing left isolated) */
+static unsigned long isolate_range(struct zone *z, unsigned long istart, unsigned long iend,
+				   int *oldmt)
+{
+	for (unsigned long b = istart; b < iend; b = (b | (MAX_ORDER_NR_PAGES - 1)) + 1) {
+		unsigned long bend = MIN((b | (MAX_ORDER_NR_PAGES - 1)) + 1, iend), pb;
+
+		lock_zone(z);
+		for (pb = b; pb < bend; pb += PAGEBLOCK_NR_PAGES) {
+			int mt = set_migratetype_isolate_locked(z, pb);
+			if (mt < 0)
+				break;
+			oldmt[(pb - istart) / PAGEBLOCK_NR_PAGES] = mt;
+		}
+		if (pb < bend) {
+			for (unsigned long q = b; q < pb; q += PAGEBLOCK_NR_PAGES)
+				unset_migratetype_isolate_locked(z, q, oldmt[(q - istart) / PAGEBLOCK_NR_PAGES]);
+			unlock_zone(z);
+			undo_isolate_range(z, istart, b, oldmt);
+			return pb;
+		}
+		unlock_zone(z);
+	}
+	return iend;
 }
 
 /*
@@ -142,17 +202,8 @@ int contig_range(struct af_machine *m, unsigned long start, unsigned long end,
 	if (!oldmt)
 		return af_err(-ENOMEM, "out of memory");
 	owners_read_lock(m);
-	for (pb = istart; pb < iend; pb += PAGEBLOCK_NR_PAGES) {
-		int mt = set_migratetype_isolate(z, pb);
-		if (mt < 0) {
-			ret = af_err(-EBUSY, "pageblock 0x%lx is already isolated", pb);
-			break;
-		}
-		oldmt[(pb - istart) / PAGEBLOCK_NR_PAGES] = mt;
-	}
-	if (ret) {
-		for (unsigned long q = istart; q < pb; q += PAGEBLOCK_NR_PAGES)
-			unset_migratetype_isolate(z, q, oldmt[(q - istart) / PAGEBLOCK_NR_PAGES]);
+	if ((pb = isolate_range(z, istart, iend, oldmt)) < iend) {
+		ret = af_err(-EBUSY, "pageblock 0x%lx is already isolated", pb);
 		owners_read_unlock(m);
 		free(oldmt);
 		return ret;
@@ -207,8 +258,7 @@ int contig_range(struct af_machine *m, unsigned long start, unsigned long end,
 			ret = af_err(-EBUSY, "pfn 0x%lx is not free after migration", nf);
 		}
 	}
-	for (pb = istart; pb < iend; pb += PAGEBLOCK_NR_PAGES)
-		unset_migratetype_isolate(z, pb, oldmt[(pb - istart) / PAGEBLOCK_NR_PAGES]);
+	undo_isolate_range(z, istart, iend, oldmt);
 	owners_read_unlock(m);
 	free(oldmt);
 	free(mp);
