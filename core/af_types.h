@@ -334,6 +334,7 @@ struct vm_sysctls {
 	int compact_unevictable_allowed;
 	int numa_zonelist_order_node;	/* informational */
 };
+_Static_assert(sizeof(struct vm_sysctls) % sizeof(int) == 0, "vm_sysctls is stored int by int");
 
 struct af_config {
 	uint64_t mem_bytes;		/* 0 if the layout is explicit */

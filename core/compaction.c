@@ -235,7 +235,7 @@ enum compact_result compaction_suitable(struct zone *z, int cpu, int order, unsi
 
 	if (ret == COMPACT_CONTINUE && order > PAGE_ALLOC_COSTLY_ORDER) {
 		int fragindex = fragmentation_index(z, (unsigned)order);
-		if (fragindex >= 0 && fragindex <= z->m->vm.extfrag_threshold)
+		if (fragindex >= 0 && fragindex <= VM_SYSCTL(z->m, extfrag_threshold))
 			ret = COMPACT_NOT_SUITABLE_ZONE;
 	}
 	if (trace_on(z->m))
@@ -970,7 +970,7 @@ static unsigned long fast_find_migrateblock(struct compact_control *cc)
 struct isolate_ctl compact_isolate_ctl(const struct compact_control *cc)
 {
 	return (struct isolate_ctl){
-		.unevictable = cc->zone->m->vm.compact_unevictable_allowed,
+		.unevictable = VM_SYSCTL(cc->zone->m, compact_unevictable_allowed),
 		.async = cc->mode != AF_MIGRATE_SYNC,
 		.pinned_precheck = true,
 		.nofs = !(cc->gfp_mask & AF___GFP_FS),

@@ -44,13 +44,13 @@ bool boost_watermark(struct zone *z)
 	struct af_machine *m = z->m;
 	unsigned long max_boost;
 
-	if (!m->vm.watermark_boost_factor)
+	if (!VM_SYSCTL(m, watermark_boost_factor))
 		return false;
 	if (PAGEBLOCK_NR_PAGES * 4 > z->managed_pages)
 		return false;
 	/* mult_frac(high, factor, 10000) */
 	{
-		unsigned long x = READ_ONCE_UL(z->_watermark[WMARK_HIGH]), n = (unsigned long)m->vm.watermark_boost_factor;
+		unsigned long x = READ_ONCE_UL(z->_watermark[WMARK_HIGH]), n = (unsigned long)VM_SYSCTL(m, watermark_boost_factor);
 		max_boost = (x / 10000) * n + ((x % 10000) * n) / 10000;
 	}
 	if (!max_boost)

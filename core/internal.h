@@ -306,6 +306,13 @@ static inline void cpu_counter_add(const struct af_machine *m, uint64_t *ctr, ui
 	else
 		*ctr += n;
 }
+/*
+ * A vm.* sysctl or THP setting read outside the sysctl lock (READ_ONCE): a
+ * write may land at any time, as in 6.1, where these are plain ints read
+ * racily.  Writers store each field atomically (af_sysctl_write).
+ */
+#define VM_SYSCTL(m, field) __atomic_load_n(&(m)->vm.field, __ATOMIC_RELAXED)
+#define THP_MODE(m) __atomic_load_n(&(m)->thp, __ATOMIC_RELAXED)
 /* pcp_allowed_order(): orders 0..PAGE_ALLOC_COSTLY_ORDER and the THP order */
 static inline bool pcp_allowed_order(unsigned int order)
 {

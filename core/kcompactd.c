@@ -59,7 +59,7 @@ unsigned int fragmentation_score_node(struct pglist_data *pg)
 /* fragmentation_score_wmark(): low = max(100 - proactiveness, 5), high = low + 10 */
 unsigned int fragmentation_score_wmark(struct af_machine *m, bool low)
 {
-	unsigned int wmark_low = (unsigned)MAX(100 - m->vm.compaction_proactiveness, 5);
+	unsigned int wmark_low = (unsigned)MAX(100 - VM_SYSCTL(m, compaction_proactiveness), 5);
 
 	return low ? wmark_low : MIN(wmark_low + 10, 100u);
 }
@@ -71,7 +71,7 @@ bool kswapd_is_running(struct pglist_data *pg)
 
 static bool should_proactive_compact_node(struct af_machine *m, struct pglist_data *pg)
 {
-	if (!m->vm.compaction_proactiveness || kswapd_is_running(pg))
+	if (!VM_SYSCTL(m, compaction_proactiveness) || kswapd_is_running(pg))
 		return false;
 	return fragmentation_score_node(pg) > fragmentation_score_wmark(m, false);
 }
@@ -232,7 +232,7 @@ void kcompactd_run(struct af_machine *m, struct pglist_data *pg)
 	}
 	work = (pg->kcompactd_woken || pg->kcompactd_max_order > 0) && !pg->proactive_compact_trigger;
 	proactive = !work && (pg->proactive_compact_trigger ||
-			      (now >= pg->kcompactd_next_ns && m->vm.compaction_proactiveness));
+			      (now >= pg->kcompactd_next_ns && VM_SYSCTL(m, compaction_proactiveness)));
 	pg->kcompactd_woken = false;
 	daemon_unlock(m);
 	if (work) {

@@ -70,7 +70,7 @@ int af_offline_pages(struct af_machine *m, uint64_t start64, uint64_t nr, uint64
 	setup_per_zone_wmarks(m);
 	refresh_zone_stat_thresholds(m);
 	setup_per_zone_lowmem_reserve(m);
-	if (m->thp != THP_NEVER)
+	if (THP_MODE(m) != THP_NEVER)
 		set_recommended_min_free_kbytes(m);
 	build_zonelists(m);
 	return 0;

@@ -474,7 +474,7 @@ int af_migrate_pfns(struct af_machine *m, const uint64_t *pfns, int n, enum af_m
 	if (!mp)
 		return af_err(-ENOMEM, "out of memory");
 	if (reason == AF_MR_COMPACTION) {
-		ctl.unevictable = m->vm.compact_unevictable_allowed;
+		ctl.unevictable = VM_SYSCTL(m, compact_unevictable_allowed);
 		ctl.async = mode == AF_MIGRATE_ASYNC;
 		ctl.pinned_precheck = true;
 	}

@@ -155,8 +155,8 @@ int af_sysctl_write(struct af_machine *m, const char *name, const char *value)
 								 : "transparent_hugepage", v);
 		if (err)
 			return err;
-		m->thp = thp.thp;
-		m->thp_defrag = thp.thp_defrag;
+		__atomic_store_n(&m->thp, thp.thp, __ATOMIC_RELAXED);
+		__atomic_store_n(&m->thp_defrag, thp.thp_defrag, __ATOMIC_RELAXED);
 		return 0;
 	}
 	/* sysctl_compaction_handler(): any write compacts every node */
@@ -184,7 +184,9 @@ int af_sysctl_write(struct af_machine *m, const char *name, const char *value)
 	ret = sysctl_store(&tmp, d, value);
 	if (ret)
 		goto out;
-	m->vm = tmp;
+	/* field by field, each atomically: readers do not take the lock (VM_SYSCTL) */
+	for (size_t i = 0; i < sizeof(tmp) / sizeof(int); i++)
+		__atomic_store_n((int *)&m->vm + i, ((const int *)&tmp)[i], __ATOMIC_RELAXED);
 	switch (d->effect) {
 	case EFF_MIN_FREE:
 		m->user_min_free_kbytes = m->vm.min_free_kbytes;

@@ -47,7 +47,7 @@ void calculate_min_free_kbytes(struct af_machine *m)
 			new_min = 128;
 		if (new_min > 262144)
 			new_min = 262144;
-		m->vm.min_free_kbytes = (int)new_min;
+		__atomic_store_n(&m->vm.min_free_kbytes, (int)new_min, __ATOMIC_RELAXED);
 	}
 }
 
@@ -137,7 +137,7 @@ void set_recommended_min_free_kbytes(struct af_machine *m)
 	recommended = MIN(recommended, nr_free_zone_pages(m, ZONE_NORMAL) / 20);
 	recommended <<= (PAGE_SHIFT - 10);
 	if (recommended > (unsigned long)m->vm.min_free_kbytes)
-		m->vm.min_free_kbytes = (int)recommended;
+		__atomic_store_n(&m->vm.min_free_kbytes, (int)recommended, __ATOMIC_RELAXED);
 update:
 	setup_per_zone_wmarks(m);
 }

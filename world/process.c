@@ -474,7 +474,7 @@ static bool thp_eligible(struct af_machine *m, struct vma *v, uint64_t vpn)
 
 	if (v->kind != VMA_ANON)	/* VM_LOCKED does not stop THP (hugepage_vma_check) */
 		return false;
-	if (m->thp == THP_NEVER || (m->thp == THP_MADVISE && !v->thp))
+	if (THP_MODE(m) == THP_NEVER || (THP_MODE(m) == THP_MADVISE && !v->thp))
 		return false;
 	return base >= v->start && base + 512 <= v->start + v->npages;
 }
@@ -484,7 +484,7 @@ static af_gfp_t thp_gfp(struct af_machine *m, struct vma *v)
 {
 	bool madvised = v->thp;
 
-	switch (m->thp_defrag) {
+	switch (__atomic_load_n(&m->thp_defrag, __ATOMIC_RELAXED)) {
 	case DEFRAG_ALWAYS:		/* always do synchronous compaction */
 		return AF_GFP_TRANSHUGE | (madvised ? 0 : AF___GFP_NORETRY);
 	case DEFRAG_DEFER:		/* kick kcompactd and fail quickly */
