@@ -142,10 +142,9 @@ void putback_lru_page(struct af_machine *m, int cpu, unsigned long pfn)
 /* too_many_isolated(): isolated > (active + inactive) / 2 on the node */
 bool too_many_isolated(struct af_machine *m, int nid)
 {
-	long *v = m->node[nid]->vm_stat;
-	long inactive = v[NS_NR_INACTIVE_FILE] + v[NS_NR_INACTIVE_ANON];
-	long active = v[NS_NR_ACTIVE_FILE] + v[NS_NR_ACTIVE_ANON];
-	long isolated = v[NS_NR_ISOLATED_FILE] + v[NS_NR_ISOLATED_ANON];
+	long inactive = node_stat_read(m, nid, NS_NR_INACTIVE_FILE) + node_stat_read(m, nid, NS_NR_INACTIVE_ANON);
+	long active = node_stat_read(m, nid, NS_NR_ACTIVE_FILE) + node_stat_read(m, nid, NS_NR_ACTIVE_ANON);
+	long isolated = node_stat_read(m, nid, NS_NR_ISOLATED_FILE) + node_stat_read(m, nid, NS_NR_ISOLATED_ANON);
 
 	return isolated > (inactive + active) / 2;
 }

@@ -52,6 +52,11 @@ static inline void node_stat_mod(struct af_machine *m, int nid, int item, long d
 {
 	rmw_add_long(m->threaded, &m->node[nid]->vm_stat[item], d);
 }
+/* node_page_state(): read racily, as the kernel does */
+static inline long node_stat_read(const struct af_machine *m, int nid, int item)
+{
+	return __atomic_load_n(&m->node[nid]->vm_stat[item], __ATOMIC_RELAXED);
+}
 /* page_ref_add() / atomic_add_return on _mapcount: the new count */
 static inline int32_t page_ref_add(const struct af_machine *m, struct page *p, int32_t d)
 {

@@ -219,14 +219,20 @@ int zone_highsize(const struct zone *z, int batch, int cpu_online)
 	return MAX(high, batch << 2);
 }
 
-/* zone_pcp_update() / zone_set_pageset_high_and_batch() */
+/*
+ * zone_pcp_update() / zone_set_pageset_high_and_batch().  6.1 writes high
+ * and batch with WRITE_ONCE while the CPUs read them racily; here each pcp
+ * is updated under its lock, which its own allocations and frees hold.
+ */
 void zone_pcp_update(struct zone *z)
 {
 	int new_batch = MAX(1, zone_batchsize(z));
 	int new_high = zone_highsize(z, new_batch, 0);
 
 	for (int cpu = 0; cpu < z->m->nr_cpus; cpu++) {
+		lock_pcp(z->m, &z->pcp[cpu]);
 		z->pcp[cpu].high = new_high;
 		z->pcp[cpu].batch = new_batch;
+		unlock_pcp(z->m, &z->pcp[cpu]);
 	}
 }

@@ -91,7 +91,7 @@ static long global_node_state(struct af_machine *m, int i)
 	long v = 0;
 
 	for (int n = 0; n < m->nr_nodes; n++)
-		v += m->node[n]->vm_stat[i];
+		v += __atomic_load_n(&m->node[n]->vm_stat[i], __ATOMIC_RELAXED);
 	return v;
 }
 
