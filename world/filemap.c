@@ -229,21 +229,32 @@ int af_file_write(struct af_machine *m, int fid, int cpu, uint64_t index)
 	return file_rw(m, fid, cpu, index, true);
 }
 
-static int cached_pfn(struct af_machine *m, int fid, uint64_t index, unsigned long *pfn)
+/*
+ * The page cache page at index, returned with the file's lock held (the
+ * caller unlocks *fp): migration swaps the entry under that lock, so the
+ * page cannot move while the caller works on it.
+ */
+static int cached_pfn(struct af_machine *m, int fid, uint64_t index, unsigned long *pfn,
+		      struct file **fp)
 {
 	struct file *f = get_file(m, fid);
 
 	if (!f)
 		return af_err(-EBADF, "no file %d", fid);
-	if (index >= f->npages || f->pages[index].pfn == PFN_NIL)
+	wlock(m, &f->lock);
+	if (index >= f->npages || f->pages[index].pfn == PFN_NIL) {
+		wunlock(m, &f->lock);
 		return af_err(-ENOENT, "file %d page %llu is not cached", fid, (unsigned long long)index);
+	}
 	*pfn = f->pages[index].pfn;
+	*fp = f;
 	return 0;
 }
 
 int af_file_writeback(struct af_machine *m, int fid, uint64_t index, uint64_t ns)
 {
 	unsigned long pfn;
+	struct file *f;
 	int ret;
 
 	if (!m || !m->world)
@@ -252,11 +263,15 @@ int af_file_writeback(struct af_machine *m, int fid, uint64_t index, uint64_t ns
 		return af_err(-EINVAL, "writeback of %llu ns passes the end of the virtual clock",
 			      (unsigned long long)ns);
 	rd_lock(m);
-	ret = cached_pfn(m, fid, index, &pfn);
-	if (!ret && !(pflags(&m->pages[pfn]) & PG_dirty))
-		ret = af_err(-EINVAL, "file %d page %llu is not dirty", fid, (unsigned long long)index);
-	if (!ret)
-		start_writeback(m, pfn, ns);
+	ret = cached_pfn(m, fid, index, &pfn, &f);
+	if (!ret) {
+		if (!(pflags(&m->pages[pfn]) & PG_dirty))
+			ret = af_err(-EINVAL, "file %d page %llu is not dirty", fid,
+				     (unsigned long long)index);
+		else
+			start_writeback(m, pfn, ns);
+		wunlock(m, &f->lock);
+	}
 	rd_unlock(m);
 	return ret;
 }
@@ -264,17 +279,21 @@ int af_file_writeback(struct af_machine *m, int fid, uint64_t index, uint64_t ns
 int af_file_writeback_end(struct af_machine *m, int fid, uint64_t index)
 {
 	unsigned long pfn;
+	struct file *f;
 	int ret;
 
 	if (!m || !m->world)
 		return af_err(-EINVAL, "no world");
 	rd_lock(m);
-	ret = cached_pfn(m, fid, index, &pfn);
-	if (!ret && !(pflags(&m->pages[pfn]) & PG_writeback))
-		ret = af_err(-EINVAL, "file %d page %llu is not under writeback", fid,
-			     (unsigned long long)index);
-	if (!ret)
-		writeback_end_now(m, pfn);
+	ret = cached_pfn(m, fid, index, &pfn, &f);
+	if (!ret) {
+		if (!(pflags(&m->pages[pfn]) & PG_writeback))
+			ret = af_err(-EINVAL, "file %d page %llu is not under writeback", fid,
+				     (unsigned long long)index);
+		else
+			writeback_end_now(m, pfn);
+		wunlock(m, &f->lock);
+	}
 	rd_unlock(m);
 	return ret;
 }
@@ -282,12 +301,15 @@ int af_file_writeback_end(struct af_machine *m, int fid, uint64_t index)
 int af_file_page(struct af_machine *m, int fid, uint64_t index, uint64_t *pfn)
 {
 	unsigned long p;
+	struct file *f;
 	int ret;
 
 	if (!m || !m->world || !pfn)
 		return af_err(-EINVAL, "bad arguments");
 	rd_lock(m);
-	ret = cached_pfn(m, fid, index, &p);
+	ret = cached_pfn(m, fid, index, &p, &f);
+	if (!ret)
+		wunlock(m, &f->lock);
 	rd_unlock(m);
 	if (!ret)
 		*pfn = p;

@@ -132,7 +132,9 @@ static struct timed_hold *find_hold(struct world *w, unsigned long pfn, uint8_t 
 
 static void drop_hold(struct world *w, struct timed_hold *h)
 {
-	*h = w->holds[--w->nholds];
+	/* nholds is read without the lock by world_poll_holds' fast exit */
+	__atomic_store_n(&w->nholds, w->nholds - 1, __ATOMIC_RELAXED);
+	*h = w->holds[w->nholds];
 }
 
 static int add_hold(struct world *w, unsigned long pfn, uint8_t what, uint64_t until)
@@ -152,7 +154,8 @@ static int add_hold(struct world *w, unsigned long pfn, uint8_t what, uint64_t u
 			w->holds = nh;
 			w->holds_cap = ncap;
 		}
-		h = &w->holds[w->nholds++];
+		h = &w->holds[w->nholds];
+		__atomic_store_n(&w->nholds, w->nholds + 1, __ATOMIC_RELAXED);
 	}
 	*h = (struct timed_hold){ (uint32_t)pfn, what, until };
 	pthread_mutex_unlock(&w->holds_lock);
@@ -187,7 +190,7 @@ void world_poll_holds(struct af_machine *m, unsigned long pfn)
 	struct timed_hold *h;
 	uint64_t now;
 
-	if (!w->nholds)
+	if (!__atomic_load_n(&w->nholds, __ATOMIC_RELAXED))
 		return;
 	now = af_clock_ns(m);
 	wlock(m, &w->holds_lock);
@@ -684,7 +687,7 @@ static unsigned long world_shrink_slab(struct af_machine *m, int cpu, unsigned l
 		return 0;
 
 	for (int n = 0; n < m->nr_nodes; n++)
-		before += (unsigned long)m->node[n]->vm_stat[NS_NR_SLAB_RECLAIMABLE];
+		before += (unsigned long)node_stat_read(m, n, NS_NR_SLAB_RECLAIMABLE);
 	for (int i = 0; i < w->ncaches; i++) {
 		unsigned long freed = 0;
 		if (w->caches[i]->reclaimable) {
@@ -694,7 +697,7 @@ static unsigned long world_shrink_slab(struct af_machine *m, int cpu, unsigned l
 		__atomic_fetch_add(&m->events[SLABS_SCANNED], freed, __ATOMIC_RELAXED);
 	}
 	for (int n = 0; n < m->nr_nodes; n++)
-		after += (unsigned long)m->node[n]->vm_stat[NS_NR_SLAB_RECLAIMABLE];
+		after += (unsigned long)node_stat_read(m, n, NS_NR_SLAB_RECLAIMABLE);
 	if (m->threaded)
 		pthread_rwlock_unlock(&w->rw);
 	return before > after ? before - after : 0;
