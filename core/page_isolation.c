@@ -57,13 +57,27 @@ static void unset_migratetype_isolate_locked(struct zone *z, unsigned long pfn, 
 	z->nr_isolate_pageblock--;
 	head = free_block_containing(m, start, &order);
 	if (head != PFN_NIL && order > PAGEBLOCK_ORDER) {
-		bool isolated = false;
+		bool isolated = false, alike = true;
 
-		for (unsigned long q = head; q < head + (1UL << order); q += PAGEBLOCK_NR_PAGES)
-			isolated |= get_pageblock_migratetype(m, q) == MIGRATE_ISOLATE;
-		if (!isolated && m->pages[head].pcp_mt == MIGRATE_ISOLATE) {
+		for (unsigned long q = head; q < head + (1UL << order); q += PAGEBLOCK_NR_PAGES) {
+			int qmt = get_pageblock_migratetype(m, q);
+			isolated |= qmt == MIGRATE_ISOLATE;
+			alike &= qmt == mt;
+		}
+		if (isolated || m->pages[head].pcp_mt != MIGRATE_ISOLATE)
+			return;
+		if (alike) {
 			move_to_free_list(z, head, order, mt);
 			mod_zone_freepage_state(z, 1L << order, mt);
+			return;
+		}
+		/* isolated pageblocks of different types merged: each goes back
+		 * to its own type's list, counted as that type */
+		del_page_from_free_list(z, head, order, MIGRATE_ISOLATE);
+		for (unsigned long q = head; q < head + (1UL << order); q += PAGEBLOCK_NR_PAGES) {
+			int qmt = get_pageblock_migratetype(m, q);
+			add_to_free_list(z, q, PAGEBLOCK_ORDER, qmt, false);
+			mod_zone_freepage_state(z, PAGEBLOCK_NR_PAGES, qmt);
 		}
 		return;
 	}

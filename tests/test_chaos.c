@@ -651,7 +651,7 @@ static void *chaos_kernel(void *arg)
 static void test_chaos_stress(void **state)
 {
 	(void)state;
-	struct af_machine *m = machine_from("mem = 256M\ncpus = 2\nthreaded = 1\ncontents = 1\n"
+	struct af_machine *m = machine_from("mem = 256M\ncpus = 2\nthreaded = 1\ncontents = 1\ncma_size = 16M\n"
 					    "transparent_hugepage = always\n");
 	struct chaos c = { .m = m, .seed = chaos_seed() };
 	void *(*const fns[])(void *) = { chaos_proc, chaos_proc, chaos_mover, chaos_kernel, chaos_kernel };
