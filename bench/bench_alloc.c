@@ -3,7 +3,7 @@
  * memcpy bandwidth as a reference.  Prints figures; asserts nothing.
  *
  * Each line carries the memcpy bandwidth measured just before it, so a line
- * taken while the host was busy shows it.  The targets (issue 11) are
+ * taken while the host was busy shows it.  The speed targets are
  * printed beside the figures they apply to.
  *
  * bench_alloc --pairs N [threaded] runs N order-0 pairs and nothing else
