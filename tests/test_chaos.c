@@ -307,9 +307,15 @@ static void test_file_write_vs_reclaim(void **state)
 	if (c.errors)
 		fail_msg("seed %llu: %s", (unsigned long long)c.seed, c.msg);
 	CHECK(m);
+	/* every cached page still reads back its contents; a page not cached may
+	 * find memory full of dirty pages (-ENOMEM, a clean failure) */
 	for (int f = 0; f < 2; f++)
-		for (uint64_t i = 0; i < FILE_PAGES; i += 7)
-			assert_int_equal(af_file_read(m, c.fid[f], 0, i), 0);
+		for (uint64_t i = 0; i < FILE_PAGES; i += 7) {
+			int ret = af_file_read(m, c.fid[f], 0, i);
+			if (ret && ret != -ENOMEM)
+				fail_msg("seed %llu: file %d page %llu reads %d", (unsigned long long)c.seed,
+					 f, (unsigned long long)i, ret);
+		}
 	CHECK(m);
 	af_machine_destroy(m);
 	alarm(0);

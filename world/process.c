@@ -463,8 +463,11 @@ void free_owned_page(struct af_machine *m, int cpu, unsigned long pfn, unsigned 
 	p->owner = 0;
 	p->index = 0;
 	p->mapcount = 0;
-	p->refcount = 1;
-	af_free_pages(m, cpu, pfn, order);
+	/* no reference is left, and none can be taken (get_page_unless_zero
+	 * fails on zero): straight to __free_pages' last step, never through
+	 * a count of one another thread could raise */
+	__atomic_store_n(&p->refcount, 0, __ATOMIC_RELAXED);
+	free_pages_final(m, pfn_zone(m, pfn), cpu, pfn, order);
 }
 
 /* A THP for the aligned region of vpn (do_huge_pmd_anonymous_page) */
