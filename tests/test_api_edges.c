@@ -390,6 +390,31 @@ static void test_mmap_file_pgoff_wrap(void **st)
 	af_machine_destroy(m);
 }
 
+/* host structures stay bounded: refused with the host memory named, not allocated */
+static void test_host_memory_bounds(void **st)
+{
+	(void)st;
+	struct af_machine *m = machine_from("cpus = 1\ncontents = 0\n"
+					    "node.0.zone.DMA32 = 0x1000 8192 8192 8192\n");
+	uint64_t vpn;
+	int pid, fid;
+
+	assert_int_equal(af_proc_create(m, &pid), 0);
+	assert_int_equal(af_file_create(m, false, &fid), 0);
+	assert_int_equal(af_file_write(m, fid, 0, (1ULL << 28) - 1), -ENOMEM);
+	assert_non_null(strstr(af_errmsg(), "MiB of host memory"));
+	assert_int_equal(af_file_read(m, fid, 0, 1ULL << 30), -ENOMEM);
+	assert_int_equal(af_mmap_anon(m, pid, 1ULL << 30, 0, &vpn), -ENOMEM);
+	assert_non_null(strstr(af_errmsg(), "MiB of host memory"));
+	CHECK(m);
+	/* what fits still works */
+	assert_int_equal(af_file_write(m, fid, 0, (1ULL << 20)), 0);
+	assert_int_equal(af_mmap_anon(m, pid, 1ULL << 20, 0, &vpn), 0);
+	assert_int_equal(af_mem_write(m, pid, 0, vpn + (1ULL << 20) - 1), 0);
+	CHECK(m);
+	af_machine_destroy(m);
+}
+
 static void test_page_lock_hold_wrap(void **st)
 {
 	(void)st;
@@ -650,6 +675,7 @@ int main(void)
 		cmocka_unit_test(test_mmap_hugetlb_wrap),
 		cmocka_unit_test(test_mmap_file_pgoff_wrap),
 		cmocka_unit_test(test_page_lock_hold_wrap),
+		cmocka_unit_test(test_host_memory_bounds),
 		cmocka_unit_test(test_slab_handle_high_bits),
 		cmocka_unit_test(test_unpin_unpinned),
 		cmocka_unit_test(test_pinned_page_freed_by_unpin),

@@ -61,6 +61,11 @@ static int cover_index(struct file *f, uint64_t index)
 		return af_err(-EFBIG, "file index %llu too large", (unsigned long long)index);
 	if (index < f->npages)
 		return 0;
+	if (index >= FILE_HOST_INDEX_LIMIT)
+		return af_err(-ENOMEM, "file page %llu: its page cache index would take %llu MiB of "
+			      "host memory (at most %llu MiB per file)", (unsigned long long)index,
+			      (unsigned long long)((index + 1) * sizeof(struct pc_entry) >> 20),
+			      (unsigned long long)(FILE_HOST_INDEX_LIMIT * sizeof(struct pc_entry) >> 20));
 	size_t n = f->npages ? f->npages : 16;
 	while (n <= index)
 		n *= 2;

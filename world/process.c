@@ -287,6 +287,12 @@ static int add_vma(struct af_machine *m, struct mm *mm, uint64_t npages, enum vm
 	v.pgoff = pgoff;
 	v.mlocked = flags & AF_MAP_MLOCK;
 	v.thp = flags & AF_MAP_THP;
+	if (v.start + npages > PROC_HOST_VPN_LIMIT)
+		return af_err(-ENOMEM, "mapping of %llu pages: the process's page-table slots would "
+			      "take %llu MiB of host memory (at most %llu MiB per process)",
+			      (unsigned long long)npages,
+			      (unsigned long long)(((v.start + npages) >> 9) * sizeof(struct pmd_slot) >> 20),
+			      (unsigned long long)((PROC_HOST_VPN_LIMIT >> 9) * sizeof(struct pmd_slot) >> 20));
 	ret = cover_pmds(mm, v.start + npages);
 	if (ret)
 		return ret;

@@ -131,6 +131,15 @@ struct file {
 #define FILE_MAX_INDEX (1ULL << 31)
 /* The largest mapping, in base pages (4 TiB) */
 #define MAX_MAP_PAGES (1ULL << 30)
+/*
+ * Host memory: a file's page cache index and a process's page-table slots
+ * are flat arrays sized to the highest index or address used, so these
+ * bound them (128 MiB and 32 MiB of host memory); past them a page-cache
+ * fill or an mmap fails with -ENOMEM naming the host memory it would take.
+ * Simplification: the kernel's xarray and page tables are sparse.
+ */
+#define FILE_HOST_INDEX_LIMIT (1ULL << 24)
+#define PROC_HOST_VPN_LIMIT (1ULL << 28)
 
 #define SLAB_MAX_OBJS 512
 struct slab {
