@@ -461,7 +461,7 @@ static void move_freelist_tail(struct af_machine *m, struct list_pfn *l, unsigne
 static void fast_isolate_around(struct compact_control *cc, unsigned long pfn)
 {
 	struct zone *z = cc->zone;
-	unsigned long start, end;
+	unsigned long start, end, block;
 
 	if (cc->nr_freepages >= cc->nr_migratepages)
 		return;
@@ -471,9 +471,11 @@ static void fast_isolate_around(struct compact_control *cc, unsigned long pfn)
 	end = MIN(pageblock_end_pfn(pfn), zone_end_pfn(z));
 	if (!block_in_zone(z, start, end))
 		return;
+	block = start;
 	isolate_freepages_block(cc, &start, end, 1, false);
+	/* the pageblock scanned (start has moved on, to the next one at the end) */
 	if (cc->nr_freepages < cc->nr_migratepages)
-		set_pageblock_skip(z->m, start, true);
+		set_pageblock_skip(z->m, block, true);
 }
 
 /* next_search_order(): orders below the request, round robin from search_order */

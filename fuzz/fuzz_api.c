@@ -335,7 +335,8 @@ static void step(struct state *s)
 			for (int j = 0; j < i; j++)
 				if (pfns[i] == pfns[j] && take(in, 1) % 2)
 					pfns[i] ^= 1;
-		af_migrate_pfns(m, null && n ? NULL : pfns, take(in, 1) % 8 ? n : (int)a,
+		/* a wild count only when negative: a larger one would overrun the array */
+		af_migrate_pfns(m, null && n ? NULL : pfns, take(in, 1) % 8 || (int)a >= 0 ? n : (int)a,
 				(enum af_migrate_mode)(b % 4), (enum af_migrate_reason)(a % 10),
 				(int)(take(in, 1) % 3) - 1, take(in, 1) % 2 ? res : NULL, NULL);
 		break;
