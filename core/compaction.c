@@ -329,7 +329,7 @@ unsigned long take_targets(struct compact_control *cc, unsigned long pfn, unsign
 		struct page *q = &m->pages[pfn + i];
 		/* post_alloc_hook(): an allocated order-0 page held by compaction */
 		pset_order(q, 0);
-		q->refcount = 1;
+		__atomic_store_n(&q->refcount, 1, __ATOMIC_RELAXED);
 		pflags_set(q, PG_alloc);
 		cc->freepages[cc->nr_freepages++] = (uint32_t)(pfn + i);
 	}
@@ -660,7 +660,7 @@ static void compaction_free(struct af_machine *m, unsigned long dst, void *arg)
 	struct compact_control *cc = arg;
 
 	m->pages[dst].owner = 0;
-	m->pages[dst].refcount = 1;
+	__atomic_store_n(&m->pages[dst].refcount, 1, __ATOMIC_RELAXED);
 	pflags_set(&m->pages[dst], PG_alloc);
 	if (push_free(cc, dst))
 		af_free_pages(m, cc->cpu, dst, 0);

@@ -412,7 +412,7 @@ int machine_boot(const struct af_config *cfg_in, const struct af_policy *pol, co
 				if ((pflags(p) & (PG_reserved | PG_hole)) != PG_reserved)
 					continue;
 				pflags_clear(p, PG_reserved);
-				p->refcount = 0;
+				__atomic_store_n(&p->refcount, 0, __ATOMIC_RELAXED);
 				z->managed_pages++;
 				free_unref_page(z, m->nr_cpus - 1, pfn, 0);
 				left--;

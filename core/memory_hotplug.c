@@ -58,7 +58,7 @@ int af_offline_pages(struct af_machine *m, uint64_t start64, uint64_t nr, uint64
 	/* __offline_isolated_pages() and the zone/node adjustments */
 	for (unsigned long pfn = start; pfn < end; pfn++) {
 		struct page *p = &m->pages[pfn];
-		p->refcount = 0;
+		__atomic_store_n(&p->refcount, 0, __ATOMIC_RELAXED);
 		p->owner = 0;
 		pflags_set(p, PG_reserved | PG_hole);
 	}

@@ -234,7 +234,7 @@ static void put_new_page(struct af_machine *m, unsigned long dst, unsigned int o
 		return;
 	}
 	m->pages[dst].owner = 0;
-	m->pages[dst].refcount = 1;
+	__atomic_store_n(&m->pages[dst].refcount, 1, __ATOMIC_RELAXED);
 	pflags_fetch_and(m, &m->pages[dst], ~(PG_anon | PG_swapbacked | PG_active | PG_unevictable |
 					   PG_mlocked | PG_dirty | PG_movable_ops | PG_locked));
 	af_free_pages(m, t->cpu, dst, order);
@@ -255,7 +255,7 @@ static void free_old_page(struct af_machine *m, int cpu, struct zone *sz, unsign
 	s->owner = 0;
 	s->index = 0;
 	s->mapcount = 0;
-	s->refcount = 0;
+	__atomic_store_n(&s->refcount, 0, __ATOMIC_RELAXED);
 	pflags_fetch_and(m, s, ~(PG_isolated | PG_locked | PG_movable_ops | PG_lru));
 	free_pages_final(m, sz, cpu, src, order);
 }
@@ -285,7 +285,7 @@ static int unmap_and_move(struct af_machine *m, struct mpage *mp, bool force,
 		if (!mp->hugetlb)
 			isolated_stat_sub(m, sz->nid, mp->was_file, mp->order);
 		pflags_fetch_and(m, s, ~PG_isolated);
-		s->refcount = 0;
+		__atomic_store_n(&s->refcount, 0, __ATOMIC_RELAXED);
 		m->wops->free_page(m, t->cpu, src, mp->order);
 		return MIGRATEPAGE_SUCCESS;
 	}
@@ -343,7 +343,7 @@ out_unlock:
 		/* nobody mapped it any more: free the new page too (once it is
 		 * remapped, its mappings own it and the last to go frees it) */
 		if (is_lru && !remapped && __atomic_load_n(&m->pages[dst].refcount, __ATOMIC_ACQUIRE) == 0) {
-			m->pages[dst].refcount = 1;
+			__atomic_store_n(&m->pages[dst].refcount, 1, __ATOMIC_RELAXED);
 			page_ref_add(m, &m->pages[dst], -1);
 			m->wops->free_page(m, t->cpu, (unsigned long)dst, mp->order);
 		}

@@ -273,7 +273,7 @@ static inline void prep_new_page(struct af_machine *m, unsigned long pfn, unsign
 
 	pflags_set(p, (pflags(p) & ~(PG_buddy | PG_pcp)) | PG_alloc);
 	pset_order(p, order);
-	p->refcount = 1;
+	__atomic_store_n(&p->refcount, 1, __ATOMIC_RELAXED);
 	p->mapcount = 0;
 	p->owner = 0;
 	if ((gfp & AF___GFP_COMP) && order) {

@@ -347,7 +347,7 @@ int af_file_delete(struct af_machine *m, int fid)
 			if (f->pages[i].pfn != PFN_NIL) {
 				unsigned long pfn = f->pages[i].pfn;
 				f->pages[i].pfn = PFN_NIL;
-				m->pages[pfn].refcount = 0;
+				__atomic_store_n(&m->pages[pfn].refcount, 0, __ATOMIC_RELAXED);
 				free_owned_page(m, API_CPU, pfn, 0);
 			}
 		f->dead = true;

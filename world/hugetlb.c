@@ -54,7 +54,7 @@ static void free_huge_page_to_buddy(struct af_machine *m, int cpu, unsigned long
 	pflags_fetch_and(m, &m->pages[pfn], ~PG_hugetlb);
 	m->pages[pfn].owner = 0;
 	m->pages[pfn].index = 0;
-	m->pages[pfn].refcount = 1;
+	__atomic_store_n(&m->pages[pfn].refcount, 1, __ATOMIC_RELAXED);
 	af_free_pages(m, cpu, pfn, HPAGE_PMD_ORDER);
 }
 
@@ -118,7 +118,7 @@ void hugetlb_free_page(struct af_machine *m, int cpu, unsigned long pfn)
 	m->pages[pfn].owner = w->hugetlb_owner;
 	m->pages[pfn].index = 0;
 	m->pages[pfn].mapcount = 0;
-	m->pages[pfn].refcount = 1;
+	__atomic_store_n(&m->pages[pfn].refcount, 1, __ATOMIC_RELAXED);
 	if (pool_push(w, pfn) == 0)
 		w->free_hugepages++;
 	else

@@ -181,8 +181,8 @@ int world_move_to_new_page(struct af_machine *m, unsigned long dst, unsigned lon
 		} else {
 			migrate_identity(m, dst, src, sz, dz);
 			f->pages[m->pages[dst].index].pfn = (uint32_t)dst;
-			m->pages[dst].refcount = 1;		/* the page cache's */
-			s->refcount = 1;			/* isolation only */
+			__atomic_store_n(&m->pages[dst].refcount, 1, __ATOMIC_RELAXED);		/* the page cache's */
+			__atomic_store_n(&s->refcount, 1, __ATOMIC_RELAXED);			/* isolation only */
 		}
 		wunlock(m, &f->lock);
 		return rc;
@@ -191,7 +191,7 @@ int world_move_to_new_page(struct af_machine *m, unsigned long dst, unsigned lon
 	if (__atomic_load_n(&s->refcount, __ATOMIC_ACQUIRE) != 1)
 		return -EAGAIN;
 	migrate_identity(m, dst, src, sz, dz);
-	m->pages[dst].refcount = 0;	/* mappings add theirs on remap */
+	__atomic_store_n(&m->pages[dst].refcount, 0, __ATOMIC_RELAXED);	/* mappings add theirs on remap */
 	return MIGRATEPAGE_SUCCESS;
 }
 

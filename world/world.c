@@ -630,7 +630,7 @@ static bool remove_mapping(struct af_machine *m, int cpu, unsigned long pfn)
 	if (__atomic_load_n(&p->refcount, __ATOMIC_ACQUIRE) == 2 && !p->mapcount &&
 	    !(pflags(p) & (PG_dirty | PG_writeback | PG_locked)) && f->pages[p->index].pfn == pfn) {
 		f->pages[p->index].pfn = PFN_NIL;
-		p->refcount = 0;
+		__atomic_store_n(&p->refcount, 0, __ATOMIC_RELAXED);
 		done = true;
 	}
 	wunlock(m, &f->lock);
