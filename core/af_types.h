@@ -463,6 +463,13 @@ static inline void rmw_add_long(bool shared, long *w, long d)
 	else
 		*w += d;
 }
+static inline void rmw_add_u64(bool shared, uint64_t *w, uint64_t d)
+{
+	if (shared)
+		__atomic_fetch_add(w, d, __ATOMIC_RELAXED);
+	else
+		*w += d;
+}
 
 /*
  * page->flags accessors.  A page's flags are written only by its current

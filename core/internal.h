@@ -301,10 +301,7 @@ unsigned int pindex_to_order(int pindex);
  */
 static inline void cpu_counter_add(const struct af_machine *m, uint64_t *ctr, uint64_t n)
 {
-	if (m->threaded)
-		__atomic_fetch_add(ctr, n, __ATOMIC_RELAXED);
-	else
-		*ctr += n;
+	rmw_add_u64(m->threaded, ctr, n);
 }
 /*
  * A vm.* sysctl or THP setting read outside the sysctl lock (READ_ONCE): a
