@@ -158,6 +158,8 @@ static void step(struct state *s)
 		if (ret == 0 && s->ncma < MAXH) {
 			s->cma[s->ncma] = u;
 			s->cma_n[s->ncma++] = a % 600;
+		} else if (ret == 0 && af_cma_release(m, u, a % 600)) {	/* no room to keep it */
+			fail("cma_release of a fresh range", -1);
 		}
 		break;
 	case 3:
@@ -243,6 +245,8 @@ static void step(struct state *s)
 			if (ret == 0 && s->nwb < MAXH) {
 				s->wb_fid[s->nwb] = fid;
 				s->wb_idx[s->nwb++] = idx;
+			} else if (ret == 0) {	/* no room to keep it */
+				af_file_writeback_end(m, fid, idx);
 			}
 			break;
 		case 3: ret = af_file_writeback_end(m, fid, idx); break;
@@ -302,7 +306,7 @@ static void step(struct state *s)
 		switch (take(in, 1) % 4) {
 		case 0:
 			if (af_page_lock(m, pfn, b) == 0) {
-				if (take(in, 1) % 2)
+				if (take(in, 1) % 2 || s->nlocked == MAXH)
 					af_page_unlock(m, pfn);
 				else if (s->nlocked < MAXH)
 					s->locked[s->nlocked++] = pfn;
@@ -447,8 +451,11 @@ static void release_all(struct state *s, uint64_t free0, uint64_t managed0)
 		af_driver_free(m, s->dpage_did[i], s->dpages[i]);
 	for (int i = 0; i < s->nk; i++)
 		af_free_pages(m, 0, s->kpfn[i], s->korder[i]);
+	/* page by page: a wild release may have given back part of a range,
+	 * and a release that names a page no longer allocated is refused whole */
 	for (int i = 0; i < s->ncma; i++)
-		af_cma_release(m, s->cma[i], s->cma_n[i]);
+		for (uint64_t j = 0; j < s->cma_n[i]; j++)
+			af_cma_release(m, s->cma[i] + j, 1);
 	af_hugetlb_resize(m, 0, &now);
 	af_drain_all(m);
 	check(m, "release");
