@@ -663,6 +663,44 @@ static void test_cma_pageblock_not_merged_at_boot(void **st)
 	af_machine_destroy(m);
 }
 
+/* A file page kswapd had put under writeback (pageout) made af_file_delete
+ * refuse: the page stayed cached for good and its memory was lost.  Truncation
+ * waits for writeback and the page lock; only a hold its taker must end
+ * (threaded mode, 0 ns) is refused. */
+static void test_file_delete_waits_for_holds(void **st)
+{
+	(void)st;
+	for (int threaded = 0; threaded < 2; threaded++) {
+		struct af_machine *m = machine_from(threaded ? "threaded = 1\nnode.0.zone.DMA32 = 0x1000 8192 8192 8192\n"
+							     : SMALL);
+		uint64_t free0, pfn, t0;
+		int fid;
+
+		af_drain_all(m);
+		free0 = af_machine_free_pages(m);
+		assert_int_equal(af_file_create(m, false, &fid), 0);
+		for (uint64_t i = 0; i < 3; i++)
+			assert_int_equal(af_file_write(m, fid, 0, i), 0);
+		assert_int_equal(af_file_writeback(m, fid, 0, 5000000), 0);	/* like pageout() */
+		assert_int_equal(af_file_page(m, fid, 1, &pfn), 0);
+		assert_int_equal(af_page_lock(m, pfn, 7000000), 0);
+		t0 = af_clock_ns(m);
+		if (threaded) {		/* a writeback only its taker ends: refused, nothing waited */
+			assert_int_equal(af_file_writeback(m, fid, 2, 0), 0);
+			assert_int_equal(af_file_delete(m, fid), -EBUSY);
+			assert_true(af_clock_ns(m) == t0);
+			CHECK(m);
+			assert_int_equal(af_file_writeback_end(m, fid, 2), 0);
+		}
+		assert_int_equal(af_file_delete(m, fid), 0);
+		assert_true(af_clock_ns(m) >= t0 + 7000000);	/* waited for the later hold */
+		CHECK(m);
+		af_drain_all(m);
+		assert_int_equal(af_machine_free_pages(m), free0);
+		af_machine_destroy(m);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -683,6 +721,7 @@ int main(void)
 		cmocka_unit_test(test_check_cma_bitmap),
 		cmocka_unit_test(test_fork_of_next_pid),
 		cmocka_unit_test(test_cma_pageblock_not_merged_at_boot),
+		cmocka_unit_test(test_file_delete_waits_for_holds),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -321,7 +321,13 @@ int af_file_page(struct af_machine *m, int fid, uint64_t index, uint64_t *pfn)
 	return ret;
 }
 
-/* truncate_inode_pages() + drop the inode; refused while mapped or pinned */
+/*
+ * truncate_inode_pages() + drop the inode.  Refused while mapped or a page is
+ * pinned (simplified: the kernel drops the page from the cache and frees it
+ * at the last put).  A locked page or one under writeback is waited for, as
+ * truncation does: the virtual clock advances to the end of its hold; one
+ * only its taker can end (threaded mode, 0 ns) is -EBUSY, not a hang.
+ */
 int af_file_delete(struct af_machine *m, int fid)
 {
 	struct file *f;
@@ -337,11 +343,18 @@ int af_file_delete(struct af_machine *m, int fid)
 		ret = af_err(-EBUSY, "file %d is still mapped", fid);
 	for (size_t i = 0; !ret && f && i < f->npages; i++) {
 		uint32_t pfn = f->pages[i].pfn;
-		if (pfn != PFN_NIL && (m->pages[pfn].refcount != 1 ||
-				       (pflags(&m->pages[pfn]) & (PG_locked | PG_writeback))))
-			ret = af_err(-EBUSY, "file %d page %zu is busy (pinned, locked or under writeback)",
-				     fid, i);
+		if (pfn != PFN_NIL && __atomic_load_n(&m->pages[pfn].refcount, __ATOMIC_RELAXED) != 1)
+			ret = af_err(-EBUSY, "file %d page %zu is pinned", fid, i);
 	}
+	/* first whether every hold has an end, then wait: a refusal changes nothing */
+	for (int end = 0; end < 2; end++)
+		for (size_t i = 0; !ret && f && i < f->npages; i++) {
+			uint32_t pfn = f->pages[i].pfn;
+			if (pfn != PFN_NIL && (pflags(&m->pages[pfn]) & (PG_locked | PG_writeback)) &&
+			    !end_timed_holds(m, pfn, end))
+				ret = af_err(-EBUSY, "file %d page %zu is locked or under writeback "
+					     "until its taker ends it", fid, i);
+		}
 	if (!ret) {
 		for (size_t i = 0; i < f->npages; i++)
 			if (f->pages[i].pfn != PFN_NIL) {

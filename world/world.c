@@ -272,6 +272,41 @@ void writeback_end_now(struct af_machine *m, unsigned long pfn)
 	wunlock(m, &w->holds_lock);
 }
 
+/*
+ * Truncation's wait for a page (the page lock and folio_wait_writeback() in
+ * truncate_inode_pages_range()): with end set, its lock and writeback holds
+ * that have a deadline end now, the virtual clock advancing to each.  False
+ * when the page is (end: stays) locked or under writeback by a hold only its
+ * taker ends (threaded mode, 0 ns), which waiting could wait for forever.
+ */
+bool end_timed_holds(struct af_machine *m, unsigned long pfn, bool end)
+{
+	static const uint32_t bits[] = { PG_locked, PG_writeback };
+	struct world *w = m->world;
+	bool timed = true;
+
+	wlock(m, &w->holds_lock);
+	for (int i = 0; i < 2; i++) {
+		struct timed_hold *h = find_hold(w, pfn, (uint8_t)(bits[i] >> 8));
+		if (!h) {
+			timed &= !(pflags(&m->pages[pfn]) & bits[i]);
+			continue;
+		}
+		if (!end)
+			continue;
+		uint64_t now = af_clock_ns(m);
+		if (h->until > now)
+			clock_advance_raw(m, h->until - now);
+		drop_hold(w, h);
+		if (bits[i] == PG_locked)
+			unlock_page(m, pfn);
+		else
+			end_writeback(m, pfn);
+	}
+	wunlock(m, &w->holds_lock);
+	return end ? !(pflags(&m->pages[pfn]) & (PG_locked | PG_writeback)) : timed;
+}
+
 /* Start writeback: clean, under writeback for ns more of virtual time */
 void start_writeback(struct af_machine *m, unsigned long pfn, uint64_t ns)
 {

@@ -248,6 +248,7 @@ void wait_page_writeback(struct af_machine *m, unsigned long pfn);
 void world_poll_holds(struct af_machine *m, unsigned long pfn);
 void start_writeback(struct af_machine *m, unsigned long pfn, uint64_t ns);
 void writeback_end_now(struct af_machine *m, unsigned long pfn);
+bool end_timed_holds(struct af_machine *m, unsigned long pfn, bool end);
 
 /*
  * rmap_walk(): call fn for every PTE (or PMD) that maps pfn or holds a
