@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -344,6 +345,54 @@ int outpath_check(const char *path, const char *what)
 	return 0;
 }
 
+/*
+ * The temporary files outputs are being written to.  A signal that ends the
+ * process (^C, kill, a closed pipe) removes them, so no partial output is
+ * left behind; then the signal takes its default action.  The CLI runs on
+ * one thread.
+ */
+#define LIVE_TMP_MAX 8
+static const char *volatile live_tmp[LIVE_TMP_MAX];
+
+static void remove_live_tmp(int sig)
+{
+	for (int i = 0; i < LIVE_TMP_MAX; i++)
+		if (live_tmp[i])
+			unlink(live_tmp[i]);
+	raise(sig);	/* SA_RESETHAND: delivered as the default once this returns */
+}
+
+static void live_tmp_add(const char *tmp)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE };
+	static bool installed;
+
+	if (!installed) {
+		struct sigaction sa = { .sa_handler = remove_live_tmp, .sa_flags = SA_RESETHAND };
+		struct sigaction old;
+
+		sigemptyset(&sa.sa_mask);
+		for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+			sigaddset(&sa.sa_mask, sigs[i]);
+		for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)	/* an ignored signal (nohup) stays ignored */
+			if (!sigaction(sigs[i], NULL, &old) && old.sa_handler == SIG_DFL)
+				sigaction(sigs[i], &sa, NULL);
+		installed = true;
+	}
+	for (int i = 0; i < LIVE_TMP_MAX; i++)
+		if (!live_tmp[i]) {
+			live_tmp[i] = tmp;
+			return;
+		}
+}
+
+static void live_tmp_del(const char *tmp)
+{
+	for (int i = 0; i < LIVE_TMP_MAX; i++)
+		if (live_tmp[i] == tmp)
+			live_tmp[i] = NULL;
+}
+
 int outfile_open(struct outfile *o, const char *path, const char *what)
 {
 	struct stat sb;
@@ -371,10 +420,12 @@ int outfile_open(struct outfile *o, const char *path, const char *what)
 		snprintf(msg, sizeof(msg), "cannot create '%s': %s", path, strerror(errno));
 		return cli_error(what, msg);
 	}
+	live_tmp_add(o->tmp);
 	o->f = fdopen(fd, "w");
 	if (!o->f) {
 		close(fd);
 		unlink(o->tmp);
+		live_tmp_del(o->tmp);
 		return cli_error(what, "cannot create the file");
 	}
 	return 0;
@@ -398,6 +449,8 @@ int outfile_commit(struct outfile *o, const char *what)
 		bad = 1;
 		err = errno;
 	}
+	if (!o->direct)
+		live_tmp_del(o->tmp);
 	if (bad) {
 		if (!o->direct)
 			unlink(o->tmp);
@@ -411,8 +464,10 @@ void outfile_abort(struct outfile *o)
 {
 	if (o->f) {
 		fclose(o->f);
-		if (!o->direct)
+		if (!o->direct) {
 			unlink(o->tmp);
+			live_tmp_del(o->tmp);
+		}
 		o->f = NULL;
 	}
 }

@@ -104,6 +104,18 @@ expect_quick_error "--json into a directory" run --ops 100000000 --json "$tmpq"
 expect_quick_error "compare: unwritable --json before the runs" compare --policy linux,nogroup --ops 100000000 --json /nonexistent/dir/c.json
 expect_quick_error "bad --set value before the run" run --ops 100000000 --set vm.extfrag_threshold=5000
 [ -z "$(ls "$tmpq")" ] && ok "bad arguments leave no file" || bad "bad arguments left $(ls "$tmpq")"
+# a run ended by a signal leaves no partial output behind
+# (not INT: a background job of a non-interactive shell ignores it)
+for sig in TERM HUP PIPE; do
+	"$AF" run --mem 256M --ops 100000000 --trace "$tmpq/t.txt" --json "$tmpq/r.json" --samples "$tmpq/s.jsonl" --sample-every 1000 >/dev/null 2>&1 &
+	pid=$!
+	for i in 1 2 3 4 5 6 7 8 9 10; do [ -n "$(ls "$tmpq")" ] && break; sleep 0.1; done
+	had=$(ls "$tmpq" | wc -l)
+	kill -s $sig $pid; wait $pid; rc=$?
+	[ "$had" -ge 2 ] && [ "$rc" -gt 128 ] && [ -z "$(ls "$tmpq")" ] && ok "SIG$sig leaves no partial output" ||
+		bad "SIG$sig: $had files while running, rc $rc, left: $(ls "$tmpq")"
+	rm -f "$tmpq"/*
+done
 err=$("$AF" run --frobnicate --config 2>&1 >/dev/null)
 printf '%s\n' "$err" | grep -q "unknown option '--frobnicate'" && ok "unknown option before --config" || bad "unknown option before --config: $err"
 expect_quick_error "an option where a FILE goes" run --trace --config
