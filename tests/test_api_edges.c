@@ -701,6 +701,36 @@ static void test_file_delete_waits_for_holds(void **st)
 	}
 }
 
+/* A free page of the hugetlb pool could be pinned; shrinking the pool then
+ * freed it to the buddy lists with the pin still counted (fuzz_world) */
+static void test_pin_free_hugetlb_pool_page(void **st)
+{
+	(void)st;
+	struct af_machine *m = small_world();
+	unsigned long now;
+	uint64_t pfn, free0;
+	int found = 0;
+
+	af_drain_all(m);
+	free0 = af_machine_free_pages(m);
+	assert_int_equal(af_hugetlb_resize(m, 2, &now), 0);
+	assert_int_equal(now, 2);
+	for (pfn = 0; pfn < af_machine_max_pfn(m) && !found; pfn += 512) {
+		int ret = af_page_pin(m, pfn);
+		if (ret == -EINVAL && strstr(af_errmsg(), "hugetlb pool"))
+			found = 1;
+		else
+			assert_int_equal(ret, -EINVAL);	/* free or not a pool page */
+	}
+	assert_true(found);
+	CHECK(m);
+	assert_int_equal(af_hugetlb_resize(m, 0, &now), 0);
+	CHECK(m);
+	af_drain_all(m);
+	assert_int_equal(af_machine_free_pages(m), free0);
+	af_machine_destroy(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -722,6 +752,7 @@ int main(void)
 		cmocka_unit_test(test_fork_of_next_pid),
 		cmocka_unit_test(test_cma_pageblock_not_merged_at_boot),
 		cmocka_unit_test(test_file_delete_waits_for_holds),
+		cmocka_unit_test(test_pin_free_hugetlb_pool_page),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -399,6 +399,11 @@ int af_page_pin(struct af_machine *m, uint64_t pfn)
 	if (!m || !(w = m->world) || pfn >= m->max_pfn || !(pflags(&m->pages[pfn]) & PG_alloc) ||
 	    !m->pages[pfn].owner)
 		return af_err(-EINVAL, "pfn 0x%llx is not an owned page", (unsigned long long)pfn);
+	/* pin_user_pages reaches pages through a mapping: a free huge page of the
+	 * pool is mapped by nobody (and shrinking the pool frees it) */
+	if (w->hugetlb_owner && m->pages[pfn].owner == w->hugetlb_owner)
+		return af_err(-EINVAL, "pfn 0x%llx is a free page of the hugetlb pool, mapped by "
+			      "nobody", (unsigned long long)pfn);
 	pthread_mutex_lock(&w->holds_lock);
 	pn = find_pin(w, (unsigned long)pfn);
 	if (!pn) {
