@@ -45,6 +45,13 @@ int isolate_movable_page(struct af_machine *m, unsigned long pfn)
 		return -EBUSY;
 	if (!get_page_unless_zero(m, p))
 		return -EBUSY;
+	/*
+	 * Simplification: a page with references beyond its driver's and ours
+	 * (a pin) is not isolated.  6.1 migrates it and the pin keeps the old
+	 * page allocated until the unpin; the model's old page is freed at once.
+	 */
+	if (__atomic_load_n(&p->refcount, __ATOMIC_ACQUIRE) > 2)
+		goto out_put;
 	if (!trylock_page(m, pfn))
 		goto out_put;
 	if (pflags(p) & PG_isolated)

@@ -105,7 +105,8 @@ static uint64_t some_pfn(struct state *s)
 	case 1:
 		if (s->nvpns) {
 			int k = pick(&s->in, s->nvpns - 1);
-			if (af_vpn_to_pfn(s->m, s->pids[s->vpn_pid[k]], s->vpns[k], &pfn) == 0)
+			if (s->vpn_pid[k] >= 0 &&	/* -1: its process exited */
+			    af_vpn_to_pfn(s->m, s->pids[s->vpn_pid[k]], s->vpns[k], &pfn) == 0)
 				return pfn;
 		}
 		break;

@@ -731,6 +731,35 @@ static void test_pin_free_hugetlb_pool_page(void **st)
 	af_machine_destroy(m);
 }
 
+/* A pinned driver page was migrated away by alloc_contig_range and its old
+ * page freed with the pin still counted (fuzz_world) */
+static void test_pinned_driver_page_not_migrated(void **st)
+{
+	(void)st;
+	struct af_machine *m = small_world();
+	uint64_t pg, pfn, now_pfn, busy = 0;
+	int did, res = 0;
+
+	assert_int_equal(af_driver_create(m, NULL, NULL, &did), 0);
+	assert_int_equal(af_driver_alloc(m, did, 0, &pg), 0);
+	assert_int_equal(af_driver_page(m, did, pg, &pfn), 0);
+	assert_int_equal(af_page_pin(m, pfn), 0);
+	assert_int_equal(af_migrate_pfns(m, &pfn, 1, AF_MIGRATE_SYNC, AF_MR_COMPACTION, -1, &res, NULL), 1);
+	assert_int_equal(res, -EBUSY);
+	assert_int_equal(af_alloc_contig_range(m, pfn, pfn + 1, &busy), -EBUSY);
+	assert_int_equal(busy, pfn);
+	CHECK(m);
+	assert_int_equal(af_driver_page(m, did, pg, &now_pfn), 0);
+	assert_int_equal(now_pfn, pfn);
+	assert_int_equal(af_page_unpin(m, pfn), 0);
+	assert_int_equal(af_alloc_contig_range(m, pfn, pfn + 1, &busy), 0);	/* now it moves */
+	assert_int_equal(af_driver_page(m, did, pg, &now_pfn), 0);
+	assert_int_not_equal(now_pfn, pfn);
+	assert_int_equal(af_free_contig_range(m, pfn, 1), 0);
+	CHECK(m);
+	af_machine_destroy(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -753,6 +782,7 @@ int main(void)
 		cmocka_unit_test(test_cma_pageblock_not_merged_at_boot),
 		cmocka_unit_test(test_file_delete_waits_for_holds),
 		cmocka_unit_test(test_pin_free_hugetlb_pool_page),
+		cmocka_unit_test(test_pinned_driver_page_not_migrated),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
