@@ -398,7 +398,7 @@ static void wakeup_kswapd(struct af_machine *m, int cpu, struct zone *z, af_gfp_
 		pg->kswapd_highest_zoneidx = highest_zoneidx;
 	if (pg->kswapd_order < (int)order)
 		pg->kswapd_order = (int)order;
-	if (pg->kswapd_failures >= MAX_RECLAIM_RETRIES ||
+	if (__atomic_load_n(&pg->kswapd_failures, __ATOMIC_RELAXED) >= MAX_RECLAIM_RETRIES ||
 	    (node_balanced(pg, order, highest_zoneidx) && !node_boosted(pg, highest_zoneidx))) {
 		if (!(gfp & AF___GFP_DIRECT_RECLAIM))
 			wakeup_kcompactd(m, cpu, pg, (int)order, highest_zoneidx);

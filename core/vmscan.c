@@ -57,6 +57,8 @@ static unsigned long shrink_node(struct af_machine *m, int cpu, struct pglist_da
 
 	if (got < nr)
 		got += (m->wops ? m->wops->shrink_slab(m, cpu, (nr - got) * 16) : 0);
+	if (got)	/* reclaim made progress: the node is not hopeless */
+		__atomic_store_n(&pg->kswapd_failures, 0, __ATOMIC_RELAXED);
 	return got;
 }
 
@@ -79,30 +81,43 @@ unsigned long try_to_free_pages(struct af_machine *m, int cpu, const struct allo
 	return got;
 }
 
+/* pgdat_balanced(): a zone up to highest above its high watermark at order;
+ * a node with no managed zone there needs no balancing */
 static bool pgdat_balanced(struct pglist_data *pg, int order, int highest)
 {
+	bool managed = false;
+
 	for (int t = 0; t <= highest; t++) {
 		struct zone *z = &pg->node_zones[t];
 		if (!z->managed_pages)
 			continue;
+		managed = true;
 		if (zone_watermark_ok(z, (unsigned)order, high_wmark_pages(z), highest, 0))
 			return true;
 	}
-	return false;
+	return !managed;
 }
 
 /*
- * balance_pgdat() + kswapd_try_to_sleep(): reclaim until a zone is above
- * its high watermark (boosted watermarks included), in at most 64 rounds of
- * SWAP_CLUSTER_MAX; count a run that reclaimed nothing and left the node
- * unbalanced in kswapd_failures (wakeup_kswapd ignores the node after
- * MAX_RECLAIM_RETRIES of them), reset the boosts, then wake kcompactd for
- * the order (and for pageblock order after boosted reclaim).
+ * kswapd_run(): one turn of 6.1's kswapd() loop.  balance_pgdat() reclaims
+ * until a zone is above its high watermark (boosted watermarks included), in
+ * at most 64 rounds of SWAP_CLUSTER_MAX; once it has reclaimed
+ * compact_gap(order) pages it checks the watermarks at order 0 instead
+ * (kswapd_shrink_node).  A run that ends unbalanced having reclaimed nothing
+ * counts in kswapd_failures (wakeup_kswapd and kswapd_try_to_sleep give the
+ * node up after MAX_RECLAIM_RETRIES; reclaim that frees anything resets it).
+ * The boosts are reset and kcompactd woken for pageblock order after a
+ * boosted run.  Then kswapd_try_to_sleep(): when reclaim ended below the
+ * allocation's order, with that order; otherwise at the top of the next turn,
+ * with the order of the wake-ups that came meanwhile (none: order 0, which
+ * wakes nobody).  It wakes kcompactd, and resets the compaction skip bits,
+ * only when prepare_kswapd_sleep() finds the node balanced at the reclaim
+ * order or hopeless.
  */
 void kswapd_run(struct af_machine *m, struct pglist_data *pg)
 {
-	int order, highest;
-	bool boosted = false;
+	int order, reclaim_order, highest, alloc_order;
+	bool boosted = false, balanced = false;
 	unsigned long reclaimed = 0;
 
 	daemon_lock(m);
@@ -121,36 +136,37 @@ void kswapd_run(struct af_machine *m, struct pglist_data *pg)
 	for (int t = 0; t <= highest; t++)
 		boosted |= READ_ONCE_UL(pg->node_zones[t].watermark_boost) != 0;
 	__atomic_fetch_add(&m->events[PAGEOUTRUN], 1, __ATOMIC_RELAXED);
+	reclaim_order = order;
 	if (m->wops) {
-		for (int round = 0; round < 64 && (!pgdat_balanced(pg, order, highest) || boosted); round++) {
+		for (int round = 0; round < 64; round++) {
+			balanced = pgdat_balanced(pg, reclaim_order, highest);
+			if (balanced && !boosted)
+				break;
 			unsigned long got = shrink_node(m, KTHREAD_CPU, pg, SWAP_CLUSTER_MAX, true);
 			reclaimed += got;
+			if (reclaim_order && reclaimed >= 2UL << reclaim_order)	/* compact_gap() */
+				reclaim_order = 0;
 			if (!got)
 				break;
-			if (boosted && pgdat_balanced(pg, order, highest))
+			if (boosted && pgdat_balanced(pg, reclaim_order, highest))
 				break;
 		}
 	}
-	bool balanced = pgdat_balanced(pg, order, highest) || pgdat_balanced(pg, 0, highest);
-	if (balanced)
-		reset_isolation_suitable(pg);
+	balanced = pgdat_balanced(pg, reclaim_order, highest);
 	for (int t = 0; t <= highest; t++)
 		WRITE_ONCE_UL(pg->node_zones[t].watermark_boost, 0UL);
 	daemon_lock(m);
-	if (!reclaimed && !pgdat_balanced(pg, order, highest))
-		pg->kswapd_failures++;
-	else
-		pg->kswapd_failures = 0;
+	if (!reclaimed && !balanced)
+		__atomic_fetch_add(&pg->kswapd_failures, 1, __ATOMIC_RELAXED);
 	if (boosted)
 		wakeup_kcompactd(m, KTHREAD_CPU, pg, PAGEBLOCK_ORDER, highest);
-	/*
-	 * 6.1's balance_pgdat() drops a high-order request to order 0 once it
-	 * has reclaimed compact_gap(order) pages, and kswapd_try_to_sleep()
-	 * wakes kcompactd for the allocation's order if the node is balanced
-	 * at the order reclaim ended with.  Simplification: the model accepts
-	 * a node balanced at order 0 whatever was reclaimed.
-	 */
-	if (balanced)
-		wakeup_kcompactd(m, KTHREAD_CPU, pg, order, highest);
+	alloc_order = order;
+	if (reclaim_order >= order)	/* the next turn: the wake-ups since this one began */
+		alloc_order = reclaim_order = pg->kswapd_order;
+	/* prepare_kswapd_sleep() */
+	if (__atomic_load_n(&pg->kswapd_failures, __ATOMIC_RELAXED) >= MAX_RECLAIM_RETRIES || pgdat_balanced(pg, reclaim_order, highest)) {
+		reset_isolation_suitable(pg);
+		wakeup_kcompactd(m, KTHREAD_CPU, pg, alloc_order, highest);
+	}
 	daemon_unlock(m);
 }

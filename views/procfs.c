@@ -164,7 +164,7 @@ static void render_zoneinfo(struct af_machine *m, struct strbuf *b)
 			}
 			sb_printf(b, "\n  node_unreclaimable:  %u"
 				  "\n  start_pfn:           %lu",
-				  pg->kswapd_failures >= MAX_RECLAIM_RETRIES ? 1u : 0u,
+				  __atomic_load_n(&pg->kswapd_failures, __ATOMIC_RELAXED) >= MAX_RECLAIM_RETRIES ? 1u : 0u,
 				  z->zone_start_pfn);
 			sb_putc(b, '\n');
 		}
