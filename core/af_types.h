@@ -90,6 +90,7 @@ enum pageflags {
 	PG_lru		= 1u << 7,
 	PG_locked	= 1u << 8,
 	PG_movable_ops	= 1u << 9,	/* non-LRU movable (__PageMovable) */
+	PG_orphan	= 1u << 21,	/* allocated, let go by its driver: only pins hold it */
 };
 
 /*

@@ -828,6 +828,9 @@ static __attribute__((noinline, cold)) int free_args_error(struct af_machine *m,
 			      (pflags(p) & PG_hole) ? "a hole" : "reserved");
 	if (pflags(p) & (PG_buddy | PG_pcp))
 		return af_err(-EINVAL, "double free of pfn 0x%lx (already free)", pfn);
+	if (pflags(p) & PG_orphan)
+		return af_err(-EBUSY, "pfn 0x%lx is held only by pins (its driver let it go); "
+			      "the last af_page_unpin frees it", pfn);
 	if (!(pflags(p) & PG_alloc))
 		return af_err(-EINVAL, "pfn 0x%lx is not the first page of an allocated block", pfn);
 	if (porder(p) != order)
@@ -859,7 +862,7 @@ free_pages_final_inline(struct af_machine *m, struct zone *z, int cpu, unsigned 
 	if (pflags(p) & PG_head)
 		for (unsigned long i = 1; i < (1UL << order); i++)
 			pflags_clear(&m->pages[pfn + i], PG_tail);
-	pflags_clear(p, PG_alloc | PG_head | PG_lru | PG_locked | PG_movable_ops);
+	pflags_clear(p, PG_alloc | PG_head | PG_lru | PG_locked | PG_movable_ops | PG_orphan);
 	p->mapcount = 0;
 	p->owner = 0;
 	p->index = 0;
@@ -891,7 +894,7 @@ free_pages_final_inline(struct af_machine *m, struct zone *z, int cpu, unsigned 
  */
 int af_free_pages(struct af_machine *m, int cpu, uint64_t pfn64, unsigned int order)
 {
-	const uint32_t state = PG_hole | PG_reserved | PG_buddy | PG_pcp | PG_alloc;
+	const uint32_t state = PG_hole | PG_reserved | PG_buddy | PG_pcp | PG_alloc | PG_orphan;
 	unsigned long pfn = (unsigned long)pfn64;
 	struct zone *z;
 	struct page *p;

@@ -144,11 +144,20 @@ int af_driver_free(struct af_machine *m, int did, uint64_t page_no)
 			ret = af_err(-EBUSY, "driver page %llu is isolated for migration",
 				     (unsigned long long)page_no);
 		} else {
+			struct page *p = &m->pages[pfn];
+
 			d->pfns[page_no] = PFN_NIL;
-			pflags_fetch_and(m, &m->pages[pfn], ~PG_movable_ops);
-			m->pages[pfn].owner = 0;
-			m->pages[pfn].index = 0;
-			af_free_pages(m, API_CPU, pfn, 0);
+			pflags_fetch_and(m, p, ~PG_movable_ops);
+			p->owner = 0;
+			p->index = 0;
+			if (__atomic_load_n(&p->refcount, __ATOMIC_ACQUIRE) > 1) {
+				/* pinned: the pins hold it, and no one else may free
+				 * it; the last af_page_unpin does */
+				pflags_fetch_or(m, p, PG_orphan);
+				page_ref_add(m, p, -1);
+			} else {
+				af_free_pages(m, API_CPU, pfn, 0);
+			}
 		}
 	}
 	wr_unlock(m);
