@@ -99,6 +99,38 @@ def antifrag_files(af, mem, seed, extra):
     return {k: "\n".join(v) + "\n" for k, v in files.items()}
 
 
+SELFTEST_COUNTERS = ["compact_stall", "compact_success", "compact_fail", "compact_migrate_scanned",
+                     "compact_free_scanned", "compact_daemon_wake", "pgmigrate_success",
+                     "allocstall_dma32", "allocstall_normal"]
+
+
+def selftest_figures(result, before, after):
+    """compaction_test's huge pages and the counters it moved"""
+    m = re.search(r"Number of huge pages allocated = (\d+)", result)
+    fig = {"huge pages allocated": int(m.group(1)) if m else 0,
+           "verdict ok": 1 if re.search(r"^ok 1 ", result, re.M) else 0}
+    b, a = vmstat(before), vmstat(after)
+    for k in SELFTEST_COUNTERS:
+        fig[k] = a.get(k, 0) - b.get(k, 0)
+    return fig
+
+
+def kernel_selftest(exp, mem):
+    runs = []
+    for d in sorted((KERNEL / exp / mem).glob("run*")):
+        runs.append(selftest_figures((d / "result").read_text(), (d / "boot" / "vmstat").read_text(),
+                                     (d / "after" / "vmstat").read_text()))
+    return runs
+
+
+def antifrag_selftest(af, mem, map_mb, seed):
+    cmd = [str(af), "run", "--mem", mem, "--seed", str(seed), "--workload", "compaction-selftest",
+           "--selftest-map-mb", str(map_mb), "--show", "/proc/vmstat"]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    head, _, vm = out.partition("==> /proc/vmstat <==")
+    return selftest_figures(head, "", vm)
+
+
 def table(title, note, kern, mine):
     rows = [f"### {title}", "", note, "",
             "| figure | kernel min..max | antifrag mean (min..max) | difference | inside |",
@@ -111,6 +143,20 @@ def table(title, note, kern, mine):
         rows.append(f"| {key} | {min(k)}..{max(k)} | {am:g} ({min(a)}..{max(a)}) | "
                     f"{am - statistics.mean(k):+g} | {'yes' if inside else '**no**'} |")
     return "\n".join(rows) + "\n"
+
+
+NOTES = """## What the differences are
+
+- **Boot state.** antifrag boots the bare machine: no kernel allocations, every pageblock
+  Movable. The kernel starts /init with 6.5-7.3 thousand more pages in use (unmovable
+  kernel data, reclaimable slab, the initramfs) in 44-72 Unmovable and 6 Reclaimable
+  pageblocks. Not modelled yet. It shifts what follows: the selftest asks for MemFree/2M
+  huge pages, so antifrag asks for, and gets, 5-6 more than the kernel at every size.
+- **Per-CPU lists at boot.** The kernel holds 2,900-3,000 pages on the pcp lists of both
+  CPUs; antifrag 2,390 on one.
+- **The selftest's migrations** (map 1 MB) are 5-20% below the kernel's at 1-4 GiB, with
+  compact_stall inside or near the kernel's range and the same verdict everywhere.
+"""
 
 
 def main():
@@ -133,6 +179,23 @@ def main():
         note = (f"`-m {mem}`: the kernel when its /init starts ({len(kern)} boots); "
                 f"antifrag `run --mem {mem} --no-workload` ({len(mine)} seeds).")
         parts.append(table(f"{mem}", note, kern, mine))
+    parts.append("## The kernel's compaction selftest\n")
+    parts.append("tools/testing/selftests/vm/compaction_test.c of Linux 6.1 (built from Debian's "
+                 "linux-source-6.1 by `fidelity/experiments/compaction_test.build`), run as the "
+                 "initramfs's experiment; antifrag's `--workload compaction-selftest`. Counters are "
+                 "the difference of /proc/vmstat across the test.\n")
+    for exp in sorted(p.name for p in KERNEL.glob("compaction_test-map*")):
+        map_mb = int(exp.rsplit("map", 1)[1])
+        mems = sorted((p.name for p in (KERNEL / exp).iterdir()), key=lambda x: int(x[:-1]))
+        for mem in mems:
+            kern = kernel_selftest(exp, mem)
+            if not kern:
+                continue
+            mine = [antifrag_selftest(args.antifrag, mem, map_mb, s) for s in range(1, args.seeds + 1)]
+            note = (f"`-m {mem}`, MAP_SIZE_MB {map_mb}: {len(kern)} boots; antifrag "
+                    f"`--selftest-map-mb {map_mb}`, {len(mine)} seeds.")
+            parts.append(table(f"{mem}, map {map_mb} MB", note, kern, mine))
+    parts.append(NOTES)
     text = "\n".join(parts)
     pathlib.Path(args.out).write_text(text)
     print(text)

@@ -6,8 +6,9 @@
 #   fidelity/qemu/boot.sh MEM EXPERIMENT RUNS OUTDIR
 #   e.g. fidelity/qemu/boot.sh 1024M boot 3 fidelity/kernel/boot/1024M
 #
-# EXPERIMENT is a file of fidelity/experiments: NAME.c is built static and
-# run, NAME.sh is run by busybox sh; `boot` (no file) only dumps the boot state.
+# EXPERIMENT is a file of fidelity/experiments: NAME.build builds the program
+# (its argument: where), NAME.c is built static, NAME.sh is run by busybox sh;
+# `boot` (no file) only dumps the boot state.
 # OUTDIR/runN/{boot,after}/ get buddyinfo, pagetypeinfo, vmstat, meminfo,
 # zoneinfo, unusable_index, extfrag_index; OUTDIR/runN/result the
 # experiment's output; OUTDIR/kernel the kernel's release and command line.
@@ -50,7 +51,9 @@ mkdir -p "$root"/{bin,proc,sys,dev,exp,tmp}
 cp /bin/busybox "$root/bin/busybox"
 cp "$here/init" "$root/init"
 src="$here/../experiments/$exp"
-if [ -f "$src.c" ]; then
+if [ -f "$src.build" ]; then
+	sh "$src.build" "$root/exp/$exp"
+elif [ -f "$src.c" ]; then
 	gcc -static -O2 -Wall -o "$root/exp/$exp" "$src.c"
 elif [ -f "$src.sh" ]; then
 	cp "$src.sh" "$root/exp/$exp"
