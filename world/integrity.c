@@ -100,8 +100,10 @@ static void check_mms(struct ictx *c)
 						     id, (unsigned long long)vpn, pfn);
 					continue;
 				}
-				if (!pmd->pt)
+				if (!pmd->pt) {		/* no page table: on to the next pmd */
+					vpn |= 511;
 					continue;
+				}
 				e = pmd->pt->pte[vpn & 511];
 				if (e & PTE_MIGRATION) {
 					ibad(c, "process %d vpn 0x%llx: migration entry left behind", id,

@@ -800,8 +800,10 @@ static void zap_vma(struct af_machine *m, struct mm *mm, struct vma *v)
 			}
 			continue;
 		}
-		if (!pmd->pt)
+		if (!pmd->pt) {		/* no page table: on to the next pmd */
+			vpn |= 511;
 			continue;
+		}
 		uint64_t *e = &pmd->pt->pte[vpn & 511];
 		if (*e & PTE_PRESENT) {
 			unsigned long pfn = pte_pfn(*e);
@@ -965,7 +967,11 @@ int af_proc_fork(struct af_machine *m, int pid, int *child)
 				}
 				continue;
 			}
-			if (!pp->pt || !(pp->pt->pte[vpn & 511] & PTE_PRESENT))
+			if (!pp->pt) {		/* no page table: on to the next pmd */
+				vpn |= 511;
+				continue;
+			}
+			if (!(pp->pt->pte[vpn & 511] & PTE_PRESENT))
 				continue;
 			struct pte_page *ct;
 			ret = get_pte_page(m, cm, 0, vpn, &ct);
