@@ -109,7 +109,8 @@ expect_quick_error "bad --set value before the run" run --ops 100000000 --set vm
 for sig in TERM HUP PIPE; do
 	"$AF" run --mem 256M --ops 100000000 --trace "$tmpq/t.txt" --json "$tmpq/r.json" --samples "$tmpq/s.jsonl" --sample-every 1000 >/dev/null 2>&1 &
 	pid=$!
-	for i in 1 2 3 4 5 6 7 8 9 10; do [ -n "$(ls "$tmpq")" ] && break; sleep 0.1; done
+	i=0	# both temporary outputs exist (up to 5 s)
+	while [ "$(ls "$tmpq" | wc -l)" -lt 2 ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 	had=$(ls "$tmpq" | wc -l)
 	kill -s $sig $pid; wait $pid; rc=$?
 	[ "$had" -ge 2 ] && [ "$rc" -gt 128 ] && [ -z "$(ls "$tmpq")" ] && ok "SIG$sig leaves no partial output" ||
