@@ -763,6 +763,32 @@ static void test_pinned_driver_page_not_migrated(void **st)
 	af_machine_destroy(m);
 }
 
+/* A page-table page could be pinned; process exit then freed it under the
+ * pin and the unpin freed it again (fuzz_api).  Slab pages alike. */
+static void test_pin_pgtable_and_slab_refused(void **st)
+{
+	(void)st;
+	struct af_machine *m = small_world();
+	uint64_t vpn, pfn, obj;
+	int pid, cid, refused = 0;
+
+	assert_int_equal(af_proc_create(m, &pid), 0);
+	assert_int_equal(af_mmap_anon(m, pid, 4, 0, &vpn), 0);
+	assert_int_equal(af_mem_write(m, pid, 0, vpn), 0);
+	assert_int_equal(af_slab_create(m, "t", 256, false, &cid), 0);
+	assert_int_equal(af_slab_alloc(m, cid, 0, &obj), 0);
+	for (pfn = 0; pfn < af_machine_max_pfn(m); pfn++)
+		if (af_page_pin(m, pfn) == -EINVAL &&
+		    (strstr(af_errmsg(), "page-table page") || strstr(af_errmsg(), "slab page")))
+			refused++;
+	assert_true(refused >= 2);	/* the process's page table and the slab page */
+	CHECK(m);
+	assert_int_equal(af_proc_exit(m, pid), 0);
+	assert_int_equal(af_slab_free(m, cid, obj), 0);
+	CHECK(m);
+	af_machine_destroy(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -786,6 +812,7 @@ int main(void)
 		cmocka_unit_test(test_file_delete_waits_for_holds),
 		cmocka_unit_test(test_pin_free_hugetlb_pool_page),
 		cmocka_unit_test(test_pinned_driver_page_not_migrated),
+		cmocka_unit_test(test_pin_pgtable_and_slab_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -401,6 +401,11 @@ int af_page_pin(struct af_machine *m, uint64_t pfn)
 		return af_err(-EINVAL, "pfn 0x%llx is not an owned page", (unsigned long long)pfn);
 	/* pin_user_pages reaches pages through a mapping: a free huge page of the
 	 * pool is mapped by nobody (and shrinking the pool frees it) */
+	if ((pflags(&m->pages[pfn]) & (PG_pgtable | PG_slab)) ||
+	    (w->pgtable_owner && m->pages[pfn].owner == w->pgtable_owner))
+		return af_err(-EINVAL, "pfn 0x%llx is a %s page, which pin_user_pages cannot reach",
+			      (unsigned long long)pfn,
+			      (pflags(&m->pages[pfn]) & PG_slab) ? "slab" : "page-table");
 	if (w->hugetlb_owner && m->pages[pfn].owner == w->hugetlb_owner)
 		return af_err(-EINVAL, "pfn 0x%llx is a free page of the hugetlb pool, mapped by "
 			      "nobody", (unsigned long long)pfn);
@@ -453,7 +458,7 @@ int af_page_unpin(struct af_machine *m, uint64_t pfn)
 	p = &m->pages[pfn];
 	node_stat_mod(m, pfn_zone(m, (unsigned long)pfn)->nid, NS_NR_FOLL_PIN_RELEASED, 1);
 	if (page_ref_add(m, p, -1) == 0)	/* the owner is gone: the pin was the last reference */
-		free_owned_page(m, API_CPU, (unsigned long)pfn, (pflags(p) & PG_head) ? p->order : 0);
+		free_owned_page(m, API_CPU, (unsigned long)pfn, porder(p));	/* the block's order */
 	wr_unlock(m);
 	return 0;
 }
