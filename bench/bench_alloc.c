@@ -9,6 +9,8 @@
  * bench_alloc --pairs N [threaded] runs N order-0 pairs and nothing else
  * (on a deterministic or a threaded machine), for counting instructions
  * under a tool (callgrind: --toggle-collect=order0_pairs).
+ * bench_alloc --scaling order0|mixed runs only that scaling line (for a
+ * profiler).
  */
 #include <pthread.h>
 #include <sched.h>
@@ -325,6 +327,13 @@ int main(int argc, char **argv)
 		order0_pairs(m, 0, 1000);
 		order0_pairs(m, 0, atol(argv[2]));
 		af_machine_destroy(m);
+		return 0;
+	}
+	if (argc == 3 && !strcmp(argv[1], "--scaling")) {
+		if (!strcmp(argv[2], "order0"))
+			scaling("order-0 pairs", false, 2000000, 1.9);
+		else
+			scaling("mixed-order (0..10) churn", true, 200000, 1.6);
 		return 0;
 	}
 	printf("reference: memcpy bandwidth %.2f GB/s\n", memcpy_gbs());

@@ -220,7 +220,7 @@ struct zone {
 	bool reclaim_active;		/* ZONE_RECLAIM_ACTIVE */
 	int stat_threshold;
 	/* the zone lock and the free lists */
-	_Alignas(SMP_CACHE_BYTES) pthread_mutex_t lock;
+	_Alignas(SMP_CACHE_BYTES) atomic_int lock;	/* a spinlock, as 6.1's zone->lock */
 	struct free_area free_area[MAX_ORDER];
 	struct capture_control *capc;	/* direct compaction waiting here (zone lock) */
 	/* compaction state (struct zone in 6.1) */

@@ -156,7 +156,6 @@ static void free_machine(struct af_machine *m)
 			continue;
 		for (int t = 0; t < MAX_NR_ZONES; t++) {
 			free(m->node[n]->node_zones[t].pcp);
-			pthread_mutex_destroy(&m->node[n]->node_zones[t].lock);
 			pthread_mutex_destroy(&m->node[n]->node_zones[t].compact_lock);
 		}
 		pthread_mutex_destroy(&m->node[n]->lru_lock);
@@ -265,7 +264,7 @@ int machine_boot(const struct af_config *cfg_in, const struct af_policy *pol, co
 			z->type = (enum zone_type)t;
 			z->nid = n;
 			z->name = zone_names[t];
-			pthread_mutex_init(&z->lock, NULL);
+			atomic_init(&z->lock, 0);
 			pthread_mutex_init(&z->compact_lock, NULL);
 			for (int o = 0; o < MAX_ORDER; o++)
 				for (int mt = 0; mt < MIGRATE_TYPES; mt++)

@@ -54,6 +54,7 @@ static int parse_size(const char *s, uint64_t *bytes)
 /* ---- errors ---- */
 #include <stdarg.h>
 #include <stdio.h>
+#include <sched.h>
 #include "internal.h"
 
 int af_parse_size(const char *s, uint64_t *bytes)
@@ -88,16 +89,43 @@ int af_err(int err, const char *fmt, ...)
 }
 
 /* ---- locking: real only in threaded mode ---- */
+/*
+ * spin_lock(&zone->lock): a test-and-test-and-set spinlock, as the kernel's
+ * zone lock is a spinlock held for short sections.  A host thread can be
+ * preempted while holding it, which a kernel spinlock holder cannot: after
+ * a while the waiter yields its host CPU instead of spinning on.
+ */
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield");
+#endif
+}
+
 void lock_zone(struct zone *z)
 {
-	if (z->m->threaded)
-		pthread_mutex_lock(&z->lock);
+	unsigned spins = 0;
+
+	if (!z->m->threaded)
+		return;
+	while (atomic_exchange_explicit(&z->lock, 1, memory_order_acquire)) {
+		while (atomic_load_explicit(&z->lock, memory_order_relaxed)) {
+			if (++spins >= 256) {
+				sched_yield();
+				spins = 0;
+			} else {
+				cpu_relax();
+			}
+		}
+	}
 }
 
 void unlock_zone(struct zone *z)
 {
 	if (z->m->threaded)
-		pthread_mutex_unlock(&z->lock);
+		atomic_store_explicit(&z->lock, 0, memory_order_release);
 }
 
 void lock_pcp(struct af_machine *m, struct per_cpu_pages *pcp)
