@@ -40,7 +40,8 @@ const char machine_opts_help[] =
 "Machine:\n"
 "  --config FILE        load a sysctl.conf-like file of `key = value` lines\n"
 "                       (keys: mem, nodes, cpus, movablecore, seed, policy, threaded,\n"
-"                       contents, compaction, cma, cma_size, transparent_hugepage,\n"
+"                       contents, compaction, cma, cma_size, boot, kaslr,\n"
+"                       transparent_hugepage,\n"
 "                       transparent_hugepage_defrag, node.N.zone.NAME,\n"
 "                       node.N.distance, vm.*); command-line options come after\n"
 "  --mem SIZE           memory size, 128M..16382G, e.g. 512M, 4G, 64G (default\n"
@@ -53,6 +54,11 @@ const char machine_opts_help[] =
 "  --thp-defrag MODE    transparent_hugepage defrag: always|defer|defer+madvise|\n"
 "                       madvise|never (default madvise)\n"
 "  --seed N             seed of every random choice (default 1)\n"
+"  --boot linux|clean   linux (default): reserved pages where Debian's 6.1 has them\n"
+"                       and its deferred struct page init's Unmovable pageblocks;\n"
+"                       clean: reserved pages on top, every pageblock Movable\n"
+"  --kaslr 0|1          1 (default): the kernel image at a random 2 MiB slot\n"
+"                       (from the seed); 0: at 16 MiB\n"
 "  --policy SPEC        the policy table: NAME[:KEY=VALUE...], e.g. linux (the\n"
 "                       default), nogroup, restrict-steal:order=3, reserve,\n"
 "                       repay:batch=32; `antifrag policies` lists them all\n"
@@ -116,7 +122,7 @@ static const struct { const char *opt, *key; } keyed[] = {
 	{ "--mem", "mem" }, { "--nodes", "nodes" }, { "--cpus", "cpus" },
 	{ "--movablecore", "movablecore" }, { "--thp", "transparent_hugepage" },
 	{ "--thp-defrag", "transparent_hugepage_defrag" }, { "--compaction", "compaction" },
-	{ "--seed", "seed" }, { "--policy", "policy" },
+	{ "--seed", "seed" }, { "--policy", "policy" }, { "--boot", "boot" }, { "--kaslr", "kaslr" },
 };
 
 int machine_opt(struct machine_opts *mo, int argc, char **argv, int *i)

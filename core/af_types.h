@@ -311,6 +311,7 @@ struct zone_cfg {
 	unsigned long start_pfn, spanned, present, managed;
 	unsigned long late_freed;	/* reserved at boot, freed after watermarks */
 	unsigned long hole_start;	/* first absent pfn; 0 = start + present */
+	unsigned long image;		/* reserved pages that are the kernel image */
 	bool set;
 };
 
@@ -349,6 +350,8 @@ struct af_config {
 	bool threaded;
 	bool contents;			/* real 4 KiB of bytes per page */
 	bool no_compaction;		/* policy: CONFIG_COMPACTION=n */
+	bool clean_boot;		/* boot = clean: reserved pages on top, every block movable */
+	bool nokaslr;			/* kaslr = 0: the kernel image at 16 MiB */
 	uint64_t seed;
 	bool explicit_layout;
 	struct node_cfg nodes[AF_MAX_NODES];

@@ -190,6 +190,18 @@ int af_config_set(struct af_config *c, const char *key, const char *value)
 		}
 		return ret;
 	}
+	if (!strcmp(key, "kaslr")) {
+		ret = parse_long(key, value, 0, 1, &x);
+		if (!ret)
+			c->nokaslr = !x;
+		return ret;
+	}
+	if (!strcmp(key, "boot")) {
+		if (strcmp(value, "linux") && strcmp(value, "clean"))
+			return af_err(-EINVAL, "boot: '%s' is not linux or clean", value);
+		c->clean_boot = value[0] == 'c';
+		return 0;
+	}
 	if (!strcmp(key, "compaction")) {
 		ret = parse_long(key, value, 0, 1, &x);
 		if (!ret)

@@ -9,7 +9,9 @@
  * allocations) plus a 64 MiB swiotlb below 4 GiB when memory reaches above
  * 4 GiB; per node its memmap (64 bytes per present page); in node 0 a table
  * share of 627 + present * 1346 / 786432 pages, allocated top-down.  2390 of
- * the fixed pages are init memory freed after the watermarks are set.
+ * the fixed pages are init memory freed after the watermarks are set.  The
+ * fixed pages are the kernel image (zone_cfg.image), which the boot places
+ * where KASLR would (machine.c); the DMA zone's 158 are its lowest pages.
  * This reproduces the zone spans, present and managed pages, watermarks and
  * min_free_kbytes of the 1 GiB and 4 GiB reference boots exactly; other
  * sizes follow the same rules.  A config may instead give every zone
@@ -232,6 +234,7 @@ restart:;
 				kres = MIN(kres, k->managed / 2);
 				k->managed -= kres;
 				k->late_freed = MIN(INITMEM_LATE, kres);
+				k->image = MIN(KERNEL_RESERVED, kres);
 			}
 		}
 	}

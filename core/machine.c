@@ -182,12 +182,190 @@ void af_machine_destroy(struct af_machine *m)
 	free_machine(m);
 }
 
+/*
+ * The "linux" boot places a zone's reserved pages where Debian's 6.1 kernel
+ * has them under qemu-system-x86_64 (memblock=debug shows them): the DMA
+ * zone's are its lowest pages (setup_arch reserves the first 1 MiB); the
+ * kernel image (zone_cfg.image) sits at a 2 MiB-aligned slot at or above
+ * 16 MiB that KASLR picks at random (drawn from the seed; kaslr = 0 puts it
+ * at 16 MiB); the memmap, page tables and swiotlb are the zone's top pages
+ * (memblock allocates top-down).  Simplification: the image stays in the
+ * zone the layout charges with it, where 6.1's KASLR can also put it in
+ * Normal on a machine with memory above 4 GiB.  `boot = clean` puts every
+ * reserved page on top, as the plain model does.
+ */
+struct boot_ranges {
+	unsigned long a[4], b[4];
+	int n;
+};
+
+static void boot_reserve(struct af_machine *m, struct boot_ranges *r, unsigned long a, unsigned long b)
+{
+	if (a >= b)
+		return;
+	mark_range(m, a, b, PG_reserved, 1);
+	r->a[r->n] = a;
+	r->b[r->n] = b;
+	r->n++;
+}
+
+/*
+ * defer_init(): with CONFIG_DEFERRED_STRUCT_PAGE_INIT (Debian's 6.1 has it)
+ * the highest zone of a node gets the struct pages of one section's worth
+ * of present pages at boot, up to the next section boundary; the rest waits
+ * for deferred_init_memmap().  Returns the first deferred pfn, or the
+ * zone's end when nothing is deferred.
+ */
+#define BOOT_SECTION_PAGES	(1UL << (27 - PAGE_SHIFT))	/* x86-64 SECTION_SIZE_BITS 27 */
+static unsigned long boot_first_deferred_pfn(const struct af_config *cfg, int n, int t,
+					     unsigned long hs, unsigned long he)
+{
+	const struct zone_cfg *zc = &cfg->nodes[n].zones[t];
+	unsigned long start = zc->start_pfn, end = start + zc->spanned, seen;
+
+	for (int u = t + 1; u < MAX_NR_ZONES; u++)
+		if (cfg->nodes[n].zones[u].set)
+			return end;	/* not the node's highest zone */
+	for (unsigned long p = (start + BOOT_SECTION_PAGES) & ~(BOOT_SECTION_PAGES - 1); p < end;
+	     p += BOOT_SECTION_PAGES) {
+		if (p >= hs && p < he)
+			continue;	/* in the hole: defer_init() sees present pfns only */
+		seen = p - start - (p >= he ? he - hs : 0);
+		if (seen >= BOOT_SECTION_PAGES)
+			return p;
+	}
+	return end;
+}
+
+/*
+ * Free [a, b) of zone z at boot.  Below `deferred`: memblock_free_all(), the
+ * largest aligned blocks.  From `deferred` on: deferred_free_range(), one
+ * pageblock at a time; a pageblock whose first pfn is freed becomes
+ * MIGRATE_MOVABLE, one whose first page stays reserved keeps the type of a
+ * zeroed pageblock bitmap, MIGRATE_UNMOVABLE.
+ */
+static void boot_free(struct zone *z, unsigned long a, unsigned long b, unsigned long deferred)
+{
+	struct af_machine *m = z->m;
+
+	if (a < deferred) {
+		free_range_boot(z, a, MIN(b, deferred));
+		a = deferred;
+	}
+	while (a < b) {
+		unsigned long blk = a & ~(PAGEBLOCK_NR_PAGES - 1), e = MIN(b, blk + PAGEBLOCK_NR_PAGES);
+		struct pageblock *pb = &m->pageblocks[a >> PAGEBLOCK_ORDER];
+
+		if (a == blk && (pb->bits & PB_MIGRATE_MASK) == MIGRATE_UNMOVABLE &&
+		    !(m->pol.mech & POLICY_MECH_NO_GROUPING))
+			pb->bits = (pb->bits & ~PB_MIGRATE_MASK) | MIGRATE_MOVABLE;
+		free_range_boot(z, a, e);
+		a = e;
+	}
+}
+
+static void boot_zone(struct af_machine *m, int n, int t, unsigned long *late_lo)
+{
+	struct zone *z = &m->node[n]->node_zones[t];
+	const struct zone_cfg *zc = &m->cfg.nodes[n].zones[t];
+	unsigned long start = zc->start_pfn, end = start + zc->spanned;
+	unsigned long absent = zc->spanned - zc->present;
+	unsigned long hs = zc->hole_start ? zc->hole_start : start + zc->present;
+	unsigned long reserved = zc->present - zc->managed + zc->late_freed;
+	struct { unsigned long a, b; } iv[2] = { { start, hs }, { hs + absent, end } };
+	unsigned long top_lo[2] = { hs, end }, low = 0, left, deferred = end;
+	bool clean = m->cfg.clean_boot;
+	unsigned long image = clean ? 0 : MIN(zc->image, reserved);
+	struct boot_ranges res = { .n = 0 };
+
+	mark_range(m, hs, hs + absent, PG_hole | PG_reserved, 0);
+	for (int i = 0; i < 2; i++)
+		set_pageblocks_online(m, iv[i].a, iv[i].b, true);
+	if (!clean && t == ZONE_DMA) {
+		low = MIN(reserved, iv[0].b - iv[0].a);
+		boot_reserve(m, &res, iv[0].a, iv[0].a + low);
+	}
+	/* top-down: memmap, tables, swiotlb (and everything, booting clean) */
+	left = reserved - low - image;
+	*late_lo = start;
+	for (int i = 1; i >= 0 && left; i--) {
+		unsigned long lo = i == 0 ? iv[0].a + low : iv[1].a;
+		unsigned long take = MIN(left, iv[i].b > lo ? iv[i].b - lo : 0);
+
+		top_lo[i] = iv[i].b - take;
+		boot_reserve(m, &res, top_lo[i], iv[i].b);
+		left -= take;
+		if (take)
+			*late_lo = top_lo[i];
+	}
+	if (image) {
+		/* choose_random_location(): a 2 MiB slot at or above 16 MiB */
+		unsigned long lo[2], nslots[2], total = 0, pick, s = 0, bss;
+		for (int i = 0; i < 2; i++) {
+			unsigned long hi = top_lo[i];
+			/* memblock keeps the CMA area (cma=) clear of the image */
+			if (m->cma_count && m->cma_base >= iv[i].a && m->cma_base < hi)
+				hi = m->cma_base;
+			lo[i] = (MAX(i == 0 ? iv[0].a + low : iv[1].a, 4096UL) + 511) & ~511UL;
+			nslots[i] = hi >= lo[i] + image ? (hi - lo[i] - image) / 512 + 1 : 0;
+			total += nslots[i];
+		}
+		if (total) {
+			struct af_rng r;
+			af_rng_seed(&r, m->cfg.seed ^ 0x6b61736c72ULL);
+			pick = m->cfg.nokaslr ? 0 : af_rng_below(&r, total);
+			for (int i = 0; i < 2; i++) {
+				if (pick < nslots[i]) {
+					s = lo[i] + pick * 512;
+					break;
+				}
+				pick -= nslots[i];
+			}
+		} else {
+			/* no room for a slot: below the top-down pages */
+			int i = top_lo[1] - iv[1].a >= image ? 1 : 0;
+			s = top_lo[i] - image;
+		}
+		boot_reserve(m, &res, s, s + image);
+		/* __init is freed late: it lies under the image's bss (17344K) */
+		bss = MIN(4336UL, image - MIN(image, zc->late_freed));
+		*late_lo = s + image - bss - MIN(image, zc->late_freed);
+	}
+	if (!clean && !(m->pol.mech & POLICY_MECH_NO_GROUPING)) {
+		deferred = boot_first_deferred_pfn(&m->cfg, n, t, hs, hs + absent);
+		for (unsigned long pfn = (deferred + PAGEBLOCK_NR_PAGES - 1) & ~(PAGEBLOCK_NR_PAGES - 1);
+		     pfn < end; pfn += PAGEBLOCK_NR_PAGES) {
+			struct pageblock *pb = &m->pageblocks[pfn >> PAGEBLOCK_ORDER];
+			if ((pb->bits & PB_MIGRATE_MASK) == MIGRATE_MOVABLE)
+				pb->bits = (pb->bits & ~PB_MIGRATE_MASK) | MIGRATE_UNMOVABLE;
+		}
+	}
+	z->managed_pages = zc->managed - zc->late_freed;
+	/* free what is not reserved, interval by interval, in pfn order */
+	for (int i = 0; i < 2; i++) {
+		unsigned long cur = iv[i].a;
+		for (;;) {
+			int k = -1;
+			for (int j = 0; j < res.n; j++)
+				if (res.a[j] >= cur && res.a[j] < iv[i].b && (k < 0 || res.a[j] < res.a[k]))
+					k = j;
+			if (k < 0)
+				break;
+			boot_free(z, cur, res.a[k], deferred);
+			cur = res.b[k];
+		}
+		if (cur < iv[i].b)
+			boot_free(z, cur, iv[i].b, deferred);
+	}
+}
+
+
 int machine_boot(const struct af_config *cfg_in, const struct af_policy *pol, const long *params,
 		 struct af_machine **out)
 {
 	struct af_machine *m;
 	unsigned long max_pfn = 0, totalram = 0;
-	unsigned long res_lo[AF_MAX_NODES][MAX_NR_ZONES] = { { 0 } };
+	unsigned long late_lo[AF_MAX_NODES][MAX_NR_ZONES] = { { 0 } };
 	int ret;
 
 	if (!cfg_in || !out)
@@ -341,43 +519,11 @@ int machine_boot(const struct af_config *cfg_in, const struct af_policy *pol, co
 
 	/* memmap_init + memblock_free_all(): holes, reserved pages, free the rest */
 	for (int n = 0; n < m->nr_nodes; n++)
-		for (int t = 0; t < MAX_NR_ZONES; t++) {
-			struct zone *z = &m->node[n]->node_zones[t];
-			struct zone_cfg *zc = &m->cfg.nodes[n].zones[t];
-			unsigned long start = zc->start_pfn, end = start + zc->spanned;
-			unsigned long absent = zc->spanned - zc->present;
-			unsigned long hs = zc->hole_start ? zc->hole_start : start + zc->present;
-			unsigned long reserved = zc->present - zc->managed + zc->late_freed;
-			unsigned long left;
-
-			if (!zc->set)
-				continue;
-			mark_range(m, hs, hs + absent, PG_hole | PG_reserved, 0);
-			/*
-			 * Present pages are [start, hs) and [hs + absent, end).
-			 * Reserved pages are the top `reserved` of them (memblock
-			 * allocates top-down); the rest is freed.  Computed per
-			 * interval so that only reserved and hole pages are touched.
-			 */
-			struct { unsigned long a, b; } iv[2] = { { start, hs }, { hs + absent, end } };
-			for (int i = 0; i < 2; i++)
-				set_pageblocks_online(m, iv[i].a, iv[i].b, true);
-			left = reserved;
-			res_lo[n][t] = start;
-			for (int i = 1; i >= 0; i--) {
-				unsigned long len = iv[i].b - iv[i].a, take = MIN(left, len);
-				mark_range(m, iv[i].b - take, iv[i].b, PG_reserved, 1);
-				iv[i].b -= take;
-				left -= take;
-				if (take)
-					res_lo[n][t] = iv[i].b;
+		for (int t = 0; t < MAX_NR_ZONES; t++)
+			if (m->cfg.nodes[n].zones[t].set) {
+				boot_zone(m, n, t, &late_lo[n][t]);
+				totalram += m->node[n]->node_zones[t].managed_pages;
 			}
-			z->managed_pages = zc->managed - zc->late_freed;
-			for (int i = 0; i < 2; i++)
-				if (iv[i].a < iv[i].b)
-					free_range_boot(z, iv[i].a, iv[i].b);
-			totalram += z->managed_pages;
-		}
 
 	build_zonelists(m);
 	/* build_all_zonelists(): mobility grouping needs 6 pageblocks of memory */
@@ -406,7 +552,7 @@ int machine_boot(const struct af_config *cfg_in, const struct af_policy *pol, co
 
 			if (!zc->set || !left)
 				continue;
-			for (unsigned long pfn = res_lo[n][t]; left && pfn < zc->start_pfn + zc->spanned; pfn++) {
+			for (unsigned long pfn = late_lo[n][t]; left && pfn < zc->start_pfn + zc->spanned; pfn++) {
 				struct page *p = &m->pages[pfn];
 				if ((pflags(p) & (PG_reserved | PG_hole)) != PG_reserved)
 					continue;

@@ -147,11 +147,19 @@ def table(title, note, kern, mine):
 
 NOTES = """## What the differences are
 
-- **Boot state.** antifrag boots the bare machine: no kernel allocations, every pageblock
-  Movable. The kernel starts /init with 6.3-7.3 thousand more pages in use (unmovable
-  kernel data, reclaimable slab, the initramfs) in 44-72 Unmovable and 6 Reclaimable
-  pageblocks. Not modelled yet. It shifts what follows: the selftest asks for MemFree/2M
-  huge pages, so antifrag asks for, and gets, 5-6 more than the kernel at every size.
+- **Boot state.** antifrag places the reserved pages where the kernel has them (the DMA
+  zone's lowest 1 MiB, the kernel image where KASLR puts it, the memmap and tables on
+  top) and follows 6.1's deferred struct page init, which leaves every pageblock above
+  the highest zone's first 128 MiB that starts with reserved pages Unmovable. That gives
+  the kernel's DMA shape and most of its Unmovable blocks, and the same dependence on
+  KASLR: at 512 MiB the kernel has 13-16 Unmovable blocks when its image sits below
+  256 MiB and 38-40 when above (runs 4-11, `kernel/boot/512M/kaslr.txt`); antifrag 10
+  or 33. Not modelled yet: the kernel's own allocations during boot, 6.3-7.3 thousand
+  pages (unmovable kernel data, about 2,200 pages of reclaimable slab, the initramfs),
+  which make the rest of the Unmovable blocks and the 6 Reclaimable ones and lower
+  MemFree. The selftest asks for MemFree/2M huge pages, so antifrag asks for, and gets,
+  5-6 more than the kernel at every size. The free scanner's count moves with the image's
+  place, in the kernel and in antifrag alike.
 - **Per-CPU lists at boot.** The kernel holds 2,900-3,000 pages on the pcp lists of both
   CPUs; antifrag 2,390 on one.
 - **The selftest's migrations** (map 1 MB) are 5-20% below the kernel's at 1-4 GiB, with

@@ -110,7 +110,8 @@ int af_config_new(struct af_config **out);
 void af_config_free(struct af_config *cfg);
 /*
  * Set one key (see `antifrag --help` and the README for the keys):
- * "mem", "nodes", "cpus", "movablecore", "seed", "threaded", "cma",
+ * "mem", "nodes", "cpus", "movablecore", "seed", "threaded", "cma", "boot"
+ * (linux or clean), "kaslr" (0 or 1),
  * "transparent_hugepage", "node.N.zone.NAME" (= "START SPANNED PRESENT
  * MANAGED [LATE_FREED]"), "node.N.distance", and every "vm.*" sysctl.
  */

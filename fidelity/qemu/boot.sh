@@ -14,7 +14,8 @@
 # experiment's output; OUTDIR/kernel the kernel's release and command line.
 # Everything comes from Debian's packages (installed or downloaded here); the
 # kernel package is FIDELITY_KERNEL (default below), unpacked in
-# FIDELITY_CACHE (default /tmp/antifrag-fidelity).
+# FIDELITY_CACHE (default /tmp/antifrag-fidelity); FIDELITY_APPEND adds to the
+# kernel command line (e.g. "loglevel=8 memblock=debug" to see the boot).
 set -euo pipefail
 
 [ $# -eq 4 ] || { echo "usage: $0 MEM EXPERIMENT RUNS OUTDIR" >&2; exit 2; }
@@ -72,7 +73,7 @@ for r in $(seq 1 "$runs"); do
 	timeout "${FIDELITY_TIMEOUT:-3600}" qemu-system-x86_64 -machine pc -accel tcg \
 		-m "$mem" -smp 2 -display none -monitor none -no-reboot \
 		-kernel "$cache/$kpkg/vmlinuz" -initrd "$cache/initrd-$exp.gz" \
-		-append "console=ttyS0 quiet panic=-1 fidelity_exp=$exp" \
+		-append "console=ttyS0 quiet panic=-1 fidelity_exp=$exp${FIDELITY_APPEND:+ $FIDELITY_APPEND}" \
 		-serial file:"$cache/console-$exp-$mem-$r.txt" -serial file:"$data"
 	grep -q '^=== end' "$data" || { echo "$0: run $r did not finish (see $cache/console-$exp-$mem-$r.txt)" >&2; exit 1; }
 	rm -rf "$out/run$r"

@@ -1,0 +1,150 @@
+/*
+ * test_boot.c - where the boot puts reserved pages and which pageblocks it
+ * leaves Unmovable: x86's low 1 MiB, the kernel image where KASLR puts it,
+ * the top-down memblock pages, and 6.1's deferred struct page init
+ * (defer_init, deferred_free_range) in the highest zone of a node.
+ */
+#include "helpers.h"
+
+static bool reserved(struct af_machine *m, unsigned long pfn)
+{
+	return (pflags(&m->pages[pfn]) & (PG_reserved | PG_hole)) == PG_reserved;
+}
+
+static int block_mt(struct af_machine *m, unsigned long pfn)
+{
+	return get_pageblock_migratetype(m, pfn);
+}
+
+/* the kernel image: the lowest run of reserved pages at or above 16 MiB */
+static unsigned long image_start(struct af_machine *m, unsigned long end)
+{
+	for (unsigned long pfn = 4096; pfn < end; pfn++)
+		if (reserved(m, pfn))
+			return pfn;
+	fail_msg("no reserved page above 16 MiB");
+	return 0;
+}
+
+static unsigned long count_blocks(struct af_machine *m, const struct zone *z, int mt)
+{
+	unsigned long n = 0;
+	for (unsigned long pfn = z->zone_start_pfn; pfn < z->zone_start_pfn + z->spanned_pages;
+	     pfn += PAGEBLOCK_NR_PAGES)
+		n += block_mt(m, pfn) == mt;
+	return n;
+}
+
+/* DMA: pfn 1..158 reserved (the first 1 MiB), the rest free in big blocks */
+static void test_dma_low_reserved(void **st)
+{
+	(void)st;
+	struct af_machine *m = machine_from("mem = 512M\n");
+	const struct zone *dma = &m->node[0]->node_zones[ZONE_DMA];
+
+	CHECK(m);
+	for (unsigned long pfn = 1; pfn < 159; pfn++)
+		assert_true(reserved(m, pfn));
+	for (unsigned long pfn = 256; pfn < 4096; pfn++)
+		assert_false(reserved(m, pfn));
+	assert_int_equal(dma->free_area[10].nr_free, 3);	/* the kernel's DMA: 3 order-10 */
+	assert_int_equal(dma->free_area[9].nr_free, 1);		/* and pfn 512..1023 */
+	af_machine_destroy(m);
+}
+
+/*
+ * kaslr = 0: the image at 16 MiB, below the first deferred pfn (256 MiB at
+ * 512M: the first section boundary after 128 MiB of DMA32), so its blocks
+ * stay Movable; above 256 MiB only blocks that start reserved are Unmovable.
+ */
+static void test_deferred_blocks_nokaslr(void **st)
+{
+	(void)st;
+	struct af_machine *m = machine_from("mem = 512M\nkaslr = 0\n");
+	const struct zone *z = &m->node[0]->node_zones[ZONE_DMA32];
+	unsigned long end = z->zone_start_pfn + z->spanned_pages, img = image_start(m, end);
+
+	CHECK(m);
+	assert_int_equal(img, 4096);
+	assert_int_equal(block_mt(m, img), MIGRATE_MOVABLE);
+	for (unsigned long pfn = z->zone_start_pfn; pfn < end; pfn += PAGEBLOCK_NR_PAGES) {
+		int want = pfn >= 65536 && reserved(m, pfn) ? MIGRATE_UNMOVABLE : MIGRATE_MOVABLE;
+		if (block_mt(m, pfn) != want)
+			fail_msg("block at pfn %lu: type %d, want %d", pfn, block_mt(m, pfn), want);
+	}
+	assert_true(count_blocks(m, z, MIGRATE_UNMOVABLE) >= 4);
+	af_machine_destroy(m);
+}
+
+/* Seeds move the image; one above 256 MiB adds its blocks to the Unmovable ones */
+static void test_kaslr_seeded(void **st)
+{
+	(void)st;
+	unsigned long low_unmov = 0, high_unmov = 0;
+	int lows = 0, highs = 0;
+
+	for (int seed = 1; seed <= 12; seed++) {
+		char text[64];
+		snprintf(text, sizeof(text), "mem = 512M\nseed = %d\n", seed);
+		struct af_machine *m = machine_from(text), *again = machine_from(text);
+		const struct zone *z = &m->node[0]->node_zones[ZONE_DMA32];
+		unsigned long end = z->zone_start_pfn + z->spanned_pages, img = image_start(m, end);
+		unsigned long u = count_blocks(m, z, MIGRATE_UNMOVABLE);
+
+		CHECK(m);
+		assert_int_equal(img % 512, 0);					/* 2 MiB aligned */
+		assert_int_equal(image_start(again, end), img);			/* the seed decides */
+		if (img + 11318 <= 65536) {
+			lows++;
+			low_unmov = u;
+		} else if (img >= 65536) {
+			highs++;
+			high_unmov = u;
+			assert_int_equal(block_mt(m, img), MIGRATE_UNMOVABLE);
+		}
+		af_machine_destroy(again);
+		af_machine_destroy(m);
+	}
+	assert_true(lows > 0 && highs > 0);
+	assert_true(high_unmov >= low_unmov + 20);	/* the image's 22 blocks */
+}
+
+/* Only a node's highest zone defers: at 4G DMA32 is all Movable at boot */
+static void test_lower_zone_not_deferred(void **st)
+{
+	(void)st;
+	struct af_machine *m = machine_from("mem = 4G\n");
+	const struct zone *dma32 = &m->node[0]->node_zones[ZONE_DMA32];
+	const struct zone *normal = &m->node[0]->node_zones[ZONE_NORMAL];
+
+	CHECK(m);
+	assert_int_equal(count_blocks(m, dma32, MIGRATE_UNMOVABLE), 0);
+	assert_true(count_blocks(m, normal, MIGRATE_UNMOVABLE) > 0);
+	af_machine_destroy(m);
+}
+
+/* boot = clean: every reserved page on top, every block Movable */
+static void test_clean_boot(void **st)
+{
+	(void)st;
+	struct af_machine *m = machine_from("mem = 512M\nboot = clean\n");
+	const struct zone *z = &m->node[0]->node_zones[ZONE_DMA32];
+
+	CHECK(m);
+	assert_int_equal(count_blocks(m, z, MIGRATE_UNMOVABLE), 0);
+	assert_false(reserved(m, 4096));
+	assert_true(reserved(m, z->zone_start_pfn + z->spanned_pages - 1));
+	af_machine_destroy(m);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_dma_low_reserved),
+		cmocka_unit_test(test_deferred_blocks_nokaslr),
+		cmocka_unit_test(test_kaslr_seeded),
+		cmocka_unit_test(test_lower_zone_not_deferred),
+		cmocka_unit_test(test_clean_boot),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
