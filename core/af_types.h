@@ -219,6 +219,7 @@ struct zone {
 	bool boosted_watermark;		/* ZONE_BOOSTED_WATERMARK */
 	bool reclaim_active;		/* ZONE_RECLAIM_ACTIVE */
 	int stat_threshold;
+	unsigned long boot_late_lo;	/* where the boot's late-freed pages start */
 	/* the zone lock and the free lists */
 	_Alignas(SMP_CACHE_BYTES) atomic_int lock;	/* a spinlock, as 6.1's zone->lock */
 	struct free_area free_area[MAX_ORDER];

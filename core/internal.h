@@ -116,6 +116,7 @@ void unlock_page(struct af_machine *m, unsigned long pfn);
 /* in machine.c: boot a machine without a world and without its policy's init */
 int machine_boot(const struct af_config *cfg, const struct af_policy *pol, const long *params,
 		 struct af_machine **out);
+int machine_boot_late(struct af_machine *m);
 
 /* in util.c */
 void clock_advance_raw(struct af_machine *m, uint64_t ns);

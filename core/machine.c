@@ -360,12 +360,64 @@ static void boot_zone(struct af_machine *m, int n, int t, unsigned long *late_lo
 }
 
 
+/*
+ * What Debian's 6.1 kernel allocates between mem_init() and starting /init
+ * under qemu (busybox initramfs), from the fidelity boots at 512 MiB-4 GiB
+ * (fidelity/kernel/boot): about 2,210 pages of reclaimable slab (the
+ * initramfs's dentries and inodes), 510 movable pages (its shmem files and
+ * the first processes' anonymous memory), and unmovable kernel memory
+ * (1,650 pages of slab, 216 of kernel stacks, vmalloc and percpu areas)
+ * growing with memory, 3,490 + 254 per GiB of managed memory.  Made on CPU 0
+ * as order-0 allocations after the deferred pages are freed, unmovable
+ * first, so their fallbacks claim pageblocks as 6.1's do.  Simplifications:
+ * the kernel's own order and timing of these is not known page by page, the
+ * movable pages are held like kernel pages (6.1 could migrate the shmem
+ * ones), and only machines built from `mem` get them (an explicit zone
+ * layout boots without them).
+ */
+#define BOOT_RECLAIMABLE	2210UL
+#define BOOT_MOVABLE		510UL
+#define BOOT_UNMOVABLE_BASE	3490UL
+#define BOOT_UNMOVABLE_PER_GIB	254UL
+#define BOOT_SLAB_UNRECLAIMABLE	1650UL
+#define BOOT_KERNEL_STACK	216UL
+
+static int boot_allocations(struct af_machine *m, unsigned long totalram)
+{
+	static const struct { af_gfp_t gfp; int stat; } kinds[3] = {
+		{ AF_GFP_KERNEL, NS_NR_SLAB_UNRECLAIMABLE },
+		{ AF_GFP_KERNEL | AF___GFP_RECLAIMABLE, NS_NR_SLAB_RECLAIMABLE },
+		{ AF_GFP_HIGHUSER_MOVABLE, -1 },
+	};
+	unsigned long want[3] = {
+		BOOT_UNMOVABLE_BASE + BOOT_UNMOVABLE_PER_GIB * totalram / (1UL << (30 - PAGE_SHIFT)),
+		BOOT_RECLAIMABLE, BOOT_MOVABLE,
+	};
+
+	for (int k = 0; k < 3; k++)
+		for (unsigned long i = 0; i < want[k]; i++) {
+			struct af_alloc_result res;
+			int ret = af_alloc_pages(m, 0, kinds[k].gfp, 0, 0, &res);
+
+			if (ret)
+				return af_err(ret, "the boot's kernel allocations do not fit (%s)",
+					      af_errmsg());
+			/* the unmovable ones: slab, then kernel stacks, then the rest */
+			if (k == 0 && i >= BOOT_SLAB_UNRECLAIMABLE) {
+				if (i < BOOT_SLAB_UNRECLAIMABLE + BOOT_KERNEL_STACK)
+					page_stat_mod(m, res.pfn, NS_NR_KERNEL_STACK, 4);	/* kB */
+			} else if (kinds[k].stat >= 0) {
+				page_stat_mod(m, res.pfn, kinds[k].stat, 1);
+			}
+		}
+	return 0;
+}
+
 int machine_boot(const struct af_config *cfg_in, const struct af_policy *pol, const long *params,
 		 struct af_machine **out)
 {
 	struct af_machine *m;
 	unsigned long max_pfn = 0, totalram = 0;
-	unsigned long late_lo[AF_MAX_NODES][MAX_NR_ZONES] = { { 0 } };
 	int ret;
 
 	if (!cfg_in || !out)
@@ -521,7 +573,7 @@ int machine_boot(const struct af_config *cfg_in, const struct af_policy *pol, co
 	for (int n = 0; n < m->nr_nodes; n++)
 		for (int t = 0; t < MAX_NR_ZONES; t++)
 			if (m->cfg.nodes[n].zones[t].set) {
-				boot_zone(m, n, t, &late_lo[n][t]);
+				boot_zone(m, n, t, &m->node[n]->node_zones[t].boot_late_lo);
 				totalram += m->node[n]->node_zones[t].managed_pages;
 			}
 
@@ -543,6 +595,26 @@ int machine_boot(const struct af_config *cfg_in, const struct af_policy *pol, co
 	else if (m->thp != THP_NEVER)
 		set_recommended_min_free_kbytes(m);
 
+	refresh_zone_stat_thresholds(m);
+	*out = m;
+	return 0;
+}
+
+/*
+ * The end of the boot, once the policy is set up (its hooks see these):
+ * the kernel's own allocations, then free_initmem() gives the late-freed
+ * reserved pages to the last CPU's pcp.
+ */
+int machine_boot_late(struct af_machine *m)
+{
+	unsigned long totalram = 0;
+	int ret;
+
+	for (int n = 0; n < m->nr_nodes; n++)
+		for (int t = 0; t < MAX_NR_ZONES; t++)
+			totalram += m->node[n]->node_zones[t].managed_pages;
+	if (!m->cfg.clean_boot && !m->cfg.explicit_layout && (ret = boot_allocations(m, totalram)))
+		return ret;
 	/* free_initmem(): late-freed reserved pages go to the last CPU's pcp */
 	for (int n = 0; n < m->nr_nodes; n++)
 		for (int t = 0; t < MAX_NR_ZONES; t++) {
@@ -552,7 +624,7 @@ int machine_boot(const struct af_config *cfg_in, const struct af_policy *pol, co
 
 			if (!zc->set || !left)
 				continue;
-			for (unsigned long pfn = late_lo[n][t]; left && pfn < zc->start_pfn + zc->spanned; pfn++) {
+			for (unsigned long pfn = z->boot_late_lo; left && pfn < zc->start_pfn + zc->spanned; pfn++) {
 				struct page *p = &m->pages[pfn];
 				if ((pflags(p) & (PG_reserved | PG_hole)) != PG_reserved)
 					continue;
@@ -564,7 +636,6 @@ int machine_boot(const struct af_config *cfg_in, const struct af_policy *pol, co
 			}
 		}
 	refresh_zone_stat_thresholds(m);
-	*out = m;
 	return 0;
 }
 
@@ -591,7 +662,7 @@ int af_machine_create_core(const struct af_config *cfg, struct af_machine **out)
 			      "(af_machine_create has the policy table)", cfg->policy);
 	if ((ret = machine_boot(cfg, &policy_linux, none, &m)))
 		return ret;
-	if (m->pol.init && (ret = m->pol.init(m))) {
+	if ((m->pol.init && (ret = m->pol.init(m))) || (ret = machine_boot_late(m))) {
 		af_machine_destroy(m);
 		return ret;
 	}

@@ -153,15 +153,21 @@ NOTES = """## What the differences are
   the highest zone's first 128 MiB that starts with reserved pages Unmovable. That gives
   the kernel's DMA shape and most of its Unmovable blocks, and the same dependence on
   KASLR: at 512 MiB the kernel has 13-16 Unmovable blocks when its image sits below
-  256 MiB and 38-40 when above (runs 4-11, `kernel/boot/512M/kaslr.txt`); antifrag 10
-  or 33. Not modelled yet: the kernel's own allocations during boot, 6.3-7.3 thousand
-  pages (unmovable kernel data, about 2,200 pages of reclaimable slab, the initramfs),
-  which make the rest of the Unmovable blocks and the 6 Reclaimable ones and lower
-  MemFree. The selftest asks for MemFree/2M huge pages, so antifrag asks for, and gets,
-  5-6 more than the kernel at every size. The free scanner's count moves with the image's
-  place, in the kernel and in antifrag alike.
+  256 MiB and 38-40 when above (runs 4-11, `kernel/boot/512M/kaslr.txt`); antifrag 18-20
+  or 41, by seed. The kernel's own allocations before /init are made too (unmovable
+  kernel memory growing with size, 2,210 pages of reclaimable slab, 510 movable pages,
+  from these boots' vmstat); their fallbacks give the 6 Reclaimable blocks and the rest
+  of the Unmovable ones, and MemFree lands within 200 pages of the kernel's. What is left:
+  the DMA zone's one Unmovable block (the kernel's 32 GFP_DMA pages at boot), the smaller
+  free blocks' counts (the kernel's boot frees pages in between), and antifrag keeps
+  its image in DMA32 at 4 GiB where the kernel's KASLR put it in Normal in 1 of 3 boots
+  (Normal 71 Unmovable). The free scanner's count moves with the image's place, in the
+  kernel and in antifrag alike.
 - **Per-CPU lists at boot.** The kernel holds 2,900-3,000 pages on the pcp lists of both
-  CPUs; antifrag 2,390 on one.
+  CPUs at 1-4 GiB; antifrag 2,500-2,560, nearly all on one.
+- **The selftest's request.** It asks for MemFree/2M huge pages; with the boot's
+  allocations antifrag asks for, and gets, what the kernel does at 1 and 2 GiB and one
+  more at 512 MiB and 4 GiB.
 - **The selftest's migrations** (map 1 MB) are 5-20% below the kernel's at 1-4 GiB, with
   compact_stall inside or near the kernel's range and the same verdict everywhere.
 """

@@ -214,7 +214,7 @@ int af_machine_create(const struct af_config *cfg, struct af_machine **out)
 		af_machine_destroy(m);
 		return ret;
 	}
-	if (m->pol.init && (ret = m->pol.init(m))) {
+	if ((m->pol.init && (ret = m->pol.init(m))) || (ret = machine_boot_late(m))) {
 		af_machine_destroy(m);
 		return ret;
 	}

@@ -141,7 +141,8 @@ static void nogroup_rule(void **state)
 /* reserve: small requests stay in the bottom region while it has room */
 static void reserve_rule(void **state)
 {
-	struct af_machine *m = machine_from("mem = 256M\npolicy = reserve:small=10:large=25\n");
+	/* a clean boot, so that the small region is the test's to fill */
+	struct af_machine *m = machine_from("mem = 256M\nboot = clean\npolicy = reserve:small=10:large=25\n");
 	struct zone *z = &m->node[0]->node_zones[ZONE_DMA32];
 	unsigned long small_end, large_start, budget;
 	struct af_alloc_result r;
