@@ -12,6 +12,7 @@ need_pkgs() {
 	command -v cc >/dev/null 2>&1 || missing="$missing gcc"
 	command -v make >/dev/null 2>&1 || missing="$missing make"
 	command -v pkg-config >/dev/null 2>&1 || missing="$missing pkg-config"
+	command -v python3 >/dev/null 2>&1 || missing="$missing python3"
 	[ -f /usr/include/cmocka.h ] || missing="$missing libcmocka-dev"
 	[ -f /usr/include/jansson.h ] || missing="$missing libjansson-dev"
 	if [ -n "$missing" ]; then

@@ -3,6 +3,7 @@
 beside antifrag's on the same experiment; writes docs/fidelity.md.
 
     python3 fidelity/compare.py [--antifrag build/antifrag] [--out docs/fidelity.md]
+    python3 fidelity/compare.py --check [--seeds N]   (a test: exit 1 if outside CHECKS)
 
 Each table row is one figure: the kernel's min..max over its boots, antifrag's
 mean and range over its seeds, the difference of the means, and whether
@@ -131,6 +132,39 @@ def antifrag_selftest(af, mem, map_mb, seed):
     return selftest_figures(head, "", vm)
 
 
+# --check: how far antifrag's mean may sit outside the kernel's min..max.  A
+# figure not named here is reported in the tables but not held (its gap is
+# explained in NOTES).  (pattern, kind, tolerance): "abs" widens by a count,
+# "rel" widens min and max by a fraction (and 10, for small counts).
+CHECKS = [
+    ("nr_free_pages", "abs", 300),
+    (r"\S+ (Unmovable|Movable|Reclaimable) pageblocks", "abs", 3),
+    (r"\S+ free order-10 blocks", "abs", 5),
+    ("huge pages allocated", "rel", 0.03),
+    ("verdict ok", "abs", 0),
+    (r"compact_stall|compact_fail|allocstall_dma32|allocstall_normal|pgmigrate_success", "rel", 0.5),
+]
+
+
+def check(title, kern, mine):
+    """The CHECKS rules on one table; returns a line per figure outside its bounds"""
+    bad = []
+    for key in kern[0]:
+        for pat, kind, tol in CHECKS:
+            if re.fullmatch(pat, key):
+                k = [r[key] for r in kern]
+                am = statistics.mean(r.get(key, 0) for r in mine)
+                if kind == "abs":
+                    lo, hi = min(k) - tol, max(k) + tol
+                else:
+                    lo, hi = min(k) * (1 - tol) - 10 * (tol >= 0.5), max(k) * (1 + tol) + 10 * (tol >= 0.5)
+                if not lo <= am <= hi:
+                    bad.append(f"{title}: {key} = {am:g}, the kernel {min(k)}..{max(k)}, "
+                               f"allowed {lo:g}..{hi:g}")
+                break
+    return bad
+
+
 def table(title, note, kern, mine):
     rows = [f"### {title}", "", note, "",
             "| figure | kernel min..max | antifrag mean (min..max) | difference | inside |",
@@ -178,10 +212,13 @@ def main():
     ap.add_argument("--antifrag", default=str(ROOT / "build" / "antifrag"))
     ap.add_argument("--out", default=str(ROOT / "docs" / "fidelity.md"))
     ap.add_argument("--seeds", type=int, default=5)
+    ap.add_argument("--check", action="store_true",
+                    help="write nothing; exit 1 if a figure is outside its bounds (CHECKS)")
     args = ap.parse_args()
     if not pathlib.Path(args.antifrag).exists():
         sys.exit(f"compare.py: no {args.antifrag} (build it: ./build.sh)")
 
+    bad = []
     parts = ["# Fidelity: antifrag beside Linux 6.1", "",
              "Regenerate with `python3 fidelity/compare.py` (after `./build.sh`); the kernel's",
              "figures come from `fidelity/qemu/boot.sh` (see `fidelity/README.md`).", ""]
@@ -193,6 +230,7 @@ def main():
         note = (f"`-m {mem}`: the kernel when its /init starts ({len(kern)} boots); "
                 f"antifrag `run --mem {mem} --no-workload` ({len(mine)} seeds).")
         parts.append(table(f"{mem}", note, kern, mine))
+        bad += check(f"boot {mem}", kern, mine)
     parts.append("## The kernel's compaction selftest\n")
     parts.append("tools/testing/selftests/vm/compaction_test.c of Linux 6.1 (built from Debian's "
                  "linux-source-6.1 by `fidelity/experiments/compaction_test.build`), run as the "
@@ -209,6 +247,12 @@ def main():
             note = (f"`-m {mem}`, MAP_SIZE_MB {map_mb}: {len(kern)} boots; antifrag "
                     f"`--selftest-map-mb {map_mb}`, {len(mine)} seeds.")
             parts.append(table(f"{mem}, map {map_mb} MB", note, kern, mine))
+            bad += check(f"selftest {mem} map {map_mb}", kern, mine)
+    if args.check:
+        for line in bad:
+            print("compare.py: outside:", line)
+        print(f"compare.py: {len(bad)} figure(s) outside their bounds")
+        sys.exit(1 if bad else 0)
     parts.append(NOTES)
     text = "\n".join(parts)
     pathlib.Path(args.out).write_text(text)
