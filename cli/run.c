@@ -33,7 +33,11 @@ static void run_usage(FILE *f)
 "                       allocations of orders 0-10 without owners;\n"
 "                       compaction-selftest: the kernel's selftests/vm/\n"
 "                       compaction_test.c (mlocked 1 MiB maps, every other one\n"
-"                       unmapped, then nr_hugepages for half the free memory)\n"
+"                       unmapped, then nr_hugepages for half the free memory);\n"
+"                       fragfill: fidelity/experiments/fragfill.c (anonymous\n"
+"                       memory, pipe pages and ramfs files in rounds to 90%\n"
+"                       full, every other round unmapped, then nr_hugepages\n"
+"                       for all free memory)\n"
 "  --selftest-map-mb N  compaction-selftest mapping size in MiB (default 1;\n"
 "                       the 6.1 source maps 100, which THP then backs)\n"
 "  --ops N              churn operations after the fill phase, 0..100000000\n"
@@ -373,6 +377,32 @@ static int run_main(int argc, char **argv)
 				"compaction_index", (json_int_t)r.compaction_index, "pass", r.pass));
 		if (!r.pass)
 			rc = 1;
+	} else if (workload && wl == WL_FRAGFILL) {
+		struct af_fragfill_result r;
+		static const char *const names[] = { "compact_stall", "compact_fail", "compact_success",
+			"compact_migrate_scanned", "compact_free_scanned", "compact_daemon_wake",
+			"pgmigrate_success", "pgmigrate_fail", "allocstall_dma32", "allocstall_normal",
+			"pgscan_direct", "pgsteal_direct", "pgscan_kswapd", "htlb_buddy_alloc_success",
+			"htlb_buddy_alloc_fail" };
+		ret = af_workload_fragfill(m, &r);
+		if (ret) {
+			rc = cli_error("workload", af_errmsg());
+			goto out;
+		}
+		/* the "key value" lines fidelity/experiments/fragfill.c prints */
+		printf("memfree_start_kb %lu\nrounds %lu\npipes %lu\nmemfree_filled_kb %lu\n"
+		       "memfree_freed_kb %lu\nhugepages_requested %lu\nhugepages_got %lu\n"
+		       "memfree_end_kb %lu\n", r.mem_free_start_kb, r.rounds, r.pipes,
+		       r.mem_free_filled_kb, r.mem_free_freed_kb, r.requested, r.got, r.mem_free_end_kb);
+		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+			uint64_t v = 0;
+			af_vmstat(m, names[i], &v);
+			printf("post %s %llu\n", names[i], (unsigned long long)v);
+		}
+		if (s.json)
+			json_object_set_new(s.json, "fragfill", json_pack("{s:I, s:I, s:I}",
+				"rounds", (json_int_t)r.rounds, "requested", (json_int_t)r.requested,
+				"got", (json_int_t)r.got));
 	} else if (workload && wl == WL_MIXED) {
 		struct af_workload_stats st;
 		ret = af_workload_mixed(m, af_machine_seed(m), ops, &st);

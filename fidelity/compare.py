@@ -165,6 +165,44 @@ def check(title, kern, mine):
     return bad
 
 
+FRAGFILL_COUNTERS = ["compact_stall", "compact_fail", "compact_success", "compact_migrate_scanned",
+                     "compact_free_scanned", "compact_daemon_wake", "pgmigrate_success",
+                     "allocstall_dma32", "allocstall_normal", "htlb_buddy_alloc_fail"]
+
+
+def fragfill_figures(result):
+    """fragfill's lines (the kernel's program and antifrag print the same ones);
+    counters are their totals after the request (both start from 0 at boot)"""
+    kv = {}
+    for line in result.splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[1].isdigit():
+            kv[parts[0]] = int(parts[1])
+        elif len(parts) == 3 and parts[0] == "post" and parts[2].isdigit():
+            kv["post " + parts[1]] = int(parts[2])
+    req = kv.get("hugepages_requested", 0)
+    fig = {"huge pages requested": req, "huge pages got": kv.get("hugepages_got", 0),
+           "got, % of requested": round(100.0 * kv.get("hugepages_got", 0) / req, 1) if req else 0,
+           "fill rounds": kv.get("rounds", 0)}
+    for k in FRAGFILL_COUNTERS:
+        fig[k] = kv.get("post " + k, 0)
+    return fig
+
+
+def kernel_fragfill(exp, mem):
+    return [fragfill_figures((d / "result").read_text())
+            for d in sorted((KERNEL / exp / mem).glob("run*"))]
+
+
+def antifrag_fragfill(af, mem, exp, seed):
+    cmd = [str(af), "run", "--mem", mem, "--seed", str(seed), "--workload", "fragfill"]
+    if exp != "fragfill":
+        key, val = exp[len("fragfill-"):].rsplit("-", 1)
+        cmd += ["--set", f"vm.{key}={val}"]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    return fragfill_figures(out)
+
+
 def table(title, note, kern, mine):
     rows = [f"### {title}", "", note, "",
             "| figure | kernel min..max | antifrag mean (min..max) | difference | inside |",
@@ -248,6 +286,23 @@ def main():
                     f"`--selftest-map-mb {map_mb}`, {len(mine)} seeds.")
             parts.append(table(f"{mem}, map {map_mb} MB", note, kern, mine))
             bad += check(f"selftest {mem} map {map_mb}", kern, mine)
+    parts.append("## A fragmenting fill, then a huge page request\n")
+    parts.append("fidelity/experiments/fragfill.c run as the initramfs's experiment (anonymous "
+                 "memory, pipes and ramfs files in rounds until MemFree is a tenth of what it was, "
+                 "every other round's anonymous memory unmapped, then nr_hugepages = MemFree / 2 MiB); "
+                 "antifrag's `--workload fragfill`. Variants set one sysctl on the kernel's command "
+                 "line (`sysctl.vm.NAME=VALUE`) and with antifrag's `--set`. Counters are totals "
+                 "after the request.\n")
+    # not held by --check yet: antifrag's compaction fails far less often here (NOTES)
+    for exp in sorted(p.name for p in KERNEL.glob("fragfill*")) if not args.check else []:
+        for mem in sorted((p.name for p in (KERNEL / exp).iterdir()), key=lambda x: int(x[:-1])):
+            kern = kernel_fragfill(exp, mem)
+            if not kern:
+                continue
+            mine = [antifrag_fragfill(args.antifrag, mem, exp, s) for s in range(1, args.seeds + 1)]
+            variant = exp[len("fragfill-"):].replace("-", " = ", 1) if exp != "fragfill" else "defaults"
+            note = f"`-m {mem}`, {variant}: {len(kern)} boots; antifrag {len(mine)} seeds."
+            parts.append(table(f"{mem}, {variant}", note, kern, mine))
     if args.check:
         for line in bad:
             print("compare.py: outside:", line)

@@ -578,6 +578,24 @@ int af_workload_compaction_selftest(struct af_machine *m, struct af_selftest_res
 int af_workload_compaction_selftest_map(struct af_machine *m, unsigned long map_mb,
 					struct af_selftest_result *r);
 
+/*
+ * fidelity/experiments/fragfill.c on the model: in rounds until free memory
+ * falls to a tenth of what it was, 4 MiB of anonymous memory (written), 16
+ * unmovable pages held like a pipe's buffers (GFP_HIGHUSER) and 100 empty
+ * ramfs files (a dentry of 192 bytes and an inode of 608 from reclaimable
+ * caches); then every other round's anonymous memory is unmapped and
+ * nr_hugepages is set to free memory / 2 MiB.  The pipes, files and the
+ * rest of the anonymous memory are let go at the end (the program exits);
+ * the huge pages stay.  Simplification: the model's reclaim may shrink the
+ * files' slab objects, which ramfs pins in 6.1.
+ */
+struct af_fragfill_result {
+	unsigned long mem_free_start_kb, mem_free_filled_kb, mem_free_freed_kb, mem_free_end_kb;
+	unsigned long rounds, pipes;
+	unsigned long requested, got;
+};
+int af_workload_fragfill(struct af_machine *m, struct af_fragfill_result *r);
+
 /* ---- the world: what owns pages ---- */
 /*
  * Processes have address spaces of virtual page numbers (vpn); anonymous

@@ -794,6 +794,36 @@ static void test_selftest_against_linux(void **st)
 	against_linux("mem = 1G\n", "1024M", 100);
 }
 
+/* fidelity/experiments/fragfill.c on the model: it fills, frees, asks */
+static void test_fragfill(void **st)
+{
+	(void)st;
+	struct af_machine *m = machine_from("mem = 512M\n"), *again = machine_from("mem = 512M\n");
+	struct af_fragfill_result r, r2;
+	uint64_t free_end;
+
+	assert_int_equal(af_workload_fragfill(NULL, &r), -EINVAL);
+	assert_int_equal(af_workload_fragfill(m, NULL), -EINVAL);
+	assert_int_equal(af_workload_fragfill(m, &r), 0);
+	CHECK(m);
+	assert_true(r.rounds > 50 && r.pipes == r.rounds);
+	/* filled to a tenth of the start, then half the anonymous memory freed */
+	assert_true(r.mem_free_filled_kb <= r.mem_free_start_kb / 10 + 4096);
+	assert_true(r.mem_free_freed_kb > r.mem_free_filled_kb + r.rounds / 2 * 4096 * 9 / 10);
+	assert_int_equal(r.requested, r.mem_free_freed_kb / 2048);
+	assert_true(r.got <= r.requested && r.got >= r.requested / 2);
+	/* the program exits: everything but the huge pages comes back */
+	af_vmstat(m, "nr_free_pages", &free_end);
+	assert_int_equal(r.mem_free_end_kb, free_end * 4);
+	assert_true(r.mem_free_end_kb + r.got * 2048 >= r.mem_free_start_kb * 95 / 100);
+	assert_true(ev(m, "compact_stall") > 0);
+	/* the seed decides everything */
+	assert_int_equal(af_workload_fragfill(again, &r2), 0);
+	assert_memory_equal(&r, &r2, sizeof(r));
+	af_machine_destroy(again);
+	af_machine_destroy(m);
+}
+
 static void test_selftest_fails_without_compaction(void **st)
 {
 	(void)st;
@@ -820,6 +850,7 @@ int main(void)
 		cmocka_unit_test(test_triggers_quiet),
 		cmocka_unit_test(test_selftest_pass),
 		cmocka_unit_test(test_selftest_fails_without_compaction),
+		cmocka_unit_test(test_fragfill),
 		cmocka_unit_test(test_selftest_against_linux),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

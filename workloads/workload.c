@@ -564,3 +564,91 @@ int af_workload_compaction_selftest(struct af_machine *m, struct af_selftest_res
 {
 	return af_workload_compaction_selftest_map(m, 1, res);
 }
+
+/* ---- fidelity/experiments/fragfill.c ---- */
+enum { FF_ROUND_PAGES = 1024, FF_PIPE_PAGES = 16, FF_FILES = 100, FF_MAX_ROUNDS = 4096 };
+
+static unsigned long free_kb(struct af_machine *m)
+{
+	uint64_t nr_free = 0;
+	af_vmstat(m, "nr_free_pages", &nr_free);
+	return (unsigned long)nr_free * 4;
+}
+
+int af_workload_fragfill(struct af_machine *m, struct af_fragfill_result *res)
+{
+	uint64_t *anon = NULL, *pipe = NULL, *objs[2] = { NULL, NULL };
+	int pid, cid[2], ret;
+	size_t npipe = 0, nobj[2] = { 0, 0 };
+	unsigned long r;
+	char buf[32];
+
+	if (!m || !res)
+		return af_err(-EINVAL, "no machine or no place for the result");
+	memset(res, 0, sizeof(*res));
+	anon = calloc(FF_MAX_ROUNDS, sizeof(*anon));
+	pipe = calloc((size_t)FF_MAX_ROUNDS * FF_PIPE_PAGES, sizeof(*pipe));
+	for (int k = 0; k < 2; k++)
+		objs[k] = calloc((size_t)FF_MAX_ROUNDS * FF_FILES, sizeof(*objs[k]));
+	if (!anon || !pipe || !objs[0] || !objs[1]) {
+		ret = af_err(-ENOMEM, "out of memory");
+		goto out;
+	}
+	if ((ret = af_proc_create(m, &pid)) ||
+	    (ret = af_slab_create(m, "dentry", 192, true, &cid[0])) ||
+	    (ret = af_slab_create(m, "inode_cache", 608, true, &cid[1])))
+		goto out;
+	res->mem_free_start_kb = free_kb(m);
+	for (r = 0; r < FF_MAX_ROUNDS && free_kb(m) > res->mem_free_start_kb / 10; r++) {
+		bool failed = false;
+
+		if (af_mmap_anon(m, pid, FF_ROUND_PAGES, 0, &anon[r]))
+			break;
+		for (uint64_t i = 0; i < FF_ROUND_PAGES && !failed; i++)
+			failed = af_mem_write(m, pid, 0, anon[r] + i) != 0;
+		if (failed) {
+			af_munmap(m, pid, anon[r]);
+			break;
+		}
+		/* pipe_write(): alloc_page(GFP_HIGHUSER | __GFP_ACCOUNT) per buffer */
+		for (int i = 0; i < FF_PIPE_PAGES; i++) {
+			struct af_alloc_result a;
+			if (af_alloc_pages(m, 0, AF_GFP_HIGHUSER | AF___GFP_ACCOUNT, 0, -1, &a))
+				break;
+			pipe[npipe++] = a.pfn;
+		}
+		res->pipes++;
+		for (int i = 0; i < FF_FILES; i++)
+			for (int k = 0; k < 2; k++)
+				if (af_slab_alloc(m, cid[k], 0, &objs[k][nobj[k]]) == 0)
+					nobj[k]++;
+		af_run_daemons(m);
+	}
+	res->rounds = r;
+	res->mem_free_filled_kb = free_kb(m);
+	for (unsigned long i = 0; i < res->rounds; i += 2)
+		if ((ret = af_munmap(m, pid, anon[i])))
+			goto out;
+	af_run_daemons(m);
+	res->mem_free_freed_kb = free_kb(m);
+	res->requested = res->mem_free_freed_kb / 2048;
+	snprintf(buf, sizeof(buf), "%lu", res->requested);
+	if ((ret = af_sysctl_write(m, "vm.nr_hugepages", buf)) ||
+	    (ret = af_sysctl_read(m, "nr_hugepages", buf, sizeof(buf))))
+		goto out;
+	res->got = strtoul(buf, NULL, 10);
+	/* the program exits: its memory, pipes and files go */
+	for (size_t i = 0; i < npipe; i++)
+		af_free_pages(m, 0, pipe[i], 0);
+	for (int k = 0; k < 2; k++)
+		for (size_t i = 0; i < nobj[k]; i++)
+			af_slab_free(m, cid[k], objs[k][i]);	/* -ENOENT if a shrinker took it */
+	ret = af_proc_exit(m, pid);
+	res->mem_free_end_kb = free_kb(m);
+out:
+	free(anon);
+	free(pipe);
+	free(objs[0]);
+	free(objs[1]);
+	return ret;
+}
