@@ -586,10 +586,11 @@ int af_workload_compaction_selftest_map(struct af_machine *m, unsigned long map_
  * caches); then every other round's anonymous memory is unmapped and
  * nr_hugepages is set to free memory / 2 MiB.  The pipes, files and the
  * rest of the anonymous memory are let go at the end (the program exits);
- * the huge pages stay.  Simplification: the model's reclaim may shrink the
- * files' slab objects, which ramfs pins in 6.1.
+ * the huge pages stay.  The files' slab caches are pinned (af_slab_pin):
+ * ramfs keeps its dentries and inodes in use.
  */
 struct af_fragfill_result {
+	/* free memory at the start, filled, after the unmaps, after the request */
 	unsigned long mem_free_start_kb, mem_free_filled_kb, mem_free_freed_kb, mem_free_end_kb;
 	unsigned long rounds, pipes;
 	unsigned long requested, got;
@@ -647,6 +648,10 @@ int af_slab_alloc(struct af_machine *m, int cid, int cpu, uint64_t *obj);
 int af_slab_free(struct af_machine *m, int cid, uint64_t obj);
 /* Drop up to nr objects of a reclaimable cache (a shrinker) */
 int af_slab_shrink(struct af_machine *m, int cid, unsigned long nr, unsigned long *freed);
+/* Every object of the cache stays in use (a ramfs file's dentry and inode):
+ * its pages are still of its kind, but shrinkers free none of them and
+ * compaction cannot re-create them elsewhere.  -EINVAL for no such cache. */
+int af_slab_pin(struct af_machine *m, int cid);
 
 /* Drivers with non-LRU movable pages (like zsmalloc or the balloon). */
 enum af_migrate_mode { AF_MIGRATE_ASYNC, AF_MIGRATE_SYNC_LIGHT, AF_MIGRATE_SYNC };

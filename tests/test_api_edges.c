@@ -161,6 +161,8 @@ static void test_null_contract(void **st)
 	EINVAL_(af_slab_free(NULL, cid, 0));
 	EINVAL_(af_slab_shrink(NULL, cid, 1, NULL));
 	assert_int_equal(af_slab_shrink(m, cid, 1, NULL), 0);	/* freed optional */
+	EINVAL_(af_slab_pin(NULL, cid));
+	EINVAL_(af_slab_pin(m, 9999));
 	EINVAL_(af_driver_create(NULL, NULL, NULL, &i));
 	EINVAL_(af_driver_create(m, NULL, NULL, NULL));
 	EINVAL_(af_driver_alloc(NULL, did, 0, &u));
@@ -789,6 +791,39 @@ static void test_pin_pgtable_and_slab_refused(void **st)
 	af_machine_destroy(m);
 }
 
+/* A pinned reclaimable cache (ramfs's dentries and inodes): its pages stay
+ * reclaimable-typed, the shrinkers and reclaim free none of them */
+static void test_slab_pin(void **st)
+{
+	(void)st;
+	struct af_machine *m = machine_from("mem = 256M\n");
+	uint64_t obj[64], slab0, slab1, pages0, pages1;
+	unsigned long freed = 1;
+	int cid, other;
+
+	assert_int_equal(af_slab_create(m, "dentry", 192, true, &cid), 0);
+	assert_int_equal(af_slab_create(m, "other", 192, true, &other), 0);
+	for (int i = 0; i < 64; i++) {
+		assert_int_equal(af_slab_alloc(m, cid, 0, &obj[i]), 0);
+		assert_int_equal(af_slab_alloc(m, other, 0, &obj[i]), 0);
+	}
+	assert_int_equal(af_slab_pin(m, cid), 0);
+	assert_int_equal(af_slab_shrink(m, cid, 64, &freed), 0);
+	assert_int_equal(freed, 0);
+	CHECK(m);
+	/* drop_caches-like reclaim: the other cache goes, the pinned one stays */
+	af_vmstat(m, "nr_slab_reclaimable", &slab0);
+	af_vmstat(m, "nr_free_pages", &pages0);
+	assert_int_equal(af_slab_shrink(m, other, 64, &freed), 0);
+	assert_int_equal(freed, 64);
+	af_vmstat(m, "nr_slab_reclaimable", &slab1);
+	af_vmstat(m, "nr_free_pages", &pages1);
+	assert_true(slab1 < slab0 && slab1 > 0);	/* the pinned cache's pages */
+	assert_true(pages1 >= pages0);
+	CHECK(m);
+	af_machine_destroy(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -813,6 +848,7 @@ int main(void)
 		cmocka_unit_test(test_pin_free_hugetlb_pool_page),
 		cmocka_unit_test(test_pinned_driver_page_not_migrated),
 		cmocka_unit_test(test_pin_pgtable_and_slab_refused),
+		cmocka_unit_test(test_slab_pin),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

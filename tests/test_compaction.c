@@ -812,10 +812,12 @@ static void test_fragfill(void **st)
 	assert_true(r.mem_free_freed_kb > r.mem_free_filled_kb + r.rounds / 2 * 4096 * 9 / 10);
 	assert_int_equal(r.requested, r.mem_free_freed_kb / 2048);
 	assert_true(r.got <= r.requested && r.got >= r.requested / 2);
-	/* the program exits: everything but the huge pages comes back */
+	/* the huge pages came out of the free memory (drained pcp pages may
+	 * join it meanwhile); then the program exits and everything but the
+	 * huge pages comes back */
+	assert_true(r.mem_free_end_kb + r.got * 2048 <= r.mem_free_freed_kb + 8192);
 	af_vmstat(m, "nr_free_pages", &free_end);
-	assert_int_equal(r.mem_free_end_kb, free_end * 4);
-	assert_true(r.mem_free_end_kb + r.got * 2048 >= r.mem_free_start_kb * 95 / 100);
+	assert_true(free_end * 4 + r.got * 2048 >= r.mem_free_start_kb * 95 / 100);
 	assert_true(ev(m, "compact_stall") > 0);
 	/* the seed decides everything */
 	assert_int_equal(af_workload_fragfill(again, &r2), 0);

@@ -596,7 +596,8 @@ int af_workload_fragfill(struct af_machine *m, struct af_fragfill_result *res)
 	}
 	if ((ret = af_proc_create(m, &pid)) ||
 	    (ret = af_slab_create(m, "dentry", 192, true, &cid[0])) ||
-	    (ret = af_slab_create(m, "inode_cache", 608, true, &cid[1])))
+	    (ret = af_slab_create(m, "inode_cache", 608, true, &cid[1])) ||
+	    (ret = af_slab_pin(m, cid[0])) || (ret = af_slab_pin(m, cid[1])))
 		goto out;
 	res->mem_free_start_kb = free_kb(m);
 	for (r = 0; r < FF_MAX_ROUNDS && free_kb(m) > res->mem_free_start_kb / 10; r++) {
@@ -637,6 +638,7 @@ int af_workload_fragfill(struct af_machine *m, struct af_fragfill_result *res)
 	    (ret = af_sysctl_read(m, "nr_hugepages", buf, sizeof(buf))))
 		goto out;
 	res->got = strtoul(buf, NULL, 10);
+	res->mem_free_end_kb = free_kb(m);
 	/* the program exits: its memory, pipes and files go */
 	for (size_t i = 0; i < npipe; i++)
 		af_free_pages(m, 0, pipe[i], 0);
@@ -644,7 +646,6 @@ int af_workload_fragfill(struct af_machine *m, struct af_fragfill_result *res)
 		for (size_t i = 0; i < nobj[k]; i++)
 			af_slab_free(m, cid[k], objs[k][i]);	/* -ENOENT if a shrinker took it */
 	ret = af_proc_exit(m, pid);
-	res->mem_free_end_kb = free_kb(m);
 out:
 	free(anon);
 	free(pipe);

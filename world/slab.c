@@ -230,7 +230,8 @@ int slab_shrink_locked(struct af_machine *m, int cpu, int cid, unsigned long nr,
 	c = get_cache(m, cid);
 	if (!c || !c->reclaimable)
 		return af_err(-EINVAL, "slab cache %d does not exist or is not reclaimable", cid);
-	while (done < nr && c->nslabs) {
+	/* a pinned cache: the shrinker finds every object in use */
+	while (!c->pinned && done < nr && c->nslabs) {
 		int best = 0;
 		for (int i = 1; i < c->nslabs; i++)
 			if (c->slabs[i].inuse < c->slabs[best].inuse)
@@ -267,6 +268,20 @@ int af_slab_shrink(struct af_machine *m, int cid, unsigned long nr, unsigned lon
 	return slab_shrink(m, API_CPU, cid, nr, freed);
 }
 
+int af_slab_pin(struct af_machine *m, int cid)
+{
+	struct kmem_cache *c;
+
+	if (!m || !m->world)
+		return af_err(-EINVAL, "no machine");
+	wr_lock(m);
+	c = get_cache(m, cid);
+	if (c)
+		c->pinned = true;
+	wr_unlock(m);
+	return c ? 0 : af_err(-EINVAL, "slab cache %d does not exist", cid);
+}
+
 /*
  * Drop and re-create the objects of one slab page of a reclaimable cache:
  * the shrinker frees every object of the slab at old_pfn (and so the page),
@@ -296,7 +311,7 @@ int slab_recreate(struct af_machine *m, int cpu, unsigned long old_pfn, unsigned
 		wr_unlock(m);
 		return -ENOENT;
 	}
-	if (!c->reclaimable) {
+	if (!c->reclaimable || c->pinned) {
 		wr_unlock(m);
 		return -EPERM;
 	}

@@ -153,6 +153,7 @@ struct kmem_cache {
 	uint32_t owner;
 	unsigned size, order, objs;
 	bool reclaimable;
+	bool pinned;			/* every object in use: shrinkers free none */
 	struct slab *slabs;
 	int nslabs, cap;
 };
