@@ -38,6 +38,8 @@ static void run_usage(FILE *f)
 "                       memory, pipe pages and ramfs files in rounds to 90%\n"
 "                       full, every other round unmapped, then nr_hugepages\n"
 "                       for all free memory)\n"
+"  --fragfill-hold      fragfill's program does not exit: --show sees the state\n"
+"                       the huge page request left\n"
 "  --selftest-map-mb N  compaction-selftest mapping size in MiB (default 1;\n"
 "                       the 6.1 source maps 100, which THP then backs)\n"
 "  --ops N              churn operations after the fill phase, 0..100000000\n"
@@ -157,6 +159,7 @@ struct run_args {
 	const char *shows[MAX_LIST], *trace, *events, *json_path, *samples;
 	int nshows;
 	unsigned long long sample_ms, ops, map_mb;
+	bool fragfill_hold;
 	bool workload, check_boot, help;
 	enum workload wl;
 };
@@ -188,6 +191,8 @@ static int run_parse(int argc, char **argv, struct machine_opts *mo, struct run_
 			a->workload = false;
 		} else if (!strcmp(o, "--check")) {
 			a->check_boot = true;
+		} else if (!strcmp(o, "--fragfill-hold")) {
+			a->fragfill_hold = true;
 		} else if (strcmp(o, "--show") && strcmp(o, "--trace") && strcmp(o, "--events") &&
 			   strcmp(o, "--json") && strcmp(o, "--workload") && strcmp(o, "--ops") &&
 			   strcmp(o, "--samples") && strcmp(o, "--sample-every") &&
@@ -280,6 +285,7 @@ static int run_main(int argc, char **argv)
 	const char *json_path = a.json_path, *samples = a.samples;
 	int nshows = a.nshows;
 	unsigned long long sample_ms = a.sample_ms, ops = a.ops, map_mb = a.map_mb;
+	bool fragfill_hold = a.fragfill_hold;
 	bool workload = a.workload, check_boot = a.check_boot;
 	enum workload wl = a.wl;
 
@@ -384,7 +390,7 @@ static int run_main(int argc, char **argv)
 			"pgmigrate_success", "pgmigrate_fail", "allocstall_dma32", "allocstall_normal",
 			"pgscan_direct", "pgsteal_direct", "pgscan_kswapd", "htlb_buddy_alloc_success",
 			"htlb_buddy_alloc_fail" };
-		ret = af_workload_fragfill(m, &r);
+		ret = af_workload_fragfill_hold(m, fragfill_hold, &r);
 		if (ret) {
 			rc = cli_error("workload", af_errmsg());
 			goto out;

@@ -596,6 +596,9 @@ struct af_fragfill_result {
 	unsigned long requested, got;
 };
 int af_workload_fragfill(struct af_machine *m, struct af_fragfill_result *r);
+/* hold: the program does not exit, so its memory, pipes and files stay
+ * allocated and the machine shows the state the request left */
+int af_workload_fragfill_hold(struct af_machine *m, bool hold, struct af_fragfill_result *r);
 
 /* ---- the world: what owns pages ---- */
 /*

@@ -577,6 +577,11 @@ static unsigned long free_kb(struct af_machine *m)
 
 int af_workload_fragfill(struct af_machine *m, struct af_fragfill_result *res)
 {
+	return af_workload_fragfill_hold(m, false, res);
+}
+
+int af_workload_fragfill_hold(struct af_machine *m, bool hold, struct af_fragfill_result *res)
+{
 	uint64_t *anon = NULL, *pipe = NULL, *objs[2] = { NULL, NULL };
 	int pid, cid[2], ret;
 	size_t npipe = 0, nobj[2] = { 0, 0 };
@@ -639,6 +644,8 @@ int af_workload_fragfill(struct af_machine *m, struct af_fragfill_result *res)
 		goto out;
 	res->got = strtoul(buf, NULL, 10);
 	res->mem_free_end_kb = free_kb(m);
+	if (hold)
+		goto out;
 	/* the program exits: its memory, pipes and files go */
 	for (size_t i = 0; i < npipe; i++)
 		af_free_pages(m, 0, pipe[i], 0);

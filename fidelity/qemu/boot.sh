@@ -84,6 +84,7 @@ for r in $(seq 1 "$runs"); do
 		/^=== kernel / { sub(/^=== kernel /, ""); print > (dir "/../kernel"); f = ""; next }
 		/^=== (boot|after) / { n = split($3, p, "/"); f = dir "/" $2 "/" p[n]; printf "" > f; next }
 		/^=== result / { f = dir "/result"; printf "" > f; next }
+		/^=== trace/ { f = dir "/trace"; printf "" > f; next }
 		/^=== status / { print "status " $3 >> (dir "/result"); f = ""; next }
 		/^=== end/ { f = ""; next }
 		f != "" { print >> f }
