@@ -806,7 +806,7 @@ static int isolate_migratepages_block(struct compact_control *cc, unsigned long 
 	struct zone *z = cc->zone;
 	struct af_machine *m = z->m;
 	unsigned long nr_scanned = 0, nr_isolated = 0, next_skip = 0, start = low;
-	bool skip_on_failure = false, valid = false;
+	bool skip_on_failure = false, valid = false, skip_updated = false;
 
 	if (too_many_isolated(m, z->nid)) {
 		if (cc->nr_migratepages || cc->mode == AF_MIGRATE_ASYNC)
@@ -827,7 +827,18 @@ static int isolate_migratepages_block(struct compact_control *cc, unsigned long 
 			next_skip = block_end_pfn_order(low, cc->order);
 		}
 		nr_scanned++;
-		valid = true;
+		/*
+		 * 6.1 checks the skip bit at the pageblock's first pfn and
+		 * abandons a marked block there, even one that
+		 * fast_find_migrateblock() has just chosen (and marked).
+		 */
+		if (!valid && !(low & (PAGEBLOCK_NR_PAGES - 1))) {
+			if (!isolation_suitable(cc, low)) {
+				low = end;
+				break;
+			}
+			valid = true;
+		}
 		if (low + 128 < end)	/* the struct pages 4 KiB ahead */
 			__builtin_prefetch(&m->pages[low + 128]);
 		f = pflags(p);
@@ -845,6 +856,20 @@ static int isolate_migratepages_block(struct compact_control *cc, unsigned long 
 		}
 		if (!(f & (PG_lru | PG_movable_ops)) || (f & PG_tail))
 			goto isolate_fail;
+		/*
+		 * test_and_set_skip(): where 6.1 first takes the LRU lock in
+		 * this call, an aligned block is marked skipped at once, and
+		 * the scan stops here if it already was.
+		 */
+		if ((f & PG_lru) && !skip_updated) {
+			skip_updated = true;
+			if (!cc->ignore_skip_hint && !(low & (PAGEBLOCK_NR_PAGES - 1))) {
+				if (get_pageblock_skip(m, low))
+					goto abort;
+				if (!cc->no_set_skip_hint)
+					set_pageblock_skip(m, low, true);
+			}
+		}
 		if (isolate_for_migration(m, low, ctl, &why))
 			goto isolate_fail;
 		if (push_migrate(cc, low, f)) {
@@ -871,8 +896,9 @@ isolate_fail:
 	}
 	if (low > end)
 		low = end;
+abort:
 	if (low == end && (!nr_isolated || cc->rescan)) {
-		if (valid && !cc->no_set_skip_hint && !cc->ignore_skip_hint)
+		if (valid && !skip_updated && !cc->no_set_skip_hint && !cc->ignore_skip_hint)
 			set_pageblock_skip(m, pageblock_start_pfn(start), true);
 		update_cached_migrate(cc, low);
 	}

@@ -520,6 +520,71 @@ static void test_direct_refuses_locked(void **st)
 
 /* ---- (c) a huge page where 6.1 makes one, contents intact ---- */
 
+/*
+ * Direct compaction of the one candidate: 6.1's fast_find_migrateblock()
+ * picks the half-free block from the order >= 3 free lists and marks it
+ * skipped, and isolate_migratepages_block() then gives the block up at its
+ * first page because of that mark (the kernel traces nr_scanned=1
+ * nr_taken=0 for such blocks).  The linear scan finds nothing else to
+ * empty, so a costly allocation without __GFP_RETRY_MAYFAIL fails, with the
+ * candidate untouched.
+ */
+static void test_fast_found_block_given_up(void **st)
+{
+	(void)st;
+	struct af_machine *m = machine_with("linux", "");
+	struct af_alloc_result r;
+	struct pool p;
+	unsigned long half, b;
+
+	pool_fill(&p, m, 0);
+	b = pick_block(&p, NULL, 0, ANON, NULL, &half);
+	free_range(&p, half, half + HALF);
+	free_holes(&p, &b, 1);
+	af_drain_all(m);
+	CHECK(m);
+	assert_false(get_pageblock_skip(m, b));
+	assert_int_equal(af_alloc_pages(m, 0, AF_GFP_HIGHUSER_MOVABLE | AF___GFP_COMP, 9, -1, &r),
+			 -ENOMEM);
+	CHECK(m);
+	assert_true(get_pageblock_skip(m, b));
+	for (unsigned long q = b; q < b + PAGEBLOCK_NR_PAGES; q++)
+		if (p.at[q] >= 0 && p.r[p.at[q]].live)
+			assert_int_equal(rec_pfn(&p, &p.r[p.at[q]]), q);
+	pool_done(&p);
+	af_machine_destroy(m);
+}
+
+/*
+ * A candidate the fast search cannot see: three of every four pages of one
+ * pageblock free (no free block of order 3 or more in it), holes elsewhere;
+ * the linear scan reaches it and 6.1 empties it.
+ */
+static void one_candidate_scattered(struct pool *p, struct af_machine *m)
+{
+	unsigned long half, b, top[2];
+
+	pool_fill(p, m, 0);
+	b = pick_block(p, NULL, 0, ANON, NULL, &half);
+	for (unsigned long pfn = b; pfn < b + PAGEBLOCK_NR_PAGES; pfn++)
+		if (pfn % 4 != 3 && p->at[pfn] >= 0 && p->r[p->at[pfn]].live &&
+		    p->r[p->at[pfn]].kind == ANON)
+			free_rec(p, p->at[pfn]);
+	/* the migration targets: an all-anonymous half freed in the zone's top
+	 * pageblock, above where the fast search looks for sources, found by
+	 * fast_isolate_freepages() (6.1's async free scanner strides past
+	 * free_holes()' every-eighth-page holes) */
+	top[0] = b;
+	top[1] = p->end - PAGEBLOCK_NR_PAGES;
+	for (unsigned long h = 0; h < PAGEBLOCK_NR_PAGES; h += HALF)
+		if (all_anon(p, top[1] + h, top[1] + h + HALF)) {
+			free_range(p, top[1] + h, top[1] + h + HALF);
+			break;
+		}
+	free_holes(p, top, 2);
+	af_drain_all(m);
+}
+
 static void test_huge_page_like_linux(void **st)
 {
 	(void)st;
@@ -530,7 +595,7 @@ static void test_huge_page_like_linux(void **st)
 		struct af_alloc_result r;
 		struct pool p;
 
-		one_candidate(&p, m);
+		one_candidate_scattered(&p, m);
 		CHECK(m);
 		assert_int_equal(af_alloc_pages(m, 0, AF_GFP_HIGHUSER_MOVABLE | AF___GFP_COMP, 9, -1, &r), 0);
 		assert_true(r.slowpath);
@@ -651,6 +716,7 @@ int main(void)
 		cmocka_unit_test(test_max_ranges),
 		cmocka_unit_test(test_refuses_locked_pinned_writeback),
 		cmocka_unit_test(test_direct_refuses_locked),
+		cmocka_unit_test(test_fast_found_block_given_up),
 		cmocka_unit_test(test_huge_page_like_linux),
 		cmocka_unit_test(test_threaded_direct),
 		cmocka_unit_test(test_kcompactd),
