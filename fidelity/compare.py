@@ -240,6 +240,22 @@ NOTES = """## What the differences are
 - **The selftest's request.** It asks for MemFree/2M huge pages; with the boot's
   allocations antifrag asks for, and gets, what the kernel does at 1 and 2 GiB and one
   more at 512 MiB and 4 GiB.
+- **fragfill: huge pages.** Within the kernel's range, or a few points from it, in most
+  configurations since antifrag gives up a pageblock whose skip bit is set at its first
+  pfn, as 6.1's isolate_migratepages_block() does, even the block
+  fast_find_migrateblock() has just picked and marked: the kernel's traces show those
+  blocks scanned for one page (`nr_scanned=1 nr_taken=0`), and before that change
+  antifrag emptied them and got 20% more huge pages than the kernel at 512 MiB. Reproduce
+  a trace with `FIDELITY_APPEND="trace_event=compaction:* trace_buf_size=6M"
+  fidelity/qemu/boot.sh 512M fragfill 1 OUT` (OUT/run1/trace). extfrag_threshold = 1000
+  (no compaction at all) agrees to within a page or two everywhere.
+- **fragfill: compact_fail and allocstall.** The kernel counts about 20 of each in every
+  configuration, antifrag 1-4. The kernel's failing allocations keep retrying: its direct
+  reclaim frees a little slab each time (slabs_scanned 16-27, pgsteal 0), that counts as
+  progress, so the allocation goes back to compaction, which is deferred and counted as a
+  failure, about 20 times. antifrag's direct reclaim finds nothing to free (the boot's
+  slab is not shrinkable in the model, the files' caches are pinned) and the allocation
+  stops at once. Not fixed yet: this needs reclaimable, unused slab at boot.
 - **The selftest's migrations** (map 1 MB) are 5-20% below the kernel's at 1-4 GiB, with
   compact_stall inside or near the kernel's range and the same verdict everywhere.
 """
