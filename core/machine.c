@@ -286,6 +286,7 @@ static void boot_zone(struct af_machine *m, int n, int t, unsigned long *late_lo
 		boot_reserve(m, &res, iv[0].a, iv[0].a + low);
 	}
 	/* top-down: memmap, tables, swiotlb (and everything, booting clean) */
+	image = MIN(image, reserved - low);
 	left = reserved - low - image;
 	*late_lo = start;
 	for (int i = 1; i >= 0 && left; i--) {
