@@ -91,6 +91,7 @@ enum pageflags {
 	PG_locked	= 1u << 8,
 	PG_movable_ops	= 1u << 9,	/* non-LRU movable (__PageMovable) */
 	PG_orphan	= 1u << 21,	/* allocated, let go by its driver: only pins hold it */
+	PG_kernel	= 1u << 22,	/* the kernel's own memory, allocated at boot: never freed */
 };
 
 /*

@@ -403,6 +403,7 @@ static int boot_allocations(struct af_machine *m, unsigned long totalram)
 			if (ret)
 				return af_err(ret, "the boot's kernel allocations do not fit (%s)",
 					      af_errmsg());
+			pflags_or(&m->pages[res.pfn], PG_kernel);	/* af_free_pages refuses it */
 			/* the unmovable ones: slab, then kernel stacks, then the rest */
 			if (k == 0 && i >= BOOT_SLAB_UNRECLAIMABLE) {
 				if (i < BOOT_SLAB_UNRECLAIMABLE + BOOT_KERNEL_STACK)

@@ -831,6 +831,8 @@ static __attribute__((noinline, cold)) int free_args_error(struct af_machine *m,
 	if (pflags(p) & PG_orphan)
 		return af_err(-EBUSY, "pfn 0x%lx is held only by pins (its driver let it go); "
 			      "the last af_page_unpin frees it", pfn);
+	if (pflags(p) & PG_kernel)
+		return af_err(-EBUSY, "pfn 0x%lx is the kernel's own memory (allocated at boot)", pfn);
 	if (!(pflags(p) & PG_alloc))
 		return af_err(-EINVAL, "pfn 0x%lx is not the first page of an allocated block", pfn);
 	if (porder(p) != order)
@@ -890,11 +892,12 @@ free_pages_final_inline(struct af_machine *m, struct zone *z, int cpu, unsigned 
  * (__free_pages_ok).  Misuse is refused before any state changes: a pfn
  * outside every zone, a hole or reserved page, a free block, a page that
  * does not start an allocated block, a wrong order, a zero reference count,
- * a page with an owner, a page cma_alloc handed out.
+ * a page with an owner, a page cma_alloc handed out, the boot's kernel pages.
  */
 int af_free_pages(struct af_machine *m, int cpu, uint64_t pfn64, unsigned int order)
 {
-	const uint32_t state = PG_hole | PG_reserved | PG_buddy | PG_pcp | PG_alloc | PG_orphan;
+	const uint32_t state = PG_hole | PG_reserved | PG_buddy | PG_pcp | PG_alloc | PG_orphan |
+			       PG_kernel;
 	unsigned long pfn = (unsigned long)pfn64;
 	struct zone *z;
 	struct page *p;

@@ -142,6 +142,37 @@ static void test_lower_zone_not_deferred(void **st)
 	af_machine_destroy(m);
 }
 
+/* The boot's kernel allocations: counted like the kernel's, refused to af_free_pages */
+static void test_boot_allocations(void **st)
+{
+	(void)st;
+	struct af_machine *m = machine_from("mem = 1G\n"), *clean = machine_from("mem = 1G\nboot = clean\n");
+	uint64_t free_m, free_c, slab, kstack, n = 0, first = 0;
+
+	CHECK(m);
+	af_drain_all(m);
+	af_drain_all(clean);
+	free_m = af_machine_free_pages(m);
+	free_c = af_machine_free_pages(clean);
+	/* 3,490 + 254 per GiB unmovable, 2,210 reclaimable, 510 movable */
+	assert_true(free_c - free_m >= 6400 && free_c - free_m <= 6500);
+	af_vmstat(m, "nr_slab_reclaimable", &slab);
+	assert_int_equal(slab, 2210);
+	af_vmstat(m, "nr_kernel_stack", &kstack);
+	assert_int_equal(kstack, 864);
+	for (unsigned long pfn = 0; pfn < af_machine_max_pfn(m); pfn++)
+		if (pflags(&m->pages[pfn]) & PG_kernel) {
+			if (!n++)
+				first = pfn;
+		}
+	assert_int_equal(free_c - free_m, n);
+	assert_int_equal(af_free_pages(m, 0, first, 0), -EBUSY);
+	CHECK(m);
+	assert_int_equal(af_machine_free_pages(m), free_m);
+	af_machine_destroy(clean);
+	af_machine_destroy(m);
+}
+
 /* boot = clean: every reserved page on top, every block Movable */
 static void test_clean_boot(void **st)
 {
@@ -163,6 +194,7 @@ int main(void)
 		cmocka_unit_test(test_deferred_blocks_nokaslr),
 		cmocka_unit_test(test_kaslr_seeded),
 		cmocka_unit_test(test_lower_zone_not_deferred),
+		cmocka_unit_test(test_boot_allocations),
 		cmocka_unit_test(test_clean_boot),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
