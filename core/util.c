@@ -104,13 +104,11 @@ static inline void cpu_relax(void)
 #endif
 }
 
-void lock_zone(struct zone *z)
+static __attribute__((noinline, cold)) void lock_zone_contended(struct zone *z)
 {
 	unsigned spins = 0;
 
-	if (!z->m->threaded)
-		return;
-	while (atomic_exchange_explicit(&z->lock, 1, memory_order_acquire)) {
+	do {
 		while (atomic_load_explicit(&z->lock, memory_order_relaxed)) {
 			if (++spins >= 256) {
 				sched_yield();
@@ -119,7 +117,13 @@ void lock_zone(struct zone *z)
 				cpu_relax();
 			}
 		}
-	}
+	} while (atomic_exchange_explicit(&z->lock, 1, memory_order_acquire));
+}
+
+void lock_zone(struct zone *z)
+{
+	if (z->m->threaded && atomic_exchange_explicit(&z->lock, 1, memory_order_acquire))
+		lock_zone_contended(z);
 }
 
 void unlock_zone(struct zone *z)

@@ -171,7 +171,8 @@ struct af_alloc_result {
 int af_alloc_pages(struct af_machine *m, int cpu, af_gfp_t gfp,
 		   unsigned int order, int nid, struct af_alloc_result *res);
 /* __free_pages(): free a block returned by af_alloc_pages with its order
- * (-EBUSY for a page of an owner or of af_cma_alloc). */
+ * (-EBUSY for a page of an owner, of af_cma_alloc, or of the kernel's own
+ * boot-time allocations). */
 int af_free_pages(struct af_machine *m, int cpu, uint64_t pfn, unsigned int order);
 /* drain_local_pages / drain_all_pages */
 int af_drain_cpu(struct af_machine *m, int cpu);
