@@ -142,13 +142,22 @@ CHECKS = [
     (r"\S+ free order-10 blocks", "abs", 5),
     ("huge pages allocated", "rel", 0.03),
     ("verdict ok", "abs", 0),
+    ("got, % of requested", "abs", 3),
     (r"compact_stall|compact_fail|allocstall_dma32|allocstall_normal|pgmigrate_success", "rel", 0.5),
 ]
+
+
+# fragfill configurations whose huge pages are known to be outside their
+# bounds (NOTES): reported by --check, not counted as failures
+KNOWN_GAPS = {"fragfill 4096M, defaults", "fragfill 1024M, compaction_proactiveness = 0",
+              "fragfill 1024M, compaction_proactiveness = 90"}
 
 
 def check(title, kern, mine):
     """The CHECKS rules on one table; returns a line per figure outside its bounds"""
     bad = []
+    if title in KNOWN_GAPS:
+        return bad
     for key in kern[0]:
         for pat, kind, tol in CHECKS:
             if re.fullmatch(pat, key):
@@ -248,12 +257,20 @@ NOTES = """## What the differences are
   antifrag emptied them and got 20% more huge pages than the kernel at 512 MiB. Reproduce
   a trace with `FIDELITY_APPEND="trace_event=compaction:* trace_buf_size=6M"
   fidelity/qemu/boot.sh 512M fragfill 1 OUT` (OUT/run1/trace). extfrag_threshold = 1000
-  (no compaction at all) agrees to within a page or two everywhere.
+  (no compaction at all) agrees to within a page or two everywhere. `--check` holds the
+  share of the request obtained to the kernel's range widened by 3 points, except in the
+  three configurations of `KNOWN_GAPS`: 4 GiB with Debian's sysctls (antifrag 86%, the
+  kernel 94%) and 1 GiB with compaction_proactiveness 0 and 90 (antifrag 93%, the kernel
+  84-89%), where antifrag also does not respond to the sysctl as the kernel's figures
+  seem to: its virtual clock does not advance during the fill, so kcompactd's proactive
+  timer never fires (the kernel's compact_daemon counters stay 0 there too, so this may
+  be the kernel's own spread).
 - **fragfill: compact_fail and allocstall.** The kernel counts about 20 of each in every
   configuration, antifrag 1-4. The kernel's failing allocations keep retrying: its direct
-  reclaim frees a little slab each time (slabs_scanned 16-27, pgsteal 0), that counts as
-  progress, so the allocation goes back to compaction, which is deferred and counted as a
-  failure, about 20 times. antifrag's direct reclaim finds nothing to free (the boot's
+  reclaim frees one page each time (a trace with vmscan:mm_vmscan_direct_reclaim_end
+  shows 20 direct reclaims at 512 MiB, every one nr_reclaimed=1; pgsteal 0, so slab),
+  that counts as progress, so the allocation goes back to compaction, which is deferred
+  and counted as a failure, about 20 times. antifrag's direct reclaim finds nothing to free (the boot's
   slab is not shrinkable in the model, the files' caches are pinned) and the allocation
   stops at once. Not fixed yet: this needs reclaimable, unused slab at boot.
 - **The selftest's migrations** (map 1 MB) are 5-20% below the kernel's at 1-4 GiB, with
@@ -309,8 +326,7 @@ def main():
                  "antifrag's `--workload fragfill`. Variants set one sysctl on the kernel's command "
                  "line (`sysctl.vm.NAME=VALUE`) and with antifrag's `--set`. Counters are totals "
                  "after the request.\n")
-    # not held by --check yet: antifrag's compaction fails far less often here (NOTES)
-    for exp in sorted(p.name for p in KERNEL.glob("fragfill*")) if not args.check else []:
+    for exp in sorted(p.name for p in KERNEL.glob("fragfill*")):
         for mem in sorted((p.name for p in (KERNEL / exp).iterdir()), key=lambda x: int(x[:-1])):
             kern = kernel_fragfill(exp, mem)
             if not kern:
@@ -319,6 +335,12 @@ def main():
             variant = exp[len("fragfill-"):].replace("-", " = ", 1) if exp != "fragfill" else "defaults"
             note = f"`-m {mem}`, {variant}: {len(kern)} boots; antifrag {len(mine)} seeds."
             parts.append(table(f"{mem}, {variant}", note, kern, mine))
+            # --check holds only the huge pages here: the counters' gap is in NOTES
+            title = f"fragfill {mem}, {variant}"
+            share = [{"got, % of requested": r["got, % of requested"]} for r in kern]
+            if title in KNOWN_GAPS:
+                print(f"compare.py: known gap, not held: {title}")
+            bad += check(title, share, mine)
     if args.check:
         for line in bad:
             print("compare.py: outside:", line)
