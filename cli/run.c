@@ -256,6 +256,16 @@ static int run_parse(int argc, char **argv, struct machine_opts *mo, struct run_
 	return machine_opts_finish(mo);
 }
 
+
+/* Lines "PREFIXname value" of the named /proc/vmstat counters */
+static void print_events(struct af_machine *m, const char *prefix, const char *const *names, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint64_t v = 0;
+		af_vmstat(m, names[i], &v);
+		printf("%s%s %llu\n", prefix, names[i], (unsigned long long)v);
+	}
+}
 static int run_parse_only(int argc, char **argv)
 {
 	struct machine_opts mo;
@@ -372,11 +382,7 @@ static int run_main(int argc, char **argv)
 		printf("# Number of huge pages allocated = %lu (requested %lu)\n", r.allocated, r.requested);
 		printf("compaction index %lu (pass: at most 3)\n", r.compaction_index);
 		printf("%s 1 check_compaction\n", r.pass ? "ok" : "not ok");
-		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-			uint64_t v = 0;
-			af_vmstat(m, names[i], &v);
-			printf("%s %llu\n", names[i], (unsigned long long)v);
-		}
+		print_events(m, "", names, sizeof(names) / sizeof(names[0]));
 		if (s.json)
 			json_object_set_new(s.json, "selftest", json_pack("{s:I, s:I, s:I, s:b}",
 				"requested", (json_int_t)r.requested, "allocated", (json_int_t)r.allocated,
@@ -400,11 +406,7 @@ static int run_main(int argc, char **argv)
 		       "memfree_freed_kb %lu\nhugepages_requested %lu\nhugepages_got %lu\n"
 		       "memfree_end_kb %lu\n", r.mem_free_start_kb, r.rounds, r.pipes,
 		       r.mem_free_filled_kb, r.mem_free_freed_kb, r.requested, r.got, r.mem_free_end_kb);
-		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-			uint64_t v = 0;
-			af_vmstat(m, names[i], &v);
-			printf("post %s %llu\n", names[i], (unsigned long long)v);
-		}
+		print_events(m, "post ", names, sizeof(names) / sizeof(names[0]));
 		if (s.json)
 			json_object_set_new(s.json, "fragfill", json_pack("{s:I, s:I, s:I}",
 				"rounds", (json_int_t)r.rounds, "requested", (json_int_t)r.requested,

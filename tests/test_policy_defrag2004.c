@@ -207,7 +207,7 @@ static unsigned long pick_block(const struct pool *p, const unsigned long *used,
 
 /* The common layout: the pool filled, then one block made the only
  * candidate (half of it free, everything else freed in holes) */
-static void one_candidate(struct pool *p, struct af_machine *m)
+static unsigned long one_candidate(struct pool *p, struct af_machine *m)
 {
 	unsigned long half, b;
 
@@ -216,6 +216,7 @@ static void one_candidate(struct pool *p, struct af_machine *m)
 	free_range(p, half, half + HALF);
 	free_holes(p, &b, 1);
 	af_drain_all(m);
+	return b;
 }
 
 /* Per pfn of the zone: 0, or 1 + the order of the free block holding it */
@@ -535,13 +536,8 @@ static void test_fast_found_block_given_up(void **st)
 	struct af_machine *m = machine_with("linux", "");
 	struct af_alloc_result r;
 	struct pool p;
-	unsigned long half, b;
+	unsigned long b = one_candidate(&p, m);
 
-	pool_fill(&p, m, 0);
-	b = pick_block(&p, NULL, 0, ANON, NULL, &half);
-	free_range(&p, half, half + HALF);
-	free_holes(&p, &b, 1);
-	af_drain_all(m);
 	CHECK(m);
 	assert_false(get_pageblock_skip(m, b));
 	assert_int_equal(af_alloc_pages(m, 0, AF_GFP_HIGHUSER_MOVABLE | AF___GFP_COMP, 9, -1, &r),
