@@ -74,6 +74,11 @@ def boot_figures(files):
     return fig
 
 
+def sizes(d):
+    """The memory sizes (512M, 1024M, ...) measured under directory d, smallest first"""
+    return sorted((p.name for p in d.iterdir()), key=lambda x: int(x[:-1]))
+
+
 def kernel_runs(exp, mem, phase):
     runs = []
     for d in sorted((KERNEL / exp / mem).glob("run*")):
@@ -294,7 +299,7 @@ def main():
              "Regenerate with `python3 fidelity/compare.py` (after `./build.sh`); the kernel's",
              "figures come from `fidelity/qemu/boot.sh` (see `fidelity/README.md`).", ""]
     parts.append("## Boot state\n")
-    for mem in sorted((p.name for p in (KERNEL / "boot").iterdir()), key=lambda x: int(x[:-1])):
+    for mem in sizes(KERNEL / "boot"):
         kern = [boot_figures(f) for f in kernel_runs("boot", mem, "boot")]
         mine = [boot_figures(antifrag_files(args.antifrag, mem, s, ["--no-workload"]))
                 for s in range(1, args.seeds + 1)]
@@ -309,8 +314,7 @@ def main():
                  "the difference of /proc/vmstat across the test.\n")
     for exp in sorted(p.name for p in KERNEL.glob("compaction_test-map*")):
         map_mb = int(exp.rsplit("map", 1)[1])
-        mems = sorted((p.name for p in (KERNEL / exp).iterdir()), key=lambda x: int(x[:-1]))
-        for mem in mems:
+        for mem in sizes(KERNEL / exp):
             kern = kernel_selftest(exp, mem)
             if not kern:
                 continue
@@ -327,7 +331,7 @@ def main():
                  "line (`sysctl.vm.NAME=VALUE`) and with antifrag's `--set`. Counters are totals "
                  "after the request.\n")
     for exp in sorted(p.name for p in KERNEL.glob("fragfill*")):
-        for mem in sorted((p.name for p in (KERNEL / exp).iterdir()), key=lambda x: int(x[:-1])):
+        for mem in sizes(KERNEL / exp):
             kern = kernel_fragfill(exp, mem)
             if not kern:
                 continue

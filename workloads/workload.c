@@ -472,6 +472,14 @@ int af_workload_world(struct af_machine *m, uint64_t seed, uint64_t ops,
 	return workload_world(m, seed, ops, st ? st : &local);
 }
 
+/* /proc/meminfo's MemFree */
+static unsigned long free_kb(struct af_machine *m)
+{
+	uint64_t nr_free = 0;
+	af_vmstat(m, "nr_free_pages", &nr_free);
+	return (unsigned long)nr_free * 4;
+}
+
 /*
  * ---- tools/testing/selftests/vm/compaction_test.c ----
  * map_mb is MAP_SIZE_MB: 100 in the 6.1 source, 1 before 2020 (and in
@@ -480,7 +488,6 @@ int af_workload_world(struct af_machine *m, uint64_t seed, uint64_t ops,
 int af_workload_compaction_selftest_map(struct af_machine *m, unsigned long map_mb,
 					struct af_selftest_result *res)
 {
-	uint64_t nr_free = 0;
 	long fragmentable_mb;
 	uint64_t *maps = NULL;
 	size_t n = 0, cap = 0;
@@ -493,8 +500,7 @@ int af_workload_compaction_selftest_map(struct af_machine *m, unsigned long map_
 	if (!map_mb || map_mb > 65536)
 		return af_err(-EINVAL, "selftest mapping size %lu MiB is out of range (1..65536)", map_mb);
 	res->map_mb = map_mb;
-	af_vmstat(m, "nr_free_pages", &nr_free);
-	res->mem_free_kb = (unsigned long)nr_free * 4;		/* /proc/meminfo MemFree */
+	res->mem_free_kb = free_kb(m);
 	ret = af_proc_create(m, &pid);
 	if (ret)
 		return ret;
@@ -567,13 +573,6 @@ int af_workload_compaction_selftest(struct af_machine *m, struct af_selftest_res
 
 /* ---- fidelity/experiments/fragfill.c ---- */
 enum { FF_ROUND_PAGES = 1024, FF_PIPE_PAGES = 16, FF_FILES = 100, FF_MAX_ROUNDS = 4096 };
-
-static unsigned long free_kb(struct af_machine *m)
-{
-	uint64_t nr_free = 0;
-	af_vmstat(m, "nr_free_pages", &nr_free);
-	return (unsigned long)nr_free * 4;
-}
 
 int af_workload_fragfill(struct af_machine *m, struct af_fragfill_result *res)
 {
