@@ -251,15 +251,15 @@ bool compaction_zonelist_suitable(struct af_machine *m, const struct alloc_conte
 	(void)m;
 	for (int i = 0; i < ac->zonelist->nr; i++) {
 		struct zone *z = ac->zonelist->zones[i];
+		unsigned long available;
+
 		if ((int)z->type > ac->highest_zoneidx)
 			continue;
-		/*
-		 * 6.1 adds zone_reclaimable_pages(z) / order to the free pages;
-		 * the model counts free pages only (see zone_reclaimable_pages()
-		 * in page_alloc.c).
-		 */
+		/* a share of what reclaim could free, not all of it */
+		available = zone_reclaimable_pages(z) / (unsigned)order +
+			    (unsigned long)zone_page_state(z, NR_FREE_PAGES);
 		if (compaction_suitable_raw(z, order, alloc_flags, ac->highest_zoneidx,
-					    zone_page_state(z, NR_FREE_PAGES)) == COMPACT_CONTINUE)
+					    (long)available) == COMPACT_CONTINUE)
 			return true;
 	}
 	return false;

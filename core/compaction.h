@@ -140,6 +140,7 @@ enum compact_result compact_finished_proactive(struct compact_control *cc);
 
 /* in vmscan.c */
 unsigned long try_to_free_pages(struct af_machine *m, int cpu, const struct alloc_context *ac);
+unsigned long zone_reclaimable_pages(const struct zone *z);
 void kswapd_run(struct af_machine *m, struct pglist_data *pg);
 
 #endif /* AF_COMPACTION_H */

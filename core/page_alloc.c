@@ -432,27 +432,13 @@ static void wake_all_kswapds(struct af_machine *m, int cpu, unsigned int order, 
 }
 
 /*
- * zone_reclaimable_pages(): what reclaim could still free in the zone.
- * 6.1.y (mm/vmscan.c) counts the zone's file LRU pages, plus its anonymous
- * LRU pages when swap is available, and falls back to the free page count
- * when both are 0.  The model returns 0 here even though vmscan.c reclaims
- * file pages, so should_reclaim_retry() and compaction_zonelist_suitable()
- * judge by free pages alone.
- */
-static unsigned long zone_reclaimable_pages(struct zone *z)
-{
-	(void)z;
-	return 0;
-}
-
-/*
  * should_reclaim_retry(): retry while reclaim makes progress (progress at
  * costly orders does not count), at most MAX_RECLAIM_RETRIES loops without;
  * past that limit, release highatomic reserves instead.  Retry only if
- * reclaimable + free pages could meet the min watermark in some zone.
- * Difference from 6.1.y: when no zone passes that check, 6.1.y also
- * releases highatomic reserves (and retries if it could); the model just
- * stops.
+ * reclaimable + free pages could meet the min watermark in some zone
+ * (zone_reclaimable_pages() counts a zone's free pages when it has nothing
+ * on its file LRU, so a zone with a free block of the order keeps a costly
+ * allocation looping until MAX_RECLAIM_RETRIES, as 6.1 does).
  */
 static bool should_reclaim_retry(struct af_machine *m, unsigned int order,
 				 const struct alloc_context *ac, unsigned int alloc_flags,
@@ -475,7 +461,8 @@ static bool should_reclaim_retry(struct af_machine *m, unsigned int order,
 					  alloc_flags, available))
 			return true;
 	}
-	return false;
+	/* before giving up, exhaust the highatomic reserves */
+	return unreserve_highatomic_pageblock(m, ac, true);
 }
 
 /* Why did it fail: no memory at all, or no block of the order? */

@@ -62,6 +62,20 @@ static unsigned long shrink_node(struct af_machine *m, int cpu, struct pglist_da
 	return got;
 }
 
+/*
+ * zone_reclaimable_pages(): the zone's file LRU pages (anonymous pages too
+ * where they can be reclaimed; the model has no swap, so never), or, when
+ * there are none, its free pages, as 6.1.y counts them.
+ */
+unsigned long zone_reclaimable_pages(const struct zone *z)
+{
+	long nr = zone_page_state(z, NR_ZONE_INACTIVE_FILE) + zone_page_state(z, NR_ZONE_ACTIVE_FILE);
+
+	if (nr <= 0)
+		nr = zone_page_state(z, NR_FREE_PAGES);
+	return nr > 0 ? (unsigned long)nr : 0;
+}
+
 /* try_to_free_pages(): direct reclaim of SWAP_CLUSTER_MAX pages */
 unsigned long try_to_free_pages(struct af_machine *m, int cpu, const struct alloc_context *ac)
 {

@@ -184,6 +184,74 @@ static void test_slowpath_hooks(void **st)
 	af_machine_destroy(m);
 }
 
+/*
+ * should_reclaim_retry() with nothing on the file LRU: 6.1.y's
+ * zone_reclaimable_pages() then counts a zone's free pages, so a DMA zone
+ * holding a free order-9 block that its lowmem reserve keeps from the
+ * allocation still passes the retry check, and a costly
+ * __GFP_RETRY_MAYFAIL allocation loops until MAX_RECLAIM_RETRIES (the
+ * kernel's last failing huge page allocation in fidelity's fragfill).
+ */
+static void test_costly_retry_counts_free_pages_as_reclaimable(void **st)
+{
+	(void)st;
+	struct af_machine *m = machine_from("transparent_hugepage = never\ncpus = 1\n"
+					    "node.0.zone.DMA = 0x1 4095 4095 4095\n"
+					    "node.0.zone.DMA32 = 0x1000 8192 8192 8192\n"
+					    /* DMA's reserve 256 pages (430 at 512 MiB), no boost */
+					    "vm.lowmem_reserve_ratio = 32 32 32 0\n"
+					    "vm.watermark_boost_factor = 0\n");
+	struct zone *dma = &m->node[0]->node_zones[ZONE_DMA];
+	const af_gfp_t htlb = AF_GFP_HIGHUSER_MOVABLE | AF___GFP_COMP | AF___GFP_RETRY_MAYFAIL |
+			      AF___GFP_NOWARN;
+	struct af_alloc_result r;
+	unsigned long block = 0;
+
+	nhoard = 0;
+	exhaust_gfp(m, AF_GFP_DMA & ~AF___GFP_DIRECT_RECLAIM);
+	exhaust_gfp(m, AF_GFP_NOWAIT);
+	af_drain_all(m);
+	CHECK(m);
+	/* free one whole aligned order-9 block of the DMA zone */
+	for (unsigned long b = 512; b + 512 <= 4096 && !block; b += 512) {
+		int n = 0;
+		for (int i = 0; i < nhoard; i++)
+			n += hoard[i] >= b && hoard[i] < b + 512;
+		if (n == 512)
+			block = b;
+	}
+	assert_true(block != 0);
+	for (int i = 0; i < nhoard; i++)
+		if (hoard[i] >= block && hoard[i] < block + 512)
+			assert_int_equal(af_free_pages(m, 0, hoard[i], 0), 0);
+	af_drain_all(m);
+	CHECK(m);
+	/* the preconditions: the block is free, the allocation may not take it,
+	 * free + free (counted as reclaimable) passes the min watermark */
+	long free = zone_page_state(dma, NR_FREE_PAGES);
+	long floor = (long)min_wmark_pages(dma) + dma->lowmem_reserve[ZONE_MOVABLE];
+	assert_true(dma->free_area[9].nr_free + dma->free_area[10].nr_free >= 1);
+	assert_true(free - 511 <= floor);
+	assert_true(2 * free - 511 > floor);
+
+	uint64_t stalls = m->events[ALLOCSTALL_MOVABLE];
+	assert_int_equal(af_alloc_pages(m, 0, htlb, 9, -1, &r), -ENOMEM);
+	assert_int_equal(r.retries, MAX_RECLAIM_RETRIES + 1);
+	assert_int_equal(m->events[ALLOCSTALL_MOVABLE] - stalls, MAX_RECLAIM_RETRIES + 1);
+	/* without __GFP_RETRY_MAYFAIL a costly order gives up after one loop */
+	assert_int_equal(af_alloc_pages(m, 0, htlb & ~AF___GFP_RETRY_MAYFAIL, 9, -1, &r), -ENOMEM);
+	assert_int_equal(r.retries, 1);
+	CHECK(m);
+	while (nhoard) {
+		uint64_t pfn = hoard[--nhoard];
+		if (pfn < block || pfn >= block + 512)
+			assert_int_equal(af_free_pages(m, 0, pfn, 0), 0);
+	}
+	af_drain_all(m);
+	CHECK(m);
+	af_machine_destroy(m);
+}
+
 /* Tiny machines disable grouping by mobility */
 static void test_mobility_disabled(void **st)
 {
@@ -243,6 +311,7 @@ int main(void)
 		cmocka_unit_test(test_zonelists_by_distance),
 		cmocka_unit_test(test_slowpath_without_hooks_fails_cleanly),
 		cmocka_unit_test(test_slowpath_hooks),
+		cmocka_unit_test(test_costly_retry_counts_free_pages_as_reclaimable),
 		cmocka_unit_test(test_mobility_disabled),
 		cmocka_unit_test(test_watermark_boost),
 	};
