@@ -57,7 +57,7 @@ int machine_build(const struct machine_opts *mo, struct af_machine **m);
 void machine_opts_free(struct machine_opts *mo);
 
 /* The workloads, by name */
-enum workload { WL_WORLD, WL_MIXED, WL_SELFTEST, WL_FRAGFILL, NR_WORKLOADS };
+enum workload { WL_WORLD, WL_MIXED, WL_SELFTEST, WL_FRAGFILL, WL_THPFAULT, NR_WORKLOADS };
 extern const char *const workload_names[NR_WORKLOADS];
 int workload_parse(const char *name, enum workload *w);
 /* The bound of --ops (and of every operation count) */

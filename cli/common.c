@@ -14,7 +14,7 @@
 #include "cli.h"
 
 const char *const workload_names[NR_WORKLOADS] = { "world", "mixed", "compaction-selftest",
-							  "fragfill" };
+							  "fragfill", "thpfault" };
 
 bool cli_quiet;
 
@@ -216,7 +216,7 @@ int workload_parse(const char *name, enum workload *w)
 			*w = (enum workload)i;
 			return 0;
 		}
-	return cli_error("--workload", "expected world, mixed, compaction-selftest or fragfill");
+	return cli_error("--workload", "expected world, mixed, compaction-selftest, fragfill or thpfault");
 }
 
 int parse_u64(const char *opt, const char *v, unsigned long long min, unsigned long long max,

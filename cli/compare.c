@@ -295,7 +295,7 @@ static int compare_parse(int argc, char **argv, struct machine_opts *mo, struct 
 				return cli_error(o, "missing value (try --help)");
 			if ((rc = workload_parse(argv[++i], &a->wl)))
 				return rc;
-			if (a->wl == WL_SELFTEST || a->wl == WL_FRAGFILL)
+			if (a->wl == WL_SELFTEST || a->wl == WL_FRAGFILL || a->wl == WL_THPFAULT)
 				return cli_error("--workload", "compare runs world or mixed");
 		} else if (!strcmp(o, "--json")) {
 			if (!v)

@@ -37,9 +37,11 @@ static void run_usage(FILE *f)
 "                       fragfill: fidelity/experiments/fragfill.c (anonymous\n"
 "                       memory, pipe pages and ramfs files in rounds to 90%\n"
 "                       full, every other round unmapped, then nr_hugepages\n"
-"                       for all free memory)\n"
-"  --fragfill-hold      fragfill's program does not exit: --show sees the state\n"
-"                       the huge page request left\n"
+"                       for all free memory); thpfault: the same fill, then\n"
+"                       THP faults on a madvised mapping of 3/4 of free memory\n"
+"                       (fidelity/experiments/thpfault.c)\n"
+"  --fragfill-hold      fragfill's or thpfault's program does not exit: --show\n"
+"                       sees the state the huge page request left\n"
 "  --selftest-map-mb N  compaction-selftest mapping size in MiB (default 1;\n"
 "                       the 6.1 source maps 100, which THP then backs)\n"
 "  --ops N              churn operations after the fill phase, 0..100000000\n"
@@ -389,26 +391,34 @@ static int run_main(int argc, char **argv)
 				"compaction_index", (json_int_t)r.compaction_index, "pass", r.pass));
 		if (!r.pass)
 			rc = 1;
-	} else if (workload && wl == WL_FRAGFILL) {
+	} else if (workload && (wl == WL_FRAGFILL || wl == WL_THPFAULT)) {
 		struct af_fragfill_result r;
+		bool thp = wl == WL_THPFAULT;
 		static const char *const names[] = { "compact_stall", "compact_fail", "compact_success",
 			"compact_migrate_scanned", "compact_free_scanned", "compact_daemon_wake",
 			"pgmigrate_success", "pgmigrate_fail", "allocstall_dma32", "allocstall_normal",
-			"pgscan_direct", "pgsteal_direct", "pgscan_kswapd", "htlb_buddy_alloc_success",
-			"htlb_buddy_alloc_fail" };
-		ret = af_workload_fragfill_hold(m, fragfill_hold, &r);
+			"allocstall_movable", "pgscan_direct", "pgsteal_direct", "pgscan_kswapd",
+			"htlb_buddy_alloc_success", "htlb_buddy_alloc_fail", "thp_fault_alloc",
+			"thp_fault_fallback" };
+		ret = thp ? af_workload_thpfault(m, fragfill_hold, &r)
+			  : af_workload_fragfill_hold(m, fragfill_hold, &r);
 		if (ret) {
 			rc = cli_error("workload", af_errmsg());
 			goto out;
 		}
-		/* the "key value" lines fidelity/experiments/fragfill.c prints */
+		/* the "key value" lines fidelity/experiments/{fragfill,thpfault}.c print */
 		printf("memfree_start_kb %lu\nrounds %lu\npipes %lu\nmemfree_filled_kb %lu\n"
-		       "memfree_freed_kb %lu\nhugepages_requested %lu\nhugepages_got %lu\n"
-		       "memfree_end_kb %lu\n", r.mem_free_start_kb, r.rounds, r.pipes,
-		       r.mem_free_filled_kb, r.mem_free_freed_kb, r.requested, r.got, r.mem_free_end_kb);
+		       "memfree_freed_kb %lu\n", r.mem_free_start_kb, r.rounds, r.pipes,
+		       r.mem_free_filled_kb, r.mem_free_freed_kb);
+		if (thp)
+			printf("thp_requested %lu\nthp_got %lu\n", r.requested, r.got);
+		else
+			printf("hugepages_requested %lu\nhugepages_got %lu\n", r.requested, r.got);
+		printf("memfree_end_kb %lu\n", r.mem_free_end_kb);
 		print_events(m, "post ", names, sizeof(names) / sizeof(names[0]));
 		if (s.json)
-			json_object_set_new(s.json, "fragfill", json_pack("{s:I, s:I, s:I}",
+			json_object_set_new(s.json, thp ? "thpfault" : "fragfill",
+				json_pack("{s:I, s:I, s:I}",
 				"rounds", (json_int_t)r.rounds, "requested", (json_int_t)r.requested,
 				"got", (json_int_t)r.got));
 	} else if (workload && wl == WL_MIXED) {

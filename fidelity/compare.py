@@ -107,7 +107,7 @@ def antifrag_files(af, mem, seed, extra):
 
 SELFTEST_COUNTERS = ["compact_stall", "compact_success", "compact_fail", "compact_migrate_scanned",
                      "compact_free_scanned", "compact_daemon_wake", "pgmigrate_success",
-                     "allocstall_dma32", "allocstall_normal"]
+                     "allocstall_dma32", "allocstall_normal", "allocstall_movable"]
 
 
 def selftest_figures(result, before, after):
@@ -140,7 +140,7 @@ def antifrag_selftest(af, mem, map_mb, seed):
 # --check: how far antifrag's mean may sit outside the kernel's min..max.  A
 # figure not named here is reported in the tables but not held (its gap is
 # explained in NOTES).  (pattern, kind, tolerance): "abs" widens by a count,
-# "rel" widens min and max by a fraction (and 10, for small counts).
+# "rel" widens min and max by a fraction and one count (a range of 0..0 allows 1).
 CHECKS = [
     ("nr_free_pages", "abs", 300),
     (r"\S+ (Unmovable|Movable|Reclaimable) pageblocks", "abs", 3),
@@ -148,14 +148,13 @@ CHECKS = [
     ("huge pages allocated", "rel", 0.03),
     ("verdict ok", "abs", 0),
     ("got, % of requested", "abs", 3),
-    (r"compact_stall|compact_fail|allocstall_dma32|allocstall_normal|pgmigrate_success", "rel", 0.5),
+    (r"compact_stall|compact_fail|allocstall_\w+|pgmigrate_success", "rel", 0.5),
 ]
 
 
 # fragfill configurations whose huge pages are known to be outside their
 # bounds (NOTES): reported by --check, not counted as failures
-KNOWN_GAPS = {"fragfill 4096M, defaults", "fragfill 1024M, compaction_proactiveness = 0",
-              "fragfill 1024M, compaction_proactiveness = 90"}
+KNOWN_GAPS = set()
 
 
 def check(title, kern, mine):
@@ -171,7 +170,7 @@ def check(title, kern, mine):
                 if kind == "abs":
                     lo, hi = min(k) - tol, max(k) + tol
                 else:
-                    lo, hi = min(k) * (1 - tol) - 10 * (tol >= 0.5), max(k) * (1 + tol) + 10 * (tol >= 0.5)
+                    lo, hi = min(k) * (1 - tol) - 1, max(k) * (1 + tol) + 1
                 if not lo <= am <= hi:
                     bad.append(f"{title}: {key} = {am:g}, the kernel {min(k)}..{max(k)}, "
                                f"allowed {lo:g}..{hi:g}")
@@ -184,37 +183,56 @@ FRAGFILL_COUNTERS = ["compact_stall", "compact_fail", "compact_success", "compac
                      "allocstall_dma32", "allocstall_normal", "htlb_buddy_alloc_fail"]
 
 
-def fragfill_figures(result):
+THPFAULT_COUNTERS = ["thp_fault_fallback", "compact_stall", "compact_fail", "compact_success",
+                     "compact_migrate_scanned", "compact_free_scanned", "compact_daemon_wake",
+                     "pgmigrate_success", "allocstall_dma32", "allocstall_normal"]
+
+
+def fragfill_figures(result, after_vmstat):
     """fragfill's lines (the kernel's program and antifrag print the same ones);
-    counters are their totals after the request (both start from 0 at boot)"""
+    counters are their totals after the request (both start from 0 at boot).
+    allocstall_movable, which the program does not print, comes from
+    /proc/vmstat after it (the request is its last allocation)."""
     kv = {}
     for line in result.splitlines():
         parts = line.split()
         if len(parts) == 2 and parts[1].isdigit():
             kv[parts[0]] = int(parts[1])
-        elif len(parts) == 3 and parts[0] == "post" and parts[2].isdigit():
-            kv["post " + parts[1]] = int(parts[2])
-    req = kv.get("hugepages_requested", 0)
-    fig = {"huge pages requested": req, "huge pages got": kv.get("hugepages_got", 0),
-           "got, % of requested": round(100.0 * kv.get("hugepages_got", 0) / req, 1) if req else 0,
-           "fill rounds": kv.get("rounds", 0)}
-    for k in FRAGFILL_COUNTERS:
+        elif len(parts) == 3 and parts[0] in ("pre", "post") and parts[2].isdigit():
+            kv[parts[0] + " " + parts[1]] = int(parts[2])
+    if "thp_requested" in kv:
+        # thpfault: the faults that mapped a THP, from thp_fault_alloc before and after
+        req, got = kv["thp_requested"], kv.get("post thp_fault_alloc", 0) - kv.get("pre thp_fault_alloc", 0)
+        if "thp_got" in kv:
+            got = kv["thp_got"]
+        fig = {"THP regions requested": req, "THP faults": got}
+        counters = THPFAULT_COUNTERS
+    else:
+        req, got = kv.get("hugepages_requested", 0), kv.get("hugepages_got", 0)
+        fig = {"huge pages requested": req, "huge pages got": got}
+        counters = FRAGFILL_COUNTERS
+    fig["got, % of requested"] = round(100.0 * got / req, 1) if req else 0
+    fig["fill rounds"] = kv.get("rounds", 0)
+    for k in counters:
         fig[k] = kv.get("post " + k, 0)
+    fig["allocstall_movable"] = vmstat(after_vmstat).get("allocstall_movable", 0)
     return fig
 
 
 def kernel_fragfill(exp, mem):
-    return [fragfill_figures((d / "result").read_text())
+    return [fragfill_figures((d / "result").read_text(), (d / "after" / "vmstat").read_text())
             for d in sorted((KERNEL / exp / mem).glob("run*"))]
 
 
 def antifrag_fragfill(af, mem, exp, seed):
-    cmd = [str(af), "run", "--mem", mem, "--seed", str(seed), "--workload", "fragfill"]
-    if exp != "fragfill":
+    cmd = [str(af), "run", "--mem", mem, "--seed", str(seed), "--show", "/proc/vmstat",
+           "--workload", "thpfault" if exp == "thpfault" else "fragfill"]
+    if exp.startswith("fragfill-"):
         key, val = exp[len("fragfill-"):].rsplit("-", 1)
         cmd += ["--set", f"vm.{key}={val}"]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
-    return fragfill_figures(out)
+    head, _, vm = out.partition("==> /proc/vmstat <==")
+    return fragfill_figures(head, vm)
 
 
 def table(title, note, kern, mine):
@@ -263,21 +281,50 @@ NOTES = """## What the differences are
   a trace with `FIDELITY_APPEND="trace_event=compaction:* trace_buf_size=6M"
   fidelity/qemu/boot.sh 512M fragfill 1 OUT` (OUT/run1/trace). extfrag_threshold = 1000
   (no compaction at all) agrees to within a page or two everywhere. `--check` holds the
-  share of the request obtained to the kernel's range widened by 3 points, except in the
-  three configurations of `KNOWN_GAPS`: 4 GiB with Debian's sysctls (antifrag 86%, the
-  kernel 94%) and 1 GiB with compaction_proactiveness 0 and 90 (antifrag 93%, the kernel
-  84-89%), where antifrag also does not respond to the sysctl as the kernel's figures
-  seem to: its virtual clock does not advance during the fill, so kcompactd's proactive
-  timer never fires (the kernel's compact_daemon counters stay 0 there too, so this may
-  be the kernel's own spread).
+  share of the request obtained to the kernel's range widened by 3 points in every
+  configuration (`KNOWN_GAPS` is empty). Two things brought the last three inside. The
+  kernel's own spread: 3 boots were not enough (next item). And the mmap layout: where
+  the fill's 4 KiB anonymous pages sit decides which blocks compaction empties (see
+  thpfault below); with the mmap base drawn from the seed, antifrag's spread over seeds
+  comes nearer the kernel's over boots (1 GiB: 86-93% of the request against the
+  kernel's 77-97% over its 24 boots with compaction).
 - **fragfill: compact_fail and allocstall.** The kernel counts about 20 of each in every
-  configuration, antifrag 1-4. The kernel's failing allocations keep retrying: its direct
-  reclaim frees one page each time (a trace with vmscan:mm_vmscan_direct_reclaim_end
-  shows 20 direct reclaims at 512 MiB, every one nr_reclaimed=1; pgsteal 0, so slab),
-  that counts as progress, so the allocation goes back to compaction, which is deferred
-  and counted as a failure, about 20 times. antifrag's direct reclaim finds nothing to free (the boot's
-  slab is not shrinkable in the model, the files' caches are pinned) and the allocation
-  stops at once. Not fixed yet: this needs reclaimable, unused slab at boot.
+  configuration: its last, failing huge page allocation loops. A trace
+  (`FIDELITY_APPEND="trace_event=vmscan:mm_vmscan_direct_reclaim_end,oom:reclaim_retry_zone,compaction:mm_compaction_deferred
+  trace_buf_size=6M" fidelity/qemu/boot.sh 512M fragfill 1 OUT`) shows why: each loop's
+  direct reclaim and deferred compaction count one allocstall_movable and one compact_fail,
+  and should_reclaim_retry() keeps going because the DMA zone passes its order-9 check
+  (`reclaim_retry_zone: zone=DMA reclaimable=736 available=1472 wmark_check=1`): with no
+  file pages on its LRU and no swap, 6.1.y's zone_reclaimable_pages() counts the zone's
+  free pages as reclaimable, and the DMA zone holds a free order-9 block that its lowmem
+  reserve keeps from the allocation itself. The loop ends after MAX_RECLAIM_RETRIES (16).
+  antifrag counted these pages as 0 before and stopped at once (1-4 of each); it now does
+  as 6.1.y does and counts 19-20 compact_fail and 17-19 allocstall_movable. (Each of the
+  kernel's direct reclaims frees one slab page; antifrag's frees none, which at order 9
+  changes nothing: progress at a costly order does not reset the loop count.)
+- **thpfault.** Every 2 MiB region of the request got a huge page in the kernel's runs and
+  in antifrag's (no thp_fault_fallback: three quarters of MemFree leaves compaction
+  enough room), with compact_stall, compact_fail and allocstall within the margins.
+  pgmigrate_success depends on where the fill's 4 KiB anonymous pages sit within 2 MiB
+  regions: each 4 MiB round is one THP and two partial regions of 4 KiB pages whose split
+  is set by the mmap base, which ASLR randomises page by page. A trace at 1 GiB
+  (`FIDELITY_APPEND="trace_event=compaction:mm_compaction_isolate_migratepages,migrate:mm_migrate_pages
+  trace_buf_size=6M" fidelity/qemu/boot.sh 1024M thpfault 1 OUT`) shows the kernel's
+  compactions each emptying a block of about 400 such pages. antifrag used to leave a
+  guard page after every mapping, so the split drifted by a page per round and its
+  compactions found blocks with 85; its mappings are now back to back from a base drawn
+  from the seed, and pgmigrate_success at 1 GiB is the kernel's (11,200 against
+  10,700-14,400). At 2 and 4 GiB it is still 25-35% lower (inside the 50% margin). The
+  kernel's khugepaged also collapsed 6-7 huge pages in two 2 GiB runs
+  (thp_collapse_alloc); antifrag has no khugepaged.
+- **More boots where 3 disagreed.** At 1 GiB (Debian's sysctls, extfrag_threshold 0,
+  compaction_proactiveness 0 and 90) and at 4 GiB (Debian's sysctls, and
+  compaction_proactiveness 90) the kernel was booted 6 times, not 3: runs 4-6 came from
+  the same `boot.sh` command into a scratch directory, renamed. With Debian's sysctls at
+  4 GiB the first 3 boots got 951-955 huge pages and the next 3 859-883. The kernel's
+  proactive compaction ran in only one of all these boots (compact_daemon_migrate_scanned),
+  so compaction_proactiveness changes nothing here but timing: the differences between
+  those variants' ranges are the kernel's run-to-run spread.
 - **The selftest's migrations** (map 1 MB) are 5-20% below the kernel's at 1-4 GiB, with
   compact_stall inside or near the kernel's range and the same verdict everywhere.
 """
@@ -339,12 +386,25 @@ def main():
             variant = exp[len("fragfill-"):].replace("-", " = ", 1) if exp != "fragfill" else "defaults"
             note = f"`-m {mem}`, {variant}: {len(kern)} boots; antifrag {len(mine)} seeds."
             parts.append(table(f"{mem}, {variant}", note, kern, mine))
-            # --check holds only the huge pages here: the counters' gap is in NOTES
             title = f"fragfill {mem}, {variant}"
-            share = [{"got, % of requested": r["got, % of requested"]} for r in kern]
             if title in KNOWN_GAPS:
                 print(f"compare.py: known gap, not held: {title}")
-            bad += check(title, share, mine)
+            bad += check(title, kern, mine)
+    parts.append("## A fragmenting fill, then THP faults\n")
+    parts.append("fidelity/experiments/thpfault.c: fragfill's fill, then one anonymous mapping of "
+                 "three quarters of MemFree, 2 MiB aligned and madvise(MADV_HUGEPAGE)d, every page "
+                 "written (THP enabled always, defrag madvise: Debian's defaults); antifrag's "
+                 "`--workload thpfault`. \"THP faults\" counts the 2 MiB regions a huge page mapped "
+                 "(thp_fault_alloc across the faults). Not at 512 MiB: 6.1 turns THP off below "
+                 "512 MiB of RAM. Counters are totals after the faults.\n")
+    for mem in sizes(KERNEL / "thpfault"):
+        kern = kernel_fragfill("thpfault", mem)
+        if not kern:
+            continue
+        mine = [antifrag_fragfill(args.antifrag, mem, "thpfault", s) for s in range(1, args.seeds + 1)]
+        note = f"`-m {mem}`: {len(kern)} boots; antifrag {len(mine)} seeds."
+        parts.append(table(f"{mem}", note, kern, mine))
+        bad += check(f"thpfault {mem}", kern, mine)
     if args.check:
         for line in bad:
             print("compare.py: outside:", line)

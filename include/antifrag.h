@@ -600,6 +600,14 @@ int af_workload_fragfill(struct af_machine *m, struct af_fragfill_result *r);
 /* hold: the program does not exit, so its memory, pipes and files stay
  * allocated and the machine shows the state the request left */
 int af_workload_fragfill_hold(struct af_machine *m, bool hold, struct af_fragfill_result *r);
+/*
+ * fidelity/experiments/thpfault.c: the same fill, then transparent huge page
+ * faults instead of nr_hugepages: one anonymous mapping of three quarters of
+ * free memory (requested: its 2 MiB regions), madvised (AF_MAP_THP), every
+ * page written; got is the regions a THP mapped (thp_fault_alloc).  No THP at
+ * all when transparent_hugepage is never (as 6.1 sets it under 512 MiB).
+ */
+int af_workload_thpfault(struct af_machine *m, bool hold, struct af_fragfill_result *r);
 
 /* ---- the world: what owns pages ---- */
 /*

@@ -29,6 +29,49 @@ static int migrate1(struct af_machine *m, uint64_t pfn, enum af_migrate_mode mod
 	return res;
 }
 
+/*
+ * The mmap layout: mappings are placed back to back (no gap between them),
+ * from a base randomised page by page as ASLR does, so where they fall in a
+ * 2 MiB region depends on the seed and the process, not on how many
+ * mappings came before.
+ */
+static void test_mmap_layout(void **st)
+{
+	(void)st;
+	uint64_t first[8], v1, v2, v3;
+	bool differ = false;
+
+	for (int seed = 1; seed <= 8; seed++) {
+		char cfg[64];
+		int pid, pid2;
+		snprintf(cfg, sizeof(cfg), "mem = 256M\nseed = %d\n", seed);
+		struct af_machine *m = machine_from(cfg);
+		assert_int_equal(af_proc_create(m, &pid), 0);
+		assert_int_equal(af_mmap_anon(m, pid, 1024, 0, &v1), 0);
+		assert_int_equal(af_mmap_anon(m, pid, 100, 0, &v2), 0);
+		assert_int_equal(af_mmap_anon(m, pid, 1024, 0, &v3), 0);
+		/* back to back, so every round of equal mappings has the same offset */
+		assert_int_equal(v2, v1 + 1024);
+		assert_int_equal(v3, v2 + 100);
+		/* a madvised mapping still starts on a 2 MiB boundary */
+		assert_int_equal(af_mmap_anon(m, pid, 2048, AF_MAP_THP, &v2), 0);
+		assert_int_equal(v2 % 512, 0);
+		assert_true(v2 >= v3 + 1024);
+		first[seed - 1] = v1 % 512;
+		differ |= seed > 1 && first[seed - 1] != first[0];
+		/* the seed decides: the same seed, the same layout */
+		struct af_machine *again = machine_from(cfg);
+		assert_int_equal(af_proc_create(again, &pid2), 0);
+		assert_int_equal(af_mmap_anon(again, pid2, 1024, 0, &v2), 0);
+		assert_int_equal(v2, v1);
+		CHECK(m);
+		CHECK(again);
+		af_machine_destroy(again);
+		af_machine_destroy(m);
+	}
+	assert_true(differ);
+}
+
 static void test_anon_migration(void **st)
 {
 	(void)st;
@@ -619,6 +662,7 @@ int main(void)
 		cmocka_unit_test(test_hugetlb_and_thp),
 		cmocka_unit_test(test_migrate_range),
 		cmocka_unit_test(test_lru_and_trace),
+		cmocka_unit_test(test_mmap_layout),
 		cmocka_unit_test(test_storms),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

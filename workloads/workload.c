@@ -574,12 +574,49 @@ int af_workload_compaction_selftest(struct af_machine *m, struct af_selftest_res
 /* ---- fidelity/experiments/fragfill.c ---- */
 enum { FF_ROUND_PAGES = 1024, FF_PIPE_PAGES = 16, FF_FILES = 100, FF_MAX_ROUNDS = 4096 };
 
+/*
+ * thpfault.c's request: one madvised anonymous mapping of three quarters of
+ * free memory, 2 MiB aligned, every page written; *got is the faults that
+ * mapped a THP.
+ */
+static int thp_request(struct af_machine *m, int pid, struct af_fragfill_result *res)
+{
+	uint64_t vpn, before = 0, after = 0;
+	int ret;
+
+	res->requested = res->mem_free_freed_kb * 3 / 4 / 2048;
+	if (!res->requested)
+		return 0;
+	af_vmstat(m, "thp_fault_alloc", &before);
+	ret = af_mmap_anon(m, pid, res->requested * 512, AF_MAP_THP, &vpn);
+	if (ret)
+		return ret;
+	for (uint64_t i = 0; i < res->requested * 512; i++)
+		if ((ret = af_mem_write(m, pid, 0, vpn + i)))
+			return ret;
+	af_vmstat(m, "thp_fault_alloc", &after);
+	res->got = after - before;
+	return 0;
+}
+
+static int fragfill(struct af_machine *m, bool hold, bool thp, struct af_fragfill_result *res);
+
 int af_workload_fragfill(struct af_machine *m, struct af_fragfill_result *res)
 {
-	return af_workload_fragfill_hold(m, false, res);
+	return fragfill(m, false, false, res);
 }
 
 int af_workload_fragfill_hold(struct af_machine *m, bool hold, struct af_fragfill_result *res)
+{
+	return fragfill(m, hold, false, res);
+}
+
+int af_workload_thpfault(struct af_machine *m, bool hold, struct af_fragfill_result *res)
+{
+	return fragfill(m, hold, true, res);
+}
+
+static int fragfill(struct af_machine *m, bool hold, bool thp, struct af_fragfill_result *res)
 {
 	uint64_t *anon = NULL, *pipe = NULL, *objs[2] = { NULL, NULL };
 	int pid, cid[2], ret;
@@ -636,12 +673,17 @@ int af_workload_fragfill_hold(struct af_machine *m, bool hold, struct af_fragfil
 			goto out;
 	af_run_daemons(m);
 	res->mem_free_freed_kb = free_kb(m);
-	res->requested = res->mem_free_freed_kb / 2048;
-	snprintf(buf, sizeof(buf), "%lu", res->requested);
-	if ((ret = af_sysctl_write(m, "vm.nr_hugepages", buf)) ||
-	    (ret = af_sysctl_read(m, "nr_hugepages", buf, sizeof(buf))))
-		goto out;
-	res->got = strtoul(buf, NULL, 10);
+	if (thp) {
+		if ((ret = thp_request(m, pid, res)))
+			goto out;
+	} else {
+		res->requested = res->mem_free_freed_kb / 2048;
+		snprintf(buf, sizeof(buf), "%lu", res->requested);
+		if ((ret = af_sysctl_write(m, "vm.nr_hugepages", buf)) ||
+		    (ret = af_sysctl_read(m, "nr_hugepages", buf, sizeof(buf))))
+			goto out;
+		res->got = strtoul(buf, NULL, 10);
+	}
 	res->mem_free_end_kb = free_kb(m);
 	if (hold)
 		goto out;

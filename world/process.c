@@ -163,6 +163,20 @@ int pgtable_relocate(struct af_machine *m, int cpu, unsigned long old_pfn, unsig
 	return 0;
 }
 
+/*
+ * arch_pick_mmap_layout(): the mmap base is randomised page by page (ASLR,
+ * mmap_rnd_bits), so where a process's mappings sit within a 2 MiB region,
+ * which decides how many of them THP can back, is random per process; drawn
+ * here from the seed and the process's id.
+ */
+static uint64_t mmap_rnd(const struct af_machine *m, int id)
+{
+	struct af_rng r;
+
+	af_rng_seed(&r, af_machine_seed(m) ^ 0x6d6d6170ULL ^ ((uint64_t)id << 32));
+	return af_rng_below(&r, 512);
+}
+
 int af_proc_create(struct af_machine *m, int *pid)
 {
 	struct world *w;
@@ -176,7 +190,7 @@ int af_proc_create(struct af_machine *m, int *pid)
 		return af_err(-ENOMEM, "out of memory");
 	pthread_mutex_init(&mm->pt_lock, NULL);
 	mm->alive = true;
-	mm->next_vpn = 0x10000;		/* 256 MiB */
+	mm->next_vpn = 0x10000 + mmap_rnd(m, w->nmms);
 	wr_lock(m);
 	mm->id = w->nmms;
 	/* pgd_alloc(): order 1 with page-table isolation */
@@ -314,7 +328,7 @@ static int add_vma(struct af_machine *m, struct mm *mm, uint64_t npages, enum vm
 		f->maps[f->nmaps++] = (struct vma_ref){ mm->id, mm->nvmas };
 	}
 	mm->nvmas++;
-	mm->next_vpn = v.start + npages + 1;	/* a guard page keeps VMAs apart */
+	mm->next_vpn = v.start + npages;
 	*vpn = v.start;
 	return 0;
 }

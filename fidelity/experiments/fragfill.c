@@ -13,6 +13,11 @@
  *
  * Prints "key value" lines, and the vmstat counters just before and after the
  * huge page request as "pre NAME VALUE" and "post NAME VALUE".
+ *
+ * Built with -DFRAGFILL_THP (thpfault.c), the request is transparent huge
+ * page faults instead: an anonymous mapping of three quarters of MemFree,
+ * 2 MiB aligned, madvise(MADV_HUGEPAGE) (Debian's defrag setting, madvise,
+ * then lets the faults reclaim and compact directly), every page written.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -53,7 +58,11 @@ static void vmstat(const char *tag)
 		"compact_migrate_scanned", "compact_free_scanned", "compact_daemon_wake",
 		"pgmigrate_success", "pgmigrate_fail", "allocstall_dma32", "allocstall_normal",
 		"pgscan_direct", "pgsteal_direct", "pgscan_kswapd", "kswapd_low_wmark_hit_quickly",
-		"htlb_buddy_alloc_success", "htlb_buddy_alloc_fail", "nr_free_pages" };
+		"htlb_buddy_alloc_success", "htlb_buddy_alloc_fail", "nr_free_pages",
+#ifdef FRAGFILL_THP
+		"allocstall_movable", "thp_fault_alloc", "thp_fault_fallback", "thp_collapse_alloc",
+#endif
+	};
 	FILE *f = fopen("/proc/vmstat", "r");
 	char name[128];
 	long long v;
@@ -128,6 +137,32 @@ int main(void)
 		munmap(anon[r], ROUND_ANON);
 	free_kb = meminfo_kb("MemFree");
 	printf("memfree_freed_kb %ld\n", free_kb);
+#ifdef FRAGFILL_THP
+	{
+		unsigned long huge = 2UL << 20, len;
+		char *map, *p;
+
+		want = free_kb * 3 / 4 / 2048;
+		len = (unsigned long)want * huge;
+		printf("thp_requested %ld\n", want);
+		map = mmap(NULL, len + huge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (map == MAP_FAILED) {
+			perror("mmap");
+			return 1;
+		}
+		p = (char *)(((unsigned long)map + huge - 1) & ~(huge - 1));
+		if (madvise(p, len, MADV_HUGEPAGE)) {
+			perror("madvise");
+			return 1;
+		}
+		vmstat("pre");
+		for (unsigned long o = 0; o < len; o += 4096)
+			p[o] = (char)(o >> 12);
+		vmstat("post");
+		printf("memfree_end_kb %ld\n", meminfo_kb("MemFree"));
+		return 0;
+	}
+#endif
 	want = free_kb / 2048;
 	printf("hugepages_requested %ld\n", want);
 	vmstat("pre");
