@@ -394,6 +394,54 @@ static int boot_allocations(struct af_machine *m, unsigned long totalram)
 		BOOT_UNMOVABLE_BASE + BOOT_UNMOVABLE_PER_GIB * totalram / (1UL << (30 - PAGE_SHIFT)),
 		BOOT_RECLAIMABLE, BOOT_MOVABLE,
 	};
+	/*
+	 * dma_atomic_pool_init() (kernel/dma/pool.c), a postcore initcall, so
+	 * first: three atomic DMA pools of 128 KiB per GiB of memory (at
+	 * least 128 KiB, at most a MAX_ORDER block), each one block from
+	 * alloc_pages() with GFP_KERNEL, GFP_KERNEL | GFP_DMA (when the DMA
+	 * zone has managed pages) and GFP_KERNEL | GFP_DMA32.  At order 5 or
+	 * more their fallbacks claim whole pageblocks, the DMA zone's one
+	 * Unmovable block among them.  They are part of the unmovable figure
+	 * above, so the order-0 allocations make up the rest.
+	 */
+	unsigned long pool = MAX(32UL, MIN((unsigned long)MAX_ORDER_NR_PAGES, totalram / 8192));
+	unsigned int pool_order = 0;
+	static const af_gfp_t pool_gfp[3] = { AF_GFP_KERNEL, AF_GFP_KERNEL | AF___GFP_DMA,
+					      AF_GFP_KERNEL | AF___GFP_DMA32 };
+
+	bool has_dma = false;
+
+	/*
+	 * The DMA zone's lowest pageblock is Unmovable before the pools: every
+	 * fidelity boot shows the GFP_DMA pool split off the free pages just
+	 * above the BIOS's first MiB (free orders 5-7 left Unmovable there)
+	 * rather than off an order-10 block, as a fallback would.  What
+	 * claims that block is not known (no fallback is traced once tracing
+	 * starts, so something earlier); modelled as its type.
+	 */
+	for (int n = 0; n < m->nr_nodes; n++) {
+		struct zone *dma = &m->node[n]->node_zones[ZONE_DMA];
+
+		if (!dma->managed_pages)
+			continue;
+		has_dma = true;
+		lock_zone(dma);
+		set_pageblock_migratetype(m, dma->zone_start_pfn, MIGRATE_UNMOVABLE);
+		move_freepages_block(dma, dma->zone_start_pfn, MIGRATE_UNMOVABLE, NULL);
+		unlock_zone(dma);
+	}
+	while ((1UL << pool_order) < pool)
+		pool_order++;
+	for (int k = 0; k < 3; k++) {
+		struct af_alloc_result res;
+
+		if (k == 1 && !has_dma)
+			continue;
+		if (af_alloc_pages(m, 0, pool_gfp[k], pool_order, 0, &res))
+			continue;	/* 6.1 tries lower orders, then goes without */
+		pflags_or(&m->pages[res.pfn], PG_kernel);
+		want[0] -= MIN(want[0], 1UL << pool_order);
+	}
 
 	for (int k = 0; k < 3; k++)
 		for (unsigned long i = 0; i < want[k]; i++) {

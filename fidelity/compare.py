@@ -261,9 +261,18 @@ NOTES = """## What the differences are
   or 41, by seed. The kernel's own allocations before /init are made too (unmovable
   kernel memory growing with size, 2,210 pages of reclaimable slab, 510 movable pages,
   from these boots' vmstat); their fallbacks give the 6 Reclaimable blocks and the rest
-  of the Unmovable ones, and MemFree lands within 200 pages of the kernel's. What is left:
-  the DMA zone's one Unmovable block (the kernel's 32 GFP_DMA pages at boot), the smaller
-  free blocks' counts (the kernel's boot frees pages in between), and antifrag keeps
+  of the Unmovable ones, and MemFree lands within 200 pages of the kernel's. First among
+  them are the three atomic DMA pools of dma_atomic_pool_init() (128 KiB per GiB, one
+  block each with GFP_KERNEL, GFP_DMA and GFP_DMA32): at 4 GiB the GFP_DMA32 pool's
+  order-7 fallback claims DMA32's two Unmovable blocks, and the GFP_DMA pool is the DMA
+  zone's one allocation. In every boot the kernel split that pool off the free pages
+  just above the BIOS's first MiB, in a block already Unmovable (free orders 5-7
+  Unmovable in pagetypeinfo), where a fallback would have split an order-10 block; no
+  fallback shows in a trace from early boot (`trace_event=kmem:mm_page_alloc_extfrag`,
+  none at all), so whatever claims that block does so before tracing starts, and
+  antifrag sets its type. The DMA zone's buddyinfo and pagetypeinfo lines are then the
+  kernel's at every size. What is left: the smaller free blocks' counts (the kernel's
+  boot frees pages in between), and antifrag keeps
   its image in DMA32 at 4 GiB where the kernel's KASLR put it in Normal in 1 of 3 boots
   (Normal 71 Unmovable). The free scanner's count moves with the image's place, in the
   kernel and in antifrag alike.

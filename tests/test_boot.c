@@ -128,7 +128,11 @@ static void test_kaslr_seeded(void **st)
 	assert_true(high_unmov >= low_unmov + 20);	/* the image's 22 blocks */
 }
 
-/* Only a node's highest zone defers: at 4G DMA32 is all Movable at boot */
+/*
+ * Only a node's highest zone defers: at 4G DMA32's Unmovable blocks are the
+ * two its GFP_DMA32 atomic pool (order 7) claims with an order-10 fallback,
+ * as in the kernel's 4 GiB boots
+ */
 static void test_lower_zone_not_deferred(void **st)
 {
 	(void)st;
@@ -137,7 +141,7 @@ static void test_lower_zone_not_deferred(void **st)
 	const struct zone *normal = &m->node[0]->node_zones[ZONE_NORMAL];
 
 	CHECK(m);
-	assert_int_equal(count_blocks(m, dma32, MIGRATE_UNMOVABLE), 0);
+	assert_int_equal(count_blocks(m, dma32, MIGRATE_UNMOVABLE), 2);
 	assert_true(count_blocks(m, normal, MIGRATE_UNMOVABLE) > 0);
 	af_machine_destroy(m);
 }
@@ -154,7 +158,8 @@ static void test_boot_allocations(void **st)
 	af_drain_all(clean);
 	free_m = af_machine_free_pages(m);
 	free_c = af_machine_free_pages(clean);
-	/* 3,490 + 254 per GiB unmovable, 2,210 reclaimable, 510 movable */
+	/* 3,490 + 254 per GiB unmovable (the three atomic DMA pools among
+	 * them), 2,210 reclaimable, 510 movable */
 	assert_true(free_c - free_m >= 6400 && free_c - free_m <= 6500);
 	af_vmstat(m, "nr_slab_reclaimable", &slab);
 	assert_int_equal(slab, 2210);
@@ -162,10 +167,19 @@ static void test_boot_allocations(void **st)
 	assert_int_equal(kstack, 864);
 	for (unsigned long pfn = 0; pfn < af_machine_max_pfn(m); pfn++)
 		if (pflags(&m->pages[pfn]) & PG_kernel) {
-			if (!n++)
+			if (!n)
 				first = pfn;
+			n += 1UL << porder(&m->pages[pfn]);
 		}
 	assert_int_equal(free_c - free_m, n);
+	/* the DMA atomic pool (order 5 at 1G) is the DMA zone's one allocation,
+	 * split off the free pages above the first MiB in its lowest pageblock,
+	 * which is Unmovable: the kernel's DMA line of buddyinfo and pagetypeinfo */
+	const struct zone *dma = &m->node[0]->node_zones[ZONE_DMA];
+	assert_int_equal(block_mt(m, dma->zone_start_pfn), MIGRATE_UNMOVABLE);
+	assert_int_equal(count_blocks(m, dma, MIGRATE_UNMOVABLE), 1);
+	for (unsigned int o = 0; o < MAX_ORDER; o++)
+		assert_int_equal(dma->free_area[o].nr_free, (o >= 5 && o <= 7) || o == 9 ? 1 : o == 10 ? 3 : 0);
 	assert_int_equal(af_free_pages(m, 0, first, 0), -EBUSY);
 	CHECK(m);
 	assert_int_equal(af_machine_free_pages(m), free_m);
