@@ -190,9 +190,9 @@ int af_proc_create(struct af_machine *m, int *pid)
 		return af_err(-ENOMEM, "out of memory");
 	pthread_mutex_init(&mm->pt_lock, NULL);
 	mm->alive = true;
-	mm->next_vpn = 0x10000 + mmap_rnd(m, w->nmms);
 	wr_lock(m);
 	mm->id = w->nmms;
+	mm->next_vpn = 0x10000 + mmap_rnd(m, mm->id);
 	/* pgd_alloc(): order 1 with page-table isolation */
 	ret = alloc_pgtable_page(m, API_CPU, 1, mm->id, false, &mm->pgd_pfn);
 	if (ret) {
