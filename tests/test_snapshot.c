@@ -93,6 +93,7 @@ static void fragmented(void **state)
 	struct af_metrics before, after;
 	int n = 0;
 
+	af_drain_all(m);	/* the boot's per-CPU pages back in the buddy lists */
 	while (n < 70000 && af_alloc_pages(m, 0, AF_GFP_HIGHUSER_MOVABLE, 0, -1, &r) == 0)
 		pfns[n++] = r.pfn;
 	for (int i = 0; i < n; i += 2)
