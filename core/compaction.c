@@ -1153,7 +1153,7 @@ static enum compact_result compact_zone_policy(struct compact_control *cc)
 	if (trace_on(m))
 		trace_mm_compaction_begin(m, cc->cpu, z->zone_start_pfn, cc->migrate_pfn, cc->free_pfn,
 					  zone_end_pfn(z), cc->mode != AF_MIGRATE_ASYNC);
-	af_drain_all(m);	/* as compact_zone() does before its scanners */
+	/* compact_zone()'s lru_add_drain(): no LRU batches in the model */
 	while ((ret = (enum compact_result)m->pol.compact_finished(cc)) == COMPACT_CONTINUE) {
 		struct af_migrate_stats st = { 0 };
 		int got = m->pol.compact_source(cc), err;
@@ -1256,11 +1256,8 @@ enum compact_result compact_zone(struct compact_control *cc)
 	/*
 	 * 6.1 calls lru_add_drain() here: it flushes this CPU's LRU folio
 	 * batches and leaves every pcp list alone.  The model has no LRU
-	 * batches (pages go on the LRU at once) and instead drains the pcp
-	 * lists of every CPU in every zone into the buddy lists, so more free
-	 * pages can merge at the start of a run than in 6.1.
+	 * batches (pages go on the LRU at once), so nothing to do.
 	 */
-	af_drain_all(m);
 
 	while ((ret = compact_finished(cc)) == COMPACT_CONTINUE) {
 		unsigned long iteration_start = cc->migrate_pfn;

@@ -103,8 +103,8 @@ static void compact_node_mode(struct af_machine *m, struct pglist_data *pg, bool
 
 /*
  * compact_node(): /sys/devices/system/node/nodeN/compact.  6.1 first calls
- * lru_add_drain_all(), which touches no pcp list; the model drains every
- * pcp list instead (and compact_zone drains them again).
+ * lru_add_drain_all(), which flushes the LRU folio batches (the model has
+ * none) and touches no pcp list.
  */
 int af_compact_node(struct af_machine *m, int nid)
 {
@@ -112,7 +112,6 @@ int af_compact_node(struct af_machine *m, int nid)
 		return af_err(-EINVAL, "node %d does not exist", nid);
 	if (m->cfg.no_compaction)
 		return af_err(-ENOENT, "compaction is configured out (compaction = 0)");
-	af_drain_all(m);
 	compact_node_mode(m, m->node[nid], false);
 	return 0;
 }

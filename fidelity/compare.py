@@ -329,8 +329,8 @@ NOTES = """## What the differences are
   compactions each emptying a block of about 400 such pages. antifrag used to leave a
   guard page after every mapping, so the split drifted by a page per round and its
   compactions found blocks with 85; its mappings are now back to back from a base drawn
-  from the seed, and pgmigrate_success at 1 GiB is the kernel's (11,200 against
-  10,700-14,400). At 2 and 4 GiB it is still 25-35% lower (inside the 50% margin). The
+  from the seed, and pgmigrate_success at 1 GiB is the kernel's (13,100 against
+  10,700-14,400). At 2 and 4 GiB it is still 10-30% lower (inside the 50% margin). The
   kernel's khugepaged also collapsed 6-7 huge pages in two 2 GiB runs
   (thp_collapse_alloc); antifrag has no khugepaged.
 - **More boots where 3 disagreed.** At 1 GiB (Debian's sysctls, extfrag_threshold 0,
@@ -341,8 +341,14 @@ NOTES = """## What the differences are
   proactive compaction ran in only one of all these boots (compact_daemon_migrate_scanned),
   so compaction_proactiveness changes nothing here but timing: the differences between
   those variants' ranges are the kernel's run-to-run spread.
-- **The selftest's migrations** (map 1 MB) are 5-20% below the kernel's at 1-4 GiB, with
-  compact_stall inside or near the kernel's range and the same verdict everywhere.
+- **Per-CPU lists during compaction.** compact_zone() starts with lru_add_drain(), and
+  compact_node() with lru_add_drain_all(): both flush LRU folio batches and leave the
+  per-CPU page lists alone; only the migrated blocks' own CPU list is drained as the
+  migration scanner moves on. antifrag drained every CPU's lists at the start of every
+  compaction, which let freed pages merge sooner than in the kernel; it no longer does,
+  and the selftest's compact_stall came inside the kernel's range at 1 and 4 GiB.
+- **The selftest's migrations** (map 1 MB) are 0-15% below the kernel's at 512 MiB-4 GiB,
+  with compact_stall inside or near the kernel's range and the same verdict everywhere.
 """
 
 

@@ -162,6 +162,40 @@ static void test_direct_compaction(void **st)
 	af_machine_destroy(m);
 }
 
+/*
+ * compact_zone() starts with lru_add_drain(), which leaves every per-CPU
+ * page list alone: a direct compaction on CPU 0 drains only its own list
+ * (drain_local_pages after a migrated block), never CPU 1's.
+ */
+static void test_compaction_leaves_other_cpus_pcp(void **st)
+{
+	(void)st;
+	struct af_machine *m = machine_from("mem = 512M\ncpus = 2\ntransparent_hugepage = never\n");
+	const struct zone *z = &m->node[0]->node_zones[ZONE_DMA32];
+	struct af_alloc_result r;
+	uint64_t pfns[40];
+
+	fragment(m, 0, NULL);
+	af_drain_all(m);
+	for (int i = 0; i < 40; i++) {
+		assert_int_equal(af_alloc_pages(m, 1, AF_GFP_KERNEL, 0, -1, &r), 0);
+		pfns[i] = r.pfn;
+	}
+	for (int i = 0; i < 40; i++)
+		assert_int_equal(af_free_pages(m, 1, pfns[i], 0), 0);
+	int held = z->pcp[1].count;
+	assert_true(held >= 40);
+	uint64_t stalls = ev(m, "compact_stall");
+	assert_int_equal(af_alloc_pages(m, 0, AF_GFP_HIGHUSER_MOVABLE | AF___GFP_COMP | AF___GFP_RETRY_MAYFAIL,
+					9, -1, &r), 0);
+	assert_true(ev(m, "compact_stall") > stalls);
+	assert_int_equal(z->pcp[1].count, held);
+	CHECK(m);
+	assert_int_equal(af_free_pages(m, 0, r.pfn, 9), 0);
+	CHECK(m);
+	af_machine_destroy(m);
+}
+
 /* Capture: the order-9 block freed by direct compaction goes straight to the caller */
 static void test_capture(void **st)
 {
@@ -881,6 +915,7 @@ int main(void)
 		cmocka_unit_test(test_compact_memory),
 		cmocka_unit_test(test_direct_compaction),
 		cmocka_unit_test(test_capture),
+		cmocka_unit_test(test_compaction_leaves_other_cpus_pcp),
 		cmocka_unit_test(test_kcompactd),
 		cmocka_unit_test(test_kswapd_wakes_kcompactd_after_compact_gap),
 		cmocka_unit_test(test_proactive),
