@@ -437,7 +437,6 @@ static int boot_allocations(struct af_machine *m, unsigned long totalram)
 	unsigned int pool_order = 0;
 	static const af_gfp_t pool_gfp[3] = { AF_GFP_KERNEL, AF_GFP_KERNEL | AF___GFP_DMA,
 					      AF_GFP_KERNEL | AF___GFP_DMA32 };
-
 	bool has_dma = false;
 
 	/*

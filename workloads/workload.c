@@ -576,8 +576,8 @@ enum { FF_ROUND_PAGES = 1024, FF_PIPE_PAGES = 16, FF_FILES = 100, FF_MAX_ROUNDS 
 
 /*
  * thpfault.c's request: one madvised anonymous mapping of three quarters of
- * free memory, 2 MiB aligned, every page written; *got is the faults that
- * mapped a THP.
+ * free memory, 2 MiB aligned, every page written; res->got counts the
+ * faults that mapped a THP.
  */
 static int thp_request(struct af_machine *m, int pid, struct af_fragfill_result *res)
 {
