@@ -183,9 +183,8 @@ FRAGFILL_COUNTERS = ["compact_stall", "compact_fail", "compact_success", "compac
                      "allocstall_dma32", "allocstall_normal", "htlb_buddy_alloc_fail"]
 
 
-THPFAULT_COUNTERS = ["thp_fault_fallback", "compact_stall", "compact_fail", "compact_success",
-                     "compact_migrate_scanned", "compact_free_scanned", "compact_daemon_wake",
-                     "pgmigrate_success", "allocstall_dma32", "allocstall_normal"]
+# thpfault's: fragfill's, with thp_fault_fallback in place of the hugetlb failure
+THPFAULT_COUNTERS = ["thp_fault_fallback"] + [c for c in FRAGFILL_COUNTERS if c != "htlb_buddy_alloc_fail"]
 
 
 def fragfill_figures(result, after_vmstat):
@@ -201,10 +200,10 @@ def fragfill_figures(result, after_vmstat):
         elif len(parts) == 3 and parts[0] in ("pre", "post") and parts[2].isdigit():
             kv[parts[0] + " " + parts[1]] = int(parts[2])
     if "thp_requested" in kv:
-        # thpfault: the faults that mapped a THP, from thp_fault_alloc before and after
-        req, got = kv["thp_requested"], kv.get("post thp_fault_alloc", 0) - kv.get("pre thp_fault_alloc", 0)
-        if "thp_got" in kv:
-            got = kv["thp_got"]
+        # thpfault: the faults that mapped a THP (antifrag prints them; the
+        # kernel's program prints thp_fault_alloc before and after)
+        req = kv["thp_requested"]
+        got = kv.get("thp_got", kv.get("post thp_fault_alloc", 0) - kv.get("pre thp_fault_alloc", 0))
         fig = {"THP regions requested": req, "THP faults": got}
         counters = THPFAULT_COUNTERS
     else:
