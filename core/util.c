@@ -82,9 +82,13 @@ int af_err(int err, const char *fmt, ...)
 {
 	va_list ap;
 
+	char msg[sizeof(errbuf)];
+
+	/* formatted apart first: an argument may be af_errmsg() itself */
 	va_start(ap, fmt);
-	vsnprintf(errbuf, sizeof(errbuf), fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	memcpy(errbuf, msg, sizeof(errbuf));
 	return err;
 }
 

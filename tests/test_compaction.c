@@ -587,6 +587,22 @@ static void test_offline(void **st)
 	char mfk[32];
 	for (int t = 0; t < MAX_NR_ZONES; t++)
 		high[t] = high_wmark_pages(&m->node[0]->node_zones[t]);
+	/* a pinned page in it: the migration fails, and the message names both steps */
+	assert_int_equal(af_vpn_to_pfn(m, pid, vpn, &p), 0);
+	uint64_t pinned = UINT64_MAX;
+	for (uint64_t i = 0; i < 8192 && pinned == UINT64_MAX; i++) {
+		assert_int_equal(af_vpn_to_pfn(m, pid, vpn + i, &p), 0);
+		if (p >= block && p < block + 1024)
+			pinned = p;
+	}
+	assert_int_equal(af_page_pin(m, pinned), 0);
+	assert_int_equal(af_offline_pages(m, block, 1024, &busy), -EBUSY);
+	const char *why = strstr(af_errmsg(), "failed: ");
+	assert_int_equal(strncmp(af_errmsg(), "offlining 0x", 12), 0);
+	assert_non_null(why);
+	assert_int_equal(strstr(why, "offlining"), NULL);	/* the inner message, not this one again */
+	assert_int_equal(af_page_unpin(m, pinned), 0);
+	CHECK(m);
 	assert_int_equal(af_offline_pages(m, block, 1024, &busy), 0);
 	assert_int_equal(z->present_pages, present - 1024);
 	assert_int_equal(z->managed_pages, managed - 1024);
