@@ -11,6 +11,14 @@
  * under a tool (callgrind: --toggle-collect=order0_pairs).
  * bench_alloc --scaling order0|mixed runs only that scaling line (for a
  * profiler).
+ *
+ * The scaling lines carry a second reference: the time to hand a cache
+ * line from one host CPU to the other, measured in the same run.  Mixed
+ * churn takes the zone lock for every allocation and free of orders 4..8
+ * and 10 (the orders 6.1's per-CPU lists do not hold), about 1.1 times a
+ * pair; when two CPUs alternate on it each acquisition costs at least one
+ * hand-off, so two threads together cannot exceed one pair per 1.1
+ * hand-offs.  The line prints that ceiling beside the figure.
  */
 #include <pthread.h>
 #include <sched.h>
@@ -250,6 +258,57 @@ static double threaded_rate(int threads, bool mixed, long n, long *fails, double
 }
 
 /*
+ * The hand-off reference: two threads pinned to the two host CPUs pass a
+ * counter back and forth through one cache line; ns per one-way pass.
+ */
+enum { HANDOFFS = 1000000 };
+static _Alignas(64) long handoff_line;
+
+static void *handoff_peer(void *arg)
+{
+	(void)arg;
+	pin(1);
+	for (long i = 0; i < HANDOFFS; i++) {
+		while (__atomic_load_n(&handoff_line, __ATOMIC_ACQUIRE) != 2 * i + 1)
+			;
+		__atomic_store_n(&handoff_line, 2 * i + 2, __ATOMIC_RELEASE);
+	}
+	return NULL;
+}
+
+static double handoff_ns(void)
+{
+	pthread_t t;
+	double t0;
+
+	__atomic_store_n(&handoff_line, 0, __ATOMIC_RELAXED);
+	pthread_create(&t, NULL, handoff_peer, NULL);
+	pin(0);
+	t0 = now();
+	for (long i = 0; i < HANDOFFS; i++) {
+		while (__atomic_load_n(&handoff_line, __ATOMIC_ACQUIRE) != 2 * i)
+			;
+		__atomic_store_n(&handoff_line, 2 * i + 1, __ATOMIC_RELEASE);
+	}
+	pthread_join(t, NULL);
+	return (now() - t0) * 1e9 / (2.0 * HANDOFFS);
+}
+
+/*
+ * Zone-lock acquisitions per pair of the mixed churn: the allocation and the
+ * free of every order the per-CPU lists do not hold (the churn's orders
+ * are uniform over 0..10); refills and drains of the lists add a little.
+ */
+static double mixed_locks_per_pair(void)
+{
+	int locked = 0;
+
+	for (unsigned o = 0; o <= 10; o++)
+		locked += !(o <= PAGE_ALLOC_COSTLY_ORDER || o == PAGEBLOCK_ORDER);
+	return 2.0 * locked / 11.0;
+}
+
+/*
  * One and two threads, alternated, 7 times each: medians and their ratio.
  * Beside the wall-clock figures, each thread's CPU time per pair: on a host
  * busy with other work the two threads do not always run at once, which
@@ -258,7 +317,7 @@ static double threaded_rate(int threads, bool mixed, long n, long *fails, double
  */
 static void scaling(const char *what, bool mixed, long n, double target)
 {
-	double one[7], two[7], c1[7], c2[7], bw = memcpy_gbs();
+	double one[7], two[7], c1[7], c2[7], bw = memcpy_gbs(), h = handoff_ns();
 	long fails = 0;
 
 	for (int k = 0; k < 7; k++) {
@@ -271,9 +330,12 @@ static void scaling(const char *what, bool mixed, long n, double target)
 	qsort(c2, 7, sizeof(double), cmp);
 	printf("%s, threaded machine (1 GiB, 2 CPUs): 1 thread %.1f ns/pair, 2 threads %.1f ns/pair "
 	       "per thread, scaling %.2fx (target >= %.1fx); CPU time per pair %.1f / %.1f ns, "
-	       "scaling by CPU time %.2fx%s [memcpy %.2f GB/s]\n",
+	       "scaling by CPU time %.2fx%s [memcpy %.2f GB/s; a cache line between the CPUs %.1f ns]\n",
 	       what, 1e9 / one[3], 2e9 / two[3], two[3] / one[3], target, c1[3], c2[3],
-	       2.0 * c1[3] / c2[3], fails ? " (some allocations failed)" : "", bw);
+	       2.0 * c1[3] / c2[3], fails ? " (some allocations failed)" : "", bw, h);
+	if (mixed)
+		printf("  ceiling of a zone lock taken %.2f times a pair, one hand-off each: %.2fx\n",
+		       mixed_locks_per_pair(), 1e9 / (mixed_locks_per_pair() * h) / one[3]);
 }
 
 /*
@@ -329,12 +391,22 @@ int main(int argc, char **argv)
 		af_machine_destroy(m);
 		return 0;
 	}
-	if (argc == 3 && !strcmp(argv[1], "--scaling")) {
+	if (argc == 3 && !strcmp(argv[1], "--scaling") &&
+	    (!strcmp(argv[2], "order0") || !strcmp(argv[2], "mixed"))) {
 		if (!strcmp(argv[2], "order0"))
 			scaling("order-0 pairs", false, 2000000, 1.9);
 		else
 			scaling("mixed-order (0..10) churn", true, 200000, 1.6);
 		return 0;
+	}
+	if (argc > 1) {
+		bool help = !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h");
+
+		fprintf(help ? stdout : stderr,
+			"usage: bench_alloc                   every figure, with memcpy beside them\n"
+			"       bench_alloc --pairs N [threaded]  N order-0 pairs only (for callgrind)\n"
+			"       bench_alloc --scaling order0|mixed  one scaling line only\n");
+		return help ? 0 : 2;
 	}
 	printf("reference: memcpy bandwidth %.2f GB/s\n", memcpy_gbs());
 

@@ -15,7 +15,9 @@
 # Everything comes from Debian's packages (installed or downloaded here); the
 # kernel package is FIDELITY_KERNEL (default below), unpacked in
 # FIDELITY_CACHE (default /tmp/antifrag-fidelity); FIDELITY_APPEND adds to the
-# kernel command line (e.g. "loglevel=8 memblock=debug" to see the boot).
+# kernel command line (e.g. "loglevel=8 memblock=debug" to see the boot);
+# FIDELITY_ACCEL=kvm runs the guest on the host's CPUs instead of emulating
+# them (for speed measurements such as kchurn; the counters need no KVM).
 set -euo pipefail
 
 [ $# -eq 4 ] || { echo "usage: $0 MEM EXPERIMENT RUNS OUTDIR" >&2; exit 2; }
@@ -70,7 +72,7 @@ for r in $(seq 1 "$runs"); do
 	data="$cache/data-$exp-$mem-$r.txt"
 	rm -f "$data"
 	start=$(date +%s)
-	timeout "${FIDELITY_TIMEOUT:-3600}" qemu-system-x86_64 -machine pc -accel tcg \
+	timeout "${FIDELITY_TIMEOUT:-3600}" qemu-system-x86_64 -machine pc -accel "${FIDELITY_ACCEL:-tcg}" \
 		-m "$mem" -smp 2 -display none -monitor none -no-reboot \
 		-kernel "$cache/$kpkg/vmlinuz" -initrd "$cache/initrd-$exp.gz" \
 		-append "console=ttyS0 quiet panic=-1 fidelity_exp=$exp${FIDELITY_APPEND:+ $FIDELITY_APPEND}" \
