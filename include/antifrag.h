@@ -484,7 +484,9 @@ int af_event_format_json(const struct af_event *ev, char *buf, size_t len);
  * line) into *ev.  Returns 0, -ENOENT for a well-formed line of an event
  * this API has no type for (or a comment line starting with '#'), or
  * -EINVAL for a malformed line.  A line from af_event_format_text() parses
- * back to an event that renders to the same line.
+ * back to an event that renders to the same line.  A page pointer printed
+ * as "(____ptrval____)" (before the kernel's pointer-hashing key is ready)
+ * parses as the pfn's vmemmap address, as the model prints it.
  */
 int af_event_parse(const char *line, struct af_event *ev);
 

@@ -426,6 +426,20 @@ static void test_parse_kernel_lines(void **st)
 	assert_string_equal(e.comm, "<idle>");
 	assert_true(e.ts_ns == 100123456789ULL);
 	assert_true(e.page_free.page == 0xffffea0000100000ULL);
+	/*
+	 * a pointer printed before the kernel's hashing key is ready (Debian's
+	 * 6.1 early after boot, as in the committed fixtures): the model's
+	 * vmemmap address of the pfn stands in for it
+	 */
+	assert_int_equal(af_event_parse("              sh-101     [000] .....     2.819957: mm_page_alloc: "
+					"page=(____ptrval____) pfn=0x1fea0 order=1 migratetype=0 "
+					"gfp_flags=GFP_KERNEL_ACCOUNT|__GFP_ZERO", &e), 0);
+	assert_true(e.page_alloc.pfn == 0x1fea0);
+	assert_true(e.page_alloc.page == 0xffffea0000000000ULL + 0x1fea0ULL * 64);
+	assert_int_equal(e.page_alloc.order, 1);
+	assert_int_equal(af_event_parse("              sh-101     [000] .....     2.819957: mm_page_pcpu_drain: "
+					"page=(____ptrval____) pfn=0x2a order=0 migratetype=1", &e), 0);
+	assert_true(e.page_pcpu_drain.page == 0xffffea0000000000ULL + 0x2aULL * 64);
 	/* the tgid column, and a system prefix as perf script prints it */
 	assert_int_equal(af_event_parse("     kcompactd0-35      (     35) [000] .....    5.000000: "
 					"compaction:mm_compaction_kcompactd_sleep: nid=0", &e), 0);

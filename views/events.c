@@ -664,13 +664,20 @@ static int gfp_from_text(const char *s, af_gfp_t *gfp)
 	return af_gfp_parse(s, gfp) ? -EINVAL : 0;
 }
 
-/* A NULL page pointer prints as "(null)" under some pointer policies */
-static int page_or_null(const char *s, char *buf, size_t len)
+/*
+ * A NULL page pointer prints as "(null)" under some pointer policies; a
+ * pointer printed before the hashing key is ready as "(____ptrval____)"
+ * (*ptrval set: the caller puts the pfn's vmemmap address in its place).
+ */
+static int page_or_null(const char *s, char *buf, size_t len, bool *ptrval)
 {
 	int n;
 
+	*ptrval = !strncmp(s, "page=(____ptrval____)", 21);
 	if (!strncmp(s, "page=(null)", 11))
 		n = snprintf(buf, len, "page=0%s", s + 11);
+	else if (*ptrval)
+		n = snprintf(buf, len, "page=1%s", s + 21);
 	else
 		n = snprintf(buf, len, "%s", s);
 	return n >= 0 && (size_t)n < len ? 0 : -EINVAL;	/* longer than any line we know */
@@ -683,13 +690,28 @@ static int page_or_null(const char *s, char *buf, size_t len)
 #define X64 "%" SCNx64
 #define U64 "%" SCNu64
 
+static int parse_event_fields(const char *body, struct af_event *ev);
+
 static int parse_fields(const char *s, struct af_event *ev)
 {
-	char gfp[512], a[32], b[32], body[TRACE_LINE_MAX];
+	char body[TRACE_LINE_MAX];
+	bool ptrval;
+	int ret;
+
+	if (page_or_null(s, body, sizeof(body), &ptrval))
+		return -EINVAL;
+	ret = parse_event_fields(body, ev);
+	/* every event with a page pointer starts its struct with page, pfn */
+	if (!ret && ptrval)
+		ev->page_free.page = 0xffffea0000000000ULL + ev->page_free.pfn * 64;
+	return ret;
+}
+
+static int parse_event_fields(const char *body, struct af_event *ev)
+{
+	char gfp[512], a[32], b[32];
 	int n, v;
 
-	if (page_or_null(s, body, sizeof(body)))
-		return -EINVAL;
 	switch (ev->type) {
 	case AF_EV_MM_PAGE_ALLOC: {
 		struct af_ev_page_alloc *e = &ev->page_alloc;
