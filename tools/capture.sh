@@ -1,0 +1,153 @@
+#!/bin/sh
+# capture.sh - record a Linux machine's page allocator for antifrag: the
+# kmem, compaction, migration and kswapd-wakeup trace events of a run, with
+# snapshots of the memory state at its start and its end, for
+# `antifrag replay DIR/trace --start DIR/start --check-against DIR/end`.
+#
+#   tools/capture.sh -o DIR [-b KB] -- COMMAND [ARG...]   trace while COMMAND runs
+#   tools/capture.sh -o DIR [-b KB] -t SECONDS            trace the machine as it is
+#
+# Needs root and tracefs (mounted here if it is not).  -b is the trace
+# buffer per CPU in KiB (default 65536).  The buffer is allocated before the
+# start snapshot and filled with no reader attached: a reader writing the
+# events out while they are recorded would allocate page cache for its
+# output and so trace itself.  When the buffer fills, later events are
+# dropped (not earlier ones overwritten) and the script says how many: rerun
+# with a larger -b.  The end snapshot is taken as soon as tracing stops,
+# and only then is the buffer read out.
+#
+# DIR/start and DIR/end: zoneinfo, buddyinfo, pagetypeinfo, vmstat, meminfo,
+# sysctl_vm (one "name = value" line per /proc/sys/vm file), kpageflags and
+# kpagecount (binary, one 64-bit word per pfn), and page_owner when the
+# kernel has it enabled (Debian's 6.1 is built without it).  DIR/trace: the
+# events in the kernel's text format.  DIR/capture.txt: the kernel, the
+# command, the buffer, per-CPU entries and dropped events, and the times.
+# It runs under bash, dash or busybox sh.
+set -eu
+
+usage() {
+	echo "usage: $0 -o DIR [-b KB] (-t SECONDS | -- COMMAND [ARG...])" >&2
+	exit 2
+}
+
+out= secs= kb=65536
+while getopts "o:b:t:h" opt; do
+	case $opt in
+	o) out=$OPTARG ;;
+	b) kb=$OPTARG ;;
+	t) secs=$OPTARG ;;
+	*) usage ;;
+	esac
+done
+shift $((OPTIND - 1))
+[ -n "$out" ] || usage
+if [ -n "$secs" ]; then
+	[ $# -eq 0 ] || usage
+else
+	[ $# -gt 0 ] || usage
+fi
+case $kb in '' | *[!0-9]*) echo "$0: -b: not a number of KiB: $kb" >&2; exit 2 ;; esac
+case $secs in *[!0-9.]*) echo "$0: -t: not a number of seconds: $secs" >&2; exit 2 ;; esac
+[ "$(id -u)" -eq 0 ] || { echo "$0: needs root (tracefs, /proc/kpageflags)" >&2; exit 1; }
+
+tfs=
+for d in /sys/kernel/tracing /sys/kernel/debug/tracing; do
+	[ -e "$d/tracing_on" ] && { tfs=$d; break; }
+done
+if [ -z "$tfs" ]; then
+	mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null || true
+	[ -e /sys/kernel/tracing/tracing_on ] || { echo "$0: no tracefs" >&2; exit 1; }
+	tfs=/sys/kernel/tracing
+fi
+[ -r /proc/kpageflags ] || { echo "$0: no /proc/kpageflags (CONFIG_PROC_PAGE_MONITOR)" >&2; exit 1; }
+mkdir -p "$out/start" "$out/end" || { echo "$0: cannot create $out" >&2; exit 1; }
+[ -w "$out" ] || { echo "$0: cannot write to $out" >&2; exit 1; }
+
+# a trace instance of our own: the global buffer and its settings stay as
+# they were
+inst=$tfs/instances/antifrag-capture.$$
+mkdir "$inst" || { echo "$0: cannot create the trace instance $inst" >&2; exit 1; }
+cleanup() {
+	echo 0 >"$inst/tracing_on" 2>/dev/null || true
+	echo 0 >"$inst/events/enable" 2>/dev/null || true
+	rmdir "$inst" 2>/dev/null || true
+}
+trap cleanup EXIT INT TERM
+
+echo 0 >"$inst/tracing_on"
+echo "$kb" >"$inst/buffer_size_kb"
+echo 0 >"$inst/options/overwrite"
+events=
+for ev in kmem/mm_page_alloc kmem/mm_page_free kmem/mm_page_free_batched \
+	  kmem/mm_page_alloc_zone_locked kmem/mm_page_pcpu_drain kmem/mm_page_alloc_extfrag \
+	  compaction migrate/mm_migrate_pages migrate/mm_migrate_pages_start \
+	  vmscan/mm_vmscan_wakeup_kswapd vmscan/mm_vmscan_kswapd_wake vmscan/mm_vmscan_kswapd_sleep; do
+	if [ -e "$inst/events/$ev/enable" ]; then
+		echo 1 >"$inst/events/$ev/enable"
+		events="$events $ev"
+	else
+		echo "$0: this kernel has no event $ev; recording without it" >&2
+	fi
+done
+
+snapshot() {
+	d=$1
+	for f in zoneinfo buddyinfo pagetypeinfo vmstat meminfo; do
+		cat "/proc/$f" >"$d/$f"
+	done
+	for f in /proc/sys/vm/*; do
+		[ -f "$f" ] && [ -r "$f" ] || continue
+		printf '%s = %s\n' "${f##*/}" "$(cat "$f" 2>/dev/null | tr '\t\n' '  ')"
+	done >"$d/sysctl_vm"
+	cat /proc/kpageflags >"$d/kpageflags"
+	cat /proc/kpagecount >"$d/kpagecount"
+	if [ -r /sys/kernel/debug/page_owner ]; then
+		cat /sys/kernel/debug/page_owner >"$d/page_owner" 2>/dev/null || rm -f "$d/page_owner"
+	fi
+}
+
+now() { cat /proc/uptime | cut -d' ' -f1; }
+
+t_start=$(now)
+snapshot "$out/start"
+t_on=$(now)
+echo 1 >"$inst/tracing_on"
+status=0
+if [ -n "$secs" ]; then
+	sleep "$secs"
+else
+	"$@" || status=$?
+fi
+echo 0 >"$inst/tracing_on"
+t_off=$(now)
+snapshot "$out/end"
+
+cat "$inst/trace" >"$out/trace"
+{
+	echo "kernel = $(uname -r)"
+	echo "cmdline = $(cat /proc/cmdline)"
+	echo "cpus = $(grep -c '^processor' /proc/cpuinfo)"
+	if [ -n "$secs" ]; then echo "command = (sleep $secs)"; else echo "command = $*"; fi
+	echo "status = $status"
+	echo "buffer_size_kb = $kb"
+	echo "events =$events"
+	echo "uptime_start_snapshot = $t_start"
+	echo "uptime_tracing_on = $t_on"
+	echo "uptime_tracing_off = $t_off"
+	dropped=0
+	for c in "$inst"/per_cpu/cpu*; do
+		n=${c##*/cpu}
+		e=$(sed -n 's/^entries: *//p' "$c/stats")
+		o=$(sed -n 's/^overrun: *//p' "$c/stats")
+		d=$(sed -n 's/^dropped events: *//p' "$c/stats")
+		echo "cpu$n = entries $e overrun ${o:-0} dropped ${d:-0}"
+		dropped=$((dropped + ${d:-0} + ${o:-0}))
+	done
+	echo "dropped = $dropped"
+} >"$out/capture.txt"
+if [ "$dropped" -gt 0 ]; then
+	echo "$0: the buffer filled and $dropped events were lost; rerun with a larger -b" >&2
+	exit 3
+fi
+echo "$0: $(grep -c . "$out/trace") trace lines in $out/trace, snapshots in $out/start and $out/end" >&2
+exit "$status"
