@@ -6,6 +6,7 @@
  * alloc_flags_nofragment, should_reclaim_retry, __free_pages;
  * include/linux/gfp.h: gfp_zone, gfp_migratetype).
  */
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -302,6 +303,133 @@ void alloc_this_block_locked(struct zone *z, int cpu, unsigned long pfn, unsigne
 	prep_new_page(m, pfn, order, gfp);
 	if (trace_on(m))
 		trace_mm_page_alloc(m, cpu, (long)pfn, order, gfp, mt);
+}
+
+/*
+ * The free buddy block holding pfn: its head (aligned to its order, which
+ * *cur gets), or -1 when pfn is in no free buddy block.  Zone lock held.
+ */
+static long buddy_block_of(struct zone *z, unsigned long pfn, unsigned int *cur)
+{
+	struct af_machine *m = z->m;
+
+	for (unsigned int o = 0; o < MAX_ORDER; o++) {
+		unsigned long head = pfn & ~((1UL << o) - 1);
+		struct page *p = &m->pages[head];
+
+		if (head < z->zone_start_pfn)
+			break;
+		if ((pflags(p) & PG_buddy) && porder(p) == o) {
+			*cur = o;
+			return (long)head;
+		}
+	}
+	return -1;
+}
+
+/*
+ * The pcp list holding pfn (a block of `order` on some CPU's list of zone
+ * z): the CPU, or -1.  A pcp list ends where its links do, so the block's
+ * list is the one whose first entry the block's prev links reach.
+ */
+static int pcp_cpu_of(struct zone *z, int cpu, unsigned long pfn, unsigned int order)
+{
+	struct af_machine *m = z->m;
+	struct page *p = &m->pages[pfn];
+	int mt = p->pcp_mt < MIGRATE_PCPTYPES ? p->pcp_mt : MIGRATE_MOVABLE;
+	int pindex = order_to_pindex(mt, order);
+	unsigned long first = pfn;
+
+	if (!(pflags(p) & PG_pcp) || porder(p) != order)
+		return -1;
+	while (m->pages[first].prev != PFN_NIL)
+		first = m->pages[first].prev;
+	for (int i = 0; i < m->nr_cpus; i++) {
+		int c = (cpu + i) % m->nr_cpus;
+
+		if (z->pcp[c].lists[pindex].first == first)
+			return c;
+	}
+	return -1;
+}
+
+/*
+ * af_alloc_pages_at(): the block the caller names, wherever it is free:
+ * split out of the free buddy block holding it, every other part of that
+ * block back on its list at the largest order that fits (as 6.1's
+ * split_free_page() leaves a block it carves a range out of), or taken off
+ * the per-CPU list holding it (a block of exactly that order).  Handed out
+ * as get_page_from_freelist() hands out its blocks, with the same counters
+ * and events, and no watermark check: the caller has decided already.
+ */
+int af_alloc_pages_at(struct af_machine *m, int cpu, af_gfp_t gfp, uint64_t pfn,
+		      unsigned int order, struct af_alloc_result *res)
+{
+	struct af_alloc_result dummy;
+	unsigned int cur;
+	struct zone *z;
+	long head;
+	int mt, c;
+
+	if (!res)
+		res = &dummy;
+	*res = (struct af_alloc_result){ .reason = AF_FAIL_INVALID };
+	if (!m || order >= MAX_ORDER || (unsigned)cpu >= (unsigned)m->nr_cpus || gfp_refused(gfp, order))
+		return af_err(-EINVAL, "bad arguments");
+	if (pfn & ((1ULL << order) - 1) || pfn >= m->max_pfn || m->max_pfn - pfn < (1ULL << order))
+		return af_err(-EINVAL, "pfn 0x%" PRIx64 " is not the start of an order-%u block of the machine",
+			      pfn, order);
+	z = pfn_zone(m, (unsigned long)pfn);
+	if (!z || pfn_zone(m, (unsigned long)pfn + (1UL << order) - 1) != z)
+		return af_err(-EINVAL, "pfn 0x%" PRIx64 " order %u is not inside one zone", pfn, order);
+
+	lock_zone(z);
+	head = buddy_block_of(z, (unsigned long)pfn, &cur);
+	if (head >= 0 && cur >= order) {
+		mt = buddy_free_list_mt(z, (unsigned long)head, cur);
+		del_page_from_free_list(z, (unsigned long)head, cur, mt);
+		while (cur > order) {	/* keep the half holding pfn, free the other */
+			unsigned long half = (unsigned long)head + (1UL << --cur);
+
+			if (pfn >= half) {
+				add_to_free_list(z, (unsigned long)head, cur, mt, false);
+				head = (long)half;
+			} else {
+				add_to_free_list(z, half, cur, mt, false);
+			}
+		}
+		m->pages[pfn].pcp_mt = (uint8_t)mt;
+		mod_zone_freepage_state(z, -(1L << order), mt);
+		unlock_zone(z);
+		cpu_counter_add(m, &z->pcp[cpu].events[PGALLOC_DMA + z->type], 1UL << order);
+	} else {
+		unlock_zone(z);
+		c = pcp_allowed_order(order) ? pcp_cpu_of(z, cpu, (unsigned long)pfn, order) : -1;
+		if (c < 0)
+			return af_err(-EBUSY, "pfn 0x%" PRIx64 " order %u is not free", pfn, order);
+		lock_pcp(m, &z->pcp[c]);
+		if (pcp_cpu_of(z, c, (unsigned long)pfn, order) != c) {	/* drained meanwhile */
+			unlock_pcp(m, &z->pcp[c]);
+			return af_err(-EAGAIN, "pfn 0x%" PRIx64 " left its per-CPU list", pfn);
+		}
+		mt = m->pages[pfn].pcp_mt;
+		list_del_pfn(m, &z->pcp[c].lists[order_to_pindex(mt < MIGRATE_PCPTYPES ? mt : MIGRATE_MOVABLE,
+								  order)], (unsigned long)pfn);
+		pflags_clear(&m->pages[pfn], PG_pcp);
+		z->pcp[c].count -= 1 << order;
+		cpu_counter_add(m, &z->pcp[c].events[PGALLOC_DMA + z->type], 1UL << order);
+		unlock_pcp(m, &z->pcp[c]);
+	}
+	zone_statistics(m, cpu, z, z);
+	prep_new_page(m, (unsigned long)pfn, order, gfp);
+	m->pages[pfn].alloc_mt = (uint8_t)((gfp & GFP_MOVABLE_MASK) >> 3);
+	if (trace_on(m))
+		trace_mm_page_alloc(m, cpu, (long)pfn, order, gfp, gfp_migratetype_m(m, gfp));
+	res->pfn = pfn;
+	res->reason = AF_ALLOC_OK;
+	res->zone = (int)z->type;
+	res->nid = z->nid;
+	return 0;
 }
 
 /*

@@ -170,6 +170,16 @@ struct af_alloc_result {
  */
 int af_alloc_pages(struct af_machine *m, int cpu, af_gfp_t gfp,
 		   unsigned int order, int nid, struct af_alloc_result *res);
+/*
+ * Allocate exactly [pfn, pfn + 2^order), for replaying where a kernel put an
+ * allocation: split out of the free buddy block holding it (the rest of
+ * that block stays free, in the largest aligned pieces) or taken off the
+ * per-CPU list holding it (cpu's first).  No watermark check.  pfn must be
+ * aligned to the order and the block inside one zone (-EINVAL); -EBUSY
+ * when some page of it is not free (or is part of a larger pcp block).
+ */
+int af_alloc_pages_at(struct af_machine *m, int cpu, af_gfp_t gfp, uint64_t pfn,
+		      unsigned int order, struct af_alloc_result *res);
 /* __free_pages(): free a block returned by af_alloc_pages with its order
  * (-EBUSY for a page of an owner, of af_cma_alloc, or of the kernel's own
  * boot-time allocations). */

@@ -303,6 +303,82 @@ static void test_watermark_boost(void **st)
 	af_machine_destroy(m);
 }
 
+/* Is a free buddy block of `order` at pfn, on some list of its zone? */
+static bool free_block_at(struct af_machine *m, unsigned long pfn, unsigned int order)
+{
+	struct page *p = &m->pages[pfn];
+	return (pflags(p) & PG_buddy) && porder(p) == order;
+}
+
+/*
+ * af_alloc_pages_at(): the named block out of the free block holding it,
+ * the rest left free in the largest aligned pieces; off a per-CPU list on
+ * another CPU; and the refusals.
+ */
+static void test_alloc_pages_at(void **st)
+{
+	struct af_machine *m = machine_from("mem = 1G\ncpus = 2\nboot = clean\n");
+	struct zone *z = &m->node[0]->node_zones[ZONE_DMA32];
+	struct af_alloc_result r;
+	uint64_t free0 = af_machine_free_pages(m);
+	unsigned long head = PFN_NIL;
+
+	(void)st;
+	for (unsigned long pfn = z->zone_start_pfn; pfn < z->zone_start_pfn + z->spanned_pages; pfn += 1024)
+		if (free_block_at(m, pfn, MAX_ORDER - 1)) {
+			head = pfn;
+			break;
+		}
+	assert_true(head != PFN_NIL);
+	long blocks10 = (long)z->free_area[MAX_ORDER - 1].nr_free;
+	assert_int_equal(af_alloc_pages_at(m, 1, AF_GFP_KERNEL, head + 5, 0, &r), 0);
+	assert_true(r.pfn == head + 5);
+	assert_int_equal(r.zone, ZONE_DMA32);
+	assert_true(pflags(&m->pages[head + 5]) & PG_alloc);
+	assert_true(af_machine_free_pages(m) == free0 - 1);
+	/* the 1023 other pages: 4 (order 0), 6 (1), 0 (2), 8 (3), then 16, 32, ... 512 */
+	assert_true(free_block_at(m, head + 4, 0));
+	assert_true(free_block_at(m, head + 6, 1));
+	assert_true(free_block_at(m, head + 0, 2));
+	for (unsigned int o = 3; o < MAX_ORDER - 1; o++)
+		assert_true(free_block_at(m, head + (1UL << o), o));
+	assert_int_equal((long)z->free_area[MAX_ORDER - 1].nr_free, blocks10 - 1);
+	CHECK(m);
+	/* an order-2 block inside a piece, and a block that is not free */
+	assert_int_equal(af_alloc_pages_at(m, 0, AF_GFP_KERNEL, head + 0x104, 2, &r), 0);
+	assert_int_equal(af_alloc_pages_at(m, 0, AF_GFP_KERNEL, head + 0x104, 0, &r), -EBUSY);
+	assert_int_equal(af_alloc_pages_at(m, 0, AF_GFP_KERNEL, head + 0x100, 3, &r), -EBUSY);
+	CHECK(m);
+	/* freed, both merge back into the order-10 block */
+	assert_int_equal(af_free_pages(m, 0, head + 0x104, 2), 0);
+	assert_int_equal(af_free_pages(m, 1, head + 5, 0), 0);
+	assert_int_equal(af_drain_cpu(m, 0), 0);
+	assert_int_equal(af_drain_cpu(m, 1), 0);
+	assert_true(free_block_at(m, head, MAX_ORDER - 1));
+	assert_true(af_machine_free_pages(m) == free0);
+	CHECK(m);
+	/* a page on CPU 1's per-CPU list, taken by a call on CPU 0 */
+	assert_int_equal(af_alloc_pages(m, 1, AF_GFP_KERNEL, 0, -1, &r), 0);
+	uint64_t pcp_pfn = r.pfn;
+	assert_int_equal(af_free_pages(m, 1, pcp_pfn, 0), 0);
+	assert_true(pflags(&m->pages[pcp_pfn]) & PG_pcp);
+	int count1 = z->pcp[1].count;
+	assert_int_equal(af_alloc_pages_at(m, 0, AF_GFP_KERNEL, pcp_pfn, 0, &r), 0);
+	assert_int_equal(z->pcp[1].count, count1 - 1);
+	assert_false(pflags(&m->pages[pcp_pfn]) & PG_pcp);
+	assert_int_equal(af_free_pages(m, 0, pcp_pfn, 0), 0);
+	CHECK(m);
+	/* refusals: a pfn in no zone, misaligned, past the end, bad cpu */
+	assert_int_equal(af_alloc_pages_at(m, 0, AF_GFP_KERNEL, 0, 0, &r), -EINVAL);
+	assert_int_equal(af_alloc_pages_at(m, 0, AF_GFP_KERNEL, head + 1, 1, &r), -EINVAL);
+	assert_int_equal(af_alloc_pages_at(m, 0, AF_GFP_KERNEL, af_machine_max_pfn(m), 0, &r), -EINVAL);
+	assert_int_equal(af_alloc_pages_at(m, 0, AF_GFP_KERNEL, z->zone_start_pfn - 512, 10, &r), -EINVAL);
+	assert_int_equal(af_alloc_pages_at(m, 2, AF_GFP_KERNEL, head, 0, &r), -EINVAL);
+	assert_int_equal(af_alloc_pages_at(NULL, 0, AF_GFP_KERNEL, head, 0, &r), -EINVAL);
+	CHECK(m);
+	af_machine_destroy(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -314,6 +390,7 @@ int main(void)
 		cmocka_unit_test(test_costly_retry_counts_free_pages_as_reclaimable),
 		cmocka_unit_test(test_mobility_disabled),
 		cmocka_unit_test(test_watermark_boost),
+		cmocka_unit_test(test_alloc_pages_at),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
