@@ -360,6 +360,10 @@ struct af_config {
 	struct vm_sysctls vm;
 	bool vm_set_min_free_kbytes;
 	char policy[256];		/* the policy spec, NAME[:KEY=VALUE...]; "" = linux */
+	/* af_config_set_pfn_map(): one enum af_pfn_map_class per pfn (owned by
+	 * the config; a machine uses it while it boots and keeps no pointer) */
+	uint8_t *pfn_map;
+	uint64_t pfn_map_len;
 };
 
 /* Result of a slow-path attempt, kept for the caller. */

@@ -34,7 +34,31 @@ int af_config_new(struct af_config **out)
 
 void af_config_free(struct af_config *cfg)
 {
+	if (cfg)
+		free(cfg->pfn_map);
 	free(cfg);
+}
+
+int af_config_set_pfn_map(struct af_config *cfg, const uint8_t *map, uint64_t npfns)
+{
+	uint8_t *copy;
+
+	if (!cfg || (!map && npfns))
+		return af_err(-EINVAL, "bad arguments");
+	if (npfns >= (1ULL << 32))
+		return af_err(-EINVAL, "a pfn map of %llu frames: pfns are 32 bits", (unsigned long long)npfns);
+	for (uint64_t i = 0; i < npfns; i++)
+		if (map[i] > AF_PFN_MAP_FREE)
+			return af_err(-EINVAL, "pfn map: class %u at pfn 0x%llx", map[i], (unsigned long long)i);
+	copy = npfns ? malloc(npfns) : NULL;
+	if (npfns && !copy)
+		return af_err(-ENOMEM, "out of memory");
+	if (npfns)
+		memcpy(copy, map, npfns);
+	free(cfg->pfn_map);
+	cfg->pfn_map = copy;
+	cfg->pfn_map_len = npfns;
+	return 0;
 }
 
 /* Decimal, or hexadecimal with 0x: a leading zero is not octal ("010" is ten) */

@@ -11,6 +11,35 @@
 
 #include "mm.h"
 
+/* A pfn map covers the layout, and each zone's counts are the map's */
+static int validate_pfn_map(const struct af_config *c, unsigned long max_pfn)
+{
+	if (!c->explicit_layout)
+		return af_err(-EINVAL, "a pfn map needs an explicit zone layout");
+	if (c->cma_bytes)
+		return af_err(-EINVAL, "a machine from a pfn map has no CMA area");
+	if (c->pfn_map_len < max_pfn)
+		return af_err(-EINVAL, "the pfn map has 0x%llx frames, the layout ends at 0x%lx",
+			      (unsigned long long)c->pfn_map_len, max_pfn);
+	for (int n = 0; n < c->nr_nodes; n++)
+		for (int t = 0; t < MAX_NR_ZONES; t++) {
+			const struct zone_cfg *z = &c->nodes[n].zones[t];
+			unsigned long present = 0, managed = 0;
+
+			if (!z->set)
+				continue;
+			for (unsigned long pfn = z->start_pfn; pfn < z->start_pfn + z->spanned; pfn++) {
+				present += c->pfn_map[pfn] != AF_PFN_MAP_HOLE;
+				managed += c->pfn_map[pfn] == AF_PFN_MAP_FREE;
+			}
+			if (present != z->present || managed != z->managed || z->late_freed)
+				return af_err(-EINVAL, "node %d zone %s: the pfn map has %lu present and %lu "
+					      "managed pages, the layout %lu and %lu", n, zone_names[t],
+					      present, managed, z->present, z->managed);
+		}
+	return 0;
+}
+
 static int validate_layout(struct af_config *c, unsigned long *max_pfn)
 {
 	static const unsigned long zone_limit[MAX_NR_ZONES] = {
@@ -49,7 +78,7 @@ static int validate_layout(struct af_config *c, unsigned long *max_pfn)
 	}
 	if (*max_pfn >= (1UL << 32) - 1)
 		return af_err(-EINVAL, "memory above 16 TiB is not supported");
-	return 0;
+	return c->pfn_map ? validate_pfn_map(c, *max_pfn) : 0;
 }
 
 static int finalize_config(struct af_config *c, unsigned long *max_pfn)
@@ -261,6 +290,39 @@ static void boot_free(struct zone *z, unsigned long a, unsigned long b, unsigned
 			pb->bits = (pb->bits & ~PB_MIGRATE_MASK) | MIGRATE_MOVABLE;
 		free_range_boot(z, a, e);
 		a = e;
+	}
+}
+
+/*
+ * A zone from a pfn map (af_config_set_pfn_map): holes and reserved pages
+ * where the map puts them, every other page freed in the largest aligned
+ * blocks, every pageblock Movable; no kernel image, no deferred init.
+ */
+static void boot_zone_mapped(struct af_machine *m, int n, int t)
+{
+	struct zone *z = &m->node[n]->node_zones[t];
+	const struct zone_cfg *zc = &m->cfg.nodes[n].zones[t];
+	const uint8_t *map = m->cfg.pfn_map;
+	unsigned long start = zc->start_pfn, end = start + zc->spanned, run = 0;
+
+	for (unsigned long pfn = start; pfn < end; pfn++) {
+		if (map[pfn] == AF_PFN_MAP_HOLE)
+			mark_range(m, pfn, pfn + 1, PG_hole | PG_reserved, 0);
+		else if (map[pfn] == AF_PFN_MAP_RESERVED)
+			mark_range(m, pfn, pfn + 1, PG_reserved, 1);
+		if (map[pfn] != AF_PFN_MAP_HOLE)
+			set_pageblocks_online(m, pfn, pfn + 1, true);
+	}
+	z->managed_pages = zc->managed;
+	for (unsigned long pfn = start; pfn <= end; pfn++) {
+		bool free = pfn < end && map[pfn] == AF_PFN_MAP_FREE;
+
+		if (free && !run)
+			run = pfn + 1;	/* run - 1 is the run's first pfn */
+		else if (!free && run) {
+			free_range_boot(z, run - 1, pfn);
+			run = 0;
+		}
 	}
 }
 
@@ -651,7 +713,10 @@ int machine_boot(const struct af_config *cfg_in, const struct af_policy *pol, co
 	for (int n = 0; n < m->nr_nodes; n++)
 		for (int t = 0; t < MAX_NR_ZONES; t++)
 			if (m->cfg.nodes[n].zones[t].set) {
-				boot_zone(m, n, t, &m->node[n]->node_zones[t].boot_late_lo);
+				if (m->cfg.pfn_map)
+					boot_zone_mapped(m, n, t);
+				else
+					boot_zone(m, n, t, &m->node[n]->node_zones[t].boot_late_lo);
 				totalram += m->node[n]->node_zones[t].managed_pages;
 			}
 
@@ -674,6 +739,8 @@ int machine_boot(const struct af_config *cfg_in, const struct af_policy *pol, co
 		set_recommended_min_free_kbytes(m);
 
 	refresh_zone_stat_thresholds(m);
+	m->cfg.pfn_map = NULL;	/* the config's: booted from, not kept */
+	m->cfg.pfn_map_len = 0;
 	*out = m;
 	return 0;
 }

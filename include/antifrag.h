@@ -109,6 +109,16 @@ struct af_machine;
 int af_config_new(struct af_config **out);
 void af_config_free(struct af_config *cfg);
 /*
+ * A machine laid out frame by frame, as a captured state has it: with an
+ * explicit zone layout (node.N.zone.NAME lines), map[pfn] says whether pfn
+ * is a hole (no memmap), a reserved page (present, not managed) or a page
+ * the boot frees.  Each zone's PRESENT and MANAGED must equal the map's
+ * counts over its span.  Such a machine boots clean (no boot allocations,
+ * every pageblock Movable) and has no CMA area.  The config keeps a copy.
+ */
+enum af_pfn_map_class { AF_PFN_MAP_HOLE, AF_PFN_MAP_RESERVED, AF_PFN_MAP_FREE };
+int af_config_set_pfn_map(struct af_config *cfg, const uint8_t *map, uint64_t npfns);
+/*
  * Set one key (see `antifrag --help` and the README for the keys):
  * "mem", "nodes", "cpus", "movablecore", "seed", "threaded", "cma", "boot"
  * (linux or clean), "kaslr" (0 or 1),

@@ -209,6 +209,89 @@ static void test_clean_boot(void **st)
 	af_machine_destroy(m);
 }
 
+/*
+ * A machine from a pfn map: holes and reserved pages exactly where the map
+ * has them, the rest free in the largest aligned blocks; counts that do
+ * not match the map, a short map and a generated layout are refused.
+ */
+static void test_pfn_map(void **st)
+{
+	enum { START = 4096, SPAN = 65536 };
+	static uint8_t map[START + SPAN];
+	struct af_config *c;
+	struct af_machine *m;
+	unsigned long present = 0, managed = 0;
+	char line[128];
+
+	(void)st;
+	for (unsigned long pfn = 0; pfn < START + SPAN; pfn++) {
+		uint8_t cls = AF_PFN_MAP_FREE;
+		if (pfn < START || (pfn >= 20000 && pfn < 20000 + 1536))
+			cls = AF_PFN_MAP_HOLE;		/* below the zone; a hole of three blocks */
+		else if (pfn % 977 == 0 || (pfn >= 40000 && pfn < 40100))
+			cls = AF_PFN_MAP_RESERVED;
+		map[pfn] = cls;
+		if (pfn >= START) {
+			present += cls != AF_PFN_MAP_HOLE;
+			managed += cls == AF_PFN_MAP_FREE;
+		}
+	}
+	assert_int_equal(af_config_new(&c), 0);
+	snprintf(line, sizeof(line), "cpus = 2\nnode.0.zone.DMA32 = %d %d %lu %lu\n", START, SPAN,
+		 present, managed);
+	assert_int_equal(af_config_load_string(c, line), 0);
+	assert_int_equal(af_config_set_pfn_map(c, map, START + SPAN), 0);
+	assert_int_equal(af_machine_create(c, &m), 0);
+	struct zone *z = &m->node[0]->node_zones[ZONE_DMA32];
+	assert_int_equal(z->present_pages, present);
+	assert_int_equal(z->managed_pages, managed);
+	assert_true(af_machine_free_pages(m) == managed);
+	for (unsigned long pfn = START; pfn < START + SPAN; pfn++) {
+		uint32_t f = pflags(&m->pages[pfn]);
+		switch (map[pfn]) {
+		case AF_PFN_MAP_HOLE:
+			assert_true(f & PG_hole);
+			break;
+		case AF_PFN_MAP_RESERVED:
+			assert_true((f & (PG_reserved | PG_hole)) == PG_reserved);
+			break;
+		default:
+			assert_false(f & (PG_reserved | PG_hole));
+		}
+	}
+	/* the three blocks of the hole are offline; 40100 starts a free order-2 block */
+	assert_false(pfn_online(m, 20000 + 512));
+	assert_true(pflags(&m->pages[40100]) & PG_buddy);
+	assert_int_equal(porder(&m->pages[40100]), 2);
+	CHECK(m);
+	af_machine_destroy(m);
+	/* the config's counts must be the map's */
+	snprintf(line, sizeof(line), "node.0.zone.DMA32 = %d %d %lu %lu\n", START, SPAN, present, managed - 1);
+	assert_int_equal(af_config_load_string(c, line), 0);
+	assert_int_equal(af_machine_create(c, &m), -EINVAL);
+	assert_non_null(strstr(af_errmsg(), "pfn map"));
+	/* a map shorter than the layout */
+	snprintf(line, sizeof(line), "node.0.zone.DMA32 = %d %d %lu %lu\n", START, SPAN, present, managed);
+	assert_int_equal(af_config_load_string(c, line), 0);
+	assert_int_equal(af_config_set_pfn_map(c, map, START + SPAN - 1), 0);
+	assert_int_equal(af_machine_create(c, &m), -EINVAL);
+	/* a class that is none, and no map at all is the ordinary layout again */
+	map[5] = 7;
+	assert_int_equal(af_config_set_pfn_map(c, map, START + SPAN), -EINVAL);
+	map[5] = AF_PFN_MAP_HOLE;
+	assert_int_equal(af_config_set_pfn_map(c, NULL, 0), 0);
+	assert_int_equal(af_machine_create(c, &m), 0);
+	CHECK(m);
+	af_machine_destroy(m);
+	af_config_free(c);
+	/* a generated layout takes no map */
+	assert_int_equal(af_config_new(&c), 0);
+	assert_int_equal(af_config_load_string(c, "mem = 256M\n"), 0);
+	assert_int_equal(af_config_set_pfn_map(c, map, START + SPAN), 0);
+	assert_int_equal(af_machine_create(c, &m), -EINVAL);
+	af_config_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -218,6 +301,7 @@ int main(void)
 		cmocka_unit_test(test_lower_zone_not_deferred),
 		cmocka_unit_test(test_boot_allocations),
 		cmocka_unit_test(test_clean_boot),
+		cmocka_unit_test(test_pfn_map),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
