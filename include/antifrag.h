@@ -699,6 +699,12 @@ struct af_movable_ops {
 /* ops NULL: the built-in driver (always isolates, copies, puts back) */
 int af_driver_create(struct af_machine *m, const struct af_movable_ops *ops, void *arg, int *did);
 int af_driver_alloc(struct af_machine *m, int did, int cpu, uint64_t *page_no);
+/*
+ * The driver takes over an order-0 page its caller allocated (refcount 1,
+ * no owner, no other role), as a page of its own: for a machine built from
+ * a captured state, whose movable pages must stay movable.
+ */
+int af_driver_adopt(struct af_machine *m, int did, uint64_t pfn, uint64_t *page_no);
 int af_driver_free(struct af_machine *m, int did, uint64_t page_no);
 int af_driver_page(struct af_machine *m, int did, uint64_t page_no, uint64_t *pfn);
 /* Failure injection: the built-in migrate fails after n more successes (-1: never) */

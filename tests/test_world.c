@@ -648,6 +648,47 @@ static void test_storms(void **st)
 		storm(s);
 }
 
+/*
+ * af_driver_adopt(): a page the caller allocated becomes the driver's, and
+ * migrates with its contents; pages that are not the caller's alone are
+ * refused.
+ */
+static void test_driver_adopt(void **st)
+{
+	(void)st;
+	struct af_machine *m = machine_from(CONF);
+	struct af_alloc_result r;
+	uint64_t no, no2, pfn, obj;
+	int did, cid;
+
+	assert_int_equal(af_driver_create(m, NULL, NULL, &did), 0);
+	assert_int_equal(af_alloc_pages(m, 0, AF_GFP_HIGHUSER_MOVABLE, 0, -1, &r), 0);
+	assert_int_equal(af_driver_adopt(m, did, r.pfn, &no), 0);
+	assert_int_equal(af_driver_page(m, did, no, &pfn), 0);
+	assert_true(pfn == r.pfn);
+	assert_int_equal(af_driver_adopt(m, did, r.pfn, &no2), -EINVAL);	/* the driver's now */
+	assert_int_equal(af_free_pages(m, 0, r.pfn, 0), -EBUSY);		/* its owner frees it */
+	CHECK(m);
+	assert_int_equal(migrate1(m, pfn, AF_MIGRATE_SYNC, AF_MR_COMPACTION), 0);
+	assert_int_equal(af_driver_page(m, did, no, &pfn), 0);
+	assert_true(pfn != r.pfn);
+	CHECK(m);
+	/* refused: a free page, an order-1 block, a slab page, a reserved page */
+	assert_int_equal(af_driver_adopt(m, did, r.pfn, &no2), -EINVAL);
+	assert_int_equal(af_alloc_pages(m, 0, AF_GFP_KERNEL, 1, -1, &r), 0);
+	assert_int_equal(af_driver_adopt(m, did, r.pfn, &no2), -EINVAL);
+	assert_int_equal(af_free_pages(m, 0, r.pfn, 1), 0);
+	assert_int_equal(af_slab_create(m, "adopt-test", 256, false, &cid), 0);
+	assert_int_equal(af_slab_alloc(m, cid, 0, &obj), 0);
+	assert_int_equal(af_driver_adopt(m, did, obj >> 16, &no2), -EINVAL);
+	assert_int_equal(af_driver_adopt(m, did, 0, &no2), -EINVAL);
+	assert_int_equal(af_driver_adopt(m, did, af_machine_max_pfn(m), &no2), -EINVAL);
+	assert_int_equal(af_driver_adopt(m, did + 1, pfn, &no2), -EINVAL);
+	assert_int_equal(af_driver_free(m, did, no), 0);
+	CHECK(m);
+	af_machine_destroy(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -664,6 +705,7 @@ int main(void)
 		cmocka_unit_test(test_lru_and_trace),
 		cmocka_unit_test(test_mmap_layout),
 		cmocka_unit_test(test_storms),
+		cmocka_unit_test(test_driver_adopt),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

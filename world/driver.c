@@ -77,11 +77,45 @@ int af_driver_create(struct af_machine *m, const struct af_movable_ops *ops, voi
 	return 0;
 }
 
+/* A free slot of d's page table (grown when full), or -1 out of memory.  wr_lock held. */
+static long driver_slot(struct driver *d)
+{
+	size_t no;
+
+	for (no = 0; no < d->npages && d->pfns[no] != PFN_NIL; no++)
+		;
+	if (no == d->npages) {
+		size_t n = d->npages ? d->npages * 2 : 64;
+		uint32_t *np = realloc(d->pfns, n * sizeof(*np)), *ng;
+		if (np)
+			d->pfns = np;
+		ng = np ? realloc(d->gens, n * sizeof(*ng)) : NULL;
+		if (!np || !ng)
+			return af_err(-ENOMEM, "out of memory");
+		d->gens = ng;
+		for (size_t i = d->npages; i < n; i++) {
+			d->pfns[i] = PFN_NIL;
+			d->gens[i] = 0;
+		}
+		d->npages = n;
+	}
+	return (long)no;
+}
+
+/* Page pfn becomes d's page `no`: flagged movable_ops, its contents written */
+static void driver_install(struct af_machine *m, struct driver *d, size_t no, unsigned long pfn)
+{
+	prep_owned_page(m, pfn, d->owner, (uint32_t)no, PG_movable_ops);
+	d->pfns[no] = (uint32_t)pfn;
+	d->gens[no] = next_gen(m);
+	contents_fill(m, pfn, d->owner, (uint32_t)no, d->gens[no]);
+}
+
 int af_driver_alloc(struct af_machine *m, int did, int cpu, uint64_t *page_no)
 {
 	struct driver *d;
 	struct af_alloc_result r;
-	size_t no;
+	long no;
 	int ret;
 
 	if (!m || !page_no || cpu < 0 || cpu >= m->nr_cpus)
@@ -92,24 +126,9 @@ int af_driver_alloc(struct af_machine *m, int did, int cpu, uint64_t *page_no)
 		wr_unlock(m);
 		return af_err(-EINVAL, "no driver %d", did);
 	}
-	for (no = 0; no < d->npages && d->pfns[no] != PFN_NIL; no++)
-		;
-	if (no == d->npages) {
-		size_t n = d->npages ? d->npages * 2 : 64;
-		uint32_t *np = realloc(d->pfns, n * sizeof(*np)), *ng;
-		if (np)
-			d->pfns = np;
-		ng = np ? realloc(d->gens, n * sizeof(*ng)) : NULL;
-		if (!np || !ng) {
-			wr_unlock(m);
-			return af_err(-ENOMEM, "out of memory");
-		}
-		d->gens = ng;
-		for (size_t i = d->npages; i < n; i++) {
-			d->pfns[i] = PFN_NIL;
-			d->gens[i] = 0;
-		}
-		d->npages = n;
+	if ((no = driver_slot(d)) < 0) {
+		wr_unlock(m);
+		return (int)no;
 	}
 	/*
 	 * zsmalloc's users ask for __GFP_MOVABLE | __GFP_HIGHMEM plus their
@@ -117,14 +136,44 @@ int af_driver_alloc(struct af_machine *m, int did, int cpu, uint64_t *page_no)
 	 */
 	ret = af_alloc_pages(m, cpu, AF_GFP_HIGHUSER_MOVABLE, 0, -1, &r);
 	if (!ret) {
-		prep_owned_page(m, (unsigned long)r.pfn, d->owner, (uint32_t)no, PG_movable_ops);
-		d->pfns[no] = (uint32_t)r.pfn;
-		d->gens[no] = next_gen(m);
-		contents_fill(m, (unsigned long)r.pfn, d->owner, (uint32_t)no, d->gens[no]);
-		*page_no = no;
+		driver_install(m, d, (size_t)no, (unsigned long)r.pfn);
+		*page_no = (uint64_t)no;
 	}
 	wr_unlock(m);
 	return ret;
+}
+
+int af_driver_adopt(struct af_machine *m, int did, uint64_t pfn, uint64_t *page_no)
+{
+	const uint32_t other = PG_buddy | PG_reserved | PG_hole | PG_head | PG_tail | PG_pcp | PG_lru |
+			       PG_movable_ops | PG_orphan | PG_kernel | PG_slab | PG_pgtable | PG_hugetlb;
+	struct driver *d;
+	struct page *p;
+	long no;
+
+	if (!m || !page_no || pfn >= m->max_pfn)
+		return af_err(-EINVAL, "bad arguments");
+	wr_lock(m);
+	d = get_driver(m, did);
+	p = &m->pages[pfn];
+	if (!d) {
+		wr_unlock(m);
+		return af_err(-EINVAL, "no driver %d", did);
+	}
+	if (!(pflags(p) & PG_alloc) || (pflags(p) & other) || porder(p) ||
+	    __atomic_load_n(&p->refcount, __ATOMIC_RELAXED) != 1 || p->owner) {
+		wr_unlock(m);
+		return af_err(-EINVAL, "pfn 0x%llx is not an order-0 page the caller allocated and owns alone",
+			      (unsigned long long)pfn);
+	}
+	if ((no = driver_slot(d)) < 0) {
+		wr_unlock(m);
+		return (int)no;
+	}
+	driver_install(m, d, (size_t)no, (unsigned long)pfn);
+	*page_no = (uint64_t)no;
+	wr_unlock(m);
+	return 0;
 }
 
 int af_driver_free(struct af_machine *m, int did, uint64_t page_no)
