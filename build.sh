@@ -15,6 +15,7 @@ need_pkgs() {
 	command -v python3 >/dev/null 2>&1 || missing="$missing python3"
 	[ -f /usr/include/cmocka.h ] || missing="$missing libcmocka-dev"
 	[ -f /usr/include/jansson.h ] || missing="$missing libjansson-dev"
+	command -v xz >/dev/null 2>&1 || missing="$missing xz-utils"	# the test fixtures
 	if [ -n "$missing" ]; then
 		SUDO=""
 		[ "$(id -u)" -ne 0 ] && SUDO="sudo"

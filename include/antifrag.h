@@ -289,6 +289,38 @@ int af_policy_check(const char *spec);
 int af_machine_set_policy(struct af_machine *m, const char *spec);
 int af_policy_stat(struct af_machine *m, const char *name, uint64_t *val);
 
+/* ---- a machine from a state captured on real Linux ---- */
+/*
+ * af_import_state(): build a machine from a directory of tools/capture.sh
+ * (start/ or end/: zoneinfo, buddyinfo, pagetypeinfo, sysctl_vm, kpageflags,
+ * kpagecount).  The zones, per-CPU counts and vm.* sysctls are the
+ * snapshot's; every frame is a hole, reserved, free, on a per-CPU list or
+ * allocated as kpageflags shows it; pageblock types are inferred (no
+ * page_owner) to match pagetypeinfo's counts.  base (optional) gives the
+ * seed, policy, threaded and contents settings.  *rep (optional) counts
+ * what was imported, guessed or could not be placed, and rep->text says it
+ * in lines.  Bad or missing files: a one-line error naming the file.
+ */
+struct af_import_report {
+	uint64_t pfns, holes, reserved, free_buddy, free_pcp, allocated;
+	uint64_t compound;		/* compound allocations placed whole */
+	uint64_t odd_compound;		/* compound pages of no buddy order: page by page */
+	uint64_t orphan_tails;		/* tail pages with no head before them */
+	uint64_t movable_adopted;	/* order-0 movable pages given to the import driver */
+	uint64_t flagless_kernel;	/* pages with no flag beyond the per-CPU counts: kernel allocations */
+	uint64_t pcp_missing;		/* per-CPU pages zoneinfo counts beyond the pages with no flag */
+	uint64_t pcp_high_differs;	/* pagesets whose high/batch computed at boot were not zoneinfo's */
+	uint64_t wmark_changed;		/* watermarks and protections computed at boot unlike zoneinfo's */
+	uint64_t blocks, blocks_evident, blocks_guessed, blocks_forced;
+	uint64_t sysctls_set, sysctls_unknown;
+	long free_diff;			/* imported free pages - zoneinfo's, over the zones */
+	long buddy_diff;		/* |imported - buddyinfo| blocks, over zones and orders */
+	long free_type_diff;		/* the same per order and migratetype (pagetypeinfo) */
+	char text[4096];
+};
+int af_import_state(const char *dir, const struct af_config *base, struct af_machine **out,
+		    struct af_import_report *rep);
+
 /* ---- events: the tracepoints the model emits, as data ---- */
 /*
  * One struct af_event per tracepoint hit, with the 6.1 event's own fields

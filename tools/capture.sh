@@ -17,7 +17,7 @@
 # and only then is the buffer read out.
 #
 # DIR/start and DIR/end: zoneinfo, buddyinfo, pagetypeinfo, vmstat, meminfo,
-# sysctl_vm (one "name = value" line per /proc/sys/vm file), kpageflags and
+# iomem (its "System RAM" ranges tell holes from reserved pages), sysctl_vm (one "name = value" line per /proc/sys/vm file), kpageflags and
 # kpagecount (binary, one 64-bit word per pfn), and page_owner when the
 # kernel has it enabled (Debian's 6.1 is built without it).  DIR/trace: the
 # events in the kernel's text format.  DIR/capture.txt: the kernel, the
@@ -92,7 +92,7 @@ done
 
 snapshot() {
 	d=$1
-	for f in zoneinfo buddyinfo pagetypeinfo vmstat meminfo; do
+	for f in zoneinfo buddyinfo pagetypeinfo vmstat meminfo iomem; do
 		cat "/proc/$f" >"$d/$f"
 	done
 	for f in /proc/sys/vm/*; do

@@ -1,10 +1,10 @@
 #!/bin/sh
 # check_layers.sh BUILD_DIR - the library's layers depend one way: no object
 # of a layer references a symbol defined by a layer above it.  Layers,
-# bottom up: core world policies views workloads (see CMakeLists.txt).
+# bottom up: core world policies views workloads replay (see CMakeLists.txt).
 set -eu
 B=$1
-LAYERS="core world policies views workloads"
+LAYERS="core world policies views workloads replay"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 for l in $LAYERS; do
@@ -31,5 +31,5 @@ for l in $LAYERS; do
 		fi
 	done
 done
-[ $bad = 0 ] && echo "check_layers: core < world < policies < views < workloads, no reference up"
+[ $bad = 0 ] && echo "check_layers: core < world < policies < views < workloads < replay, no reference up"
 exit $bad

@@ -1,0 +1,221 @@
+/*
+ * test_import - machines from states captured on Debian's 6.1 under qemu
+ * (the fixtures of tests/traces, made by its make.sh): the layout, the
+ * zone marks and the block counts are the snapshot's, the free blocks
+ * within the snapshot's own read-to-read drift of it, and bad captures are
+ * refused with the file named.
+ */
+#include <errno.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "helpers.h"
+
+static char tmp[256];
+
+static int extract(void **st)
+{
+	char cmd[1024];
+
+	(void)st;
+	snprintf(tmp, sizeof(tmp), "/tmp/af-test-import.XXXXXX");
+	if (!mkdtemp(tmp))
+		return -1;
+	snprintf(cmd, sizeof(cmd), "tar -xJf %s/quiet.tar.xz -C %s && tar -xJf %s/compact.tar.xz -C %s",
+		 TRACES_DIR, tmp, TRACES_DIR, tmp);
+	return system(cmd) ? -1 : 0;
+}
+
+static int cleanup(void **st)
+{
+	char cmd[512];
+
+	(void)st;
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
+	return system(cmd) ? -1 : 0;
+}
+
+static struct af_machine *import(const char *sub, struct af_import_report *r)
+{
+	char dir[512];
+	struct af_machine *m = NULL;
+
+	snprintf(dir, sizeof(dir), "%s/%s", tmp, sub);
+	if (af_import_state(dir, NULL, &m, r))
+		fail_msg("import %s: %s", sub, af_errmsg());
+	return m;
+}
+
+/* The numbers on the line of `file` (in dir) that starts with `prefix` */
+static int numbers_after(const char *text, const char *prefix, long *v, int max)
+{
+	const char *p = strstr(text, prefix);
+	int n = 0, k;
+
+	if (!p)
+		return -1;
+	p += strlen(prefix);
+	while (n < max && sscanf(p, "%ld%n", &v[n], &k) == 1) {
+		p += k;
+		n++;
+	}
+	return n;
+}
+
+static void test_import_start_state(void **st)
+{
+	struct af_import_report r;
+	struct af_machine *m = import("quiet/start", &r);
+	char path[512], *zi, *pti, *bi, *mine;
+	long a[16], b[16];
+
+	(void)st;
+	CHECK(m);
+	snprintf(path, sizeof(path), "%s/quiet/start/zoneinfo", tmp);
+	zi = read_file(path);
+	snprintf(path, sizeof(path), "%s/quiet/start/pagetypeinfo", tmp);
+	pti = read_file(path);
+	snprintf(path, sizeof(path), "%s/quiet/start/buddyinfo", tmp);
+	bi = read_file(path);
+	/* the layout: with iomem, present and managed are zoneinfo's */
+	struct zone *dma = &m->node[0]->node_zones[ZONE_DMA], *dma32 = &m->node[0]->node_zones[ZONE_DMA32];
+	assert_int_equal(dma->present_pages, field_after(zi, "present", 0));
+	assert_int_equal(dma->managed_pages, field_after(zi, "managed", 0));
+	assert_int_equal(dma32->present_pages, field_after(zi, "present", 1));
+	assert_int_equal(dma32->managed_pages, field_after(zi, "managed", 1));
+	assert_int_equal(af_machine_nr_cpus(m), 2);
+	/* the zone marks and the per-CPU sizes are the snapshot's */
+	mine = render(m, "/proc/zoneinfo");
+	for (int k = 0; k < 2; k++) {
+		assert_int_equal(field_after(mine, "min", k), field_after(zi, "min", k));
+		assert_int_equal(field_after(mine, "low", k), field_after(zi, "low", k));
+		assert_int_equal(field_after(mine, "high", k), field_after(zi, "high", k));
+	}
+	assert_int_equal(field_after(mine, "high:", 2), field_after(zi, "high:", 2));
+	assert_int_equal(field_after(mine, "batch:", 2), field_after(zi, "batch:", 2));
+	assert_int_equal(field_after(mine, "count:", 2), field_after(zi, "count:", 2));
+	free(mine);
+	/* pagetypeinfo's block counts, each zone */
+	mine = render(m, "/proc/pagetypeinfo");
+	assert_int_equal(numbers_after(strstr(mine, "Number of blocks"), "zone      DMA", a, 5), 5);
+	assert_int_equal(numbers_after(strstr(pti, "Number of blocks"), "zone      DMA", b, 5), 5);
+	assert_memory_equal(a, b, 5 * sizeof(long));
+	assert_int_equal(numbers_after(strstr(mine, "Number of blocks"), "zone    DMA32", a, 5), 5);
+	assert_int_equal(numbers_after(strstr(pti, "Number of blocks"), "zone    DMA32", b, 5), 5);
+	assert_memory_equal(a, b, 5 * sizeof(long));
+	free(mine);
+	/* the DMA zone, quiet while the snapshot was read, is buddyinfo's exactly */
+	mine = render(m, "/proc/buddyinfo");
+	assert_int_equal(numbers_after(mine, "zone      DMA", a, 11), 11);
+	assert_int_equal(numbers_after(bi, "zone      DMA", b, 11), 11);
+	assert_memory_equal(a, b, 11 * sizeof(long));
+	free(mine);
+	/* DMA32 moved while the files were read one after the other: a little */
+	assert_true(r.buddy_diff <= 30);
+	assert_true(labs(r.free_diff) <= 500);
+	assert_true(r.free_pcp > 0 && r.allocated > 10000 && r.movable_adopted > 0);
+	assert_int_equal(r.holes, 97);	/* the 640 KiB-1 MiB hole iomem shows */
+	assert_non_null(strstr(r.text, "guessed"));
+	/* the imported machine runs: allocate, compact */
+	struct af_alloc_result res;
+	assert_int_equal(af_alloc_pages(m, 0, AF_GFP_KERNEL, 3, -1, &res), 0);
+	assert_int_equal(af_free_pages(m, 0, res.pfn, 3), 0);
+	assert_int_equal(af_compact_memory(m), 0);
+	CHECK(m);
+	free(zi);
+	free(pti);
+	free(bi);
+	af_machine_destroy(m);
+}
+
+/* Two imports of one state are the same machine */
+static void test_import_reproducible(void **st)
+{
+	struct af_machine *m1 = import("compact/end", NULL), *m2 = import("compact/end", NULL);
+	char *a = render(m1, "/proc/pagetypeinfo"), *b = render(m2, "/proc/pagetypeinfo");
+
+	(void)st;
+	assert_string_equal(a, b);
+	for (uint64_t pfn = 0; pfn < af_machine_max_pfn(m1); pfn++)
+		assert_int_equal(pflags(&m1->pages[pfn]), pflags(&m2->pages[pfn]));
+	CHECK(m1);
+	free(a);
+	free(b);
+	af_machine_destroy(m1);
+	af_machine_destroy(m2);
+}
+
+static void copy_state(const char *to)
+{
+	char cmd[1024];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s/%s && cp -r %s/quiet/start %s/%s", tmp, to, tmp, tmp, to);
+	assert_int_equal(system(cmd), 0);
+}
+
+static void write_text(const char *sub, const char *file, const char *text)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s/%s", tmp, sub, file);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void refused(const char *sub, const char *what)
+{
+	char dir[512];
+	struct af_machine *m = NULL;
+
+	snprintf(dir, sizeof(dir), "%s/%s", tmp, sub);
+	assert_true(af_import_state(dir, NULL, &m, NULL) < 0);
+	assert_null(m);
+	if (!strstr(af_errmsg(), what))
+		fail_msg("'%s' does not name '%s'", af_errmsg(), what);
+}
+
+static void test_import_bad_input(void **st)
+{
+	char path[512];
+
+	(void)st;
+	refused("no-such-dir", "zoneinfo");
+	copy_state("bad");
+	snprintf(path, sizeof(path), "%s/bad/kpagecount", tmp);
+	assert_int_equal(truncate(path, 4096), 0);
+	refused("bad", "kpagecount");
+	copy_state("bad");
+	snprintf(path, sizeof(path), "%s/bad/kpageflags", tmp);
+	assert_int_equal(unlink(path), 0);
+	refused("bad", "kpageflags");
+	copy_state("bad");
+	write_text("bad", "zoneinfo", "Node 0, zone Nowhere\n");
+	refused("bad", "zoneinfo");
+	copy_state("bad");
+	write_text("bad", "zoneinfo", "nothing here\n");
+	refused("bad", "zoneinfo");
+	copy_state("bad");
+	write_text("bad", "buddyinfo", "Node 0, zone      DMA      0      0\n");
+	refused("bad", "buddyinfo");
+	/* zones past the end of kpageflags */
+	copy_state("bad");
+	snprintf(path, sizeof(path), "%s/bad/kpageflags", tmp);
+	assert_int_equal(truncate(path, 8 * 65536), 0);
+	snprintf(path, sizeof(path), "%s/bad/kpagecount", tmp);
+	assert_int_equal(truncate(path, 8 * 65536), 0);
+	refused("bad", "kpageflags");
+	assert_int_equal(af_import_state(NULL, NULL, NULL, NULL), -EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_import_start_state),
+		cmocka_unit_test(test_import_reproducible),
+		cmocka_unit_test(test_import_bad_input),
+	};
+	return cmocka_run_group_tests(tests, extract, cleanup);
+}
