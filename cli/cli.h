@@ -40,6 +40,7 @@ int stdout_check(void);
 struct machine_opts {
 	struct af_config *cfg;		/* after machine_opts_finish */
 	const char *config;		/* --config FILE */
+	const char *start;		/* --start DIR: a captured state instead of a boot */
 	struct { const char *opt, *key, *value; } keyed[MAX_MACHINE_OPTS];
 	int nkeyed;
 	const char *sets[MAX_LIST];	/* vm.KEY=VALUE runtime writes */

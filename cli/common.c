@@ -39,6 +39,12 @@ int stdout_check(void)
 
 const char machine_opts_help[] =
 "Machine:\n"
+"  --start DIR          build the machine from a state captured on real Linux\n"
+"                       (tools/capture.sh's start/ or end/) instead of booting\n"
+"                       one: its zones, pages, pageblock types and vm.* sysctls;\n"
+"                       what had to be guessed is printed on stderr.  Takes\n"
+"                       --seed, --policy, --thp, --thp-defrag, --compaction,\n"
+"                       --contents and --set, not the layout options\n"
 "  --config FILE        load a sysctl.conf-like file of `key = value` lines\n"
 "                       (keys: mem, nodes, cpus, movablecore, seed, policy, threaded,\n"
 "                       contents, compaction, cma, cma_size, boot, kaslr,\n"
@@ -107,8 +113,25 @@ static int record(struct machine_opts *mo, const char *opt, const char *key, con
 	return 0;
 }
 
+/* The options a captured state decides itself */
+static const char *const layout_opts[] = {
+	"--mem", "--nodes", "--cpus", "--movablecore", "--boot", "--kaslr",
+};
+
 int machine_opts_finish(struct machine_opts *mo)
 {
+	if (mo->start) {
+		if (mo->config)
+			return cli_error("--start", "the machine is the captured state's; --config cannot be given with it");
+		for (int i = 0; i < mo->nkeyed; i++)
+			for (size_t k = 0; k < sizeof(layout_opts) / sizeof(layout_opts[0]); k++)
+				if (!strcmp(mo->keyed[i].opt, layout_opts[k])) {
+					char msg[160];
+					snprintf(msg, sizeof(msg), "the layout is the captured state's; %s cannot "
+						 "be given with it", layout_opts[k]);
+					return cli_error("--start", msg);
+				}
+	}
 	if (af_config_new(&mo->cfg))
 		return cli_error("config", af_errmsg());
 	if (mo->config && af_config_load(mo->cfg, mo->config))
@@ -133,6 +156,23 @@ int machine_opt(struct machine_opts *mo, int argc, char **argv, int *i)
 
 	if (!strcmp(o, "--contents"))
 		return record(mo, o, "contents", "1") ? 2 : 1;
+	if (!strcmp(o, "--start")) {
+		struct stat sb;
+		char path[4096];
+		if (!v)
+			return cli_error(o, "missing DIR (try --help)");
+		if (mo->start)
+			return cli_error(o, "given twice");
+		snprintf(path, sizeof(path), "%s/zoneinfo", v);
+		if (stat(v, &sb) || !S_ISDIR(sb.st_mode) || access(path, R_OK)) {
+			char msg[4200];
+			snprintf(msg, sizeof(msg), "%s is not a captured state (no readable %s)", v, path);
+			return cli_error(o, msg);
+		}
+		mo->start = v;
+		(*i)++;
+		return 1;
+	}
 	if (!strcmp(o, "--config")) {
 		if (!v)
 			return cli_error(o, "missing FILE (try --help)");
@@ -187,8 +227,20 @@ int machine_build(const struct machine_opts *mo, struct af_machine **out)
 	struct af_machine *m;
 
 	*out = NULL;
-	if (af_machine_create(mo->cfg, &m))
+	if (mo->start) {
+		struct af_import_report rep;
+		const char *line;
+		if (af_import_state(mo->start, mo->cfg, &m, &rep))
+			return cli_error("--start", af_errmsg());
+		for (line = rep.text; *line; ) {
+			const char *nl = strchr(line, '\n');
+			int len = nl ? (int)(nl - line) : (int)strlen(line);
+			fprintf(stderr, "import: %.*s\n", len, line);
+			line += len + (nl != NULL);
+		}
+	} else if (af_machine_create(mo->cfg, &m)) {
 		return cli_error("machine", af_errmsg());
+	}
 	for (int i = 0; i < mo->nsets; i++) {
 		char name[128];
 		const char *eq = strchr(mo->sets[i], '=');

@@ -360,8 +360,8 @@ static int run_main(int argc, char **argv)
 	{
 		char v[64];
 		af_sysctl_read(m, "min_free_kbytes", v, sizeof(v));
-		printf("boot: %llu pages free, vm.min_free_kbytes = %s\n",
-		       (unsigned long long)free0, v);
+		printf("%s: %llu pages free, vm.min_free_kbytes = %s\n",
+		       s.mo.start ? "start (captured state)" : "boot", (unsigned long long)free0, v);
 	}
 	if (s.json) {
 		json_object_set_new(s.json, "policy", json_string(policy));

@@ -822,6 +822,7 @@ int af_import_state(const char *dir, const struct af_config *base, struct af_mac
 		c->contents = base->contents;
 		c->thp = base->thp;
 		c->thp_defrag = base->thp_defrag;
+		c->no_compaction = base->no_compaction;
 		memcpy(c->policy, base->policy, sizeof(c->policy));
 	}
 	snprintf(line, sizeof(line), "%d", s->nr_nodes);

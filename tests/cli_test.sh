@@ -212,5 +212,28 @@ fi
 [ $? -eq 2 ] && ok "--events: unwritable file is a usage error" || bad "--events: unwritable file exit status"
 rm -f "$t" "$e"
 
+# --start: a machine from a captured state (tests/traces, beside this script)
+cap=$(mktemp -d)
+if tar -xJf "$(dirname "$0")/traces/quiet.tar.xz" -C "$cap" 2>/dev/null; then
+	out=$("$AF" run --start "$cap/quiet/start" --ops 2000 --seed 3 2>"$cap/err")
+	rc=$?
+	[ $rc -eq 0 ] && printf '%s\n' "$out" | grep -q "^start (captured state): " &&
+		ok "run --start" || bad "run --start (rc=$rc)"
+	grep -q "^import: pageblock types inferred" "$cap/err" && ok "run --start reports its guesses on stderr" ||
+		bad "run --start reports its guesses on stderr"
+	printf '%s\n' "$out" | grep -q "^invariant and integrity check: passed" &&
+		ok "run --start: the machine passes the checker" || bad "run --start: checker"
+	expect_error "--start with --mem" run --start "$cap/quiet/start" --mem 1G
+	expect_error "--start with --config" run --start "$cap/quiet/start" --config /dev/null
+	expect_error "--start of a directory that is no capture" run --start "$cap"
+	expect_error "--start given twice" run --start "$cap/quiet/start" --start "$cap/quiet/end"
+	expect_error "--start without DIR" run --start
+	: >"$cap/quiet/end/kpagecount"
+	expect_error "--start of a broken capture" run --start "$cap/quiet/end"
+else
+	bad "tests/traces/quiet.tar.xz extracts"
+fi
+rm -rf "$cap"
+
 echo "$passes passed, $fails failed"
 [ "$fails" -eq 0 ]
