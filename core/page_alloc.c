@@ -328,6 +328,37 @@ static long buddy_block_of(struct zone *z, unsigned long pfn, unsigned int *cur)
 }
 
 /*
+ * The buddy half of af_alloc_pages_at(): [pfn, pfn + 2^order) split out of
+ * the free block holding it, accounted; the free list's migratetype, or -1
+ * when no free block holds all of it.  Zone lock held.
+ */
+static int take_block_at_locked(struct zone *z, unsigned long pfn, unsigned int order)
+{
+	struct af_machine *m = z->m;
+	unsigned int cur;
+	long head = buddy_block_of(z, pfn, &cur);
+	int mt;
+
+	if (head < 0 || cur < order)
+		return -1;
+	mt = buddy_free_list_mt(z, (unsigned long)head, cur);
+	del_page_from_free_list(z, (unsigned long)head, cur, mt);
+	while (cur > order) {	/* keep the half holding pfn, free the other */
+		unsigned long half = (unsigned long)head + (1UL << --cur);
+
+		if (pfn >= half) {
+			add_to_free_list(z, (unsigned long)head, cur, mt, false);
+			head = (long)half;
+		} else {
+			add_to_free_list(z, half, cur, mt, false);
+		}
+	}
+	m->pages[pfn].pcp_mt = (uint8_t)mt;
+	mod_zone_freepage_state(z, -(1L << order), mt);
+	return mt;
+}
+
+/*
  * The pcp list holding pfn (a block of `order` on some CPU's list of zone
  * z): the CPU, or -1.  A pcp list ends where its links do, so the block's
  * list is the one whose first entry the block's prev links reach.
@@ -366,9 +397,7 @@ int af_alloc_pages_at(struct af_machine *m, int cpu, af_gfp_t gfp, uint64_t pfn,
 		      unsigned int order, struct af_alloc_result *res)
 {
 	struct af_alloc_result dummy;
-	unsigned int cur;
 	struct zone *z;
-	long head;
 	int mt, c;
 
 	if (!res)
@@ -384,22 +413,8 @@ int af_alloc_pages_at(struct af_machine *m, int cpu, af_gfp_t gfp, uint64_t pfn,
 		return af_err(-EINVAL, "pfn 0x%" PRIx64 " order %u is not inside one zone", pfn, order);
 
 	lock_zone(z);
-	head = buddy_block_of(z, (unsigned long)pfn, &cur);
-	if (head >= 0 && cur >= order) {
-		mt = buddy_free_list_mt(z, (unsigned long)head, cur);
-		del_page_from_free_list(z, (unsigned long)head, cur, mt);
-		while (cur > order) {	/* keep the half holding pfn, free the other */
-			unsigned long half = (unsigned long)head + (1UL << --cur);
-
-			if (pfn >= half) {
-				add_to_free_list(z, (unsigned long)head, cur, mt, false);
-				head = (long)half;
-			} else {
-				add_to_free_list(z, half, cur, mt, false);
-			}
-		}
-		m->pages[pfn].pcp_mt = (uint8_t)mt;
-		mod_zone_freepage_state(z, -(1L << order), mt);
+	mt = take_block_at_locked(z, (unsigned long)pfn, order);
+	if (mt >= 0) {
 		unlock_zone(z);
 		cpu_counter_add(m, &z->pcp[cpu].events[PGALLOC_DMA + z->type], 1UL << order);
 	} else {
@@ -430,6 +445,127 @@ int af_alloc_pages_at(struct af_machine *m, int cpu, af_gfp_t gfp, uint64_t pfn,
 	res->zone = (int)z->type;
 	res->nid = z->nid;
 	return 0;
+}
+
+/* The zone holding [pfn, pfn + 2^order) whole, or NULL (af_err set) */
+static struct zone *block_zone(struct af_machine *m, uint64_t pfn, unsigned int order)
+{
+	struct zone *z;
+
+	if (order >= MAX_ORDER || pfn & ((1ULL << order) - 1) || pfn >= m->max_pfn ||
+	    m->max_pfn - pfn < (1ULL << order)) {
+		af_err(-EINVAL, "pfn 0x%" PRIx64 " is not the start of an order-%u block of the machine",
+		       pfn, order);
+		return NULL;
+	}
+	z = pfn_zone(m, (unsigned long)pfn);
+	if (!z || pfn_zone(m, (unsigned long)pfn + (1UL << order) - 1) != z) {
+		af_err(-EINVAL, "pfn 0x%" PRIx64 " order %u is not inside one zone", pfn, order);
+		return NULL;
+	}
+	return z;
+}
+
+/*
+ * af_pcp_refill_at(): rmqueue_bulk() for one block the caller names: out of
+ * the buddy, onto the tail of cpu's pcp list of migratetype mt.
+ */
+int af_pcp_refill_at(struct af_machine *m, int cpu, uint64_t pfn, unsigned int order, int mt)
+{
+	struct per_cpu_pages *pcp;
+	struct zone *z;
+	int got;
+
+	if (!m || (unsigned)cpu >= (unsigned)m->nr_cpus || mt < 0 || mt >= MIGRATE_TYPES)
+		return af_err(-EINVAL, "bad arguments");
+	if (!pcp_allowed_order(order))
+		return af_err(-EINVAL, "order %u is not kept on per-CPU lists", order);
+	if (!(z = block_zone(m, pfn, order)))
+		return -EINVAL;
+	pcp = &z->pcp[cpu];
+	lock_zone(z);
+	got = take_block_at_locked(z, (unsigned long)pfn, order);
+	unlock_zone(z);
+	if (got < 0)
+		return af_err(-EBUSY, "pfn 0x%" PRIx64 " order %u is not free in the buddy", pfn, order);
+	lock_pcp(m, pcp);
+	pflags_or(&m->pages[pfn], PG_pcp);
+	pset_order(&m->pages[pfn], order);
+	list_add_tail_pfn(m, &pcp->lists[order_to_pindex(mt < MIGRATE_PCPTYPES ? mt : MIGRATE_MOVABLE,
+							   order)], (unsigned long)pfn);
+	pcp->count += 1 << order;
+	unlock_pcp(m, pcp);
+	return 0;
+}
+
+/* af_pcp_drain_at(): free_pcppages_bulk() for one block: off its pcp list, into the buddy */
+int af_pcp_drain_at(struct af_machine *m, uint64_t pfn, unsigned int order)
+{
+	struct per_cpu_pages *pcp;
+	struct zone *z;
+	int c, mt;
+
+	if (!m)
+		return af_err(-EINVAL, "bad arguments");
+	if (!(z = block_zone(m, pfn, order)))
+		return -EINVAL;
+	c = pcp_allowed_order(order) ? pcp_cpu_of(z, 0, (unsigned long)pfn, order) : -1;
+	if (c < 0)
+		return af_err(-EBUSY, "pfn 0x%" PRIx64 " order %u is on no per-CPU list", pfn, order);
+	pcp = &z->pcp[c];
+	lock_pcp(m, pcp);
+	if (pcp_cpu_of(z, c, (unsigned long)pfn, order) != c) {
+		unlock_pcp(m, pcp);
+		return af_err(-EAGAIN, "pfn 0x%" PRIx64 " left its per-CPU list", pfn);
+	}
+	mt = m->pages[pfn].pcp_mt;
+	list_del_pfn(m, &pcp->lists[order_to_pindex(mt < MIGRATE_PCPTYPES ? mt : MIGRATE_MOVABLE, order)],
+		     (unsigned long)pfn);
+	pflags_clear(&m->pages[pfn], PG_pcp);
+	pcp->count -= 1 << order;
+	unlock_pcp(m, pcp);
+	free_unref_page_buddy(z, (unsigned long)pfn, order, mt);
+	return 0;
+}
+
+/*
+ * af_alloc_predict(): where 6.1's fast path would take an allocation now,
+ * without taking it: the head of cpu's pcp list for the request, or (an
+ * empty list, which rmqueue_bulk refills from the buddy first, or an order
+ * the lists do not keep) the first block of the smallest order on the
+ * request's free list in the preferred zone.  -ENOENT when that list is
+ * empty at every order (the allocation would fall back or go elsewhere:
+ * not predicted).
+ */
+int af_alloc_predict(struct af_machine *m, int cpu, af_gfp_t gfp, unsigned int order, uint64_t *pfn)
+{
+	struct zonelist *zl;
+	struct zone *z = NULL;
+	int highest, mt;
+
+	if (!m || !pfn || order >= MAX_ORDER || (unsigned)cpu >= (unsigned)m->nr_cpus || gfp_refused(gfp, order))
+		return af_err(-EINVAL, "bad arguments");
+	highest = gfp_zone_table[gfp & GFP_ZONEMASK];
+	zl = &m->node[m->cpu_to_node[cpu]]->zonelist_fallback;
+	for (int i = 0; i < zl->nr && !z; i++)
+		if ((int)zl->zones[i]->type <= highest)
+			z = zl->zones[i];
+	if (!z)
+		return af_err(-ENOENT, "no zone for the request");
+	mt = gfp_migratetype_m(m, gfp);
+	if (pcp_allowed_order(order)) {
+		struct list_pfn *l = &z->pcp[cpu].lists[order_to_pindex(mt, order)];
+		if (!list_empty_pfn(l)) {
+			*pfn = l->first;
+			return 0;
+		}
+	}
+	for (unsigned int o = order; o < MAX_ORDER; o++)
+		if (!list_empty_pfn(&z->free_area[o].free_list[mt])) {
+			*pfn = z->free_area[o].free_list[mt].first;
+			return 0;
+		}
+	return af_err(-ENOENT, "no free block of the request's type: a fallback");
 }
 
 /*

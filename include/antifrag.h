@@ -190,6 +190,22 @@ int af_alloc_pages(struct af_machine *m, int cpu, af_gfp_t gfp,
  */
 int af_alloc_pages_at(struct af_machine *m, int cpu, af_gfp_t gfp, uint64_t pfn,
 		      unsigned int order, struct af_alloc_result *res);
+/*
+ * The per-CPU lists moved as a trace says the kernel moved them:
+ * af_pcp_refill_at() takes the free block at pfn out of the buddy onto the
+ * tail of cpu's list of migratetype mt (what rmqueue_bulk did with it);
+ * af_pcp_drain_at() gives the block at pfn back to the buddy from whichever
+ * CPU's list holds it (free_pcppages_bulk).  -EBUSY when it is not there.
+ */
+int af_pcp_refill_at(struct af_machine *m, int cpu, uint64_t pfn, unsigned int order, int mt);
+int af_pcp_drain_at(struct af_machine *m, uint64_t pfn, unsigned int order);
+/*
+ * Where 6.1's fast path would put an allocation now, without making it:
+ * the head of cpu's per-CPU list for it, else the first block of the
+ * smallest order on its migratetype's free list in the preferred zone
+ * (*pfn).  -ENOENT when it would fall back to another type or zone.
+ */
+int af_alloc_predict(struct af_machine *m, int cpu, af_gfp_t gfp, unsigned int order, uint64_t *pfn);
 /* __free_pages(): free a block returned by af_alloc_pages with its order
  * (-EBUSY for a page of an owner, of af_cma_alloc, or of the kernel's own
  * boot-time allocations). */

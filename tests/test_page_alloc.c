@@ -379,6 +379,62 @@ static void test_alloc_pages_at(void **st)
 	af_machine_destroy(m);
 }
 
+/*
+ * af_alloc_predict() names the block the fast path then takes; a refill and
+ * a drain of one named block move it between the buddy and a pcp list.
+ */
+static void test_pcp_moves_and_predict(void **st)
+{
+	struct af_machine *m = machine_from("mem = 1G\ncpus = 2\nboot = clean\n");
+	struct zone *z = &m->node[0]->node_zones[ZONE_DMA32];
+	struct af_alloc_result r;
+	uint64_t want, free0;
+	unsigned long head = PFN_NIL;
+
+	(void)st;
+	af_drain_cpu(m, 0);
+	af_drain_cpu(m, 1);
+	/* an empty list: the buddy's choice; then the refilled list's head */
+	for (int k = 0; k < 3; k++) {
+		assert_int_equal(af_alloc_predict(m, 0, AF_GFP_HIGHUSER_MOVABLE, 0, &want), 0);
+		assert_int_equal(af_alloc_pages(m, 0, AF_GFP_HIGHUSER_MOVABLE, 0, -1, &r), 0);
+		assert_true(r.pfn == want);
+	}
+	assert_int_equal(af_alloc_predict(m, 0, AF_GFP_HIGHUSER_MOVABLE, 10, &want), 0);
+	assert_int_equal(af_alloc_pages(m, 0, AF_GFP_HIGHUSER_MOVABLE, 10, -1, &r), 0);
+	assert_true(r.pfn == want);
+	/* no Unmovable block yet: the request would fall back */
+	assert_int_equal(af_alloc_predict(m, 0, AF_GFP_KERNEL, 10, &want), -ENOENT);
+	CHECK(m);
+	/* refill a named order-0 page onto CPU 1, then drain it back */
+	for (unsigned long pfn = z->zone_start_pfn; pfn < z->zone_start_pfn + z->spanned_pages; pfn += 1024)
+		if (free_block_at(m, pfn, MAX_ORDER - 1)) {
+			head = pfn;
+			break;
+		}
+	assert_true(head != PFN_NIL);
+	free0 = (uint64_t)zone_page_state(z, NR_FREE_PAGES);
+	int count1 = z->pcp[1].count;
+	assert_int_equal(af_pcp_refill_at(m, 1, head + 7, 0, MIGRATE_MOVABLE), 0);
+	assert_true(pflags(&m->pages[head + 7]) & PG_pcp);
+	assert_int_equal(z->pcp[1].count, count1 + 1);
+	assert_true((uint64_t)zone_page_state(z, NR_FREE_PAGES) == free0 - 1);	/* on a list now */
+	assert_int_equal(af_alloc_predict(m, 1, AF_GFP_HIGHUSER_MOVABLE, 0, &want), 0);
+	assert_true(want == head + 7 || count1 > 0);
+	assert_int_equal(af_pcp_refill_at(m, 1, head + 7, 0, MIGRATE_MOVABLE), -EBUSY);
+	CHECK(m);
+	assert_int_equal(af_pcp_drain_at(m, head + 7, 0), 0);
+	assert_int_equal(z->pcp[1].count, count1);
+	assert_true(free_block_at(m, head, MAX_ORDER - 1));
+	assert_int_equal(af_pcp_drain_at(m, head + 7, 0), -EBUSY);
+	assert_int_equal(af_pcp_refill_at(m, 0, head, 5, MIGRATE_MOVABLE), -EINVAL);	/* not a pcp order */
+	assert_int_equal(af_pcp_refill_at(m, 0, head + 1, 1, MIGRATE_MOVABLE), -EINVAL);	/* misaligned */
+	assert_int_equal(af_pcp_refill_at(m, 0, r.pfn, 0, MIGRATE_MOVABLE), -EBUSY);	/* allocated */
+	assert_int_equal(af_pcp_refill_at(m, 2, head, 0, MIGRATE_MOVABLE), -EINVAL);
+	CHECK(m);
+	af_machine_destroy(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -391,6 +447,7 @@ int main(void)
 		cmocka_unit_test(test_mobility_disabled),
 		cmocka_unit_test(test_watermark_boost),
 		cmocka_unit_test(test_alloc_pages_at),
+		cmocka_unit_test(test_pcp_moves_and_predict),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
