@@ -5,7 +5,8 @@
 
 #include "cli.h"
 
-static const struct command *const commands[] = { &cmd_run, &cmd_compare, &cmd_policies, NULL };
+static const struct command *const commands[] = { &cmd_run, &cmd_compare, &cmd_replay, &cmd_policies,
+						   NULL };
 
 static void usage(FILE *f)
 {

@@ -489,6 +489,8 @@ int af_pcp_refill_at(struct af_machine *m, int cpu, uint64_t pfn, unsigned int o
 	if (got < 0)
 		return af_err(-EBUSY, "pfn 0x%" PRIx64 " order %u is not free in the buddy", pfn, order);
 	lock_pcp(m, pcp);
+	/* __rmqueue() moved a stolen block to the requested type's list first */
+	m->pages[pfn].pcp_mt = (uint8_t)mt;
 	pflags_or(&m->pages[pfn], PG_pcp);
 	pset_order(&m->pages[pfn], order);
 	list_add_tail_pfn(m, &pcp->lists[order_to_pindex(mt < MIGRATE_PCPTYPES ? mt : MIGRATE_MOVABLE,

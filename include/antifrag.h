@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define AF_VERSION "0.6.0"
 
@@ -332,10 +333,39 @@ struct af_import_report {
 	long free_diff;			/* imported free pages - zoneinfo's, over the zones */
 	long buddy_diff;		/* |imported - buddyinfo| blocks, over zones and orders */
 	long free_type_diff;		/* the same per order and migratetype (pagetypeinfo) */
+	int driver;			/* the driver holding the movable pages (af_driver_*) */
 	char text[4096];
 };
 int af_import_state(const char *dir, const struct af_config *base, struct af_machine **out,
 		    struct af_import_report *rep);
+
+/*
+ * af_replay_stream(): replay a kernel's kmem trace (tracefs `trace` or
+ * `trace_pipe` text, or `trace-cmd report`) on m with exact placement,
+ * reading `in` a line at a time: every refill, allocation, free and drain
+ * of a per-CPU list where the kernel made it (see replay/replay.c for the
+ * repairs a trace that starts mid-life needs).  import_driver: the
+ * af_import_report's driver when m came from af_import_state, else -1.
+ * m must be deterministic; its per-CPU lists keep their lifted high marks
+ * until the end and get their own back then.  *st counts lines, events,
+ * what was followed, repaired, skipped or could not be followed, and how
+ * often 6.1's own choice in the model's state (af_alloc_predict) was the
+ * kernel's, with the first line where it was not.
+ */
+struct af_replay_stats {
+	uint64_t lines, events, comments, other_events, malformed, lost_markers, truncated;
+	uint64_t allocs, failed_allocs, frees, refills, drains, info_events, compaction_migrated;
+	uint64_t released;		/* blocks the start state held, released for the trace */
+	uint64_t freed_pretrace;	/* frees of blocks allocated before tracing began */
+	uint64_t freed_free;		/* frees of blocks the model had free: skipped */
+	uint64_t pcp_unseen;		/* blocks on a list the kernel refilled as empty: allocated */
+	uint64_t unfollowed;		/* events the model could not follow */
+	uint64_t predicted, mispredicted, unpredicted;
+	uint64_t first_divergence_line, first_unfollowed_line, first_malformed_line;
+	char first_divergence[256], first_unfollowed[256], first_malformed[256];
+	double secs;
+};
+int af_replay_stream(struct af_machine *m, FILE *in, int import_driver, struct af_replay_stats *st);
 
 /* ---- events: the tracepoints the model emits, as data ---- */
 /*

@@ -863,6 +863,7 @@ int af_import_state(const char *dir, const struct af_config *base, struct af_mac
 	/* pageblock types, then the allocations, the per-CPU pages, the lists */
 	if ((ret = af_driver_create(m, NULL, NULL, &did)))
 		goto out;
+	rep->driver = did;
 	if (!(pcp = malloc(max_end * sizeof(*pcp)))) {
 		ret = af_err(-ENOMEM, "out of memory");
 		goto out;

@@ -15,7 +15,7 @@ expect_error() {	# name, args...: exit 2 with exactly one line on stderr
 }
 
 "$AF" --help >/tmp/af_help.$$ 2>&1 && ok "--help exits 0" || bad "--help exits 0"
-for cmd in run compare policies; do
+for cmd in run compare replay policies; do
 	grep -q "^  $cmd " /tmp/af_help.$$ && ok "help lists $cmd" || bad "help lists $cmd"
 	"$AF" $cmd --help >/dev/null 2>&1 && ok "$cmd --help exits 0" || bad "$cmd --help exits 0"
 done
@@ -228,6 +228,24 @@ if tar -xJf "$(dirname "$0")/traces/quiet.tar.xz" -C "$cap" 2>/dev/null; then
 	expect_error "--start of a directory that is no capture" run --start "$cap"
 	expect_error "--start given twice" run --start "$cap/quiet/start" --start "$cap/quiet/end"
 	expect_error "--start without DIR" run --start
+	out=$("$AF" replay "$cap/quiet/trace" --start "$cap/quiet/start" --check-against "$cap/quiet/end" 2>/dev/null)
+	rc=$?
+	[ $rc -eq 0 ] && printf '%s\n' "$out" | grep -q "^not followed: 0$" &&
+		printf '%s\n' "$out" | grep -q "^invariant check: passed" &&
+		ok "replay --start --check-against" || bad "replay --start --check-against (rc=$rc)"
+	printf '%s\n' "$out" | grep -q "^6.1's choice: .* predicted, the kernel's block in" &&
+		ok "replay reports 6.1's choice" || bad "replay reports 6.1's choice"
+	printf '%s\n' "$out" | grep -q "free blocks per order" &&
+		bad "replay of the quiet trace ends with the kernel's buddyinfo" ||
+		ok "replay of the quiet trace ends with the kernel's buddyinfo"
+	"$AF" replay - --start "$cap/quiet/start" <"$cap/quiet/trace" 2>/dev/null | grep -q "^not followed: 0$" &&
+		ok "replay reads standard input" || bad "replay reads standard input"
+	expect_error "replay without TRACE" replay --start "$cap/quiet/start"
+	expect_error "replay of a directory" replay "$cap"
+	expect_error "replay of a missing file" replay "$cap/none"
+	expect_error "replay --placement policy (not yet)" replay "$cap/quiet/trace" --placement policy
+	expect_error "replay --check-against no capture" replay "$cap/quiet/trace" --check-against "$cap"
+	expect_error "replay with two traces" replay "$cap/quiet/trace" "$cap/quiet/trace"
 	: >"$cap/quiet/end/kpagecount"
 	expect_error "--start of a broken capture" run --start "$cap/quiet/end"
 else

@@ -90,27 +90,53 @@ for ev in kmem/mm_page_alloc kmem/mm_page_free kmem/mm_page_free_batched \
 	fi
 done
 
-snapshot() {
-	d=$1
-	for f in zoneinfo buddyinfo pagetypeinfo vmstat meminfo iomem; do
-		cat "/proc/$f" >"$d/$f"
+# kpageflags and kpagecount take 8 bytes per pfn: their files in both
+# snapshots get their pages now, before the start snapshot, and are
+# overwritten in place then, so reading the state allocates no page cache
+# of its own after it (a few pages of the small text files still are)
+kpf_bytes=$(wc -c </proc/kpageflags)
+for d in "$out/start" "$out/end"; do
+	for f in kpageflags kpagecount; do
+		dd if=/dev/zero of="$d/$f" bs=4096 count=$(((kpf_bytes + 4095) / 4096)) 2>/dev/null
 	done
+done
+
+# The vm.* sysctls and iomem are settings, not state: read apart, before
+# the start snapshot and after the end one
+settings() {
+	d=$1
+	cat /proc/iomem >"$d/iomem"
 	for f in /proc/sys/vm/*; do
 		[ -f "$f" ] && [ -r "$f" ] || continue
 		printf '%s = %s\n' "${f##*/}" "$(cat "$f" 2>/dev/null | tr '\t\n' '  ')"
 	done >"$d/sysctl_vm"
-	cat /proc/kpageflags >"$d/kpageflags"
-	cat /proc/kpagecount >"$d/kpagecount"
+}
+
+# A /proc text file copied by the shell itself: no process is forked while
+# the state is read (a fork allocates, and could claim a pageblock)
+copy() {
+	while IFS= read -r l; do
+		printf '%s\n' "$l"
+	done <"$1" >"$2"
+}
+
+snapshot() {
+	d=$1
+	for f in zoneinfo buddyinfo pagetypeinfo vmstat meminfo; do
+		copy "/proc/$f" "$d/$f"
+	done
+	dd if=/proc/kpageflags of="$d/kpageflags" bs=65536 conv=notrunc 2>/dev/null
+	dd if=/proc/kpagecount of="$d/kpagecount" bs=65536 conv=notrunc 2>/dev/null
 	if [ -r /sys/kernel/debug/page_owner ]; then
 		cat /sys/kernel/debug/page_owner >"$d/page_owner" 2>/dev/null || rm -f "$d/page_owner"
 	fi
 }
 
-now() { cat /proc/uptime | cut -d' ' -f1; }
 
-t_start=$(now)
+settings "$out/start"
+read -r t_start _ </proc/uptime
 snapshot "$out/start"
-t_on=$(now)
+read -r t_on _ </proc/uptime
 echo 1 >"$inst/tracing_on"
 status=0
 if [ -n "$secs" ]; then
@@ -119,8 +145,9 @@ else
 	"$@" || status=$?
 fi
 echo 0 >"$inst/tracing_on"
-t_off=$(now)
+read -r t_off _ </proc/uptime
 snapshot "$out/end"
+settings "$out/end"
 
 cat "$inst/trace" >"$out/trace"
 {

@@ -1,0 +1,359 @@
+/*
+ * replay.c - `antifrag replay TRACE`: a kernel's kmem trace replayed with
+ * exact placement on a machine built from the state captured at its start,
+ * with the end compared to the state captured at its end.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+static void replay_usage(FILE *f)
+{
+	fputs(
+"usage: antifrag replay TRACE [--start DIR] [--check-against DIR] [OPTIONS]\n"
+"\n"
+"Replay a page allocator trace recorded on real Linux (tools/capture.sh; the\n"
+"text of tracefs's trace or trace_pipe, or `trace-cmd report`) with exact\n"
+"placement: every per-CPU refill, allocation, free and per-CPU drain where\n"
+"the kernel made it, read a line at a time.  Before each allocation the\n"
+"replay asks where Linux 6.1 would have taken it in the model's state; the\n"
+"first allocation where the kernel chose another block is printed, a direct\n"
+"measure of the model.  A trace starts mid-life: blocks allocated before\n"
+"tracing began are released when the trace frees or takes them, frees of\n"
+"blocks the model has free are skipped, and what cannot be followed (the\n"
+"kernel's compaction moves pages with no kmem event) is counted with the\n"
+"first line of it.  Lost-event markers, other events, malformed lines and a\n"
+"truncated last line are counted and skipped.\n"
+"\n"
+"  TRACE                the trace text, or - for standard input\n"
+"  --start DIR          the machine from the state captured when tracing began\n"
+"                       (capture.sh's DIR/start); without it, the machine the\n"
+"                       options below build\n"
+"  --check-against DIR  compare the end with the state captured when tracing\n"
+"                       stopped (DIR/end): free pages, buddyinfo, the free\n"
+"                       blocks per migratetype and order, and the pageblock\n"
+"                       counts, per zone\n"
+"  --placement exact    the kernel's placement (the only one so far)\n"
+"\n", f);
+	fputs(machine_opts_help, f);
+}
+
+struct replay_args {
+	struct machine_opts mo;
+	const char *trace, *against;
+};
+
+static int replay_parse_args(int argc, char **argv, struct replay_args *a)
+{
+	int rc;
+
+	memset(a, 0, sizeof(*a));
+	machine_opts_init(&a->mo);
+	for (int i = 1; i < argc; i++) {
+		const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (!strcmp(o, "--help") || !strcmp(o, "-h")) {
+			replay_usage(stdout);
+			return 1;
+		}
+		if ((rc = machine_opt(&a->mo, argc, argv, &i)) == 1)
+			continue;
+		if (rc)
+			return 2;
+		if (!strcmp(o, "--check-against")) {
+			struct stat sb;
+			char path[4096];
+			if (!v)
+				return cli_error(o, "missing DIR (try --help)");
+			snprintf(path, sizeof(path), "%s/buddyinfo", v);
+			if (stat(v, &sb) || !S_ISDIR(sb.st_mode) || access(path, R_OK)) {
+				char msg[4200];
+				snprintf(msg, sizeof(msg), "%s is not a captured state (no readable %s)", v, path);
+				return cli_error(o, msg);
+			}
+			a->against = v;
+			i++;
+		} else if (!strcmp(o, "--placement")) {
+			if (!v)
+				return cli_error(o, "missing value (try --help)");
+			if (strcmp(v, "exact"))
+				return cli_error(o, "only exact placement is implemented so far");
+			i++;
+		} else if (o[0] == '-' && o[1]) {
+			return cli_error(o, "unknown option (try --help)");
+		} else if (a->trace) {
+			return cli_error(o, "one TRACE only");
+		} else {
+			a->trace = o;
+		}
+	}
+	if (!a->trace)
+		return cli_error("replay", "missing TRACE (try --help)");
+	if (strcmp(a->trace, "-")) {
+		struct stat sb;
+		if (stat(a->trace, &sb) || S_ISDIR(sb.st_mode) || access(a->trace, R_OK)) {
+			char msg[4200];
+			snprintf(msg, sizeof(msg), "%s: %s", a->trace,
+				 S_ISDIR(sb.st_mode) ? "a directory" : strerror(errno));
+			return cli_error("TRACE", msg);
+		}
+	}
+	return machine_opts_finish(&a->mo);
+}
+
+/*
+ * "Node N, zone NAME[, type TYPE] n0 n1 ..." lines of a kernel file: a key
+ * (the text before the numbers) and up to 16 numbers each.
+ */
+struct row { char key[64]; long v[16]; int n; };
+
+static int rows_of(const char *text, struct row *rows, int max)
+{
+	int nr = 0;
+
+	for (const char *l = text; l && *l && nr < max; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		const char *p = l, *digits;
+		struct row *r = &rows[nr];
+		int k;
+
+		if (strncmp(l, "Node", 4))
+			continue;
+		/* the key runs to the first number after the zone name (and type) */
+		digits = strstr(l, "zone");
+		if (!digits || (strchr(l, '\n') && digits > strchr(l, '\n')))
+			continue;
+		digits += 4;
+		while (*digits == ' ')
+			digits++;
+		while (*digits && *digits != ' ' && *digits != '\n')
+			digits++;	/* the zone's name, with a comma before a type */
+		{
+			const char *q = digits;
+			while (*q == ' ')
+				q++;
+			if (!strncmp(q, "type", 4)) {
+				q += 4;
+				while (*q == ' ')
+					q++;
+				while (*q && *q != ' ' && *q != '\n')
+					q++;
+				digits = q;
+			}
+		}
+		snprintf(r->key, sizeof(r->key), "%.*s", (int)(digits - p), p);
+		/* squeeze the key's runs of spaces: the two files pad differently */
+		{
+			char *w = r->key;
+			for (const char *q = r->key; *q; q++)
+				if (!(*q == ' ' && (w == r->key || w[-1] == ' ')))
+					*w++ = *q;
+			*w = 0;
+		}
+		r->n = 0;
+		p = digits;
+		while (r->n < 16 && sscanf(p, "%ld%n", &r->v[r->n], &k) == 1) {
+			p += k;
+			r->n++;
+		}
+		nr++;
+	}
+	return nr;
+}
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = NULL;
+	size_t len = 0, cap = 0, got;
+
+	if (!f)
+		return NULL;
+	do {
+		if (len + 4096 + 1 > cap) {
+			char *nb = realloc(buf, cap = cap ? 2 * cap : 65536);
+			if (!nb) {
+				free(buf);
+				fclose(f);
+				return NULL;
+			}
+			buf = nb;
+		}
+		got = fread(buf + len, 1, 4096, f);
+		len += got;
+	} while (got);
+	fclose(f);
+	buf[len] = 0;
+	return buf;
+}
+
+/* One kernel file of the model against the captured one: the rows that differ */
+static int compare_file(struct af_machine *m, const char *dir, const char *name, const char *proc,
+			const char *what)
+{
+	static struct row mine[256], theirs[256];
+	char path[4096], *a = NULL, *b;
+	int na, nb, differ = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if (!(b = slurp(path))) {
+		printf("  %s: %s not readable\n", what, path);
+		return 0;
+	}
+	if (af_render(m, proc, &a)) {
+		free(b);
+		return cli_error(proc, af_errmsg());
+	}
+	na = rows_of(a, mine, 256);
+	nb = rows_of(b, theirs, 256);
+	for (int i = 0; i < nb; i++) {
+		const struct row *t = &theirs[i], *o = NULL;
+		for (int j = 0; j < na && !o; j++)
+			if (!strcmp(mine[j].key, t->key))
+				o = &mine[j];
+		if (!o) {
+			printf("  %s %s: not in the model\n", what, t->key);
+			differ++;
+			continue;
+		}
+		if (o->n == t->n && !memcmp(o->v, t->v, sizeof(long) * (size_t)t->n))
+			continue;
+		differ++;
+		printf("  %s %s\n    kernel", what, t->key);
+		for (int k = 0; k < t->n; k++)
+			printf(" %6ld", t->v[k]);
+		printf("\n    model ");
+		for (int k = 0; k < o->n; k++)
+			printf(" %6ld", o->v[k]);
+		printf("\n");
+	}
+	free(a);
+	free(b);
+	return differ;
+}
+
+static int replay_main(int argc, char **argv)
+{
+	struct replay_args a;
+	struct af_machine *m = NULL;
+	struct af_replay_stats st;
+	int rc, driver = -1;
+	FILE *in;
+	char report[1024];
+
+	if ((rc = replay_parse_args(argc, argv, &a)))
+		goto out;
+	rc = 2;
+	if (a.mo.start) {
+		struct af_import_report rep;
+		if (af_import_state(a.mo.start, a.mo.cfg, &m, &rep)) {
+			rc = cli_error("--start", af_errmsg());
+			goto out;
+		}
+		driver = rep.driver;
+		for (const char *l = rep.text; *l; ) {
+			const char *nl = strchr(l, '\n');
+			int len = nl ? (int)(nl - l) : (int)strlen(l);
+			fprintf(stderr, "import: %.*s\n", len, l);
+			l += len + (nl != NULL);
+		}
+	} else if ((rc = machine_build(&a.mo, &m))) {
+		goto out;
+	}
+	in = strcmp(a.trace, "-") ? fopen(a.trace, "r") : stdin;
+	if (!in) {
+		rc = cli_error(a.trace, strerror(errno));
+		goto out;
+	}
+	rc = af_replay_stream(m, in, driver, &st);
+	if (in != stdin)
+		fclose(in);
+	if (rc) {
+		rc = cli_error("replay", af_errmsg());
+		goto out;
+	}
+	printf("replay: %s, exact placement, on %s\n", a.trace, a.mo.start ? a.mo.start : "a booted machine");
+	printf("lines: %llu: %llu events, %llu comments, %llu of other kinds, %llu malformed%s, "
+	       "%llu lost-event markers, %llu truncated\n",
+	       (unsigned long long)st.lines, (unsigned long long)st.events, (unsigned long long)st.comments,
+	       (unsigned long long)st.other_events, (unsigned long long)st.malformed,
+	       st.malformed ? " (first below)" : "", (unsigned long long)st.lost_markers,
+	       (unsigned long long)st.truncated);
+	printf("followed: %llu allocations (%llu failed in the kernel), %llu frees, %llu per-CPU refills, "
+	       "%llu drains; %llu other events (compaction migrated %llu pages)\n",
+	       (unsigned long long)st.allocs, (unsigned long long)st.failed_allocs,
+	       (unsigned long long)st.frees, (unsigned long long)st.refills, (unsigned long long)st.drains,
+	       (unsigned long long)st.info_events, (unsigned long long)st.compaction_migrated);
+	printf("repairs: %llu blocks held since before tracing released for the trace, %llu frees of "
+	       "blocks allocated before tracing, %llu frees of blocks the model had free (skipped)\n",
+	       (unsigned long long)st.released, (unsigned long long)st.freed_pretrace,
+	       (unsigned long long)st.freed_free);
+	printf("not followed: %llu", (unsigned long long)st.unfollowed);
+	if (st.unfollowed)
+		printf(" (first at line %llu: %s)", (unsigned long long)st.first_unfollowed_line,
+		       st.first_unfollowed);
+	printf("\n");
+	if (st.malformed)
+		printf("first malformed line %llu: %s\n", (unsigned long long)st.first_malformed_line,
+		       st.first_malformed);
+	printf("6.1's choice: %llu of %llu allocations predicted, the kernel's block in %llu (%.1f%%)",
+	       (unsigned long long)st.predicted, (unsigned long long)st.allocs,
+	       (unsigned long long)(st.predicted - st.mispredicted),
+	       st.predicted ? 100.0 * (double)(st.predicted - st.mispredicted) / (double)st.predicted : 0.0);
+	if (st.mispredicted)
+		printf("; first difference at line %llu: %s", (unsigned long long)st.first_divergence_line,
+		       st.first_divergence);
+	printf("\n");
+	printf("speed: %llu lines in %.3f s (%.2f M lines/s, parse and replay)\n",
+	       (unsigned long long)st.lines, st.secs, st.secs > 0 ? (double)st.lines / st.secs / 1e6 : 0.0);
+	if (af_check(m, report, sizeof(report))) {
+		printf("invariant check: FAILED: %s\n", report);
+		rc = 1;
+		goto out;
+	}
+	printf("invariant check: passed\n");
+	if (a.against) {
+		int d = 0;
+		printf("against %s (the state captured when tracing stopped):\n", a.against);
+		d += compare_file(m, a.against, "buddyinfo", "/proc/buddyinfo", "free blocks per order");
+		d += compare_file(m, a.against, "pagetypeinfo", "/proc/pagetypeinfo", "pagetypeinfo");
+		if (!d)
+			printf("  buddyinfo and pagetypeinfo: the kernel's exactly\n");
+	}
+	rc = 0;
+out:
+	if (m)
+		af_machine_destroy(m);
+	machine_opts_free(&a.mo);
+	return rc;
+}
+
+static int replay_parse(int argc, char **argv)
+{
+	struct replay_args a;
+	int rc = replay_parse_args(argc, argv, &a);
+
+	machine_opts_free(&a.mo);
+	return rc == 1 ? 0 : rc;
+}
+
+static int replay_cmd(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			replay_usage(stdout);
+			return 0;
+		}
+	return replay_main(argc, argv);
+}
+
+const struct command cmd_replay = {
+	.name = "replay",
+	.summary = "replay a kernel's kmem trace on a captured start state, exactly",
+	.main = replay_cmd,
+	.parse = replay_parse,
+	.usage = replay_usage,
+};

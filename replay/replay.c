@@ -1,0 +1,427 @@
+/*
+ * replay.c - a kernel's kmem trace replayed on a machine, streaming: the
+ * text of tracefs's `trace` or `trace_pipe`, or `trace-cmd report`, read a
+ * line at a time, so memory follows the machine and not the file.
+ *
+ * Exact placement follows the kernel's page allocator event by event:
+ *   mm_page_alloc_zone_locked with percpu_refill=1: rmqueue_bulk moved that
+ *     block from the buddy to the CPU's per-CPU list (af_pcp_refill_at);
+ *   mm_page_alloc: the block was handed out, from a per-CPU list or from the
+ *     buddy (af_alloc_pages_at);
+ *   mm_page_free: given back, onto the CPU's per-CPU list for the orders
+ *     the lists keep, else into the buddy (6.1's free_unref_page_list()
+ *     emits mm_page_free_batched after the page's own mm_page_free: it
+ *     only marks the batch);
+ *   mm_page_pcpu_drain: free_pcppages_bulk gave that block to the buddy
+ *     (af_pcp_drain_at).
+ * The machine's per-CPU lists never drain on their own meanwhile: their
+ * high marks are lifted, and the trace's drains do it.  Before each
+ * allocation the replay asks where 6.1's fast path would have taken it
+ * from the model's state (af_alloc_predict); the first allocation where
+ * the kernel chose another block is reported with its line.
+ *
+ * A trace starts in the middle of a life, and the repairs are counted:
+ * a block the trace allocates or frees that the start state holds as an
+ * allocation made before tracing began is released first (the import
+ * guesses which pages with no flag were on per-CPU lists, and the state
+ * moved while it was read); a free of a block the model has free is
+ * skipped; the kernel's compaction moves pages with no kmem event, so after
+ * it some frees and allocations cannot be followed (counted, with the
+ * first one's line).  Lost-event markers, events of other kinds, malformed
+ * lines and a truncated last line are counted and skipped.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "internal.h"
+
+struct replay {
+	struct af_machine *m;
+	struct af_replay_stats *st;
+	uint8_t *live;		/* 1 bit per pfn: a block the trace allocated (head) */
+	int driver;		/* the import's driver, or -1 */
+	uint64_t line;
+	/* per CPU: the list its last event refilled (zone and pindex), or -1 */
+	long last_refill[AF_MAX_CPUS];
+};
+
+static bool live_get(const struct replay *r, uint64_t pfn)
+{
+	return r->live[pfn >> 3] & (1u << (pfn & 7));
+}
+
+static void live_set(struct replay *r, uint64_t pfn, bool on)
+{
+	if (on)
+		r->live[pfn >> 3] |= (uint8_t)(1u << (pfn & 7));
+	else
+		r->live[pfn >> 3] &= (uint8_t)~(1u << (pfn & 7));
+}
+
+static void first(char *buf, size_t len, uint64_t *at, uint64_t line, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+static void first(char *buf, size_t len, uint64_t *at, uint64_t line, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (*at)
+		return;
+	*at = line;
+	va_start(ap, fmt);
+	vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+}
+
+static void unfollowed(struct replay *r, const char *what, uint64_t pfn, unsigned int order)
+{
+	r->st->unfollowed++;
+	first(r->st->first_unfollowed, sizeof(r->st->first_unfollowed), &r->st->first_unfollowed_line,
+	      r->line, "%s pfn 0x%llx order %u: %s", what, (unsigned long long)pfn, order, af_errmsg());
+}
+
+/*
+ * Release the blocks in [pfn, pfn + 2^order) that the start state holds as
+ * allocations made before tracing began, and drain the per-CPU blocks in
+ * it: afterwards the range is free in the buddy unless the trace's own
+ * allocations hold some of it (false then).
+ */
+static bool release_range(struct replay *r, int cpu, uint64_t pfn, unsigned int order)
+{
+	struct af_machine *m = r->m;
+	uint64_t end = pfn + (1ULL << order);
+
+	for (uint64_t q = pfn; q < end; q++) {
+		struct page *p = &m->pages[q];
+		uint32_t f = pflags(p);
+		unsigned int o = porder(p);
+
+		if (f & PG_pcp) {
+			if (af_pcp_drain_at(m, q, o))
+				return false;
+			q += (1ULL << o) - 1;
+		} else if ((f & PG_alloc) && !(f & PG_tail)) {
+			int ret;
+
+			if (live_get(r, q) || (f & (PG_reserved | PG_kernel)))
+				return false;
+			if (p->owner && r->driver >= 0)
+				ret = af_driver_free(m, r->driver, p->index);
+			else
+				ret = af_free_pages(m, cpu, q, o);
+			if (ret)
+				return false;
+			r->st->released++;
+			if (pflags(p) & PG_pcp)	/* freed onto a list: into the buddy */
+				af_pcp_drain_at(m, q, o);
+			q += (1ULL << o) - 1;
+		}
+	}
+	return true;
+}
+
+static void on_alloc(struct replay *r, const struct af_event *ev)
+{
+	const struct af_ev_page_alloc *e = &ev->page_alloc;
+	struct af_machine *m = r->m;
+	struct af_alloc_result res;
+	uint64_t want;
+	int ret;
+
+	if (e->pfn == UINT64_MAX) {
+		r->st->failed_allocs++;
+		return;
+	}
+	r->st->allocs++;
+	if (e->pfn >= m->max_pfn || e->order >= MAX_ORDER || ev->cpu >= m->nr_cpus) {
+		af_err(-EINVAL, "outside the machine");
+		unfollowed(r, "alloc", e->pfn, e->order);
+		return;
+	}
+	if (!af_alloc_predict(m, ev->cpu, e->gfp_flags, e->order, &want)) {
+		r->st->predicted++;
+		if (want != e->pfn) {
+			r->st->mispredicted++;
+			first(r->st->first_divergence, sizeof(r->st->first_divergence),
+			      &r->st->first_divergence_line, r->line,
+			      "the kernel took pfn 0x%llx order %u (cpu %d), 6.1's choice in the model's "
+			      "state was pfn 0x%llx", (unsigned long long)e->pfn, e->order, ev->cpu,
+			      (unsigned long long)want);
+		}
+	} else {
+		r->st->unpredicted++;
+	}
+	ret = af_alloc_pages_at(m, ev->cpu, e->gfp_flags, e->pfn, e->order, &res);
+	if (ret == -EBUSY && release_range(r, ev->cpu, e->pfn, e->order))
+		ret = af_alloc_pages_at(m, ev->cpu, e->gfp_flags, e->pfn, e->order, &res);
+	if (ret) {
+		unfollowed(r, "alloc", e->pfn, e->order);
+		return;
+	}
+	live_set(r, e->pfn, true);
+}
+
+static void on_free(struct replay *r, const struct af_event *ev)
+{
+	const struct af_ev_page_free *e = &ev->page_free;
+	struct af_machine *m = r->m;
+	struct page *p;
+	int cpu = ev->cpu;
+
+	r->st->frees++;
+	if (e->pfn >= m->max_pfn || e->order >= MAX_ORDER || cpu >= m->nr_cpus) {
+		af_err(-EINVAL, "outside the machine");
+		unfollowed(r, "free", e->pfn, e->order);
+		return;
+	}
+	p = &m->pages[e->pfn];
+	if (live_get(r, e->pfn) && (pflags(p) & PG_alloc) && porder(p) == e->order) {
+		live_set(r, e->pfn, false);
+		if (af_free_pages(m, cpu, e->pfn, e->order))
+			unfollowed(r, "free", e->pfn, e->order);
+		return;
+	}
+	/* a block allocated before tracing began, or one the model has free */
+	for (uint64_t q = e->pfn; q < e->pfn + (1ULL << e->order); q++)
+		if (live_get(r, q)) {
+			af_err(-EINVAL, "the trace allocated it otherwise");
+			unfollowed(r, "free", e->pfn, e->order);
+			return;
+		}
+	{
+		uint64_t held = 0;
+		for (uint64_t q = e->pfn; q < e->pfn + (1ULL << e->order); q++) {
+			if (pflags(&m->pages[q]) & (PG_reserved | PG_hole)) {
+				af_err(-EINVAL, "pfn 0x%llx is not managed memory of the model",
+				       (unsigned long long)q);
+				unfollowed(r, "free", e->pfn, e->order);
+				return;
+			}
+			held += (pflags(&m->pages[q]) & PG_alloc) != 0;
+		}
+		if (!held) {
+			r->st->freed_free++;
+			return;
+		}
+	}
+	if (!release_range(r, cpu, e->pfn, e->order)) {
+		unfollowed(r, "free", e->pfn, e->order);
+		return;
+	}
+	r->st->freed_pretrace++;
+	/* as the kernel freed it: onto this CPU's list, for the orders the lists keep */
+	if (e->order <= PAGE_ALLOC_COSTLY_ORDER || e->order == PAGEBLOCK_ORDER) {
+		int mt = get_pageblock_migratetype(m, e->pfn);
+		if (mt < MIGRATE_PCPTYPES)
+			af_pcp_refill_at(m, cpu, e->pfn, e->order, mt);
+	}
+}
+
+/*
+ * rmqueue_bulk() refills a list only when it is empty: what the model still
+ * has on it when a batch begins left the kernel's list unseen (taken by
+ * alloc_pages_bulk(), which emits no mm_page_alloc, or never there: the
+ * import guessed which pages with no flag were on the lists).  Those
+ * blocks become allocations made outside the trace.
+ */
+static void refill_begins(struct replay *r, int cpu, struct zone *z, int pindex, int mt)
+{
+	struct af_machine *m = r->m;
+	struct list_pfn *l = &z->pcp[cpu].lists[pindex];
+	unsigned int order = pindex_to_order(pindex);
+	af_gfp_t gfp = mt == MIGRATE_MOVABLE ? AF_GFP_HIGHUSER_MOVABLE
+		       : mt == MIGRATE_RECLAIMABLE ? AF_GFP_KERNEL | AF___GFP_RECLAIMABLE : AF_GFP_KERNEL;
+
+	while (!list_empty_pfn(l)) {
+		uint64_t pfn = l->first;
+		if (af_alloc_pages_at(m, cpu, gfp | (order ? AF___GFP_COMP : 0), pfn, order, NULL))
+			break;
+		r->st->pcp_unseen++;
+	}
+}
+
+static void on_refill(struct replay *r, const struct af_event *ev)
+{
+	const struct af_ev_page *e = &ev->page;
+	struct zone *z;
+	long key;
+	int ret;
+
+	if (!e->percpu_refill)
+		return;		/* the mm_page_alloc that follows takes it */
+	r->st->refills++;
+	if (e->pfn >= r->m->max_pfn || e->order >= MAX_ORDER || ev->cpu >= r->m->nr_cpus ||
+	    !pcp_allowed_order(e->order) || e->migratetype < 0 || e->migratetype >= MIGRATE_PCPTYPES ||
+	    !(z = pfn_zone(r->m, e->pfn))) {
+		af_err(-EINVAL, "not a per-CPU block of the machine");
+		unfollowed(r, "refill", e->pfn, e->order);
+		return;
+	}
+	key = (long)(z - &r->m->node[0]->node_zones[0]) * NR_PCP_LISTS + order_to_pindex(e->migratetype, e->order);
+	if (z->nid)
+		key = ((long)z->nid * MAX_NR_ZONES + z->type) * NR_PCP_LISTS +
+		      order_to_pindex(e->migratetype, e->order);
+	if (r->last_refill[ev->cpu] != key)
+		refill_begins(r, ev->cpu, z, order_to_pindex(e->migratetype, e->order), e->migratetype);
+	r->last_refill[ev->cpu] = key;
+	ret = af_pcp_refill_at(r->m, ev->cpu, e->pfn, e->order, e->migratetype);
+	if (ret == -EBUSY && release_range(r, ev->cpu, e->pfn, e->order))
+		ret = af_pcp_refill_at(r->m, ev->cpu, e->pfn, e->order, e->migratetype);
+	if (ret)
+		unfollowed(r, "refill", e->pfn, e->order);
+}
+
+static void on_drain(struct replay *r, const struct af_event *ev)
+{
+	const struct af_ev_page_pcpu_drain *e = &ev->page_pcpu_drain;
+	struct af_machine *m = r->m;
+
+	r->st->drains++;
+	if (e->pfn >= m->max_pfn || e->order >= MAX_ORDER) {
+		af_err(-EINVAL, "outside the machine");
+		unfollowed(r, "drain", e->pfn, e->order);
+		return;
+	}
+	if (!af_pcp_drain_at(m, e->pfn, e->order))
+		return;
+	for (uint64_t q = e->pfn; q < e->pfn + (1ULL << e->order); q++)
+		if (pflags(&m->pages[q]) & (PG_reserved | PG_hole)) {
+			af_err(-EINVAL, "pfn 0x%llx is not managed memory of the model", (unsigned long long)q);
+			unfollowed(r, "drain", e->pfn, e->order);
+			return;
+		}
+	/* on a list in the kernel, held as an allocation by the start state */
+	if (!release_range(r, 0, e->pfn, e->order) || af_pcp_drain_at(m, e->pfn, e->order)) {
+		struct page *p = &m->pages[e->pfn];
+		if (!(pflags(p) & (PG_alloc | PG_pcp)))
+			return;	/* now in the buddy */
+		unfollowed(r, "drain", e->pfn, e->order);
+	}
+}
+
+/*
+ * The per-CPU lists drain only as the trace says: their high marks lifted
+ * (saved in *high, one per zone and CPU), or put back (lift false).
+ */
+static void lists_follow_trace(struct af_machine *m, int *high, bool lift)
+{
+	for (int n = 0, i = 0; n < m->nr_nodes; n++)
+		for (int t = 0; t < MAX_NR_ZONES; t++)
+			for (int c = 0; c < m->nr_cpus; c++, i++) {
+				struct per_cpu_pages *pcp = &m->node[n]->node_zones[t].pcp[c];
+				lock_pcp(m, pcp);
+				if (lift) {
+					high[i] = pcp->high;
+					pcp->high = INT_MAX / 2;
+					pcp->free_factor = 0;
+				} else {
+					pcp->high = high[i];
+				}
+				unlock_pcp(m, pcp);
+			}
+}
+
+int af_replay_stream(struct af_machine *m, FILE *in, int import_driver, struct af_replay_stats *st)
+{
+	struct af_replay_stats dummy;
+	struct replay r = { .m = m, .driver = import_driver };
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	struct timespec t0, t1;
+	int *high;
+
+	if (!st)
+		st = &dummy;
+	memset(st, 0, sizeof(*st));
+	if (!m || !in)
+		return af_err(-EINVAL, "bad arguments");
+	if (m->threaded)
+		return af_err(-EINVAL, "replay runs on a deterministic machine");
+	r.st = st;
+	for (int c = 0; c < AF_MAX_CPUS; c++)
+		r.last_refill[c] = -1;
+	r.live = calloc((m->max_pfn + 7) / 8, 1);
+	high = calloc((size_t)m->nr_nodes * MAX_NR_ZONES * (size_t)m->nr_cpus, sizeof(*high));
+	if (!r.live || !high) {
+		free(r.live);
+		free(high);
+		return af_err(-ENOMEM, "out of memory");
+	}
+	lists_follow_trace(m, high, true);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while ((len = getline(&line, &cap, in)) > 0) {
+		struct af_event ev;
+		int ret;
+
+		r.line = ++st->lines;
+		if (line[len - 1] != '\n') {
+			st->truncated++;	/* the last line, cut short */
+			break;
+		}
+		line[--len] = 0;
+		if (strstr(line, "[LOST ") && strstr(line, " EVENTS]")) {
+			st->lost_markers++;
+			continue;
+		}
+		ret = af_event_parse(line, &ev);
+		if (ret == -ENOENT) {
+			if (line[0] == '#' || !line[strspn(line, " \t")])
+				st->comments++;
+			else
+				st->other_events++;
+			continue;
+		}
+		if (ret) {
+			st->malformed++;
+			first(st->first_malformed, sizeof(st->first_malformed), &st->first_malformed_line,
+			      r.line, "%.200s", line);
+			continue;
+		}
+		st->events++;
+		if (ev.cpu < 0 || ev.cpu >= m->nr_cpus) {
+			af_err(-EINVAL, "cpu %d: the machine has %d", ev.cpu, m->nr_cpus);
+			unfollowed(&r, "event", 0, 0);
+			continue;
+		}
+		if (ev.type != AF_EV_MM_PAGE_ALLOC_ZONE_LOCKED)
+			r.last_refill[ev.cpu] = -1;
+		switch (ev.type) {
+		case AF_EV_MM_PAGE_ALLOC:
+			on_alloc(&r, &ev);
+			break;
+		case AF_EV_MM_PAGE_FREE:
+			on_free(&r, &ev);
+			break;
+		case AF_EV_MM_PAGE_FREE_BATCHED:
+			/* free_unref_page_list(): the page's mm_page_free came first */
+			st->info_events++;
+			break;
+		case AF_EV_MM_PAGE_ALLOC_ZONE_LOCKED:
+			on_refill(&r, &ev);
+			break;
+		case AF_EV_MM_PAGE_PCPU_DRAIN:
+			on_drain(&r, &ev);
+			break;
+		case AF_EV_MM_COMPACTION_MIGRATEPAGES:
+			st->compaction_migrated += ev.compaction_migratepages.nr_migrated;
+			break;
+		default:
+			st->info_events++;
+			break;
+		}
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	st->secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
+	lists_follow_trace(m, high, false);
+	free(line);
+	free(r.live);
+	free(high);
+	if (ferror(in))
+		return af_err(-EIO, "reading the trace failed");
+	return 0;
+}
