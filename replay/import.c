@@ -413,7 +413,7 @@ static void note(struct af_import_report *r, const char *fmt, ...)
 static void apply_sysctls(const struct snap *s, struct af_config *c, struct af_import_report *r)
 {
 	FILE *f = open_in(s, "sysctl_vm", false);
-	char line[1024], key[300];
+	char line[1024], key[sizeof(line) + 4];
 
 	if (!f) {
 		note(r, "no sysctl_vm: the vm.* sysctls are the model's defaults");

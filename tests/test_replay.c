@@ -152,7 +152,8 @@ static void test_replay_untidy(void **st)
 	assert_int_equal(s.unfollowed, 4);
 	assert_true(s.first_unfollowed_line == 7);
 	CHECK(m);
-	assert_int_equal(af_replay_stream(NULL, f, -1, &s), -EINVAL);
+	assert_int_equal(af_replay_stream(NULL, stdin, -1, &s), -EINVAL);
+	assert_int_equal(af_replay_stream(m, NULL, -1, &s), -EINVAL);
 	af_machine_destroy(m);
 }
 
