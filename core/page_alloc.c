@@ -532,7 +532,8 @@ int af_pcp_drain_at(struct af_machine *m, uint64_t pfn, unsigned int order)
 
 /*
  * af_alloc_predict(): where 6.1's fast path would take an allocation now,
- * without taking it: the head of cpu's pcp list for the request, or (an
+ * without taking it: in the first zone of the zonelist over its low
+ * watermark, the head of cpu's pcp list for the request, or (an
  * empty list, which rmqueue_bulk refills from the buddy first, or an order
  * the lists do not keep) the first block of the smallest order on the
  * request's free list in the preferred zone.  -ENOENT when that list is
@@ -549,11 +550,17 @@ int af_alloc_predict(struct af_machine *m, int cpu, af_gfp_t gfp, unsigned int o
 		return af_err(-EINVAL, "bad arguments");
 	highest = gfp_zone_table[gfp & GFP_ZONEMASK];
 	zl = &m->node[m->cpu_to_node[cpu]]->zonelist_fallback;
-	for (int i = 0; i < zl->nr && !z; i++)
-		if ((int)zl->zones[i]->type <= highest)
-			z = zl->zones[i];
+	/* get_page_from_freelist()'s walk: the first zone over its low mark */
+	for (int i = 0; i < zl->nr && !z; i++) {
+		struct zone *c = zl->zones[i];
+		if ((int)c->type > highest)
+			continue;
+		if (zone_watermark_fast(c, order, wmark_pages(c, WMARK_LOW), highest,
+					ALLOC_WMARK_LOW | alloc_flags_nofragment(m, c, gfp), gfp))
+			z = c;
+	}
 	if (!z)
-		return af_err(-ENOENT, "no zone for the request");
+		return af_err(-ENOENT, "no zone over its low mark: the slow path");
 	mt = gfp_migratetype_m(m, gfp);
 	if (pcp_allowed_order(order)) {
 		struct list_pfn *l = &z->pcp[cpu].lists[order_to_pindex(mt, order)];

@@ -201,10 +201,11 @@ int af_alloc_pages_at(struct af_machine *m, int cpu, af_gfp_t gfp, uint64_t pfn,
 int af_pcp_refill_at(struct af_machine *m, int cpu, uint64_t pfn, unsigned int order, int mt);
 int af_pcp_drain_at(struct af_machine *m, uint64_t pfn, unsigned int order);
 /*
- * Where 6.1's fast path would put an allocation now, without making it:
- * the head of cpu's per-CPU list for it, else the first block of the
- * smallest order on its migratetype's free list in the preferred zone
- * (*pfn).  -ENOENT when it would fall back to another type or zone.
+ * Where 6.1's fast path would put an allocation now, without making it: in
+ * the first zone of the zonelist over its low watermark, the head of cpu's
+ * per-CPU list for it, else the first block of the smallest order on its
+ * migratetype's free list (*pfn).  -ENOENT when it would fall back to
+ * another migratetype or take the slow path.
  */
 int af_alloc_predict(struct af_machine *m, int cpu, af_gfp_t gfp, unsigned int order, uint64_t *pfn);
 /* __free_pages(): free a block returned by af_alloc_pages with its order
@@ -359,6 +360,7 @@ struct af_replay_stats {
 	uint64_t freed_pretrace;	/* frees of blocks allocated before tracing began */
 	uint64_t freed_free;		/* frees of blocks the model had free: skipped */
 	uint64_t pcp_unseen;		/* blocks on a list the kernel refilled as empty: allocated */
+	uint64_t claims;		/* pageblocks a fallback claimed (extfrag change_ownership=1) */
 	uint64_t unfollowed;		/* events the model could not follow */
 	uint64_t predicted, mispredicted, unpredicted;
 	uint64_t first_divergence_line, first_unfollowed_line, first_malformed_line;

@@ -13,7 +13,11 @@
  *     emits mm_page_free_batched after the page's own mm_page_free: it
  *     only marks the batch);
  *   mm_page_pcpu_drain: free_pcppages_bulk gave that block to the buddy
- *     (af_pcp_drain_at).
+ *     (af_pcp_drain_at);
+ *   mm_page_alloc_extfrag: a fallback claimed the pageblock for the
+ *     request's type (change_ownership=1; every pageblock of a block of
+ *     pageblock order or more), or moved just the block it took to the
+ *     request's list.
  * The machine's per-CPU lists never drain on their own meanwhile: their
  * high marks are lifted, and the trace's drains do it.  Before each
  * allocation the replay asks where 6.1's fast path would have taken it
@@ -304,6 +308,50 @@ static void on_drain(struct replay *r, const struct af_event *ev)
 }
 
 /*
+ * A fallback that claimed its pageblock (change_ownership=1: the block is
+ * the request's type now, steal_suitable_fallback() moved its free pages
+ * to that type's lists); one that did not moved only the block it took,
+ * which the allocation that follows takes wherever it is.
+ */
+static void on_extfrag(struct replay *r, const struct af_event *ev)
+{
+	const struct af_ev_page_alloc_extfrag *e = &ev->page_alloc_extfrag;
+	struct af_machine *m = r->m;
+	struct zone *z;
+
+	r->st->info_events++;
+	if (e->pfn >= m->max_pfn || e->alloc_migratetype < 0 || e->alloc_migratetype >= MIGRATE_PCPTYPES ||
+	    e->fallback_order < 0 || e->fallback_order >= MAX_ORDER || !(z = pfn_zone(m, e->pfn))) {
+		af_err(-EINVAL, "not a pageblock of the machine");
+		unfollowed(r, "fallback", e->pfn, (unsigned int)MAX(e->alloc_order, 0));
+		return;
+	}
+	lock_zone(z);
+	if (e->fallback_order >= PAGEBLOCK_ORDER) {
+		/* a block of whole pageblocks: every one of them claimed (change_pageblock_range) */
+		struct page *p = &m->pages[e->pfn];
+		r->st->claims++;
+		for (uint64_t b = e->pfn; b < e->pfn + (1ULL << e->fallback_order) && b < m->max_pfn;
+		     b += PAGEBLOCK_NR_PAGES)
+			set_pageblock_migratetype(m, b, e->alloc_migratetype);
+		if ((pflags(p) & PG_buddy) && porder(p) == (unsigned int)e->fallback_order)
+			move_to_free_list(z, e->pfn, (unsigned int)e->fallback_order, e->alloc_migratetype);
+	} else if (e->change_ownership) {
+		r->st->claims++;
+		if (get_pageblock_migratetype(m, e->pfn) != e->alloc_migratetype) {
+			move_freepages_block(z, e->pfn, e->alloc_migratetype, NULL);
+			set_pageblock_migratetype(m, e->pfn, e->alloc_migratetype);
+		}
+	} else {
+		/* the single block to the request's list, where its split leaves the rest */
+		struct page *p = &m->pages[e->pfn];
+		if ((pflags(p) & PG_buddy) && porder(p) == (unsigned int)e->fallback_order)
+			move_to_free_list(z, e->pfn, (unsigned int)e->fallback_order, e->alloc_migratetype);
+	}
+	unlock_zone(z);
+}
+
+/*
  * The per-CPU lists drain only as the trace says: their high marks lifted
  * (saved in *high, one per zone and CPU), or put back (lift false).
  */
@@ -388,7 +436,8 @@ int af_replay_stream(struct af_machine *m, FILE *in, int import_driver, struct a
 			unfollowed(&r, "event", 0, 0);
 			continue;
 		}
-		if (ev.type != AF_EV_MM_PAGE_ALLOC_ZONE_LOCKED)
+		/* a refill batch's blocks, with the fallbacks between them (rmqueue_bulk) */
+		if (ev.type != AF_EV_MM_PAGE_ALLOC_ZONE_LOCKED && ev.type != AF_EV_MM_PAGE_ALLOC_EXTFRAG)
 			r.last_refill[ev.cpu] = -1;
 		switch (ev.type) {
 		case AF_EV_MM_PAGE_ALLOC:
@@ -406,6 +455,9 @@ int af_replay_stream(struct af_machine *m, FILE *in, int import_driver, struct a
 			break;
 		case AF_EV_MM_PAGE_PCPU_DRAIN:
 			on_drain(&r, &ev);
+			break;
+		case AF_EV_MM_PAGE_ALLOC_EXTFRAG:
+			on_extfrag(&r, &ev);
 			break;
 		case AF_EV_MM_COMPACTION_MIGRATEPAGES:
 			st->compaction_migrated += ev.compaction_migratepages.nr_migrated;
