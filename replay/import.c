@@ -444,7 +444,79 @@ struct block_ev {
 	int u, s, v;		/* kernel (and reserved), slab, movable pages */
 	int mt;
 	bool assigned;
+	uint16_t nfree[MAX_ORDER];	/* free buddy blocks starting in it, per order */
 };
+
+/* How much block b argues against type mt, in pages (a hundredth of a free block each) */
+static long evidence_cost(const struct block_ev *b, int mt)
+{
+	switch (mt) {
+	case MIGRATE_MOVABLE:
+		return b->u + b->s;
+	case MIGRATE_UNMOVABLE:
+		return b->v;
+	case MIGRATE_RECLAIMABLE:
+		return b->u + b->v;
+	default:
+		return b->v;
+	}
+}
+
+/*
+ * pagetypeinfo also counts the free blocks per migratetype and order: each
+ * lies on its pageblock's list, so types that put the snapshot's free
+ * blocks on lists of those counts are the kernel's.  Swaps of two blocks'
+ * types (the per-type block counts stay) are taken while they bring the
+ * lists' counts nearer pagetypeinfo's, each page of evidence against a type
+ * weighing a hundredth of a free block.  Zones of more than 4096 blocks
+ * keep the counts' assignment (the pairs grow as their square).
+ */
+static void refine_by_free_lists(struct block_ev *b, size_t nb, const struct zone_snap *zs)
+{
+	long have[MIGRATE_TYPES][MAX_ORDER] = { { 0 } };
+
+	if (nb > 4096)
+		return;
+	for (size_t i = 0; i < nb; i++)
+		for (int o = 0; o < MAX_ORDER; o++)
+			have[b[i].mt][o] += b[i].nfree[o];
+	for (int pass = 0; pass < 50; pass++) {
+		bool better = false;
+
+		for (size_t i = 0; i < nb; i++)
+			for (size_t j = i + 1; j < nb; j++) {
+				int ti = b[i].mt, tj = b[j].mt;
+				long delta = 0;
+
+				if (ti == tj)
+					continue;
+				for (int o = 0; o < MAX_ORDER; o++) {
+					long di = b[i].nfree[o], dj = b[j].nfree[o];
+					long a0 = have[ti][o], a1 = have[tj][o];
+					long fa = zs->free_by_type[ti][o], fb = zs->free_by_type[tj][o];
+
+					if (di == dj)
+						continue;
+					delta += labs(a0 - di + dj - fa) - labs(a0 - fa);
+					delta += labs(a1 - dj + di - fb) - labs(a1 - fb);
+				}
+				delta *= 100;
+				delta += evidence_cost(&b[i], tj) + evidence_cost(&b[j], ti) -
+					 evidence_cost(&b[i], ti) - evidence_cost(&b[j], tj);
+				if (delta >= 0)
+					continue;
+				for (int o = 0; o < MAX_ORDER; o++) {
+					have[ti][o] += b[j].nfree[o] - b[i].nfree[o];
+					have[tj][o] += b[i].nfree[o] - b[j].nfree[o];
+				}
+				b[i].mt = tj;
+				b[j].mt = ti;
+				better = true;
+			}
+		if (!better)
+			break;
+	}
+}
 
 /* gain of making block b type mt rather than Movable */
 static long block_gain(const struct block_ev *b, int mt)
@@ -518,6 +590,29 @@ static int infer_blocks(struct af_machine *m, const struct snap *s, int n, int t
 		}
 		idx[i] = (int)i;
 	}
+	/* the free blocks: each free run in the largest aligned blocks, as the buddy merges */
+	for (unsigned long pfn = start; pfn < end; ) {
+		unsigned int o = 0;
+
+		if (page_kind(s->flags[pfn], s->count[pfn]) != K_FREE) {
+			pfn++;
+			continue;
+		}
+		while (o + 1 < MAX_ORDER && !(pfn & ((1UL << (o + 1)) - 1)) && pfn + (1UL << (o + 1)) <= end) {
+			unsigned long q = pfn + (1UL << o);
+			while (q < pfn + (1UL << (o + 1)) && page_kind(s->flags[q], s->count[q]) == K_FREE)
+				q++;
+			if (q < pfn + (1UL << (o + 1)))
+				break;
+			o++;
+		}
+		{
+			struct block_ev *x = &b[(pfn - first) / PAGEBLOCK_NR_PAGES];
+			if (x->nfree[o] < UINT16_MAX)
+				x->nfree[o]++;
+		}
+		pfn += 1UL << o;
+	}
 	if (zs->have_blocks) {
 		long total = 0;
 		for (int mt = 0; mt < MIGRATE_TYPES; mt++)
@@ -551,6 +646,8 @@ static int infer_blocks(struct af_machine *m, const struct snap *s, int n, int t
 			taken++;
 		}
 	}
+	if (zs->have_blocks)
+		refine_by_free_lists(b, nb, zs);
 	for (size_t i = 0; i < nb; i++) {
 		int natural = b[i].u + b[i].s + b[i].v == 0 ? -1
 			      : b[i].v >= b[i].u + b[i].s ? MIGRATE_MOVABLE
