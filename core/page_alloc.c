@@ -361,7 +361,8 @@ static int take_block_at_locked(struct zone *z, unsigned long pfn, unsigned int 
 /*
  * The pcp list holding pfn (a block of `order` on some CPU's list of zone
  * z): the CPU, or -1.  A pcp list ends where its links do, so the block's
- * list is the one whose first entry the block's prev links reach.
+ * list is the one whose first entry its prev links reach, or whose last
+ * entry its next links reach.
  */
 static int pcp_cpu_of(struct zone *z, int cpu, unsigned long pfn, unsigned int order)
 {
@@ -371,17 +372,31 @@ static int pcp_cpu_of(struct zone *z, int cpu, unsigned long pfn, unsigned int o
 	int pindex = order_to_pindex(mt, order);
 	unsigned long first = pfn;
 
+	unsigned long last = pfn;
+
 	if (!(pflags(p) & PG_pcp) || porder(p) != order)
 		return -1;
-	while (m->pages[first].prev != PFN_NIL)
+	/* toward both ends at once: a block is taken at the head, drained at the tail */
+	for (;;) {
+		if (m->pages[first].prev == PFN_NIL) {
+			for (int i = 0; i < m->nr_cpus; i++) {
+				int c = (cpu + i) % m->nr_cpus;
+				if (z->pcp[c].lists[pindex].first == first)
+					return c;
+			}
+			return -1;
+		}
+		if (m->pages[last].next == PFN_NIL) {
+			for (int i = 0; i < m->nr_cpus; i++) {
+				int c = (cpu + i) % m->nr_cpus;
+				if (z->pcp[c].lists[pindex].last == last)
+					return c;
+			}
+			return -1;
+		}
 		first = m->pages[first].prev;
-	for (int i = 0; i < m->nr_cpus; i++) {
-		int c = (cpu + i) % m->nr_cpus;
-
-		if (z->pcp[c].lists[pindex].first == first)
-			return c;
+		last = m->pages[last].next;
 	}
-	return -1;
 }
 
 /*

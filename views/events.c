@@ -692,12 +692,158 @@ static int page_or_null(const char *s, char *buf, size_t len, bool *ptrval)
 
 static int parse_event_fields(const char *body, struct af_event *ev);
 
+/*
+ * The kmem events' fields in their canonical form, read by hand: sscanf()
+ * was most of a replay's time.  Each reader takes only what the kernel
+ * prints (no sign, no space, at most 16 hex or 9 decimal digits) and says
+ * false otherwise, and the line goes the sscanf() way, which decides.
+ */
+static bool hex_field(const char **p, const char *key, size_t klen, bool need_0x, uint64_t *v)
+{
+	const char *q = *p;
+	uint64_t x = 0;
+	int n = 0;
+
+	if (strncmp(q, key, klen))
+		return false;
+	q += klen;
+	if (q[0] == '0' && q[1] == 'x')
+		q += 2;
+	else if (need_0x)
+		return false;
+	for (;; q++, n++) {
+		unsigned d;
+		if (*q >= '0' && *q <= '9')
+			d = (unsigned)(*q - '0');
+		else if (*q >= 'a' && *q <= 'f')
+			d = (unsigned)(*q - 'a' + 10);
+		else if (*q >= 'A' && *q <= 'F')
+			d = (unsigned)(*q - 'A' + 10);
+		else
+			break;
+		x = x << 4 | d;
+	}
+	if (!n || n > 16)
+		return false;
+	*v = x;
+	*p = q;
+	return true;
+}
+
+static bool dec_field(const char **p, const char *key, size_t klen, int *v)
+{
+	const char *q;
+	int x = 0, n = 0;
+
+	if (strncmp(*p, key, klen))
+		return false;
+	for (q = *p + klen; *q >= '0' && *q <= '9'; q++, n++)
+		if (n < 9)
+			x = x * 10 + (*q - '0');
+	if (!n || n > 9)
+		return false;
+	*v = x;
+	*p = q;
+	return true;
+}
+#define HEX(p, key, need, v) hex_field(&(p), key, sizeof(key) - 1, need, v)
+#define DEC(p, key, v) dec_field(&(p), key, sizeof(key) - 1, v)
+
+/* gfp_flags' text to flags, the last few kept (per thread): a trace repeats a handful */
+static bool gfp_cached(const char *s, size_t len, af_gfp_t *gfp)
+{
+	static _Thread_local struct { char text[128]; af_gfp_t gfp; } cache[4];
+	static _Thread_local unsigned next;
+	char buf[512];
+
+	if (len >= sizeof(buf))
+		return false;
+	for (int i = 0; i < 4; i++)
+		if (cache[i].text[0] && strlen(cache[i].text) == len && !memcmp(cache[i].text, s, len)) {
+			*gfp = cache[i].gfp;
+			return true;
+		}
+	memcpy(buf, s, len);
+	buf[len] = 0;
+	if (gfp_from_text(buf, gfp))
+		return false;
+	if (len < sizeof(cache[0].text)) {
+		memcpy(cache[next].text, buf, len + 1);
+		cache[next].gfp = *gfp;
+		next = (next + 1) % 4;
+	}
+	return true;
+}
+
+static bool fast_kmem(const char *p, struct af_event *ev)
+{
+	int order, mt, refill;
+
+	switch (ev->type) {
+	case AF_EV_MM_PAGE_ALLOC: {
+		struct af_ev_page_alloc *e = &ev->page_alloc;
+		size_t len;
+		if (!HEX(p, "page=", false, &e->page) || !HEX(p, " pfn=", true, &e->pfn) ||
+		    !DEC(p, " order=", &order) || !DEC(p, " migratetype=", &mt) ||
+		    strncmp(p, " gfp_flags=", 11))
+			return false;
+		p += 11;
+		len = strcspn(p, " \t\n\r");
+		if (!len || !at_end(p + len) || !gfp_cached(p, len, &e->gfp_flags))
+			return false;
+		e->order = (unsigned)order;
+		e->migratetype = mt;
+		if (!e->page && !e->pfn)
+			e->pfn = UINT64_MAX;
+		return true;
+	}
+	case AF_EV_MM_PAGE_FREE:
+		if (!HEX(p, "page=", false, &ev->page_free.page) || !HEX(p, " pfn=", true, &ev->page_free.pfn) ||
+		    !DEC(p, " order=", &order) || !at_end(p))
+			return false;
+		ev->page_free.order = (unsigned)order;
+		return true;
+	case AF_EV_MM_PAGE_FREE_BATCHED:
+		if (!HEX(p, "page=", false, &ev->page_free.page) || !HEX(p, " pfn=", true, &ev->page_free.pfn) ||
+		    !DEC(p, " order=", &order) || order || !at_end(p))
+			return false;
+		ev->page_free.order = 0;
+		return true;
+	case AF_EV_MM_PAGE_ALLOC_ZONE_LOCKED: {
+		struct af_ev_page *e = &ev->page;
+		if (!HEX(p, "page=", false, &e->page) || !HEX(p, " pfn=", true, &e->pfn) ||
+		    !DEC(p, " order=", &order) || !DEC(p, " migratetype=", &mt) ||
+		    !DEC(p, " percpu_refill=", &refill) || !at_end(p))
+			return false;
+		e->order = (unsigned)order;
+		e->migratetype = mt;
+		e->percpu_refill = refill;
+		if (!e->page && !e->pfn)
+			e->pfn = UINT64_MAX;
+		return true;
+	}
+	case AF_EV_MM_PAGE_PCPU_DRAIN: {
+		struct af_ev_page_pcpu_drain *e = &ev->page_pcpu_drain;
+		if (!HEX(p, "page=", false, &e->page) || !HEX(p, " pfn=", true, &e->pfn) ||
+		    !DEC(p, " order=", &order) || !DEC(p, " migratetype=", &mt) || !at_end(p))
+			return false;
+		e->order = (unsigned)order;
+		e->migratetype = mt;
+		return true;
+	}
+	default:
+		return false;
+	}
+}
+
 static int parse_fields(const char *s, struct af_event *ev)
 {
 	char body[TRACE_LINE_MAX];
 	bool ptrval;
 	int ret;
 
+	if (fast_kmem(s, ev))
+		return 0;
 	if (page_or_null(s, body, sizeof(body), &ptrval))
 		return -EINVAL;
 	ret = parse_event_fields(body, ev);
