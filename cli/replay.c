@@ -14,7 +14,8 @@
 static void replay_usage(FILE *f)
 {
 	fputs(
-"usage: antifrag replay TRACE [--start DIR] [--check-against DIR] [OPTIONS]\n"
+"usage: antifrag replay TRACE [--start DIR] [--check-against DIR]\n"
+"                      [--placement exact|policy] [OPTIONS]\n"
 "\n"
 "Replay a page allocator trace recorded on real Linux (tools/capture.sh; the\n"
 "text of tracefs's trace or trace_pipe, or `trace-cmd report`) with exact\n"
@@ -37,7 +38,11 @@ static void replay_usage(FILE *f)
 "                       stopped (DIR/end): free pages, buddyinfo, the free\n"
 "                       blocks per migratetype and order, and the pageblock\n"
 "                       counts, per zone\n"
-"  --placement exact    the kernel's placement (the only one so far)\n"
+"  --placement MODE     exact (default): where the kernel put each block;\n"
+"                       policy: the trace's requests (order, GFP flags, CPU)\n"
+"                       and their frees, placed by the model's own allocator\n"
+"                       under --policy and --set: what this workload would\n"
+"                       have done on another policy or sysctl\n"
 "\n", f);
 	fputs(machine_opts_help, f);
 }
@@ -45,6 +50,7 @@ static void replay_usage(FILE *f)
 struct replay_args {
 	struct machine_opts mo;
 	const char *trace, *against;
+	bool policy;		/* --placement policy */
 };
 
 static int replay_parse_args(int argc, char **argv, struct replay_args *a)
@@ -80,8 +86,9 @@ static int replay_parse_args(int argc, char **argv, struct replay_args *a)
 		} else if (!strcmp(o, "--placement")) {
 			if (!v)
 				return cli_error(o, "missing value (try --help)");
-			if (strcmp(v, "exact"))
-				return cli_error(o, "only exact placement is implemented so far");
+			if (strcmp(v, "exact") && strcmp(v, "policy"))
+				return cli_error(o, "expected exact or policy");
+			a->policy = !strcmp(v, "policy");
 			i++;
 		} else if (o[0] == '-' && o[1]) {
 			return cli_error(o, "unknown option (try --help)");
@@ -268,20 +275,37 @@ static int replay_main(int argc, char **argv)
 		rc = cli_error(a.trace, strerror(errno));
 		goto out;
 	}
-	rc = af_replay_stream(m, in, driver, &st);
+	rc = a.policy ? af_replay_requests(m, in, driver, &st) : af_replay_stream(m, in, driver, &st);
 	if (in != stdin)
 		fclose(in);
 	if (rc) {
 		rc = cli_error("replay", af_errmsg());
 		goto out;
 	}
-	printf("replay: %s, exact placement, on %s\n", a.trace, a.mo.start ? a.mo.start : "a booted machine");
+	{
+		char policy[256] = "";
+		af_machine_policy(m, policy, sizeof(policy));
+		printf("replay: %s, %s placement, on %s; policy %s\n", a.trace, a.policy ? "policy" : "exact",
+		       a.mo.start ? a.mo.start : "a booted machine", policy);
+	}
 	printf("lines: %llu: %llu events, %llu comments, %llu of other kinds, %llu malformed%s, "
 	       "%llu lost-event markers, %llu truncated\n",
 	       (unsigned long long)st.lines, (unsigned long long)st.events, (unsigned long long)st.comments,
 	       (unsigned long long)st.other_events, (unsigned long long)st.malformed,
 	       st.malformed ? " (first below)" : "", (unsigned long long)st.lost_markers,
 	       (unsigned long long)st.truncated);
+	if (a.policy) {
+		printf("requests: %llu allocations made by the model (%llu it could not serve; %llu failed "
+		       "in the kernel), %llu frees; %llu other events (the kernel's compaction migrated "
+		       "%llu pages)\n", (unsigned long long)st.allocs, (unsigned long long)st.model_failed,
+		       (unsigned long long)st.failed_allocs, (unsigned long long)st.frees,
+		       (unsigned long long)st.info_events, (unsigned long long)st.compaction_migrated);
+		printf("frees of blocks allocated before tracing: %llu; of blocks neither the trace nor the "
+		       "start state held: %llu (skipped); not followed: %llu\n",
+		       (unsigned long long)st.freed_pretrace, (unsigned long long)st.freed_free,
+		       (unsigned long long)st.unfollowed);
+		goto after;
+	}
 	printf("followed: %llu allocations (%llu failed in the kernel), %llu frees, %llu per-CPU refills, "
 	       "%llu drains; %llu other events (compaction migrated %llu pages)\n",
 	       (unsigned long long)st.allocs, (unsigned long long)st.failed_allocs,
@@ -307,6 +331,7 @@ static int replay_main(int argc, char **argv)
 		printf("; first difference at line %llu: %s", (unsigned long long)st.first_divergence_line,
 		       st.first_divergence);
 	printf("\n");
+after:
 	printf("speed: %llu lines in %.3f s (%.2f M lines/s, parse and replay)\n",
 	       (unsigned long long)st.lines, st.secs, st.secs > 0 ? (double)st.lines / st.secs / 1e6 : 0.0);
 	if (af_check(m, report, sizeof(report))) {

@@ -361,6 +361,7 @@ struct af_replay_stats {
 	uint64_t freed_free;		/* frees of blocks the model had free: skipped */
 	uint64_t pcp_unseen;		/* blocks on a list the kernel refilled as empty: allocated */
 	uint64_t claims;		/* pageblocks a fallback claimed (extfrag change_ownership=1) */
+	uint64_t model_failed;		/* policy placement: requests the model could not serve */
 	uint64_t unfollowed;		/* events the model could not follow */
 	uint64_t predicted, mispredicted, unpredicted;
 	uint64_t first_divergence_line, first_unfollowed_line, first_malformed_line;
@@ -368,6 +369,18 @@ struct af_replay_stats {
 	double secs;
 };
 int af_replay_stream(struct af_machine *m, FILE *in, int import_driver, struct af_replay_stats *st);
+/*
+ * af_replay_requests(): policy placement.  The trace's allocation requests
+ * (order, GFP flags, CPU, in order) made by the model's own allocator under
+ * its policy and sysctls, and its frees matched to them by the kernel's
+ * pfn: what the workload would have done on this machine.  The per-CPU
+ * refills, drains and fallbacks are the model's own.  A free of a block the
+ * trace did not allocate frees the start state's block at that pfn if it
+ * has one of that order (else it is counted and skipped); st->model_failed
+ * counts requests the model could not serve.  Memory grows with the live
+ * allocations, not the trace.
+ */
+int af_replay_requests(struct af_machine *m, FILE *in, int import_driver, struct af_replay_stats *st);
 
 /* ---- events: the tracepoints the model emits, as data ---- */
 /*

@@ -44,6 +44,8 @@
 
 #include "internal.h"
 
+struct pfn_pair { uint64_t kpfn, mpfn; };
+
 struct replay {
 	struct af_machine *m;
 	struct af_replay_stats *st;
@@ -52,6 +54,9 @@ struct replay {
 	uint64_t line;
 	/* per CPU: the list its last event refilled (zone and pindex), or -1 */
 	long last_refill[AF_MAX_CPUS];
+	/* policy placement: the kernel's pfn of each live allocation -> the model's */
+	struct pfn_pair *map;
+	size_t map_cap, map_used;
 };
 
 static bool live_get(const struct replay *r, uint64_t pfn)
@@ -351,6 +356,123 @@ static void on_extfrag(struct replay *r, const struct af_event *ev)
 	unlock_zone(z);
 }
 
+/* ---- policy placement: the requests, the model's allocator ---- */
+#define MAP_EMPTY UINT64_MAX
+#define MAP_GONE (UINT64_MAX - 1)
+
+static size_t map_slot(const struct replay *r, uint64_t kpfn)
+{
+	return (size_t)((kpfn * 0x9e3779b97f4a7c15ULL) >> 20) & (r->map_cap - 1);
+}
+
+static bool map_grow(struct replay *r)
+{
+	size_t cap = r->map_cap ? r->map_cap * 2 : 1 << 12, old = r->map_cap;
+	struct pfn_pair *nm = malloc(cap * sizeof(*nm)), *om = r->map;
+
+	if (!nm)
+		return false;
+	for (size_t i = 0; i < cap; i++)
+		nm[i].kpfn = MAP_EMPTY;
+	r->map = nm;
+	r->map_cap = cap;
+	r->map_used = 0;
+	for (size_t i = 0; i < old; i++)
+		if (om[i].kpfn < MAP_GONE) {
+			size_t k = map_slot(r, om[i].kpfn);
+			while (nm[k].kpfn != MAP_EMPTY)
+				k = (k + 1) & (cap - 1);
+			nm[k] = om[i];
+			r->map_used++;
+		}
+	free(om);
+	return true;
+}
+
+static bool map_put(struct replay *r, uint64_t kpfn, uint64_t mpfn)
+{
+	size_t k;
+
+	if ((r->map_used + 1) * 2 > r->map_cap && !map_grow(r))
+		return false;
+	for (k = map_slot(r, kpfn); r->map[k].kpfn < MAP_GONE && r->map[k].kpfn != kpfn;)
+		k = (k + 1) & (r->map_cap - 1);
+	if (r->map[k].kpfn != kpfn)
+		r->map_used++;
+	r->map[k].kpfn = kpfn;
+	r->map[k].mpfn = mpfn;
+	return true;
+}
+
+/* The model's pfn for the kernel's kpfn, removed; UINT64_MAX when none */
+static uint64_t map_take(struct replay *r, uint64_t kpfn)
+{
+	if (!r->map_cap)
+		return UINT64_MAX;
+	for (size_t k = map_slot(r, kpfn); r->map[k].kpfn != MAP_EMPTY; k = (k + 1) & (r->map_cap - 1))
+		if (r->map[k].kpfn == kpfn) {
+			uint64_t mpfn = r->map[k].mpfn;
+			r->map[k].kpfn = MAP_GONE;
+			return mpfn;
+		}
+	return UINT64_MAX;
+}
+
+static void on_request(struct replay *r, const struct af_event *ev)
+{
+	const struct af_ev_page_alloc *e = &ev->page_alloc;
+	struct af_alloc_result res;
+
+	if (e->pfn == UINT64_MAX) {
+		r->st->failed_allocs++;
+		return;
+	}
+	r->st->allocs++;
+	if (e->order >= MAX_ORDER || af_alloc_pages(r->m, ev->cpu, e->gfp_flags, e->order, -1, &res)) {
+		r->st->model_failed++;
+		return;
+	}
+	if (!map_put(r, e->pfn, res.pfn)) {
+		af_err(-ENOMEM, "out of memory");
+		unfollowed(r, "alloc", e->pfn, e->order);
+		af_free_pages(r->m, ev->cpu, res.pfn, e->order);
+		return;
+	}
+	live_set(r, res.pfn, true);
+}
+
+static void on_request_free(struct replay *r, const struct af_event *ev)
+{
+	const struct af_ev_page_free *e = &ev->page_free;
+	struct af_machine *m = r->m;
+	uint64_t mpfn = map_take(r, e->pfn);
+	struct page *p;
+
+	r->st->frees++;
+	if (mpfn != UINT64_MAX) {
+		live_set(r, mpfn, false);
+		if (af_free_pages(m, ev->cpu, mpfn, e->order))
+			unfollowed(r, "free", e->pfn, e->order);
+		return;
+	}
+	/* allocated before tracing: the start state's block at the kernel's pfn */
+	if (e->pfn >= m->max_pfn || e->order >= MAX_ORDER || live_get(r, e->pfn)) {
+		r->st->freed_free++;
+		return;
+	}
+	p = &m->pages[e->pfn];
+	if (!(pflags(p) & PG_alloc) || (pflags(p) & (PG_tail | PG_reserved | PG_kernel)) ||
+	    porder(p) != e->order) {
+		r->st->freed_free++;
+		return;
+	}
+	if (p->owner && r->driver >= 0 ? af_driver_free(m, r->driver, p->index)
+				      : af_free_pages(m, ev->cpu, e->pfn, e->order))
+		unfollowed(r, "free", e->pfn, e->order);
+	else
+		r->st->freed_pretrace++;
+}
+
 /*
  * The per-CPU lists drain only as the trace says: their high marks lifted
  * (saved in *high, one per zone and CPU), or put back (lift false).
@@ -373,7 +495,7 @@ static void lists_follow_trace(struct af_machine *m, int *high, bool lift)
 			}
 }
 
-int af_replay_stream(struct af_machine *m, FILE *in, int import_driver, struct af_replay_stats *st)
+static int replay(struct af_machine *m, FILE *in, int import_driver, bool policy, struct af_replay_stats *st)
 {
 	struct af_replay_stats dummy;
 	struct replay r = { .m = m, .driver = import_driver };
@@ -400,7 +522,8 @@ int af_replay_stream(struct af_machine *m, FILE *in, int import_driver, struct a
 		free(high);
 		return af_err(-ENOMEM, "out of memory");
 	}
-	lists_follow_trace(m, high, true);
+	if (!policy)
+		lists_follow_trace(m, high, true);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while ((len = getline(&line, &cap, in)) > 0) {
 		struct af_event ev;
@@ -439,6 +562,17 @@ int af_replay_stream(struct af_machine *m, FILE *in, int import_driver, struct a
 		/* a refill batch's blocks, with the fallbacks between them (rmqueue_bulk) */
 		if (ev.type != AF_EV_MM_PAGE_ALLOC_ZONE_LOCKED && ev.type != AF_EV_MM_PAGE_ALLOC_EXTFRAG)
 			r.last_refill[ev.cpu] = -1;
+		if (policy) {
+			if (ev.type == AF_EV_MM_PAGE_ALLOC)
+				on_request(&r, &ev);
+			else if (ev.type == AF_EV_MM_PAGE_FREE)
+				on_request_free(&r, &ev);
+			else if (ev.type == AF_EV_MM_COMPACTION_MIGRATEPAGES)
+				st->compaction_migrated += ev.compaction_migratepages.nr_migrated;
+			else
+				st->info_events++;
+			continue;
+		}
 		switch (ev.type) {
 		case AF_EV_MM_PAGE_ALLOC:
 			on_alloc(&r, &ev);
@@ -469,11 +603,23 @@ int af_replay_stream(struct af_machine *m, FILE *in, int import_driver, struct a
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	st->secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
-	lists_follow_trace(m, high, false);
+	if (!policy)
+		lists_follow_trace(m, high, false);
 	free(line);
 	free(r.live);
 	free(high);
+	free(r.map);
 	if (ferror(in))
 		return af_err(-EIO, "reading the trace failed");
 	return 0;
+}
+
+int af_replay_stream(struct af_machine *m, FILE *in, int import_driver, struct af_replay_stats *st)
+{
+	return replay(m, in, import_driver, false, st);
+}
+
+int af_replay_requests(struct af_machine *m, FILE *in, int import_driver, struct af_replay_stats *st)
+{
+	return replay(m, in, import_driver, true, st);
 }

@@ -243,7 +243,10 @@ if tar -xJf "$(dirname "$0")/traces/quiet.tar.xz" -C "$cap" 2>/dev/null; then
 	expect_error "replay without TRACE" replay --start "$cap/quiet/start"
 	expect_error "replay of a directory" replay "$cap"
 	expect_error "replay of a missing file" replay "$cap/none"
-	expect_error "replay --placement policy (not yet)" replay "$cap/quiet/trace" --placement policy
+	"$AF" replay "$cap/quiet/trace" --start "$cap/quiet/start" --placement policy --policy nogroup 2>/dev/null |
+		grep -q "^requests: .* allocations made by the model" && ok "replay --placement policy" ||
+		bad "replay --placement policy"
+	expect_error "replay --placement of no such mode" replay "$cap/quiet/trace" --placement random
 	expect_error "replay --check-against no capture" replay "$cap/quiet/trace" --check-against "$cap"
 	expect_error "replay with two traces" replay "$cap/quiet/trace" "$cap/quiet/trace"
 	: >"$cap/quiet/end/kpagecount"

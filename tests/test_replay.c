@@ -204,6 +204,51 @@ static void test_replay_own_trace(void **st)
 	af_machine_destroy(b);
 }
 
+/*
+ * Policy placement: the compaction trace's requests made by the model's
+ * allocator under linux and under nogroup, from the same start state:
+ * every request served and every free matched or accounted for, and the
+ * two policies leave different memory.
+ */
+static void test_replay_policy_placement(void **st)
+{
+	char path[512], *ends[2];
+	const char *policies[2] = { "linux", "nogroup" };
+
+	(void)st;
+	for (int k = 0; k < 2; k++) {
+		struct af_config *c;
+		struct af_import_report rep;
+		struct af_replay_stats s;
+		struct af_machine *m;
+		FILE *f;
+
+		assert_int_equal(af_config_new(&c), 0);
+		assert_int_equal(af_config_set(c, "policy", policies[k]), 0);
+		snprintf(path, sizeof(path), "%s/compact/start", tmp);
+		assert_int_equal(af_import_state(path, c, &m, &rep), 0);
+		af_config_free(c);
+		snprintf(path, sizeof(path), "%s/compact/trace", tmp);
+		f = fopen(path, "r");
+		assert_non_null(f);
+		assert_int_equal(af_replay_requests(m, f, rep.driver, &s), 0);
+		fclose(f);
+		assert_true(s.allocs > 8000);
+		assert_int_equal(s.model_failed, 0);
+		assert_int_equal(s.unfollowed, 0);
+		assert_true(s.freed_pretrace > 0);
+		assert_true(s.compaction_migrated > 1000);
+		/* the kernel's compaction targets: freed later with no request of theirs */
+		assert_true(s.freed_free >= s.compaction_migrated / 2);
+		CHECK(m);
+		ends[k] = render(m, "/proc/pagetypeinfo");
+		af_machine_destroy(m);
+	}
+	assert_true(strcmp(ends[0], ends[1]) != 0);
+	free(ends[0]);
+	free(ends[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -211,6 +256,7 @@ int main(void)
 		cmocka_unit_test(test_replay_compaction),
 		cmocka_unit_test(test_replay_untidy),
 		cmocka_unit_test(test_replay_own_trace),
+		cmocka_unit_test(test_replay_policy_placement),
 	};
 	return cmocka_run_group_tests(tests, extract, cleanup);
 }
