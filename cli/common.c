@@ -222,16 +222,26 @@ int machine_opt(struct machine_opts *mo, int argc, char **argv, int *i)
 	return 0;
 }
 
+/* The driver holding the movable pages of the last machine built from --start, or -1 */
+static int import_driver = -1;
+
+int machine_import_driver(void)
+{
+	return import_driver;
+}
+
 int machine_build(const struct machine_opts *mo, struct af_machine **out)
 {
 	struct af_machine *m;
 
 	*out = NULL;
+	import_driver = -1;
 	if (mo->start) {
 		struct af_import_report rep;
 		const char *line;
 		if (af_import_state(mo->start, mo->cfg, &m, &rep))
 			return cli_error("--start", af_errmsg());
+		import_driver = rep.driver;
 		for (line = rep.text; *line; ) {
 			const char *nl = strchr(line, '\n');
 			int len = nl ? (int)(nl - line) : (int)strlen(line);

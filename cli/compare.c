@@ -8,6 +8,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -50,6 +52,10 @@ static void compare_usage(FILE *f)
 "                       two (a policy may appear twice with other parameters)\n"
 "  --seeds N            runs per variant, 1..1000 (default 5)\n"
 "  --workload NAME      world (default) or mixed\n"
+"  --trace FILE         the workload is a kernel trace's requests (order, GFP\n"
+"                       flags, CPU) and their frees, placed by each variant's\n"
+"                       allocator (replay --placement policy); with --start,\n"
+"                       from the state captured when tracing began\n"
 "  --ops N              churn operations per run, 0..100000000 (default 200000)\n"
 "  --json FILE          write every run's metrics and the table as JSON\n"
 "  -h, --help           this text\n"
@@ -98,7 +104,7 @@ static uint64_t vmstat(struct af_machine *m, const char *name)
 
 /* One run: boot, workload, metrics at rest, compact_memory, metrics again */
 static int one_run(struct machine_opts *mo, struct variant *va, int k, uint64_t seed,
-		   enum workload wl, unsigned long long ops, json_t **out)
+		   enum workload wl, unsigned long long ops, const char *trace, json_t **out)
 {
 	struct af_machine *m;
 	struct af_metrics rest, after;
@@ -112,7 +118,18 @@ static int one_run(struct machine_opts *mo, struct variant *va, int k, uint64_t 
 		return cli_error("compare", af_errmsg());
 	if ((rc = machine_build(mo, &m)))
 		return rc;
-	if (wl == WL_MIXED) {
+	if (trace) {
+		/* the trace's requests, placed by this variant's allocator */
+		struct af_replay_stats st;
+		FILE *f = fopen(trace, "r");
+		if (!f) {
+			rc = cli_error(trace, strerror(errno));
+			af_machine_destroy(m);
+			return rc;
+		}
+		rc = af_replay_requests(m, f, machine_import_driver(), &st);
+		fclose(f);
+	} else if (wl == WL_MIXED) {
 		struct af_workload_stats st;
 		rc = af_workload_mixed(m, seed, ops, &st);
 	} else {
@@ -245,6 +262,7 @@ static void print_table(struct variant *va, int nv)
 /* The command line, parsed and checked */
 struct compare_args {
 	const char *json_path;
+	const char *trace;	/* --trace FILE: its requests are the workload */
 	unsigned long long seeds, ops;
 	enum workload wl;
 	int nv;
@@ -297,6 +315,16 @@ static int compare_parse(int argc, char **argv, struct machine_opts *mo, struct 
 				return rc;
 			if (a->wl == WL_SELFTEST || a->wl == WL_FRAGFILL || a->wl == WL_THPFAULT)
 				return cli_error("--workload", "compare runs world or mixed");
+		} else if (!strcmp(o, "--trace")) {
+			struct stat sb;
+			if (!v)
+				return cli_error(o, "missing FILE (try --help)");
+			if (stat(v, &sb) || !S_ISREG(sb.st_mode) || access(v, R_OK)) {
+				char msg[4200];
+				snprintf(msg, sizeof(msg), "%s: not a readable trace file", v);
+				return cli_error(o, msg);
+			}
+			a->trace = argv[++i];
 		} else if (!strcmp(o, "--json")) {
 			if (!v)
 				return cli_error(o, "missing value (try --help)");
@@ -378,8 +406,12 @@ static int compare_main(int argc, char **argv)
 		if ((rc = machine_build(&mo, &m)))
 			goto out;
 		seed0 = af_machine_seed(m);
-		printf("antifrag compare: %s workload, %llu operations, %llu MiB, %d cpu(s), "
-		       "%d node(s), seeds %llu..%llu\n", workload_names[wl], ops,
+		if (a.trace)
+			printf("antifrag compare: the requests of trace %s, ", a.trace);
+		else
+			printf("antifrag compare: %s workload, %llu operations, ", workload_names[wl], ops);
+		printf("%llu MiB, %d cpu(s), "
+		       "%d node(s), seeds %llu..%llu\n",
 		       (unsigned long long)(af_machine_managed_pages(m) >> 8), af_machine_nr_cpus(m),
 		       af_machine_nr_nodes(m), seed0, seed0 + seeds - 1);
 		af_machine_destroy(m);
@@ -390,7 +422,8 @@ static int compare_main(int argc, char **argv)
 		va[j].runs = json_array();
 		for (unsigned long long k = 0; k < seeds; k++) {
 			json_t *run = NULL;
-			if ((rc = one_run(&mo, &va[j], (int)k, seed0 + k, wl, ops, json_path ? &run : NULL)))
+			if ((rc = one_run(&mo, &va[j], (int)k, seed0 + k, wl, ops, a.trace,
+					  json_path ? &run : NULL)))
 				goto out;
 			if (run)
 				json_array_append_new(va[j].runs, run);

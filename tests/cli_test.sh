@@ -247,6 +247,10 @@ if tar -xJf "$(dirname "$0")/traces/quiet.tar.xz" -C "$cap" 2>/dev/null; then
 		grep -q "^requests: .* allocations made by the model" && ok "replay --placement policy" ||
 		bad "replay --placement policy"
 	expect_error "replay --placement of no such mode" replay "$cap/quiet/trace" --placement random
+	"$AF" compare --start "$cap/quiet/start" --trace "$cap/quiet/trace" --policy linux,nogroup --seeds 1 \
+		2>/dev/null | grep -q "^antifrag compare: the requests of trace " &&
+		ok "compare --trace" || bad "compare --trace"
+	expect_error "compare --trace of a missing file" compare --trace "$cap/none" --policy linux,nogroup
 	expect_error "replay --check-against no capture" replay "$cap/quiet/trace" --check-against "$cap"
 	expect_error "replay with two traces" replay "$cap/quiet/trace" "$cap/quiet/trace"
 	: >"$cap/quiet/end/kpagecount"
