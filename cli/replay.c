@@ -312,9 +312,12 @@ static int replay_main(int argc, char **argv)
 	       (unsigned long long)st.frees, (unsigned long long)st.refills, (unsigned long long)st.drains,
 	       (unsigned long long)st.info_events, (unsigned long long)st.compaction_migrated);
 	printf("repairs: %llu blocks held since before tracing released for the trace, %llu frees of "
-	       "blocks allocated before tracing, %llu frees of blocks the model had free (skipped)\n",
+	       "blocks allocated before tracing, %llu frees of blocks the model had free (skipped), "
+	       "%llu blocks left on per-CPU lists the kernel refilled as empty (taken unseen, as "
+	       "alloc_pages_bulk takes them, or never there)\n",
 	       (unsigned long long)st.released, (unsigned long long)st.freed_pretrace,
-	       (unsigned long long)st.freed_free);
+	       (unsigned long long)st.freed_free, (unsigned long long)st.pcp_unseen);
+	printf("fallbacks: %llu pageblocks claimed\n", (unsigned long long)st.claims);
 	printf("not followed: %llu", (unsigned long long)st.unfollowed);
 	if (st.unfollowed)
 		printf(" (first at line %llu: %s)", (unsigned long long)st.first_unfollowed_line,
