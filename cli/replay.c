@@ -314,9 +314,11 @@ static int replay_main(int argc, char **argv)
 	printf("repairs: %llu blocks held since before tracing released for the trace, %llu frees of "
 	       "blocks allocated before tracing, %llu frees of blocks the model had free (skipped), "
 	       "%llu blocks left on per-CPU lists the kernel refilled as empty (taken unseen, as "
-	       "alloc_pages_bulk takes them, or never there)\n",
+	       "alloc_pages_bulk takes them, or never there), %llu events placed a few lines late "
+	       "(CPU clocks apart)\n",
 	       (unsigned long long)st.released, (unsigned long long)st.freed_pretrace,
-	       (unsigned long long)st.freed_free, (unsigned long long)st.pcp_unseen);
+	       (unsigned long long)st.freed_free, (unsigned long long)st.pcp_unseen,
+	       (unsigned long long)st.reordered);
 	printf("fallbacks: %llu pageblocks claimed\n", (unsigned long long)st.claims);
 	printf("not followed: %llu", (unsigned long long)st.unfollowed);
 	if (st.unfollowed)

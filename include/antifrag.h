@@ -362,6 +362,7 @@ struct af_replay_stats {
 	uint64_t pcp_unseen;		/* blocks on a list the kernel refilled as empty: allocated */
 	uint64_t claims;		/* pageblocks a fallback claimed (extfrag change_ownership=1) */
 	uint64_t model_failed;		/* policy placement: requests the model could not serve */
+	uint64_t reordered;		/* placed a few events late: CPU clocks apart (64 at most) */
 	uint64_t unfollowed;		/* events the model could not follow */
 	uint64_t predicted, mispredicted, unpredicted;
 	uint64_t first_divergence_line, first_unfollowed_line, first_malformed_line;

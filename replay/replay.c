@@ -45,6 +45,7 @@
 #include "internal.h"
 
 struct pfn_pair { uint64_t kpfn, mpfn; };
+#define REORDER_WINDOW 64
 
 struct replay {
 	struct af_machine *m;
@@ -54,6 +55,14 @@ struct replay {
 	uint64_t line;
 	/* per CPU: the list its last event refilled (zone and pindex), or -1 */
 	long last_refill[AF_MAX_CPUS];
+	/*
+	 * Events that met a block the trace itself still holds: with CPU
+	 * clocks a little apart, the free that lets it go can come a few lines
+	 * later.  Retried after each event for REORDER_WINDOW events.
+	 */
+	struct { struct af_event ev; uint64_t line, at; } pend[16];
+	int npend;
+	uint64_t nevent;
 	/* policy placement: the kernel's pfn of each live allocation -> the model's */
 	struct pfn_pair *map;
 	size_t map_cap, map_used;
@@ -133,11 +142,87 @@ static bool release_range(struct replay *r, int cpu, uint64_t pfn, unsigned int 
 	return true;
 }
 
+/* Does the trace itself hold a block of [pfn, pfn + 2^order)? */
+static bool live_in(const struct replay *r, uint64_t pfn, unsigned int order)
+{
+	uint64_t lo = pfn & ~((1ULL << (MAX_ORDER - 1)) - 1);
+
+	/* a live head at or below pfn whose block reaches it, or one inside */
+	for (uint64_t q = lo; q < pfn + (1ULL << order); q++)
+		if (live_get(r, q) && q + (1ULL << porder(&r->m->pages[q])) > pfn)
+			return true;
+	return false;
+}
+
+/*
+ * An allocation's or a refill's block taken where the kernel took it,
+ * after releasing what the start state held there: 0, or the errno.
+ */
+static int place(struct replay *r, const struct af_event *ev)
+{
+	struct af_machine *m = r->m;
+	struct af_alloc_result res;
+	int ret;
+
+	if (ev->type == AF_EV_MM_PAGE_ALLOC) {
+		const struct af_ev_page_alloc *e = &ev->page_alloc;
+		ret = af_alloc_pages_at(m, ev->cpu, e->gfp_flags, e->pfn, e->order, &res);
+		if (ret == -EBUSY && release_range(r, ev->cpu, e->pfn, e->order))
+			ret = af_alloc_pages_at(m, ev->cpu, e->gfp_flags, e->pfn, e->order, &res);
+		if (!ret)
+			live_set(r, e->pfn, true);
+		return ret;
+	}
+	{
+		const struct af_ev_page *e = &ev->page;
+		ret = af_pcp_refill_at(m, ev->cpu, e->pfn, e->order, e->migratetype);
+		if (ret == -EBUSY && release_range(r, ev->cpu, e->pfn, e->order))
+			ret = af_pcp_refill_at(m, ev->cpu, e->pfn, e->order, e->migratetype);
+		return ret;
+	}
+}
+
+/* Keep ev for a retry once the trace frees what holds its block: true if kept */
+static bool defer(struct replay *r, const struct af_event *ev)
+{
+	if (r->npend == (int)(sizeof(r->pend) / sizeof(r->pend[0])))
+		return false;
+	r->pend[r->npend].ev = *ev;
+	r->pend[r->npend].line = r->line;
+	r->pend[r->npend].at = r->nevent;
+	r->npend++;
+	return true;
+}
+
+/* The deferred events, in order: placed now (reordered), or given up past the window */
+static void retry_deferred(struct replay *r, bool last)
+{
+	for (int i = 0; i < r->npend; ) {
+		uint64_t line = r->line;
+		int ret = place(r, &r->pend[i].ev);
+
+		if (ret && !last && r->nevent - r->pend[i].at <= REORDER_WINDOW) {
+			i++;
+			continue;
+		}
+		if (ret) {
+			const struct af_ev_page *e = &r->pend[i].ev.page;	/* page, pfn, order lead both */
+			r->line = r->pend[i].line;
+			unfollowed(r, r->pend[i].ev.type == AF_EV_MM_PAGE_ALLOC ? "alloc" : "refill", e->pfn,
+				   e->order);
+			r->line = line;
+		} else {
+			r->st->reordered++;
+		}
+		memmove(&r->pend[i], &r->pend[i + 1], (size_t)(r->npend - i - 1) * sizeof(r->pend[0]));
+		r->npend--;
+	}
+}
+
 static void on_alloc(struct replay *r, const struct af_event *ev)
 {
 	const struct af_ev_page_alloc *e = &ev->page_alloc;
 	struct af_machine *m = r->m;
-	struct af_alloc_result res;
 	uint64_t want;
 	int ret;
 
@@ -164,14 +249,11 @@ static void on_alloc(struct replay *r, const struct af_event *ev)
 	} else {
 		r->st->unpredicted++;
 	}
-	ret = af_alloc_pages_at(m, ev->cpu, e->gfp_flags, e->pfn, e->order, &res);
-	if (ret == -EBUSY && release_range(r, ev->cpu, e->pfn, e->order))
-		ret = af_alloc_pages_at(m, ev->cpu, e->gfp_flags, e->pfn, e->order, &res);
-	if (ret) {
-		unfollowed(r, "alloc", e->pfn, e->order);
+	ret = place(r, ev);
+	if (ret == -EBUSY && live_in(r, e->pfn, e->order) && defer(r, ev))
 		return;
-	}
-	live_set(r, e->pfn, true);
+	if (ret)
+		unfollowed(r, "alloc", e->pfn, e->order);
 }
 
 static void on_free(struct replay *r, const struct af_event *ev)
@@ -260,6 +342,7 @@ static void on_refill(struct replay *r, const struct af_event *ev)
 	long key;
 	int ret;
 
+
 	if (!e->percpu_refill)
 		return;		/* the mm_page_alloc that follows takes it */
 	r->st->refills++;
@@ -277,9 +360,9 @@ static void on_refill(struct replay *r, const struct af_event *ev)
 	if (r->last_refill[ev->cpu] != key)
 		refill_begins(r, ev->cpu, z, order_to_pindex(e->migratetype, e->order), e->migratetype);
 	r->last_refill[ev->cpu] = key;
-	ret = af_pcp_refill_at(r->m, ev->cpu, e->pfn, e->order, e->migratetype);
-	if (ret == -EBUSY && release_range(r, ev->cpu, e->pfn, e->order))
-		ret = af_pcp_refill_at(r->m, ev->cpu, e->pfn, e->order, e->migratetype);
+	ret = place(r, ev);
+	if (ret == -EBUSY && live_in(r, e->pfn, e->order) && defer(r, ev))
+		return;
 	if (ret)
 		unfollowed(r, "refill", e->pfn, e->order);
 }
@@ -600,7 +683,11 @@ static int replay(struct af_machine *m, FILE *in, int import_driver, bool policy
 			st->info_events++;
 			break;
 		}
+		r.nevent++;
+		if (r.npend)
+			retry_deferred(&r, false);
 	}
+	retry_deferred(&r, true);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	st->secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
 	if (!policy)

@@ -287,6 +287,41 @@ static void test_replay_bulk_unseen(void **st)
 	af_machine_destroy(m);
 }
 
+/*
+ * CPU clocks a little apart: a CPU's allocation of a block comes before the
+ * other CPU's free of it in the merged trace.  The allocation waits for the
+ * free (reordered); one whose free never comes is not followed, and named
+ * by its own line.
+ */
+static void test_replay_skewed_clocks(void **st)
+{
+	struct af_machine *m = machine_from("mem = 512M\ncpus = 2\nboot = clean\n");
+	struct af_replay_stats s;
+	uint64_t h;
+	char text[2048];
+	FILE *f;
+
+	(void)st;
+	assert_int_equal(af_alloc_predict(m, 0, AF_GFP_HIGHUSER_MOVABLE, 10, &h), 0);
+	snprintf(text, sizeof(text),
+		 "  a-1 [000] .....     1.000000: mm_page_alloc: page=ffffea0000000000 pfn=0x%llx order=0 migratetype=1 gfp_flags=GFP_HIGHUSER_MOVABLE\n"
+		 "  b-2 [001] .....     1.000001: mm_page_alloc: page=ffffea0000000000 pfn=0x%llx order=0 migratetype=1 gfp_flags=GFP_HIGHUSER_MOVABLE\n"
+		 "  a-1 [000] .....     1.000002: mm_page_free: page=ffffea0000000000 pfn=0x%llx order=0\n"
+		 "  a-1 [000] .....     1.000003: mm_page_alloc: page=ffffea0000000000 pfn=0x%llx order=1 migratetype=1 gfp_flags=GFP_HIGHUSER_MOVABLE\n"
+		 "  b-2 [001] .....     1.000004: mm_page_alloc: page=ffffea0000000000 pfn=0x%llx order=0 migratetype=1 gfp_flags=GFP_HIGHUSER_MOVABLE\n",
+		 (unsigned long long)h, (unsigned long long)h, (unsigned long long)h,
+		 (unsigned long long)h + 2, (unsigned long long)h + 3);
+	f = fmemopen(text, strlen(text), "r");
+	assert_int_equal(af_replay_stream(m, f, -1, &s), 0);
+	fclose(f);
+	assert_int_equal(s.reordered, 1);
+	assert_true(pflags(&m->pages[h]) & PG_alloc);	/* CPU 1's, after CPU 0's free */
+	assert_int_equal(s.unfollowed, 1);		/* h + 3 is inside h + 2's order-1 block */
+	assert_int_equal(s.first_unfollowed_line, 5);
+	CHECK(m);
+	af_machine_destroy(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -296,6 +331,7 @@ int main(void)
 		cmocka_unit_test(test_replay_own_trace),
 		cmocka_unit_test(test_replay_policy_placement),
 		cmocka_unit_test(test_replay_bulk_unseen),
+		cmocka_unit_test(test_replay_skewed_clocks),
 	};
 	return cmocka_run_group_tests(tests, extract, cleanup);
 }
