@@ -55,6 +55,8 @@ int machine_opt(struct machine_opts *mo, int argc, char **argv, int *i);
 int machine_opts_finish(struct machine_opts *mo);
 /* Build a machine from the options and apply the --set writes; 0 or 2 (printed) */
 int machine_build(const struct machine_opts *mo, struct af_machine **m);
+/* dir is a directory of capture.sh's with a readable `file`: 0, or 2 (printed, naming opt) */
+int capture_dir_check(const char *opt, const char *dir, const char *file);
 /* The af_import_report's driver of the last machine machine_build imported (--start), or -1 */
 int machine_import_driver(void);
 void machine_opts_free(struct machine_opts *mo);

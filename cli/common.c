@@ -113,6 +113,20 @@ static int record(struct machine_opts *mo, const char *opt, const char *key, con
 	return 0;
 }
 
+int capture_dir_check(const char *opt, const char *dir, const char *file)
+{
+	struct stat sb;
+	char path[4096], msg[4200];
+
+	if (!dir)
+		return cli_error(opt, "missing DIR (try --help)");
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	if (!stat(dir, &sb) && S_ISDIR(sb.st_mode) && !access(path, R_OK))
+		return 0;
+	snprintf(msg, sizeof(msg), "%.2000s is not a captured state (no readable %.2000s)", dir, path);
+	return cli_error(opt, msg);
+}
+
 /* The options a captured state decides itself */
 static const char *const layout_opts[] = {
 	"--mem", "--nodes", "--cpus", "--movablecore", "--boot", "--kaslr",
@@ -157,18 +171,10 @@ int machine_opt(struct machine_opts *mo, int argc, char **argv, int *i)
 	if (!strcmp(o, "--contents"))
 		return record(mo, o, "contents", "1") ? 2 : 1;
 	if (!strcmp(o, "--start")) {
-		struct stat sb;
-		char path[4096];
-		if (!v)
-			return cli_error(o, "missing DIR (try --help)");
-		if (mo->start)
+		if (mo->start && v)
 			return cli_error(o, "given twice");
-		snprintf(path, sizeof(path), "%s/zoneinfo", v);
-		if (stat(v, &sb) || !S_ISDIR(sb.st_mode) || access(path, R_OK)) {
-			char msg[4200];
-			snprintf(msg, sizeof(msg), "%s is not a captured state (no readable %s)", v, path);
-			return cli_error(o, msg);
-		}
+		if ((ret = capture_dir_check(o, v, "zoneinfo")))
+			return ret;
 		mo->start = v;
 		(*i)++;
 		return 1;

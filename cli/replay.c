@@ -71,16 +71,8 @@ static int replay_parse_args(int argc, char **argv, struct replay_args *a)
 		if (rc)
 			return 2;
 		if (!strcmp(o, "--check-against")) {
-			struct stat sb;
-			char path[4096];
-			if (!v)
-				return cli_error(o, "missing DIR (try --help)");
-			snprintf(path, sizeof(path), "%s/buddyinfo", v);
-			if (stat(v, &sb) || !S_ISDIR(sb.st_mode) || access(path, R_OK)) {
-				char msg[4200];
-				snprintf(msg, sizeof(msg), "%s is not a captured state (no readable %s)", v, path);
-				return cli_error(o, msg);
-			}
+			if ((rc = capture_dir_check(o, v, "buddyinfo")))
+				return rc;
 			a->against = v;
 			i++;
 		} else if (!strcmp(o, "--placement")) {

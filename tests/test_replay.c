@@ -8,30 +8,7 @@
 #include <unistd.h>
 
 #include "helpers.h"
-
-static char tmp[256];
-
-static int extract(void **st)
-{
-	char cmd[1024];
-
-	(void)st;
-	snprintf(tmp, sizeof(tmp), "/tmp/af-test-replay.XXXXXX");
-	if (!mkdtemp(tmp))
-		return -1;
-	snprintf(cmd, sizeof(cmd), "tar -xJf %s/quiet.tar.xz -C %s && tar -xJf %s/compact.tar.xz -C %s",
-		 TRACES_DIR, tmp, TRACES_DIR, tmp);
-	return system(cmd) ? -1 : 0;
-}
-
-static int cleanup(void **st)
-{
-	char cmd[512];
-
-	(void)st;
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
-	return system(cmd) ? -1 : 0;
-}
+#include "fixtures.h"
 
 static struct af_machine *replayed(const char *name, struct af_replay_stats *st)
 {
