@@ -18,26 +18,28 @@ static void replay_usage(FILE *f)
 "                      [--placement exact|policy] [OPTIONS]\n"
 "\n"
 "Replay a page allocator trace recorded on real Linux (tools/capture.sh; the\n"
-"text of tracefs's trace or trace_pipe, or `trace-cmd report`) with exact\n"
-"placement: every per-CPU refill, allocation, free and per-CPU drain where\n"
-"the kernel made it, read a line at a time.  Before each allocation the\n"
-"replay asks where Linux 6.1 would have taken it in the model's state; the\n"
-"first allocation where the kernel chose another block is printed, a direct\n"
-"measure of the model.  A trace starts mid-life: blocks allocated before\n"
-"tracing began are released when the trace frees or takes them, frees of\n"
-"blocks the model has free are skipped, and what cannot be followed (the\n"
-"kernel's compaction moves pages with no kmem event) is counted with the\n"
-"first line of it.  Lost-event markers, other events, malformed lines and a\n"
-"truncated last line are counted and skipped.\n"
+"text of tracefs's trace or trace_pipe, or `trace-cmd report`), read a line at\n"
+"a time.  Exact placement (the default) makes every per-CPU refill,\n"
+"allocation, free, per-CPU drain and fallback claim where the kernel made\n"
+"it; before each allocation it asks where Linux 6.1 would have taken it in\n"
+"the model's state, and prints the first allocation where the kernel chose\n"
+"another block, a direct measure of the model.  A trace starts mid-life:\n"
+"blocks allocated before tracing began are released when the trace frees\n"
+"or takes them, frees of blocks the model has free are skipped, an event\n"
+"meeting a block the trace still holds waits up to 64 events for its free\n"
+"(CPU clocks apart), and what cannot be followed (the kernel's compaction\n"
+"moves pages with no kmem event) is counted with the first line of it.\n"
+"Lost-event markers, other events, malformed lines and a truncated last line\n"
+"are counted and skipped.\n"
 "\n"
 "  TRACE                the trace text, or - for standard input\n"
 "  --start DIR          the machine from the state captured when tracing began\n"
 "                       (capture.sh's DIR/start); without it, the machine the\n"
 "                       options below build\n"
 "  --check-against DIR  compare the end with the state captured when tracing\n"
-"                       stopped (DIR/end): free pages, buddyinfo, the free\n"
-"                       blocks per migratetype and order, and the pageblock\n"
-"                       counts, per zone\n"
+"                       stopped (DIR/end): every row of buddyinfo and\n"
+"                       pagetypeinfo (free blocks per order, per migratetype\n"
+"                       and order, and the pageblock counts) that differs\n"
 "  --placement MODE     exact (default): where the kernel put each block;\n"
 "                       policy: the trace's requests (order, GFP flags, CPU)\n"
 "                       and their frees, placed by the model's own allocator\n"
@@ -374,7 +376,7 @@ static int replay_cmd(int argc, char **argv)
 
 const struct command cmd_replay = {
 	.name = "replay",
-	.summary = "replay a kernel's kmem trace on a captured start state, exactly",
+	.summary = "replay a kernel's kmem trace from a captured state, exactly or under a policy",
 	.main = replay_cmd,
 	.parse = replay_parse,
 	.usage = replay_usage,
