@@ -333,8 +333,9 @@ static int unmap_and_move(struct af_machine *m, struct mpage *mp, bool force,
 		}
 	}
 	rc = m->wops->move_to_new_page(m, (unsigned long)dst, src, mode, sz, dz);
-	if (rc == MIGRATEPAGE_SUCCESS && is_lru)
-		lru_add_to(m, dz, (unsigned long)dst);	/* folio_add_lru() */
+	/* folio_add_lru(); a hugetlb page is on no LRU (unmap_and_move_huge_page) */
+	if (rc == MIGRATEPAGE_SUCCESS && is_lru && !mp->hugetlb)
+		lru_add_to(m, dz, (unsigned long)dst);
 	if (was_mapped)
 		remapped = m->wops->remove_migration_ptes(m, &ua, src,
 							  rc == MIGRATEPAGE_SUCCESS ? (unsigned long)dst : src);

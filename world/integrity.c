@@ -233,7 +233,7 @@ static void check_lru(struct ictx *c)
 					ibad(c, "node %d LRU list %d has a cycle", n, l);
 					return;
 				}
-				if (!(f & PG_lru) || (int)folio_lru_list(f) != l)
+				if (!(f & PG_lru) || (int)folio_lru_list(f) != l || (f & PG_hugetlb))
 					ibad(c, "pfn 0x%x on node %d LRU list %d has flags 0x%x", p, n, l, f);
 				nr += (f & PG_head) ? 1UL << m->pages[p].order : 1;
 			}
