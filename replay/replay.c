@@ -264,7 +264,8 @@ static void on_free(struct replay *r, const struct af_event *ev)
 	int cpu = ev->cpu;
 
 	r->st->frees++;
-	if (e->pfn >= m->max_pfn || e->order >= MAX_ORDER || cpu >= m->nr_cpus) {
+	if (e->order >= MAX_ORDER || e->pfn >= m->max_pfn || m->max_pfn - e->pfn < (1ULL << e->order) ||
+	    cpu >= m->nr_cpus) {
 		af_err(-EINVAL, "outside the machine");
 		unfollowed(r, "free", e->pfn, e->order);
 		return;
@@ -373,7 +374,7 @@ static void on_drain(struct replay *r, const struct af_event *ev)
 	struct af_machine *m = r->m;
 
 	r->st->drains++;
-	if (e->pfn >= m->max_pfn || e->order >= MAX_ORDER) {
+	if (e->order >= MAX_ORDER || e->pfn >= m->max_pfn || m->max_pfn - e->pfn < (1ULL << e->order)) {
 		af_err(-EINVAL, "outside the machine");
 		unfollowed(r, "drain", e->pfn, e->order);
 		return;
