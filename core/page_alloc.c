@@ -373,30 +373,69 @@ static int pcp_cpu_of(struct zone *z, int cpu, unsigned long pfn, unsigned int o
 	unsigned long first = pfn;
 
 	unsigned long last = pfn;
+	bool at_head;
 
 	if (!(pflags(p) & PG_pcp) || porder(p) != order)
 		return -1;
 	/* toward both ends at once: a block is taken at the head, drained at the tail */
-	for (;;) {
-		if (m->pages[first].prev == PFN_NIL) {
-			for (int i = 0; i < m->nr_cpus; i++) {
-				int c = (cpu + i) % m->nr_cpus;
-				if (z->pcp[c].lists[pindex].first == first)
-					return c;
-			}
-			return -1;
-		}
-		if (m->pages[last].next == PFN_NIL) {
-			for (int i = 0; i < m->nr_cpus; i++) {
-				int c = (cpu + i) % m->nr_cpus;
-				if (z->pcp[c].lists[pindex].last == last)
-					return c;
-			}
-			return -1;
-		}
+	while (m->pages[first].prev != PFN_NIL && m->pages[last].next != PFN_NIL) {
 		first = m->pages[first].prev;
 		last = m->pages[last].next;
 	}
+	at_head = m->pages[first].prev == PFN_NIL;
+	for (int i = 0; i < m->nr_cpus; i++) {
+		int c = (cpu + i) % m->nr_cpus;
+		const struct list_pfn *l = &z->pcp[c].lists[pindex];
+
+		if (at_head ? l->first == first : l->last == last)
+			return c;
+	}
+	return -1;
+}
+
+/*
+ * Block pfn off CPU c's pcp list (counted as an allocation when alloc):
+ * its pcp migratetype, or -EAGAIN when it left the list before c's lock
+ * was taken.
+ */
+static int pcp_take(struct zone *z, int c, unsigned long pfn, unsigned int order, bool alloc)
+{
+	struct af_machine *m = z->m;
+	struct per_cpu_pages *pcp = &z->pcp[c];
+	int mt;
+
+	lock_pcp(m, pcp);
+	if (pcp_cpu_of(z, c, pfn, order) != c) {	/* drained meanwhile */
+		unlock_pcp(m, pcp);
+		return af_err(-EAGAIN, "pfn 0x%lx left its per-CPU list", pfn);
+	}
+	mt = m->pages[pfn].pcp_mt;
+	list_del_pfn(m, &pcp->lists[order_to_pindex(mt < MIGRATE_PCPTYPES ? mt : MIGRATE_MOVABLE, order)], pfn);
+	pflags_clear(&m->pages[pfn], PG_pcp);
+	pcp->count -= 1 << order;
+	if (alloc)
+		cpu_counter_add(m, &pcp->events[PGALLOC_DMA + z->type], 1UL << order);
+	unlock_pcp(m, pcp);
+	return mt;
+}
+
+/* The zone holding [pfn, pfn + 2^order) whole, or NULL (af_err set) */
+static struct zone *block_zone(struct af_machine *m, uint64_t pfn, unsigned int order)
+{
+	struct zone *z;
+
+	if (order >= MAX_ORDER || pfn & ((1ULL << order) - 1) || pfn >= m->max_pfn ||
+	    m->max_pfn - pfn < (1ULL << order)) {
+		af_err(-EINVAL, "pfn 0x%" PRIx64 " is not the start of an order-%u block of the machine",
+		       pfn, order);
+		return NULL;
+	}
+	z = pfn_zone(m, (unsigned long)pfn);
+	if (!z || pfn_zone(m, (unsigned long)pfn + (1UL << order) - 1) != z) {
+		af_err(-EINVAL, "pfn 0x%" PRIx64 " order %u is not inside one zone", pfn, order);
+		return NULL;
+	}
+	return z;
 }
 
 /*
@@ -420,12 +459,8 @@ int af_alloc_pages_at(struct af_machine *m, int cpu, af_gfp_t gfp, uint64_t pfn,
 	*res = (struct af_alloc_result){ .reason = AF_FAIL_INVALID };
 	if (!m || order >= MAX_ORDER || (unsigned)cpu >= (unsigned)m->nr_cpus || gfp_refused(gfp, order))
 		return af_err(-EINVAL, "bad arguments");
-	if (pfn & ((1ULL << order) - 1) || pfn >= m->max_pfn || m->max_pfn - pfn < (1ULL << order))
-		return af_err(-EINVAL, "pfn 0x%" PRIx64 " is not the start of an order-%u block of the machine",
-			      pfn, order);
-	z = pfn_zone(m, (unsigned long)pfn);
-	if (!z || pfn_zone(m, (unsigned long)pfn + (1UL << order) - 1) != z)
-		return af_err(-EINVAL, "pfn 0x%" PRIx64 " order %u is not inside one zone", pfn, order);
+	if (!(z = block_zone(m, pfn, order)))
+		return -EINVAL;
 
 	lock_zone(z);
 	mt = take_block_at_locked(z, (unsigned long)pfn, order);
@@ -437,18 +472,8 @@ int af_alloc_pages_at(struct af_machine *m, int cpu, af_gfp_t gfp, uint64_t pfn,
 		c = pcp_allowed_order(order) ? pcp_cpu_of(z, cpu, (unsigned long)pfn, order) : -1;
 		if (c < 0)
 			return af_err(-EBUSY, "pfn 0x%" PRIx64 " order %u is not free", pfn, order);
-		lock_pcp(m, &z->pcp[c]);
-		if (pcp_cpu_of(z, c, (unsigned long)pfn, order) != c) {	/* drained meanwhile */
-			unlock_pcp(m, &z->pcp[c]);
-			return af_err(-EAGAIN, "pfn 0x%" PRIx64 " left its per-CPU list", pfn);
-		}
-		mt = m->pages[pfn].pcp_mt;
-		list_del_pfn(m, &z->pcp[c].lists[order_to_pindex(mt < MIGRATE_PCPTYPES ? mt : MIGRATE_MOVABLE,
-								  order)], (unsigned long)pfn);
-		pflags_clear(&m->pages[pfn], PG_pcp);
-		z->pcp[c].count -= 1 << order;
-		cpu_counter_add(m, &z->pcp[c].events[PGALLOC_DMA + z->type], 1UL << order);
-		unlock_pcp(m, &z->pcp[c]);
+		if ((mt = pcp_take(z, c, (unsigned long)pfn, order, true)) < 0)
+			return mt;
 	}
 	zone_statistics(m, cpu, z, z);
 	prep_new_page(m, (unsigned long)pfn, order, gfp);
@@ -460,25 +485,6 @@ int af_alloc_pages_at(struct af_machine *m, int cpu, af_gfp_t gfp, uint64_t pfn,
 	res->zone = (int)z->type;
 	res->nid = z->nid;
 	return 0;
-}
-
-/* The zone holding [pfn, pfn + 2^order) whole, or NULL (af_err set) */
-static struct zone *block_zone(struct af_machine *m, uint64_t pfn, unsigned int order)
-{
-	struct zone *z;
-
-	if (order >= MAX_ORDER || pfn & ((1ULL << order) - 1) || pfn >= m->max_pfn ||
-	    m->max_pfn - pfn < (1ULL << order)) {
-		af_err(-EINVAL, "pfn 0x%" PRIx64 " is not the start of an order-%u block of the machine",
-		       pfn, order);
-		return NULL;
-	}
-	z = pfn_zone(m, (unsigned long)pfn);
-	if (!z || pfn_zone(m, (unsigned long)pfn + (1UL << order) - 1) != z) {
-		af_err(-EINVAL, "pfn 0x%" PRIx64 " order %u is not inside one zone", pfn, order);
-		return NULL;
-	}
-	return z;
 }
 
 /*
@@ -518,7 +524,6 @@ int af_pcp_refill_at(struct af_machine *m, int cpu, uint64_t pfn, unsigned int o
 /* af_pcp_drain_at(): free_pcppages_bulk() for one block: off its pcp list, into the buddy */
 int af_pcp_drain_at(struct af_machine *m, uint64_t pfn, unsigned int order)
 {
-	struct per_cpu_pages *pcp;
 	struct zone *z;
 	int c, mt;
 
@@ -529,18 +534,8 @@ int af_pcp_drain_at(struct af_machine *m, uint64_t pfn, unsigned int order)
 	c = pcp_allowed_order(order) ? pcp_cpu_of(z, 0, (unsigned long)pfn, order) : -1;
 	if (c < 0)
 		return af_err(-EBUSY, "pfn 0x%" PRIx64 " order %u is on no per-CPU list", pfn, order);
-	pcp = &z->pcp[c];
-	lock_pcp(m, pcp);
-	if (pcp_cpu_of(z, c, (unsigned long)pfn, order) != c) {
-		unlock_pcp(m, pcp);
-		return af_err(-EAGAIN, "pfn 0x%" PRIx64 " left its per-CPU list", pfn);
-	}
-	mt = m->pages[pfn].pcp_mt;
-	list_del_pfn(m, &pcp->lists[order_to_pindex(mt < MIGRATE_PCPTYPES ? mt : MIGRATE_MOVABLE, order)],
-		     (unsigned long)pfn);
-	pflags_clear(&m->pages[pfn], PG_pcp);
-	pcp->count -= 1 << order;
-	unlock_pcp(m, pcp);
+	if ((mt = pcp_take(z, c, (unsigned long)pfn, order, false)) < 0)
+		return mt;
 	free_unref_page_buddy(z, (unsigned long)pfn, order, mt);
 	return 0;
 }

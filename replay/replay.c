@@ -256,6 +256,18 @@ static void on_alloc(struct replay *r, const struct af_event *ev)
 		unfollowed(r, "alloc", e->pfn, e->order);
 }
 
+/* Is some page of the block reserved or a hole?  Then the event is not followed */
+static bool unmanaged(struct replay *r, const char *what, uint64_t pfn, unsigned int order)
+{
+	for (uint64_t q = pfn; q < pfn + (1ULL << order); q++)
+		if (pflags(&r->m->pages[q]) & (PG_reserved | PG_hole)) {
+			af_err(-EINVAL, "pfn 0x%llx is not managed memory of the model", (unsigned long long)q);
+			unfollowed(r, what, pfn, order);
+			return true;
+		}
+	return false;
+}
+
 static void on_free(struct replay *r, const struct af_event *ev)
 {
 	const struct af_ev_page_free *e = &ev->page_free;
@@ -286,15 +298,10 @@ static void on_free(struct replay *r, const struct af_event *ev)
 		}
 	{
 		uint64_t held = 0;
-		for (uint64_t q = e->pfn; q < e->pfn + (1ULL << e->order); q++) {
-			if (pflags(&m->pages[q]) & (PG_reserved | PG_hole)) {
-				af_err(-EINVAL, "pfn 0x%llx is not managed memory of the model",
-				       (unsigned long long)q);
-				unfollowed(r, "free", e->pfn, e->order);
-				return;
-			}
+		if (unmanaged(r, "free", e->pfn, e->order))
+			return;
+		for (uint64_t q = e->pfn; q < e->pfn + (1ULL << e->order); q++)
 			held += (pflags(&m->pages[q]) & PG_alloc) != 0;
-		}
 		if (!held) {
 			r->st->freed_free++;
 			return;
@@ -381,12 +388,8 @@ static void on_drain(struct replay *r, const struct af_event *ev)
 	}
 	if (!af_pcp_drain_at(m, e->pfn, e->order))
 		return;
-	for (uint64_t q = e->pfn; q < e->pfn + (1ULL << e->order); q++)
-		if (pflags(&m->pages[q]) & (PG_reserved | PG_hole)) {
-			af_err(-EINVAL, "pfn 0x%llx is not managed memory of the model", (unsigned long long)q);
-			unfollowed(r, "drain", e->pfn, e->order);
-			return;
-		}
+	if (unmanaged(r, "drain", e->pfn, e->order))
+		return;
 	/* on a list in the kernel, held as an allocation by the start state */
 	if (!release_range(r, 0, e->pfn, e->order) || af_pcp_drain_at(m, e->pfn, e->order)) {
 		struct page *p = &m->pages[e->pfn];
