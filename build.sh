@@ -15,6 +15,10 @@ need_pkgs() {
 	command -v python3 >/dev/null 2>&1 || missing="$missing python3"
 	[ -f /usr/include/cmocka.h ] || missing="$missing libcmocka-dev"
 	[ -f /usr/include/jansson.h ] || missing="$missing libjansson-dev"
+	# trace.dat (libtracecmd-dev does not pull in the headers it includes)
+	[ -f /usr/include/trace-cmd/trace-cmd.h ] || missing="$missing libtracecmd-dev"
+	[ -f /usr/include/tracefs/tracefs.h ] || missing="$missing libtracefs-dev"
+	[ -f /usr/include/traceevent/event-parse.h ] || missing="$missing libtraceevent-dev"
 	command -v xz >/dev/null 2>&1 || missing="$missing xz-utils"	# the test fixtures
 	if [ -n "$missing" ]; then
 		SUDO=""

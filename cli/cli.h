@@ -60,6 +60,16 @@ int capture_dir_check(const char *opt, const char *dir, const char *file);
 /* The af_import_report's driver of the last machine machine_build imported (--start), or -1 */
 int machine_import_driver(void);
 void machine_opts_free(struct machine_opts *mo);
+/* path ("-": stdin) a trace to replay: a readable file, and a trace.dat that
+ * opens; 0, or 2 (printed, naming opt) */
+int trace_check(const char *opt, const char *path);
+/*
+ * Replay the trace at path ("-": stdin) on m: text (`trace`, `trace_pipe`,
+ * `trace-cmd report`) or trace-cmd's binary trace.dat, told apart by the
+ * file's first bytes.  policy: af_replay_requests, else af_replay_stream.
+ * 0, or 2 with the error printed.
+ */
+int trace_replay(struct af_machine *m, const char *path, int driver, int policy, struct af_replay_stats *st);
 
 /* The workloads, by name */
 enum workload { WL_WORLD, WL_MIXED, WL_SELFTEST, WL_FRAGFILL, WL_THPFAULT, NR_WORKLOADS };

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "tracedat.h"
 
 const char *const workload_names[NR_WORKLOADS] = { "world", "mixed", "compaction-selftest",
 							  "fragfill", "thpfault" };
@@ -226,6 +227,55 @@ int machine_opt(struct machine_opts *mo, int argc, char **argv, int *i)
 			return 1;
 		}
 	return 0;
+}
+
+int trace_check(const char *opt, const char *path)
+{
+	struct stat sb;
+	char msg[4200];
+
+	if (!strcmp(path, "-"))
+		return 0;
+	if (stat(path, &sb) || (S_ISREG(sb.st_mode) && access(path, R_OK))) {
+		snprintf(msg, sizeof(msg), "%s: %s", path, strerror(errno));
+		return cli_error(opt, msg);
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		snprintf(msg, sizeof(msg), "%s: not a regular file", path);
+		return cli_error(opt, msg);
+	}
+	if (af_tracedat_is(path)) {
+		char err[256];
+		struct af_tracedat *t = af_tracedat_open(path, err, sizeof(err));
+		if (!t) {
+			snprintf(msg, sizeof(msg), "%s: %s", path, err);
+			return cli_error(opt, msg);
+		}
+		af_tracedat_close(t);
+	}
+	return 0;
+}
+
+int trace_replay(struct af_machine *m, const char *path, int driver, int policy, struct af_replay_stats *st)
+{
+	int rc;
+
+	if (strcmp(path, "-") && af_tracedat_is(path)) {
+		char err[256];
+		struct af_tracedat *t = af_tracedat_open(path, err, sizeof(err));
+		if (!t)
+			return cli_error(path, err);
+		rc = af_replay_source(m, af_tracedat_next, t, driver, policy, st);
+		af_tracedat_close(t);
+	} else {
+		FILE *in = strcmp(path, "-") ? fopen(path, "r") : stdin;
+		if (!in)
+			return cli_error(path, strerror(errno));
+		rc = policy ? af_replay_requests(m, in, driver, st) : af_replay_stream(m, in, driver, st);
+		if (in != stdin)
+			fclose(in);
+	}
+	return rc ? cli_error("replay", af_errmsg()) : 0;
 }
 
 /* The driver holding the movable pages of the last machine built from --start, or -1 */

@@ -121,14 +121,10 @@ static int one_run(struct machine_opts *mo, struct variant *va, int k, uint64_t 
 	if (trace) {
 		/* the trace's requests, placed by this variant's allocator */
 		struct af_replay_stats st;
-		FILE *f = fopen(trace, "r");
-		if (!f) {
-			rc = cli_error(trace, strerror(errno));
+		if ((rc = trace_replay(m, trace, machine_import_driver(), 1, &st))) {
 			af_machine_destroy(m);
 			return rc;
 		}
-		rc = af_replay_requests(m, f, machine_import_driver(), &st);
-		fclose(f);
 	} else if (wl == WL_MIXED) {
 		struct af_workload_stats st;
 		rc = af_workload_mixed(m, seed, ops, &st);
@@ -316,14 +312,12 @@ static int compare_parse(int argc, char **argv, struct machine_opts *mo, struct 
 			if (a->wl == WL_SELFTEST || a->wl == WL_FRAGFILL || a->wl == WL_THPFAULT)
 				return cli_error("--workload", "compare runs world or mixed");
 		} else if (!strcmp(o, "--trace")) {
-			struct stat sb;
 			if (!v)
 				return cli_error(o, "missing FILE (try --help)");
-			if (stat(v, &sb) || !S_ISREG(sb.st_mode) || access(v, R_OK)) {
-				char msg[4200];
-				snprintf(msg, sizeof(msg), "%s: not a readable trace file", v);
-				return cli_error(o, msg);
-			}
+			if (!strcmp(v, "-"))
+				return cli_error(o, "a file (every variant replays it)");
+			if ((rc = trace_check(o, v)))
+				return rc;
 			a->trace = argv[++i];
 		} else if (!strcmp(o, "--json")) {
 			if (!v)

@@ -18,8 +18,8 @@ static void replay_usage(FILE *f)
 "                      [--placement exact|policy] [OPTIONS]\n"
 "\n"
 "Replay a page allocator trace recorded on real Linux (tools/capture.sh; the\n"
-"text of tracefs's trace or trace_pipe, or `trace-cmd report`), read a line at\n"
-"a time.  Exact placement (the default) makes every per-CPU refill,\n"
+"text of tracefs's trace or trace_pipe, `trace-cmd report`, or trace-cmd's\n"
+"binary trace.dat), streaming.  Exact placement (the default) makes every per-CPU refill,\n"
 "allocation, free, per-CPU drain and fallback claim where the kernel made\n"
 "it; before each allocation it asks where Linux 6.1 would have taken it in\n"
 "the model's state, and prints the first allocation where the kernel chose\n"
@@ -32,7 +32,7 @@ static void replay_usage(FILE *f)
 "Lost-event markers, other events, malformed lines and a truncated last line\n"
 "are counted and skipped.\n"
 "\n"
-"  TRACE                the trace text, or - for standard input\n"
+"  TRACE                the trace: text (- for standard input) or trace.dat\n"
 "  --start DIR          the machine from the state captured when tracing began\n"
 "                       (capture.sh's DIR/start); without it, the machine the\n"
 "                       options below build\n"
@@ -94,15 +94,8 @@ static int replay_parse_args(int argc, char **argv, struct replay_args *a)
 	}
 	if (!a->trace)
 		return cli_error("replay", "missing TRACE (try --help)");
-	if (strcmp(a->trace, "-")) {
-		struct stat sb;
-		if (stat(a->trace, &sb) || S_ISDIR(sb.st_mode) || access(a->trace, R_OK)) {
-			char msg[4200];
-			snprintf(msg, sizeof(msg), "%s: %s", a->trace,
-				 S_ISDIR(sb.st_mode) ? "a directory" : strerror(errno));
-			return cli_error("TRACE", msg);
-		}
-	}
+	if ((rc = trace_check("TRACE", a->trace)))
+		return rc;
 	return machine_opts_finish(&a->mo);
 }
 
@@ -242,7 +235,6 @@ static int replay_main(int argc, char **argv)
 	struct af_machine *m = NULL;
 	struct af_replay_stats st;
 	int rc, driver = -1;
-	FILE *in;
 	char report[1024];
 
 	if ((rc = replay_parse_args(argc, argv, &a)))
@@ -264,18 +256,8 @@ static int replay_main(int argc, char **argv)
 	} else if ((rc = machine_build(&a.mo, &m))) {
 		goto out;
 	}
-	in = strcmp(a.trace, "-") ? fopen(a.trace, "r") : stdin;
-	if (!in) {
-		rc = cli_error(a.trace, strerror(errno));
+	if ((rc = trace_replay(m, a.trace, driver, a.policy, &st)))
 		goto out;
-	}
-	rc = a.policy ? af_replay_requests(m, in, driver, &st) : af_replay_stream(m, in, driver, &st);
-	if (in != stdin)
-		fclose(in);
-	if (rc) {
-		rc = cli_error("replay", af_errmsg());
-		goto out;
-	}
 	{
 		char policy[256] = "";
 		af_machine_policy(m, policy, sizeof(policy));
@@ -306,13 +288,19 @@ static int replay_main(int argc, char **argv)
 	       (unsigned long long)st.frees, (unsigned long long)st.refills, (unsigned long long)st.drains,
 	       (unsigned long long)st.info_events, (unsigned long long)st.compaction_migrated);
 	printf("repairs: %llu blocks held since before tracing released for the trace, %llu frees of "
-	       "blocks allocated before tracing, %llu frees of blocks the model had free (skipped), "
+	       "blocks allocated before tracing, %llu frees of blocks the model had free (taken unseen: "
+	       "before tracing_on, by alloc_pages_bulk or as compaction's targets; followed), "
 	       "%llu blocks left on per-CPU lists the kernel refilled as empty (taken unseen, as "
 	       "alloc_pages_bulk takes them, or never there), %llu events placed a few lines late "
 	       "(CPU clocks apart)\n",
 	       (unsigned long long)st.released, (unsigned long long)st.freed_pretrace,
-	       (unsigned long long)st.freed_free, (unsigned long long)st.pcp_unseen,
+	       (unsigned long long)st.freed_unseen, (unsigned long long)st.pcp_unseen,
 	       (unsigned long long)st.reordered);
+	if (st.marks)
+		printf("capture markers: %llu; %llu events while the start snapshot was read (followed, "
+		       "not predicted), %llu after the end snapshot began (not followed)\n",
+		       (unsigned long long)st.marks, (unsigned long long)st.during_snapshot,
+		       (unsigned long long)st.after_end);
 	printf("fallbacks: %llu pageblocks claimed\n", (unsigned long long)st.claims);
 	printf("not followed: %llu", (unsigned long long)st.unfollowed);
 	if (st.unfollowed)

@@ -330,27 +330,32 @@ static long buddy_block_of(struct zone *z, unsigned long pfn, unsigned int *cur)
 /*
  * The buddy half of af_alloc_pages_at(): [pfn, pfn + 2^order) split out of
  * the free block holding it, accounted; the free list's migratetype, or -1
- * when no free block holds all of it.  Zone lock held.
+ * when no free block holds all of it.  The kernel took the block off the
+ * free list of the request's type (__rmqueue_smallest(); a fallback moved
+ * it there first), so expand() put the other halves on that list: want_mt,
+ * unless the block is on a list of a type the pcp lists do not keep (the
+ * highatomic reserve, which keeps its halves).  Zone lock held.
  */
-static int take_block_at_locked(struct zone *z, unsigned long pfn, unsigned int order)
+static int take_block_at_locked(struct zone *z, unsigned long pfn, unsigned int order, int want_mt)
 {
 	struct af_machine *m = z->m;
 	unsigned int cur;
 	long head = buddy_block_of(z, pfn, &cur);
-	int mt;
+	int mt, to;
 
 	if (head < 0 || cur < order)
 		return -1;
 	mt = buddy_free_list_mt(z, (unsigned long)head, cur);
+	to = mt < MIGRATE_PCPTYPES && want_mt >= 0 && want_mt < MIGRATE_PCPTYPES ? want_mt : mt;
 	del_page_from_free_list(z, (unsigned long)head, cur, mt);
 	while (cur > order) {	/* keep the half holding pfn, free the other */
 		unsigned long half = (unsigned long)head + (1UL << --cur);
 
 		if (pfn >= half) {
-			add_to_free_list(z, (unsigned long)head, cur, mt, false);
+			add_to_free_list(z, (unsigned long)head, cur, to, false);
 			head = (long)half;
 		} else {
-			add_to_free_list(z, half, cur, mt, false);
+			add_to_free_list(z, half, cur, to, false);
 		}
 	}
 	m->pages[pfn].pcp_mt = (uint8_t)mt;
@@ -463,7 +468,7 @@ int af_alloc_pages_at(struct af_machine *m, int cpu, af_gfp_t gfp, uint64_t pfn,
 		return -EINVAL;
 
 	lock_zone(z);
-	mt = take_block_at_locked(z, (unsigned long)pfn, order);
+	mt = take_block_at_locked(z, (unsigned long)pfn, order, gfp_migratetype_m(m, gfp));
 	if (mt >= 0) {
 		unlock_zone(z);
 		cpu_counter_add(m, &z->pcp[cpu].events[PGALLOC_DMA + z->type], 1UL << order);
@@ -505,7 +510,7 @@ int af_pcp_refill_at(struct af_machine *m, int cpu, uint64_t pfn, unsigned int o
 		return -EINVAL;
 	pcp = &z->pcp[cpu];
 	lock_zone(z);
-	got = take_block_at_locked(z, (unsigned long)pfn, order);
+	got = take_block_at_locked(z, (unsigned long)pfn, order, mt);
 	unlock_zone(z);
 	if (got < 0)
 		return af_err(-EBUSY, "pfn 0x%" PRIx64 " order %u is not free in the buddy", pfn, order);
@@ -522,12 +527,12 @@ int af_pcp_refill_at(struct af_machine *m, int cpu, uint64_t pfn, unsigned int o
 }
 
 /* af_pcp_drain_at(): free_pcppages_bulk() for one block: off its pcp list, into the buddy */
-int af_pcp_drain_at(struct af_machine *m, uint64_t pfn, unsigned int order)
+int af_pcp_drain_at(struct af_machine *m, uint64_t pfn, unsigned int order, int to_mt)
 {
 	struct zone *z;
 	int c, mt;
 
-	if (!m)
+	if (!m || to_mt < -1 || to_mt >= MIGRATE_TYPES)
 		return af_err(-EINVAL, "bad arguments");
 	if (!(z = block_zone(m, pfn, order)))
 		return -EINVAL;
@@ -536,7 +541,7 @@ int af_pcp_drain_at(struct af_machine *m, uint64_t pfn, unsigned int order)
 		return af_err(-EBUSY, "pfn 0x%" PRIx64 " order %u is on no per-CPU list", pfn, order);
 	if ((mt = pcp_take(z, c, (unsigned long)pfn, order, false)) < 0)
 		return mt;
-	free_unref_page_buddy(z, (unsigned long)pfn, order, mt);
+	free_unref_page_buddy(z, (unsigned long)pfn, order, to_mt >= 0 ? to_mt : mt);
 	return 0;
 }
 

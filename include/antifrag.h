@@ -196,10 +196,12 @@ int af_alloc_pages_at(struct af_machine *m, int cpu, af_gfp_t gfp, uint64_t pfn,
  * af_pcp_refill_at() takes the free block at pfn out of the buddy onto the
  * tail of cpu's list of migratetype mt (what rmqueue_bulk did with it);
  * af_pcp_drain_at() gives the block at pfn back to the buddy from whichever
- * CPU's list holds it (free_pcppages_bulk).  -EBUSY when it is not there.
+ * CPU's list holds it (free_pcppages_bulk), onto the free lists of
+ * migratetype mt (mm_page_pcpu_drain's), or of the type the list recorded
+ * for it when mt is -1.  -EBUSY when it is not there.
  */
 int af_pcp_refill_at(struct af_machine *m, int cpu, uint64_t pfn, unsigned int order, int mt);
-int af_pcp_drain_at(struct af_machine *m, uint64_t pfn, unsigned int order);
+int af_pcp_drain_at(struct af_machine *m, uint64_t pfn, unsigned int order, int mt);
 /*
  * Where 6.1's fast path would put an allocation now, without making it: in
  * the first zone of the zonelist over its low watermark, the head of cpu's
@@ -358,7 +360,11 @@ struct af_replay_stats {
 	uint64_t allocs, failed_allocs, frees, refills, drains, info_events, compaction_migrated;
 	uint64_t released;		/* blocks the start state held, released for the trace */
 	uint64_t freed_pretrace;	/* frees of blocks allocated before tracing began */
-	uint64_t freed_free;		/* frees of blocks the model had free: skipped */
+	uint64_t freed_free;		/* policy placement: frees of blocks neither the trace nor the start state held: skipped */
+	uint64_t freed_unseen;		/* exact: frees of blocks the model had free (taken unseen): followed */
+	uint64_t marks;			/* capture.sh's markers met */
+	uint64_t during_snapshot;	/* events while the start snapshot was read: followed, not predicted */
+	uint64_t after_end;		/* events after the end snapshot began: not followed */
 	uint64_t pcp_unseen;		/* blocks on a list the kernel refilled as empty: allocated */
 	uint64_t claims;		/* pageblocks a fallback claimed (extfrag change_ownership=1) */
 	uint64_t model_failed;		/* policy placement: requests the model could not serve */
@@ -382,6 +388,34 @@ int af_replay_stream(struct af_machine *m, FILE *in, int import_driver, struct a
  * allocations, not the trace.
  */
 int af_replay_requests(struct af_machine *m, FILE *in, int import_driver, struct af_replay_stats *st);
+/*
+ * A trace in another format, replayed from its events: next() fills *ev and
+ * returns AF_TRACE_EVENT, or says what it met instead (MALFORMED may say
+ * what in why[len]); END, TRUNCATED (a last item cut short) and ERROR
+ * (af_errmsg() says why; the replay returns -EIO) end the replay.
+ * tools/capture.sh's markers ("antifrag-capture: start snapshot", "...
+ * start snapshot taken", "... end snapshot") line the trace up with its
+ * snapshots: events while the start one was read are followed but not
+ * predicted, and the replay stops following at the end one.
+ * af_replay_source() is af_replay_stream() (policy 0) or
+ * af_replay_requests() (policy 1) reading from next(arg, ...); st's "lines"
+ * are its items.
+ */
+struct af_event;
+enum af_trace_item {
+	AF_TRACE_END,
+	AF_TRACE_EVENT,
+	AF_TRACE_COMMENT,	/* a comment or an empty line */
+	AF_TRACE_OTHER,		/* an event of a kind the replay has no type for */
+	AF_TRACE_MALFORMED,
+	AF_TRACE_LOST,		/* a lost-events marker */
+	AF_TRACE_TRUNCATED,
+	AF_TRACE_ERROR,
+	AF_TRACE_MARK,		/* a trace_marker line: its text from "antifrag-capture: " in why */
+};
+typedef enum af_trace_item (*af_trace_next_fn)(void *arg, struct af_event *ev, char *why, size_t len);
+int af_replay_source(struct af_machine *m, af_trace_next_fn next, void *arg, int import_driver, int policy,
+		     struct af_replay_stats *st);
 
 /* ---- events: the tracepoints the model emits, as data ---- */
 /*

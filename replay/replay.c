@@ -45,6 +45,7 @@
 #include "internal.h"
 
 struct pfn_pair { uint64_t kpfn, mpfn; };
+#define MARK_PREFIX "antifrag-capture: "
 #define REORDER_WINDOW 64
 
 struct replay {
@@ -53,6 +54,8 @@ struct replay {
 	uint8_t *live;		/* 1 bit per pfn: a block the trace allocated (head) */
 	int driver;		/* the import's driver, or -1 */
 	uint64_t line;
+	bool snapshot;		/* between the start snapshot's markers */
+	bool ended;		/* past the end snapshot's marker */
 	/* per CPU: the list its last event refilled (zone and pindex), or -1 */
 	long last_refill[AF_MAX_CPUS];
 	/*
@@ -108,7 +111,7 @@ static void unfollowed(struct replay *r, const char *what, uint64_t pfn, unsigne
  * it: afterwards the range is free in the buddy unless the trace's own
  * allocations hold some of it (false then).
  */
-static bool release_range(struct replay *r, int cpu, uint64_t pfn, unsigned int order)
+static bool release_range(struct replay *r, int cpu, uint64_t pfn, unsigned int order, bool keep)
 {
 	struct af_machine *m = r->m;
 	uint64_t end = pfn + (1ULL << order);
@@ -119,7 +122,7 @@ static bool release_range(struct replay *r, int cpu, uint64_t pfn, unsigned int 
 		unsigned int o = porder(p);
 
 		if (f & PG_pcp) {
-			if (af_pcp_drain_at(m, q, o))
+			if (af_pcp_drain_at(m, q, o, -1))
 				return false;
 			q += (1ULL << o) - 1;
 		} else if ((f & PG_alloc) && !(f & PG_tail)) {
@@ -134,8 +137,13 @@ static bool release_range(struct replay *r, int cpu, uint64_t pfn, unsigned int 
 			if (ret)
 				return false;
 			r->st->released++;
-			if (pflags(p) & PG_pcp)	/* freed onto a list: into the buddy */
-				af_pcp_drain_at(m, q, o);
+			/*
+			 * Freed onto a list: into the buddy, unless it is the very
+			 * block the caller takes or frees (keep): the kernel had it
+			 * on a list or allocated, not merged with its free buddies.
+			 */
+			if ((pflags(p) & PG_pcp) && !(keep && q == pfn && o == order))
+				af_pcp_drain_at(m, q, o, -1);
 			q += (1ULL << o) - 1;
 		}
 	}
@@ -167,7 +175,7 @@ static int place(struct replay *r, const struct af_event *ev)
 	if (ev->type == AF_EV_MM_PAGE_ALLOC) {
 		const struct af_ev_page_alloc *e = &ev->page_alloc;
 		ret = af_alloc_pages_at(m, ev->cpu, e->gfp_flags, e->pfn, e->order, &res);
-		if (ret == -EBUSY && release_range(r, ev->cpu, e->pfn, e->order))
+		if (ret == -EBUSY && release_range(r, ev->cpu, e->pfn, e->order, true))
 			ret = af_alloc_pages_at(m, ev->cpu, e->gfp_flags, e->pfn, e->order, &res);
 		if (!ret)
 			live_set(r, e->pfn, true);
@@ -176,7 +184,7 @@ static int place(struct replay *r, const struct af_event *ev)
 	{
 		const struct af_ev_page *e = &ev->page;
 		ret = af_pcp_refill_at(m, ev->cpu, e->pfn, e->order, e->migratetype);
-		if (ret == -EBUSY && release_range(r, ev->cpu, e->pfn, e->order))
+		if (ret == -EBUSY && release_range(r, ev->cpu, e->pfn, e->order, false))
 			ret = af_pcp_refill_at(m, ev->cpu, e->pfn, e->order, e->migratetype);
 		return ret;
 	}
@@ -236,7 +244,9 @@ static void on_alloc(struct replay *r, const struct af_event *ev)
 		unfollowed(r, "alloc", e->pfn, e->order);
 		return;
 	}
-	if (!af_alloc_predict(m, ev->cpu, e->gfp_flags, e->order, &want)) {
+	if (r->snapshot) {
+		/* the state was being read: no prediction */
+	} else if (!af_alloc_predict(m, ev->cpu, e->gfp_flags, e->order, &want)) {
 		r->st->predicted++;
 		if (want != e->pfn) {
 			r->st->mispredicted++;
@@ -273,6 +283,7 @@ static void on_free(struct replay *r, const struct af_event *ev)
 	const struct af_ev_page_free *e = &ev->page_free;
 	struct af_machine *m = r->m;
 	struct page *p;
+	uint64_t held;
 	int cpu = ev->cpu;
 
 	r->st->frees++;
@@ -290,30 +301,32 @@ static void on_free(struct replay *r, const struct af_event *ev)
 		return;
 	}
 	/* a block allocated before tracing began, or one the model has free */
+	held = 0;
 	for (uint64_t q = e->pfn; q < e->pfn + (1ULL << e->order); q++)
 		if (live_get(r, q)) {
 			af_err(-EINVAL, "the trace allocated it otherwise");
 			unfollowed(r, "free", e->pfn, e->order);
 			return;
 		}
-	{
-		uint64_t held = 0;
-		if (unmanaged(r, "free", e->pfn, e->order))
-			return;
-		for (uint64_t q = e->pfn; q < e->pfn + (1ULL << e->order); q++)
-			held += (pflags(&m->pages[q]) & PG_alloc) != 0;
-		if (!held) {
-			r->st->freed_free++;
-			return;
-		}
-	}
-	if (!release_range(r, cpu, e->pfn, e->order)) {
+	if (unmanaged(r, "free", e->pfn, e->order))
+		return;
+	for (uint64_t q = e->pfn; q < e->pfn + (1ULL << e->order); q++)
+		held += (pflags(&m->pages[q]) & PG_alloc) != 0;
+	/*
+	 * Free in the model: the kernel took it unseen (between the start
+	 * snapshot and tracing_on, by alloc_pages_bulk, or as compaction's
+	 * migration target) and frees it now.  Followed: onto the list.
+	 */
+	if (!held)
+		r->st->freed_unseen++;
+	if (!release_range(r, cpu, e->pfn, e->order, true)) {
 		unfollowed(r, "free", e->pfn, e->order);
 		return;
 	}
-	r->st->freed_pretrace++;
+	if (held)
+		r->st->freed_pretrace++;
 	/* as the kernel freed it: onto this CPU's list, for the orders the lists keep */
-	if (e->order <= PAGE_ALLOC_COSTLY_ORDER || e->order == PAGEBLOCK_ORDER) {
+	if (!(pflags(p) & PG_pcp) && (e->order <= PAGE_ALLOC_COSTLY_ORDER || e->order == PAGEBLOCK_ORDER)) {
 		int mt = get_pageblock_migratetype(m, e->pfn);
 		if (mt < MIGRATE_PCPTYPES)
 			af_pcp_refill_at(m, cpu, e->pfn, e->order, mt);
@@ -379,6 +392,7 @@ static void on_drain(struct replay *r, const struct af_event *ev)
 {
 	const struct af_ev_page_pcpu_drain *e = &ev->page_pcpu_drain;
 	struct af_machine *m = r->m;
+	int mt;
 
 	r->st->drains++;
 	if (e->order >= MAX_ORDER || e->pfn >= m->max_pfn || m->max_pfn - e->pfn < (1ULL << e->order)) {
@@ -386,12 +400,14 @@ static void on_drain(struct replay *r, const struct af_event *ev)
 		unfollowed(r, "drain", e->pfn, e->order);
 		return;
 	}
-	if (!af_pcp_drain_at(m, e->pfn, e->order))
+	/* onto the free list the kernel's drain named (the type the list held it as) */
+	mt = e->migratetype >= 0 && e->migratetype < MIGRATE_TYPES ? e->migratetype : -1;
+	if (!af_pcp_drain_at(m, e->pfn, e->order, mt))
 		return;
 	if (unmanaged(r, "drain", e->pfn, e->order))
 		return;
 	/* on a list in the kernel, held as an allocation by the start state */
-	if (!release_range(r, 0, e->pfn, e->order) || af_pcp_drain_at(m, e->pfn, e->order)) {
+	if (!release_range(r, 0, e->pfn, e->order, false) || af_pcp_drain_at(m, e->pfn, e->order, mt)) {
 		struct page *p = &m->pages[e->pfn];
 		if (!(pflags(p) & (PG_alloc | PG_pcp)))
 			return;	/* now in the buddy */
@@ -582,20 +598,60 @@ static void lists_follow_trace(struct af_machine *m, int *high, bool lift)
 			}
 }
 
-static int replay(struct af_machine *m, FILE *in, int import_driver, bool policy, struct af_replay_stats *st)
+/* The text of a trace, a line at a time (af_replay_stream) */
+struct text_source {
+	FILE *in;
+	char *line;
+	size_t cap;
+};
+
+static enum af_trace_item text_next(void *arg, struct af_event *ev, char *why, size_t len)
+{
+	struct text_source *t = arg;
+	ssize_t n = getline(&t->line, &t->cap, t->in);
+	int ret;
+
+	if (n <= 0) {
+		if (ferror(t->in)) {
+			af_err(-EIO, "reading the trace failed");
+			return AF_TRACE_ERROR;
+		}
+		return AF_TRACE_END;
+	}
+	if (t->line[n - 1] != '\n')
+		return AF_TRACE_TRUNCATED;
+	t->line[--n] = 0;
+	ret = af_event_parse(t->line, ev);
+	if (!ret)
+		return AF_TRACE_EVENT;
+	if (strstr(t->line, "[LOST ") && strstr(t->line, " EVENTS]"))
+		return AF_TRACE_LOST;
+	if (ret == -ENOENT) {
+		const char *mark = strstr(t->line, MARK_PREFIX);
+		if (mark) {
+			snprintf(why, len, "%s", mark);
+			return AF_TRACE_MARK;
+		}
+		if (t->line[0] == '#' || !t->line[strspn(t->line, " \t")])
+			return AF_TRACE_COMMENT;
+		return AF_TRACE_OTHER;
+	}
+	snprintf(why, len, "%.200s", t->line);
+	return AF_TRACE_MALFORMED;
+}
+
+int af_replay_source(struct af_machine *m, af_trace_next_fn next, void *arg, int import_driver, int policy,
+		     struct af_replay_stats *st)
 {
 	struct af_replay_stats dummy;
 	struct replay r = { .m = m, .driver = import_driver };
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t len;
 	struct timespec t0, t1;
-	int *high;
+	int *high, ret = 0;
 
 	if (!st)
 		st = &dummy;
 	memset(st, 0, sizeof(*st));
-	if (!m || !in)
+	if (!m || !next)
 		return af_err(-EINVAL, "bad arguments");
 	if (m->threaded)
 		return af_err(-EINVAL, "replay runs on a deterministic machine");
@@ -612,35 +668,59 @@ static int replay(struct af_machine *m, FILE *in, int import_driver, bool policy
 	if (!policy)
 		lists_follow_trace(m, high, true);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	while ((len = getline(&line, &cap, in)) > 0) {
+	for (;;) {
 		struct af_event ev;
-		int ret;
+		char why[256];
+		enum af_trace_item item = next(arg, &ev, why, sizeof(why));
 
+		if (item == AF_TRACE_END)
+			break;
+		if (item == AF_TRACE_ERROR) {
+			ret = -EIO;
+			break;
+		}
 		r.line = ++st->lines;
-		if (line[len - 1] != '\n') {
+		if (item == AF_TRACE_TRUNCATED) {
 			st->truncated++;	/* the last line, cut short */
 			break;
 		}
-		line[--len] = 0;
-		if (strstr(line, "[LOST ") && strstr(line, " EVENTS]")) {
+		if (item == AF_TRACE_LOST) {
 			st->lost_markers++;
 			continue;
 		}
-		ret = af_event_parse(line, &ev);
-		if (ret == -ENOENT) {
-			if (line[0] == '#' || !line[strspn(line, " \t")])
-				st->comments++;
-			else
-				st->other_events++;
+		if (item == AF_TRACE_MARK) {
+			why[sizeof(why) - 1] = 0;
+			why[strcspn(why, "\r\n")] = 0;
+			st->marks++;
+			if (!strcmp(why, MARK_PREFIX "start snapshot"))
+				r.snapshot = true;
+			else if (!strcmp(why, MARK_PREFIX "start snapshot taken"))
+				r.snapshot = false;
+			else if (!strcmp(why, MARK_PREFIX "end snapshot"))
+				r.ended = true;
 			continue;
 		}
-		if (ret) {
+		if (item == AF_TRACE_COMMENT) {
+			st->comments++;
+			continue;
+		}
+		if (item == AF_TRACE_OTHER) {
+			st->other_events++;
+			continue;
+		}
+		if (item != AF_TRACE_EVENT) {
 			st->malformed++;
+			why[sizeof(why) - 1] = 0;
 			first(st->first_malformed, sizeof(st->first_malformed), &st->first_malformed_line,
-			      r.line, "%.200s", line);
+			      r.line, "%s", why);
 			continue;
 		}
 		st->events++;
+		if (r.ended) {
+			st->after_end++;
+			continue;
+		}
+		st->during_snapshot += r.snapshot;
 		if (ev.cpu < 0 || ev.cpu >= m->nr_cpus) {
 			af_err(-EINVAL, "cpu %d: the machine has %d", ev.cpu, m->nr_cpus);
 			unfollowed(&r, "event", 0, 0);
@@ -696,21 +776,33 @@ static int replay(struct af_machine *m, FILE *in, int import_driver, bool policy
 	st->secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
 	if (!policy)
 		lists_follow_trace(m, high, false);
-	free(line);
 	free(r.live);
 	free(high);
 	free(r.map);
-	if (ferror(in))
-		return af_err(-EIO, "reading the trace failed");
-	return 0;
+	return ret;
+}
+
+static int replay_text(struct af_machine *m, FILE *in, int import_driver, int policy, struct af_replay_stats *st)
+{
+	struct text_source t = { .in = in };
+	int ret;
+
+	if (!in) {
+		if (st)
+			memset(st, 0, sizeof(*st));
+		return af_err(-EINVAL, "bad arguments");
+	}
+	ret = af_replay_source(m, text_next, &t, import_driver, policy, st);
+	free(t.line);
+	return ret;
 }
 
 int af_replay_stream(struct af_machine *m, FILE *in, int import_driver, struct af_replay_stats *st)
 {
-	return replay(m, in, import_driver, false, st);
+	return replay_text(m, in, import_driver, 0, st);
 }
 
 int af_replay_requests(struct af_machine *m, FILE *in, int import_driver, struct af_replay_stats *st)
 {
-	return replay(m, in, import_driver, true, st);
+	return replay_text(m, in, import_driver, 1, st);
 }

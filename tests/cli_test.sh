@@ -255,6 +255,21 @@ if tar -xJf "$(dirname "$0")/traces/quiet.tar.xz" -C "$cap" 2>/dev/null; then
 	expect_error "replay with two traces" replay "$cap/quiet/trace" "$cap/quiet/trace"
 	: >"$cap/quiet/end/kpagecount"
 	expect_error "--start of a broken capture" run --start "$cap/quiet/end"
+	# trace-cmd's trace.dat: the same replay as the text of the same capture
+	# (but for line numbers: the text has comment lines)
+	if tar -xJf "$(dirname "$0")/traces/small.tar.xz" -C "$cap" 2>/dev/null; then
+		"$AF" replay "$cap/small/trace" --start "$cap/small/start" 2>/dev/null |
+			grep -v "^replay: \|^lines: \|^speed: " | sed "s/ at line [0-9]*//" >"$cap/text.out"
+		"$AF" replay "$cap/small/trace.dat" --start "$cap/small/start" 2>/dev/null |
+			grep -v "^replay: \|^lines: \|^speed: " | sed "s/ at line [0-9]*//" >"$cap/dat.out"
+		grep -q "^capture markers: 3;" "$cap/dat.out" && cmp -s "$cap/text.out" "$cap/dat.out" &&
+			ok "replay of trace.dat = replay of its text" || bad "replay of trace.dat = replay of its text"
+		head -c 400 "$cap/small/trace.dat" >"$cap/cut.dat"
+		expect_error "replay of a trace.dat cut short" replay "$cap/cut.dat"
+		expect_error "compare --trace of a trace.dat cut short" compare --trace "$cap/cut.dat" --policy linux,nogroup
+	else
+		bad "tests/traces/small.tar.xz extracts"
+	fi
 else
 	bad "tests/traces/quiet.tar.xz extracts"
 fi

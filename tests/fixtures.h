@@ -1,5 +1,5 @@
 /*
- * fixtures.h - the captured fixtures of tests/traces (quiet, compact),
+ * fixtures.h - the captured fixtures of tests/traces (quiet, compact, small),
  * extracted into a temporary directory for a group of tests and removed
  * after it: cmocka group setup and teardown.
  */
@@ -19,8 +19,8 @@ static int extract(void **st)
 	snprintf(tmp, sizeof(tmp), "/tmp/af-test-fixtures.XXXXXX");
 	if (!mkdtemp(tmp))
 		return -1;
-	snprintf(cmd, sizeof(cmd), "tar -xJf %s/quiet.tar.xz -C %s && tar -xJf %s/compact.tar.xz -C %s",
-		 TRACES_DIR, tmp, TRACES_DIR, tmp);
+	snprintf(cmd, sizeof(cmd), "for f in quiet compact small; do tar -xJf %s/$f.tar.xz -C %s || exit 1; done",
+		 TRACES_DIR, tmp);
 	return system(cmd) ? -1 : 0;
 }
 

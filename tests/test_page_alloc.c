@@ -423,10 +423,10 @@ static void test_pcp_moves_and_predict(void **st)
 	assert_true(want == head + 7 || count1 > 0);
 	assert_int_equal(af_pcp_refill_at(m, 1, head + 7, 0, MIGRATE_MOVABLE), -EBUSY);
 	CHECK(m);
-	assert_int_equal(af_pcp_drain_at(m, head + 7, 0), 0);
+	assert_int_equal(af_pcp_drain_at(m, head + 7, 0, -1), 0);
 	assert_int_equal(z->pcp[1].count, count1);
 	assert_true(free_block_at(m, head, MAX_ORDER - 1));
-	assert_int_equal(af_pcp_drain_at(m, head + 7, 0), -EBUSY);
+	assert_int_equal(af_pcp_drain_at(m, head + 7, 0, -1), -EBUSY);
 	assert_int_equal(af_pcp_refill_at(m, 0, head, 5, MIGRATE_MOVABLE), -EINVAL);	/* not a pcp order */
 	assert_int_equal(af_pcp_refill_at(m, 0, head + 1, 1, MIGRATE_MOVABLE), -EINVAL);	/* misaligned */
 	assert_int_equal(af_pcp_refill_at(m, 0, r.pfn, 0, MIGRATE_MOVABLE), -EBUSY);	/* allocated */

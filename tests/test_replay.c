@@ -2,13 +2,16 @@
  * test_replay - exact replay of kmem traces captured on Debian's 6.1 under
  * qemu (tests/traces): the quiet trace ends with the kernel's end
  * buddyinfo exactly; the trace with compaction is followed to its end with
- * the kernel's unseen moves counted; untidy input is counted and skipped.
+ * the kernel's unseen moves counted; untidy input is counted and skipped;
+ * trace-cmd's trace.dat replays as its text does; capture.sh's markers line
+ * the trace up with its snapshots.
  */
 #include <errno.h>
 #include <unistd.h>
 
 #include "helpers.h"
 #include "fixtures.h"
+#include "tracedat.h"
 
 static struct af_machine *replayed(const char *name, struct af_replay_stats *st)
 {
@@ -45,12 +48,29 @@ static void row(const char *text, const char *zone, long v[11])
 	}
 }
 
+/* m's buddyinfo is the one the fixture captured at its end, every zone and order */
+static void same_buddyinfo(struct af_machine *m, const char *name)
+{
+	static const char *const zones[] = { "zone      DMA", "zone    DMA32" };
+	char path[512], *end, *mine;
+	long a[11], b[11];
+
+	snprintf(path, sizeof(path), "%s/%s/end/buddyinfo", tmp, name);
+	end = read_file(path);
+	mine = render(m, "/proc/buddyinfo");
+	for (int z = 0; z < 2; z++) {
+		row(end, zones[z], a);
+		row(mine, zones[z], b);
+		assert_memory_equal(a, b, sizeof(a));
+	}
+	free(end);
+	free(mine);
+}
+
 static void test_replay_quiet_exact(void **st)
 {
 	struct af_replay_stats s;
 	struct af_machine *m = replayed("quiet", &s);
-	char path[512], *end, *mine;
-	long a[11], b[11];
 
 	(void)st;
 	assert_true(s.events > 10000);
@@ -62,17 +82,7 @@ static void test_replay_quiet_exact(void **st)
 	assert_true(s.mispredicted * 10 < s.predicted);
 	assert_true(s.first_divergence_line > 0);
 	/* the end: the kernel's buddyinfo, every zone and order */
-	snprintf(path, sizeof(path), "%s/quiet/end/buddyinfo", tmp);
-	end = read_file(path);
-	mine = render(m, "/proc/buddyinfo");
-	row(end, "zone      DMA", a);
-	row(mine, "zone      DMA", b);
-	assert_memory_equal(a, b, sizeof(a));
-	row(end, "zone    DMA32", a);
-	row(mine, "zone    DMA32", b);
-	assert_memory_equal(a, b, sizeof(a));
-	free(end);
-	free(mine);
+	same_buddyinfo(m, "quiet");
 	af_machine_destroy(m);
 }
 
@@ -84,8 +94,8 @@ static void test_replay_compaction(void **st)
 	(void)st;
 	assert_true(s.compaction_migrated > 1000);
 	/* the targets compaction took with no kmem event are free in the model
-	 * when the kernel frees them: counted and skipped */
-	assert_true(s.freed_free >= s.compaction_migrated / 2);
+	 * when the kernel frees them: counted and followed */
+	assert_true(s.freed_unseen >= s.compaction_migrated / 2);
 	assert_true(s.info_events > 0);
 	af_machine_destroy(m);
 }
@@ -164,7 +174,7 @@ static void test_replay_own_trace(void **st)
 	assert_true(s.allocs > 50000 && s.claims > 0);
 	assert_int_equal(s.unfollowed, 0);
 	assert_int_equal(s.malformed, 0);
-	assert_int_equal(s.released + s.freed_free + s.freed_pretrace, 0);
+	assert_int_equal(s.released + s.freed_unseen + s.freed_pretrace, 0);
 	assert_true(s.predicted > s.allocs * 99 / 100);
 	assert_true(s.mispredicted * 100 < s.predicted);
 	x = render(a, "/proc/pagetypeinfo");
@@ -302,6 +312,122 @@ static void test_replay_skewed_clocks(void **st)
 	af_machine_destroy(m);
 }
 
+/* The same capture's trace.dat (libtracecmd) and text replay alike */
+static void test_replay_tracedat(void **st)
+{
+	struct af_replay_stats s, d;
+	struct af_machine *a = replayed("small", &s), *b;
+	struct af_import_report rep;
+	struct af_tracedat *t;
+	char path[512], err[256], *x, *y;
+
+	(void)st;
+	snprintf(path, sizeof(path), "%s/small/trace.dat", tmp);
+	assert_true(af_tracedat_is(path));
+	snprintf(path, sizeof(path), "%s/small/start", tmp);
+	assert_int_equal(af_import_state(path, NULL, &b, &rep), 0);
+	snprintf(path, sizeof(path), "%s/small/trace.dat", tmp);
+	t = af_tracedat_open(path, err, sizeof(err));
+	if (!t)
+		fail_msg("%s", err);
+	assert_int_equal(af_replay_source(b, af_tracedat_next, t, rep.driver, 0, &d), 0);
+	af_tracedat_close(t);
+	CHECK(b);
+	/* the text has comment lines; the events are the same */
+	assert_true(s.comments > 0);
+	assert_int_equal(d.comments, 0);
+	assert_int_equal(d.malformed + s.malformed, 0);
+	assert_true(d.events > 1000);
+	assert_int_equal(d.events, s.events);
+	assert_int_equal(d.allocs, s.allocs);
+	assert_int_equal(d.frees, s.frees);
+	assert_int_equal(d.refills, s.refills);
+	assert_int_equal(d.drains, s.drains);
+	assert_int_equal(d.marks, s.marks);
+	assert_int_equal(d.during_snapshot, s.during_snapshot);
+	assert_int_equal(d.after_end, s.after_end);
+	assert_int_equal(d.predicted, s.predicted);
+	assert_int_equal(d.mispredicted, s.mispredicted);
+	assert_int_equal(d.unfollowed, s.unfollowed);
+	assert_int_equal(d.released, s.released);
+	x = render(a, "/proc/pagetypeinfo");
+	y = render(b, "/proc/pagetypeinfo");
+	assert_string_equal(x, y);
+	free(x);
+	free(y);
+	/* a text file is no trace.dat, and a trace.dat cut short does not open */
+	snprintf(path, sizeof(path), "%s/small/trace", tmp);
+	assert_false(af_tracedat_is(path));
+	{
+		char cut[600], cmd[1400];
+		snprintf(cut, sizeof(cut), "%s/small/cut.dat", tmp);
+		snprintf(cmd, sizeof(cmd), "head -c 300 %s/small/trace.dat > %s", tmp, cut);
+		assert_int_equal(system(cmd), 0);
+		assert_true(af_tracedat_is(cut));
+		assert_null(af_tracedat_open(cut, err, sizeof(err)));
+		assert_true(strlen(err) > 0);
+	}
+	af_machine_destroy(a);
+	af_machine_destroy(b);
+}
+
+/*
+ * capture.sh traces through both snapshots: the events while the start
+ * snapshot was read are followed without predictions, and the replay stops
+ * at the end snapshot's marker, where the kernel's end counts were read.
+ */
+static void test_replay_markers(void **st)
+{
+	struct af_replay_stats s;
+	struct af_machine *m = replayed("small", &s);
+
+	(void)st;
+	assert_int_equal(s.marks, 3);
+	assert_true(s.during_snapshot > 0 && s.after_end > 0);
+	assert_true(s.during_snapshot + s.after_end < s.events);
+	assert_int_equal(s.unfollowed, 0);
+	/* predictions: only the allocations after the start snapshot */
+	assert_true(s.predicted + s.unpredicted < s.allocs);
+	same_buddyinfo(m, "small");
+	af_machine_destroy(m);
+}
+
+/*
+ * Pages taken between the start snapshot and tracing_on: the quiet trace
+ * with its first 600 events cut off, so its later frees meet blocks the
+ * model has free.  Each such free is found, counted and followed.
+ */
+static void test_replay_window(void **st)
+{
+	struct af_replay_stats s, w;
+	struct af_machine *m = replayed("quiet", &s), *c;
+	struct af_import_report rep;
+	char path[512], *text, *cut;
+	FILE *f;
+	int n = 0;
+
+	(void)st;
+	assert_int_equal(s.freed_unseen, 0);
+	af_machine_destroy(m);
+	snprintf(path, sizeof(path), "%s/quiet/trace", tmp);
+	text = read_file(path);
+	cut = text;
+	while (n < 600 + 12 && (cut = strchr(cut, '\n')))	/* 12 header lines */
+		cut++, n++;
+	assert_non_null(cut);
+	snprintf(path, sizeof(path), "%s/quiet/start", tmp);
+	assert_int_equal(af_import_state(path, NULL, &c, &rep), 0);
+	f = fmemopen(cut, strlen(cut), "r");
+	assert_int_equal(af_replay_stream(c, f, rep.driver, &w), 0);
+	fclose(f);
+	CHECK(c);
+	assert_true(w.freed_unseen > 10);
+	assert_int_equal(w.unfollowed, 0);
+	assert_true(w.frees + 300 > s.frees && w.frees < s.frees);
+	free(text);
+	af_machine_destroy(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -312,6 +438,9 @@ int main(void)
 		cmocka_unit_test(test_replay_policy_placement),
 		cmocka_unit_test(test_replay_bulk_unseen),
 		cmocka_unit_test(test_replay_skewed_clocks),
+		cmocka_unit_test(test_replay_tracedat),
+		cmocka_unit_test(test_replay_markers),
+		cmocka_unit_test(test_replay_window),
 	};
 	return cmocka_run_group_tests(tests, extract, cleanup);
 }

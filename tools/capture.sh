@@ -13,14 +13,18 @@
 # events out while they are recorded would allocate page cache for its
 # output and so trace itself.  When the buffer fills, later events are
 # dropped (not earlier ones overwritten) and the script says how many: rerun
-# with a larger -b.  The end snapshot is taken as soon as tracing stops,
-# and only then is the buffer read out.
+# with a larger -b.  Tracing covers both snapshots, with markers
+# ("antifrag-capture: start snapshot", "... start snapshot taken", "... end
+# snapshot", written to trace_marker) where they begin and end; the buffer
+# is read out only after the end snapshot.
 #
 # DIR/start and DIR/end: zoneinfo, buddyinfo, pagetypeinfo, vmstat, meminfo,
 # iomem (its "System RAM" ranges tell holes from reserved pages), sysctl_vm (one "name = value" line per /proc/sys/vm file), kpageflags and
 # kpagecount (binary, one 64-bit word per pfn), and page_owner when the
 # kernel has it enabled (Debian's 6.1 is built without it).  DIR/trace: the
-# events in the kernel's text format.  DIR/capture.txt: the kernel, the
+# events in the kernel's text format; DIR/trace.dat: the same events in
+# trace-cmd's binary format, when trace-cmd is installed (`trace-cmd extract`,
+# run after the text is read: it empties the buffer).  DIR/capture.txt: the kernel, the
 # command, the buffer, per-CPU entries and dropped events, and the times.
 # It runs under bash, dash or busybox sh.
 set -eu
@@ -112,19 +116,29 @@ settings() {
 	done >"$d/sysctl_vm"
 }
 
-# A /proc text file copied by the shell itself: no process is forked while
-# the state is read (a fork allocates, and could claim a pageblock)
-copy() {
+# A /proc text file read by the shell itself into its memory: no process
+# is forked (a fork allocates, and could claim a pageblock) and no file is
+# written (that allocates page cache) while the counts are read
+slurp() {
+	text=
 	while IFS= read -r l; do
-		printf '%s\n' "$l"
-	done <"$1" >"$2"
+		text="$text$l
+"
+	done <"$1"
 }
 
 snapshot() {
 	d=$1
-	for f in zoneinfo buddyinfo pagetypeinfo vmstat meminfo; do
-		copy "/proc/$f" "$d/$f"
-	done
+	slurp /proc/buddyinfo; buddyinfo=$text
+	slurp /proc/pagetypeinfo; pagetypeinfo=$text
+	slurp /proc/zoneinfo; zoneinfo=$text
+	slurp /proc/vmstat; vmstat=$text
+	slurp /proc/meminfo; meminfo=$text
+	printf '%s' "$buddyinfo" >"$d/buddyinfo"
+	printf '%s' "$pagetypeinfo" >"$d/pagetypeinfo"
+	printf '%s' "$zoneinfo" >"$d/zoneinfo"
+	printf '%s' "$vmstat" >"$d/vmstat"
+	printf '%s' "$meminfo" >"$d/meminfo"
 	dd if=/proc/kpageflags of="$d/kpageflags" bs=65536 conv=notrunc 2>/dev/null
 	dd if=/proc/kpagecount of="$d/kpagecount" bs=65536 conv=notrunc 2>/dev/null
 	if [ -r /sys/kernel/debug/page_owner ]; then
@@ -133,20 +147,31 @@ snapshot() {
 }
 
 
+# Tracing runs through both snapshots, so nothing the machine does between
+# a snapshot and the trace goes unrecorded (reading kpageflags forks dd,
+# which allocates and frees); markers in the trace say where each snapshot
+# began and where the start one was done, for the replay to line them up.
+mark() {
+	echo "antifrag-capture: $1" >"$inst/trace_marker"
+}
 settings "$out/start"
-read -r t_start _ </proc/uptime
-snapshot "$out/start"
-read -r t_on _ </proc/uptime
 echo 1 >"$inst/tracing_on"
+read -r t_on _ </proc/uptime
+mark "start snapshot"
+snapshot "$out/start"
+mark "start snapshot taken"
+read -r t_start _ </proc/uptime
 status=0
 if [ -n "$secs" ]; then
 	sleep "$secs"
 else
 	"$@" || status=$?
 fi
+read -r t_end _ </proc/uptime
+mark "end snapshot"
+snapshot "$out/end"
 echo 0 >"$inst/tracing_on"
 read -r t_off _ </proc/uptime
-snapshot "$out/end"
 settings "$out/end"
 
 cat "$inst/trace" >"$out/trace"
@@ -158,8 +183,9 @@ cat "$inst/trace" >"$out/trace"
 	echo "status = $status"
 	echo "buffer_size_kb = $kb"
 	echo "events =$events"
-	echo "uptime_start_snapshot = $t_start"
 	echo "uptime_tracing_on = $t_on"
+	echo "uptime_start_snapshot_taken = $t_start"
+	echo "uptime_end_snapshot = $t_end"
 	echo "uptime_tracing_off = $t_off"
 	dropped=0
 	for c in "$inst"/per_cpu/cpu*; do
@@ -172,6 +198,10 @@ cat "$inst/trace" >"$out/trace"
 	done
 	echo "dropped = $dropped"
 } >"$out/capture.txt"
+if command -v trace-cmd >/dev/null 2>&1; then
+	trace-cmd extract -B "${inst##*/}" -o "$out/trace.dat" >/dev/null 2>&1 ||
+		{ echo "$0: trace-cmd extract failed; DIR/trace only" >&2; rm -f "$out/trace.dat"; }
+fi
 if [ "$dropped" -gt 0 ]; then
 	echo "$0: the buffer filled and $dropped events were lost; rerun with a larger -b" >&2
 	exit 3

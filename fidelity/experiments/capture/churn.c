@@ -5,6 +5,8 @@
  *   churn quiet     anonymous memory touched and freed, a child that does
  *                   the same and exits, a file written and deleted: page
  *                   allocator traffic with no compaction
+ *   churn small     4 MiB of anonymous memory touched and freed, and a
+ *                   child that exits: a short trace (the trace.dat fixture)
  *   churn compact   32 MiB of anonymous memory with every other page then
  *                   unmapped, and a write to /proc/sys/vm/compact_memory
  */
@@ -68,6 +70,16 @@ int main(int argc, char **argv)
 		munmap(a, 8 * MB);
 		return 0;
 	}
+	if (!strcmp(argv[1], "small")) {
+		char *a = touch(4 * MB);
+		pid_t pid = fork();
+
+		if (pid == 0)
+			_exit(0);
+		waitpid(pid, NULL, 0);
+		munmap(a, 4 * MB);
+		return 0;
+	}
 	if (!strcmp(argv[1], "compact")) {
 		size_t len = 32 * MB;
 		char *a = touch(len);
@@ -84,6 +96,6 @@ int main(int argc, char **argv)
 		return 0;
 	}
 usage:
-	fprintf(stderr, "usage: churn quiet|compact\n");
+	fprintf(stderr, "usage: churn quiet|small|compact\n");
 	return 2;
 }
