@@ -1,7 +1,8 @@
 /*
  * fuzz_import - the input as a captured state: split at NUL bytes into
- * zoneinfo, buddyinfo, pagetypeinfo and kpageflags (kpagecount zeros of
- * the same length), written to a directory and imported (af_import_state).
+ * zoneinfo, buddyinfo, pagetypeinfo, page_owner and kpageflags (kpagecount
+ * zeros of the same length), written to a directory and imported
+ * (af_import_state).
  * Whatever the files say, the import returns, and a machine it builds
  * passes af_check().
  */
@@ -32,7 +33,7 @@ static void put(const char *dir, const char *name, const void *p, size_t n)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static char dir[64];
-	static const char *const names[] = { "zoneinfo", "buddyinfo", "pagetypeinfo", "kpageflags" };
+	static const char *const names[] = { "zoneinfo", "buddyinfo", "pagetypeinfo", "page_owner", "kpageflags" };
 	const uint8_t *part = data, *end = data + size;
 	struct af_machine *m = NULL;
 	char report[512];
@@ -44,14 +45,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!mkdtemp(dir))
 			abort();
 	}
-	for (int i = 0; i < 4; i++) {
-		const uint8_t *nul = i < 3 ? memchr(part, 0, (size_t)(end - part)) : NULL;
+	for (int i = 0; i < 5; i++) {
+		const uint8_t *nul = i < 4 ? memchr(part, 0, (size_t)(end - part)) : NULL;
 		size_t n = nul ? (size_t)(nul - part) : (size_t)(end - part);
 
-		if (i == 3)	/* whole 64-bit words */
+		if (i == 4)	/* whole 64-bit words */
 			n &= ~(size_t)7;
 		put(dir, names[i], part, n);
-		if (i == 3)
+		if (i == 4)
 			flags_len = n;
 		part = nul ? nul + 1 : end;
 	}

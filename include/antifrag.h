@@ -313,10 +313,11 @@ int af_policy_stat(struct af_machine *m, const char *name, uint64_t *val);
 /*
  * af_import_state(): build a machine from a directory of tools/capture.sh
  * (start/ or end/: zoneinfo, buddyinfo, pagetypeinfo, sysctl_vm, kpageflags,
- * kpagecount).  The zones, per-CPU counts and vm.* sysctls are the
- * snapshot's; every frame is a hole, reserved, free, on a per-CPU list or
- * allocated as kpageflags shows it; pageblock types are inferred (no
- * page_owner) to match pagetypeinfo's counts.  base (optional) gives the
+ * kpagecount, page_owner if there).  The zones, per-CPU counts and vm.*
+ * sysctls are the snapshot's; every frame is a hole, reserved, free, on a
+ * per-CPU list or allocated as kpageflags shows it; pageblock types are
+ * page_owner's (6.1's format or the newer one with hex pfns) where it names
+ * them, the others inferred to match pagetypeinfo's counts.  base (optional) gives the
  * seed, policy, threaded and contents settings.  *rep (optional) counts
  * what was imported, guessed or could not be placed, and rep->text says it
  * in lines.  Bad or missing files: a one-line error naming the file.
@@ -332,6 +333,8 @@ struct af_import_report {
 	uint64_t pcp_high_differs;	/* pagesets whose high/batch computed at boot were not zoneinfo's */
 	uint64_t wmark_changed;		/* watermarks and protections computed at boot unlike zoneinfo's */
 	uint64_t blocks, blocks_evident, blocks_guessed, blocks_forced;
+	uint64_t blocks_owner;		/* pageblock types page_owner named (exact) */
+	uint64_t owner_records;		/* page_owner records read */
 	uint64_t sysctls_set, sysctls_unknown;
 	long free_diff;			/* imported free pages - zoneinfo's, over the zones */
 	long buddy_diff;		/* |imported - buddyinfo| blocks, over zones and orders */

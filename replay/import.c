@@ -62,6 +62,9 @@ struct snap {
 	/* iomem's System RAM ranges, in pfns: present memory (none: not captured) */
 	unsigned long (*ram)[2];
 	int nram;
+	/* page_owner's "Block N type T" per pageblock, -1 where it lists no page */
+	int8_t *owner_mt;
+	uint64_t owner_blocks;
 };
 
 static void note(struct af_import_report *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -338,6 +341,61 @@ static bool pfn_in_ram(const struct snap *s, unsigned long pfn)
 }
 
 /* A binary file of 64-bit words, whole */
+/*
+ * page_owner (CONFIG_PAGE_OWNER, /sys/kernel/debug/page_owner): one record
+ * per allocation, whose second line names the pageblock's migratetype:
+ *   6.1:   "PFN 262144 type Movable Block 512 type Movable Flags ..."
+ *   newer: "PFN 0x40000 type Movable Block 512 type Movable Flags ..."
+ * (its first line, "Page allocated via order N, mask ...", has a free_ts
+ * in 6.1 and none later; stacks, handles and the migrate-reason lines are
+ * not read).  Every block a record names gets that type; a "PFN" line that
+ * does not parse, or names a block beyond kpageflags, is an error.
+ */
+static int parse_page_owner(struct snap *s, struct af_import_report *r)
+{
+	FILE *f = open_in(s, "page_owner", false);
+	uint64_t nblocks = (s->npfns + PAGEBLOCK_NR_PAGES - 1) / PAGEBLOCK_NR_PAGES, lineno = 0, records = 0;
+	char line[1024];
+	int ret = 0;
+
+	if (!f)
+		return 0;
+	s->owner_mt = malloc(nblocks ? nblocks : 1);
+	if (!s->owner_mt) {
+		fclose(f);
+		return af_err(-ENOMEM, "out of memory");
+	}
+	memset(s->owner_mt, -1, nblocks);
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long pfn, block;
+		char ptype[32], btype[32];
+		int mt, k = 0;
+
+		lineno++;
+		if (strncmp(line, "PFN ", 4))
+			continue;
+		if ((sscanf(line, "PFN 0x%lx type %31s Block %lu type %31s%n", &pfn, ptype, &block, btype, &k) != 4 &&
+		     sscanf(line, "PFN %lu type %31s Block %lu type %31s%n", &pfn, ptype, &block, btype, &k) != 4) ||
+		    !k || (mt = mt_index(btype)) < 0 || block != pfn / PAGEBLOCK_NR_PAGES) {
+			ret = af_err(-EINVAL, "%s/page_owner:%llu: not a page_owner record line", s->dir,
+				     (unsigned long long)lineno);
+			break;
+		}
+		if (block >= nblocks) {
+			ret = af_err(-EINVAL, "%s/page_owner:%llu: pfn %lu is past kpageflags", s->dir,
+				     (unsigned long long)lineno, pfn);
+			break;
+		}
+		if (s->owner_mt[block] < 0)
+			s->owner_blocks++;
+		s->owner_mt[block] = (int8_t)mt;
+		records++;
+	}
+	fclose(f);
+	r->owner_records = records;
+	return ret;
+}
+
 static int read_words(const struct snap *s, const char *name, uint64_t **out, uint64_t *n)
 {
 	FILE *f = open_in(s, name, true);
@@ -444,6 +502,7 @@ struct block_ev {
 	int u, s, v;		/* kernel (and reserved), slab, movable pages */
 	int mt;
 	bool assigned;
+	bool known;		/* page_owner named its type */
 	uint16_t nfree[MAX_ORDER];	/* free buddy blocks starting in it, per order */
 };
 
@@ -488,7 +547,7 @@ static void refine_by_free_lists(struct block_ev *b, size_t nb, const struct zon
 				int ti = b[i].mt, tj = b[j].mt;
 				long delta = 0;
 
-				if (ti == tj)
+				if (ti == tj || b[i].known || b[j].known)
 					continue;
 				for (int o = 0; o < MAX_ORDER; o++) {
 					long di = b[i].nfree[o], dj = b[j].nfree[o];
@@ -629,6 +688,16 @@ static int infer_blocks(struct af_machine *m, const struct snap *s, int n, int t
 			if (block_gain(&b[i], MIGRATE_UNMOVABLE) > 0)
 				want[b[i].s > b[i].u ? MIGRATE_RECLAIMABLE : MIGRATE_UNMOVABLE]++;
 	}
+	/* page_owner's types are the kernel's: the counts go to the other blocks */
+	for (size_t i = 0; s->owner_mt && i < nb; i++) {
+		int8_t mt = s->owner_mt[b[i].pfn / PAGEBLOCK_NR_PAGES];
+		if (mt < 0)
+			continue;
+		b[i].mt = mt < MIGRATE_CMA ? mt : MIGRATE_MOVABLE;
+		b[i].assigned = b[i].known = true;
+		if (want[b[i].mt] > 0)
+			want[b[i].mt]--;
+	}
 	static const int order[] = { MIGRATE_UNMOVABLE, MIGRATE_RECLAIMABLE, MIGRATE_HIGHATOMIC };
 	for (size_t k = 0; k < sizeof(order) / sizeof(order[0]); k++) {
 		int mt = order[k];
@@ -654,7 +723,9 @@ static int infer_blocks(struct af_machine *m, const struct snap *s, int n, int t
 			      : b[i].s > b[i].u ? MIGRATE_RECLAIMABLE : MIGRATE_UNMOVABLE;
 
 		r->blocks++;
-		if (natural < 0)
+		if (b[i].known)
+			r->blocks_owner++;
+		else if (natural < 0)
 			r->blocks_guessed++;
 		else if (natural == b[i].mt ||
 			 (b[i].mt == MIGRATE_UNMOVABLE && natural == MIGRATE_RECLAIMABLE) ||
@@ -895,6 +966,8 @@ int af_import_state(const char *dir, const struct af_config *base, struct af_mac
 			goto out;
 		}
 	}
+	if ((ret = parse_page_owner(s, rep)))
+		goto out;
 	for (int n = 0; n < s->nr_nodes; n++)
 		for (int t = 0; t < MAX_NR_ZONES; t++)
 			if (s->z[n][t].set)
@@ -993,10 +1066,18 @@ int af_import_state(const char *dir, const struct af_config *base, struct af_mac
 	     (unsigned long long)rep->reserved, (unsigned long long)rep->free_buddy,
 	     (unsigned long long)rep->free_pcp, (unsigned long long)rep->allocated,
 	     (unsigned long long)rep->compound, (unsigned long long)rep->movable_adopted);
-	note(rep, "pageblock types inferred (no page_owner): %llu blocks, %llu as their pages show, "
-	     "%llu with no allocated page (guessed), %llu set against their pages to meet pagetypeinfo's counts",
-	     (unsigned long long)rep->blocks, (unsigned long long)rep->blocks_evident,
-	     (unsigned long long)rep->blocks_guessed, (unsigned long long)rep->blocks_forced);
+	if (s->owner_mt)
+		note(rep, "pageblock types: %llu blocks, %llu as page_owner names them (%llu records), the "
+		     "others inferred: %llu as their pages show, %llu with no allocated page (guessed), %llu set "
+		     "against their pages to meet pagetypeinfo's counts", (unsigned long long)rep->blocks,
+		     (unsigned long long)rep->blocks_owner, (unsigned long long)rep->owner_records,
+		     (unsigned long long)rep->blocks_evident, (unsigned long long)rep->blocks_guessed,
+		     (unsigned long long)rep->blocks_forced);
+	else
+		note(rep, "pageblock types inferred (no page_owner): %llu blocks, %llu as their pages show, "
+		     "%llu with no allocated page (guessed), %llu set against their pages to meet pagetypeinfo's "
+		     "counts", (unsigned long long)rep->blocks, (unsigned long long)rep->blocks_evident,
+		     (unsigned long long)rep->blocks_guessed, (unsigned long long)rep->blocks_forced);
 	note(rep, "per-CPU pages: %llu placed on zoneinfo's CPUs (which pages they were is guessed among "
 	     "the %llu pages with no flag; the other %llu stay kernel allocations)%s",
 	     (unsigned long long)rep->free_pcp, (unsigned long long)(rep->free_pcp + rep->flagless_kernel),
@@ -1022,6 +1103,7 @@ out:
 	free(s->flags);
 	free(s->count);
 	free(s->ram);
+	free(s->owner_mt);
 	free(s);
 	return ret;
 }

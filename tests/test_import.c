@@ -197,12 +197,97 @@ static void test_import_bad_input(void **st)
 	assert_int_equal(af_import_state(NULL, NULL, NULL, NULL), -EINVAL);
 }
 
+/*
+ * page_owner's block types are taken as they are, in 6.1's format (decimal
+ * pfns, free_ts) and the newer one (hex pfns): the quiet start state with a
+ * page_owner whose types are the inferred ones but for every fifth block
+ * holding an allocation, Movable and Unmovable traded.
+ */
+static void write_page_owner(struct af_machine *ref, const char *sub, bool hex, int *want, size_t nb)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s/page_owner", tmp, sub);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	for (size_t i = 0, listed = 0; i < nb; i++) {
+		uint64_t pfn = i * PAGEBLOCK_NR_PAGES, q;
+		int mt = get_pageblock_migratetype(ref, pfn);
+
+		want[i] = -1;
+		for (q = pfn; q < pfn + PAGEBLOCK_NR_PAGES && q < af_machine_max_pfn(ref); q++)
+			if ((pflags(&ref->pages[q]) & PG_alloc) && !(pflags(&ref->pages[q]) & PG_tail))
+				break;
+		if (q >= pfn + PAGEBLOCK_NR_PAGES || q >= af_machine_max_pfn(ref) || mt > MIGRATE_RECLAIMABLE)
+			continue;
+		if (listed++ % 5 == 0 && mt != MIGRATE_RECLAIMABLE)
+			mt = mt == MIGRATE_MOVABLE ? MIGRATE_UNMOVABLE : MIGRATE_MOVABLE;
+		want[i] = mt;
+		if (hex)
+			fprintf(f, "Page allocated via order 0, mask 0xcc0(GFP_KERNEL), pid 1, tgid 1 (init), ts 5 ns\n"
+				"PFN 0x%llx type Unmovable Block %zu type %s Flags 0x0()\n"
+				" get_page_from_freelist+0x1/0x10\n handle: 42\n\n",
+				(unsigned long long)q, i, mt == 0 ? "Unmovable" : mt == 1 ? "Movable" : "Reclaimable");
+		else
+			fprintf(f, "Page allocated via order 0, mask 0xcc0(GFP_KERNEL), pid 1, tgid 1 (init), ts 5 ns, "
+				"free_ts 0 ns\nPFN %llu type Unmovable Block %zu type %s Flags 0x0()\n"
+				" get_page_from_freelist+0x1/0x10\nPage has been migrated, last migrate reason: "
+				"compaction\n\n",
+				(unsigned long long)q, i, mt == 0 ? "Unmovable" : mt == 1 ? "Movable" : "Reclaimable");
+	}
+	fclose(f);
+}
+
+static void test_import_page_owner(void **st)
+{
+	struct af_import_report r0, r;
+	struct af_machine *ref = import("quiet/start", &r0);
+	size_t nb = (af_machine_max_pfn(ref) + PAGEBLOCK_NR_PAGES - 1) / PAGEBLOCK_NR_PAGES;
+	int *want = calloc(nb, sizeof(*want));
+
+	(void)st;
+	assert_int_equal(r0.blocks_owner, 0);
+	for (int hex = 0; hex < 2; hex++) {
+		struct af_machine *m;
+		uint64_t listed = 0, traded = 0;
+
+		copy_state("owner");
+		write_page_owner(ref, "owner", hex, want, nb);
+		m = import("owner", &r);
+		CHECK(m);
+		for (size_t i = 0; i < nb; i++) {
+			if (want[i] < 0)
+				continue;
+			listed++;
+			traded += want[i] != get_pageblock_migratetype(ref, i * PAGEBLOCK_NR_PAGES);
+			assert_int_equal(get_pageblock_migratetype(m, i * PAGEBLOCK_NR_PAGES), want[i]);
+		}
+		assert_true(listed > 20 && traded > 3);
+		assert_int_equal(r.blocks_owner, listed);
+		assert_int_equal(r.owner_records, listed);
+		assert_int_equal(r.blocks_owner + r.blocks_evident + r.blocks_guessed + r.blocks_forced, r.blocks);
+		assert_non_null(strstr(r.text, "as page_owner names them"));
+		af_machine_destroy(m);
+	}
+	/* a record line that does not parse, or a block that is not its pfn's */
+	write_text("owner", "page_owner", "Page allocated via order 0, mask 0x0(), pid 1\nPFN x type Movable\n");
+	refused("owner", "page_owner:2");
+	write_text("owner", "page_owner", "PFN 1024 type Movable Block 7 type Movable Flags 0x0()\n");
+	refused("owner", "page_owner:1");
+	write_text("owner", "page_owner", "PFN 1024 type Movable Block 2 type Sideways Flags 0x0()\n");
+	refused("owner", "page_owner:1");
+	free(want);
+	af_machine_destroy(ref);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_import_start_state),
 		cmocka_unit_test(test_import_reproducible),
 		cmocka_unit_test(test_import_bad_input),
+		cmocka_unit_test(test_import_page_owner),
 	};
 	return cmocka_run_group_tests(tests, extract, cleanup);
 }
