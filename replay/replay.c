@@ -598,29 +598,81 @@ static void lists_follow_trace(struct af_machine *m, int *high, bool lift)
 			}
 }
 
-/* The text of a trace, a line at a time (af_replay_stream) */
+/* The text of a trace, a line at a time (af_replay_stream), read in large blocks */
 struct text_source {
 	FILE *in;
+	char *buf;
+	size_t cap, start, end;
+	bool eof;
 	char *line;
-	size_t cap;
 };
+
+/*
+ * The next line in t->line without its newline: its length (with the
+ * newline), 0 at the end, -1 for a last line with no newline (cut short;
+ * t->line holds it) and -2 when reading fails.
+ */
+static ssize_t next_line(struct text_source *t)
+{
+	for (;;) {
+		char *nl = memchr(t->buf + t->start, '\n', t->end - t->start);
+
+		if (nl) {
+			ssize_t n = nl - (t->buf + t->start) + 1;
+			t->line = t->buf + t->start;
+			*nl = 0;
+			t->start += (size_t)n;
+			return n;
+		}
+		if (t->eof) {
+			if (t->start == t->end)
+				return 0;
+			t->line = t->buf + t->start;
+			t->buf[t->end] = 0;
+			t->start = t->end;
+			return -1;
+		}
+		if (t->start) {
+			memmove(t->buf, t->buf + t->start, t->end - t->start);
+			t->end -= t->start;
+			t->start = 0;
+		}
+		if (t->end + 1 >= t->cap) {	/* a line longer than the buffer */
+			size_t cap = t->cap ? 2 * t->cap : 1 << 20;
+			char *b = realloc(t->buf, cap);
+			if (!b) {
+				af_err(-ENOMEM, "out of memory");
+				return -2;
+			}
+			t->buf = b;
+			t->cap = cap;
+		}
+		{
+			size_t got = fread(t->buf + t->end, 1, t->cap - 1 - t->end, t->in);
+			t->end += got;
+			if (!got) {
+				if (ferror(t->in)) {
+					af_err(-EIO, "reading the trace failed");
+					return -2;
+				}
+				t->eof = true;
+			}
+		}
+	}
+}
 
 static enum af_trace_item text_next(void *arg, struct af_event *ev, char *why, size_t len)
 {
 	struct text_source *t = arg;
-	ssize_t n = getline(&t->line, &t->cap, t->in);
+	ssize_t n = next_line(t);
 	int ret;
 
-	if (n <= 0) {
-		if (ferror(t->in)) {
-			af_err(-EIO, "reading the trace failed");
-			return AF_TRACE_ERROR;
-		}
+	if (n == -2)
+		return AF_TRACE_ERROR;
+	if (!n)
 		return AF_TRACE_END;
-	}
-	if (t->line[n - 1] != '\n')
+	if (n < 0)
 		return AF_TRACE_TRUNCATED;
-	t->line[--n] = 0;
 	ret = af_event_parse(t->line, ev);
 	if (!ret)
 		return AF_TRACE_EVENT;
@@ -793,7 +845,7 @@ static int replay_text(struct af_machine *m, FILE *in, int import_driver, int po
 		return af_err(-EINVAL, "bad arguments");
 	}
 	ret = af_replay_source(m, text_next, &t, import_driver, policy, st);
-	free(t.line);
+	free(t.buf);
 	return ret;
 }
 

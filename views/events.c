@@ -163,14 +163,25 @@ const char *af_event_system(enum af_event_type type)
 	return type > AF_EV_NONE && type < AF_EV_NR ? event_names[type].system : NULL;
 }
 
+/* The type named by name[0..len): lengths compared first (a trace line's hot path) */
+static enum af_event_type type_by_name(const char *name, size_t len)
+{
+	static uint8_t lens[AF_EV_NR];
+
+	if (!lens[AF_EV_MM_PAGE_ALLOC])	/* idempotent: racing threads store the same values */
+		for (int t = AF_EV_NONE + 1; t < AF_EV_NR; t++)
+			lens[t] = (uint8_t)strlen(event_names[t].name);
+	for (int t = AF_EV_NONE + 1; t < AF_EV_NR; t++)
+		if (lens[t] == len && !memcmp(name, event_names[t].name, len))
+			return (enum af_event_type)t;
+	return AF_EV_NONE;
+}
+
 enum af_event_type af_event_type_by_name(const char *name)
 {
 	if (!name)
 		return AF_EV_NONE;
-	for (int t = AF_EV_NONE + 1; t < AF_EV_NR; t++)
-		if (!strcmp(name, event_names[t].name))
-			return (enum af_event_type)t;
-	return AF_EV_NONE;
+	return type_by_name(name, strlen(name));
 }
 
 /* The symbol tables the kernel's __print_symbolic() uses for these events */
@@ -698,13 +709,20 @@ static int parse_event_fields(const char *body, struct af_event *ev);
  * prints (no sign, no space, at most 16 hex or 9 decimal digits) and says
  * false otherwise, and the line goes the sscanf() way, which decides.
  */
+/* A hex digit's value plus one, 0 for any other character */
+static const uint8_t hexval1[256] = {
+	['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6, ['6'] = 7, ['7'] = 8, ['8'] = 9,
+	['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
+	['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
+};
+
 static bool hex_field(const char **p, const char *key, size_t klen, bool need_0x, uint64_t *v)
 {
 	const char *q = *p;
 	uint64_t x = 0;
 	int n = 0;
 
-	if (strncmp(q, key, klen))
+	if (*q != *key || strncmp(q, key, klen))
 		return false;
 	q += klen;
 	if (q[0] == '0' && q[1] == 'x')
@@ -712,16 +730,10 @@ static bool hex_field(const char **p, const char *key, size_t klen, bool need_0x
 	else if (need_0x)
 		return false;
 	for (;; q++, n++) {
-		unsigned d;
-		if (*q >= '0' && *q <= '9')
-			d = (unsigned)(*q - '0');
-		else if (*q >= 'a' && *q <= 'f')
-			d = (unsigned)(*q - 'a' + 10);
-		else if (*q >= 'A' && *q <= 'F')
-			d = (unsigned)(*q - 'A' + 10);
-		else
+		unsigned d = hexval1[(unsigned char)*q];
+		if (!d)
 			break;
-		x = x << 4 | d;
+		x = x << 4 | (d - 1);
 	}
 	if (!n || n > 16)
 		return false;
@@ -735,7 +747,7 @@ static bool dec_field(const char **p, const char *key, size_t klen, int *v)
 	const char *q;
 	int x = 0, n = 0;
 
-	if (strncmp(*p, key, klen))
+	if (**p != *key || strncmp(*p, key, klen))
 		return false;
 	for (q = *p + klen; *q >= '0' && *q <= '9'; q++, n++)
 		if (n < 9)
@@ -991,7 +1003,11 @@ static int parse_event_fields(const char *body, struct af_event *ev)
 
 static bool is_ident(char c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+	/* one bit per character of [A-Za-z0-9_] */
+	static const uint32_t bits[8] = { 0, 0x03ff0000, 0x87fffffe, 0x07fffffe };
+	unsigned char u = (unsigned char)c;
+
+	return bits[u >> 5] >> (u & 31) & 1;
 }
 
 /* "[ddd]": the CPU column */
@@ -1055,17 +1071,21 @@ int af_event_parse(const char *line, struct af_event *ev)
 		return af_err(-EINVAL, "trace line: no task-pid column");
 	memcpy(ev->comm, s, (size_t)(dash - s));
 	{
-		char *end;
-		long pid = strtol(dash + 1, &end, 10);
-		if (end != task_end || pid < 0 || pid > INT32_MAX)
+		const char *q = dash + 1;
+		long pid = 0;
+		while (q < task_end && *q >= '0' && *q <= '9' && pid <= INT32_MAX)
+			pid = pid * 10 + (*q++ - '0');
+		if (q != task_end || q == dash + 1 || pid > INT32_MAX)
 			return af_err(-EINVAL, "trace line: bad pid");
 		ev->pid = (int)pid;
 	}
 	p = skip_space(strchr(bracket, ']') + 1);
 	/* irq-info column: a token before the timestamp that is no number */
 	if (*p && (*p < '0' || *p > '9')) {
-		size_t k = strcspn(p, " \t");
-		if (!k || k >= sizeof(ev->irqflags) || memchr(p, ':', k))
+		size_t k = 0;
+		while (p[k] && p[k] != ' ' && p[k] != '\t' && p[k] != ':' && k < sizeof(ev->irqflags))
+			k++;
+		if (!k || k >= sizeof(ev->irqflags) || p[k] == ':')
 			return af_err(-EINVAL, "trace line: bad irq-info column");
 		memcpy(ev->irqflags, p, k);
 		p = skip_space(p + k);
@@ -1098,10 +1118,10 @@ int af_event_parse(const char *line, struct af_event *ev)
 	}
 	if (!nlen || nlen >= sizeof(name) || p[nlen] != ':')
 		return af_err(-EINVAL, "trace line: no event name");
+	if ((ev->type = type_by_name(p, nlen)) == AF_EV_NONE)
+		return -ENOENT;
 	memcpy(name, p, nlen);
 	name[nlen] = '\0';
-	if ((ev->type = af_event_type_by_name(name)) == AF_EV_NONE)
-		return -ENOENT;
 	if (parse_fields(skip_space(p + nlen + 1), ev)) {
 		ev->type = AF_EV_NONE;
 		return af_err(-EINVAL, "trace line: %s: fields not in the kernel's format", name);
