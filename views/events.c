@@ -716,13 +716,24 @@ static const uint8_t hexval1[256] = {
 	['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
 };
 
-static bool hex_field(const char **p, const char *key, size_t klen, bool need_0x, uint64_t *v)
+/* Does q start with key[0..klen)?  (Stops at q's end: key holds no NUL.) */
+static inline bool has_key(const char *q, const char *key, size_t klen)
+{
+	for (size_t i = 0; i < klen; i++)
+		if (q[i] != key[i])
+			return false;
+	return true;
+}
+
+/* Inlined: the key's length is a constant at each call, and has_key unrolls */
+static inline __attribute__((always_inline)) bool hex_field(const char **p, const char *key, size_t klen,
+							   bool need_0x, uint64_t *v)
 {
 	const char *q = *p;
 	uint64_t x = 0;
 	int n = 0;
 
-	if (*q != *key || strncmp(q, key, klen))
+	if (!has_key(q, key, klen))
 		return false;
 	q += klen;
 	if (q[0] == '0' && q[1] == 'x')
@@ -742,12 +753,12 @@ static bool hex_field(const char **p, const char *key, size_t klen, bool need_0x
 	return true;
 }
 
-static bool dec_field(const char **p, const char *key, size_t klen, int *v)
+static inline __attribute__((always_inline)) bool dec_field(const char **p, const char *key, size_t klen, int *v)
 {
 	const char *q;
 	int x = 0, n = 0;
 
-	if (**p != *key || strncmp(*p, key, klen))
+	if (!has_key(*p, key, klen))
 		return false;
 	for (q = *p + klen; *q >= '0' && *q <= '9'; q++, n++)
 		if (n < 9)
@@ -1039,14 +1050,14 @@ static const char *find_cpu_column(const char *s, int *cpu)
 int af_event_parse(const char *line, struct af_event *ev)
 {
 	const char *s, *bracket, *task_end, *dash, *p;
-	char name[64];
+	const size_t name_max = 64;	/* the longest event name taken */
 	size_t nlen;
 	uint64_t secs = 0, frac = 0;
 	int digits = 0, cpu;
 
 	if (!line || !ev)
 		return af_err(-EINVAL, "no line or no event");
-	s = skip_space(line);
+	s = line + strspn(line, " \t");	/* the task column is right-aligned: many spaces */
 	memset(ev, 0, sizeof(*ev));
 	if (!*s || *s == '#' || *s == '\n')
 		return -ENOENT;
@@ -1109,6 +1120,14 @@ int af_event_parse(const char *line, struct af_event *ev)
 		frac *= 10;
 	ev->ts_ns = secs * 1000000000ULL + frac;
 	p = skip_space(p);
+	{	/* most lines: "EVENT:" of a known event, found with the colon */
+		const char *colon = strchr(p, ':');
+		ev->type = colon && colon - p < (long)name_max ? type_by_name(p, (size_t)(colon - p)) : AF_EV_NONE;
+		if (ev->type != AF_EV_NONE) {
+			nlen = (size_t)(colon - p);
+			goto fields;
+		}
+	}
 	for (nlen = 0; is_ident(p[nlen]); nlen++)
 		;
 	if (p[nlen] == ':' && is_ident(p[nlen + 1])) {	/* "kmem:mm_page_alloc:" */
@@ -1116,15 +1135,14 @@ int af_event_parse(const char *line, struct af_event *ev)
 		for (nlen = 0; is_ident(p[nlen]); nlen++)
 			;
 	}
-	if (!nlen || nlen >= sizeof(name) || p[nlen] != ':')
+	if (!nlen || nlen >= name_max || p[nlen] != ':')
 		return af_err(-EINVAL, "trace line: no event name");
 	if ((ev->type = type_by_name(p, nlen)) == AF_EV_NONE)
 		return -ENOENT;
-	memcpy(name, p, nlen);
-	name[nlen] = '\0';
+fields:
 	if (parse_fields(skip_space(p + nlen + 1), ev)) {
 		ev->type = AF_EV_NONE;
-		return af_err(-EINVAL, "trace line: %s: fields not in the kernel's format", name);
+		return af_err(-EINVAL, "trace line: %.*s: fields not in the kernel's format", (int)nlen, p);
 	}
 	return 0;
 }
