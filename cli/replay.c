@@ -19,16 +19,20 @@ static void replay_usage(FILE *f)
 "\n"
 "Replay a page allocator trace recorded on real Linux (tools/capture.sh; the\n"
 "text of tracefs's trace or trace_pipe, `trace-cmd report`, or trace-cmd's\n"
-"binary trace.dat), streaming.  Exact placement (the default) makes every per-CPU refill,\n"
-"allocation, free, per-CPU drain and fallback claim where the kernel made\n"
-"it; before each allocation it asks where Linux 6.1 would have taken it in\n"
-"the model's state, and prints the first allocation where the kernel chose\n"
-"another block, a direct measure of the model.  A trace starts mid-life:\n"
-"blocks allocated before tracing began are released when the trace frees\n"
-"or takes them, frees of blocks the model has free are skipped, an event\n"
-"meeting a block the trace still holds waits up to 64 events for its free\n"
-"(CPU clocks apart), and what cannot be followed (the kernel's compaction\n"
-"moves pages with no kmem event) is counted with the first line of it.\n"
+"binary trace.dat), streaming.  Exact placement (the default) makes every\n"
+"per-CPU refill, allocation, free, per-CPU drain and fallback claim where the\n"
+"kernel made it; before each allocation it asks where Linux 6.1 would have\n"
+"taken it in the model's state, and prints the first allocation where the\n"
+"kernel chose another block, a direct measure of the model.  capture.sh's\n"
+"markers line the trace up with its snapshots: events while the start\n"
+"snapshot was read are followed but not predicted, and the replay stops at\n"
+"the end snapshot's.  A trace starts mid-life: blocks allocated before\n"
+"tracing began are released when the trace frees or takes them, a free of a\n"
+"block the model has free (taken unseen: before tracing_on, by\n"
+"alloc_pages_bulk, or as compaction's target) is followed onto the CPU's\n"
+"list, an event meeting a block the trace still holds waits up to 64 events\n"
+"for its free (CPU clocks apart), and what cannot be followed is counted\n"
+"with the first line of it.\n"
 "Lost-event markers, other events, malformed lines and a truncated last line\n"
 "are counted and skipped.\n"
 "\n"
@@ -36,8 +40,8 @@ static void replay_usage(FILE *f)
 "  --start DIR          the machine from the state captured when tracing began\n"
 "                       (capture.sh's DIR/start); without it, the machine the\n"
 "                       options below build\n"
-"  --check-against DIR  compare the end with the state captured when tracing\n"
-"                       stopped (DIR/end): every row of buddyinfo and\n"
+"  --check-against DIR  compare the end with the state captured at the end\n"
+"                       snapshot (DIR/end): every row of buddyinfo and\n"
 "                       pagetypeinfo (free blocks per order, per migratetype\n"
 "                       and order, and the pageblock counts) that differs\n"
 "  --placement MODE     exact (default): where the kernel put each block;\n"
@@ -329,7 +333,7 @@ after:
 	printf("invariant check: passed\n");
 	if (a.against) {
 		int d = 0;
-		printf("against %s (the state captured when tracing stopped):\n", a.against);
+		printf("against %s (the state captured at the end snapshot):\n", a.against);
 		d += compare_file(m, a.against, "buddyinfo", "/proc/buddyinfo", "free blocks per order");
 		d += compare_file(m, a.against, "pagetypeinfo", "/proc/pagetypeinfo", "pagetypeinfo");
 		if (!d)
