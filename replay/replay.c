@@ -615,7 +615,7 @@ struct text_source {
 static ssize_t next_line(struct text_source *t)
 {
 	for (;;) {
-		char *nl = memchr(t->buf + t->start, '\n', t->end - t->start);
+		char *nl = t->end > t->start ? memchr(t->buf + t->start, '\n', t->end - t->start) : NULL;
 
 		if (nl) {
 			ssize_t n = nl - (t->buf + t->start) + 1;
