@@ -698,6 +698,7 @@ int af_replay_source(struct af_machine *m, af_trace_next_fn next, void *arg, int
 	struct af_replay_stats dummy;
 	struct replay r = { .m = m, .driver = import_driver };
 	struct timespec t0, t1;
+	char error[256] = "";
 	int *high, ret = 0;
 
 	if (!st)
@@ -729,6 +730,7 @@ int af_replay_source(struct af_machine *m, af_trace_next_fn next, void *arg, int
 			break;
 		if (item == AF_TRACE_ERROR) {
 			ret = -EIO;
+			snprintf(error, sizeof(error), "%s", af_errmsg());
 			break;
 		}
 		r.line = ++st->lines;
@@ -831,7 +833,8 @@ int af_replay_source(struct af_machine *m, af_trace_next_fn next, void *arg, int
 	free(r.live);
 	free(high);
 	free(r.map);
-	return ret;
+	/* the source's own reason, not a later event's */
+	return ret ? af_err(ret, "%s", error) : 0;
 }
 
 static int replay_text(struct af_machine *m, FILE *in, int import_driver, int policy, struct af_replay_stats *st)

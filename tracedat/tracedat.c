@@ -109,6 +109,11 @@ struct af_tracedat *af_tracedat_open(const char *path, char *err, size_t len)
 			goto fail;
 		}
 		t->tep = tracecmd_get_tep(t->in);
+		t->ncpu = tep_get_cpus(t->tep);
+		if (t->ncpu <= 0 || t->ncpu > 4096) {
+			snprintf(err, len, "trace.dat: its buffer instance has %d CPUs", t->ncpu);
+			goto fail;
+		}
 	}
 	t->head = calloc((size_t)t->ncpu, sizeof(*t->head));
 	if (!t->head) {
