@@ -41,6 +41,7 @@ struct machine_opts {
 	struct af_config *cfg;		/* after machine_opts_finish */
 	const char *config;		/* --config FILE */
 	const char *start;		/* --start DIR: a captured state instead of a boot */
+	const char *hint_trace;		/* with start: a trace whose drains show block types */
 	struct { const char *opt, *key, *value; } keyed[MAX_MACHINE_OPTS];
 	int nkeyed;
 	const char *sets[MAX_LIST];	/* vm.KEY=VALUE runtime writes */
@@ -55,6 +56,11 @@ int machine_opt(struct machine_opts *mo, int argc, char **argv, int *i);
 int machine_opts_finish(struct machine_opts *mo);
 /* Build a machine from the options and apply the --set writes; 0 or 2 (printed) */
 int machine_build(const struct machine_opts *mo, struct af_machine **m);
+/* The block types the trace at path shows for the capture at start (none
+ * for "-", read once by the replay): 0 or 2 (printed) */
+int trace_block_types(const char *start, const char *path, struct af_block_types *bt);
+/* An import's report on stderr, "import: " before each line */
+void import_report_print(const struct af_import_report *rep);
 /* dir is a directory of capture.sh's with a readable `file`: 0, or 2 (printed, naming opt) */
 int capture_dir_check(const char *opt, const char *dir, const char *file);
 /* The af_import_report's driver of the last machine machine_build imported (--start), or -1 */

@@ -278,6 +278,47 @@ int trace_replay(struct af_machine *m, const char *path, int driver, int policy,
 	return rc ? cli_error("replay", af_errmsg()) : 0;
 }
 
+int trace_block_types(const char *start, const char *path, struct af_block_types *bt)
+{
+	char kpf[4200];
+	struct stat sb;
+	uint64_t max_pfn;
+	int rc;
+
+	memset(bt, 0, sizeof(*bt));
+	if (!path || !strcmp(path, "-"))
+		return 0;	/* a pipe is read once: by the replay */
+	snprintf(kpf, sizeof(kpf), "%s/kpageflags", start);
+	if (stat(kpf, &sb))
+		return cli_error(kpf, strerror(errno));
+	max_pfn = (uint64_t)sb.st_size / 8;
+	if (af_tracedat_is(path)) {
+		char err[256];
+		struct af_tracedat *t = af_tracedat_open(path, err, sizeof(err));
+		if (!t)
+			return cli_error(path, err);
+		rc = af_trace_block_types(af_tracedat_next, t, max_pfn, bt);
+		af_tracedat_close(t);
+	} else {
+		FILE *in = fopen(path, "r");
+		if (!in)
+			return cli_error(path, strerror(errno));
+		rc = af_trace_block_types_stream(in, max_pfn, bt);
+		fclose(in);
+	}
+	return rc ? cli_error(path, af_errmsg()) : 0;
+}
+
+void import_report_print(const struct af_import_report *rep)
+{
+	for (const char *line = rep->text; *line; ) {
+		const char *nl = strchr(line, '\n');
+		int len = nl ? (int)(nl - line) : (int)strlen(line);
+		fprintf(stderr, "import: %.*s\n", len, line);
+		line += len + (nl != NULL);
+	}
+}
+
 /* The driver holding the movable pages of the last machine built from --start, or -1 */
 static int import_driver = -1;
 
@@ -294,16 +335,16 @@ int machine_build(const struct machine_opts *mo, struct af_machine **out)
 	import_driver = -1;
 	if (mo->start) {
 		struct af_import_report rep;
-		const char *line;
-		if (af_import_state(mo->start, mo->cfg, &m, &rep))
+		struct af_block_types bt;
+		int rc;
+		if ((rc = trace_block_types(mo->start, mo->hint_trace, &bt)))
+			return rc;
+		rc = af_import_state_hinted(mo->start, mo->cfg, &bt, &m, &rep);
+		af_block_types_free(&bt);
+		if (rc)
 			return cli_error("--start", af_errmsg());
 		import_driver = rep.driver;
-		for (line = rep.text; *line; ) {
-			const char *nl = strchr(line, '\n');
-			int len = nl ? (int)(nl - line) : (int)strlen(line);
-			fprintf(stderr, "import: %.*s\n", len, line);
-			line += len + (nl != NULL);
-		}
+		import_report_print(&rep);
 	} else if (af_machine_create(mo->cfg, &m)) {
 		return cli_error("machine", af_errmsg());
 	}

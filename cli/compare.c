@@ -55,7 +55,8 @@ static void compare_usage(FILE *f)
 "  --trace FILE         the workload is a kernel trace's requests (order, GFP\n"
 "                       flags, CPU) and their frees, placed by each variant's\n"
 "                       allocator (replay --placement policy); with --start,\n"
-"                       from the state captured when tracing began\n"
+"                       from the state captured when tracing began (its block\n"
+"                       types completed by the trace's drains, as replay does)\n"
 "  --ops N              churn operations per run, 0..100000000 (default 200000)\n"
 "  --json FILE          write every run's metrics and the table as JSON\n"
 "  -h, --help           this text\n"
@@ -394,6 +395,7 @@ static int compare_main(int argc, char **argv)
 	ops = a.ops;
 	wl = a.wl;
 	nv = a.nv;
+	mo.hint_trace = a.trace;	/* with --start: its drains show the block types */
 	{
 		/* the machine itself must build before the long work starts */
 		struct af_machine *m;

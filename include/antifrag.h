@@ -334,6 +334,7 @@ struct af_import_report {
 	uint64_t wmark_changed;		/* watermarks and protections computed at boot unlike zoneinfo's */
 	uint64_t blocks, blocks_evident, blocks_guessed, blocks_forced;
 	uint64_t blocks_owner;		/* pageblock types page_owner named (exact) */
+	uint64_t blocks_traced;		/* pageblock types a trace's drains showed (af_import_state_hinted) */
 	uint64_t owner_records;		/* page_owner records read */
 	uint64_t sysctls_set, sysctls_unknown;
 	long free_diff;			/* imported free pages - zoneinfo's, over the zones */
@@ -419,6 +420,35 @@ enum af_trace_item {
 typedef enum af_trace_item (*af_trace_next_fn)(void *arg, struct af_event *ev, char *why, size_t len);
 int af_replay_source(struct af_machine *m, af_trace_next_fn next, void *arg, int import_driver, int policy,
 		     struct af_replay_stats *st);
+
+/*
+ * The pageblock types a kmem trace shows, for af_import_state_hinted().
+ * free_unref_page() files a page on the per-CPU list of its pageblock's
+ * type, and mm_page_pcpu_drain prints that list's type when the page goes
+ * back: each drain is a vote for its block's type at the time of the free.
+ * A block takes the type most of its drains name; drains after a fallback
+ * claimed the block (mm_page_alloc_extfrag change_ownership=1) do not
+ * count.  Blocks of pfns at or past max_pfn are left out (max_pfn 0: none).
+ * af_trace_block_types() reads next() to its end; _stream reads text,
+ * parsing only the drain and extfrag lines.  ERROR ends either with -EIO.
+ */
+struct af_block_types {
+	uint64_t nblocks;	/* blocks covered: pfns [0, nblocks << 9) */
+	int8_t *mt;		/* per block: its type by the drains, -1 where none */
+	uint64_t votes;		/* drains counted */
+	uint64_t typed;		/* blocks given a type */
+	uint64_t split;		/* of those, blocks whose drains named several types */
+};
+int af_trace_block_types(af_trace_next_fn next, void *arg, uint64_t max_pfn, struct af_block_types *bt);
+int af_trace_block_types_stream(FILE *in, uint64_t max_pfn, struct af_block_types *bt);
+void af_block_types_free(struct af_block_types *bt);
+/*
+ * af_import_state() with block types from elsewhere (a trace of the
+ * machine, above): where page_owner names no type, a block bt types takes
+ * that type before any is inferred.  bt may be NULL.
+ */
+int af_import_state_hinted(const char *dir, const struct af_config *base, const struct af_block_types *bt,
+			   struct af_machine **out, struct af_import_report *rep);
 
 /* ---- events: the tracepoints the model emits, as data ---- */
 /*

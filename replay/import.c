@@ -65,6 +65,8 @@ struct snap {
 	/* page_owner's "Block N type T" per pageblock, -1 where it lists no page */
 	int8_t *owner_mt;
 	uint64_t owner_blocks;
+	/* types a trace's drains showed (af_import_state_hinted), or NULL */
+	const struct af_block_types *hint;
 };
 
 static void note(struct af_import_report *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -499,10 +501,11 @@ static void apply_sysctls(const struct snap *s, struct af_config *c, struct af_i
 /* A pageblock's evidence: pages of each kind in it */
 struct block_ev {
 	unsigned long pfn;	/* first pfn of the block inside the zone */
-	int u, s, v;		/* kernel (and reserved), slab, movable pages */
+	int u, s, v;		/* kernel (flagless included), slab, movable pages */
 	int mt;
 	bool assigned;
-	bool known;		/* page_owner named its type */
+	bool known;		/* page_owner or the trace named its type */
+	bool traced;		/* the trace did */
 	uint16_t nfree[MAX_ORDER];	/* free buddy blocks starting in it, per order */
 };
 
@@ -634,6 +637,13 @@ static int infer_blocks(struct af_machine *m, const struct snap *s, int n, int t
 		for (unsigned long pfn = bs; pfn < be; pfn++) {
 			switch (page_kind(s->flags[pfn], s->count[pfn])) {
 			case K_RESERVED:
+				/*
+				 * No evidence: memmap_init_range() made every block
+				 * Movable at boot and memblock's reservations never
+				 * passed through the allocator to change that.
+				 */
+				break;
+			case K_PCP:	/* flagless: nearly all kernel allocations */
 			case K_KERNEL:
 				b[i].u++;
 				break;
@@ -698,6 +708,17 @@ static int infer_blocks(struct af_machine *m, const struct snap *s, int n, int t
 		if (want[b[i].mt] > 0)
 			want[b[i].mt]--;
 	}
+	/* then the trace's: the type its drains showed, where page_owner named none */
+	for (size_t i = 0; s->hint && i < nb; i++) {
+		uint64_t k = b[i].pfn / PAGEBLOCK_NR_PAGES;
+		int8_t mt = k < s->hint->nblocks ? s->hint->mt[k] : -1;
+		if (mt < 0 || b[i].known)
+			continue;
+		b[i].mt = mt < MIGRATE_CMA ? mt : MIGRATE_MOVABLE;
+		b[i].assigned = b[i].known = b[i].traced = true;
+		if (want[b[i].mt] > 0)
+			want[b[i].mt]--;
+	}
 	static const int order[] = { MIGRATE_UNMOVABLE, MIGRATE_RECLAIMABLE, MIGRATE_HIGHATOMIC };
 	for (size_t k = 0; k < sizeof(order) / sizeof(order[0]); k++) {
 		int mt = order[k];
@@ -723,7 +744,9 @@ static int infer_blocks(struct af_machine *m, const struct snap *s, int n, int t
 			      : b[i].s > b[i].u ? MIGRATE_RECLAIMABLE : MIGRATE_UNMOVABLE;
 
 		r->blocks++;
-		if (b[i].known)
+		if (b[i].traced)
+			r->blocks_traced++;
+		else if (b[i].known)
 			r->blocks_owner++;
 		else if (natural < 0)
 			r->blocks_guessed++;
@@ -933,6 +956,12 @@ static void compare_counts(struct af_machine *m, const struct snap *s, struct af
 int af_import_state(const char *dir, const struct af_config *base, struct af_machine **out,
 		    struct af_import_report *rep)
 {
+	return af_import_state_hinted(dir, base, NULL, out, rep);
+}
+
+int af_import_state_hinted(const char *dir, const struct af_config *base, const struct af_block_types *bt,
+			   struct af_machine **out, struct af_import_report *rep)
+{
 	struct af_import_report dummy;
 	struct snap *s;
 	struct af_config *c = NULL;
@@ -952,6 +981,7 @@ int af_import_state(const char *dir, const struct af_config *base, struct af_mac
 	if (!s)
 		return af_err(-ENOMEM, "out of memory");
 	s->dir = dir;
+	s->hint = bt && bt->mt ? bt : NULL;
 	if ((ret = parse_zoneinfo(s)) || (ret = parse_buddyinfo(s)) || (ret = parse_pagetypeinfo(s)) ||
 	    (ret = parse_iomem(s, rep)) ||
 	    (ret = read_words(s, "kpageflags", &s->flags, &s->npfns)))
@@ -1067,17 +1097,23 @@ int af_import_state(const char *dir, const struct af_config *base, struct af_mac
 	     (unsigned long long)rep->free_pcp, (unsigned long long)rep->allocated,
 	     (unsigned long long)rep->compound, (unsigned long long)rep->movable_adopted);
 	if (s->owner_mt)
-		note(rep, "pageblock types: %llu blocks, %llu as page_owner names them (%llu records), the "
-		     "others inferred: %llu as their pages show, %llu with no allocated page (guessed), %llu set "
+		note(rep, "pageblock types: %llu blocks, %llu as page_owner names them (%llu records), %llu "
+		     "shown by the trace's drains, the others inferred: %llu as their pages show, %llu with no allocated page (guessed), %llu set "
 		     "against their pages to meet pagetypeinfo's counts", (unsigned long long)rep->blocks,
 		     (unsigned long long)rep->blocks_owner, (unsigned long long)rep->owner_records,
-		     (unsigned long long)rep->blocks_evident, (unsigned long long)rep->blocks_guessed,
+		     (unsigned long long)rep->blocks_traced, (unsigned long long)rep->blocks_evident, (unsigned long long)rep->blocks_guessed,
 		     (unsigned long long)rep->blocks_forced);
 	else
-		note(rep, "pageblock types inferred (no page_owner): %llu blocks, %llu as their pages show, "
-		     "%llu with no allocated page (guessed), %llu set against their pages to meet pagetypeinfo's "
-		     "counts", (unsigned long long)rep->blocks, (unsigned long long)rep->blocks_evident,
+		note(rep, "pageblock types (no page_owner): %llu blocks, %llu shown by the trace's drains, the "
+		     "others inferred: %llu as their pages show, %llu with no allocated page (guessed), %llu set "
+		     "against their pages to meet pagetypeinfo's counts", (unsigned long long)rep->blocks,
+		     (unsigned long long)rep->blocks_traced, (unsigned long long)rep->blocks_evident,
 		     (unsigned long long)rep->blocks_guessed, (unsigned long long)rep->blocks_forced);
+	if (s->hint)
+		note(rep, "the trace's drains: %llu read, %llu blocks typed by them (%llu blocks whose drains "
+		     "named several types took the type most named; page_owner's types stand)",
+		     (unsigned long long)s->hint->votes, (unsigned long long)s->hint->typed,
+		     (unsigned long long)s->hint->split);
 	note(rep, "per-CPU pages: %llu placed on zoneinfo's CPUs (which pages they were is guessed among "
 	     "the %llu pages with no flag; the other %llu stay kernel allocations)%s",
 	     (unsigned long long)rep->free_pcp, (unsigned long long)(rep->free_pcp + rep->flagless_kernel),

@@ -407,7 +407,7 @@ static void on_drain(struct replay *r, const struct af_event *ev)
 	if (unmanaged(r, "drain", e->pfn, e->order))
 		return;
 	/* on a list in the kernel, held as an allocation by the start state */
-	if (!release_range(r, 0, e->pfn, e->order, false) || af_pcp_drain_at(m, e->pfn, e->order, mt)) {
+	if (!release_range(r, 0, e->pfn, e->order, true) || af_pcp_drain_at(m, e->pfn, e->order, mt)) {
 		struct page *p = &m->pages[e->pfn];
 		if (!(pflags(p) & (PG_alloc | PG_pcp)))
 			return;	/* now in the buddy */
@@ -860,4 +860,142 @@ int af_replay_stream(struct af_machine *m, FILE *in, int import_driver, struct a
 int af_replay_requests(struct af_machine *m, FILE *in, int import_driver, struct af_replay_stats *st)
 {
 	return replay_text(m, in, import_driver, 1, st);
+}
+
+/* ---- pageblock types from the trace's drains ---- */
+
+struct block_votes {
+	uint64_t nblocks;
+	uint32_t (*votes)[MIGRATE_PCPTYPES];
+	uint8_t *claimed;
+	uint64_t counted;
+};
+
+static int votes_init(struct block_votes *v, uint64_t max_pfn, struct af_block_types *bt)
+{
+	memset(bt, 0, sizeof(*bt));
+	memset(v, 0, sizeof(*v));
+	v->nblocks = (max_pfn + PAGEBLOCK_NR_PAGES - 1) / PAGEBLOCK_NR_PAGES;
+	if (!v->nblocks)
+		return 0;
+	v->votes = calloc(v->nblocks, sizeof(*v->votes));
+	v->claimed = calloc(v->nblocks, 1);
+	if (!v->votes || !v->claimed) {
+		free(v->votes);
+		free(v->claimed);
+		return af_err(-ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+/* One event's say: a drain votes for its block, a claim ends the block's vote */
+static void votes_take(struct block_votes *v, const struct af_event *ev)
+{
+	uint64_t b;
+
+	if (ev->type == AF_EV_MM_PAGE_PCPU_DRAIN) {
+		const struct af_ev_page_pcpu_drain *e = &ev->page_pcpu_drain;
+		b = e->pfn / PAGEBLOCK_NR_PAGES;
+		if (e->pfn == UINT64_MAX || b >= v->nblocks || v->claimed[b] || e->order >= PAGEBLOCK_ORDER ||
+		    e->migratetype < 0 || e->migratetype >= MIGRATE_PCPTYPES)
+			return;
+		if (v->votes[b][e->migratetype] < UINT32_MAX)
+			v->votes[b][e->migratetype]++;
+		v->counted++;
+	} else if (ev->type == AF_EV_MM_PAGE_ALLOC_EXTFRAG && ev->page_alloc_extfrag.change_ownership) {
+		b = ev->page_alloc_extfrag.pfn / PAGEBLOCK_NR_PAGES;
+		if (b < v->nblocks)
+			v->claimed[b] = 1;
+	}
+}
+
+static int votes_done(struct block_votes *v, struct af_block_types *bt)
+{
+	int ret = 0;
+
+	if (v->nblocks && !(bt->mt = malloc(v->nblocks)))
+		ret = af_err(-ENOMEM, "out of memory");
+	for (uint64_t b = 0; !ret && b < v->nblocks; b++) {
+		int best = -1, kinds = 0;
+		uint32_t most = 0;
+		for (int mt = 0; mt < MIGRATE_PCPTYPES; mt++) {
+			kinds += v->votes[b][mt] > 0;
+			if (v->votes[b][mt] > most) {
+				most = v->votes[b][mt];
+				best = mt;
+			}
+		}
+		bt->mt[b] = (int8_t)best;
+		bt->typed += best >= 0;
+		bt->split += kinds > 1;
+	}
+	bt->nblocks = ret ? 0 : v->nblocks;
+	bt->votes = v->counted;
+	free(v->votes);
+	free(v->claimed);
+	return ret;
+}
+
+void af_block_types_free(struct af_block_types *bt)
+{
+	if (!bt)
+		return;
+	free(bt->mt);
+	memset(bt, 0, sizeof(*bt));
+}
+
+int af_trace_block_types(af_trace_next_fn next, void *arg, uint64_t max_pfn, struct af_block_types *bt)
+{
+	struct block_votes v;
+	struct af_event ev;
+	char why[256];
+	int ret = 0;
+
+	if (!next || !bt)
+		return af_err(-EINVAL, "bad arguments");
+	if ((ret = votes_init(&v, max_pfn, bt)))
+		return ret;
+	for (;;) {
+		enum af_trace_item it = next(arg, &ev, why, sizeof(why));
+		if (it == AF_TRACE_END || it == AF_TRACE_TRUNCATED)
+			break;
+		if (it == AF_TRACE_ERROR) {
+			ret = -EIO;
+			break;
+		}
+		if (it == AF_TRACE_EVENT)
+			votes_take(&v, &ev);
+	}
+	if (ret) {
+		char msg[256];
+		snprintf(msg, sizeof(msg), "%s", af_errmsg());
+		votes_done(&v, bt);
+		af_block_types_free(bt);
+		return af_err(ret, "%s", msg);
+	}
+	return votes_done(&v, bt);
+}
+
+int af_trace_block_types_stream(FILE *in, uint64_t max_pfn, struct af_block_types *bt)
+{
+	struct text_source t = { .in = in };
+	struct block_votes v;
+	struct af_event ev;
+	ssize_t n;
+	int ret;
+
+	if (!in || !bt)
+		return af_err(-EINVAL, "bad arguments");
+	if ((ret = votes_init(&v, max_pfn, bt)))
+		return ret;
+	while ((n = next_line(&t)) != 0 && n != -2)
+		if ((strstr(t.line, "_drain: ") || strstr(t.line, "_extfrag: ")) && !af_event_parse(t.line, &ev))
+			votes_take(&v, &ev);
+	free(t.buf);
+	if (n == -2) {
+		votes_done(&v, bt);
+		af_block_types_free(bt);
+		return af_err(-EIO, "reading the trace failed");
+	}
+	return votes_done(&v, bt);
 }

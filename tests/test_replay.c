@@ -13,6 +13,36 @@
 #include "fixtures.h"
 #include "tracedat.h"
 
+/* The fixture's trace replayed on its start state; with its drains' block types if hinted */
+static struct af_machine *replayed_hinted(const char *name, struct af_replay_stats *st, bool hinted,
+					  struct af_import_report *rep)
+{
+	char path[512], start[512];
+	struct af_block_types bt = { 0 };
+	struct af_machine *m;
+	FILE *f;
+
+	snprintf(start, sizeof(start), "%s/%s/start", tmp, name);
+	snprintf(path, sizeof(path), "%s/%s/trace", tmp, name);
+	if (hinted) {
+		f = fopen(path, "r");
+		assert_non_null(f);
+		assert_int_equal(af_trace_block_types_stream(f, 1 << 18, &bt), 0);
+		fclose(f);
+	}
+	if (af_import_state_hinted(start, NULL, hinted ? &bt : NULL, &m, rep))
+		fail_msg("import: %s", af_errmsg());
+	af_block_types_free(&bt);
+	CHECK(m);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	if (af_replay_stream(m, f, rep->driver, st))
+		fail_msg("replay: %s", af_errmsg());
+	fclose(f);
+	CHECK(m);
+	return m;
+}
+
 static struct af_machine *replayed(const char *name, struct af_replay_stats *st)
 {
 	char path[512];
@@ -84,6 +114,105 @@ static void test_replay_quiet_exact(void **st)
 	/* the end: the kernel's buddyinfo, every zone and order */
 	same_buddyinfo(m, "quiet");
 	af_machine_destroy(m);
+}
+
+/* The "Node" rows of m's pagetypeinfo are the fixture's end snapshot's, byte for byte */
+static void same_pagetypeinfo(struct af_machine *m, const char *name)
+{
+	char path[512], *end, *mine, *p, *q;
+	int rows = 0;
+
+	snprintf(path, sizeof(path), "%s/%s/end/pagetypeinfo", tmp, name);
+	end = read_file(path);
+	mine = render(m, "/proc/pagetypeinfo");
+	for (p = end, q = mine; p && q; p = strchr(p, '\n'), q = strchr(q, '\n')) {
+		while (*p == '\n')
+			p++;
+		while (*q == '\n')
+			q++;
+		while (*p && strncmp(p, "Node", 4) && (p = strchr(p, '\n')))
+			p++;
+		while (q && *q && strncmp(q, "Node", 4) && (q = strchr(q, '\n')))
+			q++;
+		if (!p || !*p)
+			break;
+		assert_non_null(q);
+		{
+			size_t lp = strcspn(p, "\n"), lq = strcspn(q, "\n");
+			if (lp != lq || memcmp(p, q, lp))
+				fail_msg("pagetypeinfo differs:\n kernel %.*s\n model  %.*s", (int)lp, p, (int)lq, q);
+		}
+		rows++;
+	}
+	assert_int_equal(rows, 2 * 5 + 2);	/* two zones: five types each, and their block counts */
+	free(end);
+	free(mine);
+}
+
+/*
+ * With the block types the trace's drains show, the quiet trace and the
+ * one captured with markers end with the kernel's pagetypeinfo: every free
+ * block on the list the kernel had it on, every block of its type.
+ */
+static void test_replay_pagetypeinfo_exact(void **st)
+{
+	static const char *const names[] = { "quiet", "small" };
+
+	(void)st;
+	for (int i = 0; i < 2; i++) {
+		struct af_replay_stats s;
+		struct af_import_report rep;
+		struct af_machine *m = replayed_hinted(names[i], &s, true, &rep);
+		assert_true(rep.blocks_traced > 5);
+		assert_int_equal(s.unfollowed, 0);
+		same_buddyinfo(m, names[i]);
+		same_pagetypeinfo(m, names[i]);
+		af_machine_destroy(m);
+	}
+}
+
+/*
+ * The drains' votes: a block takes the type most of its drains name;
+ * drains after a fallback claimed the block, of orders past a pageblock,
+ * of types no per-CPU list has, or past max_pfn do not count.
+ */
+static void test_block_types_votes(void **st)
+{
+	static const char trace[] =
+		"# tracer: nop\n"
+		"  a-1 [000] ..... 1.000001: mm_page_pcpu_drain: page=0xffffea0000008000 pfn=0x200 order=0 migratetype=0\n"
+		"  a-1 [000] ..... 1.000002: mm_page_pcpu_drain: page=0xffffea0000008040 pfn=0x201 order=0 migratetype=2\n"
+		"  a-1 [000] ..... 1.000003: mm_page_pcpu_drain: page=0xffffea0000008080 pfn=0x202 order=0 migratetype=2\n"
+		"  a-1 [000] ..... 1.000004: mm_page_pcpu_drain: page=0xffffea0000010000 pfn=0x400 order=1 migratetype=1\n"
+		"  a-1 [000] ..... 1.000005: mm_page_alloc_extfrag: page=0xffffea0000010000 pfn=0x400 alloc_order=0 "
+		"fallback_order=9 pageblock_order=9 alloc_migratetype=0 fallback_migratetype=1 fragmenting=0 "
+		"change_ownership=1\n"
+		"  a-1 [000] ..... 1.000006: mm_page_pcpu_drain: page=0xffffea0000010100 pfn=0x404 order=0 migratetype=0\n"
+		"  a-1 [000] ..... 1.000007: mm_page_pcpu_drain: page=0xffffea0000010200 pfn=0x408 order=0 migratetype=0\n"
+		"  a-1 [000] ..... 1.000008: mm_page_pcpu_drain: page=0xffffea0000018000 pfn=0x600 order=0 migratetype=4\n"
+		"  a-1 [000] ..... 1.000009: mm_page_pcpu_drain: page=0xffffea0000020000 pfn=0x800 order=0 migratetype=1\n"
+		"  a-1 [000] ..... 1.000010: mm_page_pcpu_drain: page=0xffffea0000020000 pfn=0x800 order=9 migratetype=2\n";
+	struct af_block_types bt;
+	FILE *f = fmemopen((void *)trace, sizeof(trace) - 1, "r");
+
+	(void)st;
+	assert_int_equal(af_trace_block_types_stream(f, 0x800, &bt), 0);
+	fclose(f);
+	assert_int_equal(bt.nblocks, 4);
+	assert_int_equal(bt.mt[0], -1);
+	assert_int_equal(bt.mt[1], 2);		/* two Reclaimable drains to one Unmovable */
+	assert_int_equal(bt.mt[2], 1);		/* the drains after its claim do not count */
+	assert_int_equal(bt.mt[3], -1);		/* HighAtomic is no per-CPU list */
+	assert_int_equal(bt.votes, 4);		/* block 4 (pfn 0x800) is past max_pfn */
+	assert_int_equal(bt.typed, 2);
+	assert_int_equal(bt.split, 1);
+	af_block_types_free(&bt);
+	/* max_pfn 0: no block is covered */
+	f = fmemopen((void *)trace, 10, "r");
+	assert_int_equal(af_trace_block_types_stream(f, 0, &bt), 0);
+	fclose(f);
+	assert_int_equal(bt.nblocks, 0);
+	assert_null(bt.mt);
 }
 
 static void test_replay_compaction(void **st)
@@ -432,6 +561,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_replay_quiet_exact),
+		cmocka_unit_test(test_replay_pagetypeinfo_exact),
+		cmocka_unit_test(test_block_types_votes),
 		cmocka_unit_test(test_replay_compaction),
 		cmocka_unit_test(test_replay_untidy),
 		cmocka_unit_test(test_replay_own_trace),
