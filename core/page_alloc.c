@@ -467,18 +467,21 @@ int af_alloc_pages_at(struct af_machine *m, int cpu, af_gfp_t gfp, uint64_t pfn,
 	if (!(z = block_zone(m, pfn, order)))
 		return -EINVAL;
 
-	lock_zone(z);
-	mt = take_block_at_locked(z, (unsigned long)pfn, order, gfp_migratetype_m(m, gfp));
-	if (mt >= 0) {
+	/*
+	 * A block on a per-CPU list is in no buddy block: looked for there
+	 * first when its page says so (pcp_take checks again under the lock).
+	 */
+	mt = -1;
+	if (pcp_allowed_order(order) && (pflags(&m->pages[pfn]) & PG_pcp) &&
+	    (c = pcp_cpu_of(z, cpu, (unsigned long)pfn, order)) >= 0)
+		mt = pcp_take(z, c, (unsigned long)pfn, order, true);
+	if (mt < 0) {
+		lock_zone(z);
+		mt = take_block_at_locked(z, (unsigned long)pfn, order, gfp_migratetype_m(m, gfp));
 		unlock_zone(z);
-		cpu_counter_add(m, &z->pcp[cpu].events[PGALLOC_DMA + z->type], 1UL << order);
-	} else {
-		unlock_zone(z);
-		c = pcp_allowed_order(order) ? pcp_cpu_of(z, cpu, (unsigned long)pfn, order) : -1;
-		if (c < 0)
+		if (mt < 0)
 			return af_err(-EBUSY, "pfn 0x%" PRIx64 " order %u is not free", pfn, order);
-		if ((mt = pcp_take(z, c, (unsigned long)pfn, order, true)) < 0)
-			return mt;
+		cpu_counter_add(m, &z->pcp[cpu].events[PGALLOC_DMA + z->type], 1UL << order);
 	}
 	zone_statistics(m, cpu, z, z);
 	prep_new_page(m, (unsigned long)pfn, order, gfp);

@@ -670,6 +670,8 @@ int af_event_format_json(const struct af_event *ev, char *buf, size_t len);
  * parses as the pfn's vmemmap address, as the model prints it.
  */
 int af_event_parse(const char *line, struct af_event *ev);
+/* The same for a line whose length the caller knows: line[len] is its NUL */
+int af_event_parse_len(const char *line, size_t len, struct af_event *ev);
 
 /*
  * The machine's event sink: called for every event, from the thread that

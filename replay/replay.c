@@ -36,6 +36,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -673,7 +674,7 @@ static enum af_trace_item text_next(void *arg, struct af_event *ev, char *why, s
 		return AF_TRACE_END;
 	if (n < 0)
 		return AF_TRACE_TRUNCATED;
-	ret = af_event_parse(t->line, ev);
+	ret = af_event_parse_len(t->line, (size_t)n - 1, ev);
 	if (!ret)
 		return AF_TRACE_EVENT;
 	if (strstr(t->line, "[LOST ") && strstr(t->line, " EVENTS]"))
@@ -837,17 +838,154 @@ int af_replay_source(struct af_machine *m, af_trace_next_fn next, void *arg, int
 	return ret ? af_err(ret, "%s", error) : 0;
 }
 
+/*
+ * The text parsed a few batches ahead, in a thread of its own, while the
+ * replay follows what was parsed before: the same items in the same order,
+ * so the same replay, with reading and parsing off the replay's CPU.  The
+ * machine is touched by the replaying thread only.
+ */
+enum { PIPE_BATCH = 1024, PIPE_NBUF = 4, PIPE_TEXT = 32768 };
+
+struct pipe_item {
+	struct af_event ev;
+	uint32_t why;		/* offset of its text in the batch's, for the kinds that carry one */
+	uint8_t kind;		/* enum af_trace_item */
+};
+
+struct pipe_batch {
+	struct pipe_item it[PIPE_BATCH];
+	int n;
+	size_t used;
+	char text[PIPE_TEXT];
+};
+
+struct pipeline {
+	af_trace_next_fn next;
+	void *arg;
+	struct pipe_batch *b[PIPE_NBUF];
+	bool full[PIPE_NBUF];	/* filled, not yet followed (under lock) */
+	pthread_mutex_t lock;
+	pthread_cond_t cv;
+	int cons, pos;		/* the replay's batch and item in it */
+	bool have;		/* the replay holds batch cons */
+	pthread_t thread;
+};
+
+static bool item_has_text(enum af_trace_item k)
+{
+	return k == AF_TRACE_MALFORMED || k == AF_TRACE_MARK || k == AF_TRACE_ERROR;
+}
+
+static void *pipe_produce(void *arg)
+{
+	struct pipeline *p = arg;
+	char why[256];
+
+	for (int i = 0;; i = (i + 1) % PIPE_NBUF) {
+		struct pipe_batch *b = p->b[i];
+		bool last = false;
+
+		pthread_mutex_lock(&p->lock);
+		while (p->full[i])
+			pthread_cond_wait(&p->cv, &p->lock);
+		pthread_mutex_unlock(&p->lock);
+		b->n = 0;
+		b->used = 0;
+		while (b->n < PIPE_BATCH && b->used + sizeof(why) <= PIPE_TEXT) {
+			struct pipe_item *it = &b->it[b->n++];
+			enum af_trace_item k;
+
+			why[0] = 0;
+			k = p->next(p->arg, &it->ev, why, sizeof(why));
+			it->kind = (uint8_t)k;
+			if (item_has_text(k)) {
+				int len = snprintf(b->text + b->used, sizeof(why), "%s",
+						   k == AF_TRACE_ERROR ? af_errmsg() : why);
+				it->why = (uint32_t)b->used;
+				b->used += (size_t)(len < (int)sizeof(why) ? len : (int)sizeof(why) - 1) + 1;
+			}
+			if (k == AF_TRACE_END || k == AF_TRACE_ERROR || k == AF_TRACE_TRUNCATED) {
+				last = true;
+				break;
+			}
+		}
+		pthread_mutex_lock(&p->lock);
+		p->full[i] = true;
+		pthread_cond_broadcast(&p->cv);
+		pthread_mutex_unlock(&p->lock);
+		if (last)
+			return NULL;
+	}
+}
+
+static enum af_trace_item pipe_next(void *arg, struct af_event *ev, char *why, size_t len)
+{
+	struct pipeline *p = arg;
+	const struct pipe_item *it;
+	struct pipe_batch *b;
+
+	if (p->have && p->pos == p->b[p->cons]->n) {	/* this batch followed: back to the parser */
+		pthread_mutex_lock(&p->lock);
+		p->full[p->cons] = false;
+		pthread_cond_broadcast(&p->cv);
+		pthread_mutex_unlock(&p->lock);
+		p->cons = (p->cons + 1) % PIPE_NBUF;
+		p->have = false;
+	}
+	if (!p->have) {
+		pthread_mutex_lock(&p->lock);
+		while (!p->full[p->cons])
+			pthread_cond_wait(&p->cv, &p->lock);
+		pthread_mutex_unlock(&p->lock);
+		p->have = true;
+		p->pos = 0;
+	}
+	b = p->b[p->cons];
+	it = &b->it[p->pos++];
+	*ev = it->ev;
+	if (item_has_text(it->kind)) {
+		if (it->kind == AF_TRACE_ERROR)
+			af_err(-EIO, "%s", b->text + it->why);
+		else
+			snprintf(why, len, "%s", b->text + it->why);
+	}
+	return (enum af_trace_item)it->kind;
+}
+
 static int replay_text(struct af_machine *m, FILE *in, int import_driver, int policy, struct af_replay_stats *st)
 {
 	struct text_source t = { .in = in };
-	int ret;
+	struct pipeline p = { .next = text_next, .arg = &t };
+	int ret, k;
 
 	if (!in) {
 		if (st)
 			memset(st, 0, sizeof(*st));
 		return af_err(-EINVAL, "bad arguments");
 	}
-	ret = af_replay_source(m, text_next, &t, import_driver, policy, st);
+	for (k = 0; k < PIPE_NBUF && (p.b[k] = malloc(sizeof(*p.b[k]))); k++)
+		;
+	if (k < PIPE_NBUF || pthread_mutex_init(&p.lock, NULL)) {
+		while (k--)
+			free(p.b[k]);
+		k = -1;		/* no pipeline: parsed in this thread */
+	} else if (pthread_cond_init(&p.cv, NULL) || pthread_create(&p.thread, NULL, pipe_produce, &p)) {
+		pthread_mutex_destroy(&p.lock);
+		while (k--)
+			free(p.b[k]);
+		k = -1;
+	}
+	if (k < 0) {
+		ret = af_replay_source(m, text_next, &t, import_driver, policy, st);
+	} else {
+		/* the replay reads every item up to the parser's last (END, ERROR or TRUNCATED) */
+		ret = af_replay_source(m, pipe_next, &p, import_driver, policy, st);
+		pthread_join(p.thread, NULL);
+		pthread_cond_destroy(&p.cv);
+		pthread_mutex_destroy(&p.lock);
+		for (k = 0; k < PIPE_NBUF; k++)
+			free(p.b[k]);
+	}
 	free(t.buf);
 	return ret;
 }

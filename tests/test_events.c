@@ -440,6 +440,41 @@ static void test_parse_kernel_lines(void **st)
 	assert_int_equal(af_event_parse("              sh-101     [000] .....     2.819957: mm_page_pcpu_drain: "
 					"page=(____ptrval____) pfn=0x2a order=0 migratetype=1", &e), 0);
 	assert_true(e.page_pcpu_drain.page == 0xffffea0000000000ULL + 0x2aULL * 64);
+	/*
+	 * tracefs's columns where they stand (read without a search): a comm
+	 * with a dash and a space, flags of an irq, a 7-digit pid; and the
+	 * same columns one off, which the general reading takes
+	 */
+	assert_int_equal(af_event_parse("           a-b c-7654321 [012] d.h1.    12.000001: mm_page_free: "
+					"page=ffffea0000000040 pfn=0x1 order=0", &e), 0);
+	assert_string_equal(e.comm, "a-b c");
+	assert_int_equal(e.pid, 7654321);
+	assert_int_equal(e.cpu, 12);
+	assert_string_equal(e.irqflags, "d.h1.");
+	assert_true(e.ts_ns == 12000001000ULL);
+	assert_int_equal(af_event_parse("          a-b c-76543210 [012] d.h1.    12.000001: mm_page_free: "
+					"page=ffffea0000000040 pfn=0x1 order=0", &e), 0);
+	assert_string_equal(e.comm, "a-b c");
+	assert_int_equal(e.pid, 76543210);
+	assert_int_equal(af_event_parse("           a-b c-76  [012] d.h1    12.000001: mm_page_free: "
+					"page=ffffea0000000040 pfn=0x1 order=0", &e), 0);
+	assert_string_equal(e.irqflags, "d.h1");
+	assert_true(e.ts_ns == 12000001000ULL);
+	/* a comm of 16 characters is longer than the kernel's: refused either way */
+	assert_int_equal(af_event_parse("0123456789abcdef-1      [000] .....     1.000000: mm_page_free: "
+					"page=ffffea0000000040 pfn=0x1 order=0", &e), -EINVAL);
+	/* page values of 16 digits are read eight at a time; 17 the general reading takes */
+	assert_int_equal(af_event_parse("            bash-7       [000] .....     1.000000: mm_page_free: "
+					"page=FFFFEA0000ABCDEF pfn=0x1 order=0", &e), 0);
+	assert_true(e.page_free.page == 0xffffea0000abcdefULL);
+	assert_int_equal(af_event_parse("            bash-7       [000] .....     1.000000: mm_page_free: "
+					"page=0ffffea0000abcdef pfn=0x1 order=0", &e), 0);
+	assert_true(e.page_free.page == 0xffffea0000abcdefULL);
+	assert_int_equal(af_event_parse("            bash-7       [000] .....     1.000000: mm_page_free: "
+					"page=ea00a0b1 pfn=0x1 order=0", &e), 0);
+	assert_true(e.page_free.page == 0xea00a0b1ULL);
+	assert_int_equal(af_event_parse("            bash-7       [000] .....     1.000000: mm_page_free: "
+					"page=ea00a0b1g pfn=0x1 order=0", &e), -EINVAL);
 	/* the tgid column, and a system prefix as perf script prints it */
 	assert_int_equal(af_event_parse("     kcompactd0-35      (     35) [000] .....    5.000000: "
 					"compaction:mm_compaction_kcompactd_sleep: nid=0", &e), 0);

@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -163,16 +164,52 @@ const char *af_event_system(enum af_event_type type)
 	return type > AF_EV_NONE && type < AF_EV_NR ? event_names[type].system : NULL;
 }
 
-/* The type named by name[0..len): lengths compared first (a trace line's hot path) */
+static uint8_t name_lens[AF_EV_NR];
+static pthread_once_t name_lens_once = PTHREAD_ONCE_INIT;
+
+static void name_lens_init(void)
+{
+	for (int t = AF_EV_NONE + 1; t < AF_EV_NR; t++)
+		name_lens[t] = (uint8_t)strlen(event_names[t].name);
+}
+
+/* The type named by name[0..len): the kmem events by length, the others lengths first */
 static enum af_event_type type_by_name(const char *name, size_t len)
 {
-	static uint8_t lens[AF_EV_NR];
-
-	if (!lens[AF_EV_MM_PAGE_ALLOC])	/* idempotent: racing threads store the same values */
-		for (int t = AF_EV_NONE + 1; t < AF_EV_NR; t++)
-			lens[t] = (uint8_t)strlen(event_names[t].name);
+	if (len > 8 && !memcmp(name, "mm_page_", 8)) {
+		const char *q = name + 8;
+		switch (len) {	/* each compare of a constant length, inlined */
+		case 13:
+			if (!memcmp(q, "alloc", 5))
+				return AF_EV_MM_PAGE_ALLOC;
+			break;
+		case 12:
+			if (!memcmp(q, "free", 4))
+				return AF_EV_MM_PAGE_FREE;
+			break;
+		case 20:
+			if (!memcmp(q, "free_batched", 12))
+				return AF_EV_MM_PAGE_FREE_BATCHED;
+			break;
+		case 25:
+			if (!memcmp(q, "alloc_zone_locked", 17))
+				return AF_EV_MM_PAGE_ALLOC_ZONE_LOCKED;
+			break;
+		case 18:
+			if (!memcmp(q, "pcpu_drain", 10))
+				return AF_EV_MM_PAGE_PCPU_DRAIN;
+			break;
+		case 21:
+			if (!memcmp(q, "alloc_extfrag", 13))
+				return AF_EV_MM_PAGE_ALLOC_EXTFRAG;
+			break;
+		default:
+			break;
+		}
+	}
+	pthread_once(&name_lens_once, name_lens_init);
 	for (int t = AF_EV_NONE + 1; t < AF_EV_NR; t++)
-		if (lens[t] == len && !memcmp(name, event_names[t].name, len))
+		if (name_lens[t] == len && !memcmp(name, event_names[t].name, len))
 			return (enum af_event_type)t;
 	return AF_EV_NONE;
 }
@@ -716,36 +753,76 @@ static const uint8_t hexval1[256] = {
 	['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
 };
 
-/* Does q start with key[0..klen)?  (Stops at q's end: key holds no NUL.) */
-static inline bool has_key(const char *q, const char *key, size_t klen)
+/* Does q, with end - q bytes before its NUL, start with key[0..klen)? */
+static inline __attribute__((always_inline)) bool has_key(const char *q, const char *end, const char *key,
+							 size_t klen)
 {
-	for (size_t i = 0; i < klen; i++)
-		if (q[i] != key[i])
-			return false;
-	return true;
+	return (size_t)(end - q) >= klen && !memcmp(q, key, klen);
 }
 
-/* Inlined: the key's length is a constant at each call, and has_key unrolls */
-static inline __attribute__((always_inline)) bool hex_field(const char **p, const char *key, size_t klen,
-							   bool need_0x, uint64_t *v)
+/*
+ * Eight characters at once: which of them are hex digits (0x80 in each
+ * such byte) and their values as nibbles, the first character most
+ * significant.  Bytes at or past 0x80 are no digits.
+ */
+static inline uint64_t hex8_mask(uint64_t w)
+{
+	const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+	uint64_t lo = (w | 0x2020202020202020ULL) & ~high;	/* 'A'-'F' as 'a'-'f' */
+	uint64_t ge0 = lo + ones * (0x80 - '0'), gt9 = lo + ones * (0x80 - '9' - 1);
+	uint64_t gea = lo + ones * (0x80 - 'a'), gtf = lo + ones * (0x80 - 'f' - 1);
+
+	return ((ge0 & ~gt9) | (gea & ~gtf)) & ~w & high;
+}
+
+static inline uint64_t hex8_value(uint64_t w)
+{
+	const uint64_t ones = 0x0101010101010101ULL;
+	/* each byte's value: its low nibble, plus 9 for a letter (bit 6 set) */
+	uint64_t x = (w & ones * 0x0f) + ((w >> 6) & ones) * 9;
+
+	/* first character in the low byte (little-endian): pack pairs, then quads */
+	x = ((x & 0x000f000f000f000fULL) << 4) | ((x >> 8) & 0x000f000f000f000fULL);
+	x = ((x & 0x000000ff000000ffULL) << 8) | ((x >> 16) & 0x000000ff000000ffULL);
+	return ((x & 0xffff) << 16) | ((x >> 32) & 0xffff);
+}
+
+/* The hex digits at *p (at most 16, else false), eight at a time while the line lasts */
+static inline __attribute__((always_inline)) bool hex_digits(const char **p, const char *end, uint64_t *v)
 {
 	const char *q = *p;
 	uint64_t x = 0;
 	int n = 0;
 
-	if (!has_key(q, key, klen))
-		return false;
-	q += klen;
-	if (q[0] == '0' && q[1] == 'x')
-		q += 2;
-	else if (need_0x)
-		return false;
+	while (end - q >= 8 && n < 16) {
+		uint64_t w, ok;
+		int k;
+		memcpy(&w, q, 8);
+		if (__BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__)
+			break;
+		ok = hex8_mask(w);
+		k = ok == 0x8080808080808080ULL ? 8 : __builtin_ctzll(~ok & 0x8080808080808080ULL) / 8;
+		if (k == 8) {
+			x = x << 16 << 16 | hex8_value(w);
+		} else {
+			if (k)	/* the k digits: the others' bytes as '0', the value shifted down */
+				x = x << (4 * k) | hex8_value((w & ((1ULL << (8 * k)) - 1)) |
+							      (0x3030303030303030ULL << (8 * k))) >>
+							      (4 * (8 - k));
+			q += k;
+			n += k;
+			goto done;
+		}
+		q += 8;
+		n += 8;
+	}
 	for (;; q++, n++) {
 		unsigned d = hexval1[(unsigned char)*q];
 		if (!d)
 			break;
 		x = x << 4 | (d - 1);
 	}
+done:
 	if (!n || n > 16)
 		return false;
 	*v = x;
@@ -753,12 +830,32 @@ static inline __attribute__((always_inline)) bool hex_field(const char **p, cons
 	return true;
 }
 
-static inline __attribute__((always_inline)) bool dec_field(const char **p, const char *key, size_t klen, int *v)
+/* Inlined: the key's length is a constant at each call, and memcmp() becomes a compare or two */
+static inline __attribute__((always_inline)) bool hex_field(const char **p, const char *end, const char *key,
+							   size_t klen, bool need_0x, uint64_t *v)
+{
+	const char *q = *p;
+
+	if (!has_key(q, end, key, klen))
+		return false;
+	q += klen;
+	if (q[0] == '0' && q[1] == 'x')
+		q += 2;
+	else if (need_0x)
+		return false;
+	if (!hex_digits(&q, end, v))
+		return false;
+	*p = q;
+	return true;
+}
+
+static inline __attribute__((always_inline)) bool dec_field(const char **p, const char *end, const char *key,
+							   size_t klen, int *v)
 {
 	const char *q;
 	int x = 0, n = 0;
 
-	if (!has_key(*p, key, klen))
+	if (!has_key(*p, end, key, klen))
 		return false;
 	for (q = *p + klen; *q >= '0' && *q <= '9'; q++, n++)
 		if (n < 9)
@@ -769,50 +866,80 @@ static inline __attribute__((always_inline)) bool dec_field(const char **p, cons
 	*p = q;
 	return true;
 }
-#define HEX(p, key, need, v) hex_field(&(p), key, sizeof(key) - 1, need, v)
-#define DEC(p, key, v) dec_field(&(p), key, sizeof(key) - 1, v)
+#define HEX(p, key, need, v) hex_field(&(p), end, key, sizeof(key) - 1, need, v)
+#define DEC(p, key, v) dec_field(&(p), end, key, sizeof(key) - 1, v)
 
 /* gfp_flags' text to flags, the last few kept (per thread): a trace repeats a handful */
 static bool gfp_cached(const char *s, size_t len, af_gfp_t *gfp)
 {
-	static _Thread_local struct { char text[128]; af_gfp_t gfp; } cache[4];
+	static _Thread_local struct { char text[128]; size_t len; af_gfp_t gfp; } cache[4];
 	static _Thread_local unsigned next;
 	char buf[512];
 
 	if (len >= sizeof(buf))
 		return false;
 	for (int i = 0; i < 4; i++)
-		if (cache[i].text[0] && strlen(cache[i].text) == len && !memcmp(cache[i].text, s, len)) {
+		if (cache[i].len == len && !memcmp(cache[i].text, s, len)) {
 			*gfp = cache[i].gfp;
 			return true;
 		}
+	/* one token: no space, tab or NUL inside (a line is read to its first NUL) */
+	if (memchr(s, ' ', len) || memchr(s, '\t', len) || memchr(s, 0, len))
+		return false;
 	memcpy(buf, s, len);
 	buf[len] = 0;
 	if (gfp_from_text(buf, gfp))
 		return false;
 	if (len < sizeof(cache[0].text)) {
 		memcpy(cache[next].text, buf, len + 1);
+		cache[next].len = len;
 		cache[next].gfp = *gfp;
 		next = (next + 1) % 4;
 	}
 	return true;
 }
 
-static bool fast_kmem(const char *p, struct af_event *ev)
+/* Only line-end space after p? (end: the NUL) */
+static inline bool at_end_fast(const char *p, const char *end)
 {
-	int order, mt, refill;
+	return p == end || at_end(p);
+}
 
+/*
+ * The kmem events' fields, p..end.  Each starts with page (hex, or
+ * "(____ptrval____)" before the kernel's pointer hashing is ready: the
+ * vmemmap address of the pfn put in its place) and pfn, kept first in
+ * every one of their structs.
+ */
+static bool fast_kmem(const char *p, const char *end, struct af_event *ev)
+{
+	uint64_t *page = &ev->page_free.page, *pfn = &ev->page_free.pfn;
+	int order, mt, refill;
+	bool ptrval = false;
+
+	if (ev->type < AF_EV_MM_PAGE_ALLOC || ev->type > AF_EV_MM_PAGE_PCPU_DRAIN)
+		return false;
+	if (has_key(p, end, "page=(____ptrval____)", 21)) {
+		ptrval = true;
+		p += 21;
+	} else if (!HEX(p, "page=", false, page)) {
+		return false;
+	}
+	if (!HEX(p, " pfn=", true, pfn) || !DEC(p, " order=", &order))
+		return false;
+	if (ptrval)
+		*page = 0xffffea0000000000ULL + *pfn * 64;
 	switch (ev->type) {
 	case AF_EV_MM_PAGE_ALLOC: {
 		struct af_ev_page_alloc *e = &ev->page_alloc;
-		size_t len;
-		if (!HEX(p, "page=", false, &e->page) || !HEX(p, " pfn=", true, &e->pfn) ||
-		    !DEC(p, " order=", &order) || !DEC(p, " migratetype=", &mt) ||
-		    strncmp(p, " gfp_flags=", 11))
+		const char *g;
+		if (!DEC(p, " migratetype=", &mt) || !has_key(p, end, " gfp_flags=", 11))
 			return false;
-		p += 11;
-		len = strcspn(p, " \t\n\r");
-		if (!len || !at_end(p + len) || !gfp_cached(p, len, &e->gfp_flags))
+		g = p + 11;
+		/* to the line's end less its trailing space: a space inside fails the parse */
+		for (p = end; p > g && (p[-1] == ' ' || p[-1] == '\t' || p[-1] == '\n' || p[-1] == '\r'); p--)
+			;
+		if (p == g || !gfp_cached(g, (size_t)(p - g), &e->gfp_flags))
 			return false;
 		e->order = (unsigned)order;
 		e->migratetype = mt;
@@ -821,22 +948,18 @@ static bool fast_kmem(const char *p, struct af_event *ev)
 		return true;
 	}
 	case AF_EV_MM_PAGE_FREE:
-		if (!HEX(p, "page=", false, &ev->page_free.page) || !HEX(p, " pfn=", true, &ev->page_free.pfn) ||
-		    !DEC(p, " order=", &order) || !at_end(p))
+		if (!at_end_fast(p, end))
 			return false;
 		ev->page_free.order = (unsigned)order;
 		return true;
 	case AF_EV_MM_PAGE_FREE_BATCHED:
-		if (!HEX(p, "page=", false, &ev->page_free.page) || !HEX(p, " pfn=", true, &ev->page_free.pfn) ||
-		    !DEC(p, " order=", &order) || order || !at_end(p))
+		if (order || !at_end_fast(p, end))
 			return false;
 		ev->page_free.order = 0;
 		return true;
 	case AF_EV_MM_PAGE_ALLOC_ZONE_LOCKED: {
 		struct af_ev_page *e = &ev->page;
-		if (!HEX(p, "page=", false, &e->page) || !HEX(p, " pfn=", true, &e->pfn) ||
-		    !DEC(p, " order=", &order) || !DEC(p, " migratetype=", &mt) ||
-		    !DEC(p, " percpu_refill=", &refill) || !at_end(p))
+		if (!DEC(p, " migratetype=", &mt) || !DEC(p, " percpu_refill=", &refill) || !at_end_fast(p, end))
 			return false;
 		e->order = (unsigned)order;
 		e->migratetype = mt;
@@ -847,8 +970,7 @@ static bool fast_kmem(const char *p, struct af_event *ev)
 	}
 	case AF_EV_MM_PAGE_PCPU_DRAIN: {
 		struct af_ev_page_pcpu_drain *e = &ev->page_pcpu_drain;
-		if (!HEX(p, "page=", false, &e->page) || !HEX(p, " pfn=", true, &e->pfn) ||
-		    !DEC(p, " order=", &order) || !DEC(p, " migratetype=", &mt) || !at_end(p))
+		if (!DEC(p, " migratetype=", &mt) || !at_end_fast(p, end))
 			return false;
 		e->order = (unsigned)order;
 		e->migratetype = mt;
@@ -859,13 +981,13 @@ static bool fast_kmem(const char *p, struct af_event *ev)
 	}
 }
 
-static int parse_fields(const char *s, struct af_event *ev)
+static int parse_fields(const char *s, const char *end, struct af_event *ev)
 {
 	char body[TRACE_LINE_MAX];
 	bool ptrval;
 	int ret;
 
-	if (fast_kmem(s, ev))
+	if (fast_kmem(s, end, ev))
 		return 0;
 	if (page_or_null(s, body, sizeof(body), &ptrval))
 		return -EINVAL;
@@ -1021,8 +1143,8 @@ static bool is_ident(char c)
 	return bits[u >> 5] >> (u & 31) & 1;
 }
 
-/* "[ddd]": the CPU column */
-static const char *find_cpu_column(const char *s, int *cpu)
+/* "[ddd]": the CPU column, its ']' in *close */
+static const char *find_cpu_column(const char *s, int *cpu, const char **close)
 {
 	for (const char *p = strchr(s, '['); p; p = strchr(p + 1, '[')) {
 		const char *q = p + 1;
@@ -1034,10 +1156,67 @@ static const char *find_cpu_column(const char *s, int *cpu)
 			v = v * 10 + (*q++ - '0');
 		if (*q == ']') {
 			*cpu = (int)v;
+			*close = q;
 			return p;
 		}
 	}
 	return NULL;
+}
+
+static inline bool is_digit(char c)
+{
+	return (unsigned char)(c - '0') < 10;
+}
+
+/*
+ * tracefs's own layout of the columns before the timestamp: the comm
+ * right-aligned in 16 (so at most 15 characters), '-', the pid
+ * left-aligned in 7, " [CCC] ", five irq-info characters and a space.
+ * With every column where that puts it (and no NUL among them), the event
+ * gets its comm, pid, cpu and flags and the return is what follows; else
+ * NULL, and the general parse reads the line.
+ */
+static const char *canon_head(const char *line, const char *end, struct af_event *ev)
+{
+	const char *c = line;
+	int pid = 0, k;
+
+	if (end - line < 37 || line[16] != '-' || line[24] != ' ' || line[25] != '[' || line[29] != ']' ||
+	    line[30] != ' ' || line[36] != ' ' || !is_digit(line[26]) || !is_digit(line[27]) ||
+	    !is_digit(line[28]) || memchr(line, 0, 37))
+		return NULL;
+	while (c < line + 16 && (*c == ' ' || *c == '\t'))
+		c++;
+	if (c == line || c == line + 16)
+		return NULL;
+	for (k = 17; k < 24 && is_digit(line[k]); k++)
+		pid = pid * 10 + (line[k] - '0');
+	if (k == 17)
+		return NULL;
+	for (; k < 24; k++)
+		if (line[k] != ' ')
+			return NULL;
+	for (k = 31; k < 36; k++)
+		if (line[k] == ' ' || line[k] == '\t' || line[k] == ':')
+			return NULL;
+	if (is_digit(line[31]))	/* a timestamp, not flags: the general parse decides */
+		return NULL;
+	memcpy(ev->comm, c, (size_t)(line + 16 - c));
+	ev->pid = pid;
+	ev->cpu = (line[26] - '0') * 100 + (line[27] - '0') * 10 + (line[28] - '0');
+	memcpy(ev->irqflags, line + 31, 5);
+	return skip_space(line + 37);
+}
+
+/* The column's usual width (ftrace's five flag characters), each no space, tab, colon or NUL */
+static inline bool irq5(const char *p, const char *end)
+{
+	if (end - p < 6 || p[5] != ' ')
+		return false;
+	for (int k = 0; k < 5; k++)
+		if (p[k] == ' ' || p[k] == '\t' || p[k] == ':' || !p[k])
+			return false;
+	return true;
 }
 
 /*
@@ -1049,7 +1228,14 @@ static const char *find_cpu_column(const char *s, int *cpu)
  */
 int af_event_parse(const char *line, struct af_event *ev)
 {
-	const char *s, *bracket, *task_end, *dash, *p;
+	if (!line || !ev)
+		return af_err(-EINVAL, "no line or no event");
+	return af_event_parse_len(line, strlen(line), ev);
+}
+
+int af_event_parse_len(const char *line, size_t len, struct af_event *ev)
+{
+	const char *s, *bracket, *close, *task_end, *dash, *p, *end;
 	const size_t name_max = 64;	/* the longest event name taken */
 	size_t nlen;
 	uint64_t secs = 0, frac = 0;
@@ -1057,11 +1243,22 @@ int af_event_parse(const char *line, struct af_event *ev)
 
 	if (!line || !ev)
 		return af_err(-EINVAL, "no line or no event");
-	s = line + strspn(line, " \t");	/* the task column is right-aligned: many spaces */
+	end = line + len;
 	memset(ev, 0, sizeof(*ev));
+	if ((p = canon_head(line, end, ev)))
+		goto timestamp;
+	/* the task column is right-aligned: many spaces, skipped eight at a time */
+	for (s = line; end - s >= 8; s += 8) {
+		uint64_t w;
+		memcpy(&w, s, 8);
+		if (w != 0x2020202020202020ULL)
+			break;
+	}
+	while (*s == ' ' || *s == '\t')
+		s++;
 	if (!*s || *s == '#' || *s == '\n')
 		return -ENOENT;
-	if (!(bracket = find_cpu_column(s, &cpu)))
+	if (!(bracket = find_cpu_column(s, &cpu, &close)))
 		return af_err(-EINVAL, "trace line: no [cpu] column");
 	ev->cpu = cpu;
 	task_end = bracket;
@@ -1090,23 +1287,38 @@ int af_event_parse(const char *line, struct af_event *ev)
 			return af_err(-EINVAL, "trace line: bad pid");
 		ev->pid = (int)pid;
 	}
-	p = skip_space(strchr(bracket, ']') + 1);
+	p = skip_space(close + 1);
 	/* irq-info column: a token before the timestamp that is no number */
-	if (*p && (*p < '0' || *p > '9')) {
+	if (irq5(p, end) && !is_digit(*p)) {
+		memcpy(ev->irqflags, p, 5);
+		p = skip_space(p + 5);
+	} else if (*p && (*p < '0' || *p > '9')) {
+		/* NUL, tab, space and colon end it */
+		static const uint32_t stop[8] = { 1u | 1u << '\t', 1u << (' ' - 32) | 1u << (':' - 32) };
 		size_t k = 0;
-		while (p[k] && p[k] != ' ' && p[k] != '\t' && p[k] != ':' && k < sizeof(ev->irqflags))
+		while (k < sizeof(ev->irqflags) && !(stop[(unsigned char)p[k] >> 5] >> ((unsigned char)p[k] & 31) & 1))
 			k++;
 		if (!k || k >= sizeof(ev->irqflags) || p[k] == ':')
 			return af_err(-EINVAL, "trace line: bad irq-info column");
 		memcpy(ev->irqflags, p, k);
 		p = skip_space(p + k);
 	}
+timestamp:
 	if (*p < '0' || *p > '9')
 		return af_err(-EINVAL, "trace line: no timestamp");
 	while (*p >= '0' && *p <= '9')
 		secs = secs * 10 + (uint64_t)(*p++ - '0');
 	if (*p++ != '.')
 		return af_err(-EINVAL, "trace line: timestamp has no fraction");
+	/* microseconds, as tracefs prints them: six digits and the colon */
+	if (end - p >= 7 && p[6] == ':' && is_digit(p[0]) && is_digit(p[1]) && is_digit(p[2]) &&
+	    is_digit(p[3]) && is_digit(p[4]) && is_digit(p[5])) {
+		frac = (uint64_t)(p[0] - '0') * 100000 + (uint64_t)(p[1] - '0') * 10000 +
+		       (uint64_t)(p[2] - '0') * 1000 + (uint64_t)(p[3] - '0') * 100 + (uint64_t)(p[4] - '0') * 10 +
+		       (uint64_t)(p[5] - '0');
+		digits = 6;
+		p += 6;
+	}
 	while (*p >= '0' && *p <= '9') {
 		if (digits < 9) {
 			frac = frac * 10 + (uint64_t)(*p - '0');
@@ -1140,7 +1352,7 @@ int af_event_parse(const char *line, struct af_event *ev)
 	if ((ev->type = type_by_name(p, nlen)) == AF_EV_NONE)
 		return -ENOENT;
 fields:
-	if (parse_fields(skip_space(p + nlen + 1), ev)) {
+	if (parse_fields(skip_space(p + nlen + 1), end, ev)) {
 		ev->type = AF_EV_NONE;
 		return af_err(-EINVAL, "trace line: %.*s: fields not in the kernel's format", (int)nlen, p);
 	}
