@@ -1178,34 +1178,49 @@ static inline bool is_digit(char c)
  */
 static const char *canon_head(const char *line, const char *end, struct af_event *ev)
 {
+	const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
 	const char *c = line;
-	int pid = 0, k;
+	uint64_t w0, w1, f;
+	int pid, k;
 
 	if (end - line < 37 || line[16] != '-' || line[24] != ' ' || line[25] != '[' || line[29] != ']' ||
 	    line[30] != ' ' || line[36] != ' ' || !is_digit(line[26]) || !is_digit(line[27]) ||
-	    !is_digit(line[28]) || memchr(line, 0, 37))
+	    !is_digit(line[28]) || !is_digit(line[17]) || is_digit(line[31]))
 		return NULL;
+	/* the comm's 16 columns: no NUL (a zero byte found a word at a time), spaces before it */
+	memcpy(&w0, line, 8);
+	memcpy(&w1, line + 8, 8);
+	if (((w0 - ones) & ~w0 & high) || ((w1 - ones) & ~w1 & high))
+		return NULL;
+	if (w0 == 0x2020202020202020ULL)
+		c += 8;
 	while (c < line + 16 && (*c == ' ' || *c == '\t'))
 		c++;
 	if (c == line || c == line + 16)
 		return NULL;
-	for (k = 17; k < 24 && is_digit(line[k]); k++)
+	/* the pid's 7 columns: digits, then spaces */
+	for (pid = 0, k = 17; k < 24 && is_digit(line[k]); k++)
 		pid = pid * 10 + (line[k] - '0');
-	if (k == 17)
-		return NULL;
 	for (; k < 24; k++)
 		if (line[k] != ' ')
 			return NULL;
-	for (k = 31; k < 36; k++)
-		if (line[k] == ' ' || line[k] == '\t' || line[k] == ':')
+	/* five flags: none a space, tab, colon or NUL (a zero byte after xor with each) */
+	f = 0;
+	memcpy(&f, line + 31, 5);
+	f |= 0x7f7f7f0000000000ULL;	/* the three bytes past them: no match */
+	{
+		uint64_t a = f ^ (ones * ' '), b = f ^ (ones * '\t'), d = f ^ (ones * ':');
+		if (((f - ones) & ~f & high) || ((a - ones) & ~a & high) || ((b - ones) & ~b & high) ||
+		    ((d - ones) & ~d & high))
 			return NULL;
-	if (is_digit(line[31]))	/* a timestamp, not flags: the general parse decides */
-		return NULL;
+	}
 	memcpy(ev->comm, c, (size_t)(line + 16 - c));
 	ev->pid = pid;
 	ev->cpu = (line[26] - '0') * 100 + (line[27] - '0') * 10 + (line[28] - '0');
 	memcpy(ev->irqflags, line + 31, 5);
-	return skip_space(line + 37);
+	for (c = line + 37; *c == ' '; c++)
+		;
+	return c;
 }
 
 /* The column's usual width (ftrace's five flag characters), each no space, tab, colon or NUL */
