@@ -349,7 +349,9 @@ int af_import_state(const char *dir, const struct af_config *base, struct af_mac
 /*
  * af_replay_stream(): replay a kernel's kmem trace (tracefs `trace` or
  * `trace_pipe` text, or `trace-cmd report`) on m with exact placement,
- * reading `in` a line at a time: every refill, allocation, free and drain
+ * reading `in` a line at a time (parsed a few batches ahead in a thread
+ * the call starts and joins; only the calling thread touches m, and the
+ * replay is the same as with no thread): every refill, allocation, free and drain
  * of a per-CPU list where the kernel made it (see replay/replay.c for the
  * repairs a trace that starts mid-life needs).  import_driver: the
  * af_import_report's driver when m came from af_import_state, else -1.
