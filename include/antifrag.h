@@ -419,6 +419,8 @@ enum af_trace_item {
 	AF_TRACE_ERROR,
 	AF_TRACE_MARK,		/* a trace_marker line: its text from "antifrag-capture: " in why */
 };
+/* What every capture.sh marker's text starts with */
+#define AF_TRACE_MARK_PREFIX "antifrag-capture: "
 typedef enum af_trace_item (*af_trace_next_fn)(void *arg, struct af_event *ev, char *why, size_t len);
 int af_replay_source(struct af_machine *m, af_trace_next_fn next, void *arg, int import_driver, int policy,
 		     struct af_replay_stats *st);

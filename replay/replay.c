@@ -46,7 +46,7 @@
 #include "internal.h"
 
 struct pfn_pair { uint64_t kpfn, mpfn; };
-#define MARK_PREFIX "antifrag-capture: "
+#define MARK_PREFIX AF_TRACE_MARK_PREFIX
 #define REORDER_WINDOW 64
 
 struct replay {

@@ -304,7 +304,7 @@ enum af_trace_item af_tracedat_next(void *arg, struct af_event *ev, char *why, s
 		trace_seq_reset(&t->seq);
 		tep_print_event(t->tep, &t->seq, r, "%s", TEP_PRINT_INFO);
 		trace_seq_terminate(&t->seq);
-		if ((mark = strstr(t->seq.buffer, "antifrag-capture: "))) {
+		if ((mark = strstr(t->seq.buffer, AF_TRACE_MARK_PREFIX))) {
 			snprintf(why, len, "%s", mark);
 			item = AF_TRACE_MARK;
 		}
