@@ -868,6 +868,7 @@ struct pipeline {
 	pthread_cond_t cv;
 	int cons, pos;		/* the replay's batch and item in it */
 	bool have;		/* the replay holds batch cons */
+	bool stop;		/* the replay has returned: the parser stops (under lock) */
 	pthread_t thread;
 };
 
@@ -886,8 +887,12 @@ static void *pipe_produce(void *arg)
 		bool last = false;
 
 		pthread_mutex_lock(&p->lock);
-		while (p->full[i])
+		while (p->full[i] && !p->stop)
 			pthread_cond_wait(&p->cv, &p->lock);
+		if (p->stop) {
+			pthread_mutex_unlock(&p->lock);
+			return NULL;
+		}
 		pthread_mutex_unlock(&p->lock);
 		b->n = 0;
 		b->used = 0;
@@ -978,8 +983,16 @@ static int replay_text(struct af_machine *m, FILE *in, int import_driver, int po
 	if (k < 0) {
 		ret = af_replay_source(m, text_next, &t, import_driver, policy, st);
 	} else {
-		/* the replay reads every item up to the parser's last (END, ERROR or TRUNCATED) */
+		/*
+		 * The replay reads every item up to the parser's last (END, ERROR
+		 * or TRUNCATED) unless it refuses the machine before the first:
+		 * the parser is told to stop either way.
+		 */
 		ret = af_replay_source(m, pipe_next, &p, import_driver, policy, st);
+		pthread_mutex_lock(&p.lock);
+		p.stop = true;
+		pthread_cond_broadcast(&p.cv);
+		pthread_mutex_unlock(&p.lock);
 		pthread_join(p.thread, NULL);
 		pthread_cond_destroy(&p.cv);
 		pthread_mutex_destroy(&p.lock);

@@ -215,6 +215,30 @@ static void test_block_types_votes(void **st)
 	assert_null(bt.mt);
 }
 
+/*
+ * A machine the replay refuses (threaded: not deterministic) before its
+ * first item, with a trace longer than the parse thread's batches: the
+ * call returns the refusal and the parser stops, no wait for a reader.
+ */
+static void test_replay_refused_stops_parser(void **st)
+{
+	struct af_machine *m = machine_from("mem = 128M\ncpus = 2\nthreaded = 1\n");
+	struct af_replay_stats s;
+	char path[512];
+	FILE *f;
+
+	(void)st;
+	snprintf(path, sizeof(path), "%s/quiet/trace", tmp);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	assert_int_equal(af_replay_stream(m, f, -1, &s), -EINVAL);
+	assert_non_null(strstr(af_errmsg(), "deterministic"));
+	assert_int_equal(s.lines, 0);
+	fclose(f);
+	CHECK(m);
+	af_machine_destroy(m);
+}
+
 static void test_replay_compaction(void **st)
 {
 	struct af_replay_stats s;
@@ -563,6 +587,7 @@ int main(void)
 		cmocka_unit_test(test_replay_quiet_exact),
 		cmocka_unit_test(test_replay_pagetypeinfo_exact),
 		cmocka_unit_test(test_block_types_votes),
+		cmocka_unit_test(test_replay_refused_stops_parser),
 		cmocka_unit_test(test_replay_compaction),
 		cmocka_unit_test(test_replay_untidy),
 		cmocka_unit_test(test_replay_own_trace),
