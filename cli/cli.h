@@ -22,7 +22,7 @@ struct command {
 	int (*parse)(int argc, char **argv);
 	void (*usage)(FILE *f);
 };
-extern const struct command cmd_run, cmd_compare, cmd_replay, cmd_policies;
+extern const struct command cmd_run, cmd_compare, cmd_replay, cmd_policies, cmd_workloads;
 /* The whole command line: main() is cli_main(argc, argv, false); with
  * parse_only, the arguments are parsed and checked and nothing runs */
 int cli_main(int argc, char **argv, bool parse_only);
@@ -77,10 +77,27 @@ int trace_check(const char *opt, const char *path);
  */
 int trace_replay(struct af_machine *m, const char *path, int driver, int policy, struct af_replay_stats *st);
 
-/* The workloads, by name */
-enum workload { WL_WORLD, WL_MIXED, WL_SELFTEST, WL_FRAGFILL, WL_THPFAULT, NR_WORKLOADS };
-extern const char *const workload_names[NR_WORKLOADS];
-int workload_parse(const char *name, enum workload *w);
+/*
+ * The workload options: --workload NAME, --param KEY=VALUE (repeatable) and
+ * the shorthands --ops N (ops=N), --selftest-map-mb N (map_mb=N) and
+ * --fragfill-hold (hold=1); workload_opts_finish checks them and builds
+ * the spec "NAME:KEY=VALUE..." af_workload_run takes.
+ */
+struct workload_opts {
+	const char *name;
+	const char *params[MAX_LIST];
+	const char *param_opt[MAX_LIST];	/* the option each came from */
+	char own[MAX_LIST][32];			/* a shorthand's KEY=VALUE */
+	int nparams;
+	char spec[1024];
+};
+extern const char workload_opts_help[];
+void workload_opts_init(struct workload_opts *wo, const char *name);
+/* argv[*i] a workload option?  1: taken (*i advanced), 0: not one, 2: bad (printed) */
+int workload_opt(struct workload_opts *wo, int argc, char **argv, int *i);
+int workload_opts_finish(struct workload_opts *wo);	/* 0 or 2 (printed) */
+/* Every parameter of the workload with its value, "KEY=VALUE KEY=VALUE" */
+void workload_params_text(const struct workload_opts *wo, char *buf, size_t len);
 /* The bound of --ops (and of every operation count) */
 #define MAX_OPS 100000000ULL
 /* A non-negative decimal integer option value within [min, max]; 0 or 2 (printed) */
@@ -104,6 +121,8 @@ void outfile_abort(struct outfile *o);
 
 /* The parameters every machine-readable output carries */
 json_t *json_run_header(const char *command, int argc, char **argv);
+/* A workload's result: {"values": {...}, "table": {"name", "columns", "rows"}} */
+json_t *json_workload_result(const struct af_workload_result *wr);
 /* A metrics record */
 json_t *json_metrics(const struct af_metrics *mt);
 /* Wall-clock seconds since an arbitrary start */

@@ -14,9 +14,6 @@
 #include "cli.h"
 #include "tracedat.h"
 
-const char *const workload_names[NR_WORKLOADS] = { "world", "mixed", "compaction-selftest",
-							  "fragfill", "thpfault" };
-
 bool cli_quiet;
 
 int cli_error(const char *what, const char *msg)
@@ -368,14 +365,133 @@ int machine_build(const struct machine_opts *mo, struct af_machine **out)
 	return 0;
 }
 
-int workload_parse(const char *name, enum workload *w)
+const char workload_opts_help[] =
+"  --workload NAME      the workload (default world); `antifrag workloads -v`\n"
+"                       lists them all with their parameters\n"
+"  --param KEY=VALUE    one of the workload's parameters (repeatable)\n"
+"  --ops N              --param ops=N, 0..100000000 (world, mixed: churn\n"
+"                       operations)\n"
+"  --selftest-map-mb N  --param map_mb=N (compaction-selftest)\n"
+"  --fragfill-hold      --param hold=1 (fragfill, thpfault)\n";
+
+void workload_opts_init(struct workload_opts *wo, const char *name)
 {
-	for (int i = 0; i < NR_WORKLOADS; i++)
-		if (!strcmp(name, workload_names[i])) {
-			*w = (enum workload)i;
-			return 0;
+	memset(wo, 0, sizeof(*wo));
+	wo->name = name;
+}
+
+static int add_param(struct workload_opts *wo, const char *opt, const char *kv)
+{
+	if (wo->nparams == MAX_LIST)
+		return cli_error(opt, "too many workload parameters (at most 64)");
+	wo->param_opt[wo->nparams] = opt;
+	wo->params[wo->nparams++] = kv;
+	return 0;
+}
+
+int workload_opt(struct workload_opts *wo, int argc, char **argv, int *i)
+{
+	const char *o = argv[*i], *v = *i + 1 < argc ? argv[*i + 1] : NULL;
+	static const struct { const char *opt, *key; } shorthand[] = {
+		{ "--ops", "ops=" }, { "--selftest-map-mb", "map_mb=" },
+	};
+	int ret;
+
+	if (!strcmp(o, "--fragfill-hold"))
+		return add_param(wo, o, "hold=1") ? 2 : 1;
+	if (strcmp(o, "--workload") && strcmp(o, "--param") && strcmp(o, shorthand[0].opt) &&
+	    strcmp(o, shorthand[1].opt))
+		return 0;
+	if (!v)
+		return cli_error(o, "missing value (try --help)");
+	(*i)++;
+	if (!strcmp(o, "--workload")) {
+		struct af_workload_info wi;
+		for (int k = 0; af_workload_info(k, &wi) == 0; k++)
+			if (!strcmp(wi.name, v)) {
+				wo->name = v;
+				return 1;
+			}
+		char msg[200];
+		snprintf(msg, sizeof(msg), "no workload '%.100s' (see `antifrag workloads`)", v);
+		return cli_error(o, msg);
+	}
+	if (!strcmp(o, "--param")) {
+		const char *eq = strchr(v, '=');
+		if (!eq || eq == v || strchr(v, ':'))
+			return cli_error(o, "expected KEY=VALUE");
+		return add_param(wo, o, v) ? 2 : 1;
+	}
+	for (size_t k = 0; k < sizeof(shorthand) / sizeof(shorthand[0]); k++)
+		if (!strcmp(o, shorthand[k].opt)) {
+			unsigned long long x;
+			if ((ret = parse_u64(o, v, k ? 1 : 0, k ? 65536 : MAX_OPS, &x)))
+				return ret;
+			if (wo->nparams == MAX_LIST)
+				return cli_error(o, "too many workload parameters (at most 64)");
+			snprintf(wo->own[wo->nparams], sizeof(wo->own[0]), "%s%llu", shorthand[k].key, x);
+			return add_param(wo, o, wo->own[wo->nparams]) ? 2 : 1;
 		}
-	return cli_error("--workload", "expected world, mixed, compaction-selftest, fragfill or thpfault");
+	return 0;
+}
+
+void workload_params_text(const struct workload_opts *wo, char *buf, size_t len)
+{
+	struct af_workload_info wi;
+	size_t n = 0;
+	int k;
+
+	buf[0] = '\0';
+	for (k = 0; af_workload_info(k, &wi) == 0; k++)
+		if (!strcmp(wi.name, wo->name))
+			break;
+	for (int j = 0; j < wi.nparams && n < len; j++) {
+		const char *val = NULL;
+		size_t kl = strlen(wi.params[j].name);
+		for (int i = 0; i < wo->nparams; i++)	/* the last one given counts */
+			if (!strncmp(wo->params[i], wi.params[j].name, kl) && wo->params[i][kl] == '=')
+				val = wo->params[i] + kl + 1;
+		if (val)
+			n += (size_t)snprintf(buf + n, len - n, "%s%s=%s", n ? " " : "", wi.params[j].name, val);
+		else
+			n += (size_t)snprintf(buf + n, len - n, "%s%s=%llu", n ? " " : "", wi.params[j].name,
+					      (unsigned long long)wi.params[j].def);
+	}
+}
+
+int workload_opts_finish(struct workload_opts *wo)
+{
+	struct af_workload_info wi;
+	size_t n;
+	int k;
+
+	for (k = 0; af_workload_info(k, &wi) == 0; k++)
+		if (!strcmp(wi.name, wo->name))
+			break;
+	n = (size_t)snprintf(wo->spec, sizeof(wo->spec), "%s", wo->name);
+	for (int i = 0; i < wo->nparams; i++) {
+		const char *kv = wo->params[i], *eq = strchr(kv, '=');
+		bool known = false;
+		for (int j = 0; j < wi.nparams; j++)
+			known |= strlen(wi.params[j].name) == (size_t)(eq - kv) &&
+				 !strncmp(wi.params[j].name, kv, (size_t)(eq - kv));
+		if (!known) {
+			char msg[300];
+			if (strcmp(wo->param_opt[i], "--param"))
+				snprintf(msg, sizeof(msg), "workload %s takes no such parameter (%.*s)", wo->name,
+					 (int)(eq - kv), kv);
+			else
+				snprintf(msg, sizeof(msg), "workload %s has no parameter '%.*s' (see "
+					 "`antifrag workloads -v`)", wo->name, (int)(eq - kv > 60 ? 60 : eq - kv), kv);
+			return cli_error(wo->param_opt[i], msg);
+		}
+		n += (size_t)snprintf(wo->spec + n, sizeof(wo->spec) - n, ":%s", kv);
+		if (n >= sizeof(wo->spec))
+			return cli_error(wo->param_opt[i], "too long");
+	}
+	if (af_workload_check(wo->spec))
+		return cli_error("--param", af_errmsg());
+	return 0;
 }
 
 int parse_u64(const char *opt, const char *v, unsigned long long min, unsigned long long max,
@@ -425,6 +541,37 @@ json_t *json_run_header(const char *command, int argc, char **argv)
 		json_array_append_new(args, json_string(argv[i]));
 	return json_pack("{s:s, s:s, s:o}", "antifrag_version", AF_VERSION, "command", command,
 			 "argv", args);
+}
+
+/* An integral value as an integer, the others as reals */
+static json_t *json_number(double v)
+{
+	if (v == (double)(json_int_t)v && v > -9e15 && v < 9e15)
+		return json_integer((json_int_t)v);
+	return json_real(v);
+}
+
+json_t *json_workload_result(const struct af_workload_result *wr)
+{
+	json_t *o = json_object(), *vals = json_object();
+
+	for (int i = 0; i < wr->nvalues; i++)
+		json_object_set_new(vals, wr->values[i].name, json_number(wr->values[i].value));
+	json_object_set_new(o, "values", vals);
+	if (wr->ncols) {
+		json_t *cols = json_array(), *rows = json_array();
+		for (int c = 0; c < wr->ncols; c++)
+			json_array_append_new(cols, json_string(wr->cols[c]));
+		for (size_t r = 0; r < wr->nrows; r++) {
+			json_t *row = json_array();
+			for (int c = 0; c < wr->ncols; c++)
+				json_array_append_new(row, json_number(wr->rows[r * (size_t)wr->ncols + (size_t)c]));
+			json_array_append_new(rows, row);
+		}
+		json_object_set_new(o, "table", json_pack("{s:s, s:o, s:o}", "name", wr->table,
+							  "columns", cols, "rows", rows));
+	}
+	return o;
 }
 
 json_t *json_metrics(const struct af_metrics *mt)

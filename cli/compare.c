@@ -20,8 +20,8 @@
 static void compare_usage(FILE *f)
 {
 	fputs(
-"usage: antifrag compare --policy A,B[,...] [--seeds N] [--workload W] [--ops N]\n"
-"                        [MACHINE OPTIONS] [--json FILE]\n"
+"usage: antifrag compare --policy A,B[,...] [--seeds N] [--workload W]\n"
+"                        [--param KEY=VALUE ...] [MACHINE OPTIONS] [--json FILE]\n"
 "\n"
 "Run every policy variant over N seeds (seed, seed+1, ...) on the same machine\n"
 "and workload, and print one table: per variant the mean +- standard deviation\n"
@@ -51,16 +51,17 @@ static void compare_usage(FILE *f)
 "  --policy A,B,...     the variants: policy specs NAME[:KEY=VALUE...], at least\n"
 "                       two (a policy may appear twice with other parameters)\n"
 "  --seeds N            runs per variant, 1..1000 (default 5)\n"
-"  --workload NAME      world (default) or mixed\n"
 "  --trace FILE         the workload is a kernel trace's requests (order, GFP\n"
 "                       flags, CPU) and their frees, placed by each variant's\n"
 "                       allocator (replay --placement policy); with --start,\n"
 "                       from the state captured when tracing began (its block\n"
 "                       types completed by the trace's drains, as replay does)\n"
-"  --ops N              churn operations per run, 0..100000000 (default 200000)\n"
 "  --json FILE          write every run's metrics and the table as JSON\n"
 "  -h, --help           this text\n"
-"\n", f);
+"\n"
+"Workload (the same for every variant and seed):\n", f);
+	fputs(workload_opts_help, f);
+	fputs("\n", f);
 	fputs(machine_opts_help, f);
 	fputs("\nExit status: 0 on success, 1 if a run breaks an invariant, 2 on bad usage.\n", f);
 }
@@ -105,13 +106,14 @@ static uint64_t vmstat(struct af_machine *m, const char *name)
 
 /* One run: boot, workload, metrics at rest, compact_memory, metrics again */
 static int one_run(struct machine_opts *mo, struct variant *va, int k, uint64_t seed,
-		   enum workload wl, unsigned long long ops, const char *trace, json_t **out)
+		   const char *spec, const char *trace, json_t **out)
 {
 	struct af_machine *m;
 	struct af_metrics rest, after;
 	char sbuf[32], rep[512];
 	double t0 = wall_seconds();
 	uint64_t sc0, mg0, fail = 0, moved = 0, thp_ok, thp_fb;
+	json_t *wres = NULL;
 	int rc;
 
 	snprintf(sbuf, sizeof(sbuf), "%llu", (unsigned long long)seed);
@@ -126,12 +128,13 @@ static int one_run(struct machine_opts *mo, struct variant *va, int k, uint64_t 
 			af_machine_destroy(m);
 			return rc;
 		}
-	} else if (wl == WL_MIXED) {
-		struct af_workload_stats st;
-		rc = af_workload_mixed(m, seed, ops, &st);
 	} else {
-		struct af_world_workload_stats st;
-		rc = af_workload_world(m, seed, ops, &st);
+		struct af_workload_result wr;
+		if (!(rc = af_workload_run(m, spec, &wr))) {
+			if (out)
+				wres = json_workload_result(&wr);
+			af_workload_result_free(&wr);
+		}
 	}
 	if (rc) {
 		rc = cli_error("workload", af_errmsg());
@@ -156,6 +159,7 @@ static int one_run(struct machine_opts *mo, struct variant *va, int k, uint64_t 
 	if (rc && rc != -ENOENT) {	/* compaction = 0: nothing to write to */
 		rc = cli_error("compact_memory", af_errmsg());
 		af_machine_destroy(m);
+		json_decref(wres);
 		return rc;
 	}
 	af_metrics(m, &after);
@@ -163,6 +167,7 @@ static int one_run(struct machine_opts *mo, struct variant *va, int k, uint64_t 
 		fprintf(stderr, "antifrag: %s seed %llu: invariant violated: %s\n", va->spec,
 			(unsigned long long)seed, rep);
 		af_machine_destroy(m);
+		json_decref(wres);
 		return 1;
 	}
 	uint64_t scanned = vmstat(m, "compact_migrate_scanned") + vmstat(m, "compact_free_scanned") - sc0;
@@ -201,6 +206,8 @@ static int one_run(struct machine_opts *mo, struct variant *va, int k, uint64_t 
 				 "metrics_after_compaction", json_metrics(&after),
 				 "compact_memory_scanned", (json_int_t)scanned,
 				 "compact_memory_migrated", (json_int_t)migrated);
+		if (wres)
+			json_object_set_new(*out, "workload_result", wres);
 	}
 	af_machine_destroy(m);
 	(void)k;
@@ -260,8 +267,8 @@ static void print_table(struct variant *va, int nv)
 struct compare_args {
 	const char *json_path;
 	const char *trace;	/* --trace FILE: its requests are the workload */
-	unsigned long long seeds, ops;
-	enum workload wl;
+	unsigned long long seeds;
+	struct workload_opts wo;
 	int nv;
 	bool help;
 };
@@ -276,8 +283,7 @@ static int compare_parse(int argc, char **argv, struct machine_opts *mo, struct 
 
 	memset(a, 0, sizeof(*a));
 	a->seeds = 5;
-	a->ops = 200000;
-	a->wl = WL_WORLD;
+	workload_opts_init(&a->wo, "world");
 	machine_opts_init(mo);
 	for (int i = 1; i < argc; i++) {
 		const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -293,6 +299,8 @@ static int compare_parse(int argc, char **argv, struct machine_opts *mo, struct 
 			continue;
 		}
 		ret = machine_opt(mo, argc, argv, &i);
+		if (ret == 0)
+			ret = workload_opt(&a->wo, argc, argv, &i);
 		if (ret == 1)
 			continue;
 		if (ret)
@@ -301,17 +309,6 @@ static int compare_parse(int argc, char **argv, struct machine_opts *mo, struct 
 			if ((rc = parse_u64(o, v, 1, 1000, &a->seeds)))
 				return rc;
 			i++;
-		} else if (!strcmp(o, "--ops")) {
-			if ((rc = parse_u64(o, v, 0, MAX_OPS, &a->ops)))
-				return rc;
-			i++;
-		} else if (!strcmp(o, "--workload")) {
-			if (!v)
-				return cli_error(o, "missing value (try --help)");
-			if ((rc = workload_parse(argv[++i], &a->wl)))
-				return rc;
-			if (a->wl == WL_SELFTEST || a->wl == WL_FRAGFILL || a->wl == WL_THPFAULT)
-				return cli_error("--workload", "compare runs world or mixed");
 		} else if (!strcmp(o, "--trace")) {
 			if (!v)
 				return cli_error(o, "missing FILE (try --help)");
@@ -336,6 +333,10 @@ static int compare_parse(int argc, char **argv, struct machine_opts *mo, struct 
 		return cli_error("compare", "--policy A,B,... is required (try --help)");
 	if (a->json_path && (rc = outpath_check(a->json_path, "--json")))
 		return rc;
+	if ((rc = workload_opts_finish(&a->wo)))
+		return rc;
+	if (a->trace && a->wo.nparams + (strcmp(a->wo.name, "world") != 0) > 0)
+		return cli_error("--trace", "the trace is the workload; --workload and --param cannot be given with it");
 	if ((rc = machine_opts_finish(mo)))
 		return rc;
 	/* every variant must parse before any run starts */
@@ -377,8 +378,8 @@ static int compare_main(int argc, char **argv)
 	struct compare_args a;
 	struct variant va[MAX_VARIANTS];
 	const char *json_path;
-	unsigned long long seeds, ops, seed0;
-	enum workload wl;
+	unsigned long long seeds, seed0;
+	char wparams[512];
 	int nv, rc;
 	json_t *json = NULL;
 	double t0 = wall_seconds();
@@ -392,8 +393,7 @@ static int compare_main(int argc, char **argv)
 	}
 	json_path = a.json_path;
 	seeds = a.seeds;
-	ops = a.ops;
-	wl = a.wl;
+	workload_params_text(&a.wo, wparams, sizeof(wparams));
 	nv = a.nv;
 	mo.hint_trace = a.trace;	/* with --start: its drains show the block types */
 	{
@@ -405,7 +405,7 @@ static int compare_main(int argc, char **argv)
 		if (a.trace)
 			printf("antifrag compare: the requests of trace %s, ", a.trace);
 		else
-			printf("antifrag compare: %s workload, %llu operations, ", workload_names[wl], ops);
+			printf("antifrag compare: %s workload (%s), ", a.wo.name, wparams[0] ? wparams : "no parameters");
 		printf("%llu MiB, %d cpu(s), "
 		       "%d node(s), seeds %llu..%llu\n",
 		       (unsigned long long)(af_machine_managed_pages(m) >> 8), af_machine_nr_cpus(m),
@@ -418,7 +418,7 @@ static int compare_main(int argc, char **argv)
 		va[j].runs = json_array();
 		for (unsigned long long k = 0; k < seeds; k++) {
 			json_t *run = NULL;
-			if ((rc = one_run(&mo, &va[j], (int)k, seed0 + k, wl, ops, a.trace,
+			if ((rc = one_run(&mo, &va[j], (int)k, seed0 + k, a.wo.spec, a.trace,
 					  json_path ? &run : NULL)))
 				goto out;
 			if (run)
@@ -433,8 +433,8 @@ static int compare_main(int argc, char **argv)
 	if (json_path) {
 		json_t *vars = json_array();
 		json = json_run_header("compare", argc, argv);
-		json_object_set_new(json, "workload", json_string(workload_names[wl]));
-		json_object_set_new(json, "ops", json_integer((json_int_t)ops));
+		json_object_set_new(json, "workload", json_string(a.trace ? "trace" : a.wo.name));
+		json_object_set_new(json, "workload_spec", json_string(a.trace ? a.trace : a.wo.spec));
 		json_object_set_new(json, "seeds", json_integer((json_int_t)seeds));
 		json_object_set_new(json, "first_seed", json_integer((json_int_t)seed0));
 		for (int j = 0; j < nv; j++) {

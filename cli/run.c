@@ -24,28 +24,9 @@ static void run_usage(FILE *f)
 "/proc/buddyinfo and /proc/pagetypeinfo.\n"
 "\n", f);
 	fputs(machine_opts_help, f);
+	fputs("\nRun:\n", f);
+	fputs(workload_opts_help, f);
 	fputs(
-"\n"
-"Run:\n"
-"  --workload NAME      world (default): processes, files, slab caches, a driver,\n"
-"                       hugetlb and THP, churned with exits, munmaps and\n"
-"                       migrations; mixed: raw unmovable/reclaimable/movable\n"
-"                       allocations of orders 0-10 without owners;\n"
-"                       compaction-selftest: the kernel's selftests/vm/\n"
-"                       compaction_test.c (mlocked 1 MiB maps, every other one\n"
-"                       unmapped, then nr_hugepages for half the free memory);\n"
-"                       fragfill: fidelity/experiments/fragfill.c (anonymous\n"
-"                       memory, pipe pages and ramfs files in rounds to 90%\n"
-"                       full, every other round unmapped, then nr_hugepages\n"
-"                       for all free memory); thpfault: the same fill, then\n"
-"                       THP faults on a madvised mapping of 3/4 of free memory\n"
-"                       (fidelity/experiments/thpfault.c)\n"
-"  --fragfill-hold      fragfill's or thpfault's program does not exit: --show\n"
-"                       sees the state the huge page request left\n"
-"  --selftest-map-mb N  compaction-selftest mapping size in MiB (default 1;\n"
-"                       the 6.1 source maps 100, which THP then backs)\n"
-"  --ops N              churn operations after the fill phase, 0..100000000\n"
-"                       (default 200000)\n"
 "  --no-workload        boot only, run nothing\n"
 "  --show PATH          print a kernel file at the end, in the kernel's format\n"
 "                       (repeatable, up to 64): /proc/buddyinfo,\n"
@@ -160,10 +141,9 @@ static void print_metrics(const struct af_metrics *mt)
 struct run_args {
 	const char *shows[MAX_LIST], *trace, *events, *json_path, *samples;
 	int nshows;
-	unsigned long long sample_ms, ops, map_mb;
-	bool fragfill_hold;
+	unsigned long long sample_ms;
 	bool workload, check_boot, help;
-	enum workload wl;
+	struct workload_opts wo;
 };
 
 /* Parse and check every argument: 0, or 2 (printed); nothing runs */
@@ -172,10 +152,8 @@ static int run_parse(int argc, char **argv, struct machine_opts *mo, struct run_
 	int ret, rc;
 
 	memset(a, 0, sizeof(*a));
-	a->ops = 200000;
-	a->map_mb = 1;
 	a->workload = true;
-	a->wl = WL_WORLD;
+	workload_opts_init(&a->wo, "world");
 	machine_opts_init(mo);
 	for (int i = 1; i < argc; i++) {
 		const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -185,6 +163,8 @@ static int run_parse(int argc, char **argv, struct machine_opts *mo, struct run_
 			return 0;
 		}
 		ret = machine_opt(mo, argc, argv, &i);
+		if (ret == 0)
+			ret = workload_opt(&a->wo, argc, argv, &i);
 		if (ret == 1)
 			continue;
 		if (ret)
@@ -193,12 +173,8 @@ static int run_parse(int argc, char **argv, struct machine_opts *mo, struct run_
 			a->workload = false;
 		} else if (!strcmp(o, "--check")) {
 			a->check_boot = true;
-		} else if (!strcmp(o, "--fragfill-hold")) {
-			a->fragfill_hold = true;
 		} else if (strcmp(o, "--show") && strcmp(o, "--trace") && strcmp(o, "--events") &&
-			   strcmp(o, "--json") && strcmp(o, "--workload") && strcmp(o, "--ops") &&
-			   strcmp(o, "--samples") && strcmp(o, "--sample-every") &&
-			   strcmp(o, "--selftest-map-mb")) {
+			   strcmp(o, "--json") && strcmp(o, "--samples") && strcmp(o, "--sample-every")) {
 			char msg[160];
 			snprintf(msg, sizeof(msg), "unknown option '%.100s' (try --help)", o);
 			return cli_error("run", msg);
@@ -234,17 +210,10 @@ static int run_parse(int argc, char **argv, struct machine_opts *mo, struct run_
 		} else if (!strcmp(o, "--sample-every")) {
 			if ((rc = parse_u64(o, argv[++i], 1, 1000000000ULL, &a->sample_ms)))
 				return rc;
-		} else if (!strcmp(o, "--workload")) {
-			if ((rc = workload_parse(argv[++i], &a->wl)))
-				return rc;
-		} else if (!strcmp(o, "--selftest-map-mb")) {
-			if ((rc = parse_u64(o, argv[++i], 1, 65536, &a->map_mb)))
-				return rc;
-		} else if (!strcmp(o, "--ops")) {
-			if ((rc = parse_u64(o, argv[++i], 0, MAX_OPS, &a->ops)))
-				return rc;
 		}
 	}
+	if ((rc = workload_opts_finish(&a->wo)))
+		return rc;
 	if (a->samples && !a->sample_ms)
 		return cli_error("--samples", "needs --sample-every MS");
 	if (a->sample_ms && !a->samples)
@@ -259,15 +228,6 @@ static int run_parse(int argc, char **argv, struct machine_opts *mo, struct run_
 }
 
 
-/* Lines "PREFIXname value" of the named /proc/vmstat counters */
-static void print_events(struct af_machine *m, const char *prefix, const char *const *names, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		uint64_t v = 0;
-		af_vmstat(m, names[i], &v);
-		printf("%s%s %llu\n", prefix, names[i], (unsigned long long)v);
-	}
-}
 static int run_parse_only(int argc, char **argv)
 {
 	struct machine_opts mo;
@@ -296,10 +256,8 @@ static int run_main(int argc, char **argv)
 	const char *const *shows = a.shows, *trace = a.trace, *events = a.events;
 	const char *json_path = a.json_path, *samples = a.samples;
 	int nshows = a.nshows;
-	unsigned long long sample_ms = a.sample_ms, ops = a.ops, map_mb = a.map_mb;
-	bool fragfill_hold = a.fragfill_hold;
+	unsigned long long sample_ms = a.sample_ms;
 	bool workload = a.workload, check_boot = a.check_boot;
-	enum workload wl = a.wl;
 
 	if ((rc = machine_build(&s.mo, &s.m)))
 		goto out;
@@ -342,8 +300,8 @@ static int run_main(int argc, char **argv)
 	}
 	if (json_path) {
 		s.json = json_run_header("run", argc, argv);
-		json_object_set_new(s.json, "workload", json_string(workload ? workload_names[wl] : "none"));
-		json_object_set_new(s.json, "ops", json_integer((json_int_t)ops));
+		json_object_set_new(s.json, "workload", json_string(workload ? a.wo.name : "none"));
+		json_object_set_new(s.json, "workload_spec", json_string(workload ? a.wo.spec : ""));
 		json_object_set_new(s.json, "seed", json_integer((json_int_t)af_machine_seed(m)));
 	}
 
@@ -369,110 +327,18 @@ static int run_main(int argc, char **argv)
 			"nodes", af_machine_nr_nodes(m), "cpus", af_machine_nr_cpus(m),
 			"managed_pages", (json_int_t)managed, "max_pfn", (json_int_t)af_machine_max_pfn(m)));
 	}
-	if (workload && wl == WL_SELFTEST) {
-		struct af_selftest_result r;
-		static const char *const names[] = { "compact_stall", "compact_success", "compact_fail",
-			"compact_migrate_scanned", "compact_free_scanned", "compact_isolated",
-			"compact_daemon_wake", "pgmigrate_success", "pgmigrate_fail", "thp_fault_alloc" };
-		ret = af_workload_compaction_selftest_map(m, (unsigned long)map_mb, &r);
-		if (ret) {
+	if (workload) {
+		struct af_workload_result wr;
+		if (af_workload_run(m, a.wo.spec, &wr)) {
 			rc = cli_error("workload", af_errmsg());
 			goto out;
 		}
-		printf("compaction_test: MemFree %lu kB; %lu mlocked %lu MiB mappings, %lu unmapped\n",
-		       r.mem_free_kb, r.mappings, r.map_mb, r.unmapped);
-		printf("# Number of huge pages allocated = %lu (requested %lu)\n", r.allocated, r.requested);
-		printf("compaction index %lu (pass: at most 3)\n", r.compaction_index);
-		printf("%s 1 check_compaction\n", r.pass ? "ok" : "not ok");
-		print_events(m, "", names, sizeof(names) / sizeof(names[0]));
+		fputs(wr.text, stdout);
 		if (s.json)
-			json_object_set_new(s.json, "selftest", json_pack("{s:I, s:I, s:I, s:b}",
-				"requested", (json_int_t)r.requested, "allocated", (json_int_t)r.allocated,
-				"compaction_index", (json_int_t)r.compaction_index, "pass", r.pass));
-		if (!r.pass)
+			json_object_set_new(s.json, "workload_result", json_workload_result(&wr));
+		if (wr.failed)
 			rc = 1;
-	} else if (workload && (wl == WL_FRAGFILL || wl == WL_THPFAULT)) {
-		struct af_fragfill_result r;
-		bool thp = wl == WL_THPFAULT;
-		static const char *const names[] = { "compact_stall", "compact_fail", "compact_success",
-			"compact_migrate_scanned", "compact_free_scanned", "compact_daemon_wake",
-			"pgmigrate_success", "pgmigrate_fail", "allocstall_dma32", "allocstall_normal",
-			"allocstall_movable", "pgscan_direct", "pgsteal_direct", "pgscan_kswapd",
-			"htlb_buddy_alloc_success", "htlb_buddy_alloc_fail", "thp_fault_alloc",
-			"thp_fault_fallback" };
-		ret = thp ? af_workload_thpfault(m, fragfill_hold, &r)
-			  : af_workload_fragfill_hold(m, fragfill_hold, &r);
-		if (ret) {
-			rc = cli_error("workload", af_errmsg());
-			goto out;
-		}
-		/* the "key value" lines fidelity/experiments/{fragfill,thpfault}.c print */
-		printf("memfree_start_kb %lu\nrounds %lu\npipes %lu\nmemfree_filled_kb %lu\n"
-		       "memfree_freed_kb %lu\n", r.mem_free_start_kb, r.rounds, r.pipes,
-		       r.mem_free_filled_kb, r.mem_free_freed_kb);
-		if (thp)
-			printf("thp_requested %lu\nthp_got %lu\n", r.requested, r.got);
-		else
-			printf("hugepages_requested %lu\nhugepages_got %lu\n", r.requested, r.got);
-		printf("memfree_end_kb %lu\n", r.mem_free_end_kb);
-		print_events(m, "post ", names, sizeof(names) / sizeof(names[0]));
-		if (s.json)
-			json_object_set_new(s.json, thp ? "thpfault" : "fragfill",
-				json_pack("{s:I, s:I, s:I}",
-				"rounds", (json_int_t)r.rounds, "requested", (json_int_t)r.requested,
-				"got", (json_int_t)r.got));
-	} else if (workload && wl == WL_MIXED) {
-		struct af_workload_stats st;
-		ret = af_workload_mixed(m, af_machine_seed(m), ops, &st);
-		if (ret) {
-			rc = cli_error("workload", af_errmsg());
-			goto out;
-		}
-		printf("workload mixed: %llu allocations (%llu failed), %llu frees, peak %llu pages held, "
-		       "%llu blocks still held\n",
-		       (unsigned long long)st.allocs, (unsigned long long)st.alloc_fail,
-		       (unsigned long long)st.frees, (unsigned long long)st.peak_pages,
-		       (unsigned long long)st.live_blocks);
-		printf("allocations by order:");
-		for (int o = 0; o < 11; o++)
-			printf(" %d:%llu/%llu", o,
-			       (unsigned long long)(st.alloc_by_order[o] - st.fail_by_order[o]),
-			       (unsigned long long)st.alloc_by_order[o]);
-		printf("  (ok/tried)\n");
-		if (s.json)
-			json_object_set_new(s.json, "workload_stats", json_pack("{s:I, s:I, s:I, s:I}",
-				"allocations", (json_int_t)st.allocs, "failed", (json_int_t)st.alloc_fail,
-				"frees", (json_int_t)st.frees, "peak_pages", (json_int_t)st.peak_pages));
-	} else if (workload) {
-		struct af_world_workload_stats st;
-		struct af_world_stats ws;
-		ret = af_workload_world(m, af_machine_seed(m), ops, &st);
-		if (ret) {
-			rc = cli_error("workload", af_errmsg());
-			goto out;
-		}
-		af_world_stats(m, &ws);
-		printf("workload world: %llu operations: %llu page accesses, %llu file operations, "
-		       "%llu slab operations, %llu exits, %llu of %llu pages migrated\n",
-		       (unsigned long long)st.ops, (unsigned long long)st.faults,
-		       (unsigned long long)st.file_ops, (unsigned long long)st.slab_ops,
-		       (unsigned long long)st.exits, (unsigned long long)st.migrated,
-		       (unsigned long long)st.migrations_tried);
-		printf("pages by owner: anonymous %llu (%llu processes), THP %llu, page cache %llu "
-		       "(%llu dirty, %llu under writeback), slab %llu, driver %llu, page tables %llu, "
-		       "hugetlb %llu, other kernel %llu\n",
-		       (unsigned long long)ws.anon_pages, (unsigned long long)ws.processes,
-		       (unsigned long long)ws.thp_pages, (unsigned long long)ws.file_pages,
-		       (unsigned long long)ws.file_dirty, (unsigned long long)ws.file_writeback,
-		       (unsigned long long)ws.slab_pages, (unsigned long long)ws.driver_pages,
-		       (unsigned long long)ws.pgtable_pages, (unsigned long long)ws.hugetlb_pages,
-		       (unsigned long long)st.kernel_pages);
-		if (s.json)
-			json_object_set_new(s.json, "workload_stats", json_pack(
-				"{s:I, s:I, s:I, s:I, s:I, s:I}", "operations", (json_int_t)st.ops,
-				"page_accesses", (json_int_t)st.faults, "file_operations", (json_int_t)st.file_ops,
-				"slab_operations", (json_int_t)st.slab_ops, "exits", (json_int_t)st.exits,
-				"pages_migrated", (json_int_t)st.migrated));
+		af_workload_result_free(&wr);
 	}
 	if (workload && af_policy_stat_names(m)[0]) {
 		const char *const *names = af_policy_stat_names(m);

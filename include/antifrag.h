@@ -710,6 +710,44 @@ void af_clock_advance(struct af_machine *m, uint64_t ns);
 uint64_t af_clock_ns(const struct af_machine *m);
 
 /* ---- workloads ---- */
+/*
+ * The workload registry: every workload by name, each in its own file
+ * under workloads/, with its parameters.  af_workload_run() runs the spec
+ * "NAME[:KEY=VALUE...]" (unnamed parameters take their defaults) on m,
+ * drawing every random choice from the machine's seed, and fills *res: the
+ * lines a person reads, the figures by name, and one table over the run
+ * (its rounds, bursts or intervals) when the workload has one.
+ * af_workload_check() checks a spec without a machine (0 or -EINVAL with
+ * the reason).  af_workload_info(i) describes entry i (-ENOENT past the
+ * end).
+ */
+#define AF_WL_MAX_PARAMS 8
+#define AF_WL_MAX_COLS 16
+struct af_workload_info {
+	const char *name, *summary, *source;
+	int nparams;
+	struct { const char *name; uint64_t min, max, def; const char *help; } params[AF_WL_MAX_PARAMS];
+};
+int af_workload_info(int i, struct af_workload_info *out);
+int af_workload_check(const char *spec);
+struct af_workload_value { char name[48]; double value; };
+struct af_workload_result {
+	char *text;			/* the report's lines ("" when none; malloc'd) */
+	size_t text_len;
+	struct af_workload_value *values;	/* the figures, in the order given */
+	int nvalues;
+	char table[32];			/* the table's name; ncols 0: no table */
+	int ncols;
+	char cols[AF_WL_MAX_COLS][32];
+	size_t nrows;
+	double *rows;			/* nrows * ncols values, row after row */
+	bool failed;			/* the workload's own verdict (a selftest that fails) */
+};
+int af_workload_run(struct af_machine *m, const char *spec, struct af_workload_result *res);
+/* A figure of res by name: 0, or -ENOENT */
+int af_workload_value(const struct af_workload_result *res, const char *name, double *v);
+void af_workload_result_free(struct af_workload_result *res);
+
 struct af_workload_stats {
 	uint64_t allocs, alloc_fail, frees;
 	uint64_t alloc_by_order[11], fail_by_order[11];

@@ -15,16 +15,16 @@ expect_error() {	# name, args...: exit 2 with exactly one line on stderr
 }
 
 "$AF" --help >/tmp/af_help.$$ 2>&1 && ok "--help exits 0" || bad "--help exits 0"
-for cmd in run compare replay policies; do
+for cmd in run compare replay policies workloads; do
 	grep -q "^  $cmd " /tmp/af_help.$$ && ok "help lists $cmd" || bad "help lists $cmd"
 	"$AF" $cmd --help >/dev/null 2>&1 && ok "$cmd --help exits 0" || bad "$cmd --help exits 0"
 done
 "$AF" run --help >/tmp/af_help.$$ 2>&1
-for opt in --config --mem --nodes --cpus --seed --policy --set --show --trace --events --json --ops --movablecore --thp --selftest-map-mb; do
+for opt in --config --mem --nodes --cpus --seed --policy --set --show --trace --events --json --ops --movablecore --thp --selftest-map-mb --workload --param; do
 	grep -q -- "$opt" /tmp/af_help.$$ && ok "run help documents $opt" || bad "run help documents $opt"
 done
 "$AF" compare --help >/tmp/af_help.$$ 2>&1
-for opt in --policy --seeds --workload --ops --json --mem --set; do
+for opt in --policy --seeds --workload --param --ops --json --mem --set; do
 	grep -q -- "$opt" /tmp/af_help.$$ && ok "compare help documents $opt" || bad "compare help documents $opt"
 done
 rm -f /tmp/af_help.$$
@@ -39,6 +39,25 @@ for p in $pols; do
 done
 
 expect_error "bad size" run --mem 12Q
+# the workload registry: every entry listed with its parameters, each one runs
+wls=$("$AF" workloads | awk '/^[a-z]/ { print $1 }')
+for w in world mixed compaction-selftest fragfill thpfault; do
+	printf '%s\n' "$wls" | grep -qx "$w" && ok "workloads lists $w" || bad "workloads lists $w"
+done
+[ "$("$AF" run --mem 256M --ops 2500 | grep '^workload world')" = \
+  "$("$AF" run --mem 256M --param ops=2500 | grep '^workload world')" ] &&
+	"$AF" run --mem 256M --ops 2500 | grep -q "^workload world: 2500 operations" &&
+	ok "--ops N is --param ops=N" || bad "--ops N is --param ops=N"
+"$AF" run --mem 256M --workload mixed --param ops=2000 --ops 3000 | grep -q "^workload mixed: " &&
+	ok "the last value of a parameter counts" || bad "the last value of a parameter counts"
+expect_error "unknown workload" run --workload nosuch
+expect_error "unknown workload parameter" run --workload mixed --param nosuch=1
+expect_error "workload parameter out of range" run --workload fragfill --param hold=2
+expect_error "workload parameter not a number" run --workload mixed --param ops=12x
+expect_error "--param without =" run --param ops
+expect_error "a shorthand the workload does not take" run --workload fragfill --ops 5
+expect_error "compare: unknown workload parameter" compare --policy linux,nogroup --param nosuch=1
+expect_error "unknown workloads option" workloads --frobnicate
 expect_error "bad node count" run --nodes 65
 expect_error "bad cpu count" run --cpus 0
 expect_error "unknown option" run --frobnicate 1
@@ -58,7 +77,7 @@ expect_error "compare without variants" compare --seeds 2
 expect_error "compare --seeds 0" compare --policy linux,nogroup --seeds 0
 expect_error "compare unknown policy" compare --policy linux,nosuch
 expect_error "compare parameter out of range" compare --policy linux,restrict-steal:order=99
-expect_error "compare selftest workload" compare --policy linux,nogroup --workload compaction-selftest
+expect_error "compare: a trace and a workload" compare --policy linux,nogroup --trace "$0" --workload mixed
 expect_error "unknown policies option" policies --frobnicate
 tmpj=$(mktemp -d)
 "$AF" compare --policy linux,nosuch --json "$tmpj/out.json" >/dev/null 2>&1

@@ -1,0 +1,128 @@
+/*
+ * test_workloads.c - the workload registry: specs checked before any run,
+ * every entry runs and keeps the machine consistent, the same seed gives
+ * the same run, and each workload's own figures say what it did.
+ */
+#include "helpers.h"
+
+#define SMALL "mem = 256M\nseed = 7\n"
+
+static void test_specs(void **state)
+{
+	struct af_workload_info wi;
+	int n = 0;
+
+	(void)state;
+	while (af_workload_info(n, &wi) == 0) {
+		assert_non_null(wi.name);
+		assert_non_null(wi.summary);
+		assert_non_null(wi.source);
+		for (int k = 0; k < wi.nparams; k++)
+			assert_true(wi.params[k].min <= wi.params[k].def && wi.params[k].def <= wi.params[k].max);
+		n++;
+	}
+	assert_true(n >= 5);
+	assert_int_equal(af_workload_info(n, &wi), -ENOENT);
+	assert_int_equal(af_workload_check("world"), 0);
+	assert_int_equal(af_workload_check("world:ops=0"), 0);
+	assert_int_equal(af_workload_check("mixed:ops=100000000"), 0);
+	assert_int_equal(af_workload_check("mixed:ops=100000001"), -EINVAL);
+	assert_int_equal(af_workload_check("mixed:ops=-1"), -EINVAL);
+	assert_int_equal(af_workload_check("mixed:ops="), -EINVAL);
+	assert_int_equal(af_workload_check("mixed:ops"), -EINVAL);
+	assert_int_equal(af_workload_check("mixed:nosuch=1"), -EINVAL);
+	assert_int_equal(af_workload_check("nosuch"), -EINVAL);
+	assert_int_equal(af_workload_check(""), -EINVAL);
+	assert_int_equal(af_workload_check(NULL), -EINVAL);
+	assert_int_equal(af_workload_check("compaction-selftest:map_mb=0"), -EINVAL);
+}
+
+/* A bad spec changes nothing: the machine is as it was */
+static void test_bad_spec_runs_nothing(void **state)
+{
+	struct af_machine *m = machine_from(SMALL);
+	struct af_workload_result res;
+	uint64_t free0 = af_machine_free_pages(m), clock0 = af_clock_ns(m);
+
+	(void)state;
+	assert_int_equal(af_workload_run(m, "mixed:ops=x", &res), -EINVAL);
+	assert_null(res.text);
+	assert_int_equal(af_machine_free_pages(m), free0);
+	assert_int_equal(af_clock_ns(m), clock0);
+	assert_int_equal(af_workload_run(NULL, "mixed", &res), -EINVAL);
+	CHECK(m);
+	af_machine_destroy(m);
+}
+
+/* Run spec on a fresh machine: the text, checked */
+static char *run_text(const char *cfg, const char *spec, struct af_workload_result *res)
+{
+	struct af_machine *m = machine_from(cfg);
+	char *t;
+
+	if (af_workload_run(m, spec, res))
+		fail_msg("%s: %s", spec, af_errmsg());
+	CHECK(m);
+	t = strdup(res->text);
+	af_machine_destroy(m);
+	return t;
+}
+
+static void test_same_seed_same_run(void **state)
+{
+	struct af_workload_result a, b, c;
+	char *ta, *tb, *tc;
+
+	(void)state;
+	ta = run_text(SMALL, "world:ops=3000", &a);
+	tb = run_text(SMALL, "world:ops=3000", &b);
+	tc = run_text("mem = 256M\nseed = 8\n", "world:ops=3000", &c);
+	assert_string_equal(ta, tb);
+	assert_string_not_equal(ta, tc);
+	assert_int_equal(a.nvalues, b.nvalues);
+	for (int i = 0; i < a.nvalues; i++)
+		assert_true(a.values[i].value == b.values[i].value);
+	free(ta), free(tb), free(tc);
+	af_workload_result_free(&a);
+	af_workload_result_free(&b);
+	af_workload_result_free(&c);
+}
+
+/* The figures say what the workload did */
+static void test_figures(void **state)
+{
+	struct af_workload_result r;
+	double v, alloc, req;
+	char *t;
+
+	(void)state;
+	t = run_text(SMALL, "mixed:ops=2000", &r);
+	assert_int_equal(af_workload_value(&r, "allocations", &alloc), 0);
+	assert_int_equal(af_workload_value(&r, "frees", &v), 0);
+	assert_true(alloc > 2000 / 2 && v > 0);
+	assert_int_equal(af_workload_value(&r, "nosuch", &v), -ENOENT);
+	assert_non_null(strstr(t, "workload mixed: "));
+	free(t);
+	af_workload_result_free(&r);
+
+	t = run_text(SMALL, "compaction-selftest", &r);
+	assert_int_equal(af_workload_value(&r, "requested", &req), 0);
+	assert_int_equal(af_workload_value(&r, "allocated", &alloc), 0);
+	assert_true(req > 0 && alloc <= req);
+	assert_int_equal(af_workload_value(&r, "pass", &v), 0);
+	assert_int_equal(r.failed, v == 0);
+	assert_non_null(strstr(t, "check_compaction"));
+	free(t);
+	af_workload_result_free(&r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_specs),
+		cmocka_unit_test(test_bad_spec_runs_nothing),
+		cmocka_unit_test(test_same_seed_same_run),
+		cmocka_unit_test(test_figures),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
