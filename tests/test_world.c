@@ -689,10 +689,66 @@ static void test_driver_adopt(void **st)
 	af_machine_destroy(m);
 }
 
+/*
+ * Thousands of writebacks and page locks in flight at once: each is found
+ * and ended by its own page whatever order they end in, and a page lock and
+ * a writeback on the same page are two holds.
+ */
+static void test_many_holds(void **state)
+{
+	struct af_machine *m = machine_from("mem = 256M\n");
+	enum { N = 3000 };
+	uint64_t *order = calloc(N, sizeof(*order)), v = 0;
+	struct af_rng r;
+	int fid;
+
+	(void)state;
+	assert_non_null(order);
+	assert_int_equal(af_file_create(m, false, &fid), 0);
+	for (uint64_t i = 0; i < N; i++) {
+		assert_int_equal(af_file_write(m, fid, 0, i), 0);
+		assert_int_equal(af_file_writeback(m, fid, i, 1000000 + i), 0);
+		order[i] = i;
+	}
+	for (uint64_t i = 0; i < N; i += 3) {
+		uint64_t pfn;
+		assert_int_equal(af_file_page(m, fid, i, &pfn), 0);
+		assert_int_equal(af_page_lock(m, pfn, 5000000), 0);
+	}
+	af_vmstat(m, "nr_writeback", &v);
+	assert_int_equal(v, N);
+	CHECK(m);
+	af_rng_seed(&r, 5);
+	for (uint64_t i = N - 1; i > 0; i--) {
+		uint64_t j = af_rng_below(&r, i + 1), t = order[i];
+		order[i] = order[j];
+		order[j] = t;
+	}
+	for (uint64_t k = 0; k < N; k++) {
+		assert_int_equal(af_file_writeback_end(m, fid, order[k]), 0);
+		assert_int_equal(af_file_writeback_end(m, fid, order[k]), -EINVAL);
+		if (k % 500 == 0) {
+			af_vmstat(m, "nr_writeback", &v);
+			assert_int_equal(v, N - k - 1);
+		}
+	}
+	af_vmstat(m, "nr_writeback", &v);
+	assert_int_equal(v, 0);
+	for (uint64_t i = 0; i < N; i += 3) {
+		uint64_t pfn;
+		assert_int_equal(af_file_page(m, fid, i, &pfn), 0);
+		assert_int_equal(af_page_unlock(m, pfn), 0);
+	}
+	CHECK(m);
+	free(order);
+	af_machine_destroy(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_anon_migration),
+		cmocka_unit_test(test_many_holds),
 		cmocka_unit_test(test_shared_by_64),
 		cmocka_unit_test(test_file_pages),
 		cmocka_unit_test(test_writeback_modes),

@@ -122,19 +122,88 @@ void contents_copy(struct af_machine *m, unsigned long dst, unsigned long src, u
 }
 
 /* ---- page lock and timed holders ---- */
+/*
+ * The holds are an unordered array indexed by a hash table of (pfn, what),
+ * linear probing with backward-shift deletion: every lookup is O(1) however
+ * many writebacks are in flight.
+ */
+static uint32_t hold_hash(const struct world *w, unsigned long pfn, uint8_t what)
+{
+	uint64_t key = (uint64_t)pfn << 8 | what;
+
+	return (uint32_t)((key * 0x9e3779b97f4a7c15ULL) >> 32) & w->hold_index_mask;
+}
+
+/* The index slot holding holds[i], or of (pfn, what) when i < 0: its slot or the empty one */
+static uint32_t hold_slot(const struct world *w, unsigned long pfn, uint8_t what)
+{
+	uint32_t s = hold_hash(w, pfn, what);
+
+	for (;;) {
+		int32_t i = w->hold_index[s];
+		if (i < 0 || (w->holds[i].pfn == pfn && w->holds[i].what == what))
+			return s;
+		s = (s + 1) & w->hold_index_mask;
+	}
+}
+
 static struct timed_hold *find_hold(struct world *w, unsigned long pfn, uint8_t what)
 {
+	int32_t i;
+
+	if (!w->nholds)
+		return NULL;
+	i = w->hold_index[hold_slot(w, pfn, what)];
+	return i < 0 ? NULL : &w->holds[i];
+}
+
+/* Rebuild the index at size (a power of two above twice the holds) */
+static int hold_index_resize(struct world *w, uint32_t size)
+{
+	int32_t *ni = malloc(size * sizeof(*ni));
+
+	if (!ni)
+		return af_err(-ENOMEM, "out of memory");
+	free(w->hold_index);
+	w->hold_index = ni;
+	w->hold_index_mask = size - 1;
+	memset(ni, 0xff, size * sizeof(*ni));
 	for (int i = 0; i < w->nholds; i++)
-		if (w->holds[i].pfn == pfn && w->holds[i].what == what)
-			return &w->holds[i];
-	return NULL;
+		ni[hold_slot(w, w->holds[i].pfn, w->holds[i].what)] = i;
+	return 0;
+}
+
+/* Empty slot s, shifting back the entries that probed past it */
+static void hold_slot_clear(struct world *w, uint32_t s)
+{
+	uint32_t mask = w->hold_index_mask, j = s;
+
+	for (;;) {
+		j = (j + 1) & mask;
+		int32_t i = w->hold_index[j];
+		if (i < 0)
+			break;
+		uint32_t home = hold_hash(w, w->holds[i].pfn, w->holds[i].what);
+		/* can the entry at j move to s?  yes unless home lies in (s, j] */
+		if (((j - home) & mask) >= ((j - s) & mask)) {
+			w->hold_index[s] = i;
+			s = j;
+		}
+	}
+	w->hold_index[s] = -1;
 }
 
 static void drop_hold(struct world *w, struct timed_hold *h)
 {
+	int32_t i = (int32_t)(h - w->holds), last = w->nholds - 1;
+
+	hold_slot_clear(w, hold_slot(w, h->pfn, h->what));
+	if (i != last) {
+		w->hold_index[hold_slot(w, w->holds[last].pfn, w->holds[last].what)] = i;
+		*h = w->holds[last];
+	}
 	/* nholds is read without the lock by world_poll_holds' fast exit */
-	__atomic_store_n(&w->nholds, w->nholds - 1, __ATOMIC_RELAXED);
-	*h = w->holds[w->nholds];
+	__atomic_store_n(&w->nholds, last, __ATOMIC_RELAXED);
 }
 
 static int add_hold(struct world *w, unsigned long pfn, uint8_t what, uint64_t until)
@@ -154,7 +223,14 @@ static int add_hold(struct world *w, unsigned long pfn, uint8_t what, uint64_t u
 			w->holds = nh;
 			w->holds_cap = ncap;
 		}
+		if ((uint64_t)(w->nholds + 1) * 2 > w->hold_index_mask &&
+		    hold_index_resize(w, w->hold_index_mask ? (w->hold_index_mask + 1) * 2 : 64)) {
+			pthread_mutex_unlock(&w->holds_lock);
+			return -ENOMEM;
+		}
 		h = &w->holds[w->nholds];
+		*h = (struct timed_hold){ (uint32_t)pfn, what, until };
+		w->hold_index[hold_slot(w, pfn, what)] = w->nholds;
 		__atomic_store_n(&w->nholds, w->nholds + 1, __ATOMIC_RELAXED);
 	}
 	*h = (struct timed_hold){ (uint32_t)pfn, what, until };
@@ -601,6 +677,7 @@ void world_destroy(struct af_machine *m)
 	free(w->drivers);
 	free(w->hpool);
 	free(w->holds);
+	free(w->hold_index);
 	free(w->pins);
 	free(w->owners);
 	if (w->contents)

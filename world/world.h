@@ -200,6 +200,8 @@ struct world {
 	size_t contents_bytes;
 	struct timed_hold *holds;
 	int nholds, holds_cap;
+	int32_t *hold_index;		/* open addressing by (pfn, what): holds[] slots, -1 empty */
+	uint32_t hold_index_mask;	/* its size - 1 (a power of two, 0: none yet) */
 	pthread_mutex_t holds_lock;	/* the holds and the pins */
 	struct pin *pins;		/* pinned pages, unordered */
 	int npins, pins_cap;
