@@ -2,6 +2,7 @@
  * vmstat.c - counters and /proc/vmstat (mm/vmstat.c: vmstat_start; the two
  * dirty thresholds from global_dirty_limits in mm/page-writeback.c).
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -138,28 +139,100 @@ static void dirty_limits(struct af_machine *m, unsigned long *bg, unsigned long 
 		*bg = *thresh / 2;
 }
 
-static void foreach_vmstat(struct af_machine *m, void (*fn)(void *, const char *, uint64_t),
-			   void *arg)
+/* The groups of /proc/vmstat, in its order */
+enum vm_group { VG_ZONE, VG_NUMA, VG_NODE, VG_DIRTY_TH, VG_DIRTY_BG, VG_EVENT, VG_UNSTABLE };
+
+/* One counter's value: group g, item i */
+static uint64_t vmstat_value(struct af_machine *m, enum vm_group g, int i)
 {
 	unsigned long bg, th;
+	uint64_t v = 0;
 
-	for (int i = 0; i < NR_VM_ZONE_STAT_ITEMS; i++)
-		fn(arg, zone_stat_names[i], (uint64_t)global_zone_state(m, (enum zone_stat_item)i));
-	for (int i = 0; i < NR_VM_NUMA_EVENT_ITEMS; i++) {
-		uint64_t v = 0;
+	switch (g) {
+	case VG_ZONE:
+		return (uint64_t)global_zone_state(m, (enum zone_stat_item)i);
+	case VG_NUMA:
 		for (int n = 0; n < m->nr_nodes; n++)
 			for (int t = 0; t < MAX_NR_ZONES; t++)
 				v += zone_numa_event(&m->node[n]->node_zones[t], i, m->nr_cpus);
-		fn(arg, numa_stat_names[i], v);
+		return v;
+	case VG_NODE:
+		return (uint64_t)node_stat_printed(global_node_state(m, i), i);
+	case VG_DIRTY_TH:
+	case VG_DIRTY_BG:
+		dirty_limits(m, &bg, &th);
+		return g == VG_DIRTY_TH ? th : bg;
+	case VG_EVENT:
+		return sum_vm_event(m, (enum vm_event_item)i);
+	case VG_UNSTABLE:
+		return 0;
 	}
-	for (int i = 0; i < NR_VM_NODE_STAT_ITEMS; i++)
-		fn(arg, node_stat_names[i], (uint64_t)node_stat_printed(global_node_state(m, i), i));
-	dirty_limits(m, &bg, &th);
-	fn(arg, "nr_dirty_threshold", th);
-	fn(arg, "nr_dirty_background_threshold", bg);
-	for (int i = 0; i < NR_VM_EVENT_ITEMS; i++)
-		fn(arg, vm_event_names[i], sum_vm_event(m, (enum vm_event_item)i));
-	fn(arg, "nr_unstable", 0);
+	return 0;
+}
+
+static const struct { enum vm_group g; int n; } vm_groups[] = {
+	{ VG_ZONE, NR_VM_ZONE_STAT_ITEMS }, { VG_NUMA, NR_VM_NUMA_EVENT_ITEMS },
+	{ VG_NODE, NR_VM_NODE_STAT_ITEMS }, { VG_DIRTY_TH, 1 }, { VG_DIRTY_BG, 1 },
+	{ VG_EVENT, NR_VM_EVENT_ITEMS }, { VG_UNSTABLE, 1 },
+};
+
+static const char *vmstat_name(enum vm_group g, int i)
+{
+	switch (g) {
+	case VG_ZONE: return zone_stat_names[i];
+	case VG_NUMA: return numa_stat_names[i];
+	case VG_NODE: return node_stat_names[i];
+	case VG_DIRTY_TH: return "nr_dirty_threshold";
+	case VG_DIRTY_BG: return "nr_dirty_background_threshold";
+	case VG_EVENT: return vm_event_names[i];
+	case VG_UNSTABLE: return "nr_unstable";
+	}
+	return "";
+}
+
+static void foreach_vmstat(struct af_machine *m, void (*fn)(void *, const char *, uint64_t),
+			   void *arg)
+{
+	for (size_t k = 0; k < sizeof(vm_groups) / sizeof(vm_groups[0]); k++)
+		for (int i = 0; i < vm_groups[k].n; i++)
+			fn(arg, vmstat_name(vm_groups[k].g, i), vmstat_value(m, vm_groups[k].g, i));
+}
+
+/*
+ * af_vmstat's index: every name with its group and item, sorted by name,
+ * the first of a name in /proc/vmstat's order kept.  Built once from the
+ * constant tables.
+ */
+#define NR_VMSTAT_NAMES (NR_VM_ZONE_STAT_ITEMS + NR_VM_NUMA_EVENT_ITEMS + NR_VM_NODE_STAT_ITEMS + \
+			 NR_VM_EVENT_ITEMS + 3)
+struct vm_index_entry { const char *name; int order; uint8_t g; int16_t i; };
+static struct vm_index_entry vm_index[NR_VMSTAT_NAMES];
+static size_t vm_index_n;
+static pthread_once_t vm_index_once = PTHREAD_ONCE_INIT;
+
+static int vm_index_cmp(const void *a, const void *b)
+{
+	const struct vm_index_entry *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	return c ? c : x->order - y->order;
+}
+
+static void vm_index_build(void)
+{
+	size_t n = 0, k = 0;
+
+	for (size_t g = 0; g < sizeof(vm_groups) / sizeof(vm_groups[0]); g++)
+		for (int i = 0; i < vm_groups[g].n; i++) {
+			vm_index[n] = (struct vm_index_entry){ vmstat_name(vm_groups[g].g, i), (int)n,
+							       (uint8_t)vm_groups[g].g, (int16_t)i };
+			n++;
+		}
+	qsort(vm_index, n, sizeof(vm_index[0]), vm_index_cmp);
+	for (size_t j = 0; j < n; j++)	/* the first of each name only */
+		if (!k || strcmp(vm_index[k - 1].name, vm_index[j].name))
+			vm_index[k++] = vm_index[j];
+	vm_index_n = k;
 }
 
 static void print_one(void *arg, const char *name, uint64_t v)
@@ -180,28 +253,22 @@ int render_vmstat(struct af_machine *m, char **out)
 	return 0;
 }
 
-struct lookup { const char *name; uint64_t val; bool found; };
-
-static void lookup_one(void *arg, const char *name, uint64_t v)
+static int vm_index_find(const void *key, const void *e)
 {
-	struct lookup *l = arg;
-
-	if (!l->found && !strcmp(name, l->name)) {
-		l->val = v;
-		l->found = true;
-	}
+	return strcmp(key, ((const struct vm_index_entry *)e)->name);
 }
 
 int af_vmstat(struct af_machine *m, const char *name, uint64_t *val)
 {
-	struct lookup l = { name, 0, false };
+	const struct vm_index_entry *e;
 
 	if (!m || !name || !val)
 		return af_err(-EINVAL, "no machine, name or value");
-	foreach_vmstat(m, lookup_one, &l);
-	if (!l.found)
+	pthread_once(&vm_index_once, vm_index_build);
+	e = bsearch(name, vm_index, vm_index_n, sizeof(vm_index[0]), vm_index_find);
+	if (!e)
 		return af_err(-ENOENT, "no vmstat counter named '%s'", name);
-	*val = l.val;
+	*val = vmstat_value(m, (enum vm_group)e->g, e->i);
 	return 0;
 }
 

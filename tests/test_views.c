@@ -440,9 +440,41 @@ static void test_fragmentation_index(void **st)
 	assert_int_equal(af_fragmentation_index_info(9, 512 * 100, 1000, 0), 1000 - (1000 + 100000) / 1000);
 }
 
+/* af_vmstat(name) is the value /proc/vmstat prints for it, for every line */
+static void test_vmstat_by_name(void **state)
+{
+	struct af_machine *m = machine_from("mem = 512M\n");
+	struct af_alloc_result a;
+	char *txt, *save = NULL;
+	int lines = 0;
+
+	(void)state;
+	for (int i = 0; i < 200; i++)
+		assert_int_equal(af_alloc_pages(m, i % 2, AF_GFP_KERNEL, (unsigned)(i % 4), -1, &a), 0);
+	txt = render(m, "/proc/vmstat");
+	for (char *line = strtok_r(txt, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char name[64];
+		unsigned long long v;
+		uint64_t got = ~0ULL;
+		assert_int_equal(sscanf(line, "%63s %llu", name, &v), 2);
+		assert_int_equal(af_vmstat(m, name, &got), 0);
+		if (got != v)
+			fail_msg("%s: af_vmstat %llu, /proc/vmstat %llu", name, (unsigned long long)got, v);
+		lines++;
+	}
+	assert_true(lines > 100);
+	uint64_t v;
+	assert_int_equal(af_vmstat(m, "no_such_counter", &v), -ENOENT);
+	assert_int_equal(af_vmstat(m, "", &v), -ENOENT);
+	free(txt);
+	CHECK(m);
+	af_machine_destroy(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_vmstat_by_name),
 		cmocka_unit_test(test_zoneinfo_4g_matches_kernel),
 		cmocka_unit_test(test_zoneinfo_1g_matches_kernel),
 		cmocka_unit_test(test_min_free_kbytes_reference),
