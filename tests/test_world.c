@@ -744,11 +744,64 @@ static void test_many_holds(void **state)
 	af_machine_destroy(m);
 }
 
+/*
+ * A slab that fell back to the minimum order (allocate_slab's second try)
+ * holds fewer objects than the cache's order would: once it is full, the
+ * next object goes to a new slab, never to a slot the small slab lacks.
+ */
+static void test_slab_fallback_order_fills(void **state)
+{
+	struct af_machine *m = machine_from("mem = 256M\n");
+	struct af_alloc_result a;
+	uint64_t *pfns = calloc(1u << 17, sizeof(*pfns)), objs[64];
+	size_t n = 0;
+	int cid;
+
+	(void)state;
+	assert_non_null(pfns);
+	/* fragment: every free page taken, then those of even pfn given back */
+	for (int pass = 0; pass < 4; pass++) {	/* ZONE_DMA too, past the watermarks, and the
+						 * pages the per-cpu lists gave back */
+		int dma = pass & 1;
+		af_drain_all(m);
+		while (n < (1u << 17) && af_alloc_pages(m, 0, (dma ? AF_GFP_DMA : 0) | AF_GFP_KERNEL |
+							AF___GFP_MEMALLOC | AF___GFP_NORETRY | AF___GFP_NOWARN,
+							0, -1, &a) == 0)
+			pfns[n++] = a.pfn;
+	}
+	assert_true(n > 1000);
+	for (size_t i = 0; i < n; i++)
+		if (!(pfns[i] & 1))
+			assert_int_equal(af_free_pages(m, 0, pfns[i], 0), 0);
+	af_drain_all(m);
+	CHECK(m);
+	/* 1024-byte objects: order 3 slabs of 32 objects, order 0 ones of 4 */
+	assert_int_equal(af_slab_create(m, "kmalloc-1k", 1024, false, &cid), 0);
+	for (int i = 0; i < 64; i++) {
+		assert_int_equal(af_slab_alloc(m, cid, 0, &objs[i]), 0);
+		for (int j = 0; j < i; j++)
+			assert_true(objs[j] != objs[i]);
+		assert_true((objs[i] & 0xffff) < 4);	/* a slot an order-0 slab has */
+	}
+	CHECK(m);
+	for (int i = 0; i < 64; i++)
+		assert_int_equal(af_slab_free(m, cid, objs[i]), 0);
+	assert_int_equal(af_slab_free(m, cid, objs[0]), -ENOENT);
+	CHECK(m);
+	for (size_t i = 0; i < n; i++)
+		if (pfns[i] & 1)
+			assert_int_equal(af_free_pages(m, 0, pfns[i], 0), 0);
+	CHECK(m);
+	free(pfns);
+	af_machine_destroy(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_anon_migration),
 		cmocka_unit_test(test_many_holds),
+		cmocka_unit_test(test_slab_fallback_order_fills),
 		cmocka_unit_test(test_shared_by_64),
 		cmocka_unit_test(test_file_pages),
 		cmocka_unit_test(test_writeback_modes),

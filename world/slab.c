@@ -28,6 +28,81 @@ static unsigned slab_order(struct af_machine *m, unsigned size)
 	return 3;
 }
 
+/* Recompute leaf i of the trees from slabs[i] (or as unused) and its ancestors */
+static void tree_update(struct kmem_cache *c, int i)
+{
+	unsigned n = (unsigned)(c->tsize + i);
+
+	if (i < c->nslabs) {
+		c->tfree[n] = (uint16_t)(c->slabs[i].objs - c->slabs[i].inuse);
+		c->tmin[n] = c->slabs[i].inuse;
+	} else {
+		c->tfree[n] = 0;
+		c->tmin[n] = UINT16_MAX;
+	}
+	for (n >>= 1; n; n >>= 1) {
+		c->tfree[n] = MAX(c->tfree[2 * n], c->tfree[2 * n + 1]);
+		c->tmin[n] = MIN(c->tmin[2 * n], c->tmin[2 * n + 1]);
+	}
+}
+
+/* Make room for leaf `need` - 1: double the trees and rebuild them */
+static int tree_grow(struct kmem_cache *c, int need)
+{
+	int size = c->tsize ? c->tsize : 8;
+	uint16_t *f, *mn;
+
+	while (size < need)
+		size *= 2;
+	if (size == c->tsize)
+		return 0;
+	f = malloc(2 * (size_t)size * sizeof(*f));
+	mn = malloc(2 * (size_t)size * sizeof(*mn));
+	if (!f || !mn) {
+		free(f);
+		free(mn);
+		return af_err(-ENOMEM, "out of memory");
+	}
+	free(c->tfree);
+	free(c->tmin);
+	c->tfree = f;
+	c->tmin = mn;
+	c->tsize = size;
+	for (int i = 0; i < size; i++) {
+		f[size + i] = i < c->nslabs ? (uint16_t)(c->slabs[i].objs - c->slabs[i].inuse) : 0;
+		mn[size + i] = i < c->nslabs ? c->slabs[i].inuse : UINT16_MAX;
+	}
+	for (int n = size - 1; n > 0; n--) {
+		f[n] = MAX(f[2 * n], f[2 * n + 1]);
+		mn[n] = MIN(mn[2 * n], mn[2 * n + 1]);
+	}
+	return 0;
+}
+
+/* The newest slab (highest index) with a free object, or -1 */
+static int tree_newest_with_room(const struct kmem_cache *c)
+{
+	unsigned n = 1;
+
+	if (!c->tsize || !c->tfree[1])
+		return -1;
+	while (n < (unsigned)c->tsize)
+		n = c->tfree[2 * n + 1] ? 2 * n + 1 : 2 * n;
+	return (int)(n - (unsigned)c->tsize);
+}
+
+/* The slab with the fewest objects in use, the first of equals, or -1 */
+static int tree_emptiest(const struct kmem_cache *c)
+{
+	unsigned n = 1;
+
+	if (!c->nslabs)
+		return -1;
+	while (n < (unsigned)c->tsize)
+		n = c->tmin[2 * n] == c->tmin[n] ? 2 * n : 2 * n + 1;
+	return (int)(n - (unsigned)c->tsize);
+}
+
 int af_slab_create(struct af_machine *m, const char *name, unsigned size, bool reclaimable,
 		   int *cid)
 {
@@ -76,8 +151,11 @@ static int add_slab(struct af_machine *m, struct kmem_cache *c, unsigned long pf
 		c->slabs = ns;
 		c->cap = nc;
 	}
+	if (tree_grow(c, c->nslabs + 1))
+		return -ENOMEM;
 	memset(&c->slabs[c->nslabs], 0, sizeof(struct slab));
 	c->slabs[c->nslabs].pfn = (uint32_t)pfn;
+	c->slabs[c->nslabs].objs = (uint16_t)MIN(c->objs, (unsigned)((PAGE_SIZE << order) / c->size));
 	prep_owned_page(m, pfn, c->owner, (uint32_t)c->nslabs, PG_slab);
 	pset_order(&m->pages[pfn], order);
 	for (unsigned i = 0; i < (1u << order); i++)
@@ -85,6 +163,7 @@ static int add_slab(struct af_machine *m, struct kmem_cache *c, unsigned long pf
 	page_stat_mod(m, pfn, c->reclaimable ? NS_NR_SLAB_RECLAIMABLE : NS_NR_SLAB_UNRECLAIMABLE,
 		      1L << order);
 	c->nslabs++;
+	tree_update(c, c->nslabs - 1);
 	return 0;
 }
 
@@ -129,6 +208,8 @@ static void discard_slab(struct af_machine *m, int cpu, struct kmem_cache *c, in
 	c->slabs[i] = c->slabs[--c->nslabs];
 	if (i < c->nslabs)
 		m->pages[c->slabs[i].pfn].index = (uint32_t)i;
+	tree_update(c, i);
+	tree_update(c, c->nslabs);
 }
 
 static struct kmem_cache *get_cache(struct af_machine *m, int cid)
@@ -151,46 +232,46 @@ int af_slab_alloc(struct af_machine *m, int cid, int cpu, uint64_t *obj)
 		wr_unlock(m);
 		return af_err(-EINVAL, "no slab cache %d", cid);
 	}
-	int i;
-	for (i = c->nslabs - 1; i >= 0; i--)
-		if (c->slabs[i].inuse < c->objs)
-			break;
+	/* the newest slab with a free object, else a new slab */
+	int i = tree_newest_with_room(c);
 	if (i < 0) {
 		ret = new_slab(m, c, cpu);
 		i = c->nslabs - 1;
 	}
 	if (!ret) {
 		struct slab *s = &c->slabs[i];
-		unsigned objs = MIN(c->objs, (unsigned)((PAGE_SIZE << m->pages[s->pfn].order) / c->size));
-		for (unsigned k = 0; k < objs; k++)
+		for (unsigned k = 0; k < s->objs; k++)
 			if (!(s->used[k / 64] & (1ULL << (k % 64)))) {
 				s->used[k / 64] |= 1ULL << (k % 64);
 				s->inuse++;
 				*obj = ((uint64_t)s->pfn << 16) | k;
 				break;
 			}
-		if (s->inuse > objs)
+		if (s->inuse > s->objs)
 			ret = af_err(-EIO, "slab accounting broken");
+		tree_update(c, i);
 	}
 	wr_unlock(m);
 	return ret;
 }
 
-static int find_obj(struct kmem_cache *c, uint64_t obj, int *slab, unsigned *slot)
+/* The slab of a handle through its page, which records the slab's index */
+static int find_obj(struct af_machine *m, struct kmem_cache *c, uint64_t obj, int *slab, unsigned *slot)
 {
-	uint32_t pfn = (uint32_t)(obj >> 16);
+	uint64_t pfn = obj >> 16;
+	uint32_t i;
 
-	if (obj >> 48)		/* a handle is pfn << 16 | slot: nothing above */
+	if (obj >> 48 || pfn >= m->max_pfn)	/* a handle is pfn << 16 | slot: nothing above */
 		return -ENOENT;
-	for (int i = 0; i < c->nslabs; i++)
-		if (c->slabs[i].pfn == pfn) {
-			*slab = i;
-			*slot = (unsigned)(obj & 0xffff);
-			if (*slot >= SLAB_MAX_OBJS || !(c->slabs[i].used[*slot / 64] & (1ULL << (*slot % 64))))
-				return -ENOENT;
-			return 0;
-		}
-	return -ENOENT;
+	i = m->pages[pfn].index;
+	if (!(pflags(&m->pages[pfn]) & PG_slab) || m->pages[pfn].owner != c->owner ||
+	    i >= (uint32_t)c->nslabs || c->slabs[i].pfn != pfn)
+		return -ENOENT;
+	*slab = (int)i;
+	*slot = (unsigned)(obj & 0xffff);
+	if (*slot >= SLAB_MAX_OBJS || !(c->slabs[i].used[*slot / 64] & (1ULL << (*slot % 64))))
+		return -ENOENT;
+	return 0;
 }
 
 int af_slab_free(struct af_machine *m, int cid, uint64_t obj)
@@ -207,7 +288,7 @@ int af_slab_free(struct af_machine *m, int cid, uint64_t obj)
 		wr_unlock(m);
 		return af_err(-EINVAL, "no slab cache %d", cid);
 	}
-	ret = find_obj(c, obj, &i, &slot);
+	ret = find_obj(m, c, obj, &i, &slot);
 	if (ret) {
 		wr_unlock(m);
 		return af_err(-ENOENT, "object 0x%llx is not allocated in cache %s (double free or shrunk)",
@@ -216,6 +297,8 @@ int af_slab_free(struct af_machine *m, int cid, uint64_t obj)
 	c->slabs[i].used[slot / 64] &= ~(1ULL << (slot % 64));
 	if (--c->slabs[i].inuse == 0)
 		discard_slab(m, API_CPU, c, i);
+	else
+		tree_update(c, i);
 	wr_unlock(m);
 	return 0;
 }
@@ -232,10 +315,7 @@ int slab_shrink_locked(struct af_machine *m, int cpu, int cid, unsigned long nr,
 		return af_err(-EINVAL, "slab cache %d does not exist or is not reclaimable", cid);
 	/* a pinned cache: the shrinker finds every object in use */
 	while (!c->pinned && done < nr && c->nslabs) {
-		int best = 0;
-		for (int i = 1; i < c->nslabs; i++)
-			if (c->slabs[i].inuse < c->slabs[best].inuse)
-				best = i;
+		int best = tree_emptiest(c);
 		struct slab *s = &c->slabs[best];
 		for (unsigned k = 0; k < SLAB_MAX_OBJS && done < nr && s->inuse; k++)
 			if (s->used[k / 64] & (1ULL << (k % 64))) {
@@ -245,6 +325,8 @@ int slab_shrink_locked(struct af_machine *m, int cpu, int cid, unsigned long nr,
 			}
 		if (!s->inuse)
 			discard_slab(m, cpu, c, best);
+		else
+			tree_update(c, best);
 	}
 	if (freed)
 		*freed = done;
@@ -329,6 +411,7 @@ int slab_recreate(struct af_machine *m, int cpu, unsigned long old_pfn, unsigned
 		for (i = 0; i < n; i++)
 			s->used[i / 64] |= 1ULL << (i % 64);
 		s->inuse = (uint16_t)n;
+		tree_update(c, c->nslabs - 1);
 		if (nobjs)
 			*nobjs = n;
 	}

@@ -669,6 +669,8 @@ void world_destroy(struct af_machine *m)
 	free(w->files);
 	for (int i = 0; i < w->ncaches; i++) {
 		free(w->caches[i]->slabs);
+		free(w->caches[i]->tfree);
+		free(w->caches[i]->tmin);
 		free(w->caches[i]);
 	}
 	free(w->caches);

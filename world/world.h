@@ -145,6 +145,7 @@ struct file {
 struct slab {
 	uint32_t pfn;
 	uint16_t inuse;
+	uint16_t objs;			/* objects this slab holds (its order's, at most the cache's) */
 	uint64_t used[SLAB_MAX_OBJS / 64];
 };
 
@@ -156,6 +157,15 @@ struct kmem_cache {
 	bool pinned;			/* every object in use: shrinkers free none */
 	struct slab *slabs;
 	int nslabs, cap;
+	/*
+	 * Two trees over the slab indices, tsize leaves (a power of two, 0:
+	 * none yet), nodes 1..2*tsize-1: tfree holds the most free objects
+	 * of a slab below a node (to find the newest slab with room), tmin
+	 * the fewest objects in use (the shrinker's emptiest slab, the
+	 * first of equals).  Leaves past nslabs hold 0 and UINT16_MAX.
+	 */
+	uint16_t *tfree, *tmin;
+	int tsize;
 };
 
 struct driver {
