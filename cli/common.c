@@ -616,6 +616,7 @@ json_t *json_metrics(const struct af_metrics *mt)
 	json_object_set_new(o, "gigantic_free", json_integer((json_int_t)mt->gig_free));
 	json_object_set_new(o, "oracle_huge", json_integer((json_int_t)mt->oracle_huge));
 	json_object_set_new(o, "oracle_gigantic", json_integer((json_int_t)mt->oracle_gig));
+	json_object_set_new(o, "oracle_huge_reclaim", json_integer((json_int_t)mt->oracle_huge_reclaim));
 	json_object_set_new(o, "alloc_fail_by_order", fail);
 	return o;
 }

@@ -88,12 +88,25 @@ static const struct { const char *label, *key; bool pct, higher_better; } rows[N
 	[R_WALL] = { "wall seconds per run", "wall_seconds", false, false },
 };
 
+/*
+ * After the fixed rows, one row per figure the workload reports
+ * (af_workload_result's values, in its order), labelled by its name.
+ */
+#define MAX_WROWS 32
+#define MAX_ROWS (NR_ROWS + MAX_WROWS)
+static struct { char name[48]; bool pct; } wrows[MAX_WROWS];
+static int nwrows;
+
+static const char *row_label(int r) { return r < NR_ROWS ? rows[r].label : wrows[r - NR_ROWS].name; }
+static const char *row_key(int r) { return r < NR_ROWS ? rows[r].key : wrows[r - NR_ROWS].name; }
+static bool row_pct(int r) { return r < NR_ROWS ? rows[r].pct : wrows[r - NR_ROWS].pct; }
+
 struct variant {
 	char spec[256];
-	double *v[NR_ROWS];	/* [seeds] */
-	bool valid[NR_ROWS];	/* a row can be undefined (no huge page added) */
-	double mean[NR_ROWS], sd[NR_ROWS];
-	int n[NR_ROWS];
+	double *v[MAX_ROWS];	/* [seeds] */
+	bool valid[MAX_ROWS];	/* a row can be undefined (no huge page added) */
+	double mean[MAX_ROWS], sd[MAX_ROWS];
+	int n[MAX_ROWS];
 	json_t *runs;
 };
 
@@ -133,6 +146,19 @@ static int one_run(struct machine_opts *mo, struct variant *va, int k, uint64_t 
 		if (!(rc = af_workload_run(m, spec, &wr))) {
 			if (out)
 				wres = json_workload_result(&wr);
+			for (int i = 0; i < wr.nvalues; i++) {
+				int w;
+				for (w = 0; w < nwrows && strcmp(wrows[w].name, wr.values[i].name); w++)
+					;
+				if (w == nwrows && nwrows < MAX_WROWS) {
+					size_t l = strlen(wr.values[i].name);
+					snprintf(wrows[w].name, sizeof(wrows[w].name), "%s", wr.values[i].name);
+					wrows[w].pct = l > 4 && !strcmp(wr.values[i].name + l - 4, "_pct");
+					nwrows++;
+				}
+				if (w < nwrows)
+					va->v[NR_ROWS + w][va->n[NR_ROWS + w]++] = wr.values[i].value;
+			}
 			af_workload_result_free(&wr);
 		}
 	}
@@ -216,7 +242,7 @@ static int one_run(struct machine_opts *mo, struct variant *va, int k, uint64_t 
 
 static void summarise(struct variant *va)
 {
-	for (int r = 0; r < NR_ROWS; r++) {
+	for (int r = 0; r < NR_ROWS + nwrows; r++) {
 		double s = 0, ss = 0;
 		int n = va->n[r];
 
@@ -238,8 +264,10 @@ static void print_table(struct variant *va, int nv)
 	for (int j = 0; j < nv; j++)
 		printf(" %28.28s", va[j].spec);
 	printf("\n");
-	for (int r = 0; r < NR_ROWS; r++) {
-		printf("%-24s", rows[r].label);
+	for (int r = 0; r < NR_ROWS + nwrows; r++) {
+		if (r == NR_ROWS)
+			printf("workload's own figures:\n");
+		printf("%-24.24s", row_label(r));
 		for (int j = 0; j < nv; j++) {
 			char cell[64], delta[24] = "";
 			if (!va[j].valid[r]) {
@@ -247,7 +275,7 @@ static void print_table(struct variant *va, int nv)
 				continue;
 			}
 			if (j > 0 && va[0].valid[r] && r != R_WALL) {
-				if (rows[r].pct)
+				if (row_pct(r))
 					snprintf(delta, sizeof(delta), " (%+.1f)", va[j].mean[r] - va[0].mean[r]);
 				else if (va[0].mean[r] != 0)
 					snprintf(delta, sizeof(delta), " (%+.1f%%)",
@@ -255,7 +283,7 @@ static void print_table(struct variant *va, int nv)
 				else
 					snprintf(delta, sizeof(delta), " (%s)", va[j].mean[r] == 0 ? "=" : "new");
 			}
-			snprintf(cell, sizeof(cell), "%.1f%s +- %.1f%s", va[j].mean[r], rows[r].pct ? "%" : "",
+			snprintf(cell, sizeof(cell), "%.1f%s +- %.1f%s", va[j].mean[r], row_pct(r) ? "%" : "",
 				 va[j].sd[r], delta);
 			printf(" %28s", cell);
 		}
@@ -412,9 +440,13 @@ static int compare_main(int argc, char **argv)
 		       af_machine_nr_nodes(m), seed0, seed0 + seeds - 1);
 		af_machine_destroy(m);
 	}
+	nwrows = 0;
 	for (int j = 0; j < nv; j++) {
-		for (int r = 0; r < NR_ROWS; r++)
-			va[j].v[r] = calloc(seeds, sizeof(double));
+		for (int r = 0; r < MAX_ROWS; r++)
+			if (!(va[j].v[r] = calloc(seeds, sizeof(double)))) {
+				rc = cli_error("compare", "out of memory");
+				goto out;
+			}
 		va[j].runs = json_array();
 		for (unsigned long long k = 0; k < seeds; k++) {
 			json_t *run = NULL;
@@ -439,8 +471,8 @@ static int compare_main(int argc, char **argv)
 		json_object_set_new(json, "first_seed", json_integer((json_int_t)seed0));
 		for (int j = 0; j < nv; j++) {
 			json_t *sum = json_object();
-			for (int r = 0; r < NR_ROWS; r++)
-				json_object_set_new(sum, rows[r].key, va[j].valid[r] ?
+			for (int r = 0; r < NR_ROWS + nwrows; r++)
+				json_object_set_new(sum, row_key(r), va[j].valid[r] ?
 					json_pack("{s:f, s:f, s:i}", "mean", va[j].mean[r], "sd", va[j].sd[r],
 						  "n", va[j].n[r]) : json_null());
 			json_array_append_new(vars, json_pack("{s:s, s:o, s:O}", "policy", va[j].spec,
@@ -452,7 +484,7 @@ static int compare_main(int argc, char **argv)
 	}
 out:
 	for (int j = 0; j < MAX_VARIANTS; j++) {
-		for (int r = 0; r < NR_ROWS; r++)
+		for (int r = 0; r < MAX_ROWS; r++)
 			free(va[j].v[r]);
 		json_decref(va[j].runs);
 	}

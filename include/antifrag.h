@@ -721,7 +721,7 @@ uint64_t af_clock_ns(const struct af_machine *m);
  * the reason).  af_workload_info(i) describes entry i (-ENOENT past the
  * end).
  */
-#define AF_WL_MAX_PARAMS 8
+#define AF_WL_MAX_PARAMS 12
 #define AF_WL_MAX_COLS 16
 struct af_workload_info {
 	const char *name, *summary, *source;
@@ -1077,6 +1077,9 @@ struct af_metrics {
 	/* the oracle: what a perfect compactor could produce now (aligned ranges
 	 * holding nothing unmovable, in a zone, bounded by its free memory) */
 	uint64_t oracle_huge, oracle_gig;
+	/* the same when the page cache may be reclaimed first: bounded by free
+	 * plus page cache pages (what an allocation that reclaims could reach) */
+	uint64_t oracle_huge_reclaim;
 	uint64_t alloc_fail[AF_NR_ORDERS];	/* allocations that failed since boot, by order */
 };
 int af_metrics(struct af_machine *m, struct af_metrics *out);

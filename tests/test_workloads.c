@@ -116,6 +116,59 @@ static void test_figures(void **state)
 	af_workload_result_free(&r);
 }
 
+/* The row of a table by its first column's value */
+static const double *row_of(const struct af_workload_result *r, size_t i)
+{
+	assert_true(i < r->nrows);
+	return r->rows + i * (size_t)r->ncols;
+}
+
+static void test_stress_highalloc(void **state)
+{
+	struct af_workload_result r, again;
+	struct af_machine *m = machine_from("mem = 512M\nseed = 3\n");
+	char *t;
+
+	(void)state;
+	/* a load that leaves no memory: refused before any work */
+	assert_int_equal(af_workload_check("stress-highalloc:anon=60:slab=30:kernel=10"), 0);
+	assert_int_equal(af_workload_run(m, "stress-highalloc:anon=60:slab=30:kernel=10", &r), -EINVAL);
+	CHECK(m);
+	af_machine_destroy(m);
+
+	t = run_text("mem = 512M\nseed = 3\n", "stress-highalloc", &r);
+	assert_string_equal(r.table, "rounds");
+	assert_int_equal(r.nrows, 3);
+	assert_int_equal(r.ncols, 10);
+	for (size_t i = 0; i < 3; i++) {
+		const double *row = row_of(&r, i);
+		assert_true(row[0] == (double)(i + 1));
+		assert_true(row[1] > 0 && row[2] <= row[1]);
+		assert_true(row[3] > 99.9 * row[2] / row[1] && row[3] < 100.1 * row[2] / row[1]);
+		assert_true(row[4] > 0);	/* the oracle */
+	}
+	/* under load the load holds memory: at rest, with its processes gone,
+	 * more of the request is met, and the direct work per success falls */
+	assert_true(row_of(&r, 1)[3] > row_of(&r, 0)[3]);
+	assert_true(row_of(&r, 1)[9] < row_of(&r, 0)[9]);
+	assert_non_null(strstr(t, "after compact_memory"));
+	free(t);
+	/* the same seed, the same rounds */
+	t = run_text("mem = 512M\nseed = 3\n", "stress-highalloc", &again);
+	assert_int_equal(again.nrows, r.nrows);
+	assert_memory_equal(again.rows, r.rows, r.nrows * (size_t)r.ncols * sizeof(double));
+	free(t);
+	af_workload_result_free(&again);
+	af_workload_result_free(&r);
+
+	/* nothing unmovable in the load: after compact_memory nearly every
+	 * huge page the oracle allows is obtained */
+	t = run_text("mem = 512M\nseed = 3\n", "stress-highalloc:kernel=0:slab=0", &r);
+	assert_true(row_of(&r, 2)[5] > 85.0);
+	free(t);
+	af_workload_result_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -123,6 +176,7 @@ int main(void)
 		cmocka_unit_test(test_bad_spec_runs_nothing),
 		cmocka_unit_test(test_same_seed_same_run),
 		cmocka_unit_test(test_figures),
+		cmocka_unit_test(test_stress_highalloc),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -244,17 +244,20 @@ int af_metrics(struct af_machine *m, struct af_metrics *out)
 	for (int n = 0; n < m->nr_nodes; n++)
 		for (int t = 0; t < AF_NR_ZONE_TYPES; t++) {
 			struct zone *z = &m->node[n]->node_zones[t];
-			uint64_t f9 = 0, mv9 = 0, f18 = 0, mv18 = 0, zfree = 0;
+			uint64_t f9 = 0, mv9 = 0, f18 = 0, mv18 = 0, zfree = 0, zfile = 0;
 
 			if (!populated_zone(z))
 				continue;
 			count_ranges(&s, z, 9, &f9, &mv9);
 			count_ranges(&s, z, 18, &f18, &mv18);
-			for (unsigned long pfn = z->zone_start_pfn; pfn < zone_end_pfn(z); pfn++)
+			for (unsigned long pfn = z->zone_start_pfn; pfn < zone_end_pfn(z); pfn++) {
 				zfree += s.pfn_class[pfn] == AF_PFN_FREE;
+				zfile += s.pfn_class[pfn] == AF_PFN_FILE;
+			}
 			out->huge_free += f9;
 			out->gig_free += f18;
 			out->oracle_huge += MIN(mv9, zfree >> 9);
+			out->oracle_huge_reclaim += MIN(mv9, (zfree + zfile) >> 9);
 			out->oracle_gig += MIN(mv18, zfree >> 18);
 		}
 	af_snapshot_free(&s);

@@ -17,6 +17,7 @@ static const struct wl_entry *const entries[] = {
 	&wl_selftest,
 	&wl_fragfill,
 	&wl_thpfault,
+	&wl_stress_highalloc,
 	NULL,
 };
 

@@ -14,7 +14,8 @@ struct wl_entry {
 	int (*run)(struct af_machine *m, const uint64_t *p, struct af_workload_result *res);
 };
 
-extern const struct wl_entry wl_world, wl_mixed, wl_selftest, wl_fragfill, wl_thpfault;
+extern const struct wl_entry wl_world, wl_mixed, wl_selftest, wl_fragfill, wl_thpfault,
+	wl_stress_highalloc;
 
 /* Append a line (printf-style) to res->text; -ENOMEM */
 int wl_printf(struct af_workload_result *res, const char *fmt, ...)

@@ -1,0 +1,313 @@
+/*
+ * load.c - the shared load: processes, files, slab objects and raw kernel
+ * allocations, driven by one seeded generator (see load.h).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "load.h"
+
+static const struct { const char *name; unsigned size; bool recl; } caches[LOAD_NR_CACHES] = {
+	[LOAD_DENTRY] = { "dentry", 192, true },
+	[LOAD_INODE] = { "ext4_inode_cache", 1080, true },
+	[LOAD_KMALLOC_256] = { "kmalloc-256", 256, false },
+	[LOAD_KMALLOC_1K] = { "kmalloc-1k", 1024, false },
+};
+
+/* Grow *arr (elements of size sz) to hold one more */
+static int grow(void **arr, size_t *cap, size_t n, size_t sz)
+{
+	void *na;
+	size_t nc;
+
+	if (n < *cap)
+		return 0;
+	nc = *cap ? *cap * 2 : 64;
+	na = realloc(*arr, nc * sz);
+	if (!na)
+		return af_err(-ENOMEM, "out of memory");
+	*arr = na;
+	*cap = nc;
+	return 0;
+}
+
+static int cpu(struct load *l)
+{
+	return (int)af_rng_below(&l->r, (uint64_t)l->ncpu);
+}
+
+int load_init(struct load *l, struct af_machine *m, uint64_t seed)
+{
+	int ret;
+
+	memset(l, 0, sizeof(*l));
+	l->m = m;
+	l->ncpu = af_machine_nr_cpus(m);
+	af_rng_seed(&l->r, seed);
+	for (int i = 0; i < LOAD_NR_CACHES; i++)
+		if ((ret = af_slab_create(m, caches[i].name, caches[i].size, caches[i].recl, &l->cid[i])))
+			return ret;
+	return 0;
+}
+
+void load_fini(struct load *l)
+{
+	free(l->procs);
+	free(l->fids);
+	free(l->fsize);
+	for (int i = 0; i < LOAD_NR_CACHES; i++)
+		free(l->objs[i]);
+	free(l->kblocks);
+	memset(l, 0, sizeof(*l));
+}
+
+int load_release(struct load *l)
+{
+	int ret = 0;
+
+	while (l->nprocs && !ret)
+		ret = load_exit(l, true);
+	while (l->nk && !ret)
+		ret = load_kernel_free(l, l->nk);
+	for (int c = 0; c < LOAD_NR_CACHES && !ret; c++)
+		for (size_t i = 0; i < l->nobjs[c] && !ret; i++) {
+			int fr = af_slab_free(l->m, l->cid[c], l->objs[c][i]);
+			if (fr && fr != -ENOENT)	/* -ENOENT: a shrinker took it */
+				ret = fr;
+		}
+	for (int c = 0; c < LOAD_NR_CACHES; c++)
+		l->nobjs[c] = 0;
+	for (size_t i = 0; i < l->nfiles && !ret; i++)
+		ret = af_file_delete(l->m, l->fids[i]);
+	l->nfiles = 0;
+	return ret;
+}
+
+int load_spawn(struct load *l, uint64_t npages, bool thp)
+{
+	struct load_proc p = { 0 };
+	int ret;
+
+	if (!npages)
+		return 0;
+	if ((ret = grow((void **)&l->procs, &l->capprocs, l->nprocs, sizeof(*l->procs))))
+		return ret;
+	if ((ret = af_proc_create(l->m, &p.pid)) == -ENOMEM) {
+		l->c.enomem++;
+		return 0;
+	}
+	if (ret)
+		return ret;
+	if ((ret = af_mmap_anon(l->m, p.pid, npages, thp ? AF_MAP_THP : 0, &p.vpn))) {
+		int ex = af_proc_exit(l->m, p.pid);
+		if (ret == -ENOMEM) {
+			l->c.enomem++;
+			ret = 0;
+		}
+		return ex ? ex : ret;
+	}
+	p.npages = npages;
+	l->procs[l->nprocs++] = p;
+	l->c.spawns++;
+	for (uint64_t v = 0; v < npages; v++) {
+		if (thp && !((p.vpn + v) & 511))
+			l->c.thp_faults++;
+		ret = af_mem_write(l->m, p.pid, cpu(l), p.vpn + v);
+		if (ret == -ENOMEM) {
+			l->c.enomem++;
+			return 0;
+		}
+		if (ret)
+			return ret;
+		l->c.faults++;
+		l->anon_pages++;
+	}
+	return 0;
+}
+
+int load_exit(struct load *l, bool oldest)
+{
+	size_t i;
+	int ret;
+
+	if (!l->nprocs)
+		return 0;
+	i = oldest ? 0 : (size_t)af_rng_below(&l->r, l->nprocs);
+	if ((ret = af_proc_exit(l->m, l->procs[i].pid)))
+		return ret;
+	l->anon_pages -= l->anon_pages < l->procs[i].npages ? l->anon_pages : l->procs[i].npages;
+	if (oldest)
+		memmove(l->procs, l->procs + 1, (l->nprocs - 1) * sizeof(*l->procs));
+	else
+		l->procs[i] = l->procs[l->nprocs - 1];
+	l->nprocs--;
+	l->c.exits++;
+	return 0;
+}
+
+int load_touch(struct load *l)
+{
+	struct load_proc *p;
+	int ret;
+
+	if (!l->nprocs)
+		return 0;
+	p = &l->procs[af_rng_below(&l->r, l->nprocs)];
+	uint64_t v = p->vpn + af_rng_below(&l->r, p->npages);
+	ret = af_rng_below(&l->r, 2) ? af_mem_write(l->m, p->pid, cpu(l), v)
+				      : af_mem_read(l->m, p->pid, cpu(l), v);
+	if (ret == -ENOMEM || ret == -EFAULT) {
+		l->c.enomem += ret == -ENOMEM;
+		return 0;
+	}
+	l->c.faults++;
+	return ret;
+}
+
+static int new_file(struct load *l)
+{
+	int ret;
+
+	if ((ret = grow((void **)&l->fids, &l->capfiles, l->nfiles, sizeof(*l->fids))) ||
+	    (ret = grow((void **)&l->fsize, &l->capfsize, l->nfiles, sizeof(*l->fsize))) ||
+	    (ret = af_file_create(l->m, false, &l->fids[l->nfiles])))
+		return ret;
+	l->fsize[l->nfiles++] = 0;
+	return 0;
+}
+
+int load_file(struct load *l, uint64_t npages, bool write)
+{
+	int ret;
+
+	/* a new file for about every 64 pages of I/O, as a build writes objects */
+	if (!l->nfiles || !af_rng_below(&l->r, 64 / (npages ? npages : 1) + 1))
+		if ((ret = new_file(l)))
+			return ret;
+	size_t f = (size_t)af_rng_below(&l->r, l->nfiles);
+	for (uint64_t i = 0; i < npages; i++) {
+		uint64_t idx = l->fsize[f]++;
+		int c = cpu(l);
+		ret = write ? af_file_write(l->m, l->fids[f], c, idx) : af_file_read(l->m, l->fids[f], c, idx);
+		if (ret == -ENOMEM) {
+			l->c.enomem++;
+			return 0;
+		}
+		if (ret)
+			return ret;
+		l->c.file_ops++;
+	}
+	return 0;
+}
+
+int load_file_reread(struct load *l, uint64_t npages)
+{
+	int ret;
+
+	if (!l->nfiles)
+		return 0;
+	for (uint64_t i = 0; i < npages; i++) {
+		size_t f = (size_t)af_rng_below(&l->r, l->nfiles);
+		if (!l->fsize[f])
+			continue;
+		ret = af_file_read(l->m, l->fids[f], cpu(l), af_rng_below(&l->r, l->fsize[f]));
+		if (ret == -ENOMEM) {
+			l->c.enomem++;
+			return 0;
+		}
+		if (ret)
+			return ret;
+		l->c.file_ops++;
+	}
+	return 0;
+}
+
+int load_slab(struct load *l, bool reclaimable, uint64_t n)
+{
+	int ret;
+
+	for (uint64_t i = 0; i < n; i++) {
+		int c = (reclaimable ? LOAD_DENTRY : LOAD_KMALLOC_256) + (int)af_rng_below(&l->r, 2);
+		uint64_t obj;
+		if ((ret = grow((void **)&l->objs[c], &l->capobjs[c], l->nobjs[c], sizeof(uint64_t))))
+			return ret;
+		ret = af_slab_alloc(l->m, l->cid[c], cpu(l), &obj);
+		if (ret == -ENOMEM) {
+			l->c.enomem++;
+			return 0;
+		}
+		if (ret)
+			return ret;
+		l->objs[c][l->nobjs[c]++] = obj;
+		l->c.slab_ops++;
+	}
+	return 0;
+}
+
+int load_slab_free(struct load *l, uint64_t n)
+{
+	for (uint64_t i = 0; i < n; i++) {
+		int c = (int)af_rng_below(&l->r, LOAD_NR_CACHES);
+		if (!l->nobjs[c])
+			continue;
+		size_t k = (size_t)af_rng_below(&l->r, l->nobjs[c]);
+		int fr = af_slab_free(l->m, l->cid[c], l->objs[c][k]);
+		l->objs[c][k] = l->objs[c][--l->nobjs[c]];
+		if (fr && fr != -ENOENT)	/* -ENOENT: a shrinker took it meanwhile */
+			return fr;
+		l->c.slab_ops++;
+	}
+	return 0;
+}
+
+uint64_t load_slab_pages(const struct load *l)
+{
+	uint64_t bytes = 0;
+
+	for (int c = 0; c < LOAD_NR_CACHES; c++)
+		bytes += l->nobjs[c] * caches[c].size;
+	return bytes / 4096;
+}
+
+int load_kernel(struct load *l, uint64_t n)
+{
+	int ret;
+
+	for (uint64_t i = 0; i < n; i++) {
+		struct af_alloc_result a;
+		/* mostly order 0, some 1-3 (kernel stacks, skb heads, page tables) */
+		uint64_t x = af_rng_below(&l->r, 16);
+		unsigned order = x < 12 ? 0 : (unsigned)(x - 11) > 3 ? 3 : (unsigned)(x - 11);
+		if ((ret = grow((void **)&l->kblocks, &l->capk, l->nk, sizeof(uint64_t))))
+			return ret;
+		ret = af_alloc_pages(l->m, cpu(l), AF_GFP_KERNEL | AF___GFP_NOWARN | AF___GFP_NORETRY, order, -1, &a);
+		if (ret == -ENOMEM) {
+			l->c.enomem++;
+			return 0;
+		}
+		if (ret)
+			return ret;
+		l->kblocks[l->nk++] = a.pfn << 8 | order;
+		l->kernel_pages += 1ULL << order;
+		l->c.kernel_ops++;
+	}
+	return 0;
+}
+
+int load_kernel_free(struct load *l, uint64_t n)
+{
+	int ret;
+
+	for (uint64_t i = 0; i < n && l->nk; i++) {
+		size_t k = (size_t)af_rng_below(&l->r, l->nk);
+		unsigned order = (unsigned)(l->kblocks[k] & 0xff);
+		if ((ret = af_free_pages(l->m, cpu(l), l->kblocks[k] >> 8, order)))
+			return ret;
+		l->kblocks[k] = l->kblocks[--l->nk];
+		l->kernel_pages -= 1ULL << order;
+		l->c.kernel_ops++;
+	}
+	return 0;
+}

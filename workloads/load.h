@@ -1,0 +1,75 @@
+/*
+ * load.h - the load the recognised workloads share: processes that map and
+ * write anonymous memory and exit, files read and written into the page
+ * cache, slab objects of reclaimable and unmovable caches, and raw unmovable
+ * kernel allocations, each step drawing from one seeded generator.
+ *
+ * Every step returns 0 when the machine is out of memory (counted in
+ * c.enomem: the load stops growing, as a real one would stall or be
+ * reclaimed) and a negative errno only for a real error.
+ */
+#ifndef AF_WL_LOAD_H
+#define AF_WL_LOAD_H
+
+#include "antifrag.h"
+
+struct load_proc { int pid; uint64_t vpn, npages; };
+
+enum { LOAD_DENTRY, LOAD_INODE, LOAD_KMALLOC_256, LOAD_KMALLOC_1K, LOAD_NR_CACHES };
+
+struct load {
+	struct af_machine *m;
+	struct af_rng r;
+	int ncpu;
+	struct load_proc *procs;
+	size_t nprocs, capprocs;
+	int *fids;
+	uint64_t *fsize;		/* pages written or read so far, per file */
+	size_t nfiles, capfiles, capfsize;
+	int cid[LOAD_NR_CACHES];
+	uint64_t *objs[LOAD_NR_CACHES];
+	size_t nobjs[LOAD_NR_CACHES], capobjs[LOAD_NR_CACHES];
+	uint64_t *kblocks;		/* raw kernel allocations: pfn << 8 | order */
+	size_t nk, capk;
+	/* what the load holds: anonymous pages mapped, kernel pages */
+	uint64_t anon_pages, kernel_pages;
+	struct {
+		uint64_t faults, file_ops, slab_ops, kernel_ops, spawns, exits, enomem;
+		uint64_t thp_faults;	/* writes to the first page of a THP mapping's 2 MiB regions */
+	} c;
+};
+
+/* Set up the caches; the generator from seed */
+int load_init(struct load *l, struct af_machine *m, uint64_t seed);
+/* Let go of everything the load holds (the programs end); then load_fini */
+int load_release(struct load *l);
+/* Free the bookkeeping only */
+void load_fini(struct load *l);
+
+/* A process mapping npages (THP-madvised with thp) and writing all of them */
+int load_spawn(struct load *l, uint64_t npages, bool thp);
+/* The oldest process (oldest: 1) or a random one exits */
+int load_exit(struct load *l, bool oldest);
+/* Write or read a random page of a random live process */
+int load_touch(struct load *l);
+/* npages of file I/O: the next pages of a file (a new file now and then) */
+int load_file(struct load *l, uint64_t npages, bool write);
+/* Re-read npages of files already read (page cache hits and refaults) */
+int load_file_reread(struct load *l, uint64_t npages);
+/* n slab objects of the reclaimable (dentry, inode) or unmovable caches */
+int load_slab(struct load *l, bool reclaimable, uint64_t n);
+/* Free n random slab objects */
+int load_slab_free(struct load *l, uint64_t n);
+/* n raw unmovable allocations of orders 0-3, or free n of them */
+int load_kernel(struct load *l, uint64_t n);
+int load_kernel_free(struct load *l, uint64_t n);
+/* Pages of slab objects the load holds, roughly (objects x size / 4096) */
+uint64_t load_slab_pages(const struct load *l);
+
+/* The machine's free pages now */
+static inline uint64_t load_free(const struct load *l)
+{
+	return af_machine_free_pages(l->m);
+}
+
+#endif
