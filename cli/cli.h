@@ -119,6 +119,28 @@ int outfile_open(struct outfile *o, const char *path, const char *what);	/* 0 or
 int outfile_commit(struct outfile *o, const char *what);			/* 0 or 2 (printed) */
 void outfile_abort(struct outfile *o);
 
+/*
+ * An output directory tree, built at PATH.tmp.XXXXXX and renamed to PATH
+ * when the run succeeds (PATH absent or an empty directory); every file and
+ * directory made is logged, so a failed run or a fatal signal removes them
+ */
+struct outtree {
+	const char *path;
+	char tmp[4096];
+	char **made;
+	size_t nmade, capmade;
+	bool open;
+};
+int outtree_check(const char *path, const char *what);		/* 0 or 2 (printed) */
+int outtree_open(struct outtree *t, const char *path, const char *what);
+/* Write text to REL (directories made as needed) inside the tree */
+int outtree_file(struct outtree *t, const char *rel, const char *text, const char *what);
+int outtree_commit(struct outtree *t, const char *what);
+void outtree_abort(struct outtree *t);
+/* Every kernel file of m in the kernel's layout under PREFIX of the tree
+ * ("" or "at/1000/"): /proc, /proc/sys/vm/NAME, /sys/kernel/...; 0 or 2 */
+int procfs_tree(struct af_machine *m, struct outtree *t, const char *prefix, const char *what);
+
 /* The parameters every machine-readable output carries */
 json_t *json_run_header(const char *command, int argc, char **argv);
 /* A workload's result: {"values": {...}, "table": {"name", "columns", "rows"}} */

@@ -1,6 +1,7 @@
 /*
  * common.c - machine options, workloads, errors and JSON for the subcommands.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -668,15 +669,30 @@ int outpath_check(const char *path, const char *what)
 #define LIVE_TMP_MAX 8
 static const char *volatile live_tmp[LIVE_TMP_MAX];
 
+static struct outtree *volatile live_tree;
+
+/* Remove what a tree being built holds, newest first (unlink and rmdir only) */
+static void tree_unmake(struct outtree *t)
+{
+	char **made = t->made;
+
+	for (size_t i = t->nmade; i-- > 0;)
+		if (unlink(made[i]))
+			rmdir(made[i]);
+	rmdir(t->tmp);
+}
+
 static void remove_live_tmp(int sig)
 {
 	for (int i = 0; i < LIVE_TMP_MAX; i++)
 		if (live_tmp[i])
 			unlink(live_tmp[i]);
+	if (live_tree)
+		tree_unmake(live_tree);
 	raise(sig);	/* SA_RESETHAND: delivered as the default once this returns */
 }
 
-static void live_tmp_add(const char *tmp)
+static void live_handler_install(void)
 {
 	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE };
 	static bool installed;
@@ -693,6 +709,11 @@ static void live_tmp_add(const char *tmp)
 				sigaction(sigs[i], &sa, NULL);
 		installed = true;
 	}
+}
+
+static void live_tmp_add(const char *tmp)
+{
+	live_handler_install();
 	for (int i = 0; i < LIVE_TMP_MAX; i++)
 		if (!live_tmp[i]) {
 			live_tmp[i] = tmp;
@@ -784,4 +805,198 @@ void outfile_abort(struct outfile *o)
 		}
 		o->f = NULL;
 	}
+}
+
+/* ---- output trees ---- */
+int outtree_check(const char *path, const char *what)
+{
+	struct stat sb;
+	char dir[4096], msg[4200];
+	DIR *d;
+
+	if (!*path)
+		return cli_error(what, "empty directory name");
+	if (strlen(path) >= sizeof(dir) - 64)
+		return cli_error(what, "path too long");
+	if (!stat(path, &sb)) {
+		struct dirent *e;
+		bool empty = true;
+		if (!S_ISDIR(sb.st_mode)) {
+			snprintf(msg, sizeof(msg), "'%s' exists and is not a directory", path);
+			return cli_error(what, msg);
+		}
+		if (!(d = opendir(path))) {
+			snprintf(msg, sizeof(msg), "cannot read '%s': %s", path, strerror(errno));
+			return cli_error(what, msg);
+		}
+		while ((e = readdir(d)))
+			empty &= !strcmp(e->d_name, ".") || !strcmp(e->d_name, "..");
+		closedir(d);
+		if (!empty) {
+			snprintf(msg, sizeof(msg), "'%s' is not empty (a run writes a new tree)", path);
+			return cli_error(what, msg);
+		}
+	}
+	strcpy(dir, path);
+	while (strlen(dir) > 1 && dir[strlen(dir) - 1] == '/')
+		dir[strlen(dir) - 1] = '\0';
+	if (access(dirname(dir), W_OK | X_OK)) {
+		snprintf(msg, sizeof(msg), "cannot create '%s': %s", path, strerror(errno));
+		return cli_error(what, msg);
+	}
+	return 0;
+}
+
+int outtree_open(struct outtree *t, const char *path, const char *what)
+{
+	char msg[4200];
+	size_t n;
+
+	memset(t, 0, sizeof(*t));
+	t->path = path;
+	n = (size_t)snprintf(t->tmp, sizeof(t->tmp), "%s", path);
+	while (n > 1 && t->tmp[n - 1] == '/')
+		t->tmp[--n] = '\0';
+	if (n + 16 >= sizeof(t->tmp))
+		return cli_error(what, "path too long");
+	strcat(t->tmp, ".tmp.XXXXXX");
+	if (!mkdtemp(t->tmp)) {
+		snprintf(msg, sizeof(msg), "cannot create '%s': %s", path, strerror(errno));
+		return cli_error(what, msg);
+	}
+	live_handler_install();
+	t->open = true;
+	live_tree = t;
+	return 0;
+}
+
+/* Record a path made inside the tree (the signal handler reads the log) */
+static int tree_log(struct outtree *t, const char *full)
+{
+	char *p = strdup(full);
+
+	if (!p)
+		return -1;
+	if (t->nmade == t->capmade) {
+		size_t nc = t->capmade ? t->capmade * 2 : 64;
+		char **na = malloc(nc * sizeof(*na)), **old = t->made;
+		if (!na) {
+			free(p);
+			return -1;
+		}
+		if (t->nmade)
+			memcpy(na, old, t->nmade * sizeof(*na));
+		t->made = na;	/* published before the old array goes */
+		t->capmade = nc;
+		free(old);
+	}
+	t->made[t->nmade] = p;
+	t->nmade++;
+	return 0;
+}
+
+int outtree_file(struct outtree *t, const char *rel, const char *text, const char *what)
+{
+	char full[8192], msg[8400];
+	size_t base = strlen(t->tmp), len = strlen(text);
+	FILE *f;
+
+	if ((size_t)snprintf(full, sizeof(full), "%s/%s", t->tmp, rel) >= sizeof(full))
+		return cli_error(what, "path too long");
+	/* the directories on the way, each made once */
+	for (char *sl = strchr(full + base + 1, '/'); sl; sl = strchr(sl + 1, '/')) {
+		*sl = '\0';
+		if (mkdir(full, 0777) == 0) {
+			if (tree_log(t, full))
+				return cli_error(what, "out of memory");
+		} else if (errno != EEXIST) {
+			snprintf(msg, sizeof(msg), "cannot create '%s': %s", full, strerror(errno));
+			return cli_error(what, msg);
+		}
+		*sl = '/';
+	}
+	if (tree_log(t, full))
+		return cli_error(what, "out of memory");
+	f = fopen(full, "w");
+	if (!f || fwrite(text, 1, len, f) != len || fclose(f)) {
+		int err = errno;
+		if (f)
+			fclose(f);
+		snprintf(msg, sizeof(msg), "cannot write '%s': %s", full, strerror(err));
+		return cli_error(what, msg);
+	}
+	return 0;
+}
+
+int outtree_commit(struct outtree *t, const char *what)
+{
+	char msg[8400];
+	mode_t mask;
+
+	if (!t->open)
+		return 0;
+	/* mkdtemp made the top 0700: give it what mkdir would have */
+	mask = umask(0);
+	umask(mask);
+	chmod(t->tmp, 0777 & ~mask);
+	rmdir(t->path);	/* an empty directory given as the place: replaced */
+	if (rename(t->tmp, t->path)) {
+		snprintf(msg, sizeof(msg), "cannot create '%s': %s", t->path, strerror(errno));
+		outtree_abort(t);
+		return cli_error(what, msg);
+	}
+	live_tree = NULL;
+	for (size_t i = 0; i < t->nmade; i++)
+		free(t->made[i]);
+	free(t->made);
+	t->made = NULL;
+	t->nmade = t->capmade = 0;
+	t->open = false;
+	return 0;
+}
+
+void outtree_abort(struct outtree *t)
+{
+	if (!t->open)
+		return;
+	tree_unmake(t);
+	live_tree = NULL;
+	for (size_t i = 0; i < t->nmade; i++)
+		free(t->made[i]);
+	free(t->made);
+	t->made = NULL;
+	t->nmade = t->capmade = 0;
+	t->open = false;
+}
+
+int procfs_tree(struct af_machine *m, struct outtree *t, const char *prefix, const char *what)
+{
+	const char *const *paths = af_render_paths();
+	char rel[512], val[256];
+	int ret;
+
+	for (int i = 0; paths[i]; i++) {
+		char *txt;
+		if (strchr(paths[i], '<'))	/* /proc/sys/vm/<name>: below */
+			continue;
+		if (af_render(m, paths[i], &txt))
+			return cli_error(what, af_errmsg());
+		snprintf(rel, sizeof(rel), "%s%s", prefix, paths[i] + 1);
+		ret = outtree_file(t, rel, txt, what);
+		free(txt);
+		if (ret)
+			return ret;
+	}
+	for (int i = 0; af_sysctl_name(i); i++) {
+		size_t n;
+		if (af_sysctl_read(m, af_sysctl_name(i), val, sizeof(val) - 1))
+			return cli_error(what, af_errmsg());
+		n = strlen(val);
+		if (!n || val[n - 1] != '\n')
+			strcat(val, "\n");
+		snprintf(rel, sizeof(rel), "%sproc/sys/vm/%s", prefix, af_sysctl_name(i));
+		if ((ret = outtree_file(t, rel, val, what)))
+			return ret;
+	}
+	return 0;
 }

@@ -50,7 +50,15 @@ static void run_usage(FILE *f)
 "                       THP and kswapd counters every MS milliseconds of virtual\n"
 "                       time (the workloads advance it 1 us per operation)\n"
 "  --samples FILE       where the samples go, one JSON object a line\n"
-"                       (default: samples.jsonl with --sample-every)\n"
+"                       (default: samples.jsonl with --sample-every); --json\n"
+"                       holds them too, as \"samples\"\n"
+"  --procfs DIR         write every kernel file antifrag renders into a tree laid\n"
+"                       out like the kernel's, at the end: DIR/proc/buddyinfo,\n"
+"                       pagetypeinfo, vmstat, zoneinfo, DIR/proc/sys/vm/NAME,\n"
+"                       DIR/sys/kernel/debug/extfrag/*, DIR/sys/kernel/mm/\n"
+"                       transparent_hugepage/*; DIR must be absent or empty\n"
+"  --procfs-every MS    also one such tree per MS milliseconds of virtual time,\n"
+"                       at DIR/at/<ms>/ (node_exporter --path.procfs=DIR/at/<ms>/proc)\n"
 "  --check              run the invariant checker at the end (always run after\n"
 "                       the workload; this also checks right after boot)\n"
 "  -h, --help           this text\n"
@@ -73,13 +81,14 @@ struct run_state {
 	struct af_machine *m;
 	json_t *json;
 	struct outfile trace, events, samples;	/* renamed into place at the end */
+	struct outtree procfs;			/* likewise */
+	uint64_t samples_ns, samples_next, procfs_ns, procfs_next;
 	int sample_err;
 };
 
-/* One sample a line: the clock, the metrics, the counters */
-static void write_sample(void *arg, const struct af_sample *smp)
+/* One sample a line: the clock, the metrics, the counters; and in --json */
+static void write_sample(struct run_state *s, const struct af_sample *smp)
 {
-	struct run_state *s = arg;
 	json_t *o = json_metrics(&smp->metrics);
 
 	json_object_set_new(o, "clock_ns", json_integer((json_int_t)smp->clock_ns));
@@ -90,7 +99,41 @@ static void write_sample(void *arg, const struct af_sample *smp)
 #undef C
 	if (json_dumpf(o, s->samples.f, JSON_COMPACT | JSON_SORT_KEYS) || fputc('\n', s->samples.f) == EOF)
 		s->sample_err = 1;
+	if (s->json) {
+		json_t *series = json_object_get(s->json, "samples");
+		if (!series)
+			json_object_set_new(s->json, "samples", series = json_array());
+		json_array_append(series, o);
+	}
 	json_decref(o);
+}
+
+/* The sampler fires at the gcd of the two intervals; each output takes its own */
+static void on_sample(void *arg, const struct af_sample *smp)
+{
+	struct run_state *s = arg;
+
+	if (s->samples_ns && smp->clock_ns >= s->samples_next) {
+		s->samples_next = (smp->clock_ns / s->samples_ns + 1) * s->samples_ns;
+		write_sample(s, smp);
+	}
+	if (s->procfs_ns && smp->clock_ns >= s->procfs_next && !s->sample_err) {
+		char prefix[64];
+		s->procfs_next = (smp->clock_ns / s->procfs_ns + 1) * s->procfs_ns;
+		snprintf(prefix, sizeof(prefix), "at/%llu/", (unsigned long long)(smp->clock_ns / 1000000));
+		if (procfs_tree(s->m, &s->procfs, prefix, "--procfs-every"))
+			s->sample_err = 2;
+	}
+}
+
+static uint64_t gcd(uint64_t a, uint64_t b)
+{
+	while (b) {
+		uint64_t t = a % b;
+		a = b;
+		b = t;
+	}
+	return a;
 }
 
 static void run_free(struct run_state *s)
@@ -102,6 +145,7 @@ static void run_free(struct run_state *s)
 	outfile_abort(&s->trace);
 	outfile_abort(&s->events);
 	outfile_abort(&s->samples);
+	outtree_abort(&s->procfs);
 	json_decref(s->json);
 }
 
@@ -139,9 +183,9 @@ static void print_metrics(const struct af_metrics *mt)
 
 /* The command line, parsed and checked */
 struct run_args {
-	const char *shows[MAX_LIST], *trace, *events, *json_path, *samples;
+	const char *shows[MAX_LIST], *trace, *events, *json_path, *samples, *procfs;
 	int nshows;
-	unsigned long long sample_ms;
+	unsigned long long sample_ms, procfs_ms;
 	bool workload, check_boot, help;
 	struct workload_opts wo;
 };
@@ -174,7 +218,8 @@ static int run_parse(int argc, char **argv, struct machine_opts *mo, struct run_
 		} else if (!strcmp(o, "--check")) {
 			a->check_boot = true;
 		} else if (strcmp(o, "--show") && strcmp(o, "--trace") && strcmp(o, "--events") &&
-			   strcmp(o, "--json") && strcmp(o, "--samples") && strcmp(o, "--sample-every")) {
+			   strcmp(o, "--json") && strcmp(o, "--samples") && strcmp(o, "--sample-every") &&
+			   strcmp(o, "--procfs") && strcmp(o, "--procfs-every")) {
 			char msg[160];
 			snprintf(msg, sizeof(msg), "unknown option '%.100s' (try --help)", o);
 			return cli_error("run", msg);
@@ -210,12 +255,21 @@ static int run_parse(int argc, char **argv, struct machine_opts *mo, struct run_
 		} else if (!strcmp(o, "--sample-every")) {
 			if ((rc = parse_u64(o, argv[++i], 1, 1000000000ULL, &a->sample_ms)))
 				return rc;
+		} else if (!strcmp(o, "--procfs")) {
+			a->procfs = argv[++i];
+		} else if (!strcmp(o, "--procfs-every")) {
+			if ((rc = parse_u64(o, argv[++i], 1, 1000000000ULL, &a->procfs_ms)))
+				return rc;
 		}
 	}
 	if ((rc = workload_opts_finish(&a->wo)))
 		return rc;
 	if (a->samples && !a->sample_ms)
 		return cli_error("--samples", "needs --sample-every MS");
+	if (a->procfs_ms && !a->procfs)
+		return cli_error("--procfs-every", "needs --procfs DIR");
+	if (a->procfs && (rc = outtree_check(a->procfs, "--procfs")))
+		return rc;
 	if (a->sample_ms && !a->samples)
 		a->samples = "samples.jsonl";
 	/* every output must be writable before any work starts */
@@ -273,11 +327,18 @@ static int run_main(int argc, char **argv)
 		if (strncmp(shows[i], "/proc/sys/vm/", 13))
 			free(txt);
 	}
-	if (sample_ms) {
-		if ((rc = outfile_open(&s.samples, samples, "--samples")))
-			goto out;
-		if (af_sampler_set(m, sample_ms * 1000000ULL, write_sample, &s)) {
-			rc = cli_error("--sample-every", af_errmsg());
+	if (a.procfs && (rc = outtree_open(&s.procfs, a.procfs, "--procfs")))
+		goto out;
+	if (sample_ms && (rc = outfile_open(&s.samples, samples, "--samples")))
+		goto out;
+	if (sample_ms || a.procfs_ms) {
+		s.samples_ns = sample_ms * 1000000ULL;
+		s.procfs_ns = a.procfs_ms * 1000000ULL;
+		/* each output's first sample at its own interval's next multiple */
+		s.samples_next = s.samples_ns ? (af_clock_ns(m) / s.samples_ns + 1) * s.samples_ns : 0;
+		s.procfs_next = s.procfs_ns ? (af_clock_ns(m) / s.procfs_ns + 1) * s.procfs_ns : 0;
+		if (af_sampler_set(m, gcd(s.samples_ns, s.procfs_ns), on_sample, &s)) {
+			rc = cli_error(sample_ms ? "--sample-every" : "--procfs-every", af_errmsg());
 			goto out;
 		}
 	}
@@ -403,16 +464,22 @@ static int run_main(int argc, char **argv)
 	af_sampler_set(m, 0, NULL, NULL);
 	af_set_trace(m, NULL, NULL);
 	af_set_event_sink(m, NULL, NULL);
-	if (s.sample_err) {
+	if (s.sample_err == 1) {
 		outfile_abort(&s.samples);
 		rc = cli_error("--samples", "cannot write the file");
+	} else if (s.sample_err) {
+		rc = 2;		/* --procfs-every: printed */
 	}
+	if (!rc && a.procfs && (ret = procfs_tree(m, &s.procfs, "", "--procfs")))
+		rc = ret;
 	if ((ret = stdout_check())) {
 		rc = ret;
 		goto out;	/* the run's output is lost: so are its files */
 	}
+	if (rc == 2)
+		goto out;	/* a failed run leaves no output behind */
 	if ((ret = outfile_commit(&s.samples, "--samples")) || (ret = outfile_commit(&s.trace, "--trace")) ||
-	    (ret = outfile_commit(&s.events, "--events")))
+	    (ret = outfile_commit(&s.events, "--events")) || (ret = outtree_commit(&s.procfs, "--procfs")))
 		rc = ret;
 	if (s.json) {
 		json_object_set_new(s.json, "wall_seconds", json_real(wall_seconds() - t0));

@@ -51,6 +51,13 @@ void vm_sysctls_default(struct vm_sysctls *vm)
 	vm->compact_unevictable_allowed = 1;
 }
 
+const char *af_sysctl_name(int i)
+{
+	if (i >= 0 && (size_t)i < ARRAY_SIZE(sysctls))
+		return sysctls[i].name;
+	return (size_t)i == ARRAY_SIZE(sysctls) ? "nr_hugepages" : NULL;
+}
+
 static const struct sysctl_def *find_sysctl(const char *name)
 {
 	if (!strncmp(name, "vm.", 3))

@@ -266,6 +266,9 @@ void af_set_slowpath_ops(struct af_machine *m, const struct af_slowpath_ops *ops
 int af_sysctl_write(struct af_machine *m, const char *name, const char *value);
 /* Read a vm.* sysctl into buf as /proc/sys/vm/NAME prints it. */
 int af_sysctl_read(struct af_machine *m, const char *name, char *buf, size_t len);
+/* The readable vm.* sysctls by index, i = 0.. (NULL past the end):
+ * /proc/sys/vm/NAME for each (vm.compact_memory is write-only: not listed) */
+const char *af_sysctl_name(int i);
 
 /* ---- views ---- */
 /*
@@ -1087,8 +1090,8 @@ int af_metrics(struct af_machine *m, struct af_metrics *out);
 /*
  * The sampler: metrics and counters on the virtual clock.  Each time
  * af_clock_advance() carries the clock past the next multiple of the
- * interval, one sample is taken and handed to fn (which must not call back
- * into the machine).  Deterministic mode only: a sample reads the machine
+ * interval, one sample is taken and handed to fn (which may read the
+ * machine: af_render, af_vmstat, af_metrics; but must not change it).  Deterministic mode only: a sample reads the machine
  * without locks.  interval_ns 0 or fn NULL stops sampling.
  */
 struct af_sample {

@@ -136,6 +136,35 @@ for sig in TERM HUP PIPE; do
 		bad "SIG$sig: $had files while running, rc $rc, left: $(ls "$tmpq")"
 	rm -f "$tmpq"/*
 done
+# --procfs: a tree laid out like the kernel's, the same text as --show
+"$AF" run --mem 256M --ops 2000 --procfs "$tmpq/pf" --procfs-every 1 --show /proc/buddyinfo >"$tmpq/out" &&
+	sed -n '/^==> \/proc\/buddyinfo <==$/,$p' "$tmpq/out" | tail -n +2 | cmp -s - "$tmpq/pf/proc/buddyinfo" &&
+	[ -s "$tmpq/pf/proc/pagetypeinfo" ] && [ -s "$tmpq/pf/proc/zoneinfo" ] && [ -s "$tmpq/pf/proc/vmstat" ] &&
+	[ -s "$tmpq/pf/sys/kernel/debug/extfrag/extfrag_index" ] &&
+	[ -s "$tmpq/pf/sys/kernel/mm/transparent_hugepage/enabled" ] &&
+	[ "$(cat "$tmpq/pf/proc/sys/vm/extfrag_threshold")" = 500 ] && [ -s "$tmpq/pf/at/1/proc/buddyinfo" ] &&
+	ok "--procfs writes the kernel's tree, --procfs-every one per sample" || bad "--procfs tree"
+expect_quick_error "--procfs into a tree that is there" run --ops 100000000 --procfs "$tmpq/pf"
+[ -s "$tmpq/pf/proc/buddyinfo" ] && ok "a refused --procfs leaves the tree alone" || bad "a refused --procfs touched the tree"
+rm -rf "$tmpq/pf" "$tmpq/out"
+mkdir "$tmpq/pf"
+"$AF" run --mem 256M --ops 100 --procfs "$tmpq/pf" >/dev/null && [ -s "$tmpq/pf/proc/buddyinfo" ] &&
+	ok "--procfs into an empty directory" || bad "--procfs into an empty directory"
+rm -rf "$tmpq/pf"
+expect_quick_error "--procfs-every without --procfs" run --ops 100000000 --procfs-every 5
+expect_quick_error "--procfs onto a file" run --ops 100000000 --procfs "$0"
+expect_quick_error "--procfs in a missing directory" run --ops 100000000 --procfs /nonexistent/dir/pf
+"$AF" run --mem 256M --ops 100 --procfs "$tmpq/pf" --show /proc/nonexistent >/dev/null 2>&1
+[ -z "$(ls "$tmpq")" ] && ok "a failed run leaves no --procfs tree" || bad "a failed run left $(ls "$tmpq")"
+"$AF" run --mem 256M --ops 100000000 --procfs "$tmpq/pf" --procfs-every 1 >/dev/null 2>&1 &
+pid=$!
+i=0	# sample trees being written (up to 5 s)
+while [ -z "$(find "$tmpq" -name buddyinfo 2>/dev/null)" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+had=$(find "$tmpq" -name buddyinfo | wc -l)
+kill -s TERM $pid; wait $pid; rc=$?
+[ "$had" -ge 1 ] && [ "$rc" -gt 128 ] && [ -z "$(ls "$tmpq")" ] && ok "SIGTERM leaves no partial --procfs tree" ||
+	bad "SIGTERM: $had trees while running, rc $rc, left: $(ls "$tmpq")"
+rm -rf "$tmpq"/*
 err=$("$AF" run --frobnicate --config 2>&1 >/dev/null)
 printf '%s\n' "$err" | grep -q "unknown option '--frobnicate'" && ok "unknown option before --config" || bad "unknown option before --config: $err"
 expect_quick_error "an option where a FILE goes" run --trace --config
