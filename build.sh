@@ -20,6 +20,8 @@ need_pkgs() {
 	[ -f /usr/include/tracefs/tracefs.h ] || missing="$missing libtracefs-dev"
 	[ -f /usr/include/traceevent/event-parse.h ] || missing="$missing libtraceevent-dev"
 	command -v xz >/dev/null 2>&1 || missing="$missing xz-utils"	# the test fixtures
+	# the --prometheus test reads the file with the Prometheus client's own parser
+	[ -d /usr/lib/python3/dist-packages/prometheus_client ] || missing="$missing python3-prometheus-client"
 	if [ -n "$missing" ]; then
 		SUDO=""
 		[ "$(id -u)" -ne 0 ] && SUDO="sudo"

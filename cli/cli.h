@@ -141,6 +141,14 @@ void outtree_abort(struct outtree *t);
  * ("" or "at/1000/"): /proc, /proc/sys/vm/NAME, /sys/kernel/...; 0 or 2 */
 int procfs_tree(struct af_machine *m, struct outtree *t, const char *prefix, const char *what);
 
+/* Samples in Prometheus' text exposition format (prometheus.c) */
+struct prom;
+struct prom *prom_new(void);
+/* The machine now (buddyinfo, vmstat, mt), at the virtual clock's ms; 0 or 2 (printed) */
+int prom_sample(struct prom *p, struct af_machine *m, const struct af_metrics *mt);
+int prom_write(const struct prom *p, FILE *f);	/* 0 or -EIO */
+void prom_free(struct prom *p);
+
 /* The parameters every machine-readable output carries */
 json_t *json_run_header(const char *command, int argc, char **argv);
 /* A workload's result: {"values": {...}, "table": {"name", "columns", "rows"}} */

@@ -860,13 +860,14 @@ int outtree_open(struct outtree *t, const char *path, const char *what)
 	if (n + 16 >= sizeof(t->tmp))
 		return cli_error(what, "path too long");
 	strcat(t->tmp, ".tmp.XXXXXX");
+	live_handler_install();
+	live_tree = t;		/* before it exists: a signal in between removes it */
 	if (!mkdtemp(t->tmp)) {
+		live_tree = NULL;
 		snprintf(msg, sizeof(msg), "cannot create '%s': %s", path, strerror(errno));
 		return cli_error(what, msg);
 	}
-	live_handler_install();
 	t->open = true;
-	live_tree = t;
 	return 0;
 }
 
@@ -906,12 +907,17 @@ int outtree_file(struct outtree *t, const char *rel, const char *text, const cha
 	/* the directories on the way, each made once */
 	for (char *sl = strchr(full + base + 1, '/'); sl; sl = strchr(sl + 1, '/')) {
 		*sl = '\0';
-		if (mkdir(full, 0777) == 0) {
-			if (tree_log(t, full))
-				return cli_error(what, "out of memory");
-		} else if (errno != EEXIST) {
-			snprintf(msg, sizeof(msg), "cannot create '%s': %s", full, strerror(errno));
-			return cli_error(what, msg);
+		/* logged before it is made: a signal in between finds it in the log */
+		if (tree_log(t, full))
+			return cli_error(what, "out of memory");
+		if (mkdir(full, 0777)) {
+			int err = errno;
+			t->nmade--;	/* there already, or not made */
+			free(t->made[t->nmade]);
+			if (err != EEXIST) {
+				snprintf(msg, sizeof(msg), "cannot create '%s': %s", full, strerror(err));
+				return cli_error(what, msg);
+			}
 		}
 		*sl = '/';
 	}

@@ -52,6 +52,12 @@ static void run_usage(FILE *f)
 "  --samples FILE       where the samples go, one JSON object a line\n"
 "                       (default: samples.jsonl with --sample-every); --json\n"
 "                       holds them too, as \"samples\"\n"
+"  --prometheus FILE    write the samples (and the end) in Prometheus' text\n"
+"                       exposition format, the virtual clock in ms as the\n"
+"                       timestamp, under node_exporter's names:\n"
+"                       node_buddyinfo_blocks{node,zone,size}, node_vmstat_*;\n"
+"                       and antifrag_* (fragmentation score, huge pages free,\n"
+"                       the oracle, mixed pageblocks, extfrag events ...)\n"
 "  --procfs DIR         write every kernel file antifrag renders into a tree laid\n"
 "                       out like the kernel's, at the end: DIR/proc/buddyinfo,\n"
 "                       pagetypeinfo, vmstat, zoneinfo, DIR/proc/sys/vm/NAME,\n"
@@ -82,6 +88,8 @@ struct run_state {
 	json_t *json;
 	struct outfile trace, events, samples;	/* renamed into place at the end */
 	struct outtree procfs;			/* likewise */
+	struct prom *prom;			/* --prometheus: its samples, written at the end */
+	struct outfile prom_out;
 	uint64_t samples_ns, samples_next, procfs_ns, procfs_next;
 	int sample_err;
 };
@@ -97,7 +105,8 @@ static void write_sample(struct run_state *s, const struct af_sample *smp)
 	C(compact_free_scanned); C(compact_daemon_wake); C(pgmigrate_success); C(pgmigrate_fail);
 	C(thp_fault_alloc); C(thp_fault_fallback); C(pgscan_kswapd); C(pgsteal_kswapd);
 #undef C
-	if (json_dumpf(o, s->samples.f, JSON_COMPACT | JSON_SORT_KEYS) || fputc('\n', s->samples.f) == EOF)
+	if (s->samples.f &&
+	    (json_dumpf(o, s->samples.f, JSON_COMPACT | JSON_SORT_KEYS) || fputc('\n', s->samples.f) == EOF))
 		s->sample_err = 1;
 	if (s->json) {
 		json_t *series = json_object_get(s->json, "samples");
@@ -116,6 +125,8 @@ static void on_sample(void *arg, const struct af_sample *smp)
 	if (s->samples_ns && smp->clock_ns >= s->samples_next) {
 		s->samples_next = (smp->clock_ns / s->samples_ns + 1) * s->samples_ns;
 		write_sample(s, smp);
+		if (s->prom && !s->sample_err && prom_sample(s->prom, s->m, &smp->metrics))
+			s->sample_err = 2;
 	}
 	if (s->procfs_ns && smp->clock_ns >= s->procfs_next && !s->sample_err) {
 		char prefix[64];
@@ -145,7 +156,9 @@ static void run_free(struct run_state *s)
 	outfile_abort(&s->trace);
 	outfile_abort(&s->events);
 	outfile_abort(&s->samples);
+	outfile_abort(&s->prom_out);
 	outtree_abort(&s->procfs);
+	prom_free(s->prom);
 	json_decref(s->json);
 }
 
@@ -183,7 +196,7 @@ static void print_metrics(const struct af_metrics *mt)
 
 /* The command line, parsed and checked */
 struct run_args {
-	const char *shows[MAX_LIST], *trace, *events, *json_path, *samples, *procfs;
+	const char *shows[MAX_LIST], *trace, *events, *json_path, *samples, *procfs, *prometheus;
 	int nshows;
 	unsigned long long sample_ms, procfs_ms;
 	bool workload, check_boot, help;
@@ -219,7 +232,7 @@ static int run_parse(int argc, char **argv, struct machine_opts *mo, struct run_
 			a->check_boot = true;
 		} else if (strcmp(o, "--show") && strcmp(o, "--trace") && strcmp(o, "--events") &&
 			   strcmp(o, "--json") && strcmp(o, "--samples") && strcmp(o, "--sample-every") &&
-			   strcmp(o, "--procfs") && strcmp(o, "--procfs-every")) {
+			   strcmp(o, "--procfs") && strcmp(o, "--procfs-every") && strcmp(o, "--prometheus")) {
 			char msg[160];
 			snprintf(msg, sizeof(msg), "unknown option '%.100s' (try --help)", o);
 			return cli_error("run", msg);
@@ -257,6 +270,8 @@ static int run_parse(int argc, char **argv, struct machine_opts *mo, struct run_
 				return rc;
 		} else if (!strcmp(o, "--procfs")) {
 			a->procfs = argv[++i];
+		} else if (!strcmp(o, "--prometheus")) {
+			a->prometheus = argv[++i];
 		} else if (!strcmp(o, "--procfs-every")) {
 			if ((rc = parse_u64(o, argv[++i], 1, 1000000000ULL, &a->procfs_ms)))
 				return rc;
@@ -270,12 +285,13 @@ static int run_parse(int argc, char **argv, struct machine_opts *mo, struct run_
 		return cli_error("--procfs-every", "needs --procfs DIR");
 	if (a->procfs && (rc = outtree_check(a->procfs, "--procfs")))
 		return rc;
-	if (a->sample_ms && !a->samples)
+	if (a->sample_ms && !a->samples && !a->prometheus)
 		a->samples = "samples.jsonl";
 	/* every output must be writable before any work starts */
 	if ((a->trace && (rc = outpath_check(a->trace, "--trace"))) ||
 	    (a->events && (rc = outpath_check(a->events, "--events"))) ||
 	    (a->samples && (rc = outpath_check(a->samples, "--samples"))) ||
+	    (a->prometheus && (rc = outpath_check(a->prometheus, "--prometheus"))) ||
 	    (a->json_path && (rc = outpath_check(a->json_path, "--json"))))
 		return rc;
 	return machine_opts_finish(mo);
@@ -329,8 +345,12 @@ static int run_main(int argc, char **argv)
 	}
 	if (a.procfs && (rc = outtree_open(&s.procfs, a.procfs, "--procfs")))
 		goto out;
-	if (sample_ms && (rc = outfile_open(&s.samples, samples, "--samples")))
+	if (samples && (rc = outfile_open(&s.samples, samples, "--samples")))
 		goto out;
+	if (a.prometheus && !(s.prom = prom_new())) {
+		rc = cli_error("--prometheus", "out of memory");
+		goto out;
+	}
 	if (sample_ms || a.procfs_ms) {
 		s.samples_ns = sample_ms * 1000000ULL;
 		s.procfs_ns = a.procfs_ms * 1000000ULL;
@@ -472,6 +492,22 @@ static int run_main(int argc, char **argv)
 	}
 	if (!rc && a.procfs && (ret = procfs_tree(m, &s.procfs, "", "--procfs")))
 		rc = ret;
+	if (!rc && s.prom) {
+		/* the end, then every sample in one file */
+		struct af_metrics mt;
+		struct outfile pf = { 0 };
+		if (af_metrics(m, &mt)) {
+			rc = cli_error("--prometheus", af_errmsg());
+		} else if (!(rc = prom_sample(s.prom, m, &mt)) &&
+			   !(rc = outfile_open(&pf, a.prometheus, "--prometheus"))) {
+			if (prom_write(s.prom, pf.f)) {
+				outfile_abort(&pf);
+				rc = cli_error("--prometheus", "cannot write the file");
+			} else {
+				s.prom_out = pf;
+			}
+		}
+	}
 	if ((ret = stdout_check())) {
 		rc = ret;
 		goto out;	/* the run's output is lost: so are its files */
@@ -479,7 +515,8 @@ static int run_main(int argc, char **argv)
 	if (rc == 2)
 		goto out;	/* a failed run leaves no output behind */
 	if ((ret = outfile_commit(&s.samples, "--samples")) || (ret = outfile_commit(&s.trace, "--trace")) ||
-	    (ret = outfile_commit(&s.events, "--events")) || (ret = outtree_commit(&s.procfs, "--procfs")))
+	    (ret = outfile_commit(&s.events, "--events")) || (ret = outtree_commit(&s.procfs, "--procfs")) ||
+	    (ret = outfile_commit(&s.prom_out, "--prometheus")))
 		rc = ret;
 	if (s.json) {
 		json_object_set_new(s.json, "wall_seconds", json_real(wall_seconds() - t0));

@@ -165,6 +165,23 @@ kill -s TERM $pid; wait $pid; rc=$?
 [ "$had" -ge 1 ] && [ "$rc" -gt 128 ] && [ -z "$(ls "$tmpq")" ] && ok "SIGTERM leaves no partial --procfs tree" ||
 	bad "SIGTERM: $had trees while running, rc $rc, left: $(ls "$tmpq")"
 rm -rf "$tmpq"/*
+# --prometheus: the samples and the end, read back by the Prometheus client's parser
+"$AF" run --mem 256M --ops 3000 --sample-every 1 --prometheus "$tmpq/p.prom" --show /proc/vmstat >"$tmpq/out" &&
+	[ ! -e samples.jsonl ] && /usr/bin/python3 - "$tmpq/p.prom" "$tmpq/out" <<'PY' && ok "--prometheus: node_exporter's names, one sample per time" || bad "--prometheus"
+import sys
+from prometheus_client.parser import text_string_to_metric_families
+fams = {f.name: f for f in text_string_to_metric_families(open(sys.argv[1]).read())}
+bi = fams["node_buddyinfo_blocks"].samples
+assert {"node", "zone", "size"} == set(bi[0].labels), bi[0].labels
+free = fams["node_vmstat_nr_free_pages"].samples
+times = [s.timestamp for s in free]
+assert len(times) >= 3 and times == sorted(times) and len(set(times)) == len(times), times
+end = dict(l.split() for l in open(sys.argv[2]).read().split("==> /proc/vmstat <==")[1].split("\n") if l.strip())
+assert free[-1].value == float(end["nr_free_pages"]), (free[-1].value, end["nr_free_pages"])
+assert "antifrag_fragmentation_score" in fams and "antifrag_oracle_huge" in fams
+PY
+rm -f "$tmpq/p.prom" "$tmpq/out"
+expect_quick_error "--prometheus into a directory" run --ops 100000000 --prometheus "$tmpq"
 err=$("$AF" run --frobnicate --config 2>&1 >/dev/null)
 printf '%s\n' "$err" | grep -q "unknown option '--frobnicate'" && ok "unknown option before --config" || bad "unknown option before --config: $err"
 expect_quick_error "an option where a FILE goes" run --trace --config
