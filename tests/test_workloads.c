@@ -169,6 +169,45 @@ static void test_stress_highalloc(void **state)
 	af_workload_result_free(&r);
 }
 
+static void test_thp_challenge(void **state)
+{
+	struct af_workload_result r;
+	double ok, fb, v;
+	char *t;
+
+	(void)state;
+	t = run_text("mem = 768M\nseed = 2\ntransparent_hugepage = madvise\n",
+		     "thp-challenge:bursts=5:ops=2000:burst_mb=32", &r);
+	assert_string_equal(r.table, "bursts");
+	assert_int_equal(r.nrows, 5);
+	double sok = 0, sfb = 0;
+	for (size_t i = 0; i < r.nrows; i++) {
+		const double *row = row_of(&r, i);
+		assert_true(row[0] == (double)(i + 1));
+		assert_true(i == 0 || row[1] > row_of(&r, i - 1)[1]);	/* the clock moves on */
+		/* madvise: only the bursts fault THPs, 16 regions of 2 MiB each */
+		assert_true(row[2] + row[3] == 16);
+		sok += row[2];
+		sfb += row[3];
+	}
+	assert_int_equal(af_workload_value(&r, "thp_fault_alloc", &ok), 0);
+	assert_int_equal(af_workload_value(&r, "thp_fault_fallback", &fb), 0);
+	assert_true(ok == sok && fb == sfb && ok > 0);
+	assert_int_equal(af_workload_value(&r, "success_pct", &v), 0);
+	assert_true(v > 99.9 * ok / (ok + fb) && v < 100.1 * ok / (ok + fb));
+	free(t);
+	af_workload_result_free(&r);
+	/* THP never: every burst maps small pages, nothing counted */
+	t = run_text("mem = 768M\nseed = 2\ntransparent_hugepage = never\n",
+		     "thp-challenge:bursts=2:ops=100:burst_mb=8", &r);
+	assert_int_equal(af_workload_value(&r, "thp_fault_alloc", &ok), 0);
+	assert_int_equal(af_workload_value(&r, "thp_fault_fallback", &fb), 0);
+	assert_true(ok == 0 && fb == 0);
+	free(t);
+	af_workload_result_free(&r);
+	assert_int_equal(af_workload_check("thp-challenge:burst_mb=1"), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -177,6 +216,7 @@ int main(void)
 		cmocka_unit_test(test_same_seed_same_run),
 		cmocka_unit_test(test_figures),
 		cmocka_unit_test(test_stress_highalloc),
+		cmocka_unit_test(test_thp_challenge),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

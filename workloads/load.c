@@ -311,3 +311,96 @@ int load_kernel_free(struct load *l, uint64_t n)
 	}
 	return 0;
 }
+
+static uint64_t vmstat(struct af_machine *m, const char *name)
+{
+	uint64_t v = 0;
+
+	af_vmstat(m, name, &v);
+	return v;
+}
+
+void load_work_now(struct af_machine *m, struct load_work *w)
+{
+	w->scanned = vmstat(m, "compact_migrate_scanned") + vmstat(m, "compact_free_scanned");
+	w->migrated = vmstat(m, "pgmigrate_success");
+	w->direct_reclaimed = vmstat(m, "pgsteal_direct");
+	w->reclaimed = w->direct_reclaimed + vmstat(m, "pgsteal_kswapd");
+}
+
+/*
+ * One load operation: mostly file I/O, then touches, slab and kernel churn;
+ * and, about once in proc_pages / 5 operations, a process exits and another
+ * of about the same size starts (a compiler after a compiler), so that the
+ * anonymous memory turns over at about 5 pages per operation whatever the
+ * machine's size.
+ */
+int load_op(struct load *l, uint64_t proc_pages, bool thp)
+{
+	uint64_t x = af_rng_below(&l->r, 100), n = 1 + af_rng_below(&l->r, 8);
+
+	af_clock_advance(l->m, 1000);
+	if (af_rng_below(&l->r, proc_pages) < 5) {
+		int ret = load_exit(l, false);
+		return ret ? ret : load_spawn(l, proc_pages / 2 + af_rng_below(&l->r, proc_pages), thp);
+	}
+	if (x < 30)
+		return load_file(l, n, false);
+	if (x < 40)
+		return load_file(l, n, true);
+	if (x < 60)
+		return load_file_reread(l, n);
+	if (x < 78)
+		return load_touch(l);
+	if (x < 86)
+		return load_slab(l, true, 4);
+	if (x < 93)
+		return load_slab_free(l, 4);
+	if (x < 96)
+		return load_kernel(l, 1);
+	return load_kernel_free(l, 1);
+}
+
+/* Fill toward the targets (pages), in small interleaved steps */
+int load_fill(struct load *l, const uint64_t target[4], uint64_t proc_pages)
+{
+	uint64_t cached = 0, guard = 0;
+	int ret = 0;
+
+	while (!ret && guard++ < 1u << 30) {
+		uint64_t have[4] = { l->anon_pages, cached, load_slab_pages(l), l->kernel_pages }, need = 0;
+		uint64_t deficit[4];
+		for (int k = 0; k < 4; k++)
+			need += deficit[k] = have[k] < target[k] ? target[k] - have[k] : 0;
+		if (!need || l->c.enomem > 1000)
+			break;
+		uint64_t x = af_rng_below(&l->r, need);
+		af_clock_advance(l->m, 1000);
+		if (x < deficit[0]) {
+			ret = load_spawn(l, proc_pages / 2 + af_rng_below(&l->r, proc_pages), false);
+		} else if ((x -= deficit[0]) < deficit[1]) {
+			bool wr = af_rng_below(&l->r, 4) == 0;
+			uint64_t before = l->c.file_ops;
+			ret = load_file(l, 32, wr);
+			cached += l->c.file_ops - before;
+		} else if ((x -= deficit[1]) < deficit[2]) {
+			ret = load_slab(l, true, 64);
+		} else {
+			/* unmovable: raw kernel allocations and unmovable slab */
+			ret = load_kernel(l, 4);
+			if (!ret)
+				ret = load_slab(l, false, 8);
+		}
+		if (!(guard & 255) && !ret)
+			ret = af_run_daemons(l->m);
+	}
+	return ret;
+}
+
+double load_latency_ns(const struct load_work *a, const struct load_work *b, uint64_t scan_ns,
+		       uint64_t migrate_ns, uint64_t reclaim_ns)
+{
+	return 1000.0 + (double)(b->scanned - a->scanned) * (double)scan_ns +
+	       (double)(b->migrated - a->migrated) * (double)migrate_ns +
+	       (double)(b->direct_reclaimed - a->direct_reclaimed) * (double)reclaim_ns;
+}

@@ -66,6 +66,28 @@ int load_kernel_free(struct load *l, uint64_t n);
 /* Pages of slab objects the load holds, roughly (objects x size / 4096) */
 uint64_t load_slab_pages(const struct load *l);
 
+/* The counters of the work an allocation or a phase did (from /proc/vmstat) */
+struct load_work { uint64_t scanned, migrated, reclaimed, direct_reclaimed; };
+void load_work_now(struct af_machine *m, struct load_work *w);
+/*
+ * antifrag's cost model of the virtual latency of work done within a call
+ * (b - a): 1 us, plus scan_ns per page compaction scanned, migrate_ns per
+ * page migrated and reclaim_ns per page reclaimed directly.  Not a
+ * measurement: the defaults are 20, 2000 and 1000 ns.
+ */
+double load_latency_ns(const struct load_work *a, const struct load_work *b, uint64_t scan_ns,
+		       uint64_t migrate_ns, uint64_t reclaim_ns);
+/*
+ * One operation of a kernel-build-like load: mostly file I/O, then touches,
+ * slab and kernel churn; about once in proc_pages / 5 operations a process
+ * exits and another of about the same size (THP-madvised with thp) starts.
+ * The virtual clock advances 1 us.
+ */
+int load_op(struct load *l, uint64_t proc_pages, bool thp);
+/* Fill toward target pages of anon, file I/O, reclaimable slab and
+ * unmovable kernel memory, in small interleaved steps */
+int load_fill(struct load *l, const uint64_t target[4], uint64_t proc_pages);
+
 /* The machine's free pages now */
 static inline uint64_t load_free(const struct load *l)
 {

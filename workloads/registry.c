@@ -18,6 +18,7 @@ static const struct wl_entry *const entries[] = {
 	&wl_fragfill,
 	&wl_thpfault,
 	&wl_stress_highalloc,
+	&wl_thp_challenge,
 	NULL,
 };
 

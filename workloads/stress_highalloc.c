@@ -27,87 +27,7 @@
 enum { P_ANON, P_CACHE, P_SLAB, P_KERNEL, P_PERCENT, P_CHURN, P_GFP, P_SCAN_NS, P_MIGRATE_NS,
        P_RECLAIM_NS, NR_P };
 
-/* The counters of one allocation's or one round's work */
-struct work { uint64_t scanned, migrated, reclaimed, direct_reclaimed; };
-
-static void work_now(struct af_machine *m, struct work *w)
-{
-	w->scanned = wl_vmstat(m, "compact_migrate_scanned") + wl_vmstat(m, "compact_free_scanned");
-	w->migrated = wl_vmstat(m, "pgmigrate_success");
-	w->direct_reclaimed = wl_vmstat(m, "pgsteal_direct");
-	w->reclaimed = w->direct_reclaimed + wl_vmstat(m, "pgsteal_kswapd");
-}
-
-/*
- * One load operation: mostly file I/O, then touches, slab and kernel churn;
- * and, about once in proc_pages / 5 operations, a process exits and another
- * of about the same size starts (a compiler after a compiler), so that the
- * anonymous memory turns over at about 5 pages per operation whatever the
- * machine's size.
- */
-static int load_op(struct load *l, uint64_t proc_pages)
-{
-	uint64_t x = af_rng_below(&l->r, 100), n = 1 + af_rng_below(&l->r, 8);
-
-	af_clock_advance(l->m, 1000);
-	if (af_rng_below(&l->r, proc_pages) < 5) {
-		int ret = load_exit(l, false);
-		return ret ? ret : load_spawn(l, proc_pages / 2 + af_rng_below(&l->r, proc_pages), false);
-	}
-	if (x < 30)
-		return load_file(l, n, false);
-	if (x < 40)
-		return load_file(l, n, true);
-	if (x < 60)
-		return load_file_reread(l, n);
-	if (x < 78)
-		return load_touch(l);
-	if (x < 86)
-		return load_slab(l, true, 4);
-	if (x < 93)
-		return load_slab_free(l, 4);
-	if (x < 96)
-		return load_kernel(l, 1);
-	return load_kernel_free(l, 1);
-}
-
-/* Fill toward the targets (pages), in small interleaved steps */
-static int fill(struct load *l, const uint64_t target[4], uint64_t proc_pages)
-{
-	uint64_t cached = 0, guard = 0;
-	int ret = 0;
-
-	while (!ret && guard++ < 1u << 30) {
-		uint64_t have[4] = { l->anon_pages, cached, load_slab_pages(l), l->kernel_pages }, need = 0;
-		uint64_t deficit[4];
-		for (int k = 0; k < 4; k++)
-			need += deficit[k] = have[k] < target[k] ? target[k] - have[k] : 0;
-		if (!need || l->c.enomem > 1000)
-			break;
-		uint64_t x = af_rng_below(&l->r, need);
-		af_clock_advance(l->m, 1000);
-		if (x < deficit[0]) {
-			ret = load_spawn(l, proc_pages / 2 + af_rng_below(&l->r, proc_pages), false);
-		} else if ((x -= deficit[0]) < deficit[1]) {
-			bool wr = af_rng_below(&l->r, 4) == 0;
-			uint64_t before = l->c.file_ops;
-			ret = load_file(l, 32, wr);
-			cached += l->c.file_ops - before;
-		} else if ((x -= deficit[1]) < deficit[2]) {
-			ret = load_slab(l, true, 64);
-		} else {
-			/* unmovable: raw kernel allocations and unmovable slab */
-			ret = load_kernel(l, 4);
-			if (!ret)
-				ret = load_slab(l, false, 8);
-		}
-		if (!(guard & 255) && !ret)
-			ret = af_run_daemons(l->m);
-	}
-	return ret;
-}
-
-struct round { const char *name; uint64_t requested, got, oracle; struct work w; double latency_ns; };
+struct round { const char *name; uint64_t requested, got, oracle; struct load_work w; double latency_ns; };
 
 /* One round of attempts; under load, churn load operations before each */
 static int attempts(struct load *l, const uint64_t *p, af_gfp_t gfp, uint64_t proc_pages,
@@ -115,27 +35,25 @@ static int attempts(struct load *l, const uint64_t *p, af_gfp_t gfp, uint64_t pr
 {
 	struct af_machine *m = l->m;
 	struct af_metrics mt;
-	struct work w0, w1;
+	struct load_work w0, w1;
 	int ret;
 
 	if ((ret = af_metrics(m, &mt)))
 		return ret;
 	rd->oracle = mt.oracle_huge_reclaim;
 	rd->requested = af_machine_managed_pages(m) * p[P_PERCENT] / 100 / 512;
-	work_now(m, &rd->w);
+	load_work_now(m, &rd->w);
 	for (uint64_t i = 0; i < rd->requested; i++) {
 		struct af_alloc_result a;
 		for (uint64_t k = 0; under_load && k < p[P_CHURN]; k++)
-			if ((ret = load_op(l, proc_pages)))
+			if ((ret = load_op(l, proc_pages, false)))
 				return ret;
-		work_now(m, &w0);
+		load_work_now(m, &w0);
 		ret = af_alloc_pages(m, (int)af_rng_below(&l->r, (uint64_t)l->ncpu), gfp, 9, -1, &a);
 		if (ret && ret != -ENOMEM)
 			return ret;
-		work_now(m, &w1);
-		double lat = 1000.0 + (double)(w1.scanned - w0.scanned) * (double)p[P_SCAN_NS] +
-			     (double)(w1.migrated - w0.migrated) * (double)p[P_MIGRATE_NS] +
-			     (double)(w1.direct_reclaimed - w0.direct_reclaimed) * (double)p[P_RECLAIM_NS];
+		load_work_now(m, &w1);
+		double lat = load_latency_ns(&w0, &w1, p[P_SCAN_NS], p[P_MIGRATE_NS], p[P_RECLAIM_NS]);
 		rd->latency_ns += lat;
 		af_clock_advance(m, (uint64_t)lat);
 		if (!ret) {
@@ -150,7 +68,7 @@ static int attempts(struct load *l, const uint64_t *p, af_gfp_t gfp, uint64_t pr
 				return ret;
 		}
 	}
-	work_now(m, &w1);
+	load_work_now(m, &w1);
 	rd->w.scanned = w1.scanned - rd->w.scanned;
 	rd->w.migrated = w1.migrated - rd->w.migrated;
 	rd->w.reclaimed = w1.reclaimed - rd->w.reclaimed;
@@ -239,7 +157,7 @@ static int stress_highalloc_run(struct af_machine *m, const uint64_t *p, struct 
 		return af_err(-ENOMEM, "out of memory");
 	if ((ret = load_init(&l, m, af_machine_seed(m))))
 		goto out;
-	if ((ret = fill(&l, target, proc_pages)) ||
+	if ((ret = load_fill(&l, target, proc_pages)) ||
 	    (ret = wl_printf(res, "stress-highalloc: load of %llu anonymous pages, %llu pages of file I/O, "
 			     "%llu slab, %llu kernel pages (%llu processes, %llu files)\n",
 			     (unsigned long long)l.anon_pages, (unsigned long long)l.c.file_ops,
