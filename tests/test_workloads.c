@@ -208,6 +208,51 @@ static void test_thp_challenge(void **state)
 	assert_int_equal(af_workload_check("thp-challenge:burst_mb=1"), -EINVAL);
 }
 
+static void test_server_and_mthp_churn(void **state)
+{
+	struct af_workload_result r, again;
+	double v;
+	char *t, *t2;
+
+	(void)state;
+	t = run_text("mem = 512M\nseed = 4\n", "server-churn:intervals=6:ops=3000:wave=4", &r);
+	assert_string_equal(r.table, "intervals");
+	assert_int_equal(r.nrows, 6);
+	for (size_t i = 0; i < r.nrows; i++) {
+		const double *row = row_of(&r, i);
+		assert_true(row[0] == (double)(i + 1));
+		assert_true(row[2] <= row[3] || row[3] == 0);	/* huge pages free within the oracle */
+		assert_true(row[5] >= 0 && row[5] <= 100);	/* the fragmentation score */
+		assert_true(i == 0 || row[6] >= row_of(&r, i - 1)[6]);	/* extfrag events only grow */
+	}
+	/* the slab follows its wave: its crest in interval 1, its trough in 3 */
+	assert_true(row_of(&r, 0)[8] > row_of(&r, 1)[8] && row_of(&r, 1)[8] > row_of(&r, 2)[8]);
+	assert_true(row_of(&r, 3)[8] > row_of(&r, 2)[8]);
+	free(t);
+	af_workload_result_free(&r);
+
+	t = run_text("mem = 512M\nseed = 4\n", "mthp-churn:intervals=4:ops=3000", &r);
+	t2 = run_text("mem = 512M\nseed = 4\n", "mthp-churn:intervals=4:ops=3000", &again);
+	assert_string_equal(t, t2);
+	assert_int_equal(r.nrows, 4);
+	double req = 0, fb = 0;
+	for (size_t i = 0; i < r.nrows; i++) {
+		const double *row = row_of(&r, i);
+		assert_true(row[3] <= row[2] && row[2] > 0);
+		req += row[2];
+		fb += row[3];
+	}
+	assert_int_equal(af_workload_value(&r, "requests", &v), 0);
+	assert_true(v == req);
+	assert_int_equal(af_workload_value(&r, "fallbacks", &v), 0);
+	assert_true(v == fb);
+	free(t);
+	free(t2);
+	af_workload_result_free(&r);
+	af_workload_result_free(&again);
+	assert_int_equal(af_workload_check("mthp-churn:order=9"), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -217,6 +262,7 @@ int main(void)
 		cmocka_unit_test(test_figures),
 		cmocka_unit_test(test_stress_highalloc),
 		cmocka_unit_test(test_thp_challenge),
+		cmocka_unit_test(test_server_and_mthp_churn),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

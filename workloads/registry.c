@@ -19,6 +19,8 @@ static const struct wl_entry *const entries[] = {
 	&wl_thpfault,
 	&wl_stress_highalloc,
 	&wl_thp_challenge,
+	&wl_server_churn,
+	&wl_mthp_churn,
 	NULL,
 };
 

@@ -268,9 +268,6 @@ void world_poll_holds(struct af_machine *m, unsigned long pfn)
 
 	if (!__atomic_load_n(&w->nholds, __ATOMIC_RELAXED))
 		return;
-	/* a hold is dropped whenever its bit is cleared: no bit, no hold */
-	if (!(pflags(&m->pages[pfn]) & (PG_locked | PG_writeback)))
-		return;
 	now = af_clock_ns(m);
 	wlock(m, &w->holds_lock);
 	if ((h = find_hold(w, pfn, PG_locked >> 8)) && h->until <= now) {
