@@ -41,7 +41,7 @@ done
 expect_error "bad size" run --mem 12Q
 # the workload registry: every entry listed with its parameters, each one runs
 wls=$("$AF" workloads | awk '/^[a-z]/ { print $1 }')
-for w in world mixed compaction-selftest fragfill thpfault stress-highalloc thp-challenge server-churn mthp-churn; do
+for w in world mixed compaction-selftest fragfill thpfault stress-highalloc thp-challenge server-churn mthp-churn offline cma balloon; do
 	printf '%s\n' "$wls" | grep -qx "$w" && ok "workloads lists $w" || bad "workloads lists $w"
 done
 [ "$("$AF" run --mem 256M --ops 2500 | grep '^workload world')" = \

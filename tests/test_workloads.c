@@ -253,6 +253,60 @@ static void test_server_and_mthp_churn(void **state)
 	assert_int_equal(af_workload_check("mthp-churn:order=9"), -EINVAL);
 }
 
+static void test_offline_cma_balloon(void **state)
+{
+	struct af_workload_result r;
+	struct af_machine *m;
+	double v, got;
+	char *t;
+
+	(void)state;
+	/* nothing loaded: below the boot-time allocations at the top, the ranges go */
+	t = run_text("mem = 512M\nseed = 5\n", "offline:ranges=6:size_mb=16:anon=0:cache=0:slab=0:kernel=0", &r);
+	assert_int_equal(af_workload_value(&r, "ranges_tried", &v), 0);
+	assert_int_equal(af_workload_value(&r, "ranges_offlined", &got), 0);
+	assert_true(v >= 4 && got >= v - 2);
+	for (size_t i = 0; i < r.nrows; i++) {
+		const double *row = row_of(&r, i);
+		assert_true(row[2] == 1 ? row[3] == -1 : row[3] >= row[1] && row[3] < row[1] + 16 * 256);
+	}
+	free(t);
+	af_workload_result_free(&r);
+	/* loaded with unmovable pages: a blocked range names its first busy page */
+	t = run_text("mem = 512M\nseed = 5\n", "offline:ranges=3:size_mb=16:kernel=20", &r);
+	for (size_t i = 0; i < r.nrows; i++) {
+		const double *row = row_of(&r, i);
+		if (row[2] == 0) {
+			assert_true(row[3] >= row[1] && row[3] < row[1] + 16 * 256);
+			assert_true(row[4] >= 0);
+		}
+	}
+	free(t);
+	af_workload_result_free(&r);
+	assert_int_equal(af_workload_check("offline:size_mb=6"), 0);	/* checked at run: whole blocks */
+	m = machine_from("mem = 512M\n");
+	assert_int_equal(af_workload_run(m, "offline:size_mb=6", &r), -EINVAL);
+	/* no CMA area: refused before any work */
+	assert_int_equal(af_workload_run(m, "cma", &r), -EINVAL);
+	assert_int_equal(af_workload_run(m, "balloon:size_mb=3", &r), -EINVAL);
+	CHECK(m);
+	af_machine_destroy(m);
+
+	t = run_text("mem = 768M\nseed = 5\ncma_size = 64M\n", "cma:allocs=4:count_mb=8:ops=200", &r);
+	assert_int_equal(r.nrows, 4);
+	assert_int_equal(af_workload_value(&r, "success_pct", &v), 0);
+	assert_true(v > 0);
+	free(t);
+	af_workload_result_free(&r);
+
+	t = run_text("mem = 768M\nseed = 5\n", "balloon:blocks=20", &r);
+	assert_int_equal(af_workload_value(&r, "obtained", &got), 0);
+	assert_int_equal(af_workload_value(&r, "tries", &v), 0);
+	assert_true(got <= 20 && v >= got && v <= 40 && got > 0);
+	free(t);
+	af_workload_result_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -263,6 +317,7 @@ int main(void)
 		cmocka_unit_test(test_stress_highalloc),
 		cmocka_unit_test(test_thp_challenge),
 		cmocka_unit_test(test_server_and_mthp_churn),
+		cmocka_unit_test(test_offline_cma_balloon),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -404,3 +404,46 @@ double load_latency_ns(const struct load_work *a, const struct load_work *b, uin
 	       (double)(b->migrated - a->migrated) * (double)migrate_ns +
 	       (double)(b->direct_reclaimed - a->direct_reclaimed) * (double)reclaim_ns;
 }
+
+int load_zone_span(struct af_machine *m, int zt, uint64_t *start, uint64_t *end, int *zt_out)
+{
+	struct af_snapshot snap;
+	int ret, best = -1;
+
+	if ((ret = af_snapshot_take(m, &snap)))
+		return ret;
+	for (uint64_t b = 0; b < snap.nr_pageblocks; b++) {
+		const struct af_pageblock_state *pb = &snap.pageblocks[b];
+		if (pb->online && pb->zone_type < AF_NR_ZONE_TYPES && pb->zone_type > best &&
+		    (zt == AF_NR_ZONE_TYPES || pb->zone_type == zt))
+			best = pb->zone_type;
+	}
+	*start = UINT64_MAX;
+	*end = 0;
+	for (uint64_t b = 0; best >= 0 && b < snap.nr_pageblocks; b++) {
+		const struct af_pageblock_state *pb = &snap.pageblocks[b];
+		if (pb->online && pb->zone_type == best) {
+			*start = *start < b << 9 ? *start : b << 9;
+			*end = (b + 1) << 9;
+		}
+	}
+	af_snapshot_free(&snap);
+	if (best < 0)
+		return af_err(-ENOENT, "the machine has no such zone");
+	if (zt_out)
+		*zt_out = best;
+	return 0;
+}
+
+int load_pfn_class(struct af_machine *m, uint64_t pfn)
+{
+	struct af_snapshot snap;
+	int c = AF_PFN_HOLE;
+
+	if (af_snapshot_take(m, &snap))
+		return AF_PFN_HOLE;
+	if (pfn < snap.max_pfn)
+		c = snap.pfn_class[pfn];
+	af_snapshot_free(&snap);
+	return c;
+}

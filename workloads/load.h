@@ -88,6 +88,15 @@ int load_op(struct load *l, uint64_t proc_pages, bool thp);
  * unmovable kernel memory, in small interleaved steps */
 int load_fill(struct load *l, const uint64_t target[4], uint64_t proc_pages);
 
+/*
+ * The pfn span [*start, *end) of the online pageblocks of zone type zt
+ * (AF_NR_ZONE_TYPES: the highest populated zone), on any node; -ENOENT
+ * when the machine has none.  *zt_out (optional) gets the zone type.
+ */
+int load_zone_span(struct af_machine *m, int zt, uint64_t *start, uint64_t *end, int *zt_out);
+/* What pfn holds now (enum af_pfn_class) */
+int load_pfn_class(struct af_machine *m, uint64_t pfn);
+
 /* The machine's free pages now */
 static inline uint64_t load_free(const struct load *l)
 {

@@ -21,6 +21,9 @@ static const struct wl_entry *const entries[] = {
 	&wl_thp_challenge,
 	&wl_server_churn,
 	&wl_mthp_churn,
+	&wl_offline,
+	&wl_cma,
+	&wl_balloon,
 	NULL,
 };
 

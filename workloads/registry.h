@@ -15,7 +15,7 @@ struct wl_entry {
 };
 
 extern const struct wl_entry wl_world, wl_mixed, wl_selftest, wl_fragfill, wl_thpfault,
-	wl_stress_highalloc, wl_thp_challenge, wl_server_churn, wl_mthp_churn;
+	wl_stress_highalloc, wl_thp_challenge, wl_server_churn, wl_mthp_churn, wl_offline, wl_cma, wl_balloon;
 
 /* Append a line (printf-style) to res->text; -ENOMEM */
 int wl_printf(struct af_workload_result *res, const char *fmt, ...)
