@@ -283,6 +283,13 @@ static void test_offline_cma_balloon(void **state)
 	}
 	free(t);
 	af_workload_result_free(&r);
+	/* more ranges than the zone holds: it stops at the zone's bottom */
+	t = run_text("mem = 512M\nseed = 5\n", "offline:ranges=1000:size_mb=64:anon=0:cache=0:slab=0:kernel=0", &r);
+	assert_true(r.nrows >= 4 && r.nrows <= 8);
+	for (size_t i = 0; i < r.nrows; i++)
+		assert_true(row_of(&r, i)[1] < 0x20000);
+	free(t);
+	af_workload_result_free(&r);
 	assert_int_equal(af_workload_check("offline:size_mb=6"), 0);	/* checked at run: whole blocks */
 	m = machine_from("mem = 512M\n");
 	assert_int_equal(af_workload_run(m, "offline:size_mb=6", &r), -EINVAL);

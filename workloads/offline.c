@@ -42,10 +42,12 @@ static int offline_run(struct af_machine *m, const uint64_t *p, struct af_worklo
 	if ((ret = load_fill(&l, target, proc_pages)) || (ret = wl_table(res, "ranges", cols)))
 		goto out;
 	for (uint64_t i = 0; i < p[P_RANGES]; i++) {
-		uint64_t end = (zend & ~1023ULL) - i * nr, start = end - nr, busy = UINT64_MAX;
+		uint64_t top = zend & ~1023ULL, end, start, busy = UINT64_MAX;
 		struct load_work w0, w1;
-		if (end < nr || start < zstart)
-			break;
+		if ((i + 1) * nr > top || top - (i + 1) * nr < zstart)
+			break;	/* the zone's bottom */
+		end = top - i * nr;
+		start = end - nr;
 		load_work_now(m, &w0);
 		ret = af_offline_pages(m, start, nr, &busy);
 		load_work_now(m, &w1);
