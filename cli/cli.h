@@ -149,6 +149,22 @@ int prom_sample(struct prom *p, struct af_machine *m, const struct af_metrics *m
 int prom_write(const struct prom *p, FILE *f);	/* 0 or -EIO */
 void prom_free(struct prom *p);
 
+/*
+ * The progress bar (progress.c): on stderr when it is a terminal, one line
+ * redrawn at most ten times a second (prefix, phase, done/total, virtual
+ * time, page allocator events, the phase's ETA); nothing otherwise.
+ */
+struct progress {
+	bool on;
+	struct af_machine *m;
+	char prefix[64], phase[64];
+	double phase_t0, last;
+	bool drawn;
+};
+void progress_init(struct progress *p, struct af_machine *m, const char *prefix);
+void progress_phase(struct progress *p, const struct af_phase *ph);
+void progress_end(struct progress *p);	/* clears the line */
+
 /* The parameters every machine-readable output carries */
 json_t *json_run_header(const char *command, int argc, char **argv);
 /* A workload's result: {"values": {...}, "table": {"name", "columns", "rows"}} */

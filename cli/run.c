@@ -93,7 +93,16 @@ struct run_state {
 	struct outfile prom_out;
 	uint64_t samples_ns, samples_next, procfs_ns, procfs_next;
 	int sample_err;
+	struct progress progress;
 };
+
+/* The phase hook: the progress bar */
+static void on_phase(void *arg, const struct af_phase *ph)
+{
+	struct run_state *s = arg;
+
+	progress_phase(&s->progress, ph);
+}
 
 /* One sample a line: the clock, the metrics, the counters; and in --json */
 static void write_sample(struct run_state *s, const struct af_sample *smp)
@@ -411,7 +420,13 @@ static int run_main(int argc, char **argv)
 	}
 	if (workload) {
 		struct af_workload_result wr;
-		if (af_workload_run(m, a.wo.spec, &wr)) {
+		fflush(stdout);
+		progress_init(&s.progress, m, "");
+		af_phase_hook_set(m, on_phase, &s);
+		ret = af_workload_run(m, a.wo.spec, &wr);
+		af_phase_hook_set(m, NULL, NULL);
+		progress_end(&s.progress);
+		if (ret) {
 			rc = cli_error("workload", af_errmsg());
 			goto out;
 		}

@@ -421,6 +421,8 @@ struct af_machine {
 	void (*sample_fire)(struct af_machine *m, uint64_t now);
 	void *sample_arg;
 	uint64_t sample_interval, sample_next;
+	af_phase_fn phase_fn;		/* af_phase_hook_set (util.c) */
+	void *phase_arg;
 	const struct af_slowpath_ops *slow_ops;	/* &slow_ops_copy or NULL */
 	struct af_slowpath_ops slow_ops_copy;	/* the caller's hooks, copied */
 	void *slow_arg;

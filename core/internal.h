@@ -121,6 +121,8 @@ int machine_boot_late(struct af_machine *m);
 /* in util.c */
 void clock_advance_raw(struct af_machine *m, uint64_t ns);
 int af_err(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Tell the phase hook (util.c): compaction begins/ends, a workload's progress */
+void phase_tell(struct af_machine *m, enum af_phase_kind kind, const char *name, uint64_t done, uint64_t total);
 void lock_zone(struct zone *z);
 void unlock_zone(struct zone *z);
 void lock_pcp(struct af_machine *m, struct per_cpu_pages *pcp);

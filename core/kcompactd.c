@@ -8,6 +8,7 @@
  * (compact_nodes, compact_node).  Each calls compact_zone() (compaction.c)
  * with its own compact_control.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -112,6 +113,14 @@ int af_compact_node(struct af_machine *m, int nid)
 		return af_err(-EINVAL, "node %d does not exist", nid);
 	if (m->cfg.no_compaction)
 		return af_err(-ENOENT, "compaction is configured out (compaction = 0)");
+	if (m->phase_fn) {
+		char name[32];
+		snprintf(name, sizeof(name), "compact node %d", nid);
+		phase_tell(m, AF_PHASE_COMPACT_BEGIN, name, 0, 0);
+		compact_node_mode(m, m->node[nid], false);
+		phase_tell(m, AF_PHASE_COMPACT_END, name, 0, 0);
+		return 0;
+	}
 	compact_node_mode(m, m->node[nid], false);
 	return 0;
 }
@@ -123,8 +132,10 @@ int af_compact_memory(struct af_machine *m)
 		return af_err(-EINVAL, "no machine");
 	if (m->cfg.no_compaction)	/* no /proc/sys/vm/compact_memory without CONFIG_COMPACTION */
 		return af_err(-ENOENT, "compaction is configured out (compaction = 0)");
+	phase_tell(m, AF_PHASE_COMPACT_BEGIN, "compact_memory", 0, 0);
 	for (int n = 0; n < m->nr_nodes; n++)
-		af_compact_node(m, n);
+		compact_node_mode(m, m->node[n], false);
+	phase_tell(m, AF_PHASE_COMPACT_END, "compact_memory", 0, 0);
 	return 0;
 }
 

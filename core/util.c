@@ -242,6 +242,31 @@ uint64_t af_clock_ns(const struct af_machine *m)
 	return __atomic_load_n(&m->clock_ns, __ATOMIC_RELAXED);
 }
 
+int af_phase_hook_set(struct af_machine *m, af_phase_fn fn, void *arg)
+{
+	if (!m)
+		return af_err(-EINVAL, "no machine");
+	m->phase_arg = arg;
+	m->phase_fn = fn;
+	return 0;
+}
+
+void phase_tell(struct af_machine *m, enum af_phase_kind kind, const char *name, uint64_t done, uint64_t total)
+{
+	struct af_phase p = { .kind = kind, .name = name, .done = done, .total = total };
+
+	if (!m || !m->phase_fn)
+		return;
+	p.clock_ns = af_clock_ns(m);
+	m->phase_fn(m->phase_arg, &p);
+}
+
+void af_progress(struct af_machine *m, const char *phase, uint64_t done, uint64_t total)
+{
+	if (m && m->phase_fn)
+		phase_tell(m, AF_PHASE_PROGRESS, phase ? phase : "", done, total);
+}
+
 /* ---- a growing string for the renderers ---- */
 void sb_printf(struct strbuf *b, const char *fmt, ...)
 {

@@ -712,6 +712,26 @@ int af_check(struct af_machine *m, char *report, size_t len);
 void af_clock_advance(struct af_machine *m, uint64_t ns);
 uint64_t af_clock_ns(const struct af_machine *m);
 
+/*
+ * Phases and progress.  A hook set by af_phase_hook_set() is told when a
+ * manual compaction (af_compact_memory, af_compact_node, a write to
+ * vm.compact_memory) begins and ends, and, through af_progress(), how far a
+ * workload has come: its phase's name and done out of total steps (total 0
+ * when unknown).  The hook runs in the calling thread, may read the machine
+ * (af_snapshot_take, af_metrics, af_render) but must not change it.  With no
+ * hook af_progress() costs a test.
+ */
+enum af_phase_kind { AF_PHASE_PROGRESS, AF_PHASE_COMPACT_BEGIN, AF_PHASE_COMPACT_END };
+struct af_phase {
+	enum af_phase_kind kind;
+	const char *name;	/* the workload's phase, or "compact_memory" / "compact node N" */
+	uint64_t done, total;
+	uint64_t clock_ns;
+};
+typedef void (*af_phase_fn)(void *arg, const struct af_phase *p);
+int af_phase_hook_set(struct af_machine *m, af_phase_fn fn, void *arg);
+void af_progress(struct af_machine *m, const char *phase, uint64_t done, uint64_t total);
+
 /* ---- workloads ---- */
 /*
  * The workload registry: every workload by name, each in its own file

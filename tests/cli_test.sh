@@ -345,5 +345,17 @@ else
 fi
 rm -rf "$cap"
 
+# the progress bar: on a terminal's stderr, nothing on a file's
+tmpp=$(mktemp -d)
+if command -v script >/dev/null 2>&1; then
+	script -qec "$AF run --mem 256M --workload thp-challenge --param bursts=3 >/dev/null" /dev/null >"$tmpp/tty" 2>&1
+	grep -q 'bursts \[.*%.*virtual .* events' "$tmpp/tty" && ok "progress bar on a terminal" || bad "progress bar on a terminal: $(head -c 300 "$tmpp/tty")"
+else
+	echo "skip progress bar on a terminal: no script(1)"
+fi
+"$AF" run --mem 256M --workload thp-challenge --param bursts=3 >/dev/null 2>"$tmpp/err"
+[ ! -s "$tmpp/err" ] && ok "no progress bar when stderr is not a terminal" || bad "stderr not a terminal: $(head -c 300 "$tmpp/err")"
+rm -rf "$tmpp"
+
 echo "$passes passed, $fails failed"
 [ "$fails" -eq 0 ]

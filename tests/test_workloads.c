@@ -169,6 +169,63 @@ static void test_stress_highalloc(void **state)
 	af_workload_result_free(&r);
 }
 
+/* The phase hook: compaction's begin and end around compact_memory, the
+ * workload's progress in order; and nothing changed by watching */
+struct seen { int begin, end, progress, bad; uint64_t last_done, last_clock, free_at_begin; char last[64]; };
+static void on_phase(void *arg, const struct af_phase *p)
+{
+	struct seen *s = arg;
+
+	if (p->clock_ns < s->last_clock)
+		s->bad++;
+	s->last_clock = p->clock_ns;
+	if (p->kind == AF_PHASE_COMPACT_BEGIN) {
+		s->begin++;
+		if (strcmp(p->name, "compact_memory") || s->begin != s->end + 1)
+			s->bad++;
+	} else if (p->kind == AF_PHASE_COMPACT_END) {
+		s->end++;
+		if (s->end != s->begin)
+			s->bad++;
+	} else {
+		if (!strcmp(s->last, p->name) && p->done < s->last_done)
+			s->bad++;
+		if (p->total && p->done >= p->total)
+			s->bad++;
+		snprintf(s->last, sizeof(s->last), "%s", p->name);
+		s->last_done = p->done;
+		s->progress++;
+	}
+}
+
+static void test_phase_hook(void **state)
+{
+	struct af_workload_result r, plain;
+	struct af_machine *m = machine_from("mem = 256M\nseed = 5\n");
+	struct seen s = { 0 };
+	char *t;
+
+	(void)state;
+	assert_int_equal(af_phase_hook_set(NULL, on_phase, &s), -EINVAL);
+	assert_int_equal(af_phase_hook_set(m, on_phase, &s), 0);
+	assert_int_equal(af_workload_run(m, "stress-highalloc", &r), 0);
+	CHECK(m);
+	assert_int_equal(s.bad, 0);
+	assert_int_equal(s.begin, 1);
+	assert_int_equal(s.end, 1);
+	assert_true(s.progress > 100);
+	assert_int_equal(af_compact_node(m, 0), 0);
+	assert_int_equal(s.begin, 2);
+	assert_int_equal(s.end, 2);
+	af_machine_destroy(m);
+	/* the same run without a hook */
+	t = run_text("mem = 256M\nseed = 5\n", "stress-highalloc", &plain);
+	assert_string_equal(t, r.text);
+	free(t);
+	af_workload_result_free(&plain);
+	af_workload_result_free(&r);
+}
+
 static void test_thp_challenge(void **state)
 {
 	struct af_workload_result r;
@@ -322,6 +379,7 @@ int main(void)
 		cmocka_unit_test(test_same_seed_same_run),
 		cmocka_unit_test(test_figures),
 		cmocka_unit_test(test_stress_highalloc),
+		cmocka_unit_test(test_phase_hook),
 		cmocka_unit_test(test_thp_challenge),
 		cmocka_unit_test(test_server_and_mthp_churn),
 		cmocka_unit_test(test_offline_cma_balloon),

@@ -367,6 +367,7 @@ int load_fill(struct load *l, const uint64_t target[4], uint64_t proc_pages)
 	uint64_t cached = 0, guard = 0;
 	int ret = 0;
 
+	af_progress(l->m, "fill", 0, 0);
 	while (!ret && guard++ < 1u << 30) {
 		uint64_t have[4] = { l->anon_pages, cached, load_slab_pages(l), l->kernel_pages }, need = 0;
 		uint64_t deficit[4];

@@ -142,6 +142,7 @@ static int workload_mixed(struct af_machine *m, uint64_t seed, uint64_t ops,
 	for (uint64_t i = 0; i < ops && !ret; i++) {
 		int phase = (int)(i * 4 / ops);
 		af_clock_advance(m, 1000);
+		af_progress(m, "churn", i, ops);
 		if (af_rng_below(&r, 2) || held >= target)
 			ret = do_free(m, l, &r, st, &held);
 		else

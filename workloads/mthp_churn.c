@@ -57,6 +57,7 @@ static int mthp_churn_run(struct af_machine *m, const uint64_t *p, struct af_wor
 		goto out;
 	for (uint64_t i = 1; i <= p[P_INTERVALS]; i++) {
 		uint64_t req = 0, fb = 0;
+		af_progress(m, "intervals", i - 1, p[P_INTERVALS]);
 		for (uint64_t k = 0; k < p[P_OPS]; k++) {
 			uint64_t x = af_rng_below(&l.r, 100);
 			if (x < p[P_CHURN]) {

@@ -40,6 +40,7 @@ static int server_churn_run(struct af_machine *m, const uint64_t *p, struct af_w
 			     "slab", "THP ok")))
 		goto out;
 	for (uint64_t i = 1; i <= p[P_INTERVALS]; i++) {
+		af_progress(m, "intervals", i - 1, p[P_INTERVALS]);
 		uint64_t ok0 = wl_vmstat(m, "thp_fault_alloc"), fb0 = wl_vmstat(m, "thp_fault_fallback");
 		/* this interval's slab level on a triangle wave, 0..slab% of memory,
 		 * starting half way up */

@@ -45,6 +45,7 @@ static int attempts(struct load *l, const uint64_t *p, af_gfp_t gfp, uint64_t pr
 	load_work_now(m, &rd->w);
 	for (uint64_t i = 0; i < rd->requested; i++) {
 		struct af_alloc_result a;
+		af_progress(m, rd->name, i, rd->requested);
 		for (uint64_t k = 0; under_load && k < p[P_CHURN]; k++)
 			if ((ret = load_op(l, proc_pages, false)))
 				return ret;

@@ -50,6 +50,7 @@ static int thp_challenge_run(struct af_machine *m, const uint64_t *p, struct af_
 		goto out;
 	for (uint64_t b = 1; b <= p[P_BURSTS]; b++) {
 		struct af_metrics mt;
+		af_progress(m, "bursts", b - 1, p[P_BURSTS]);
 		uint64_t ok0 = wl_vmstat(m, "thp_fault_alloc"), fb0 = wl_vmstat(m, "thp_fault_fallback");
 		uint64_t vpn;
 		int pid;

@@ -185,6 +185,7 @@ static int workload_world(struct af_machine *m, uint64_t seed, uint64_t ops,
 		struct ww_proc *p = &w->procs[af_rng_below(&r, WW_PROCS)];
 
 		af_clock_advance(m, 1000);
+		af_progress(m, "churn", op, ops);
 		st->ops++;
 		if (x < 450) {
 			if (!p->alive || !p->nreg)
