@@ -20,8 +20,17 @@ need_pkgs() {
 	[ -f /usr/include/tracefs/tracefs.h ] || missing="$missing libtracefs-dev"
 	[ -f /usr/include/traceevent/event-parse.h ] || missing="$missing libtraceevent-dev"
 	command -v xz >/dev/null 2>&1 || missing="$missing xz-utils"	# the test fixtures
-	# the --prometheus test reads the file with the Prometheus client's own parser
-	[ -d /usr/lib/python3/dist-packages/prometheus_client ] || missing="$missing python3-prometheus-client"
+	# --report inlines Debian's Chart.js; --figures draws through cairo
+	[ -f /usr/share/javascript/chart.js/chart.min.js ] || missing="$missing libjs-chart.js"
+	[ -f /usr/include/cairo/cairo.h ] || missing="$missing libcairo2-dev"
+	if [ "$1" = test ]; then
+		# the --prometheus file is read by the Prometheus client's own parser
+		[ -d /usr/lib/python3/dist-packages/prometheus_client ] || missing="$missing python3-prometheus-client"
+		# the report's test opens it in headless Chromium and reads the screenshot
+		command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
+		[ -d /usr/lib/python3/dist-packages/PIL ] || missing="$missing python3-pil"
+		[ -d /usr/share/fonts/truetype/dejavu ] || missing="$missing fonts-dejavu-core"
+	fi
 	if [ -n "$missing" ]; then
 		SUDO=""
 		[ "$(id -u)" -ne 0 ] && SUDO="sudo"
@@ -41,12 +50,12 @@ cmd=${1:-}
 [ $# -gt 0 ] && shift
 case "$cmd" in
 run)
-	need_pkgs
+	need_pkgs run
 	build build
 	exec ./build/antifrag run "$@"
 	;;
 test)
-	need_pkgs
+	need_pkgs test
 	build build
 	cd build && ctest --output-on-failure -j2 "$@"
 	;;

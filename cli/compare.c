@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "report.h"
 
 #define MAX_VARIANTS 16
 #define SETTLE_STEPS 20
@@ -22,6 +23,7 @@ static void compare_usage(FILE *f)
 	fputs(
 "usage: antifrag compare --policy A,B[,...] [--seeds N] [--workload W]\n"
 "                        [--param KEY=VALUE ...] [MACHINE OPTIONS] [--json FILE]\n"
+"                        [--report FILE.html]\n"
 "\n"
 "Run every policy variant over N seeds (seed, seed+1, ...) on the same machine\n"
 "and workload, and print one table: per variant the mean +- standard deviation\n"
@@ -57,6 +59,11 @@ static void compare_usage(FILE *f)
 "                       from the state captured when tracing began (its block\n"
 "                       types completed by the trace's drains, as replay does)\n"
 "  --json FILE          write every run's metrics and the table as JSON\n"
+"  --report FILE.html   write one self-contained HTML report: the table, and\n"
+"                       per variant (its first seed) the memory maps at the\n"
+"                       start, before and after compact_memory and at the end,\n"
+"                       side by side, and its time series (see run --help)\n"
+"  --report-at MS,...   also the maps at these virtual times (ms, ascending)\n"
 "  -h, --help           this text\n"
 "\n"
 "Workload (the same for every variant and seed):\n", f);
@@ -117,9 +124,72 @@ static uint64_t vmstat(struct af_machine *m, const char *name)
 	return v;
 }
 
+/* What a run shows besides its figures: the progress bar, and for the
+ * report (the first seed of each variant) its maps and samples */
+struct watch {
+	struct progress progress;
+	struct report *report;
+	struct report_run *rr;		/* this run's, or NULL */
+	struct af_machine *m;
+};
+
+static void watch_phase(void *arg, const struct af_phase *ph)
+{
+	struct watch *w = arg;
+
+	progress_phase(&w->progress, ph);
+	if (w->rr)
+		report_phase(w->report, w->rr, w->m, ph);
+}
+
+static void watch_sample(void *arg, const struct af_sample *smp)
+{
+	struct watch *w = arg;
+
+	if (report_sample(w->report, w->rr, w->m, smp))
+		af_sampler_set(w->m, w->rr->stride_ns, watch_sample, w);
+}
+
+/* Start watching a freshly built machine: 0 or 2 (printed) */
+static int watch_start(struct watch *w, struct af_machine *m, const char *spec, int j, int nv,
+		       unsigned long long k, unsigned long long seeds)
+{
+	char prefix[64];
+	struct af_sample first;
+
+	snprintf(prefix, sizeof(prefix), "[%d/%d %.20s, seed %llu/%llu] ", j + 1, nv, spec, k + 1, seeds);
+	w->m = m;
+	w->rr = NULL;
+	progress_init(&w->progress, m, prefix);
+	af_phase_hook_set(m, watch_phase, w);
+	if (!w->report || k)
+		return 0;
+	if (!(w->rr = report_run_add(w->report, m, spec)) || report_map(w->report, w->rr, m, "start") ||
+	    af_sample_now(m, &first))
+		return cli_error("--report", "out of memory");
+	report_sample(w->report, w->rr, m, &first);
+	af_sampler_set(m, w->rr->stride_ns, watch_sample, w);
+	return 0;
+}
+
+/* The run's end: the report's last sample and map; 0 or 2 (printed) */
+static int watch_end(struct watch *w)
+{
+	int rc = 0;
+
+	af_phase_hook_set(w->m, NULL, NULL);
+	af_sampler_set(w->m, 0, NULL, NULL);
+	progress_end(&w->progress);
+	if (w->rr && report_end(w->report, w->rr, w->m))
+		rc = cli_error("--report", "out of memory");
+	w->rr = NULL;
+	return rc;
+}
+
 /* One run: boot, workload, metrics at rest, compact_memory, metrics again */
 static int one_run(struct machine_opts *mo, struct variant *va, int k, uint64_t seed,
-		   const char *spec, const char *trace, json_t **out)
+		   const char *spec, const char *trace, json_t **out, struct watch *w, int j, int nv,
+		   unsigned long long seeds)
 {
 	struct af_machine *m;
 	struct af_metrics rest, after;
@@ -134,10 +204,16 @@ static int one_run(struct machine_opts *mo, struct variant *va, int k, uint64_t 
 		return cli_error("compare", af_errmsg());
 	if ((rc = machine_build(mo, &m)))
 		return rc;
+	if ((rc = watch_start(w, m, va->spec, j, nv, (unsigned long long)k, seeds))) {
+		watch_end(w);
+		af_machine_destroy(m);
+		return rc;
+	}
 	if (trace) {
 		/* the trace's requests, placed by this variant's allocator */
 		struct af_replay_stats st;
 		if ((rc = trace_replay(m, trace, machine_import_driver(), 1, &st))) {
+			watch_end(w);
 			af_machine_destroy(m);
 			return rc;
 		}
@@ -147,23 +223,24 @@ static int one_run(struct machine_opts *mo, struct variant *va, int k, uint64_t 
 			if (out)
 				wres = json_workload_result(&wr);
 			for (int i = 0; i < wr.nvalues; i++) {
-				int w;
-				for (w = 0; w < nwrows && strcmp(wrows[w].name, wr.values[i].name); w++)
+				int wi;
+				for (wi = 0; wi < nwrows && strcmp(wrows[wi].name, wr.values[i].name); wi++)
 					;
-				if (w == nwrows && nwrows < MAX_WROWS) {
+				if (wi == nwrows && nwrows < MAX_WROWS) {
 					size_t l = strlen(wr.values[i].name);
-					snprintf(wrows[w].name, sizeof(wrows[w].name), "%s", wr.values[i].name);
-					wrows[w].pct = l > 4 && !strcmp(wr.values[i].name + l - 4, "_pct");
+					snprintf(wrows[wi].name, sizeof(wrows[wi].name), "%s", wr.values[i].name);
+					wrows[wi].pct = l > 4 && !strcmp(wr.values[i].name + l - 4, "_pct");
 					nwrows++;
 				}
-				if (w < nwrows)
-					va->v[NR_ROWS + w][va->n[NR_ROWS + w]++] = wr.values[i].value;
+				if (wi < nwrows)
+					va->v[NR_ROWS + wi][va->n[NR_ROWS + wi]++] = wr.values[i].value;
 			}
 			af_workload_result_free(&wr);
 		}
 	}
 	if (rc) {
 		rc = cli_error("workload", af_errmsg());
+		watch_end(w);
 		af_machine_destroy(m);
 		return rc;
 	}
@@ -184,11 +261,17 @@ static int one_run(struct machine_opts *mo, struct variant *va, int k, uint64_t 
 	rc = af_compact_memory(m);
 	if (rc && rc != -ENOENT) {	/* compaction = 0: nothing to write to */
 		rc = cli_error("compact_memory", af_errmsg());
+		watch_end(w);
 		af_machine_destroy(m);
 		json_decref(wres);
 		return rc;
 	}
 	af_metrics(m, &after);
+	if ((rc = watch_end(w))) {
+		af_machine_destroy(m);
+		json_decref(wres);
+		return rc;
+	}
 	if (af_check(m, rep, sizeof(rep))) {
 		fprintf(stderr, "antifrag: %s seed %llu: invariant violated: %s\n", va->spec,
 			(unsigned long long)seed, rep);
@@ -258,6 +341,27 @@ static void summarise(struct variant *va)
 	}
 }
 
+/* A cell of the table: mean +- sd and the change against the first variant */
+static void cell_text(const struct variant *va, int j, int r, char *cell, size_t len)
+{
+	char delta[24] = "";
+
+	if (!va[j].valid[r]) {
+		snprintf(cell, len, "-");
+		return;
+	}
+	if (j > 0 && va[0].valid[r] && r != R_WALL) {
+		if (row_pct(r))
+			snprintf(delta, sizeof(delta), " (%+.1f)", va[j].mean[r] - va[0].mean[r]);
+		else if (va[0].mean[r] != 0)
+			snprintf(delta, sizeof(delta), " (%+.1f%%)",
+				 100.0 * (va[j].mean[r] - va[0].mean[r]) / fabs(va[0].mean[r]));
+		else
+			snprintf(delta, sizeof(delta), " (%s)", va[j].mean[r] == 0 ? "=" : "new");
+	}
+	snprintf(cell, len, "%.1f%s +- %.1f%s", va[j].mean[r], row_pct(r) ? "%" : "", va[j].sd[r], delta);
+}
+
 static void print_table(struct variant *va, int nv)
 {
 	printf("%-24s", "");
@@ -269,31 +373,41 @@ static void print_table(struct variant *va, int nv)
 			printf("workload's own figures:\n");
 		printf("%-24.24s", row_label(r));
 		for (int j = 0; j < nv; j++) {
-			char cell[64], delta[24] = "";
-			if (!va[j].valid[r]) {
-				printf(" %28s", "-");
-				continue;
-			}
-			if (j > 0 && va[0].valid[r] && r != R_WALL) {
-				if (row_pct(r))
-					snprintf(delta, sizeof(delta), " (%+.1f)", va[j].mean[r] - va[0].mean[r]);
-				else if (va[0].mean[r] != 0)
-					snprintf(delta, sizeof(delta), " (%+.1f%%)",
-						 100.0 * (va[j].mean[r] - va[0].mean[r]) / fabs(va[0].mean[r]));
-				else
-					snprintf(delta, sizeof(delta), " (%s)", va[j].mean[r] == 0 ? "=" : "new");
-			}
-			snprintf(cell, sizeof(cell), "%.1f%s +- %.1f%s", va[j].mean[r], row_pct(r) ? "%" : "",
-				 va[j].sd[r], delta);
+			char cell[64];
+			cell_text(va, j, r, cell, sizeof(cell));
 			printf(" %28s", cell);
 		}
 		printf("\n");
 	}
 }
 
+/* The same table for the report: {"columns": [...], "rows": [[...], ...]} */
+static json_t *table_json(const struct variant *va, int nv)
+{
+	json_t *cols = json_array(), *rws = json_array();
+
+	json_array_append_new(cols, json_string(""));
+	for (int j = 0; j < nv; j++)
+		json_array_append_new(cols, json_string(va[j].spec));
+	for (int r = 0; r < NR_ROWS + nwrows; r++) {
+		json_t *row = json_array();
+		json_array_append_new(row, json_string(row_label(r)));
+		for (int j = 0; j < nv; j++) {
+			char cell[64];
+			cell_text(va, j, r, cell, sizeof(cell));
+			json_array_append_new(row, json_string(cell));
+		}
+		json_array_append_new(rws, row);
+	}
+	return json_pack("{s:o, s:o}", "columns", cols, "rows", rws);
+}
+
 /* The command line, parsed and checked */
 struct compare_args {
 	const char *json_path;
+	const char *report;	/* --report FILE.html */
+	uint64_t report_at[64];
+	size_t nreport_at;
 	const char *trace;	/* --trace FILE: its requests are the workload */
 	unsigned long long seeds;
 	struct workload_opts wo;
@@ -345,12 +459,20 @@ static int compare_parse(int argc, char **argv, struct machine_opts *mo, struct 
 			if ((rc = trace_check(o, v)))
 				return rc;
 			a->trace = argv[++i];
-		} else if (!strcmp(o, "--json")) {
+		} else if (!strcmp(o, "--json") || !strcmp(o, "--report")) {
 			if (!v)
 				return cli_error(o, "missing value (try --help)");
 			if ((rc = file_value(o, v)))
 				return rc;
-			a->json_path = argv[++i];
+			if (!strcmp(o, "--json"))
+				a->json_path = argv[++i];
+			else
+				a->report = argv[++i];
+		} else if (!strcmp(o, "--report-at")) {
+			if (!v)
+				return cli_error(o, "missing value (try --help)");
+			if ((rc = report_at_parse(o, argv[++i], a->report_at, &a->nreport_at)))
+				return rc;
 		} else {
 			char msg[160];
 			snprintf(msg, sizeof(msg), "unknown option '%.100s' (try --help)", o);
@@ -361,6 +483,10 @@ static int compare_parse(int argc, char **argv, struct machine_opts *mo, struct 
 		return cli_error("compare", "--policy A,B,... is required (try --help)");
 	if (a->json_path && (rc = outpath_check(a->json_path, "--json")))
 		return rc;
+	if (a->report && (rc = outpath_check(a->report, "--report")))
+		return rc;
+	if (a->nreport_at && !a->report)
+		return cli_error("--report-at", "needs --report FILE.html");
 	if ((rc = workload_opts_finish(&a->wo)))
 		return rc;
 	if (a->trace && a->wo.nparams + (strcmp(a->wo.name, "world") != 0) > 0)
@@ -411,6 +537,8 @@ static int compare_main(int argc, char **argv)
 	int nv, rc;
 	json_t *json = NULL;
 	double t0 = wall_seconds();
+	struct watch w = { 0 };
+	struct outfile rep = { 0 };
 
 	memset(va, 0, sizeof(va));
 	if ((rc = compare_parse(argc, argv, &mo, &a, va)))
@@ -438,6 +566,19 @@ static int compare_main(int argc, char **argv)
 		       "%d node(s), seeds %llu..%llu\n",
 		       (unsigned long long)(af_machine_managed_pages(m) >> 8), af_machine_nr_cpus(m),
 		       af_machine_nr_nodes(m), seed0, seed0 + seeds - 1);
+		if (a.report) {
+			char title[512];
+			snprintf(title, sizeof(title), "antifrag compare: %.100s (%.300s), %llu MiB, seeds %llu..%llu",
+				 a.trace ? "trace" : a.wo.name, a.trace ? a.trace : wparams[0] ? wparams : "defaults",
+				 (unsigned long long)(af_machine_managed_pages(m) >> 8), seed0, seed0 + seeds - 1);
+			if (!(w.report = report_new(title, argc, argv))) {
+				af_machine_destroy(m);
+				rc = cli_error("--report", "out of memory");
+				goto out;
+			}
+			memcpy(w.report->map_at, a.report_at, sizeof(a.report_at));
+			w.report->nmap_at = a.nreport_at;
+		}
 		af_machine_destroy(m);
 	}
 	nwrows = 0;
@@ -451,7 +592,7 @@ static int compare_main(int argc, char **argv)
 		for (unsigned long long k = 0; k < seeds; k++) {
 			json_t *run = NULL;
 			if ((rc = one_run(&mo, &va[j], (int)k, seed0 + k, a.wo.spec, a.trace,
-					  json_path ? &run : NULL)))
+					  json_path ? &run : NULL, &w, j, nv, seeds)))
 				goto out;
 			if (run)
 				json_array_append_new(va[j].runs, run);
@@ -462,6 +603,15 @@ static int compare_main(int argc, char **argv)
 	print_table(va, nv);
 	if ((rc = stdout_check()))
 		goto out;
+	if (w.report) {
+		report_table(w.report, table_json(va, nv));
+		if ((rc = outfile_open(&rep, a.report, "--report")))
+			goto out;
+		if (report_write_html(w.report, rep.f)) {
+			rc = cli_error("--report", "cannot write the file");
+			goto out;
+		}
+	}
 	if (json_path) {
 		json_t *vars = json_array();
 		json = json_run_header("compare", argc, argv);
@@ -482,7 +632,11 @@ static int compare_main(int argc, char **argv)
 		json_object_set_new(json, "wall_seconds", json_real(wall_seconds() - t0));
 		rc = json_write_file(json, json_path);
 	}
+	if (!rc && w.report)
+		rc = outfile_commit(&rep, "--report");
 out:
+	outfile_abort(&rep);
+	report_free(w.report);
 	for (int j = 0; j < MAX_VARIANTS; j++) {
 		for (int r = 0; r < MAX_ROWS; r++)
 			free(va[j].v[r]);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "report.h"
 
 static void run_usage(FILE *f)
 {
@@ -66,6 +67,20 @@ static void run_usage(FILE *f)
 "                       transparent_hugepage/*; DIR must be absent or empty\n"
 "  --procfs-every MS    also one such tree per MS milliseconds of virtual time,\n"
 "                       at DIR/at/<ms>/ (node_exporter --path.procfs=DIR/at/<ms>/proc)\n"
+"  --report FILE.html   write one self-contained HTML report (opens without a\n"
+"                       network): the summary table; the memory map, one cell\n"
+"                       per pageblock and one row per GiB, coloured by\n"
+"                       migratetype, lighter the more of it is free, mixed\n"
+"                       blocks underlined, a click zooms to the pages of 64\n"
+"                       blocks coloured by owner; at the start, before and after\n"
+"                       each manual compaction and at the end; and charts over\n"
+"                       virtual time (free pages per order, fragmentation score,\n"
+"                       huge pages and the oracle, extfrag events by kind,\n"
+"                       compaction and reclaim work; Chart.js, inlined).  The\n"
+"                       samples are its own (every 1 ms, halved in number as\n"
+"                       they pass 512) unless --sample-every paces them\n"
+"  --report-at MS,...   also the maps at these virtual times (ms, ascending; taken\n"
+"                       at the first sample at or after each)\n"
 "  --check              run the invariant checker at the end (always run after\n"
 "                       the workload; this also checks right after boot)\n"
 "  -h, --help           this text\n"
@@ -94,6 +109,9 @@ struct run_state {
 	uint64_t samples_ns, samples_next, procfs_ns, procfs_next;
 	int sample_err;
 	struct progress progress;
+	struct report *report;			/* --report: maps and samples */
+	struct report_run *rrun;
+	struct outfile report_out;
 };
 
 /* The phase hook: the progress bar */
@@ -102,6 +120,8 @@ static void on_phase(void *arg, const struct af_phase *ph)
 	struct run_state *s = arg;
 
 	progress_phase(&s->progress, ph);
+	if (s->report)
+		report_phase(s->report, s->rrun, s->m, ph);
 }
 
 /* One sample a line: the clock, the metrics, the counters; and in --json */
@@ -138,6 +158,9 @@ static void on_sample(void *arg, const struct af_sample *smp)
 		if (s->prom && !s->sample_err && prom_sample(s->prom, s->m, &smp->metrics))
 			s->sample_err = 2;
 	}
+	/* the report keeps what it needs; alone on the sampler, it sets the pace */
+	if (s->report && report_sample(s->report, s->rrun, s->m, smp) && !s->samples_ns && !s->procfs_ns)
+		af_sampler_set(s->m, s->rrun->stride_ns, on_sample, s);
 	if (s->procfs_ns && smp->clock_ns >= s->procfs_next && !s->sample_err) {
 		char prefix[64];
 		s->procfs_next = (smp->clock_ns / s->procfs_ns + 1) * s->procfs_ns;
@@ -167,6 +190,8 @@ static void run_free(struct run_state *s)
 	outfile_abort(&s->events);
 	outfile_abort(&s->samples);
 	outfile_abort(&s->prom_out);
+	outfile_abort(&s->report_out);
+	report_free(s->report);
 	outtree_abort(&s->procfs);
 	prom_free(s->prom);
 	json_decref(s->json);
@@ -207,6 +232,9 @@ static void print_metrics(const struct af_metrics *mt)
 /* The command line, parsed and checked */
 struct run_args {
 	const char *shows[MAX_LIST], *trace, *events, *json_path, *samples, *procfs, *prometheus;
+	const char *report;
+	uint64_t report_at[64];
+	size_t nreport_at;
 	int nshows;
 	unsigned long long sample_ms, procfs_ms;
 	bool workload, check_boot, help;
@@ -242,7 +270,8 @@ static int run_parse(int argc, char **argv, struct machine_opts *mo, struct run_
 			a->check_boot = true;
 		} else if (strcmp(o, "--show") && strcmp(o, "--trace") && strcmp(o, "--events") &&
 			   strcmp(o, "--json") && strcmp(o, "--samples") && strcmp(o, "--sample-every") &&
-			   strcmp(o, "--procfs") && strcmp(o, "--procfs-every") && strcmp(o, "--prometheus")) {
+			   strcmp(o, "--procfs") && strcmp(o, "--procfs-every") && strcmp(o, "--prometheus") &&
+			   strcmp(o, "--report") && strcmp(o, "--report-at")) {
 			char msg[160];
 			snprintf(msg, sizeof(msg), "unknown option '%.100s' (try --help)", o);
 			return cli_error("run", msg);
@@ -282,6 +311,11 @@ static int run_parse(int argc, char **argv, struct machine_opts *mo, struct run_
 			a->procfs = argv[++i];
 		} else if (!strcmp(o, "--prometheus")) {
 			a->prometheus = argv[++i];
+		} else if (!strcmp(o, "--report")) {
+			a->report = argv[++i];
+		} else if (!strcmp(o, "--report-at")) {
+			if ((rc = report_at_parse(o, argv[++i], a->report_at, &a->nreport_at)))
+				return rc;
 		} else if (!strcmp(o, "--procfs-every")) {
 			if ((rc = parse_u64(o, argv[++i], 1, 1000000000ULL, &a->procfs_ms)))
 				return rc;
@@ -293,6 +327,10 @@ static int run_parse(int argc, char **argv, struct machine_opts *mo, struct run_
 		return cli_error("--samples", "needs --sample-every MS");
 	if (a->procfs_ms && !a->procfs)
 		return cli_error("--procfs-every", "needs --procfs DIR");
+	if (a->nreport_at && !a->report)
+		return cli_error("--report-at", "needs --report FILE.html");
+	if (a->report && !a->workload)
+		return cli_error("--report", "needs a workload (not --no-workload)");
 	if (a->procfs && (rc = outtree_check(a->procfs, "--procfs")))
 		return rc;
 	if (a->sample_ms && !a->samples && !a->prometheus)
@@ -302,6 +340,7 @@ static int run_parse(int argc, char **argv, struct machine_opts *mo, struct run_
 	    (a->events && (rc = outpath_check(a->events, "--events"))) ||
 	    (a->samples && (rc = outpath_check(a->samples, "--samples"))) ||
 	    (a->prometheus && (rc = outpath_check(a->prometheus, "--prometheus"))) ||
+	    (a->report && (rc = outpath_check(a->report, "--report"))) ||
 	    (a->json_path && (rc = outpath_check(a->json_path, "--json"))))
 		return rc;
 	return machine_opts_finish(mo);
@@ -361,13 +400,36 @@ static int run_main(int argc, char **argv)
 		rc = cli_error("--prometheus", "out of memory");
 		goto out;
 	}
-	if (sample_ms || a.procfs_ms) {
+	if (a.report) {
+		char title[256], label[160];
+		af_machine_policy(m, policy, sizeof(policy));
+		snprintf(title, sizeof(title), "antifrag run: %.120s, %llu MiB, policy %.80s, seed %llu", a.wo.spec,
+			 (unsigned long long)(af_machine_managed_pages(m) >> 8), policy,
+			 (unsigned long long)af_machine_seed(m));
+		snprintf(label, sizeof(label), "%.120s, seed %llu", policy, (unsigned long long)af_machine_seed(m));
+		s.report = report_new(title, argc, argv);
+		if (s.report) {
+			memcpy(s.report->map_at, a.report_at, sizeof(a.report_at));
+			s.report->nmap_at = a.nreport_at;
+		}
+		struct af_sample first;
+		if (!s.report || !(s.rrun = report_run_add(s.report, m, label)) ||
+		    report_map(s.report, s.rrun, m, "start") || af_sample_now(m, &first)) {
+			rc = cli_error("--report", "out of memory");
+			goto out;
+		}
+		report_sample(s.report, s.rrun, m, &first);
+	}
+	if (sample_ms || a.procfs_ms || s.report) {
 		s.samples_ns = sample_ms * 1000000ULL;
 		s.procfs_ns = a.procfs_ms * 1000000ULL;
 		/* each output's first sample at its own interval's next multiple */
 		s.samples_next = s.samples_ns ? (af_clock_ns(m) / s.samples_ns + 1) * s.samples_ns : 0;
 		s.procfs_next = s.procfs_ns ? (af_clock_ns(m) / s.procfs_ns + 1) * s.procfs_ns : 0;
-		if (af_sampler_set(m, gcd(s.samples_ns, s.procfs_ns), on_sample, &s)) {
+		uint64_t every = gcd(s.samples_ns, s.procfs_ns);
+		if (!every)
+			every = s.rrun->stride_ns;	/* the report alone */
+		if (af_sampler_set(m, every, on_sample, &s)) {
 			rc = cli_error(sample_ms ? "--sample-every" : "--procfs-every", af_errmsg());
 			goto out;
 		}
@@ -429,6 +491,12 @@ static int run_main(int argc, char **argv)
 		if (ret) {
 			rc = cli_error("workload", af_errmsg());
 			goto out;
+		}
+		if (s.report) {
+			if (report_end(s.report, s.rrun, m)) {
+				rc = cli_error("--report", "out of memory");
+				goto out;
+			}
 		}
 		fputs(wr.text, stdout);
 		if (s.json)
@@ -524,6 +592,17 @@ static int run_main(int argc, char **argv)
 			}
 		}
 	}
+	if (!rc && s.report) {
+		json_t *t = json_pack("{s:[s,s], s:[]}", "columns", "metric", "value", "rows");
+		struct af_metrics mt;
+		if (t && !af_metrics(m, &mt))
+			json_object_set_new(t, "rows", report_metric_rows(&mt));
+		report_table(s.report, t);
+		if (!(rc = outfile_open(&s.report_out, a.report, "--report")) && report_write_html(s.report, s.report_out.f)) {
+			outfile_abort(&s.report_out);
+			rc = cli_error("--report", "cannot write the file");
+		}
+	}
 	if ((ret = stdout_check())) {
 		rc = ret;
 		goto out;	/* the run's output is lost: so are its files */
@@ -532,7 +611,7 @@ static int run_main(int argc, char **argv)
 		goto out;	/* a failed run leaves no output behind */
 	if ((ret = outfile_commit(&s.samples, "--samples")) || (ret = outfile_commit(&s.trace, "--trace")) ||
 	    (ret = outfile_commit(&s.events, "--events")) || (ret = outtree_commit(&s.procfs, "--procfs")) ||
-	    (ret = outfile_commit(&s.prom_out, "--prometheus")))
+	    (ret = outfile_commit(&s.prom_out, "--prometheus")) || (ret = outfile_commit(&s.report_out, "--report")))
 		rc = ret;
 	if (s.json) {
 		json_object_set_new(s.json, "wall_seconds", json_real(wall_seconds() - t0));
