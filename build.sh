@@ -23,6 +23,7 @@ need_pkgs() {
 	# --report inlines Debian's Chart.js; --figures draws through cairo
 	[ -f /usr/share/javascript/chart.js/chart.min.js ] || missing="$missing libjs-chart.js"
 	[ -f /usr/include/cairo/cairo.h ] || missing="$missing libcairo2-dev"
+	[ -f /usr/include/fontconfig/fontconfig.h ] || missing="$missing libfontconfig-dev"
 	if [ "$1" = test ]; then
 		# the --prometheus file is read by the Prometheus client's own parser
 		[ -d /usr/lib/python3/dist-packages/prometheus_client ] || missing="$missing python3-prometheus-client"

@@ -135,6 +135,8 @@ int outtree_check(const char *path, const char *what);		/* 0 or 2 (printed) */
 int outtree_open(struct outtree *t, const char *path, const char *what);
 /* Write text to REL (directories made as needed) inside the tree */
 int outtree_file(struct outtree *t, const char *rel, const char *text, const char *what);
+/* The same for len bytes of data */
+int outtree_data(struct outtree *t, const char *rel, const void *data, size_t len, const char *what);
 int outtree_commit(struct outtree *t, const char *what);
 void outtree_abort(struct outtree *t);
 /* Every kernel file of m in the kernel's layout under PREFIX of the tree

@@ -669,7 +669,17 @@ int outpath_check(const char *path, const char *what)
 #define LIVE_TMP_MAX 8
 static const char *volatile live_tmp[LIVE_TMP_MAX];
 
-static struct outtree *volatile live_tree;
+#define LIVE_TREE_MAX 4
+static struct outtree *volatile live_tree[LIVE_TREE_MAX];
+
+static void live_tree_set(struct outtree *from, struct outtree *to)
+{
+	for (int i = 0; i < LIVE_TREE_MAX; i++)
+		if (live_tree[i] == from) {
+			live_tree[i] = to;
+			return;
+		}
+}
 
 /* Remove what a tree being built holds, newest first (unlink and rmdir only) */
 static void tree_unmake(struct outtree *t)
@@ -687,8 +697,9 @@ static void remove_live_tmp(int sig)
 	for (int i = 0; i < LIVE_TMP_MAX; i++)
 		if (live_tmp[i])
 			unlink(live_tmp[i]);
-	if (live_tree)
-		tree_unmake(live_tree);
+	for (int i = 0; i < LIVE_TREE_MAX; i++)
+		if (live_tree[i])
+			tree_unmake(live_tree[i]);
 	raise(sig);	/* SA_RESETHAND: delivered as the default once this returns */
 }
 
@@ -861,9 +872,9 @@ int outtree_open(struct outtree *t, const char *path, const char *what)
 		return cli_error(what, "path too long");
 	strcat(t->tmp, ".tmp.XXXXXX");
 	live_handler_install();
-	live_tree = t;		/* before it exists: a signal in between removes it */
+	live_tree_set(NULL, t);	/* before it exists: a signal in between removes it */
 	if (!mkdtemp(t->tmp)) {
-		live_tree = NULL;
+		live_tree_set(t, NULL);
 		snprintf(msg, sizeof(msg), "cannot create '%s': %s", path, strerror(errno));
 		return cli_error(what, msg);
 	}
@@ -898,8 +909,13 @@ static int tree_log(struct outtree *t, const char *full)
 
 int outtree_file(struct outtree *t, const char *rel, const char *text, const char *what)
 {
+	return outtree_data(t, rel, text, strlen(text), what);
+}
+
+int outtree_data(struct outtree *t, const char *rel, const void *text, size_t len, const char *what)
+{
 	char full[8192], msg[8400];
-	size_t base = strlen(t->tmp), len = strlen(text);
+	size_t base = strlen(t->tmp);
 	FILE *f;
 
 	if ((size_t)snprintf(full, sizeof(full), "%s/%s", t->tmp, rel) >= sizeof(full))
@@ -951,7 +967,7 @@ int outtree_commit(struct outtree *t, const char *what)
 		outtree_abort(t);
 		return cli_error(what, msg);
 	}
-	live_tree = NULL;
+	live_tree_set(t, NULL);
 	for (size_t i = 0; i < t->nmade; i++)
 		free(t->made[i]);
 	free(t->made);
@@ -966,7 +982,7 @@ void outtree_abort(struct outtree *t)
 	if (!t->open)
 		return;
 	tree_unmake(t);
-	live_tree = NULL;
+	live_tree_set(t, NULL);
 	for (size_t i = 0; i < t->nmade; i++)
 		free(t->made[i]);
 	free(t->made);

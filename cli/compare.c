@@ -64,6 +64,7 @@ static void compare_usage(FILE *f)
 "                       start, before and after compact_memory and at the end,\n"
 "                       side by side, and its time series (see run --help)\n"
 "  --report-at MS,...   also the maps at these virtual times (ms, ascending)\n"
+"  --figures DIR        the maps and charts as PNG and SVG (see run --help)\n"
 "  -h, --help           this text\n"
 "\n"
 "Workload (the same for every variant and seed):\n", f);
@@ -406,6 +407,7 @@ static json_t *table_json(const struct variant *va, int nv)
 struct compare_args {
 	const char *json_path;
 	const char *report;	/* --report FILE.html */
+	const char *figures;	/* --figures DIR */
 	uint64_t report_at[64];
 	size_t nreport_at;
 	const char *trace;	/* --trace FILE: its requests are the workload */
@@ -459,15 +461,17 @@ static int compare_parse(int argc, char **argv, struct machine_opts *mo, struct 
 			if ((rc = trace_check(o, v)))
 				return rc;
 			a->trace = argv[++i];
-		} else if (!strcmp(o, "--json") || !strcmp(o, "--report")) {
+		} else if (!strcmp(o, "--json") || !strcmp(o, "--report") || !strcmp(o, "--figures")) {
 			if (!v)
 				return cli_error(o, "missing value (try --help)");
 			if ((rc = file_value(o, v)))
 				return rc;
 			if (!strcmp(o, "--json"))
 				a->json_path = argv[++i];
-			else
+			else if (!strcmp(o, "--report"))
 				a->report = argv[++i];
+			else
+				a->figures = argv[++i];
 		} else if (!strcmp(o, "--report-at")) {
 			if (!v)
 				return cli_error(o, "missing value (try --help)");
@@ -485,8 +489,10 @@ static int compare_parse(int argc, char **argv, struct machine_opts *mo, struct 
 		return rc;
 	if (a->report && (rc = outpath_check(a->report, "--report")))
 		return rc;
-	if (a->nreport_at && !a->report)
-		return cli_error("--report-at", "needs --report FILE.html");
+	if (a->nreport_at && !a->report && !a->figures)
+		return cli_error("--report-at", "needs --report FILE.html or --figures DIR");
+	if (a->figures && (rc = outtree_check(a->figures, "--figures")))
+		return rc;
 	if ((rc = workload_opts_finish(&a->wo)))
 		return rc;
 	if (a->trace && a->wo.nparams + (strcmp(a->wo.name, "world") != 0) > 0)
@@ -539,6 +545,7 @@ static int compare_main(int argc, char **argv)
 	double t0 = wall_seconds();
 	struct watch w = { 0 };
 	struct outfile rep = { 0 };
+	struct outtree figs = { 0 };
 
 	memset(va, 0, sizeof(va));
 	if ((rc = compare_parse(argc, argv, &mo, &a, va)))
@@ -566,7 +573,7 @@ static int compare_main(int argc, char **argv)
 		       "%d node(s), seeds %llu..%llu\n",
 		       (unsigned long long)(af_machine_managed_pages(m) >> 8), af_machine_nr_cpus(m),
 		       af_machine_nr_nodes(m), seed0, seed0 + seeds - 1);
-		if (a.report) {
+		if (a.report || a.figures) {
 			char title[512];
 			snprintf(title, sizeof(title), "antifrag compare: %.100s (%.300s), %llu MiB, seeds %llu..%llu",
 				 a.trace ? "trace" : a.wo.name, a.trace ? a.trace : wparams[0] ? wparams : "defaults",
@@ -605,12 +612,15 @@ static int compare_main(int argc, char **argv)
 		goto out;
 	if (w.report) {
 		report_table(w.report, table_json(va, nv));
-		if ((rc = outfile_open(&rep, a.report, "--report")))
+		if (a.report && (rc = outfile_open(&rep, a.report, "--report")))
 			goto out;
-		if (report_write_html(w.report, rep.f)) {
+		if (a.report && report_write_html(w.report, rep.f)) {
 			rc = cli_error("--report", "cannot write the file");
 			goto out;
 		}
+		if (a.figures && ((rc = outtree_open(&figs, a.figures, "--figures")) ||
+				  (rc = report_figures(w.report, &figs, "--figures"))))
+			goto out;
 	}
 	if (json_path) {
 		json_t *vars = json_array();
@@ -632,10 +642,11 @@ static int compare_main(int argc, char **argv)
 		json_object_set_new(json, "wall_seconds", json_real(wall_seconds() - t0));
 		rc = json_write_file(json, json_path);
 	}
-	if (!rc && w.report)
-		rc = outfile_commit(&rep, "--report");
+	if (!rc && w.report && !(rc = outfile_commit(&rep, "--report")))
+		rc = outtree_commit(&figs, "--figures");
 out:
 	outfile_abort(&rep);
+	outtree_abort(&figs);
 	report_free(w.report);
 	for (int j = 0; j < MAX_VARIANTS; j++) {
 		for (int r = 0; r < MAX_ROWS; r++)

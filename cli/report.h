@@ -91,9 +91,14 @@ json_t *report_metric_rows(const struct af_metrics *mt);
 void report_table(struct report *r, json_t *table);
 /* The self-contained HTML file; 0 or -EIO */
 int report_write_html(const struct report *r, FILE *f);
-/* PNG and SVG of every map of the first run... and of each chart, into dir
- * (which exists); 0 or 2 (printed) */
-int report_figures(const struct report *r, const char *dir);
+/* PNG and SVG of every map and every chart of every run, into the tree
+ * (figures.c): RUN-map-LABEL.{png,svg}, RUN-CHART.{png,svg}; 0 or 2 (printed) */
+struct outtree;
+int report_figures(const struct report *r, struct outtree *t, const char *what);
+/* 1, 2, 2.5 or 5 times a power of ten, at least v (1 for v <= 0) */
+double report_nice_max(double v);
+/* The largest value a chart shows for a run (stacked: the largest sum) */
+double report_chart_max(const struct report_run *rr, const struct chart_spec *cs);
 /* --report-at MS[,MS...]: 0 or 2 (printed) */
 int report_at_parse(const char *opt, const char *v, uint64_t *at, size_t *n);
 

@@ -81,6 +81,9 @@ static void run_usage(FILE *f)
 "                       they pass 512) unless --sample-every paces them\n"
 "  --report-at MS,...   also the maps at these virtual times (ms, ascending; taken\n"
 "                       at the first sample at or after each)\n"
+"  --figures DIR        the report's maps and charts as PNG and SVG for papers\n"
+"                       (cairo): DIR/RUN-map-LABEL.{png,svg}, DIR/RUN-CHART.{png,svg};\n"
+"                       DIR must be absent or empty\n"
 "  --check              run the invariant checker at the end (always run after\n"
 "                       the workload; this also checks right after boot)\n"
 "  -h, --help           this text\n"
@@ -112,6 +115,7 @@ struct run_state {
 	struct report *report;			/* --report: maps and samples */
 	struct report_run *rrun;
 	struct outfile report_out;
+	struct outtree figures;			/* --figures */
 };
 
 /* The phase hook: the progress bar */
@@ -193,6 +197,7 @@ static void run_free(struct run_state *s)
 	outfile_abort(&s->report_out);
 	report_free(s->report);
 	outtree_abort(&s->procfs);
+	outtree_abort(&s->figures);
 	prom_free(s->prom);
 	json_decref(s->json);
 }
@@ -232,7 +237,7 @@ static void print_metrics(const struct af_metrics *mt)
 /* The command line, parsed and checked */
 struct run_args {
 	const char *shows[MAX_LIST], *trace, *events, *json_path, *samples, *procfs, *prometheus;
-	const char *report;
+	const char *report, *figures;
 	uint64_t report_at[64];
 	size_t nreport_at;
 	int nshows;
@@ -271,7 +276,7 @@ static int run_parse(int argc, char **argv, struct machine_opts *mo, struct run_
 		} else if (strcmp(o, "--show") && strcmp(o, "--trace") && strcmp(o, "--events") &&
 			   strcmp(o, "--json") && strcmp(o, "--samples") && strcmp(o, "--sample-every") &&
 			   strcmp(o, "--procfs") && strcmp(o, "--procfs-every") && strcmp(o, "--prometheus") &&
-			   strcmp(o, "--report") && strcmp(o, "--report-at")) {
+			   strcmp(o, "--report") && strcmp(o, "--report-at") && strcmp(o, "--figures")) {
 			char msg[160];
 			snprintf(msg, sizeof(msg), "unknown option '%.100s' (try --help)", o);
 			return cli_error("run", msg);
@@ -313,6 +318,8 @@ static int run_parse(int argc, char **argv, struct machine_opts *mo, struct run_
 			a->prometheus = argv[++i];
 		} else if (!strcmp(o, "--report")) {
 			a->report = argv[++i];
+		} else if (!strcmp(o, "--figures")) {
+			a->figures = argv[++i];
 		} else if (!strcmp(o, "--report-at")) {
 			if ((rc = report_at_parse(o, argv[++i], a->report_at, &a->nreport_at)))
 				return rc;
@@ -327,10 +334,12 @@ static int run_parse(int argc, char **argv, struct machine_opts *mo, struct run_
 		return cli_error("--samples", "needs --sample-every MS");
 	if (a->procfs_ms && !a->procfs)
 		return cli_error("--procfs-every", "needs --procfs DIR");
-	if (a->nreport_at && !a->report)
-		return cli_error("--report-at", "needs --report FILE.html");
-	if (a->report && !a->workload)
-		return cli_error("--report", "needs a workload (not --no-workload)");
+	if (a->nreport_at && !a->report && !a->figures)
+		return cli_error("--report-at", "needs --report FILE.html or --figures DIR");
+	if ((a->report || a->figures) && !a->workload)
+		return cli_error(a->report ? "--report" : "--figures", "needs a workload (not --no-workload)");
+	if (a->figures && (rc = outtree_check(a->figures, "--figures")))
+		return rc;
 	if (a->procfs && (rc = outtree_check(a->procfs, "--procfs")))
 		return rc;
 	if (a->sample_ms && !a->samples && !a->prometheus)
@@ -400,7 +409,7 @@ static int run_main(int argc, char **argv)
 		rc = cli_error("--prometheus", "out of memory");
 		goto out;
 	}
-	if (a.report) {
+	if (a.report || a.figures) {
 		char title[256], label[160];
 		af_machine_policy(m, policy, sizeof(policy));
 		snprintf(title, sizeof(title), "antifrag run: %.120s, %llu MiB, policy %.80s, seed %llu", a.wo.spec,
@@ -598,10 +607,13 @@ static int run_main(int argc, char **argv)
 		if (t && !af_metrics(m, &mt))
 			json_object_set_new(t, "rows", report_metric_rows(&mt));
 		report_table(s.report, t);
-		if (!(rc = outfile_open(&s.report_out, a.report, "--report")) && report_write_html(s.report, s.report_out.f)) {
+		if (a.report && !(rc = outfile_open(&s.report_out, a.report, "--report")) &&
+		    report_write_html(s.report, s.report_out.f)) {
 			outfile_abort(&s.report_out);
 			rc = cli_error("--report", "cannot write the file");
 		}
+		if (!rc && a.figures && !(rc = outtree_open(&s.figures, a.figures, "--figures")))
+			rc = report_figures(s.report, &s.figures, "--figures");
 	}
 	if ((ret = stdout_check())) {
 		rc = ret;
@@ -611,7 +623,8 @@ static int run_main(int argc, char **argv)
 		goto out;	/* a failed run leaves no output behind */
 	if ((ret = outfile_commit(&s.samples, "--samples")) || (ret = outfile_commit(&s.trace, "--trace")) ||
 	    (ret = outfile_commit(&s.events, "--events")) || (ret = outtree_commit(&s.procfs, "--procfs")) ||
-	    (ret = outfile_commit(&s.prom_out, "--prometheus")) || (ret = outfile_commit(&s.report_out, "--report")))
+	    (ret = outfile_commit(&s.prom_out, "--prometheus")) || (ret = outfile_commit(&s.report_out, "--report")) ||
+	    (ret = outtree_commit(&s.figures, "--figures")))
 		rc = ret;
 	if (s.json) {
 		json_object_set_new(s.json, "wall_seconds", json_real(wall_seconds() - t0));

@@ -95,6 +95,39 @@ grep -Eqi '<(script|link|img)[^>]* (src|href)=' "$tmp/run.html" && bad "the repo
 	ok "compare --report" || bad "compare --report"
 check "compare report" "$tmp/cmp.html" 2
 
+# --figures: every map and chart as PNG and SVG, drawn
+"$AF" compare --mem 512M --workload thp-challenge --param bursts=4 --policy linux,nogroup --seeds 1 \
+	--figures "$tmp/figs" >/dev/null && ok "compare --figures" || bad "compare --figures"
+if $PY - "$tmp/figs" <<'PY'
+import os, sys
+import xml.etree.ElementTree as ET
+from PIL import Image
+d = sys.argv[1]
+names = sorted(os.listdir(d))
+for run in ("1-linux", "2-nogroup"):
+    for part in ("map-start", "map-end", "free-by-order", "fragmentation", "huge-pages", "extfrag", "work"):
+        for ext in ("png", "svg"):
+            n = "%s-%s.%s" % (run, part, ext)
+            if n not in names:
+                sys.exit("missing %s (have %s)" % (n, names))
+for n in names:
+    p = os.path.join(d, n)
+    if n.endswith(".png"):
+        im = Image.open(p).convert("RGB")
+        colours = im.getcolors(maxcolors=1 << 20) or []
+        if len(colours) < 8:
+            sys.exit("%s: %d colours: empty" % (n, len(colours)))
+    else:
+        root = ET.parse(p).getroot()
+        if not root.tag.endswith("svg") or sum(1 for _ in root.iter()) < 50:
+            sys.exit("%s: not a drawn SVG" % n)
+PY
+then ok "--figures: PNG and SVG of each map and chart, drawn"; else bad "--figures"; fi
+mkdir "$tmp/full" && touch "$tmp/full/x"
+out=$("$AF" run --mem 256M --figures "$tmp/full" 2>&1 >/dev/null); rc=$?
+[ "$rc" -eq 2 ] && [ "$(printf '%s\n' "$out" | grep -c .)" -eq 1 ] && ok "--figures into a non-empty directory: refused" ||
+	bad "--figures into a non-empty directory: rc=$rc $out"
+
 # bad input: one line, exit 2, no file left behind
 for args in "run --report $tmp" "run --report-at 5" "run --report $tmp/x.html --report-at 5,3" \
 	    "run --report $tmp/x.html --report-at 1,x" "run --no-workload --report $tmp/x.html" \
