@@ -15,7 +15,7 @@ expect_error() {	# name, args...: exit 2 with exactly one line on stderr
 }
 
 "$AF" --help >/tmp/af_help.$$ 2>&1 && ok "--help exits 0" || bad "--help exits 0"
-for cmd in run compare replay policies workloads; do
+for cmd in run compare replay policies workloads show; do
 	grep -q "^  $cmd " /tmp/af_help.$$ && ok "help lists $cmd" || bad "help lists $cmd"
 	"$AF" $cmd --help >/dev/null 2>&1 && ok "$cmd --help exits 0" || bad "$cmd --help exits 0"
 done
@@ -344,6 +344,27 @@ else
 	bad "tests/traces/quiet.tar.xz extracts"
 fi
 rm -rf "$cap"
+
+# show: a --procfs run's kernel files, at the end and at a sample time
+tmps=$(mktemp -d)
+"$AF" run --mem 256M --workload thp-challenge --param bursts=3 --procfs "$tmps/t" --procfs-every 20 \
+	--show /proc/buddyinfo >"$tmps/out"
+sed -n '/^==> \/proc\/buddyinfo <==$/,$p' "$tmps/out" | tail -n +2 >"$tmps/end"
+"$AF" show "$tmps/t/proc/buddyinfo" >"$tmps/shown" && cmp -s "$tmps/end" "$tmps/shown" &&
+	ok "show: the end's buddyinfo, as the run printed it" || bad "show: the end's buddyinfo"
+first=$(ls "$tmps/t/at" | sort -n | head -1)
+"$AF" show "$tmps/t/proc/pagetypeinfo" --at "$first" >"$tmps/shown" 2>"$tmps/err" &&
+	cmp -s "$tmps/shown" "$tmps/t/at/$first/proc/pagetypeinfo" && [ ! -s "$tmps/err" ] &&
+	ok "show --at a sample time" || bad "show --at a sample time"
+"$AF" show "$tmps/t/proc/sys/vm/min_free_kbytes" --at $((first + 1)) >"$tmps/shown" 2>"$tmps/err" &&
+	cmp -s "$tmps/shown" "$tmps/t/at/$first/proc/sys/vm/min_free_kbytes" && grep -q "sample at $first ms" "$tmps/err" &&
+	ok "show --at between samples: the latest before, named" || bad "show --at between samples: $(cat "$tmps/err")"
+expect_error "show --at before the first sample" show "$tmps/t/proc/buddyinfo" --at 0
+expect_error "show a file antifrag does not write" show "$tmps/t/proc/meminfo"
+expect_error "show a missing tree" show "$tmps/none/proc/buddyinfo"
+expect_error "show without PATH" show
+expect_error "show --at not a number" show "$tmps/t/proc/buddyinfo" --at x
+rm -rf "$tmps"
 
 # the progress bar: on a terminal's stderr, nothing on a file's
 tmpp=$(mktemp -d)
