@@ -126,7 +126,7 @@ struct report_run *report_run_add(struct report *r, struct af_machine *m, const 
 	r->runs[r->nruns++] = rr;
 	snprintf(rr->label, sizeof(rr->label), "%s", label);
 	rr->max_pfn = af_machine_max_pfn(m);
-	rr->stride_ns = 1000000;	/* 1 ms, doubled as the series fills */
+	rr->stride_ns = 2000000;	/* 2 ms, doubled as the series fills */
 	rr->map_at = r->map_at;
 	rr->nmap_at = r->nmap_at;
 	return rr;

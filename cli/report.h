@@ -70,7 +70,7 @@ struct report {
 	size_t nmap_at;
 };
 
-#define REPORT_MAX_SAMPLES 512
+#define REPORT_MAX_SAMPLES 256
 
 struct report *report_new(const char *title, int argc, char **argv);
 void report_free(struct report *r);

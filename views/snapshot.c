@@ -161,10 +161,19 @@ int af_snapshot_take(struct af_machine *m, struct af_snapshot *s)
 		}
 		if (pfn + n > m->max_pfn)
 			n = m->max_pfn - pfn;
-		memset(s->pfn_class + pfn, c, n);
-		if (c == AF_PFN_FREE)
-			for (unsigned long i = pfn; i < pfn + n; i++)
-				s->pageblocks[i >> PAGEBLOCK_ORDER].free_pages++;
+		if (n == 1)
+			s->pfn_class[pfn] = (uint8_t)c;
+		else
+			memset(s->pfn_class + pfn, c, n);
+		if (c == AF_PFN_FREE) {
+			/* a buddy block lies within one pageblock or covers whole ones */
+			if (n <= PAGEBLOCK_NR_PAGES)
+				s->pageblocks[pfn >> PAGEBLOCK_ORDER].free_pages += (uint16_t)n;
+			else
+				for (unsigned long i = pfn; i < pfn + n; i += PAGEBLOCK_NR_PAGES)
+					s->pageblocks[i >> PAGEBLOCK_ORDER].free_pages +=
+						(uint16_t)(pfn + n - i < PAGEBLOCK_NR_PAGES ? pfn + n - i : PAGEBLOCK_NR_PAGES);
+		}
 		pfn += n;
 	}
 	return 0;
