@@ -38,7 +38,8 @@ static int next_gig(const struct af_snapshot *s, uint64_t *pfn)
 
 static int balloon_run(struct af_machine *m, const uint64_t *p, struct af_workload_result *res)
 {
-	uint64_t managed = af_machine_managed_pages(m), target[4], proc_pages;
+	uint64_t managed = af_machine_managed_pages(m), proc_pages;
+	const uint64_t permille[4] = { p[P_ANON] * 10, p[P_CACHE] * 10, p[P_SLAB] * 10, p[P_KERNEL] * 10 };
 	uint64_t want = p[P_BLOCKS], got = 0, tries = 0, order_pages = p[P_SIZE_MB] * 256;
 	struct load_work w0, w1;
 	struct load l;
@@ -48,18 +49,11 @@ static int balloon_run(struct af_machine *m, const uint64_t *p, struct af_worklo
 	if (p[P_SIZE_MB] != 2 && p[P_SIZE_MB] != 1024)
 		return af_err(-EINVAL, "workload balloon: size_mb is 2 or 1024, not %llu",
 			      (unsigned long long)p[P_SIZE_MB]);
-	if (p[P_ANON] + p[P_SLAB] + p[P_KERNEL] > 90)
-		return af_err(-EINVAL, "workload balloon: anon + slab + kernel is more than 90%% of memory");
+	if ((ret = load_check("balloon", p[P_ANON], p[P_SLAB], p[P_KERNEL])))
+		return ret;
 	if (!want)	/* a tenth of memory */
 		want = managed / 10 / order_pages;
-	target[0] = managed * p[P_ANON] / 100;
-	target[1] = managed * p[P_CACHE] / 100;
-	target[2] = managed * p[P_SLAB] / 100;
-	target[3] = managed * p[P_KERNEL] / 100;
-	proc_pages = target[0] / 32 > 16 ? target[0] / 32 : 16;
-	if ((ret = load_init(&l, m, af_machine_seed(m))))
-		goto out;
-	if ((ret = load_fill(&l, target, proc_pages)))
+	if ((ret = load_setup(&l, m, permille, 32, &proc_pages)))
 		goto out;
 	load_work_now(m, &w0);
 	if (p[P_SIZE_MB] == 2) {
@@ -71,10 +65,7 @@ static int balloon_run(struct af_machine *m, const uint64_t *p, struct af_worklo
 			tries++;
 			load_work_now(m, &a0);
 			ret = af_alloc_pages(m, (int)(tries % (uint64_t)af_machine_nr_cpus(m)), gfp, 9, -1, &a);
-			load_work_now(m, &a1);
-			double t = load_latency_ns(&a0, &a1, 20, 2000, 1000);
-			lat += t;
-			af_clock_advance(m, (uint64_t)t);
+			lat += load_charge(m, &a0, &a1, 20, 2000, 1000);
 			if (ret == -ENOMEM)
 				continue;
 			if (ret)
@@ -94,10 +85,7 @@ static int balloon_run(struct af_machine *m, const uint64_t *p, struct af_worklo
 			tries++;
 			load_work_now(m, &a0);
 			ret = af_alloc_contig_range(m, pfn, pfn + 262144, &busy);
-			load_work_now(m, &a1);
-			double t = load_latency_ns(&a0, &a1, 20, 2000, 1000);
-			lat += t;
-			af_clock_advance(m, (uint64_t)t);
+			lat += load_charge(m, &a0, &a1, 20, 2000, 1000);
 			/* -EINVAL: a hole in it or a zone boundary across it, as
 			 * alloc_contig_pages()'s pfn_range_valid_contig() skips */
 			if (ret == 0)

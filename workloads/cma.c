@@ -19,14 +19,15 @@ enum { P_ALLOCS, P_COUNT_MB, P_OPS, P_ANON, P_CACHE, P_SLAB, P_KERNEL, NR_P };
 static int cma_run(struct af_machine *m, const uint64_t *p, struct af_workload_result *res)
 {
 	static const char *const cols[] = { "alloc", "time_s", "succeeded", "migrated", "latency_us", NULL };
-	uint64_t managed = af_machine_managed_pages(m), target[4], proc_pages, count = p[P_COUNT_MB] * 256;
+	uint64_t proc_pages, count = p[P_COUNT_MB] * 256;
+	const uint64_t permille[4] = { p[P_ANON] * 10, p[P_CACHE] * 10, p[P_SLAB] * 10, p[P_KERNEL] * 10 };
 	uint64_t ok = 0, migrated = 0, pfn;
 	double lat_all = 0;
 	struct load l;
 	int ret;
 
-	if (p[P_ANON] + p[P_SLAB] + p[P_KERNEL] > 90)
-		return af_err(-EINVAL, "workload cma: anon + slab + kernel is more than 90%% of memory");
+	if ((ret = load_check("cma", p[P_ANON], p[P_SLAB], p[P_KERNEL])))
+		return ret;
 	/* the area must be there and hold the buffer: a probe that changes nothing */
 	ret = af_cma_alloc(m, count, 0, &pfn);
 	if (ret == -ENODEV)
@@ -37,14 +38,7 @@ static int cma_run(struct af_machine *m, const uint64_t *p, struct af_workload_r
 			      af_errmsg());
 	if (ret == 0 && (ret = af_cma_release(m, pfn, count)))
 		return ret;
-	target[0] = managed * p[P_ANON] / 100;
-	target[1] = managed * p[P_CACHE] / 100;
-	target[2] = managed * p[P_SLAB] / 100;
-	target[3] = managed * p[P_KERNEL] / 100;
-	proc_pages = target[0] / 32 > 16 ? target[0] / 32 : 16;
-	if ((ret = load_init(&l, m, af_machine_seed(m))))
-		goto out;
-	if ((ret = load_fill(&l, target, proc_pages)) || (ret = wl_table(res, "allocs", cols)))
+	if ((ret = load_setup(&l, m, permille, 32, &proc_pages)) || (ret = wl_table(res, "allocs", cols)))
 		goto out;
 	for (uint64_t i = 1; i <= p[P_ALLOCS]; i++) {
 		struct load_work w0, w1;

@@ -8,6 +8,7 @@
 
 #include "internal.h"
 #include "load.h"
+#include "registry.h"
 
 static const struct { const char *name; unsigned size; bool recl; } caches[LOAD_NR_CACHES] = {
 	[LOAD_DENTRY] = { "dentry", 192, true },
@@ -312,20 +313,45 @@ int load_kernel_free(struct load *l, uint64_t n)
 	return 0;
 }
 
-static uint64_t vmstat(struct af_machine *m, const char *name)
-{
-	uint64_t v = 0;
-
-	af_vmstat(m, name, &v);
-	return v;
-}
-
 void load_work_now(struct af_machine *m, struct load_work *w)
 {
-	w->scanned = vmstat(m, "compact_migrate_scanned") + vmstat(m, "compact_free_scanned");
-	w->migrated = vmstat(m, "pgmigrate_success");
-	w->direct_reclaimed = vmstat(m, "pgsteal_direct");
-	w->reclaimed = w->direct_reclaimed + vmstat(m, "pgsteal_kswapd");
+	w->scanned = wl_vmstat(m, "compact_migrate_scanned") + wl_vmstat(m, "compact_free_scanned");
+	w->migrated = wl_vmstat(m, "pgmigrate_success");
+	w->direct_reclaimed = wl_vmstat(m, "pgsteal_direct");
+	w->reclaimed = w->direct_reclaimed + wl_vmstat(m, "pgsteal_kswapd");
+}
+
+double load_charge(struct af_machine *m, const struct load_work *w0, struct load_work *w1, uint64_t scan_ns,
+		   uint64_t migrate_ns, uint64_t reclaim_ns)
+{
+	double lat;
+
+	load_work_now(m, w1);
+	lat = load_latency_ns(w0, w1, scan_ns, migrate_ns, reclaim_ns);
+	af_clock_advance(m, (uint64_t)lat);
+	return lat;
+}
+
+int load_check(const char *workload, uint64_t anon, uint64_t slab, uint64_t kernel)
+{
+	if (anon + slab + kernel > 90)
+		return af_err(-EINVAL, "workload %s: anon + slab + kernel is %llu%%, more than 90%% of memory",
+			      workload, (unsigned long long)(anon + slab + kernel));
+	return 0;
+}
+
+int load_setup(struct load *l, struct af_machine *m, const uint64_t permille[4], uint64_t nprocs,
+	       uint64_t *proc_pages)
+{
+	uint64_t managed = af_machine_managed_pages(m), target[4];
+	int ret;
+
+	for (int k = 0; k < 4; k++)
+		target[k] = managed * permille[k] / 1000;
+	*proc_pages = target[0] / nprocs > 16 ? target[0] / nprocs : 16;
+	if ((ret = load_init(l, m, af_machine_seed(m))))
+		return ret;
+	return load_fill(l, target, *proc_pages);
 }
 
 /*

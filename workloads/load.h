@@ -87,6 +87,20 @@ int load_op(struct load *l, uint64_t proc_pages, bool thp);
 /* Fill toward target pages of anon, file I/O, reclaimable slab and
  * unmovable kernel memory, in small interleaved steps */
 int load_fill(struct load *l, const uint64_t target[4], uint64_t proc_pages);
+/* The refusal every load shares: anon + slab + kernel over 90% of memory (-EINVAL) */
+int load_check(const char *workload, uint64_t anon, uint64_t slab, uint64_t kernel);
+/*
+ * load_init and load_fill to targets of managed * permille[k] / 1000 pages
+ * (anon, page cache, slab, kernel), the anonymous memory held by about
+ * nprocs processes of *proc_pages each (at least 16); load_fini releases
+ * it whatever the result.
+ */
+int load_setup(struct load *l, struct af_machine *m, const uint64_t permille[4], uint64_t nprocs,
+	       uint64_t *proc_pages);
+/* After a call begun with load_work_now(m, w0): w1 now, the call's latency in
+ * the cost model, and the clock advanced by it */
+double load_charge(struct af_machine *m, const struct load_work *w0, struct load_work *w1, uint64_t scan_ns,
+		   uint64_t migrate_ns, uint64_t reclaim_ns);
 
 /*
  * The pfn span [*start, *end) of the online pageblocks of zone type zt

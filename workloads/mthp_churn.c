@@ -31,7 +31,9 @@ static int mthp_churn_run(struct af_machine *m, const uint64_t *p, struct af_wor
 {
 	static const char *const cols[] = { "interval", "time_s", "requests", "fallbacks", "fallback_pct",
 		"free_blocks_order", "mixed_pageblocks", "fragmentation_score", NULL };
-	uint64_t managed = af_machine_managed_pages(m), target[4], proc_pages, budget;
+	uint64_t managed = af_machine_managed_pages(m), proc_pages, budget;
+	/* half the apps' memory in base pages; the folios (or their base pages) the other half */
+	const uint64_t permille[4] = { p[P_APPS] * 5, p[P_CACHE] * 10, 0, p[P_KERNEL] * 10 };
 	unsigned order = (unsigned)p[P_ORDER];
 	uint64_t *held = NULL, nheld = 0, held_pages = 0, req_all = 0, fb_all = 0;
 	double first = -1, last = -1;
@@ -40,18 +42,10 @@ static int mthp_churn_run(struct af_machine *m, const uint64_t *p, struct af_wor
 
 	if (p[P_APPS] + p[P_KERNEL] > 90)
 		return af_err(-EINVAL, "workload mthp-churn: apps + kernel is more than 90%% of memory");
-	target[0] = managed * p[P_APPS] / 200;	/* half the apps' memory in base pages */
-	target[1] = managed * p[P_CACHE] / 100;
-	target[2] = 0;
-	target[3] = managed * p[P_KERNEL] / 100;
-	/* the folios (or their base pages) the apps hold: the other half */
 	budget = managed * p[P_APPS] / 200;
-	proc_pages = target[0] / 32 > 16 ? target[0] / 32 : 16;
 	if (!(held = calloc(budget + 1, sizeof(*held))))	/* entries: pfn << 8 | order */
 		return af_err(-ENOMEM, "out of memory");
-	if ((ret = load_init(&l, m, af_machine_seed(m))))
-		goto out;
-	if ((ret = load_fill(&l, target, proc_pages)) || (ret = wl_table(res, "intervals", cols)) ||
+	if ((ret = load_setup(&l, m, permille, 32, &proc_pages)) || (ret = wl_table(res, "intervals", cols)) ||
 	    (ret = wl_printf(res, "mthp-churn: %-8s %8s %9s %9s %9s %12s %6s %6s\n", "interval", "time s",
 			     "requests", "fallback", "fallback%", "free order-4+", "mixed", "score")))
 		goto out;

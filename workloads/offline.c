@@ -19,27 +19,21 @@ static int offline_run(struct af_machine *m, const uint64_t *p, struct af_worklo
 {
 	static const char *const cols[] = { "range", "start_pfn", "offlined", "first_busy_pfn",
 		"blocker_class", "migrated", "latency_us", NULL };
-	uint64_t managed = af_machine_managed_pages(m), target[4], proc_pages, zstart, zend;
+	uint64_t proc_pages, zstart, zend;
+	const uint64_t permille[4] = { p[P_ANON] * 10, p[P_CACHE] * 10, p[P_SLAB] * 10, p[P_KERNEL] * 10 };
 	uint64_t nr = p[P_SIZE_MB] * 256, done = 0;
 	int zt = 0, ret;
 	struct load l;
 
-	if (p[P_ANON] + p[P_SLAB] + p[P_KERNEL] > 90)
-		return af_err(-EINVAL, "workload offline: anon + slab + kernel is more than 90%% of memory");
+	if ((ret = load_check("offline", p[P_ANON], p[P_SLAB], p[P_KERNEL])))
+		return ret;
 	if (nr % 1024)
 		return af_err(-EINVAL, "workload offline: size_mb=%llu is not a multiple of 4 (whole "
 			      "1024-page blocks)", (unsigned long long)p[P_SIZE_MB]);
 	if ((ret = load_zone_span(m, p[P_ZONE] ? 3 : AF_NR_ZONE_TYPES, &zstart, &zend, &zt)))
 		return p[P_ZONE] ? af_err(-EINVAL, "workload offline: zone=1 needs a ZONE_MOVABLE "
 					  "(--movablecore)") : ret;
-	target[0] = managed * p[P_ANON] / 100;
-	target[1] = managed * p[P_CACHE] / 100;
-	target[2] = managed * p[P_SLAB] / 100;
-	target[3] = managed * p[P_KERNEL] / 100;
-	proc_pages = target[0] / 32 > 16 ? target[0] / 32 : 16;
-	if ((ret = load_init(&l, m, af_machine_seed(m))))
-		goto out;
-	if ((ret = load_fill(&l, target, proc_pages)) || (ret = wl_table(res, "ranges", cols)))
+	if ((ret = load_setup(&l, m, permille, 32, &proc_pages)) || (ret = wl_table(res, "ranges", cols)))
 		goto out;
 	for (uint64_t i = 0; i < p[P_RANGES]; i++) {
 		uint64_t top = zend & ~1023ULL, end, start, busy = UINT64_MAX;

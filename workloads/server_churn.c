@@ -20,21 +20,16 @@ static int server_churn_run(struct af_machine *m, const uint64_t *p, struct af_w
 	static const char *const cols[] = { "interval", "time_s", "huge_free", "oracle_huge", "mixed_pageblocks",
 		"fragmentation_score", "extfrag_fragmenting", "unusable_index_9", "slab_pages", "thp_success_pct",
 		NULL };
-	uint64_t managed = af_machine_managed_pages(m), target[4], proc_pages;
+	uint64_t managed = af_machine_managed_pages(m), proc_pages;
+	/* the slab waves start half way up */
+	const uint64_t permille[4] = { p[P_ANON] * 10, p[P_CACHE] * 10, p[P_SLAB] * 5, p[P_KERNEL] * 10 };
 	struct af_metrics mt = { 0 };
 	struct load l;
 	int ret;
 
-	if (p[P_ANON] + p[P_SLAB] + p[P_KERNEL] > 90)
-		return af_err(-EINVAL, "workload server-churn: anon + slab + kernel is more than 90%% of memory");
-	target[0] = managed * p[P_ANON] / 100;
-	target[1] = managed * p[P_CACHE] / 100;
-	target[2] = managed * p[P_SLAB] / 200;	/* the waves start half way up */
-	target[3] = managed * p[P_KERNEL] / 100;
-	proc_pages = target[0] / 16 > 16 ? target[0] / 16 : 16;
-	if ((ret = load_init(&l, m, af_machine_seed(m))))
-		goto out;
-	if ((ret = load_fill(&l, target, proc_pages)) || (ret = wl_table(res, "intervals", cols)) ||
+	if ((ret = load_check("server-churn", p[P_ANON], p[P_SLAB], p[P_KERNEL])))
+		return ret;
+	if ((ret = load_setup(&l, m, permille, 16, &proc_pages)) || (ret = wl_table(res, "intervals", cols)) ||
 	    (ret = wl_printf(res, "server-churn: %-8s %8s %9s %8s %6s %6s %9s %8s %8s %8s\n", "interval",
 			     "time s", "huge free", "oracle", "mixed", "score", "frag ext", "unusable",
 			     "slab", "THP ok")))

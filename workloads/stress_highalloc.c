@@ -53,10 +53,8 @@ static int attempts(struct load *l, const uint64_t *p, af_gfp_t gfp, uint64_t pr
 		ret = af_alloc_pages(m, (int)af_rng_below(&l->r, (uint64_t)l->ncpu), gfp, 9, -1, &a);
 		if (ret && ret != -ENOMEM)
 			return ret;
-		load_work_now(m, &w1);
-		double lat = load_latency_ns(&w0, &w1, p[P_SCAN_NS], p[P_MIGRATE_NS], p[P_RECLAIM_NS]);
+		double lat = load_charge(m, &w0, &w1, p[P_SCAN_NS], p[P_MIGRATE_NS], p[P_RECLAIM_NS]);
 		rd->latency_ns += lat;
-		af_clock_advance(m, (uint64_t)lat);
 		if (!ret) {
 			(*held)[(*nheld)++] = a.pfn;
 			rd->got++;
@@ -135,7 +133,7 @@ static int stress_highalloc_run(struct af_machine *m, const uint64_t *p, struct 
 		AF_GFP_TRANSHUGE,		/* a THP fault with defrag = always */
 		AF_GFP_TRANSHUGE_LIGHT,		/* a THP fault with defrag = never, or khugepaged's light try */
 	};
-	uint64_t managed = af_machine_managed_pages(m), target[4];
+	uint64_t managed = af_machine_managed_pages(m);
 	uint64_t proc_pages, *held = NULL, daemons_ns = 0;
 	size_t nheld = 0;
 	struct round rd[3] = { { .name = "under load" }, { .name = "at rest" },
@@ -143,22 +141,15 @@ static int stress_highalloc_run(struct af_machine *m, const uint64_t *p, struct 
 	struct load l;
 	int ret;
 
-	if (p[P_ANON] + p[P_SLAB] + p[P_KERNEL] > 90)
-		return af_err(-EINVAL, "workload stress-highalloc: anon + slab + kernel is %llu%%, "
-			      "more than 90%% of memory", (unsigned long long)(p[P_ANON] + p[P_SLAB] +
-			      p[P_KERNEL]));
-	target[0] = managed * p[P_ANON] / 100;
-	target[1] = managed * p[P_CACHE] / 100;
-	target[2] = managed * p[P_SLAB] / 100;
-	target[3] = managed * p[P_KERNEL] / 100;
-	/* about 32 processes hold the anonymous memory */
-	proc_pages = target[0] / 32 > 16 ? target[0] / 32 : 16;
+	const uint64_t permille[4] = { p[P_ANON] * 10, p[P_CACHE] * 10, p[P_SLAB] * 10, p[P_KERNEL] * 10 };
+
+	if ((ret = load_check("stress-highalloc", p[P_ANON], p[P_SLAB], p[P_KERNEL])))
+		return ret;
 	held = calloc(managed / 512 + 1, sizeof(*held));
 	if (!held)
 		return af_err(-ENOMEM, "out of memory");
-	if ((ret = load_init(&l, m, af_machine_seed(m))))
-		goto out;
-	if ((ret = load_fill(&l, target, proc_pages)) ||
+	/* about 32 processes hold the anonymous memory */
+	if ((ret = load_setup(&l, m, permille, 32, &proc_pages)) ||
 	    (ret = wl_printf(res, "stress-highalloc: load of %llu anonymous pages, %llu pages of file I/O, "
 			     "%llu slab, %llu kernel pages (%llu processes, %llu files)\n",
 			     (unsigned long long)l.anon_pages, (unsigned long long)l.c.file_ops,

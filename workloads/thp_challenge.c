@@ -25,26 +25,20 @@ static int thp_challenge_run(struct af_machine *m, const uint64_t *p, struct af_
 {
 	static const char *const cols[] = { "burst", "time_s", "thp_fault_alloc", "thp_fault_fallback",
 		"success_pct", "huge_free", "oracle_huge", "mixed_pageblocks", "fragmentation_score", NULL };
-	uint64_t managed = af_machine_managed_pages(m), target[4], proc_pages, burst_pages;
+	uint64_t managed = af_machine_managed_pages(m), proc_pages, burst_pages;
+	const uint64_t permille[4] = { p[P_ANON] * 10, p[P_CACHE] * 10, p[P_SLAB] * 10, p[P_KERNEL] * 10 };
 	uint64_t tot_ok = 0, tot_fb = 0;
 	double first = -1, last = -1;
 	struct load l;
 	int ret, burst_pid = -1;
 
-	if (p[P_ANON] + p[P_SLAB] + p[P_KERNEL] > 90)
-		return af_err(-EINVAL, "workload thp-challenge: anon + slab + kernel is more than 90%% of memory");
+	if ((ret = load_check("thp-challenge", p[P_ANON], p[P_SLAB], p[P_KERNEL])))
+		return ret;
 	burst_pages = p[P_BURST_MB] * 256;
 	if (burst_pages > managed / 2)
 		return af_err(-EINVAL, "workload thp-challenge: a burst of %llu MiB is more than half of memory",
 			      (unsigned long long)p[P_BURST_MB]);
-	target[0] = managed * p[P_ANON] / 100;
-	target[1] = managed * p[P_CACHE] / 100;
-	target[2] = managed * p[P_SLAB] / 100;
-	target[3] = managed * p[P_KERNEL] / 100;
-	proc_pages = target[0] / 32 > 16 ? target[0] / 32 : 16;
-	if ((ret = load_init(&l, m, af_machine_seed(m))))
-		goto out;
-	if ((ret = load_fill(&l, target, proc_pages)) || (ret = wl_table(res, "bursts", cols)) ||
+	if ((ret = load_setup(&l, m, permille, 32, &proc_pages)) || (ret = wl_table(res, "bursts", cols)) ||
 	    (ret = wl_printf(res, "thp-challenge: %-5s %8s %9s %9s %8s %9s %8s %6s %6s\n", "burst", "time s",
 			     "thp alloc", "fallback", "success", "huge free", "oracle", "mixed", "score")))
 		goto out;
