@@ -13,10 +13,9 @@
 
 #include "cli.h"
 #include "report.h"
+#include "study.h"
 
 #define MAX_VARIANTS 16
-#define SETTLE_STEPS 20
-#define SETTLE_STEP_NS (500ULL * 1000 * 1000)	/* kcompactd's HPAGE_FRAG_CHECK_INTERVAL_MSEC */
 
 static void compare_usage(FILE *f)
 {
@@ -72,57 +71,6 @@ static void compare_usage(FILE *f)
 	fputs("\n", f);
 	fputs(machine_opts_help, f);
 	fputs("\nExit status: 0 on success, 1 if a run breaks an invariant, 2 on bad usage.\n", f);
-}
-
-enum row {
-	R_HUGE_REST, R_HUGE_REST_PCT, R_HUGE_AFTER, R_HUGE_AFTER_PCT, R_MIXED, R_FRAG_EXTFRAG,
-	R_SCANNED_PER_HUGE, R_MIGRATED_PER_HUGE, R_POLICY_MOVES, R_ALLOC_FAIL, R_THP_SUCCESS,
-	R_ORACLE, R_WALL, NR_ROWS
-};
-
-static const struct { const char *label, *key; bool pct, higher_better; } rows[NR_ROWS] = {
-	[R_HUGE_REST] = { "huge pages at rest", "huge_at_rest", false, true },
-	[R_HUGE_REST_PCT] = { "  of the oracle", "huge_at_rest_of_oracle_pct", true, true },
-	[R_HUGE_AFTER] = { "huge after compaction", "huge_after_compaction", false, true },
-	[R_HUGE_AFTER_PCT] = { "  of the oracle", "huge_after_compaction_of_oracle_pct", true, true },
-	[R_MIXED] = { "mixed pageblocks", "mixed_pageblocks", false, false },
-	[R_FRAG_EXTFRAG] = { "fragmenting extfrag", "extfrag_fragmenting", false, false },
-	[R_SCANNED_PER_HUGE] = { "scanned / huge page", "compact_scanned_per_huge", false, false },
-	[R_MIGRATED_PER_HUGE] = { "migrated / huge page", "compact_migrated_per_huge", false, false },
-	[R_POLICY_MOVES] = { "policy moves", "policy_moved_pages", false, false },
-	[R_ALLOC_FAIL] = { "allocation failures", "alloc_failures", false, false },
-	[R_THP_SUCCESS] = { "THP fault success", "thp_fault_success_pct", true, true },
-	[R_ORACLE] = { "oracle (huge, at rest)", "oracle_huge_at_rest", false, true },
-	[R_WALL] = { "wall seconds per run", "wall_seconds", false, false },
-};
-
-/*
- * After the fixed rows, one row per figure the workload reports
- * (af_workload_result's values, in its order), labelled by its name.
- */
-#define MAX_WROWS 32
-#define MAX_ROWS (NR_ROWS + MAX_WROWS)
-static struct { char name[48]; bool pct; } wrows[MAX_WROWS];
-static int nwrows;
-
-static const char *row_label(int r) { return r < NR_ROWS ? rows[r].label : wrows[r - NR_ROWS].name; }
-static const char *row_key(int r) { return r < NR_ROWS ? rows[r].key : wrows[r - NR_ROWS].name; }
-static bool row_pct(int r) { return r < NR_ROWS ? rows[r].pct : wrows[r - NR_ROWS].pct; }
-
-struct variant {
-	char spec[256];
-	double *v[MAX_ROWS];	/* [seeds] */
-	bool valid[MAX_ROWS];	/* a row can be undefined (no huge page added) */
-	double mean[MAX_ROWS], sd[MAX_ROWS];
-	int n[MAX_ROWS];
-	json_t *runs;
-};
-
-static uint64_t vmstat(struct af_machine *m, const char *name)
-{
-	uint64_t v = 0;
-	af_vmstat(m, name, &v);
-	return v;
 }
 
 /* What a run shows besides its figures: the progress bar, and for the
@@ -188,15 +136,14 @@ static int watch_end(struct watch *w)
 }
 
 /* One run: boot, workload, metrics at rest, compact_memory, metrics again */
-static int one_run(struct machine_opts *mo, struct variant *va, int k, uint64_t seed,
+static int one_run(struct machine_opts *mo, struct study_table *t, struct variant *va, int k, uint64_t seed,
 		   const char *spec, const char *trace, json_t **out, struct watch *w, int j, int nv,
 		   unsigned long long seeds)
 {
 	struct af_machine *m;
-	struct af_metrics rest, after;
+	struct study_point pt = { 0 };
 	char sbuf[32], rep[512];
 	double t0 = wall_seconds();
-	uint64_t sc0, mg0, fail = 0, moved = 0, thp_ok, thp_fb;
 	json_t *wres = NULL;
 	int rc;
 
@@ -223,19 +170,7 @@ static int one_run(struct machine_opts *mo, struct variant *va, int k, uint64_t 
 		if (!(rc = af_workload_run(m, spec, &wr))) {
 			if (out)
 				wres = json_workload_result(&wr);
-			for (int i = 0; i < wr.nvalues; i++) {
-				int wi;
-				for (wi = 0; wi < nwrows && strcmp(wrows[wi].name, wr.values[i].name); wi++)
-					;
-				if (wi == nwrows && nwrows < MAX_WROWS) {
-					size_t l = strlen(wr.values[i].name);
-					snprintf(wrows[wi].name, sizeof(wrows[wi].name), "%s", wr.values[i].name);
-					wrows[wi].pct = l > 4 && !strcmp(wr.values[i].name + l - 4, "_pct");
-					nwrows++;
-				}
-				if (wi < nwrows)
-					va->v[NR_ROWS + wi][va->n[NR_ROWS + wi]++] = wr.values[i].value;
-			}
+			study_values(&pt, &wr);
 			af_workload_result_free(&wr);
 		}
 	}
@@ -245,29 +180,12 @@ static int one_run(struct machine_opts *mo, struct variant *va, int k, uint64_t 
 		af_machine_destroy(m);
 		return rc;
 	}
-	/* at rest: 10 s of virtual time in which kswapd and kcompactd (and
-	 * proactive compaction, and a policy's kcompactd work) catch up */
-	for (int t = 0; t < SETTLE_STEPS; t++) {
-		af_clock_advance(m, SETTLE_STEP_NS);
-		af_run_daemons(m);
-	}
-	af_metrics(m, &rest);
-	for (int o = 0; o < AF_NR_ORDERS; o++)
-		fail += rest.alloc_fail[o];
-	af_policy_stat(m, "moved_pages", &moved);
-	thp_ok = vmstat(m, "thp_fault_alloc");
-	thp_fb = vmstat(m, "thp_fault_fallback");
-	sc0 = vmstat(m, "compact_migrate_scanned") + vmstat(m, "compact_free_scanned");
-	mg0 = vmstat(m, "pgmigrate_success");
-	rc = af_compact_memory(m);
-	if (rc && rc != -ENOENT) {	/* compaction = 0: nothing to write to */
-		rc = cli_error("compact_memory", af_errmsg());
+	if ((rc = study_measure(m, &pt))) {
 		watch_end(w);
 		af_machine_destroy(m);
 		json_decref(wres);
 		return rc;
 	}
-	af_metrics(m, &after);
 	if ((rc = watch_end(w))) {
 		af_machine_destroy(m);
 		json_decref(wres);
@@ -280,127 +198,17 @@ static int one_run(struct machine_opts *mo, struct variant *va, int k, uint64_t 
 		json_decref(wres);
 		return 1;
 	}
-	uint64_t scanned = vmstat(m, "compact_migrate_scanned") + vmstat(m, "compact_free_scanned") - sc0;
-	uint64_t migrated = vmstat(m, "pgmigrate_success") - mg0;
-	double gained = (double)after.huge_free - (double)rest.huge_free;
-	double val[NR_ROWS] = {
-		[R_HUGE_REST] = (double)rest.huge_free,
-		[R_HUGE_REST_PCT] = rest.oracle_huge ? 100.0 * (double)rest.huge_free / (double)rest.oracle_huge : 0,
-		[R_HUGE_AFTER] = (double)after.huge_free,
-		[R_HUGE_AFTER_PCT] = rest.oracle_huge ? 100.0 * (double)after.huge_free / (double)rest.oracle_huge : 0,
-		[R_MIXED] = (double)rest.mixed_pageblocks,
-		[R_FRAG_EXTFRAG] = (double)rest.extfrag_events_fragmenting,
-		[R_SCANNED_PER_HUGE] = gained > 0 ? (double)scanned / gained : 0,
-		[R_MIGRATED_PER_HUGE] = gained > 0 ? (double)migrated / gained : 0,
-		[R_POLICY_MOVES] = (double)moved,
-		[R_ALLOC_FAIL] = (double)fail,
-		[R_THP_SUCCESS] = thp_ok + thp_fb ? 100.0 * (double)thp_ok / (double)(thp_ok + thp_fb) : 0,
-		[R_ORACLE] = (double)rest.oracle_huge,
-		[R_WALL] = wall_seconds() - t0,
-	};
-	bool defined[NR_ROWS];
-	for (int r = 0; r < NR_ROWS; r++)
-		defined[r] = true;
-	defined[R_SCANNED_PER_HUGE] = defined[R_MIGRATED_PER_HUGE] = gained > 0;
-	defined[R_THP_SUCCESS] = thp_ok + thp_fb > 0;
-	defined[R_HUGE_REST_PCT] = defined[R_HUGE_AFTER_PCT] = rest.oracle_huge > 0;
-	for (int r = 0; r < NR_ROWS; r++)
-		if (defined[r])
-			va->v[r][va->n[r]++] = val[r];
+	pt.val[R_WALL] = wall_seconds() - t0;
+	study_add(t, va, &pt);
 	if (out) {
-		json_t *row = json_object();
-		for (int r = 0; r < NR_ROWS; r++)
-			json_object_set_new(row, rows[r].key, defined[r] ? json_real(val[r]) : json_null());
-		*out = json_pack("{s:I, s:o, s:o, s:o, s:I, s:I}", "seed", (json_int_t)seed,
-				 "summary", row, "metrics_at_rest", json_metrics(&rest),
-				 "metrics_after_compaction", json_metrics(&after),
-				 "compact_memory_scanned", (json_int_t)scanned,
-				 "compact_memory_migrated", (json_int_t)migrated);
+		*out = study_point_json(&pt);
+		json_object_set_new(*out, "seed", json_integer((json_int_t)seed));
 		if (wres)
 			json_object_set_new(*out, "workload_result", wres);
 	}
 	af_machine_destroy(m);
 	(void)k;
 	return 0;
-}
-
-static void summarise(struct variant *va)
-{
-	for (int r = 0; r < NR_ROWS + nwrows; r++) {
-		double s = 0, ss = 0;
-		int n = va->n[r];
-
-		va->valid[r] = n > 0;
-		if (!n)
-			continue;
-		for (int i = 0; i < n; i++)
-			s += va->v[r][i];
-		va->mean[r] = s / n;
-		for (int i = 0; i < n; i++)
-			ss += (va->v[r][i] - va->mean[r]) * (va->v[r][i] - va->mean[r]);
-		va->sd[r] = n > 1 ? sqrt(ss / (n - 1)) : 0;
-	}
-}
-
-/* A cell of the table: mean +- sd and the change against the first variant */
-static void cell_text(const struct variant *va, int j, int r, char *cell, size_t len)
-{
-	char delta[24] = "";
-
-	if (!va[j].valid[r]) {
-		snprintf(cell, len, "-");
-		return;
-	}
-	if (j > 0 && va[0].valid[r] && r != R_WALL) {
-		if (row_pct(r))
-			snprintf(delta, sizeof(delta), " (%+.1f)", va[j].mean[r] - va[0].mean[r]);
-		else if (va[0].mean[r] != 0)
-			snprintf(delta, sizeof(delta), " (%+.1f%%)",
-				 100.0 * (va[j].mean[r] - va[0].mean[r]) / fabs(va[0].mean[r]));
-		else
-			snprintf(delta, sizeof(delta), " (%s)", va[j].mean[r] == 0 ? "=" : "new");
-	}
-	snprintf(cell, len, "%.1f%s +- %.1f%s", va[j].mean[r], row_pct(r) ? "%" : "", va[j].sd[r], delta);
-}
-
-static void print_table(struct variant *va, int nv)
-{
-	printf("%-24s", "");
-	for (int j = 0; j < nv; j++)
-		printf(" %28.28s", va[j].spec);
-	printf("\n");
-	for (int r = 0; r < NR_ROWS + nwrows; r++) {
-		if (r == NR_ROWS)
-			printf("workload's own figures:\n");
-		printf("%-24.24s", row_label(r));
-		for (int j = 0; j < nv; j++) {
-			char cell[64];
-			cell_text(va, j, r, cell, sizeof(cell));
-			printf(" %28s", cell);
-		}
-		printf("\n");
-	}
-}
-
-/* The same table for the report: {"columns": [...], "rows": [[...], ...]} */
-static json_t *table_json(const struct variant *va, int nv)
-{
-	json_t *cols = json_array(), *rws = json_array();
-
-	json_array_append_new(cols, json_string(""));
-	for (int j = 0; j < nv; j++)
-		json_array_append_new(cols, json_string(va[j].spec));
-	for (int r = 0; r < NR_ROWS + nwrows; r++) {
-		json_t *row = json_array();
-		json_array_append_new(row, json_string(row_label(r)));
-		for (int j = 0; j < nv; j++) {
-			char cell[64];
-			cell_text(va, j, r, cell, sizeof(cell));
-			json_array_append_new(row, json_string(cell));
-		}
-		json_array_append_new(rws, row);
-	}
-	return json_pack("{s:o, s:o}", "columns", cols, "rows", rws);
 }
 
 /* The command line, parsed and checked */
@@ -544,6 +352,7 @@ static int compare_main(int argc, char **argv)
 	json_t *json = NULL;
 	double t0 = wall_seconds();
 	struct watch w = { 0 };
+	struct study_table tab = { 0 };
 	struct outfile rep = { 0 };
 	struct outtree figs = { 0 };
 
@@ -588,30 +397,28 @@ static int compare_main(int argc, char **argv)
 		}
 		af_machine_destroy(m);
 	}
-	nwrows = 0;
 	for (int j = 0; j < nv; j++) {
-		for (int r = 0; r < MAX_ROWS; r++)
-			if (!(va[j].v[r] = calloc(seeds, sizeof(double)))) {
-				rc = cli_error("compare", "out of memory");
-				goto out;
-			}
+		if (study_variant_init(&va[j], seeds)) {
+			rc = cli_error("compare", "out of memory");
+			goto out;
+		}
 		va[j].runs = json_array();
 		for (unsigned long long k = 0; k < seeds; k++) {
 			json_t *run = NULL;
-			if ((rc = one_run(&mo, &va[j], (int)k, seed0 + k, a.wo.spec, a.trace,
+			if ((rc = one_run(&mo, &tab, &va[j], (int)k, seed0 + k, a.wo.spec, a.trace,
 					  json_path ? &run : NULL, &w, j, nv, seeds)))
 				goto out;
 			if (run)
 				json_array_append_new(va[j].runs, run);
 		}
-		summarise(&va[j]);
+		study_summarise(&tab, &va[j]);
 	}
 	printf("\n");
-	print_table(va, nv);
+	study_print_table(&tab, va, nv);
 	if ((rc = stdout_check()))
 		goto out;
 	if (w.report) {
-		report_table(w.report, table_json(va, nv));
+		report_table(w.report, study_table_json(&tab, va, nv));
 		if (a.report && (rc = outfile_open(&rep, a.report, "--report")))
 			goto out;
 		if (a.report && report_write_html(w.report, rep.f)) {
@@ -629,15 +436,10 @@ static int compare_main(int argc, char **argv)
 		json_object_set_new(json, "workload_spec", json_string(a.trace ? a.trace : a.wo.spec));
 		json_object_set_new(json, "seeds", json_integer((json_int_t)seeds));
 		json_object_set_new(json, "first_seed", json_integer((json_int_t)seed0));
-		for (int j = 0; j < nv; j++) {
-			json_t *sum = json_object();
-			for (int r = 0; r < NR_ROWS + nwrows; r++)
-				json_object_set_new(sum, row_key(r), va[j].valid[r] ?
-					json_pack("{s:f, s:f, s:i}", "mean", va[j].mean[r], "sd", va[j].sd[r],
-						  "n", va[j].n[r]) : json_null());
+		for (int j = 0; j < nv; j++)
 			json_array_append_new(vars, json_pack("{s:s, s:o, s:O}", "policy", va[j].spec,
-							      "summary", sum, "runs", va[j].runs));
-		}
+							      "summary", study_summary_json(&tab, &va[j]),
+							      "runs", va[j].runs));
 		json_object_set_new(json, "variants", vars);
 		json_object_set_new(json, "wall_seconds", json_real(wall_seconds() - t0));
 		rc = json_write_file(json, json_path);
@@ -648,11 +450,8 @@ out:
 	outfile_abort(&rep);
 	outtree_abort(&figs);
 	report_free(w.report);
-	for (int j = 0; j < MAX_VARIANTS; j++) {
-		for (int r = 0; r < MAX_ROWS; r++)
-			free(va[j].v[r]);
-		json_decref(va[j].runs);
-	}
+	for (int j = 0; j < MAX_VARIANTS; j++)
+		study_variant_free(&va[j]);
 	json_decref(json);
 	machine_opts_free(&mo);
 	return rc;
