@@ -30,6 +30,8 @@ int cli_main(int argc, char **argv, bool parse_only);
 /* "antifrag: WHAT: MSG" on stderr (nothing when cli_quiet); returns 2 (bad usage or input) */
 int cli_error(const char *what, const char *msg);
 extern bool cli_quiet;
+/* The last message cli_error printed ("WHAT: MSG"), for a result file */
+extern char cli_last_error[512];
 /* Flush stdout: 0, or 2 with a message when it cannot be written (once) */
 int stdout_check(void);
 

@@ -17,8 +17,11 @@
 
 bool cli_quiet;
 
+char cli_last_error[512];
+
 int cli_error(const char *what, const char *msg)
 {
+	snprintf(cli_last_error, sizeof(cli_last_error), "%s: %s", what, msg);
 	if (!cli_quiet)
 		fprintf(stderr, "antifrag: %s: %s\n", what, msg);
 	return 2;
@@ -537,11 +540,14 @@ int json_write_file(json_t *root, const char *path)
 json_t *json_run_header(const char *command, int argc, char **argv)
 {
 	json_t *args = json_array();
+	char host[256] = "";
 
 	for (int i = 0; i < argc; i++)
 		json_array_append_new(args, json_string(argv[i]));
-	return json_pack("{s:s, s:s, s:o}", "antifrag_version", AF_VERSION, "command", command,
-			 "argv", args);
+	if (gethostname(host, sizeof(host) - 1))
+		strcpy(host, "unknown");
+	return json_pack("{s:s, s:s, s:s, s:s, s:o}", "antifrag_version", AF_VERSION, "antifrag_commit", AF_COMMIT,
+			 "host", host, "command", command, "argv", args);
 }
 
 /* An integral value as an integer, the others as reals */

@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "report.h"
+#include "study.h"
 
 static void run_usage(FILE *f)
 {
@@ -84,6 +85,17 @@ static void run_usage(FILE *f)
 "  --figures DIR        the report's maps and charts as PNG and SVG for papers\n"
 "                       (cairo): DIR/RUN-map-LABEL.{png,svg}, DIR/RUN-CHART.{png,svg};\n"
 "                       DIR must be absent or empty\n"
+"  --result FILE        after everything else, compare's protocol (10 s at rest\n"
+"                       with kswapd and kcompactd, the metrics, compact_memory,\n"
+"                       the metrics again, af_check) and one self-describing JSON\n"
+"                       result: version, commit, host, argv, policy, workload,\n"
+"                       seed, compare's rows, the workload's figures, every\n"
+"                       metric, wall time and the exit status; written whatever\n"
+"                       the exit status (a failed run's says why), for\n"
+"                       `antifrag merge`\n"
+"  --sweep-name NAME, --sweep-param KEY=VALUE, --sweep-variant N\n"
+"                       recorded in the result (antifrag sweep sets them: the\n"
+"                       study, the run's parameters, its variant's index)\n"
 "  --check              run the invariant checker at the end (always run after\n"
 "                       the workload; this also checks right after boot)\n"
 "  -h, --help           this text\n"
@@ -116,6 +128,8 @@ struct run_state {
 	struct report_run *rrun;
 	struct outfile report_out;
 	struct outtree figures;			/* --figures */
+	json_t *result;				/* --result: written whatever the exit status */
+	struct study_point point;
 };
 
 /* The phase hook: the progress bar */
@@ -196,6 +210,7 @@ static void run_free(struct run_state *s)
 	outfile_abort(&s->prom_out);
 	outfile_abort(&s->report_out);
 	report_free(s->report);
+	json_decref(s->result);
 	outtree_abort(&s->procfs);
 	outtree_abort(&s->figures);
 	prom_free(s->prom);
@@ -238,6 +253,10 @@ static void print_metrics(const struct af_metrics *mt)
 struct run_args {
 	const char *shows[MAX_LIST], *trace, *events, *json_path, *samples, *procfs, *prometheus;
 	const char *report, *figures;
+	const char *result, *sweep_name, *sweep_params[MAX_LIST];	/* --result, --sweep-* */
+	int nsweep_params;
+	unsigned long long sweep_variant;
+	bool has_sweep_variant;
 	uint64_t report_at[64];
 	size_t nreport_at;
 	int nshows;
@@ -276,7 +295,9 @@ static int run_parse(int argc, char **argv, struct machine_opts *mo, struct run_
 		} else if (strcmp(o, "--show") && strcmp(o, "--trace") && strcmp(o, "--events") &&
 			   strcmp(o, "--json") && strcmp(o, "--samples") && strcmp(o, "--sample-every") &&
 			   strcmp(o, "--procfs") && strcmp(o, "--procfs-every") && strcmp(o, "--prometheus") &&
-			   strcmp(o, "--report") && strcmp(o, "--report-at") && strcmp(o, "--figures")) {
+			   strcmp(o, "--report") && strcmp(o, "--report-at") && strcmp(o, "--figures") &&
+			   strcmp(o, "--result") && strcmp(o, "--sweep-name") && strcmp(o, "--sweep-param") &&
+			   strcmp(o, "--sweep-variant")) {
 			char msg[160];
 			snprintf(msg, sizeof(msg), "unknown option '%.100s' (try --help)", o);
 			return cli_error("run", msg);
@@ -320,6 +341,20 @@ static int run_parse(int argc, char **argv, struct machine_opts *mo, struct run_
 			a->report = argv[++i];
 		} else if (!strcmp(o, "--figures")) {
 			a->figures = argv[++i];
+		} else if (!strcmp(o, "--result")) {
+			a->result = argv[++i];
+		} else if (!strcmp(o, "--sweep-name")) {
+			a->sweep_name = argv[++i];
+		} else if (!strcmp(o, "--sweep-param")) {
+			if (!strchr(v, '=') || v[0] == '=')
+				return cli_error(o, "expected KEY=VALUE");
+			if (a->nsweep_params == MAX_LIST)
+				return cli_error(o, "too many (at most 64)");
+			a->sweep_params[a->nsweep_params++] = argv[++i];
+		} else if (!strcmp(o, "--sweep-variant")) {
+			if ((rc = parse_u64(o, argv[++i], 0, 1000000, &a->sweep_variant)))
+				return rc;
+			a->has_sweep_variant = true;
 		} else if (!strcmp(o, "--report-at")) {
 			if ((rc = report_at_parse(o, argv[++i], a->report_at, &a->nreport_at)))
 				return rc;
@@ -339,6 +374,12 @@ static int run_parse(int argc, char **argv, struct machine_opts *mo, struct run_
 	if ((a->report || a->figures) && !a->workload)
 		return cli_error(a->report ? "--report" : "--figures", "needs a workload (not --no-workload)");
 	if (a->figures && (rc = outtree_check(a->figures, "--figures")))
+		return rc;
+	if ((a->sweep_name || a->nsweep_params || a->has_sweep_variant) && !a->result)
+		return cli_error("--sweep-param", "--sweep-name, --sweep-param and --sweep-variant go with --result FILE");
+	if (a->result && !a->workload)
+		return cli_error("--result", "needs a workload (not --no-workload)");
+	if (a->result && (rc = outpath_check(a->result, "--result")))
 		return rc;
 	if (a->procfs && (rc = outtree_check(a->procfs, "--procfs")))
 		return rc;
@@ -387,9 +428,36 @@ static int run_main(int argc, char **argv)
 	unsigned long long sample_ms = a.sample_ms;
 	bool workload = a.workload, check_boot = a.check_boot;
 
+	if (a.result) {
+		json_t *sw = json_object(), *pp = json_object();
+		s.result = json_run_header("run", argc, argv);
+		json_object_set_new(s.result, "antifrag_result", json_integer(1));
+		json_object_set_new(s.result, "workload", json_string(a.wo.name));
+		json_object_set_new(s.result, "workload_spec", json_string(a.wo.spec));
+		for (int i = 0; i < a.nsweep_params; i++) {
+			const char *eq = strchr(a.sweep_params[i], '=');
+			char key[128];
+			snprintf(key, sizeof(key), "%.*s", (int)(eq - a.sweep_params[i]), a.sweep_params[i]);
+			json_object_set_new(pp, key, json_string(eq + 1));
+		}
+		json_object_set_new(sw, "name", a.sweep_name ? json_string(a.sweep_name) : json_null());
+		json_object_set_new(sw, "variant", a.has_sweep_variant ? json_integer((json_int_t)a.sweep_variant)
+								       : json_null());
+		json_object_set_new(sw, "params", pp);
+		json_object_set_new(s.result, "sweep", sw);
+	}
 	if ((rc = machine_build(&s.mo, &s.m)))
 		goto out;
 	m = s.m;
+	if (s.result) {
+		af_machine_policy(m, policy, sizeof(policy));
+		json_object_set_new(s.result, "policy", json_string(policy));
+		json_object_set_new(s.result, "seed", json_integer((json_int_t)af_machine_seed(m)));
+		json_object_set_new(s.result, "machine", json_pack("{s:i, s:i, s:I, s:I}",
+			"nodes", af_machine_nr_nodes(m), "cpus", af_machine_nr_cpus(m),
+			"managed_pages", (json_int_t)af_machine_managed_pages(m), "max_pfn",
+			(json_int_t)af_machine_max_pfn(m)));
+	}
 	/* every file to show must exist before any work starts */
 	for (int i = 0; i < nshows; i++) {
 		char *txt, val[256];
@@ -510,6 +578,10 @@ static int run_main(int argc, char **argv)
 		fputs(wr.text, stdout);
 		if (s.json)
 			json_object_set_new(s.json, "workload_result", json_workload_result(&wr));
+		if (s.result) {
+			study_values(&s.point, &wr);
+			json_object_set_new(s.result, "workload_result", json_workload_result(&wr));
+		}
 		if (wr.failed)
 			rc = 1;
 		af_workload_result_free(&wr);
@@ -615,6 +687,21 @@ static int run_main(int argc, char **argv)
 		if (!rc && a.figures && !(rc = outtree_open(&s.figures, a.figures, "--figures")))
 			rc = report_figures(s.report, &s.figures, "--figures");
 	}
+	if (!rc && s.result) {
+		/* compare's protocol: at rest, compact_memory, the rows */
+		char rep[512];
+		if ((ret = study_measure(m, &s.point))) {
+			rc = ret;
+		} else if (af_check(m, rep, sizeof(rep))) {
+			fprintf(stderr, "antifrag: invariant violated after compact_memory: %s\n", rep);
+			snprintf(cli_last_error, sizeof(cli_last_error), "invariant violated after compact_memory: %s", rep);
+			rc = 1;
+		} else {
+			s.point.val[R_WALL] = wall_seconds() - t0;
+			json_t *pj = study_point_json(&s.point);
+			json_object_set_new(s.result, "run", pj);
+		}
+	}
 	if ((ret = stdout_check())) {
 		rc = ret;
 		goto out;	/* the run's output is lost: so are its files */
@@ -633,6 +720,15 @@ static int run_main(int argc, char **argv)
 			rc = ret;
 	}
 out:
+	if (s.result) {
+		/* the result records the run whatever its exit status */
+		json_object_set_new(s.result, "exit_status", json_integer(rc));
+		json_object_set_new(s.result, "error", rc ? json_string(cli_last_error[0] ? cli_last_error :
+									"failed") : json_null());
+		json_object_set_new(s.result, "wall_seconds", json_real(wall_seconds() - t0));
+		if ((ret = json_write_file(s.result, a.result)) && !rc)
+			rc = ret;
+	}
 	run_free(&s);
 	return rc;
 }
