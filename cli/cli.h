@@ -22,7 +22,8 @@ struct command {
 	int (*parse)(int argc, char **argv);
 	void (*usage)(FILE *f);
 };
-extern const struct command cmd_run, cmd_compare, cmd_replay, cmd_policies, cmd_workloads, cmd_show;
+extern const struct command cmd_run, cmd_compare, cmd_replay, cmd_policies, cmd_workloads, cmd_show,
+	cmd_sweep, cmd_merge;
 /* The whole command line: main() is cli_main(argc, argv, false); with
  * parse_only, the arguments are parsed and checked and nothing runs */
 int cli_main(int argc, char **argv, bool parse_only);

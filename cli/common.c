@@ -21,7 +21,7 @@ char cli_last_error[512];
 
 int cli_error(const char *what, const char *msg)
 {
-	snprintf(cli_last_error, sizeof(cli_last_error), "%s: %s", what, msg);
+	snprintf(cli_last_error, sizeof(cli_last_error), "%.200s: %.300s", what, msg);
 	if (!cli_quiet)
 		fprintf(stderr, "antifrag: %s: %s\n", what, msg);
 	return 2;

@@ -103,7 +103,7 @@ static void watch_sample(void *arg, const struct af_sample *smp)
 static int watch_start(struct watch *w, struct af_machine *m, const char *spec, int j, int nv,
 		       unsigned long long k, unsigned long long seeds)
 {
-	char prefix[64];
+	char prefix[128];
 	struct af_sample first;
 
 	snprintf(prefix, sizeof(prefix), "[%d/%d %.20s, seed %llu/%llu] ", j + 1, nv, spec, k + 1, seeds);

@@ -6,7 +6,7 @@
 #include "cli.h"
 
 static const struct command *const commands[] = { &cmd_run, &cmd_compare, &cmd_replay, &cmd_policies,
-						   &cmd_workloads, &cmd_show, NULL };
+						   &cmd_workloads, &cmd_show, &cmd_sweep, &cmd_merge, NULL };
 
 static void usage(FILE *f)
 {

@@ -694,7 +694,7 @@ static int run_main(int argc, char **argv)
 			rc = ret;
 		} else if (af_check(m, rep, sizeof(rep))) {
 			fprintf(stderr, "antifrag: invariant violated after compact_memory: %s\n", rep);
-			snprintf(cli_last_error, sizeof(cli_last_error), "invariant violated after compact_memory: %s", rep);
+			snprintf(cli_last_error, sizeof(cli_last_error), "invariant violated after compact_memory: %.400s", rep);
 			rc = 1;
 		} else {
 			s.point.val[R_WALL] = wall_seconds() - t0;

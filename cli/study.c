@@ -98,12 +98,13 @@ int study_measure(struct af_machine *m, struct study_point *pt)
 
 json_t *study_point_json(const struct study_point *pt)
 {
-	json_t *row = json_object(), *vals = json_object();
+	json_t *row = json_object(), *vals = json_array();
 
 	for (int r = 0; r < NR_ROWS; r++)
 		json_object_set_new(row, study_rows[r].key, pt->defined[r] ? json_real(pt->val[r]) : json_null());
+	/* [name, value] pairs: the workload's order survives sorted keys */
 	for (int i = 0; i < pt->nvalues; i++)
-		json_object_set_new(vals, pt->values[i].name, json_real(pt->values[i].value));
+		json_array_append_new(vals, json_pack("[s,f]", pt->values[i].name, pt->values[i].value));
 	return json_pack("{s:o, s:o, s:o, s:I, s:I, s:o}", "summary", row,
 			 "metrics_at_rest", json_metrics(&pt->rest),
 			 "metrics_after_compaction", json_metrics(&pt->after),
@@ -115,7 +116,7 @@ json_t *study_point_json(const struct study_point *pt)
 int study_point_from_json(json_t *o, struct study_point *pt, char *why, size_t len)
 {
 	json_t *row = json_object_get(o, "summary"), *vals = json_object_get(o, "workload_values"), *v;
-	const char *key;
+	size_t i;
 
 	memset(pt, 0, sizeof(*pt));
 	if (!json_is_object(row)) {
@@ -132,18 +133,20 @@ int study_point_from_json(json_t *o, struct study_point *pt, char *why, size_t l
 			return -EINVAL;
 		}
 	}
-	if (vals && !json_is_object(vals)) {
-		snprintf(why, len, "\"workload_values\" is not an object");
+	if (vals && !json_is_array(vals)) {
+		snprintf(why, len, "\"workload_values\" is not an array");
 		return -EINVAL;
 	}
-	json_object_foreach(vals, key, v) {
-		if (!json_is_number(v)) {
-			snprintf(why, len, "workload_values.%.40s is not a number", key);
+	json_array_foreach(vals, i, v) {
+		const char *name = json_string_value(json_array_get(v, 0));
+		json_t *num = json_array_get(v, 1);
+		if (!name || !json_is_number(num) || json_array_size(v) != 2) {
+			snprintf(why, len, "workload_values[%zu] is not a [name, number] pair", i);
 			return -EINVAL;
 		}
 		if (pt->nvalues < MAX_WROWS) {
-			snprintf(pt->values[pt->nvalues].name, sizeof(pt->values[0].name), "%s", key);
-			pt->values[pt->nvalues++].value = json_number_value(v);
+			snprintf(pt->values[pt->nvalues].name, sizeof(pt->values[0].name), "%s", name);
+			pt->values[pt->nvalues++].value = json_number_value(num);
 		}
 	}
 	return 0;

@@ -42,7 +42,7 @@ void study_values(struct study_point *pt, const struct af_workload_result *wr);
  * wall row is the caller's); 0 or 2 (printed) */
 int study_measure(struct af_machine *m, struct study_point *pt);
 /* {"summary": {row key: value or null}, "metrics_at_rest", "metrics_after_compaction",
- *  "compact_memory_scanned", "compact_memory_migrated", "workload_values": {...}} */
+ *  "compact_memory_scanned", "compact_memory_migrated", "workload_values": [[name, value], ...]} */
 json_t *study_point_json(const struct study_point *pt);
 /* The same back (a result file's): 0, or -EINVAL with what is wrong in why */
 int study_point_from_json(json_t *o, struct study_point *pt, char *why, size_t len);
