@@ -31,6 +31,10 @@ need_pkgs() {
 		command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
 		[ -d /usr/lib/python3/dist-packages/PIL ] || missing="$missing python3-pil"
 		[ -d /usr/share/fonts/truetype/dejavu ] || missing="$missing fonts-dejavu-core"
+		# sweeps: GNU parallel, and a single-host Slurm (slurmctld, slurmd, munge)
+		command -v parallel >/dev/null 2>&1 || missing="$missing parallel"
+		command -v slurmctld >/dev/null 2>&1 || missing="$missing slurm-wlm"
+		command -v munged >/dev/null 2>&1 || missing="$missing munge"
 	fi
 	if [ -n "$missing" ]; then
 		SUDO=""

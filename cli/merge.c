@@ -172,13 +172,19 @@ static void merge_free(struct merge *mg)
 	json_decref(mg->manifests);
 }
 
-/* Read one file: a result, a manifest, or refused with one line */
-static int read_one(struct merge *mg, const char *path, const struct merge_args *a)
+/* Read one file: a result, a manifest, or refused with one line (a file
+ * named on the command line that is neither is an error: 2) */
+static int read_one(struct merge *mg, const char *path, const struct merge_args *a, bool named)
 {
 	json_error_t err;
 	json_t *o = json_load_file(path, 0, &err);
 	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	char msg[4400];
 
+	if (!o && named) {
+		snprintf(msg, sizeof(msg), "%.4000s:%d: not JSON (%.200s)", path, err.line, err.text);
+		return cli_error("merge", msg);
+	}
 	if (!o) {
 		fprintf(stderr, "antifrag: merge: %s:%d: not JSON (%s): left out\n", path, err.line, err.text);
 		mg->corrupt++;
@@ -194,6 +200,13 @@ static int read_one(struct merge *mg, const char *path, const struct merge_args 
 		}
 		json_decref(o);
 		return 0;
+	}
+	if (named && (json_integer_value(json_object_get(o, "antifrag_result")) != 1 ||
+		      !json_is_integer(json_object_get(o, "exit_status")))) {
+		json_decref(o);
+		snprintf(msg, sizeof(msg), "%.4000s: not an antifrag result (no \"antifrag_result\": 1 and "
+			 "\"exit_status\")", path);
+		return cli_error("merge", msg);
 	}
 	if (json_integer_value(json_object_get(o, "antifrag_result")) != 1 ||
 	    !json_is_integer(json_object_get(o, "exit_status"))) {
@@ -251,7 +264,7 @@ static int read_path(struct merge *mg, const char *path, const struct merge_args
 		return cli_error("merge", msg);
 	}
 	if (!S_ISDIR(sb.st_mode))
-		return read_one(mg, path, a);
+		return read_one(mg, path, a, true);
 	DIR *d = opendir(path);
 	if (!d) {
 		snprintf(msg, sizeof(msg), "%s: %s", path, strerror(errno));
@@ -280,7 +293,7 @@ static int read_path(struct merge *mg, const char *path, const struct merge_args
 		char full[8300];
 		snprintf(full, sizeof(full), "%s/%s", path, names[i]);
 		if (!rc && names[i])
-			rc = read_one(mg, full, a);
+			rc = read_one(mg, full, a, false);
 		free(names[i]);
 	}
 	free(names);

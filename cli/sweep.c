@@ -171,7 +171,7 @@ static int seed_range(struct key *k, const char *v, const char *path, int line)
 
 static int spec_parse(const char *path, struct spec *sp)
 {
-	char *save = NULL, *line;
+	char *line;
 	FILE *f;
 	size_t cap = 0, len = 0;
 	char buf[4096];
@@ -249,7 +249,9 @@ static int spec_parse(const char *path, struct spec *sp)
 		struct key *key = &sp->keys[sp->nkeys++];
 		snprintf(key->name, sizeof(key->name), "%s", k);
 		key->line = lineno;
-		for (char *v = strtok_r(vals, ",", &save); v; v = strtok_r(NULL, ",", &save)) {
+		for (char *v = vals, *comma; v; v = comma ? comma + 1 : NULL) {
+			if ((comma = strchr(v, ',')))
+				*comma = '\0';
 			v = trim(v);
 			if (!*v)
 				return spec_error(path, lineno, "an empty value");
