@@ -257,11 +257,24 @@ static void cell_text(const struct study_table *t, const struct variant *va, int
 	snprintf(cell, len, "%.1f%s +- %.1f%s", va[j].mean[r], row_pct(t, r) ? "%" : "", va[j].sd[r], delta);
 }
 
+/* Columns 28 wide, wider for a longer variant name (up to 60) */
+static int col_width(const struct variant *va, int nv)
+{
+	int w = 28;
+
+	for (int j = 0; j < nv; j++)
+		if ((int)strlen(va[j].spec) > w)
+			w = (int)strlen(va[j].spec) < 60 ? (int)strlen(va[j].spec) : 60;
+	return w;
+}
+
 void study_print_table(const struct study_table *t, const struct variant *va, int nv)
 {
+	int w = col_width(va, nv);
+
 	printf("%-24s", "");
 	for (int j = 0; j < nv; j++)
-		printf(" %28.28s", va[j].spec);
+		printf(" %*.*s", w, w, va[j].spec);
 	printf("\n");
 	for (int r = 0; r < NR_ROWS + t->nwrows; r++) {
 		if (r == NR_ROWS)
@@ -270,7 +283,7 @@ void study_print_table(const struct study_table *t, const struct variant *va, in
 		for (int j = 0; j < nv; j++) {
 			char cell[64];
 			cell_text(t, va, j, r, cell, sizeof(cell));
-			printf(" %28s", cell);
+			printf(" %*s", w, cell);
 		}
 		printf("\n");
 	}
@@ -278,9 +291,11 @@ void study_print_table(const struct study_table *t, const struct variant *va, in
 
 void study_print_ci(const struct study_table *t, const struct variant *va, int nv)
 {
+	int w = col_width(va, nv);
+
 	printf("%-24s", "95% interval of the mean");
 	for (int j = 0; j < nv; j++)
-		printf(" %28.28s", va[j].spec);
+		printf(" %*.*s", w, w, va[j].spec);
 	printf("\n");
 	for (int r = 0; r < NR_ROWS + t->nwrows; r++) {
 		printf("%-24.24s", study_row_label(t, r));
@@ -291,7 +306,7 @@ void study_print_ci(const struct study_table *t, const struct variant *va, int n
 			else
 				snprintf(cell, sizeof(cell), "[%.1f, %.1f] (n=%d)", va[j].mean[r] - va[j].ci95[r],
 					 va[j].mean[r] + va[j].ci95[r], va[j].n[r]);
-			printf(" %28s", cell);
+			printf(" %*s", w, cell);
 		}
 		printf("\n");
 	}
