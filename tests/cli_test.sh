@@ -15,7 +15,7 @@ expect_error() {	# name, args...: exit 2 with exactly one line on stderr
 }
 
 "$AF" --help >/tmp/af_help.$$ 2>&1 && ok "--help exits 0" || bad "--help exits 0"
-for cmd in run compare replay policies workloads show; do
+for cmd in run compare replay policies workloads show sweep merge; do
 	grep -q "^  $cmd " /tmp/af_help.$$ && ok "help lists $cmd" || bad "help lists $cmd"
 	"$AF" $cmd --help >/dev/null 2>&1 && ok "$cmd --help exits 0" || bad "$cmd --help exits 0"
 done
