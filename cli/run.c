@@ -507,7 +507,8 @@ static int run_main(int argc, char **argv)
 		if (!every)
 			every = s.rrun->stride_ns;	/* the report alone */
 		if (af_sampler_set(m, every, on_sample, &s)) {
-			rc = cli_error(sample_ms ? "--sample-every" : "--procfs-every", af_errmsg());
+			rc = cli_error(sample_ms ? "--sample-every" : a.procfs_ms ? "--procfs-every" :
+				       a.report ? "--report" : "--figures", af_errmsg());
 			goto out;
 		}
 	}
