@@ -12,12 +12,14 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "report.h"
 #include "study.h"
 
 static void merge_usage(FILE *f)
 {
 	fputs(
 "usage: antifrag merge DIR|FILE... [--where KEY=VALUE ...] [--json FILE]\n"
+"                      [--report FILE.html]\n"
 "\n"
 "Fold antifrag results (run --result; a sweep's DIR holds them) into\n"
 "compare's table: the runs of one variant (the same parameters but the seed)\n"
@@ -33,6 +35,8 @@ static void merge_usage(FILE *f)
 "                       policy, vm.NAME, param.NAME, mem, workload ...) is VALUE\n"
 "                       (repeatable; all must hold)\n"
 "  --json FILE          the table, the intervals and the runs as JSON\n"
+"  --report FILE.html   the table as a self-contained HTML page (results carry\n"
+"                       no maps or time series: compare --report draws those)\n"
 "  -h, --help           this text\n"
 "\n"
 "Exit status: 0; 1 if a run failed or is missing, or a result file is\n"
@@ -46,7 +50,7 @@ struct merge_args {
 	int npaths;
 	const char *where[MAX_WHERE];
 	int nwhere;
-	const char *json;
+	const char *json, *report;
 	bool help;
 };
 
@@ -61,13 +65,16 @@ static int merge_parse_args(int argc, char **argv, struct merge_args *a)
 			a->help = true;
 			return 0;
 		}
-		if (!strcmp(o, "--where") || !strcmp(o, "--json")) {
+		if (!strcmp(o, "--where") || !strcmp(o, "--json") || !strcmp(o, "--report")) {
 			if (!v)
 				return cli_error(o, "missing value (try --help)");
-			if (!strcmp(o, "--json")) {
+			if (!strcmp(o, "--json") || !strcmp(o, "--report")) {
 				if ((rc = file_value(o, v)))
 					return rc;
-				a->json = argv[++i];
+				if (!strcmp(o, "--json"))
+					a->json = argv[++i];
+				else
+					a->report = argv[++i];
 			} else {
 				if (!strchr(v, '=') || v[0] == '=')
 					return cli_error(o, "expected KEY=VALUE");
@@ -88,6 +95,8 @@ static int merge_parse_args(int argc, char **argv, struct merge_args *a)
 	if (!a->npaths)
 		return cli_error("merge", "missing DIR (try --help)");
 	if (a->json && (rc = outpath_check(a->json, "--json")))
+		return rc;
+	if (a->report && (rc = outpath_check(a->report, "--report")))
 		return rc;
 	return 0;
 }
@@ -435,6 +444,26 @@ static int merge_main(int argc, char **argv)
 	study_print_ci(&tab, va, nv);
 	if ((rc = stdout_check()))
 		goto done;
+	if (a.report) {
+		struct report *rp = report_new("antifrag merge", argc, argv);
+		struct outfile of = { 0 };
+		if (!rp) {
+			rc = cli_error("--report", "out of memory");
+			goto done;
+		}
+		report_table(rp, study_table_json(&tab, va, nv));
+		if (!(rc = outfile_open(&of, a.report, "--report"))) {
+			if (report_write_html(rp, of.f)) {
+				outfile_abort(&of);
+				rc = cli_error("--report", "cannot write the file");
+			} else {
+				rc = outfile_commit(&of, "--report");
+			}
+		}
+		report_free(rp);
+		if (rc)
+			goto done;
+	}
 	if (a.json) {
 		json_t *vars = json_array();
 		out = json_run_header("merge", argc, argv);

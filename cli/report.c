@@ -534,13 +534,13 @@ int report_write_html(const struct report *r, FILE *f)
 			*s = ' ';
 	fprintf(f, html_head, title ? title : "");
 	fprintf(f, "<h1>%s</h1>\n<p><code>%s</code></p>\n", title ? title : "", cmd ? cmd : "");
-	fputs("<div id=\"summary\"></div>\n"
+	fputs("<div id=\"summary\"></div>\n<div class=\"runpart\">\n"
 	      "<h2>Memory map</h2>\n"
 	      "<p class=\"maplabel\">One cell per pageblock (2 MiB), one row per GiB of physical addresses. "
 	      "Click a cell to see the pages of the 64 pageblocks around it, coloured by what owns them.</p>\n"
 	      "<div id=\"mapsel\"></div>\n<div id=\"legend\"></div>\n"
 	      "<div id=\"runs\" class=\"grid\"></div>\n<div id=\"pagelegend\"></div>\n"
-	      "<h2>Over time</h2>\n<div id=\"charts\" class=\"grid\"></div>\n"
+	      "<h2>Over time</h2>\n<div id=\"charts\" class=\"grid\"></div>\n</div>\n"
 	      "<pre id=\"selftest\"></pre>\n"
 	      "<script type=\"application/json\" id=\"data\">", f);
 	/* JSON_ESCAPE_SLASH: no "</script>" can appear inside */

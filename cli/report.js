@@ -232,6 +232,11 @@ function seriesMax(run, spec) {
 function build(D) {
 	MT_COLOURS = D.mt_colours;
 	drawTable(D);
+	if (!D.runs.length) {
+		/* a merge's report: the table only (results carry no maps or series) */
+		document.querySelectorAll(".runpart").forEach(function (e) { e.style.display = "none"; });
+		return;
+	}
 	legend(D);
 	var sel = document.getElementById("mapsel");
 	D.runs[0].maps.forEach(function (mp, i) {

@@ -54,6 +54,18 @@ done
 	grep -q '^95% interval of the mean' "$tmp/all" && [ -s "$tmp/merge.json" ] &&
 	ok "merge of the whole study: 4 variants, intervals, JSON" || bad "merge of the whole study (rc=$rc): $(head -3 "$tmp/all")"
 
+# merge --report: the table in a page that draws without a script error
+"$AF" merge "$tmp/out" --report "$tmp/merge.html" >/dev/null
+if command -v chromium >/dev/null 2>&1; then
+	timeout 120 chromium --headless --no-sandbox --disable-gpu --no-first-run --user-data-dir="$tmp/profile" \
+		--dump-dom "file://$tmp/merge.html" 2>/dev/null >"$tmp/merge.dom"
+	grep -Eq '<pre id="selftest">\{("|&quot;)errors("|&quot;):\[\]' "$tmp/merge.dom" &&
+		grep -q '<th>huge pages at rest</th>' "$tmp/merge.dom" &&
+		ok "merge --report: the table, no script error" || bad "merge --report: $(grep -o '<pre id="selftest">[^<]*' "$tmp/merge.dom")"
+else
+	bad "merge --report: chromium is not installed (./build.sh test installs it)"
+fi
+
 # resumable: every result there, nothing runs again
 "$AF" sweep "$tmp/study.sweep" --out "$tmp/out" --jobs 2 >"$tmp/resume" &&
 	grep -q '12 runs, 0 run now, 12 already done, 0 failed' "$tmp/resume" &&
