@@ -326,7 +326,15 @@ static int run_build(const struct spec *sp, uint64_t i, const char *self, const 
 	off += (size_t)n_ + 1; s_; })
 	memset(r->idx, 0, sizeof(r->idx));
 	r->variant = 0;
+	/* the seed varies fastest wherever its line is, then the keys from the last */
+	if (sp->seed) {
+		int ks = (int)(sp->seed - sp->keys);
+		r->idx[ks] = (int)(rest % (uint64_t)sp->seed->nvalues);
+		rest /= (uint64_t)sp->seed->nvalues;
+	}
 	for (int k = sp->nkeys - 1; k >= 0; k--) {
+		if (&sp->keys[k] == sp->seed)
+			continue;
 		r->idx[k] = (int)(rest % (uint64_t)sp->keys[k].nvalues);
 		rest /= (uint64_t)sp->keys[k].nvalues;
 	}

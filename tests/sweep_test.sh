@@ -93,6 +93,12 @@ rm "$tmp/failed/cma.json"
 "$AF" merge "$tmp/failed" "$tmp/out" >/dev/null 2>"$tmp/m4"
 grep -q 'warning: results of more than one antifrag version' "$tmp/m4" && ok "mixed versions: warned" || bad "mixed versions: $(cat "$tmp/m4")"
 
+# seeds innermost wherever their line stands; a variant per combination
+printf 'seed = 1..2\npolicy = linux, nogroup\nmem = 256M\n' >"$tmp/order.sweep"
+"$AF" sweep "$tmp/order.sweep" --list | sed "s/.*'--policy' '\([a-z]*\)' '--seed' '\([0-9]\)'.*'--sweep-variant' '\([0-9]\)'.*/\1 \2 \3/" >"$tmp/order"
+printf 'linux 1 0\nlinux 2 0\nnogroup 1 1\nnogroup 2 1\n' | cmp -s - "$tmp/order" &&
+	ok "seeds expand innermost, variants in the spec's order" || bad "expansion order: $(cat "$tmp/order")"
+
 # bad input: one line, exit 2
 expect_error() {	# name, args...: exit 2 with exactly one line on stderr
 	name=$1; shift
