@@ -27,7 +27,10 @@ int world_init(struct af_machine *m)
 	w->nowners = 1;		/* owner 0 = none */
 	w->owners_cap = 64;
 	w->owners = calloc(w->owners_cap, sizeof(*w->owners));
-	if (!w->owners) {
+	w->held_bits = calloc(m->max_pfn / 64 + 1, sizeof(*w->held_bits));
+	if (!w->owners || !w->held_bits) {
+		free(w->owners);
+		free(w->held_bits);
 		free(w);
 		return af_err(-ENOMEM, "out of memory");
 	}
@@ -37,6 +40,7 @@ int world_init(struct af_machine *m)
 				   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 		if (w->contents == MAP_FAILED) {
 			free(w->owners);
+			free(w->held_bits);
 			free(w);
 			return af_err(-ENOMEM, "cannot map %zu bytes of page contents",
 				      (size_t)(m->max_pfn * PAGE_SIZE));
@@ -196,6 +200,8 @@ static void hold_slot_clear(struct world *w, uint32_t s)
 static void drop_hold(struct world *w, struct timed_hold *h)
 {
 	int32_t i = (int32_t)(h - w->holds), last = w->nholds - 1;
+	uint32_t pfn = h->pfn;
+	uint8_t other = h->what == (PG_locked >> 8) ? PG_writeback >> 8 : PG_locked >> 8;
 
 	hold_slot_clear(w, hold_slot(w, h->pfn, h->what));
 	if (i != last) {
@@ -204,6 +210,8 @@ static void drop_hold(struct world *w, struct timed_hold *h)
 	}
 	/* nholds is read without the lock by world_poll_holds' fast exit */
 	__atomic_store_n(&w->nholds, last, __ATOMIC_RELAXED);
+	if (!find_hold(w, pfn, other))
+		__atomic_fetch_and(&w->held_bits[pfn >> 6], ~(1ULL << (pfn & 63)), __ATOMIC_RELAXED);
 }
 
 static int add_hold(struct world *w, unsigned long pfn, uint8_t what, uint64_t until)
@@ -231,6 +239,7 @@ static int add_hold(struct world *w, unsigned long pfn, uint8_t what, uint64_t u
 		h = &w->holds[w->nholds];
 		*h = (struct timed_hold){ (uint32_t)pfn, what, until };
 		w->hold_index[hold_slot(w, pfn, what)] = w->nholds;
+		__atomic_fetch_or(&w->held_bits[pfn >> 6], 1ULL << (pfn & 63), __ATOMIC_RELAXED);
 		__atomic_store_n(&w->nholds, w->nholds + 1, __ATOMIC_RELAXED);
 	}
 	*h = (struct timed_hold){ (uint32_t)pfn, what, until };
@@ -266,7 +275,8 @@ void world_poll_holds(struct af_machine *m, unsigned long pfn)
 	struct timed_hold *h;
 	uint64_t now;
 
-	if (!__atomic_load_n(&w->nholds, __ATOMIC_RELAXED))
+	if (!__atomic_load_n(&w->nholds, __ATOMIC_RELAXED) ||
+	    !(__atomic_load_n(&w->held_bits[pfn >> 6], __ATOMIC_RELAXED) & (1ULL << (pfn & 63))))
 		return;
 	now = af_clock_ns(m);
 	wlock(m, &w->holds_lock);
@@ -679,6 +689,7 @@ void world_destroy(struct af_machine *m)
 	free(w->drivers);
 	free(w->hpool);
 	free(w->holds);
+	free(w->held_bits);
 	free(w->hold_index);
 	free(w->pins);
 	free(w->owners);

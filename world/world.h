@@ -212,6 +212,7 @@ struct world {
 	int nholds, holds_cap;
 	int32_t *hold_index;		/* open addressing by (pfn, what): holds[] slots, -1 empty */
 	uint32_t hold_index_mask;	/* its size - 1 (a power of two, 0: none yet) */
+	uint64_t *held_bits;		/* a bit per pfn with a timed hold: world_poll_holds' filter */
 	pthread_mutex_t holds_lock;	/* the holds and the pins */
 	struct pin *pins;		/* pinned pages, unordered */
 	int npins, pins_cap;
