@@ -102,6 +102,8 @@ struct world_ops {
 	void (*poll_holds)(struct af_machine *m, unsigned long pfn);
 	void (*wait_unlocked)(struct af_machine *m, unsigned long pfn);
 	void (*wait_writeback)(struct af_machine *m, unsigned long pfn);
+	/* a page is freed while locked or under writeback: its holds end */
+	void (*freed_held)(struct af_machine *m, unsigned long pfn);
 	/* the world's structural lock, read side (compaction holds it while it
 	 * walks reverse mappings); trylock returns 0 when taken */
 	int (*read_trylock)(struct af_machine *m);

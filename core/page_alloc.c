@@ -1134,14 +1134,22 @@ free_pages_final_inline(struct af_machine *m, struct zone *z, int cpu, unsigned 
 			unsigned int order)
 {
 	struct page *p = &m->pages[pfn];
+	uint32_t f;
 
 	if (m->pol.freed)
 		m->pol.freed(m, cpu, pfn, order);
 	if (trace_on(m))
 		trace_mm_page_free(m, cpu, pfn, order);
-	if (pflags(p) & PG_head)
-		for (unsigned long i = 1; i < (1UL << order); i++)
-			pflags_clear(&m->pages[pfn + i], PG_tail);
+	f = pflags(p);
+	if (f & (PG_head | PG_locked | PG_writeback)) {
+		if (f & PG_head)
+			for (unsigned long i = 1; i < (1UL << order); i++)
+				pflags_clear(&m->pages[pfn + i], PG_tail);
+		/* freed locked or under writeback (af_page_lock's holder let
+		 * the owner go first): the world's timed holds end with it */
+		if ((f & (PG_locked | PG_writeback)) && m->wops)
+			m->wops->freed_held(m, pfn);
+	}
 	pflags_clear(p, PG_alloc | PG_head | PG_lru | PG_locked | PG_movable_ops | PG_orphan);
 	p->mapcount = 0;
 	p->owner = 0;

@@ -278,6 +278,49 @@ static void test_locked_page_modes(void **st)
 	af_machine_destroy(m);
 }
 
+/*
+ * A page freed while a timed hold is on it (its owner exits, a raw block is
+ * freed): the hold ends with the page.  A hold left behind would, once the
+ * pfn is reused, advance the clock to its stale deadline when someone waits
+ * for the new page's lock, and unlock a lock it does not hold.
+ */
+static void test_freed_while_locked(void **st)
+{
+	(void)st;
+	struct af_machine *m = machine_from(CONF);
+	struct af_alloc_result r;
+	int pid, pid2;
+	uint64_t vpn, pfn, t0;
+
+	assert_int_equal(af_proc_create(m, &pid), 0);
+	assert_int_equal(af_mmap_anon(m, pid, 1, 0, &vpn), 0);
+	assert_int_equal(af_mem_write(m, pid, 0, vpn), 0);
+	pfn = pfn_of(m, pid, vpn);
+	assert_int_equal(af_page_lock(m, pfn, 50000000), 0);
+	assert_int_equal(af_proc_exit(m, pid), 0);
+	assert_false(pflags(&m->pages[pfn]) & (PG_alloc | PG_locked));
+	CHECK(m);
+	/* the pfn reused (the CPU's free list is last in, first out) */
+	assert_int_equal(af_proc_create(m, &pid2), 0);
+	assert_int_equal(af_mmap_anon(m, pid2, 1, 0, &vpn), 0);
+	assert_int_equal(af_mem_write(m, pid2, 0, vpn), 0);
+	assert_int_equal(pfn_of(m, pid2, vpn), pfn);
+	CHECK(m);
+	t0 = af_clock_ns(m);
+	assert_int_equal(migrate1(m, pfn, AF_MIGRATE_SYNC, AF_MR_SYSCALL), 0);
+	assert_true(af_clock_ns(m) - t0 < 50000000);
+	assert_int_equal(af_mem_read(m, pid2, 0, vpn), 0);
+	CHECK(m);
+
+	/* a raw block the caller locked and then freed */
+	assert_int_equal(af_alloc_pages(m, 0, AF_GFP_KERNEL, 0, -1, &r), 0);
+	assert_int_equal(af_page_lock(m, r.pfn, 50000000), 0);
+	assert_int_equal(af_free_pages(m, 0, r.pfn, 0), 0);
+	assert_false(pflags(&m->pages[r.pfn]) & (PG_alloc | PG_locked));
+	CHECK(m);
+	af_machine_destroy(m);
+}
+
 /* Pinned, mlocked, and pages that are not movable at all */
 static void test_refusals(void **st)
 {
@@ -815,6 +858,7 @@ int main(void)
 		cmocka_unit_test(test_mmap_layout),
 		cmocka_unit_test(test_storms),
 		cmocka_unit_test(test_driver_adopt),
+		cmocka_unit_test(test_freed_while_locked),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

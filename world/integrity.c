@@ -273,6 +273,22 @@ int integrity_check(struct af_machine *m, char *report, size_t len)
 			     p && (pflags(p) & PG_alloc) ? "under-referenced" : "not allocated",
 			     p ? p->refcount : 0);
 	}
+	/* a timed hold is on a page that is still locked or under writeback */
+	pthread_mutex_lock(&w->holds_lock);
+	for (int i = 0; i < w->nholds; i++) {
+		const struct timed_hold *h = &w->holds[i];
+		uint32_t bit = (uint32_t)h->what << 8;
+		uint32_t f = h->pfn < m->max_pfn ? pflags(&m->pages[h->pfn]) : 0;
+
+		if (!(f & PG_alloc) || !(f & bit))
+			ibad(&c, "pfn 0x%x has a timed %s hold but is %s", h->pfn,
+			     bit == PG_locked ? "lock" : "writeback",
+			     !(f & PG_alloc) ? "not allocated" :
+			     bit == PG_locked ? "not locked" : "not under writeback");
+		else if (!(w->held_bits[h->pfn >> 6] & (1ULL << (h->pfn & 63))))
+			ibad(&c, "pfn 0x%x has a timed hold its filter bit misses", h->pfn);
+	}
+	pthread_mutex_unlock(&w->holds_lock);
 	for (unsigned long pfn = 0; pfn < m->max_pfn; pfn++) {
 		struct page *p = &m->pages[pfn];
 		uint32_t f = pflags(p);

@@ -461,6 +461,8 @@ void free_owned_page(struct af_machine *m, int cpu, unsigned long pfn, unsigned 
 
 	if (pflags_fetch_and(m, p, ~PG_lru) & PG_lru)
 		lru_del(m, pfn);
+	if (f & (PG_locked | PG_writeback))
+		world_freed_held(m, pfn);
 	if (f & PG_hugetlb) {
 		hugetlb_free_page(m, cpu, pfn);
 		return;

@@ -336,6 +336,27 @@ void wait_page_writeback(struct af_machine *m, unsigned long pfn)
 }
 
 /*
+ * A page freed while locked or under writeback (world_ops.freed_held): its
+ * timed holds end with it, writeback counted as done.  Simplification: in
+ * 6.1 whoever locks a page or writes it back holds a reference, so the page
+ * outlives its owner until the I/O ends; here the I/O ends when the owner
+ * lets go, and the page is freed then.
+ */
+void world_freed_held(struct af_machine *m, unsigned long pfn)
+{
+	struct world *w = m->world;
+	struct timed_hold *h;
+
+	wlock(m, &w->holds_lock);
+	if ((h = find_hold(w, pfn, PG_locked >> 8)))
+		drop_hold(w, h);
+	if ((h = find_hold(w, pfn, PG_writeback >> 8)))
+		drop_hold(w, h);
+	end_writeback(m, pfn);
+	wunlock(m, &w->holds_lock);
+}
+
+/*
  * folio_end_writeback() by the writeback's own holder (af_file_writeback_end):
  * a timed hold ends now (deterministic mode: the clock advances to it); a
  * writeback started without one (threaded mode, 0 ns) has no hold to wait
@@ -872,6 +893,7 @@ static const struct world_ops world_ops = {
 	.poll_holds = world_poll_holds,
 	.wait_unlocked = wait_page_unlocked,
 	.wait_writeback = wait_page_writeback,
+	.freed_held = world_freed_held,
 	.read_trylock = world_read_trylock,
 	.read_lock = world_read_lock,
 	.read_unlock = world_read_unlock,

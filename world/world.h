@@ -263,6 +263,7 @@ void world_poll_holds(struct af_machine *m, unsigned long pfn);
 void start_writeback(struct af_machine *m, unsigned long pfn, uint64_t ns);
 void writeback_end_now(struct af_machine *m, unsigned long pfn);
 bool end_timed_holds(struct af_machine *m, unsigned long pfn, bool end);
+void world_freed_held(struct af_machine *m, unsigned long pfn);
 
 /*
  * rmap_walk(): call fn for every PTE (or PMD) that maps pfn or holds a
