@@ -1201,6 +1201,46 @@ int af_free_pages(struct af_machine *m, int cpu, uint64_t pfn64, unsigned int or
 	return 0;
 }
 
+/*
+ * split_page(), and for a compound block what split_huge_page() does to
+ * its head and tails: a block af_alloc_pages returned becomes 2^order
+ * order-0 allocations, each freed on its own.  Every page keeps the
+ * request's migratetype (split_page_owner).  A policy's allocated/freed
+ * hooks saw one block and now see its pages freed one by one.
+ */
+int af_split_page(struct af_machine *m, uint64_t pfn64, unsigned int order)
+{
+	const uint32_t state = PG_hole | PG_reserved | PG_buddy | PG_pcp | PG_alloc | PG_orphan |
+			       PG_kernel | PG_tail;
+	unsigned long pfn = (unsigned long)pfn64;
+	struct page *p;
+
+	if (!m || order >= MAX_ORDER || pfn64 >= m->max_pfn || !pfn_zone(m, pfn))
+		return af_err(-EINVAL, "af_split_page: pfn 0x%llx order %u is not a block in a zone",
+			      (unsigned long long)pfn64, order);
+	p = &m->pages[pfn];
+	if ((pflags(p) & state) != PG_alloc || porder(p) != order)
+		return af_err(-EINVAL, "af_split_page: pfn 0x%lx is not the first page of a block "
+			      "allocated with order %u", pfn, order);
+	if (p->owner || cma_page_allocated(m, pfn) || p->refcount != 1)
+		return af_err(-EBUSY, "af_split_page: pfn 0x%lx is %s", pfn,
+			      p->owner ? "an owner's page" : p->refcount != 1 ? "referenced more than once" :
+			      "of af_cma_alloc");
+	for (unsigned long i = 1; i < (1UL << order); i++) {
+		struct page *t = &m->pages[pfn + i];
+
+		pflags_set(t, (pflags(t) & ~PG_tail) | PG_alloc);
+		pset_order(t, 0);
+		__atomic_store_n(&t->refcount, 1, __ATOMIC_RELAXED);
+		t->mapcount = 0;
+		t->owner = 0;
+		t->alloc_mt = p->alloc_mt;
+	}
+	pflags_fetch_and(m, p, ~PG_head);
+	pset_order(p, 0);
+	return 0;
+}
+
 /* Internal callers that already know the block is theirs (migration's old page) */
 void free_pages_final(struct af_machine *m, struct zone *z, int cpu, unsigned long pfn,
 		      unsigned int order)

@@ -145,7 +145,22 @@ static void step(struct state *s)
 	}
 	case 1:		/* free: held, twice, or wild */
 		k = pick(in, s->nk);
-		if (k < s->nk) {
+		if (k < s->nk && a % 5 == 0) {
+			/* split (or a wrong order): its pages held one by one */
+			unsigned o = s->korder[k] - (s->korder[k] && b % 4 == 0);
+			ret = af_split_page(m, s->kpfn[k], o);
+			if (ret == 0) {
+				s->korder[k] = 0;
+				for (uint64_t i = 1; i < (1ULL << o); i++) {
+					if (s->nk < MAXH) {
+						s->kpfn[s->nk] = s->kpfn[k] + i;
+						s->korder[s->nk++] = 0;
+					} else {
+						s->leaked++;
+					}
+				}
+			}
+		} else if (k < s->nk) {
 			/* kept after a free now and then: the next free is a double free */
 			ret = af_free_pages(m, cpu, s->kpfn[k], s->korder[k]);
 			if (ret == 0 && take(in, 1) % 4)

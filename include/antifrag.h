@@ -214,6 +214,11 @@ int af_alloc_predict(struct af_machine *m, int cpu, af_gfp_t gfp, unsigned int o
  * (-EBUSY for a page of an owner, of af_cma_alloc, or of the kernel's own
  * boot-time allocations). */
 int af_free_pages(struct af_machine *m, int cpu, uint64_t pfn, unsigned int order);
+/* split_page(): a block af_alloc_pages returned (compound or not) becomes
+ * 2^order order-0 blocks, each freed with af_free_pages(..., 0).  -EINVAL
+ * when pfn is not such a block of that order, -EBUSY for an owner's page,
+ * one with another reference, or one of af_cma_alloc. */
+int af_split_page(struct af_machine *m, uint64_t pfn, unsigned int order);
 /* drain_local_pages / drain_all_pages */
 int af_drain_cpu(struct af_machine *m, int cpu);
 void af_drain_all(struct af_machine *m);

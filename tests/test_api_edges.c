@@ -575,6 +575,55 @@ static void test_pinned_page_freed_by_unpin(void **st)
 	af_machine_destroy(m);
 }
 
+/* af_split_page: a block becomes order-0 pages each freed on its own; what is not such a block is refused */
+static void test_split_page(void **st)
+{
+	(void)st;
+	struct af_machine *m = machine_from(CMA);
+	struct af_alloc_result r, r2;
+	uint64_t free0, cpfn, apfn, vpn;
+	int pid;
+
+	free0 = af_machine_free_pages(m);
+	assert_int_equal(af_alloc_pages(m, 0, AF_GFP_KERNEL | AF___GFP_COMP, 4, -1, &r), 0);
+	assert_int_equal(af_alloc_pages(m, 0, AF_GFP_HIGHUSER_MOVABLE, 2, -1, &r2), 0);
+	assert_int_equal(af_split_page(NULL, r.pfn, 4), -EINVAL);
+	assert_int_equal(af_split_page(m, r.pfn, 3), -EINVAL);		/* the wrong order */
+	assert_int_equal(af_split_page(m, r.pfn + 1, 0), -EINVAL);	/* a tail */
+	assert_int_equal(af_split_page(m, r.pfn, MAX_ORDER), -EINVAL);
+	assert_int_equal(af_split_page(m, af_machine_max_pfn(m) + 1, 0), -EINVAL);
+	assert_int_equal(af_cma_alloc(m, 4, 0, &cpfn), 0);
+	assert_int_equal(af_split_page(m, cpfn, 0), -EBUSY);
+	assert_int_equal(af_proc_create(m, &pid), 0);
+	assert_int_equal(af_mmap_anon(m, pid, 1, 0, &vpn), 0);
+	assert_int_equal(af_mem_write(m, pid, 0, vpn), 0);
+	assert_int_equal(af_vpn_to_pfn(m, pid, vpn, &apfn), 0);
+	assert_int_equal(af_split_page(m, apfn, 0), -EBUSY);		/* an owner's page */
+	CHECK(m);
+
+	assert_int_equal(af_split_page(m, r.pfn, 4), 0);
+	CHECK(m);
+	assert_int_equal(af_free_pages(m, 0, r.pfn, 4), -EINVAL);	/* no longer one block */
+	assert_int_equal(af_split_page(m, r2.pfn, 2), 0);			/* not compound */
+	for (unsigned i = 0; i < 16; i += 2) {
+		assert_int_equal(af_free_pages(m, 0, r.pfn + i, 0), 0);
+		CHECK(m);
+	}
+	for (unsigned i = 1; i < 16; i += 2)
+		assert_int_equal(af_free_pages(m, 0, r.pfn + i, 0), 0);
+	for (unsigned i = 0; i < 4; i++)
+		assert_int_equal(af_free_pages(m, 0, r2.pfn + i, 0), 0);
+	assert_int_equal(af_free_pages(m, 0, r.pfn + 3, 0), -EINVAL);	/* freed already */
+	CHECK(m);
+	assert_int_equal(af_proc_exit(m, pid), 0);
+	assert_int_equal(af_cma_release(m, cpfn, 4), 0);
+	assert_int_equal(af_drain_cpu(m, 0), 0);
+	/* everything is back but the page tables the process left */
+	assert_true(af_machine_free_pages(m) <= free0 && af_machine_free_pages(m) + 8 >= free0);
+	CHECK(m);
+	af_machine_destroy(m);
+}
+
 /* A page of cma_alloc goes back through af_cma_release only */
 static void test_free_pages_refuses_cma(void **st)
 {
@@ -841,6 +890,7 @@ int main(void)
 		cmocka_unit_test(test_unpin_unpinned),
 		cmocka_unit_test(test_pinned_page_freed_by_unpin),
 		cmocka_unit_test(test_free_pages_refuses_cma),
+		cmocka_unit_test(test_split_page),
 		cmocka_unit_test(test_check_cma_bitmap),
 		cmocka_unit_test(test_fork_of_next_pid),
 		cmocka_unit_test(test_cma_pageblock_not_merged_at_boot),

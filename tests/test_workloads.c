@@ -308,6 +308,21 @@ static void test_server_and_mthp_churn(void **state)
 	af_workload_result_free(&r);
 	af_workload_result_free(&again);
 	assert_int_equal(af_workload_check("mthp-churn:order=9"), -EINVAL);
+
+	/* the phone's trend comes from folios given back page by page: with
+	 * them the fallback rate stays high to the end, without them (whole
+	 * folios back) the pool recycles free order-4 blocks and it falls */
+	double first, last;
+	free(run_text("mem = 1G\nseed = 4\n", "mthp-churn:intervals=8:ops=8000", &r));
+	assert_int_equal(af_workload_value(&r, "first_interval_fallback_pct", &first), 0);
+	assert_int_equal(af_workload_value(&r, "last_interval_fallback_pct", &last), 0);
+	assert_true(last > first && last > 80);
+	af_workload_result_free(&r);
+	free(run_text("mem = 1G\nseed = 4\n", "mthp-churn:intervals=8:ops=8000:split=0", &r));
+	assert_int_equal(af_workload_value(&r, "first_interval_fallback_pct", &first), 0);
+	assert_int_equal(af_workload_value(&r, "last_interval_fallback_pct", &last), 0);
+	assert_true(last < first / 2);
+	af_workload_result_free(&r);
 }
 
 static void test_offline_cma_balloon(void **state)

@@ -12,7 +12,12 @@
  * under the default defrag setting), and one that fails falls back to 16
  * order-0 GFP_HIGHUSER_MOVABLE pages.  Both are raw allocations held in the
  * apps' pool: they have no owner, so compaction cannot move them as it
- * would move an app's anonymous memory.
+ * would move an app's anonymous memory.  A full pool gives memory back at
+ * random; `split`% of the folios go back page by page (split first, as
+ * swap-out to zram splits a phone's folios), which is what keeps free
+ * order-4 blocks scarce: given back whole, the next request takes the very
+ * block a folio left.  The virtual clock is compressed (op_us per
+ * operation) against a phone's hour.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -23,7 +28,7 @@
 #include "load.h"
 #include "registry.h"
 
-enum { P_INTERVALS, P_OPS, P_ORDER, P_APPS, P_CACHE, P_KERNEL, P_CHURN, NR_P };
+enum { P_INTERVALS, P_OPS, P_ORDER, P_APPS, P_CACHE, P_KERNEL, P_CHURN, P_SPLIT, P_OP_US, NR_P };
 
 struct folio { uint64_t pfn; };
 
@@ -59,7 +64,7 @@ static int mthp_churn_run(struct af_machine *m, const uint64_t *p, struct af_wor
 				uint64_t y = af_rng_below(&l.r, 4);
 				ret = y == 0 ? load_kernel(&l, 1) : y == 1 ? load_kernel_free(&l, 1) :
 				      y == 2 ? load_slab(&l, false, 2) : load_slab_free(&l, 2);
-				af_clock_advance(m, 1000);
+				af_clock_advance(m, p[P_OP_US] * 1000);
 			} else if (x < p[P_CHURN] + 30) {
 				ret = load_op(&l, proc_pages, false);
 			} else {
@@ -69,6 +74,18 @@ static int mthp_churn_run(struct af_machine *m, const uint64_t *p, struct af_wor
 				while (nheld && held_pages + (1u << order) > budget) {
 					size_t j = (size_t)af_rng_below(&l.r, nheld);
 					unsigned o = (unsigned)(held[j] & 0xff);
+					if (o && p[P_SPLIT] && af_rng_below(&l.r, 100) < p[P_SPLIT]) {
+						/* swap-out splits the folio (split_folio()) and
+						 * reclaim frees its pages one by one, each when
+						 * it reaches it: its pages join the pool */
+						uint64_t head = held[j] >> 8;
+						if ((ret = af_split_page(m, head, o)))
+							goto out;
+						held[j] = head << 8;
+						for (uint64_t n = 1; n < (1u << o); n++)
+							held[nheld++] = (head + n) << 8;
+						continue;
+					}
 					if ((ret = af_free_pages(m, cpu, held[j] >> 8, o)))
 						goto out;
 					held_pages -= 1u << o;
@@ -93,7 +110,7 @@ static int mthp_churn_run(struct af_machine *m, const uint64_t *p, struct af_wor
 					if (ret == -ENOMEM)
 						ret = 0;
 				}
-				af_clock_advance(m, 1000);
+				af_clock_advance(m, p[P_OP_US] * 1000);
 			}
 			if (ret)
 				goto out;
@@ -157,6 +174,9 @@ const struct wl_entry wl_mthp_churn = {
 			[P_KERNEL] = { "kernel", 0, 90, 10, "unmovable kernel allocations at the start, % of "
 				       "memory" },
 			[P_CHURN] = { "churn", 0, 70, 30, "share of operations that are unmovable churn, %" },
+			[P_OP_US] = { "op_us", 1, 1000000, 1, "virtual time of an operation, us" },
+			[P_SPLIT] = { "split", 0, 100, 100, "folios an app gives back page by page (swap-out "
+				      "splits them), %; the rest go back whole" },
 		},
 	},
 	.run = mthp_churn_run,
