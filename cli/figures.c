@@ -31,7 +31,7 @@ double report_nice_max(double v)
 	return 10 * p;
 }
 
-double report_chart_max(const struct report_run *rr, const struct chart_spec *cs)
+static double chart_max(const struct report_run *rr, const struct chart_spec *cs)
 {
 	double m = 0;
 
@@ -48,6 +48,18 @@ double report_chart_max(const struct report_run *rr, const struct chart_spec *cs
 			m = sum;
 	}
 	return m;
+}
+
+double report_chart_ymax(const struct report *r, int c)
+{
+	double ymax = 0;
+
+	for (size_t j = 0; j < r->nruns; j++) {
+		double v = chart_max(r->runs[j], &report_charts[c]);
+		if (v > ymax)
+			ymax = v;
+	}
+	return report_nice_max(ymax);
 }
 
 static void colour(cairo_t *cr, const char *hex, double alpha)
@@ -372,14 +384,7 @@ int report_figures(const struct report *r, struct outtree *t, const char *what)
 			rc = figure_write(t, name, &fg, what);
 		}
 		for (int c = 0; c < report_nr_charts && !rc; c++) {
-			/* the same scale for every run, as in the report */
-			double ymax = 0;
-			for (size_t j = 0; j < r->nruns; j++) {
-				double v = report_chart_max(r->runs[j], &report_charts[c]);
-				if (v > ymax)
-					ymax = v;
-			}
-			struct figure fg = { .rr = rr, .cs = &report_charts[c], .ymax = report_nice_max(ymax),
+			struct figure fg = { .rr = rr, .cs = &report_charts[c], .ymax = report_chart_ymax(r, c),
 					     .w = CH_W, .h = CH_H };
 			snprintf(name, sizeof(name), "%s-%s", run, report_charts[c].id);
 			rc = figure_write(t, name, &fg, what);

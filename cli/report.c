@@ -474,8 +474,9 @@ static json_t *report_json(const struct report *r)
 		for (int k = 0; k < cs->nseries; k++)
 			json_array_append_new(ser, json_pack("{s:s, s:s, s:s}", "key", report_keys[cs->series[k].key],
 							     "label", cs->series[k].label, "colour", cs->series[k].colour));
-		json_array_append_new(charts, json_pack("{s:s, s:s, s:s, s:b, s:o}", "id", cs->id, "title", cs->title,
-							"unit", cs->unit, "stacked", cs->stacked, "series", ser));
+		json_array_append_new(charts, json_pack("{s:s, s:s, s:s, s:b, s:f, s:o}", "id", cs->id, "title",
+							cs->title, "unit", cs->unit, "stacked", cs->stacked,
+							"ymax", report_chart_ymax(r, c), "series", ser));
 	}
 	json_object_set_new(o, "charts", charts);
 	for (int c = 0; c < AF_NR_PFN_CLASSES; c++)

@@ -97,8 +97,10 @@ struct outtree;
 int report_figures(const struct report *r, struct outtree *t, const char *what);
 /* 1, 2, 2.5 or 5 times a power of ten, at least v (1 for v <= 0) */
 double report_nice_max(double v);
-/* The largest value a chart shows for a run (stacked: the largest sum) */
-double report_chart_max(const struct report_run *rr, const struct chart_spec *cs);
+/* Chart c's y scale, the same for every run: the largest value it shows in
+ * any run (stacked: the largest sum), rounded up by report_nice_max.  The
+ * report's page and --figures both draw with it. */
+double report_chart_ymax(const struct report *r, int c);
 /* --report-at MS[,MS...]: 0 or 2 (printed) */
 int report_at_parse(const char *opt, const char *v, uint64_t *at, size_t *n);
 

@@ -201,34 +201,6 @@ function chartFor(D, run, spec, canvas, ymax) {
 	});
 }
 
-/* 1, 2 or 5 times a power of ten, at least v */
-function niceMax(v) {
-	if (!(v > 0))
-		return 1;
-	var p = Math.pow(10, Math.floor(Math.log10(v))), steps = [1, 2, 2.5, 5, 10];
-	for (var i = 0; i < steps.length; i++)
-		if (steps[i] * p >= v)
-			return steps[i] * p;
-	return 10 * p;
-}
-
-function seriesMax(run, spec) {
-	var s = run.samples, n = s.clock_ms.length, m = 0;
-	for (var i = 0; i < n; i++) {
-		var sum = 0;
-		spec.series.forEach(function (ser) {
-			var v = s[ser.key][i];
-			if (spec.stacked)
-				sum += v;
-			else if (v > sum)
-				sum = v;
-		});
-		if (sum > m)
-			m = sum;
-	}
-	return m;
-}
-
 function build(D) {
 	MT_COLOURS = D.mt_colours;
 	drawTable(D);
@@ -274,15 +246,13 @@ function build(D) {
 	var charts = document.getElementById("charts");
 	charts.style.gridTemplateColumns = "repeat(" + (D.runs.length > 1 ? D.runs.length : 2) + ", max-content)";
 	D.charts.forEach(function (spec, c) {
-		var ymax = 0;
-		D.runs.forEach(function (run) { ymax = Math.max(ymax, seriesMax(run, spec)); });
-		ymax = niceMax(ymax);
+		/* the scale, the same for every run, is the one --figures draws with */
 		D.runs.forEach(function (run, k) {
 			var cv = el("canvas", { id: "chart" + c + "_" + k, width: 560, height: 300 });
 			var cell = el("div", { "class": "chart" });
 			cell.appendChild(cv);
 			charts.appendChild(cell);
-			chartFor(D, run, spec, cv, ymax);
+			chartFor(D, run, spec, cv, spec.ymax);
 		});
 	});
 }
