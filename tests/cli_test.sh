@@ -2,17 +2,8 @@
 # cli_test.sh ANTIFRAG - the command's contract: help, errors, the default run.
 set -u
 AF=$1
-fails=0
-passes=0
-ok() { printf "ok   %s\n" "$1"; passes=$((passes + 1)); }
-bad() { printf 'FAIL %s\n' "$1"; fails=$((fails + 1)); }
+. "$(dirname "$0")/lib.sh"
 
-expect_error() {	# name, args...: exit 2 with exactly one line on stderr
-	name=$1; shift
-	out=$("$AF" "$@" 2>&1 >/dev/null); rc=$?
-	lines=$(printf '%s\n' "$out" | grep -c .)
-	if [ "$rc" -eq 2 ] && [ "$lines" -eq 1 ]; then ok "$name"; else bad "$name (rc=$rc, $lines lines: $out)"; fi
-}
 
 "$AF" --help >/tmp/af_help.$$ 2>&1 && ok "--help exits 0" || bad "--help exits 0"
 for cmd in run compare replay policies workloads show sweep merge; do
@@ -378,5 +369,4 @@ fi
 [ ! -s "$tmpp/err" ] && ok "no progress bar when stderr is not a terminal" || bad "stderr not a terminal: $(head -c 300 "$tmpp/err")"
 rm -rf "$tmpp"
 
-echo "$passes passed, $fails failed"
-[ "$fails" -eq 0 ]
+finish

@@ -4,10 +4,7 @@
 # canvas drawn, and in a screenshot the maps and charts are not empty.
 set -u
 AF=$1
-fails=0
-passes=0
-ok() { printf "ok   %s\n" "$1"; passes=$((passes + 1)); }
-bad() { printf 'FAIL %s\n' "$1"; fails=$((fails + 1)); }
+. "$(dirname "$0")/lib.sh"
 PY=/usr/bin/python3
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -139,5 +136,4 @@ for args in "run --report $tmp" "run --report-at 5" "run --report $tmp/x.html --
 	if [ "$rc" -eq 2 ] && [ "$lines" -eq 1 ] && [ ! -e "$tmp/x.html" ]; then ok "refused: $args"; else bad "refused: $args (rc=$rc: $out)"; fi
 done
 
-echo "$passes passed, $fails failed"
-[ "$fails" -eq 0 ]
+finish

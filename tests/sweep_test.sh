@@ -6,10 +6,7 @@
 # and foreign results, and a spec's errors.
 set -u
 AF=$1
-fails=0
-passes=0
-ok() { printf "ok   %s\n" "$1"; passes=$((passes + 1)); }
-bad() { printf 'FAIL %s\n' "$1"; fails=$((fails + 1)); }
+. "$(dirname "$0")/lib.sh"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -100,12 +97,6 @@ printf 'linux 1 0\nlinux 2 0\nnogroup 1 1\nnogroup 2 1\n' | cmp -s - "$tmp/order
 	ok "seeds expand innermost, variants in the spec's order" || bad "expansion order: $(cat "$tmp/order")"
 
 # bad input: one line, exit 2
-expect_error() {	# name, args...: exit 2 with exactly one line on stderr
-	name=$1; shift
-	out=$("$AF" "$@" 2>&1 >/dev/null); rc=$?
-	lines=$(printf '%s\n' "$out" | grep -c .)
-	if [ "$rc" -eq 2 ] && [ "$lines" -eq 1 ]; then ok "$name"; else bad "$name (rc=$rc, $lines lines: $out)"; fi
-}
 printf 'policy = linux\nfrobnicate = 1\n' >"$tmp/bad1.sweep"
 expect_error "spec: unknown key" sweep "$tmp/bad1.sweep" --list
 "$AF" sweep "$tmp/bad1.sweep" --list 2>&1 | grep -q 'bad1.sweep:2: unknown key' && ok "spec error names file and line" || bad "spec error names file and line"
@@ -123,5 +114,4 @@ expect_error "sweep into a directory that cannot be written" sweep "$tmp/study.s
 expect_error "sweep without --out" sweep "$tmp/study.sweep"
 expect_error "merge of nothing antifrag wrote" merge "$tmp/bad1.sweep"
 
-echo "$passes passed, $fails failed"
-[ "$fails" -eq 0 ]
+finish
