@@ -35,6 +35,8 @@ extern bool cli_quiet;
 extern char cli_last_error[512];
 /* Flush stdout: 0, or 2 with a message when it cannot be written (once) */
 int stdout_check(void);
+/* A /proc/vmstat counter by name (0 when the machine has none of that name) */
+uint64_t cli_vmstat(struct af_machine *m, const char *name);
 
 /* The machine options every subcommand that builds machines takes: each
  * value is checked when parsed; machine_opts_finish then loads --config and

@@ -19,6 +19,14 @@ bool cli_quiet;
 
 char cli_last_error[512];
 
+uint64_t cli_vmstat(struct af_machine *m, const char *name)
+{
+	uint64_t v = 0;
+
+	af_vmstat(m, name, &v);
+	return v;
+}
+
 int cli_error(const char *what, const char *msg)
 {
 	snprintf(cli_last_error, sizeof(cli_last_error), "%.200s: %.300s", what, msg);

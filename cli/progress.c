@@ -26,11 +26,8 @@ static uint64_t events(struct af_machine *m)
 					     "pgalloc_movable", "pgfree" };
 	uint64_t sum = 0;
 
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		uint64_t v = 0;
-		af_vmstat(m, names[i], &v);
-		sum += v;
-	}
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		sum += cli_vmstat(m, names[i]);
 	return sum;
 }
 

@@ -626,8 +626,7 @@ static int run_main(int argc, char **argv)
 			json_object_set_new(s.json, "check_passed", json_boolean(rc == 0));
 	}
 	{
-		uint64_t nr_free = 0, total = af_machine_free_pages(m);
-		af_vmstat(m, "nr_free_pages", &nr_free);
+		uint64_t nr_free = cli_vmstat(m, "nr_free_pages"), total = af_machine_free_pages(m);
 		printf("free pages: %llu = %llu on the buddy lists (nr_free_pages, the sum of "
 		       "buddyinfo) + %llu on per-cpu lists\n", (unsigned long long)total,
 		       (unsigned long long)nr_free, (unsigned long long)(total - nr_free));

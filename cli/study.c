@@ -29,14 +29,6 @@ const struct study_row study_rows[NR_ROWS] = {
 	[R_WALL] = { "wall seconds per run", "wall_seconds", false, false },
 };
 
-static uint64_t vmstat(struct af_machine *m, const char *name)
-{
-	uint64_t v = 0;
-
-	af_vmstat(m, name, &v);
-	return v;
-}
-
 void study_values(struct study_point *pt, const struct af_workload_result *wr)
 {
 	pt->nvalues = 0;
@@ -62,16 +54,16 @@ int study_measure(struct af_machine *m, struct study_point *pt)
 	for (int o = 0; o < AF_NR_ORDERS; o++)
 		fail += rest->alloc_fail[o];
 	af_policy_stat(m, "moved_pages", &moved);
-	thp_ok = vmstat(m, "thp_fault_alloc");
-	thp_fb = vmstat(m, "thp_fault_fallback");
-	sc0 = vmstat(m, "compact_migrate_scanned") + vmstat(m, "compact_free_scanned");
-	mg0 = vmstat(m, "pgmigrate_success");
+	thp_ok = cli_vmstat(m, "thp_fault_alloc");
+	thp_fb = cli_vmstat(m, "thp_fault_fallback");
+	sc0 = cli_vmstat(m, "compact_migrate_scanned") + cli_vmstat(m, "compact_free_scanned");
+	mg0 = cli_vmstat(m, "pgmigrate_success");
 	rc = af_compact_memory(m);
 	if (rc && rc != -ENOENT)	/* compaction = 0: nothing to write to */
 		return cli_error("compact_memory", af_errmsg());
 	af_metrics(m, after);
-	pt->scanned = vmstat(m, "compact_migrate_scanned") + vmstat(m, "compact_free_scanned") - sc0;
-	pt->migrated = vmstat(m, "pgmigrate_success") - mg0;
+	pt->scanned = cli_vmstat(m, "compact_migrate_scanned") + cli_vmstat(m, "compact_free_scanned") - sc0;
+	pt->migrated = cli_vmstat(m, "pgmigrate_success") - mg0;
 	double gained = (double)after->huge_free - (double)rest->huge_free;
 	double oracle = (double)rest->oracle_huge;
 	double *val = pt->val;
