@@ -87,13 +87,26 @@ static bool isolation_suitable(struct compact_control *cc, unsigned long pfn)
 	return !get_pageblock_skip(cc->zone->m, pfn);
 }
 
-/* pageblock_skip_persistent(): a compound page of at least pageblock order */
+/*
+ * pageblock_skip_persistent(): pfn is part of a compound page of at least
+ * pageblock order.  A tail's head (compound_head) is the first page of the
+ * naturally aligned block of the compound's order holding it; only the
+ * orders that matter here are looked for.
+ */
 static bool pageblock_skip_persistent(struct af_machine *m, unsigned long pfn)
 {
-	struct page *p = &m->pages[pfn];
-	uint32_t f = pflags(p);
+	uint32_t f = pflags(&m->pages[pfn]);
 
-	return (f & PG_head) && (f & PG_alloc) && porder(p) >= PAGEBLOCK_ORDER;
+	if (f & PG_tail) {
+		for (unsigned int o = PAGEBLOCK_ORDER; o < MAX_ORDER; o++) {
+			const struct page *h = &m->pages[pfn & ~((1UL << o) - 1)];
+			uint32_t hf = pflags(h);
+			if ((hf & PG_head) && (hf & PG_alloc) && porder(h) >= o)
+				return true;
+		}
+		return false;
+	}
+	return (f & PG_head) && (f & PG_alloc) && porder(&m->pages[pfn]) >= PAGEBLOCK_ORDER;
 }
 
 /*

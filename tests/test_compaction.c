@@ -844,6 +844,70 @@ static void test_selftest_against_linux(void **st)
 	against_linux("mem = 1G\n", "1024M", 100);
 }
 
+/*
+ * pageblock_skip_persistent(): a block inside a compound page of pageblock
+ * order or more keeps its skip bit through the reset walk, whichever page
+ * of it the walk looks at.  The free side looks at a block's last page, a
+ * tail of a THP; the kernel goes to the compound head for the order.  A
+ * process a THP each; the one whose THP sits right above another's exits,
+ * so the walk's free side has found a free block (free_set) when it reaches
+ * the THP below, which it then checks for LRU pages and buddies.
+ */
+static void test_skip_persistent_thp(void **st)
+{
+	(void)st;
+	struct af_machine *m = machine_from("mem = 1G\ntransparent_hugepage = always\n");
+	enum { N = 300 };
+	static int pids[N];
+	static uint64_t pfns[N];
+	unsigned long below = 0;
+	int n = 0, top = -1;
+	struct zone *z = NULL;
+
+	for (int k = 0; k < N; k++) {
+		uint64_t va, pfn;
+		assert_int_equal(af_proc_create(m, &pids[k]), 0);
+		assert_int_equal(af_mmap_anon(m, pids[k], 1024, 0, &va), 0);
+		va = (va + 511) & ~511ULL;
+		if (af_mem_write(m, pids[k], 0, va) || af_vpn_to_pfn(m, pids[k], va, &pfn))
+			break;
+		pfns[k] = (pflags(&m->pages[pfn]) & PG_head) && porder(&m->pages[pfn]) == PAGEBLOCK_ORDER ?
+			  pfn : 0;
+		n = k + 1;
+	}
+	CHECK(m);
+	/* the highest THP in the zone's upper half with a THP right below it */
+	for (int k = 0; k < n; k++) {
+		if (!pfns[k])
+			continue;
+		struct zone *zk = pfn_zone(m, pfns[k]);
+		unsigned long mid = (zk->zone_start_pfn + zone_end_pfn(zk)) / 2;
+		for (int j = 0; j < n; j++)
+			if (pfns[j] && pfns[j] + PAGEBLOCK_NR_PAGES == pfns[k] && pfns[j] > mid + PAGEBLOCK_NR_PAGES &&
+			    (top < 0 || pfns[k] > pfns[top])) {
+				top = k;
+				below = pfns[j];
+				z = zk;
+			}
+	}
+	assert_true(top >= 0);
+	assert_int_equal(af_proc_exit(m, pids[top]), 0);
+	af_drain_all(m);
+	CHECK(m);
+	for (unsigned long pfn = z->zone_start_pfn; pfn < zone_end_pfn(z); pfn += PAGEBLOCK_NR_PAGES)
+		set_pageblock_skip(m, pfn, true);
+	z->compact_blockskip_flush = true;
+	reset_isolation_suitable(m->node[0]);
+	assert_false(z->compact_blockskip_flush);
+	assert_false(get_pageblock_skip(m, pfns[top]));		/* free again: a target */
+	assert_true(get_pageblock_skip(m, below));		/* still a THP: persistent */
+	for (int k = 0; k < n; k++)
+		if (pfns[k] && k != top && !get_pageblock_skip(m, pfns[k]))
+			fail_msg("THP block at pfn 0x%llx lost its skip bit", (unsigned long long)pfns[k]);
+	CHECK(m);
+	af_machine_destroy(m);
+}
+
 /* fidelity/experiments/fragfill.c on the model: it fills, frees, asks */
 static void test_fragfill(void **st)
 {
@@ -944,6 +1008,7 @@ int main(void)
 		cmocka_unit_test(test_triggers_quiet),
 		cmocka_unit_test(test_selftest_pass),
 		cmocka_unit_test(test_selftest_fails_without_compaction),
+		cmocka_unit_test(test_skip_persistent_thp),
 		cmocka_unit_test(test_fragfill),
 		cmocka_unit_test(test_thpfault),
 		cmocka_unit_test(test_selftest_against_linux),
