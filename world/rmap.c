@@ -211,7 +211,7 @@ int world_owner_kind(struct af_machine *m, unsigned long pfn)
 	case OWN_ANON:
 		return OWNER_ANON;
 	case OWN_FILE:
-		return m->world->files[o->obj]->fallback_aops ? OWNER_FILE_NO_MIGRATE_FOLIO : OWNER_FILE;
+		return o->fallback_aops ? OWNER_FILE_NO_MIGRATE_FOLIO : OWNER_FILE;
 	case OWN_DRIVER:
 		return OWNER_DRIVER;
 	default:

@@ -64,7 +64,7 @@ uint32_t new_owner(struct af_machine *m, enum owner_type type, uint32_t obj)
 		w->owners = no;
 		w->owners_cap = ncap;
 	}
-	w->owners[w->nowners] = (struct owner){ (uint8_t)type, false, obj };
+	w->owners[w->nowners] = (struct owner){ .type = (uint8_t)type, .obj = obj };
 	return (uint32_t)w->nowners++;
 }
 

@@ -32,6 +32,8 @@ enum owner_type { OWN_NONE, OWN_ANON, OWN_FILE, OWN_SLAB, OWN_DRIVER, OWN_PGTABL
 struct owner {
 	uint8_t type;
 	bool dead;
+	bool fallback_aops;	/* a file's: no ->migrate_folio (its file's, kept here
+				 * for migration's owner_kind without a look at the file) */
 	uint32_t obj;		/* index of the anon_vma / file / cache / driver */
 };
 
