@@ -308,6 +308,16 @@ static void test_server_and_mthp_churn(void **state)
 	af_workload_result_free(&r);
 	af_workload_result_free(&again);
 	assert_int_equal(af_workload_check("mthp-churn:order=9"), -EINVAL);
+	assert_int_equal(af_workload_check("mthp-churn:op_us=1001"), -EINVAL);
+	/* a run whose virtual time would pass the end of the clock is refused before it starts */
+	struct af_machine *m = machine_from("mem = 512M\n");
+	uint64_t t0 = af_clock_ns(m);
+	assert_int_equal(af_workload_run(m, "mthp-churn:intervals=100000:ops=100000000:op_us=1000", &r),
+			 -EINVAL);
+	assert_non_null(strstr(af_errmsg(), "virtual clock"));
+	assert_int_equal(af_clock_ns(m), t0);
+	CHECK(m);
+	af_machine_destroy(m);
 
 	/* the phone's trend comes from folios given back page by page: with
 	 * them the fallback rate stays high to the end, without them (whole

@@ -45,8 +45,15 @@ static int mthp_churn_run(struct af_machine *m, const uint64_t *p, struct af_wor
 	struct load l;
 	int ret;
 
+	uint64_t span;
+
 	if (p[P_APPS] + p[P_KERNEL] > 90)
 		return af_err(-EINVAL, "workload mthp-churn: apps + kernel is more than 90%% of memory");
+	/* the run's virtual time, intervals x ops x op_us, must fit the clock */
+	if (__builtin_mul_overflow(p[P_INTERVALS] * p[P_OPS], p[P_OP_US] * 1000, &span) ||
+	    span > (UINT64_MAX >> 2) - af_clock_ns(m))
+		return af_err(-EINVAL, "workload mthp-churn: intervals x ops x op_us passes the end of "
+			      "the virtual clock");
 	budget = managed * p[P_APPS] / 200;
 	if (!(held = calloc(budget + 1, sizeof(*held))))	/* entries: pfn << 8 | order */
 		return af_err(-ENOMEM, "out of memory");
@@ -174,7 +181,7 @@ const struct wl_entry wl_mthp_churn = {
 			[P_KERNEL] = { "kernel", 0, 90, 10, "unmovable kernel allocations at the start, % of "
 				       "memory" },
 			[P_CHURN] = { "churn", 0, 70, 30, "share of operations that are unmovable churn, %" },
-			[P_OP_US] = { "op_us", 1, 1000000, 1, "virtual time of an operation, us" },
+			[P_OP_US] = { "op_us", 1, 1000, 1, "virtual time of an operation, us" },
 			[P_SPLIT] = { "split", 0, 100, 100, "folios an app gives back page by page (swap-out "
 				      "splits them), %; the rest go back whole" },
 		},
