@@ -89,24 +89,21 @@ static bool isolation_suitable(struct compact_control *cc, unsigned long pfn)
 
 /*
  * pageblock_skip_persistent(): pfn is part of a compound page of at least
- * pageblock order.  A tail's head (compound_head) is the first page of the
- * naturally aligned block of the compound's order holding it; only the
- * orders that matter here are looked for.
+ * pageblock order.  Its head (compound_head) is the first page of the
+ * naturally aligned block of the compound's order holding pfn, pfn itself
+ * for a head; only the orders that matter here are looked for.
  */
 static bool pageblock_skip_persistent(struct af_machine *m, unsigned long pfn)
 {
-	uint32_t f = pflags(&m->pages[pfn]);
-
-	if (f & PG_tail) {
-		for (unsigned int o = PAGEBLOCK_ORDER; o < MAX_ORDER; o++) {
-			const struct page *h = &m->pages[pfn & ~((1UL << o) - 1)];
-			uint32_t hf = pflags(h);
-			if ((hf & PG_head) && (hf & PG_alloc) && porder(h) >= o)
-				return true;
-		}
+	if (!(pflags(&m->pages[pfn]) & (PG_head | PG_tail)))
 		return false;
+	for (unsigned int o = PAGEBLOCK_ORDER; o < MAX_ORDER; o++) {
+		const struct page *h = &m->pages[pfn & ~((1UL << o) - 1)];
+		uint32_t hf = pflags(h);
+		if ((hf & PG_head) && (hf & PG_alloc) && porder(h) >= o)
+			return true;
 	}
-	return (f & PG_head) && (f & PG_alloc) && porder(&m->pages[pfn]) >= PAGEBLOCK_ORDER;
+	return false;
 }
 
 /*

@@ -43,9 +43,8 @@ static int mthp_churn_run(struct af_machine *m, const uint64_t *p, struct af_wor
 	uint64_t *held = NULL, nheld = 0, held_pages = 0, req_all = 0, fb_all = 0;
 	double first = -1, last = -1;
 	struct load l;
-	int ret;
-
 	uint64_t span;
+	int ret;
 
 	if (p[P_APPS] + p[P_KERNEL] > 90)
 		return af_err(-EINVAL, "workload mthp-churn: apps + kernel is more than 90%% of memory");

@@ -35,13 +35,12 @@ int af_file_create(struct af_machine *m, bool fallback_aops, int *fid)
 		w->files_cap = nc;
 	}
 	f->owner = new_owner(m, OWN_FILE, (uint32_t)w->nfiles);
-	if (f->owner)
-		w->owners[f->owner].fallback_aops = fallback_aops;
 	if (!f->owner) {
 		wr_unlock(m);
 		free(f);
 		return af_err(-ENOMEM, "out of memory");
 	}
+	w->owners[f->owner].fallback_aops = fallback_aops;
 	w->files[w->nfiles] = f;
 	*fid = w->nfiles++;
 	wr_unlock(m);
