@@ -388,6 +388,10 @@ struct af_machine {
 	size_t pages_bytes;
 	struct pageblock *pageblocks;
 	size_t nr_pageblocks;
+	/* mirrors of page state the compaction scanners ask about a whole
+	 * pageblock, kept by the flag writers (pflags_*): see page_sampled() */
+	uint64_t *pb_lru, *pb_buddy;	/* per pageblock: bit k = PG_lru / PG_buddy of page 8k */
+	uint8_t *pb_huge;		/* per pageblock: an allocated compound of pageblock order or more covers it */
 	struct vm_sysctls vm;
 	int user_min_free_kbytes;	/* -1 until a user write */
 	bool page_group_by_mobility_disabled;
@@ -460,6 +464,18 @@ static inline uint32_t rmw_and32(bool shared, uint32_t *w, uint32_t v)
 	*w = old & v;
 	return old;
 }
+/* set (on) or clear the bits `bits` of *w */
+static inline void rmw_mask64(bool shared, uint64_t *w, uint64_t bits, bool on)
+{
+	if (shared) {
+		if (on)
+			__atomic_fetch_or(w, bits, __ATOMIC_RELAXED);
+		else
+			__atomic_fetch_and(w, ~bits, __ATOMIC_RELAXED);
+	} else {
+		*w = on ? *w | bits : *w & ~bits;
+	}
+}
 /* returns the new value */
 static inline int32_t rmw_add32(bool shared, int32_t *w, int32_t d)
 {
@@ -495,17 +511,53 @@ static inline uint32_t pflags(const struct page *p)
 {
 	return __atomic_load_n(&p->flags, __ATOMIC_ACQUIRE);
 }
-static inline void pflags_set(struct page *p, uint32_t f)
+
+/*
+ * __reset_isolation_pfn() samples every 8th page of a pageblock
+ * (PAGE_ALLOC_COSTLY_ORDER apart) for PG_lru or PG_buddy.  Each flag writer
+ * below mirrors those two flags of a sampled page into its pageblock's
+ * words m->pb_lru / m->pb_buddy (bit k: the page 8k pages into the block),
+ * so the walk reads two words a pageblock instead of up to 64 struct pages.
+ * `may` is what the writer can change: a constant for most writers, so the
+ * check folds away where neither flag is touched (the pcp fast path).
+ */
+#define PG_SAMPLED		(PG_lru | PG_buddy)
+#define SAMPLE_ORDER		PAGE_ALLOC_COSTLY_ORDER
+void page_sampled_update(const struct af_machine *m, const struct page *p, uint32_t old, uint32_t nf);
+static inline void page_sampled(const struct af_machine *m, const struct page *p, uint32_t may,
+				uint32_t old, uint32_t nf)
 {
+	if ((may & PG_SAMPLED) && ((old ^ nf) & PG_SAMPLED) &&
+	    !((unsigned long)(p - m->pages) & ((1UL << SAMPLE_ORDER) - 1)))
+		page_sampled_update(m, p, old, nf);
+}
+static inline void pflags_set(const struct af_machine *m, struct page *p, uint32_t f)
+{
+	uint32_t old = pflags(p);
+
 	__atomic_store_n(&p->flags, f, __ATOMIC_RELEASE);
+	page_sampled(m, p, ~0u, old, f);
 }
-static inline void pflags_or(struct page *p, uint32_t f)
+static inline void pflags_change(const struct af_machine *m, struct page *p, uint32_t clear, uint32_t set)
 {
-	pflags_set(p, pflags(p) | f);
+	uint32_t old = pflags(p), nf = (old & ~clear) | set;
+
+	__atomic_store_n(&p->flags, nf, __ATOMIC_RELEASE);
+	page_sampled(m, p, clear | set, old, nf);
 }
-static inline void pflags_clear(struct page *p, uint32_t f)
+static inline void pflags_or(const struct af_machine *m, struct page *p, uint32_t f)
 {
-	pflags_set(p, pflags(p) & ~f);
+	uint32_t old = pflags(p);
+
+	__atomic_store_n(&p->flags, old | f, __ATOMIC_RELEASE);
+	page_sampled(m, p, f, old, old | f);
+}
+static inline void pflags_clear(const struct af_machine *m, struct page *p, uint32_t f)
+{
+	uint32_t old = pflags(p);
+
+	__atomic_store_n(&p->flags, old & ~f, __ATOMIC_RELEASE);
+	page_sampled(m, p, f, old, old & ~f);
 }
 
 /*

@@ -44,7 +44,7 @@ void add_to_free_list(struct zone *z, unsigned long pfn, unsigned int order, int
 	struct page *p = &m->pages[pfn];
 	struct free_area *area = &z->free_area[order];
 
-	pflags_or(p, PG_buddy);
+	pflags_or(m, p, PG_buddy);
 	pset_order(p, order);
 	p->pcp_mt = (uint8_t)mt;
 	if (tail)
@@ -63,7 +63,7 @@ void del_page_from_free_list(struct zone *z, unsigned long pfn, unsigned int ord
 
 	list_del_pfn(m, &area->free_list[mt], pfn);
 	free_area_note(area, mt);
-	pflags_clear(p, PG_buddy);
+	pflags_clear(m, p, PG_buddy);
 	pset_order(p, 0);
 	p->pcp_mt = 0;
 	__atomic_store_n(&area->nr_free, area->nr_free - 1, __ATOMIC_RELAXED);

@@ -73,6 +73,8 @@ static int check_zone(struct af_machine *m, struct zone *z, uint8_t *own, struct
 						return -1;
 					}
 					own[i - base] = HIT_BUDDY;
+					if (pflags(&m->pages[i]) & PG_lru)
+						bad(c, "free pfn 0x%lx is marked PG_lru", i);
 					if (i != p && (pflags(&m->pages[i]) & (PG_buddy | PG_alloc | PG_reserved | PG_pcp)))
 						bad(c, "pfn 0x%lx inside free block 0x%x has flags 0x%x", i, p,
 						    m->pages[i].flags);
@@ -168,6 +170,8 @@ static int check_zone(struct af_machine *m, struct zone *z, uint8_t *own, struct
 						return -1;
 					}
 					own[j - base] = HIT_PCP;
+					if (pflags(&m->pages[j]) & PG_lru)
+						bad(c, "pfn 0x%lx on a pcp list is marked PG_lru", j);
 				}
 				count += 1L << o;
 			}
@@ -269,6 +273,50 @@ static void check_cma(struct af_machine *m, struct checker *c)
 	}
 }
 
+/*
+ * The pageblock words the compaction scanners read instead of the memmap
+ * (page_sampled, set_pb_huge) say what the pages say: PG_lru and PG_buddy
+ * of every 8th page, and which blocks an allocated compound page of
+ * pageblock order or more covers.
+ */
+static void check_sampled(struct af_machine *m, struct checker *c)
+{
+	uint8_t *huge = calloc(m->nr_pageblocks, 1);
+
+	if (!huge) {
+		bad(c, "out of memory while checking");
+		return;
+	}
+	for (size_t b = 0; b < m->nr_pageblocks; b++) {
+		unsigned long start = (unsigned long)b << PAGEBLOCK_ORDER;
+		const struct page *h = &m->pages[start];
+		uint64_t lru = 0, buddy = 0;
+
+		if ((pflags(h) & (PG_head | PG_alloc)) == (PG_head | PG_alloc) && porder(h) >= PAGEBLOCK_ORDER)
+			for (size_t i = b; i < m->nr_pageblocks && i < b + (1UL << (porder(h) - PAGEBLOCK_ORDER)); i++)
+				huge[i] = 1;
+		for (unsigned int k = 0; k < PAGEBLOCK_NR_PAGES >> SAMPLE_ORDER; k++) {
+			uint32_t f = pflags(&m->pages[start + ((unsigned long)k << SAMPLE_ORDER)]);
+			lru |= (uint64_t)!!(f & PG_lru) << k;
+			buddy |= (uint64_t)!!(f & PG_buddy) << k;
+		}
+		if (lru != m->pb_lru[b] || buddy != m->pb_buddy[b]) {
+			bad(c, "pageblock 0x%lx: sampled PG_lru %#llx PG_buddy %#llx but the block's words say "
+			    "%#llx %#llx", start, (unsigned long long)lru, (unsigned long long)buddy,
+			    (unsigned long long)m->pb_lru[b], (unsigned long long)m->pb_buddy[b]);
+			break;
+		}
+	}
+	for (size_t b = 0; b < m->nr_pageblocks; b++)
+		if (huge[b] != m->pb_huge[b]) {
+			bad(c, "pageblock 0x%lx: %s by an allocated compound page of pageblock order, "
+			    "but marked %s", (unsigned long)b << PAGEBLOCK_ORDER, huge[b] ? "covered" : "not covered",
+			    m->pb_huge[b] ? "covered" : "not");
+			break;
+		}
+	free(huge);
+}
+
 int af_check(struct af_machine *m, char *report, size_t len)
 {
 	struct checker c = { report, len, 0 };
@@ -298,6 +346,7 @@ int af_check(struct af_machine *m, char *report, size_t len)
 				    z->nr_reserved_highatomic);
 		}
 	check_online_blocks(m, &c);
+	check_sampled(m, &c);
 	check_cma(m, &c);
 	if (!c.violations && m->wops) {
 		char *rep = report && len ? report : NULL;

@@ -89,21 +89,13 @@ static bool isolation_suitable(struct compact_control *cc, unsigned long pfn)
 
 /*
  * pageblock_skip_persistent(): pfn is part of a compound page of at least
- * pageblock order.  Its head (compound_head) is the first page of the
- * naturally aligned block of the compound's order holding pfn, pfn itself
- * for a head; only the orders that matter here are looked for.
+ * pageblock order (its compound_head has such an order).  The allocator
+ * marks the pageblocks such a page covers (m->pb_huge), so this reads no
+ * struct page; check_sampled() checks the marks against the memmap.
  */
 static bool pageblock_skip_persistent(struct af_machine *m, unsigned long pfn)
 {
-	if (!(pflags(&m->pages[pfn]) & (PG_head | PG_tail)))
-		return false;
-	for (unsigned int o = PAGEBLOCK_ORDER; o < MAX_ORDER; o++) {
-		const struct page *h = &m->pages[pfn & ~((1UL << o) - 1)];
-		uint32_t hf = pflags(h);
-		if ((hf & PG_head) && (hf & PG_alloc) && porder(h) >= o)
-			return true;
-	}
-	return false;
+	return __atomic_load_n(&m->pb_huge[pfn >> PAGEBLOCK_ORDER], __ATOMIC_RELAXED);
 }
 
 /*
@@ -125,6 +117,21 @@ static bool reset_isolation_pfn(struct zone *z, unsigned long pfn, bool check_so
 		return false;
 	start = MAX(pageblock_start_pfn(pfn), z->zone_start_pfn);
 	end = MIN(pageblock_end_pfn(pfn) - 1, zone_end_pfn(z) - 1);
+	if (start == pageblock_start_pfn(pfn)) {
+		/* the samples are the pages the block's words mirror (page_sampled),
+		 * those up to `end`: bits 0..last */
+		unsigned int last = (unsigned int)((end - start) >> SAMPLE_ORDER);
+		uint64_t want = last >= 63 ? ~0ULL : (2ULL << last) - 1;
+		size_t b = pfn >> PAGEBLOCK_ORDER;
+
+		if ((check_source && (__atomic_load_n(&m->pb_lru[b], __ATOMIC_RELAXED) & want)) ||
+		    (check_target && (__atomic_load_n(&m->pb_buddy[b], __ATOMIC_RELAXED) & want))) {
+			set_pageblock_skip(m, start, false);
+			return true;
+		}
+		return false;
+	}
+	/* a zone starting inside the block samples from its own first page */
 	for (unsigned long p = start; p <= end; p += 1UL << PAGE_ALLOC_COSTLY_ORDER) {
 		uint32_t f = pflags(&m->pages[p]);
 		if ((check_source && (f & PG_lru)) || (check_target && (f & PG_buddy))) {
@@ -340,7 +347,7 @@ unsigned long take_targets(struct compact_control *cc, unsigned long pfn, unsign
 		/* post_alloc_hook(): an allocated order-0 page held by compaction */
 		pset_order(q, 0);
 		__atomic_store_n(&q->refcount, 1, __ATOMIC_RELAXED);
-		pflags_set(q, PG_alloc);
+		pflags_set(m, q, PG_alloc);
 		cc->freepages[cc->nr_freepages++] = (uint32_t)(pfn + i);
 	}
 	return got;
@@ -671,7 +678,7 @@ static void compaction_free(struct af_machine *m, unsigned long dst, void *arg)
 
 	m->pages[dst].owner = 0;
 	__atomic_store_n(&m->pages[dst].refcount, 1, __ATOMIC_RELAXED);
-	pflags_set(&m->pages[dst], PG_alloc);
+	pflags_set(m, &m->pages[dst], PG_alloc);
 	if (push_free(cc, dst))
 		af_free_pages(m, cc->cpu, dst, 0);
 }

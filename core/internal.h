@@ -362,7 +362,7 @@ static inline long rmqueue_pcplist(struct zone *z, int cpu, unsigned int order, 
 	}
 	pfn = list->first;
 	list_del_pfn(m, list, pfn);
-	pflags_clear(&m->pages[pfn], PG_pcp);
+	pflags_clear(m, &m->pages[pfn], PG_pcp);
 	pcp->count -= 1 << order;
 	cpu_counter_add(m, &pcp->events[PGALLOC_DMA + z->type], 1UL << order);
 	pcp_spin_unlock(m, pcp);
@@ -392,7 +392,7 @@ static inline void free_unref_page_commit(struct zone *z, struct per_cpu_pages *
 	int high;
 
 	cpu_counter_add(m, &pcp->events[PGFREE], 1UL << order);
-	pflags_or(p, PG_pcp);
+	pflags_or(m, p, PG_pcp);
 	pset_order(p, order);
 	list_add_head_pfn(m, &pcp->lists[pindex], pfn);
 	pcp->count += 1 << order;

@@ -125,7 +125,8 @@ static int check_host_memory(const struct af_config *c, unsigned long max_pfn)
 	unsigned long long host, need;
 
 	need = (unsigned long long)max_pfn * sizeof(struct page) +
-	       (unsigned long long)(max_pfn >> PAGEBLOCK_ORDER) * sizeof(struct pageblock) +
+	       (unsigned long long)(max_pfn >> PAGEBLOCK_ORDER) *
+	       (sizeof(struct pageblock) + 2 * sizeof(uint64_t) + 1) +
 	       (c->cma_bytes >> PAGE_SHIFT);
 	if (c->contents)
 		need += (unsigned long long)max_pfn << PAGE_SHIFT;
@@ -143,7 +144,7 @@ static int check_host_memory(const struct af_config *c, unsigned long max_pfn)
 static void mark_range(struct af_machine *m, unsigned long a, unsigned long b, uint32_t flags, int rc)
 {
 	for (unsigned long p = a; p < b; p++) {
-		pflags_or(&m->pages[p], flags);
+		pflags_or(m, &m->pages[p], flags);
 		m->pages[p].refcount = rc;
 		m->pages[p].next = m->pages[p].prev = PFN_NIL;
 	}
@@ -193,6 +194,9 @@ static void free_machine(struct af_machine *m)
 	if (m->pages)
 		munmap(m->pages, m->pages_bytes);
 	free(m->pageblocks);
+	free(m->pb_lru);
+	free(m->pb_buddy);
+	free(m->pb_huge);
 	free(m->cma_bitmap);
 	pthread_mutex_destroy(&m->global_lock);
 	free(m);
@@ -529,7 +533,7 @@ static int boot_allocations(struct af_machine *m, unsigned long totalram)
 			continue;
 		if (af_alloc_pages(m, 0, pool_gfp[k], pool_order, 0, &res))
 			continue;	/* 6.1 tries lower orders, then goes without */
-		pflags_or(&m->pages[res.pfn], PG_kernel);
+		pflags_or(m, &m->pages[res.pfn], PG_kernel);
 		want[0] -= MIN(want[0], 1UL << pool_order);
 	}
 
@@ -541,7 +545,7 @@ static int boot_allocations(struct af_machine *m, unsigned long totalram)
 			if (ret)
 				return af_err(ret, "the boot's kernel allocations do not fit (%s)",
 					      af_errmsg());
-			pflags_or(&m->pages[res.pfn], PG_kernel);	/* af_free_pages refuses it */
+			pflags_or(m, &m->pages[res.pfn], PG_kernel);	/* af_free_pages refuses it */
 			/* the unmovable ones: slab, then kernel stacks, then the rest */
 			if (k == 0 && i >= BOOT_SLAB_UNRECLAIMABLE) {
 				if (i < BOOT_SLAB_UNRECLAIMABLE + BOOT_KERNEL_STACK)
@@ -597,7 +601,10 @@ int machine_boot(const struct af_config *cfg_in, const struct af_policy *pol, co
 	}
 	m->nr_pageblocks = m->max_pfn >> PAGEBLOCK_ORDER;
 	m->pageblocks = calloc(m->nr_pageblocks, sizeof(struct pageblock));
-	if (!m->pageblocks) {
+	m->pb_lru = calloc(m->nr_pageblocks, sizeof(*m->pb_lru));
+	m->pb_buddy = calloc(m->nr_pageblocks, sizeof(*m->pb_buddy));
+	m->pb_huge = calloc(m->nr_pageblocks, 1);
+	if (!m->pageblocks || !m->pb_lru || !m->pb_buddy || !m->pb_huge) {
 		free_machine(m);
 		return af_err(-ENOMEM, "out of memory for pageblock bits");
 	}
@@ -773,7 +780,7 @@ int machine_boot_late(struct af_machine *m)
 				struct page *p = &m->pages[pfn];
 				if ((pflags(p) & (PG_reserved | PG_hole)) != PG_reserved)
 					continue;
-				pflags_clear(p, PG_reserved);
+				pflags_clear(m, p, PG_reserved);
 				__atomic_store_n(&p->refcount, 0, __ATOMIC_RELAXED);
 				z->managed_pages++;
 				free_unref_page(z, m->nr_cpus - 1, pfn, 0);

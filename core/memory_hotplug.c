@@ -60,7 +60,7 @@ int af_offline_pages(struct af_machine *m, uint64_t start64, uint64_t nr, uint64
 		struct page *p = &m->pages[pfn];
 		__atomic_store_n(&p->refcount, 0, __ATOMIC_RELAXED);
 		p->owner = 0;
-		pflags_set(p, PG_reserved | PG_hole);
+		pflags_set(m, p, PG_reserved | PG_hole);
 	}
 	/* offline_mem_sections(): whole blocks, so none of them keeps a present page */
 	set_pageblocks_online(m, start, end, false);

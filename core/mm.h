@@ -41,11 +41,17 @@ static inline void owners_read_unlock(struct af_machine *m)
 /* Atomic read-modify-write of flags that several threads may change. */
 static inline uint32_t pflags_fetch_or(const struct af_machine *m, struct page *p, uint32_t f)
 {
-	return rmw_or32(m->threaded, &p->flags, f);
+	uint32_t old = rmw_or32(m->threaded, &p->flags, f);
+
+	page_sampled(m, p, f, old, old | f);
+	return old;
 }
 static inline uint32_t pflags_fetch_and(const struct af_machine *m, struct page *p, uint32_t f)
 {
-	return rmw_and32(m->threaded, &p->flags, f);
+	uint32_t old = rmw_and32(m->threaded, &p->flags, f);
+
+	page_sampled(m, p, ~f, old, old & f);
+	return old;
 }
 /* mod_node_page_state() */
 static inline void node_stat_mod(struct af_machine *m, int nid, int item, long d)

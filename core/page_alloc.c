@@ -266,21 +266,35 @@ static inline long rmqueue_zone(struct zone *pref, struct zone *z, int cpu, unsi
 	return pfn;
 }
 
+/*
+ * m->pb_huge: the pageblocks an allocated compound page of pageblock order
+ * or more covers, what pageblock_skip_persistent() asks of a block.  Only
+ * the page's owner (allocating, freeing or splitting it) writes them.
+ */
+static void set_pb_huge(struct af_machine *m, unsigned long pfn, unsigned int order, bool on)
+{
+	for (unsigned long b = pfn >> PAGEBLOCK_ORDER; b < (pfn + (1UL << order)) >> PAGEBLOCK_ORDER; b++)
+		__atomic_store_n(&m->pb_huge[b], (uint8_t)on, __ATOMIC_RELAXED);
+}
+
 /* prep_new_page() + prep_compound_page(): refcount 1, head/tail flags */
 static inline void prep_new_page(struct af_machine *m, unsigned long pfn, unsigned int order,
 			  af_gfp_t gfp)
 {
 	struct page *p = &m->pages[pfn];
 
-	pflags_set(p, (pflags(p) & ~(PG_buddy | PG_pcp)) | PG_alloc);
+	/* PG_buddy went with the free list (del_page_from_free_list) */
+	pflags_change(m, p, PG_pcp, PG_alloc);
 	pset_order(p, order);
 	__atomic_store_n(&p->refcount, 1, __ATOMIC_RELAXED);
 	p->mapcount = 0;
 	p->owner = 0;
 	if ((gfp & AF___GFP_COMP) && order) {
-		pflags_or(p, PG_head);
+		pflags_or(m, p, PG_head);
 		for (unsigned long i = 1; i < (1UL << order); i++)
-			pflags_or(&m->pages[pfn + i], PG_tail);
+			pflags_or(m, &m->pages[pfn + i], PG_tail);
+		if (order >= PAGEBLOCK_ORDER)
+			set_pb_huge(m, pfn, order, true);
 	}
 }
 
@@ -416,7 +430,7 @@ static int pcp_take(struct zone *z, int c, unsigned long pfn, unsigned int order
 	}
 	mt = m->pages[pfn].pcp_mt;
 	list_del_pfn(m, &pcp->lists[order_to_pindex(mt < MIGRATE_PCPTYPES ? mt : MIGRATE_MOVABLE, order)], pfn);
-	pflags_clear(&m->pages[pfn], PG_pcp);
+	pflags_clear(m, &m->pages[pfn], PG_pcp);
 	pcp->count -= 1 << order;
 	if (alloc)
 		cpu_counter_add(m, &pcp->events[PGALLOC_DMA + z->type], 1UL << order);
@@ -520,7 +534,7 @@ int af_pcp_refill_at(struct af_machine *m, int cpu, uint64_t pfn, unsigned int o
 	lock_pcp(m, pcp);
 	/* __rmqueue() moved a stolen block to the requested type's list first */
 	m->pages[pfn].pcp_mt = (uint8_t)mt;
-	pflags_or(&m->pages[pfn], PG_pcp);
+	pflags_or(m, &m->pages[pfn], PG_pcp);
 	pset_order(&m->pages[pfn], order);
 	list_add_tail_pfn(m, &pcp->lists[order_to_pindex(mt < MIGRATE_PCPTYPES ? mt : MIGRATE_MOVABLE,
 							   order)], (unsigned long)pfn);
@@ -1125,6 +1139,23 @@ static __attribute__((noinline, cold)) int free_args_error(struct af_machine *m,
 		      "af_cma_release", pfn);
 }
 
+/* The rarer part of freeing (out of line, off the order-0 path): a
+ * compound page's tails and pageblock marks, a held page's timed holds */
+static __attribute__((noinline)) void free_pages_compound_held(struct af_machine *m, unsigned long pfn,
+							      unsigned int order, uint32_t f)
+{
+	if (f & PG_head) {
+		for (unsigned long i = 1; i < (1UL << order); i++)
+			pflags_clear(m, &m->pages[pfn + i], PG_tail);
+		if (order >= PAGEBLOCK_ORDER)
+			set_pb_huge(m, pfn, order, false);
+	}
+	/* freed locked or under writeback (af_page_lock's holder let the
+	 * owner go first): the world's timed holds end with it */
+	if ((f & (PG_locked | PG_writeback)) && m->wops)
+		m->wops->freed_held(m, pfn);
+}
+
 /*
  * free_pages_prepare() + free_unref_page() / free_one_page(): the last
  * reference to an allocated block is gone.
@@ -1141,16 +1172,12 @@ free_pages_final_inline(struct af_machine *m, struct zone *z, int cpu, unsigned 
 	if (trace_on(m))
 		trace_mm_page_free(m, cpu, pfn, order);
 	f = pflags(p);
-	if (f & (PG_head | PG_locked | PG_writeback)) {
-		if (f & PG_head)
-			for (unsigned long i = 1; i < (1UL << order); i++)
-				pflags_clear(&m->pages[pfn + i], PG_tail);
-		/* freed locked or under writeback (af_page_lock's holder let
-		 * the owner go first): the world's timed holds end with it */
-		if ((f & (PG_locked | PG_writeback)) && m->wops)
-			m->wops->freed_held(m, pfn);
-	}
-	pflags_clear(p, PG_alloc | PG_head | PG_lru | PG_locked | PG_movable_ops | PG_orphan);
+	if (f & (PG_head | PG_locked | PG_writeback))
+		free_pages_compound_held(m, pfn, order, f);
+	/* no PG_lru to clear: a page reaches here off its LRU, as 6.1's
+	 * free_pages_prepare() insists (a bad page otherwise); af_check
+	 * reports a free page that has it */
+	pflags_clear(m, p, PG_alloc | PG_head | PG_locked | PG_movable_ops | PG_orphan);
 	p->mapcount = 0;
 	p->owner = 0;
 	p->index = 0;
@@ -1229,14 +1256,15 @@ int af_split_page(struct af_machine *m, uint64_t pfn64, unsigned int order)
 	for (unsigned long i = 1; i < (1UL << order); i++) {
 		struct page *t = &m->pages[pfn + i];
 
-		pflags_set(t, (pflags(t) & ~PG_tail) | PG_alloc);
+		pflags_set(m, t, (pflags(t) & ~PG_tail) | PG_alloc);
 		pset_order(t, 0);
 		__atomic_store_n(&t->refcount, 1, __ATOMIC_RELAXED);
 		t->mapcount = 0;
 		t->owner = 0;
 		t->alloc_mt = p->alloc_mt;
 	}
-	pflags_fetch_and(m, p, ~PG_head);
+	if ((pflags_fetch_and(m, p, ~PG_head) & PG_head) && order >= PAGEBLOCK_ORDER)
+		set_pb_huge(m, pfn, order, false);
 	pset_order(p, 0);
 	return 0;
 }

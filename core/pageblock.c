@@ -18,6 +18,26 @@ static inline void pb_set_bits(struct pageblock *pb, uint8_t v)
 	__atomic_store_n(&pb->bits, v, __ATOMIC_RELAXED);
 }
 
+/*
+ * The flag writers' half of page_sampled() (af_types.h): a sampled page's
+ * PG_lru or PG_buddy changed.  Pages of one pageblock change under
+ * different locks (the zone lock, the LRU lock, a page's own isolation), so
+ * in threaded mode the word is updated atomically.
+ */
+_Static_assert(PAGEBLOCK_NR_PAGES >> SAMPLE_ORDER == 64, "a pageblock's samples fill one word");
+void page_sampled_update(const struct af_machine *m, const struct page *p, uint32_t old, uint32_t nf)
+{
+	unsigned long pfn = (unsigned long)(p - m->pages);
+	uint64_t bit = 1ULL << ((pfn & (PAGEBLOCK_NR_PAGES - 1)) >> SAMPLE_ORDER);
+	size_t b = pfn >> PAGEBLOCK_ORDER;
+	uint32_t changed = old ^ nf;
+
+	if (changed & PG_lru)
+		rmw_mask64(m->threaded, &m->pb_lru[b], bit, nf & PG_lru);
+	if (changed & PG_buddy)
+		rmw_mask64(m->threaded, &m->pb_buddy[b], bit, nf & PG_buddy);
+}
+
 int get_pageblock_migratetype(struct af_machine *m, unsigned long pfn)
 {
 	return pb_bits(&m->pageblocks[pfn >> PAGEBLOCK_ORDER]) & PB_MIGRATE_MASK;

@@ -35,7 +35,7 @@ static __attribute__((noinline)) int rmqueue_bulk(struct zone *z, int cpu, unsig
 		if (pfn < 0)
 			break;
 		p = &m->pages[pfn];
-		pflags_or(p, PG_pcp);
+		pflags_or(m, p, PG_pcp);
 		pset_order(p, order);
 		list_add_tail_pfn(m, list, (unsigned long)pfn);
 		allocated++;
@@ -104,7 +104,7 @@ void free_pcppages_bulk(struct zone *z, int count, struct per_cpu_pages *pcp, in
 			int mt = p->pcp_mt;
 
 			list_del_pfn(m, list, pfn);
-			pflags_clear(p, PG_pcp);
+			pflags_clear(m, p, PG_pcp);
 			count -= nr_pages;
 			pcp->count -= nr_pages;
 			if (isolated)

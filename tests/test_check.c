@@ -62,7 +62,7 @@ static void test_misaligned_block(void **st)
 	/* an order-2 block (4 aligned pages) re-listed as an order-1 block at +1 */
 	assert_int_equal(af_alloc_pages(m, 0, AF_GFP_KERNEL | AF___GFP_NORETRY, 2, -1, &r), 0);
 	af_drain_all(m);
-	pflags_clear(&m->pages[r.pfn], PG_alloc);
+	pflags_clear(m, &m->pages[r.pfn], PG_alloc);
 	add_to_free_list(z, r.pfn + 1, 1, MIGRATE_UNMOVABLE, false);
 	expect_violation(m, "misaligned");
 }
@@ -74,7 +74,7 @@ static void test_free_and_allocated(void **st)
 	struct zone *z = zz(m);
 	unsigned long pfn = z->free_area[10].free_list[MIGRATE_MOVABLE].first;
 	/* a page inside a free block claims to be an allocated block */
-	pflags_or(&m->pages[pfn + 8], PG_alloc);
+	pflags_or(m, &m->pages[pfn + 8], PG_alloc);
 	m->pages[pfn + 8].refcount = 1;
 	expect_violation(m, "inside free block");
 }
@@ -96,8 +96,55 @@ static void test_lost_page(void **st)
 	struct af_alloc_result r;
 	assert_int_equal(af_alloc_pages(m, 0, AF_GFP_KERNEL | AF___GFP_NORETRY, 4, -1, &r), 0);
 	/* forget the allocation without freeing: its pages belong to nobody */
-	pflags_clear(&m->pages[r.pfn], PG_alloc);
+	pflags_clear(m, &m->pages[r.pfn], PG_alloc);
 	expect_violation(m, "neither free, allocated nor reserved");
+}
+
+static void test_sampled_word_stale(void **st)
+{
+	(void)st;
+	struct af_machine *m = fresh();
+	unsigned long pfn = zz(m)->free_area[10].free_list[MIGRATE_MOVABLE].first;
+	size_t b = pfn >> PAGEBLOCK_ORDER;
+
+	/* the words mirror the block's free head and nothing else */
+	assert_int_equal(af_check(m, NULL, 0), 0);
+	assert_int_equal(m->pb_buddy[b], 1);
+	assert_int_equal(m->pb_lru[b], 0);
+	m->pb_lru[b] |= 1ULL << 5;
+	expect_violation(m, "sampled PG_lru");
+}
+
+static void test_huge_mark_stale(void **st)
+{
+	(void)st;
+	struct af_machine *m = fresh();
+	struct af_alloc_result r;
+
+	/* an order-10 compound page marks both its pageblocks; freed, neither */
+	assert_int_equal(af_alloc_pages(m, 0, AF_GFP_KERNEL | AF___GFP_COMP | AF___GFP_NORETRY, 10, -1, &r), 0);
+	assert_int_equal(af_check(m, NULL, 0), 0);
+	assert_true(m->pb_huge[r.pfn >> PAGEBLOCK_ORDER] && m->pb_huge[(r.pfn >> PAGEBLOCK_ORDER) + 1]);
+	assert_int_equal(af_free_pages(m, 0, r.pfn, 10), 0);
+	assert_int_equal(af_check(m, NULL, 0), 0);
+	assert_false(m->pb_huge[r.pfn >> PAGEBLOCK_ORDER] || m->pb_huge[(r.pfn >> PAGEBLOCK_ORDER) + 1]);
+	/* an order-9 one split into order-0 pages is no longer one */
+	assert_int_equal(af_alloc_pages(m, 0, AF_GFP_KERNEL | AF___GFP_COMP | AF___GFP_NORETRY, 9, -1, &r), 0);
+	assert_int_equal(af_split_page(m, r.pfn, 9), 0);
+	assert_false(m->pb_huge[r.pfn >> PAGEBLOCK_ORDER]);
+	assert_int_equal(af_check(m, NULL, 0), 0);
+	m->pb_huge[r.pfn >> PAGEBLOCK_ORDER] = 1;
+	expect_violation(m, "compound page of pageblock order");
+}
+
+static void test_free_page_lru(void **st)
+{
+	(void)st;
+	struct af_machine *m = fresh();
+	unsigned long pfn = zz(m)->free_area[10].free_list[MIGRATE_MOVABLE].first;
+
+	pflags_or(m, &m->pages[pfn + 16], PG_lru);
+	expect_violation(m, "PG_lru");
 }
 
 static void test_isolate_list_mismatch(void **st)
@@ -185,6 +232,9 @@ int main(void)
 		cmocka_unit_test(test_pcp_count_off),
 		cmocka_unit_test(test_lost_page),
 		cmocka_unit_test(test_isolate_list_mismatch),
+		cmocka_unit_test(test_sampled_word_stale),
+		cmocka_unit_test(test_huge_mark_stale),
+		cmocka_unit_test(test_free_page_lru),
 		cmocka_unit_test(test_list_cycle),
 		cmocka_unit_test(test_present_off),
 		cmocka_unit_test(test_managed_off),
