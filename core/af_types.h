@@ -388,8 +388,10 @@ struct af_machine {
 	size_t pages_bytes;
 	struct pageblock *pageblocks;
 	size_t nr_pageblocks;
-	/* mirrors of page state the compaction scanners ask about a whole
-	 * pageblock, kept by the flag writers (pflags_*): see page_sampled() */
+	/* mirrors of page state compaction's scanners ask about, kept by the
+	 * flag writers (pflags_*): see page_mirror() */
+	struct page_scan *pscan;	/* per page */
+	size_t pscan_bytes;
 	uint64_t *pb_lru, *pb_buddy;	/* per pageblock: bit k = PG_lru / PG_buddy of page 8k */
 	uint8_t *pb_huge;		/* per pageblock: an allocated compound of pageblock order or more covers it */
 	struct vm_sysctls vm;
@@ -464,6 +466,18 @@ static inline uint32_t rmw_and32(bool shared, uint32_t *w, uint32_t v)
 	*w = old & v;
 	return old;
 }
+/* set the bits `set` and clear the bits `clr` of *w */
+static inline void rmw_bits8(bool shared, uint8_t *w, uint8_t set, uint8_t clr)
+{
+	if (shared) {
+		if (set)
+			__atomic_fetch_or(w, set, __ATOMIC_ACQ_REL);
+		if (clr)
+			__atomic_fetch_and(w, (uint8_t)~clr, __ATOMIC_ACQ_REL);
+	} else {
+		*w = (uint8_t)((*w | set) & ~clr);
+	}
+}
 /* set (on) or clear the bits `bits` of *w */
 static inline void rmw_mask64(bool shared, uint64_t *w, uint64_t bits, bool on)
 {
@@ -513,51 +527,73 @@ static inline uint32_t pflags(const struct page *p)
 }
 
 /*
- * __reset_isolation_pfn() samples every 8th page of a pageblock
- * (PAGE_ALLOC_COSTLY_ORDER apart) for PG_lru or PG_buddy.  Each flag writer
- * below mirrors those two flags of a sampled page into its pageblock's
- * words m->pb_lru / m->pb_buddy (bit k: the page 8k pages into the block),
- * so the walk reads two words a pageblock instead of up to 64 struct pages.
- * `may` is what the writer can change: a constant for most writers, so the
- * check folds away where neither flag is touched (the pcp fast path).
+ * What compaction's scanners ask of every page they pass (PageBuddy and
+ * its order, a compound head and its order, PageLRU, __PageMovable) is
+ * mirrored in m->pscan, two bytes a page beside the 32 of struct page:
+ * the scanners walk the mirror and read a struct page only where they act
+ * on it, as a kernel scanner touches one memmap cache line for every two
+ * pages it passes and this one one for every 32.  The reset walk's samples
+ * (__reset_isolation_pfn looks at every 8th page of a pageblock for PG_lru
+ * or PG_buddy) are also kept as two words a pageblock, m->pb_lru and
+ * m->pb_buddy (bit k: the page 8k pages into the block).
+ *
+ * Each flag writer below keeps them: `may` is what the writer can change,
+ * a constant for most writers, so the check folds away where none of the
+ * mirrored flags is touched (the pcp fast path).  A page's order is set
+ * before PG_buddy or PG_head (the mirror copies it then).
  */
-#define PG_SAMPLED		(PG_lru | PG_buddy)
+#define PS_BUDDY	0x01u
+#define PS_HEAD		0x02u	/* a compound head: allocated (PG_head implies PG_alloc) */
+#define PS_LRU		0x04u
+#define PS_MOVABLE_OPS	0x08u
+struct page_scan {
+	uint8_t flags;		/* PS_* */
+	uint8_t order;		/* the page's order while PS_BUDDY or PS_HEAD */
+};
+#define PG_MIRRORED		(PG_buddy | PG_head | PG_lru | PG_movable_ops)
 #define SAMPLE_ORDER		PAGE_ALLOC_COSTLY_ORDER
-void page_sampled_update(const struct af_machine *m, const struct page *p, uint32_t old, uint32_t nf);
-static inline void page_sampled(const struct af_machine *m, const struct page *p, uint32_t may,
-				uint32_t old, uint32_t nf)
+void page_mirror_update(const struct af_machine *m, const struct page *p, uint32_t old, uint32_t nf);
+static inline void page_mirror(const struct af_machine *m, const struct page *p, uint32_t may,
+			       uint32_t old, uint32_t nf)
 {
-	if ((may & PG_SAMPLED) && ((old ^ nf) & PG_SAMPLED) &&
-	    !((unsigned long)(p - m->pages) & ((1UL << SAMPLE_ORDER) - 1)))
-		page_sampled_update(m, p, old, nf);
+	if ((may & PG_MIRRORED) && ((old ^ nf) & PG_MIRRORED))
+		page_mirror_update(m, p, old, nf);
+}
+static inline uint8_t ps_flags(const struct af_machine *m, unsigned long pfn)
+{
+	return __atomic_load_n(&m->pscan[pfn].flags, __ATOMIC_ACQUIRE);
+}
+static inline unsigned int ps_order(const struct af_machine *m, unsigned long pfn)
+{
+	return __atomic_load_n(&m->pscan[pfn].order, __ATOMIC_RELAXED);
 }
 static inline void pflags_set(const struct af_machine *m, struct page *p, uint32_t f)
 {
 	uint32_t old = pflags(p);
 
 	__atomic_store_n(&p->flags, f, __ATOMIC_RELEASE);
-	page_sampled(m, p, ~0u, old, f);
+	page_mirror(m, p, ~0u, old, f);
 }
 static inline void pflags_change(const struct af_machine *m, struct page *p, uint32_t clear, uint32_t set)
 {
 	uint32_t old = pflags(p), nf = (old & ~clear) | set;
 
 	__atomic_store_n(&p->flags, nf, __ATOMIC_RELEASE);
-	page_sampled(m, p, clear | set, old, nf);
+	page_mirror(m, p, clear | set, old, nf);
 }
 static inline void pflags_or(const struct af_machine *m, struct page *p, uint32_t f)
 {
 	uint32_t old = pflags(p);
 
 	__atomic_store_n(&p->flags, old | f, __ATOMIC_RELEASE);
-	page_sampled(m, p, f, old, old | f);
+	page_mirror(m, p, f, old, old | f);
 }
 static inline void pflags_clear(const struct af_machine *m, struct page *p, uint32_t f)
 {
 	uint32_t old = pflags(p);
 
 	__atomic_store_n(&p->flags, old & ~f, __ATOMIC_RELEASE);
-	page_sampled(m, p, f, old, old & ~f);
+	page_mirror(m, p, f, old, old & ~f);
 }
 
 /*

@@ -44,8 +44,8 @@ void add_to_free_list(struct zone *z, unsigned long pfn, unsigned int order, int
 	struct page *p = &m->pages[pfn];
 	struct free_area *area = &z->free_area[order];
 
-	pflags_or(m, p, PG_buddy);
 	pset_order(p, order);
+	pflags_or(m, p, PG_buddy);
 	p->pcp_mt = (uint8_t)mt;
 	if (tail)
 		list_add_tail_pfn(m, &area->free_list[mt], pfn);

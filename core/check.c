@@ -73,8 +73,8 @@ static int check_zone(struct af_machine *m, struct zone *z, uint8_t *own, struct
 						return -1;
 					}
 					own[i - base] = HIT_BUDDY;
-					if (pflags(&m->pages[i]) & PG_lru)
-						bad(c, "free pfn 0x%lx is marked PG_lru", i);
+					if (pflags(&m->pages[i]) & (PG_lru | PG_movable_ops))
+						bad(c, "free pfn 0x%lx is marked PG_lru or PG_movable_ops", i);
 					if (i != p && (pflags(&m->pages[i]) & (PG_buddy | PG_alloc | PG_reserved | PG_pcp)))
 						bad(c, "pfn 0x%lx inside free block 0x%x has flags 0x%x", i, p,
 						    m->pages[i].flags);
@@ -170,8 +170,8 @@ static int check_zone(struct af_machine *m, struct zone *z, uint8_t *own, struct
 						return -1;
 					}
 					own[j - base] = HIT_PCP;
-					if (pflags(&m->pages[j]) & PG_lru)
-						bad(c, "pfn 0x%lx on a pcp list is marked PG_lru", j);
+					if (pflags(&m->pages[j]) & (PG_lru | PG_movable_ops))
+						bad(c, "pfn 0x%lx on a pcp list is marked PG_lru or PG_movable_ops", j);
 				}
 				count += 1L << o;
 			}
@@ -274,10 +274,11 @@ static void check_cma(struct af_machine *m, struct checker *c)
 }
 
 /*
- * The pageblock words the compaction scanners read instead of the memmap
- * (page_sampled, set_pb_huge) say what the pages say: PG_lru and PG_buddy
- * of every 8th page, and which blocks an allocated compound page of
- * pageblock order or more covers.
+ * The mirrors compaction's scanners read instead of the memmap
+ * (page_mirror, set_pb_huge) say what the pages say: each page's PG_buddy,
+ * PG_head, PG_lru, PG_movable_ops and the order of a free or compound head;
+ * PG_lru and PG_buddy of every 8th page in its pageblock's words; which
+ * blocks an allocated compound page of pageblock order or more covers.
  */
 static void check_sampled(struct af_machine *m, struct checker *c)
 {
@@ -295,6 +296,23 @@ static void check_sampled(struct af_machine *m, struct checker *c)
 		if ((pflags(h) & (PG_head | PG_alloc)) == (PG_head | PG_alloc) && porder(h) >= PAGEBLOCK_ORDER)
 			for (size_t i = b; i < m->nr_pageblocks && i < b + (1UL << (porder(h) - PAGEBLOCK_ORDER)); i++)
 				huge[i] = 1;
+		for (unsigned long pfn = start; pfn < start + PAGEBLOCK_NR_PAGES; pfn++) {
+			uint32_t f = pflags(&m->pages[pfn]);
+			uint8_t want = (uint8_t)(((f & PG_buddy) ? PS_BUDDY : 0) | ((f & PG_head) ? PS_HEAD : 0) |
+						 ((f & PG_lru) ? PS_LRU : 0) |
+						 ((f & PG_movable_ops) ? PS_MOVABLE_OPS : 0));
+
+			if ((f & PG_head) && !(f & PG_alloc)) {
+				bad(c, "pfn 0x%lx is a compound head but not allocated (flags 0x%x)", pfn, f);
+				goto out;
+			}
+			if (ps_flags(m, pfn) != want ||
+			    ((f & (PG_buddy | PG_head)) && ps_order(m, pfn) != porder(&m->pages[pfn]))) {
+				bad(c, "pfn 0x%lx: flags 0x%x order %u but the scanners' mirror says 0x%x order %u",
+				    pfn, f, porder(&m->pages[pfn]), ps_flags(m, pfn), ps_order(m, pfn));
+				goto out;
+			}
+		}
 		for (unsigned int k = 0; k < PAGEBLOCK_NR_PAGES >> SAMPLE_ORDER; k++) {
 			uint32_t f = pflags(&m->pages[start + ((unsigned long)k << SAMPLE_ORDER)]);
 			lru |= (uint64_t)!!(f & PG_lru) << k;
@@ -304,7 +322,7 @@ static void check_sampled(struct af_machine *m, struct checker *c)
 			bad(c, "pageblock 0x%lx: sampled PG_lru %#llx PG_buddy %#llx but the block's words say "
 			    "%#llx %#llx", start, (unsigned long long)lru, (unsigned long long)buddy,
 			    (unsigned long long)m->pb_lru[b], (unsigned long long)m->pb_buddy[b]);
-			break;
+			goto out;
 		}
 	}
 	for (size_t b = 0; b < m->nr_pageblocks; b++)
@@ -314,6 +332,7 @@ static void check_sampled(struct af_machine *m, struct checker *c)
 			    m->pb_huge[b] ? "covered" : "not");
 			break;
 		}
+out:
 	free(huge);
 }
 

@@ -372,21 +372,18 @@ static unsigned long isolate_freepages_block(struct compact_control *cc, unsigne
 
 	lock_zone(z);
 	for (; pfn < end; pfn += stride) {
-		struct page *p = &m->pages[pfn];
-		uint32_t flags = pflags(p);
+		uint8_t sf = ps_flags(m, pfn);	/* the scanners' mirror (page_mirror) */
 		unsigned long got;
 
-		if (pfn + 128 < end)
-			__builtin_prefetch(&m->pages[pfn + 128]);
 		scanned++;
-		if (!(flags & PG_buddy)) {
+		if (!(sf & PS_BUDDY)) {
 			if (strict)	/* stop here: the caller names this page */
 				break;
-			if (flags & PG_head)	/* PageCompound: past the whole page */
-				pfn += (1UL << porder(p)) - 1;
+			if (sf & PS_HEAD)	/* PageCompound: past the whole page */
+				pfn += (1UL << ps_order(m, pfn)) - 1;
 			continue;
 		}
-		got = take_targets(cc, pfn, p->order);
+		got = take_targets(cc, pfn, porder(&m->pages[pfn]));
 		if (!got)
 			break;
 		scanned += got - 1;
@@ -834,8 +831,8 @@ static int isolate_migratepages_block(struct compact_control *cc, unsigned long 
 		next_skip = block_end_pfn_order(low, cc->order);
 	}
 	for (; low < end; low++) {
-		struct page *p = &m->pages[low];
 		uint32_t f;
+		uint8_t sf;
 		const char *why;
 
 		if (skip_on_failure && low >= next_skip) {
@@ -856,21 +853,24 @@ static int isolate_migratepages_block(struct compact_control *cc, unsigned long 
 			}
 			valid = true;
 		}
-		if (low + 128 < end)	/* the struct pages 4 KiB ahead */
-			__builtin_prefetch(&m->pages[low + 128]);
-		f = pflags(p);
-		if (f & PG_buddy) {
-			unsigned int order = porder(p);
+		/* the scanners' mirror (page_mirror) first: the struct page
+		 * only for a page that may be isolated */
+		sf = ps_flags(m, low);
+		if (sf & PS_BUDDY) {
+			unsigned int order = ps_order(m, low);
 			if (order > 0 && order < MAX_ORDER)
 				low += (1UL << order) - 1;
 			continue;
 		}
-		if ((f & PG_head) && (f & PG_alloc) && !cc->alloc_contig) {
-			unsigned int order = porder(p);
+		if ((sf & PS_HEAD) && !cc->alloc_contig) {
+			unsigned int order = ps_order(m, low);
 			if (order < MAX_ORDER)
 				low += (1UL << order) - 1;
 			goto isolate_fail;
 		}
+		if (!(sf & (PS_LRU | PS_MOVABLE_OPS)))
+			goto isolate_fail;
+		f = pflags(&m->pages[low]);
 		if (!(f & (PG_lru | PG_movable_ops)) || (f & PG_tail))
 			goto isolate_fail;
 		/*

@@ -124,7 +124,7 @@ static int check_host_memory(const struct af_config *c, unsigned long max_pfn)
 	long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
 	unsigned long long host, need;
 
-	need = (unsigned long long)max_pfn * sizeof(struct page) +
+	need = (unsigned long long)max_pfn * (sizeof(struct page) + sizeof(struct page_scan)) +
 	       (unsigned long long)(max_pfn >> PAGEBLOCK_ORDER) *
 	       (sizeof(struct pageblock) + 2 * sizeof(uint64_t) + 1) +
 	       (c->cma_bytes >> PAGE_SHIFT);
@@ -136,7 +136,7 @@ static int check_host_memory(const struct af_config *c, unsigned long max_pfn)
 	if (need > host)
 		return af_err(-ENOMEM, "the machine needs %llu MiB of host memory (%zu bytes per "
 			      "page frame for 0x%lx frames%s), more than the host's %llu MiB",
-			      need >> 20, sizeof(struct page) + (c->contents ? PAGE_SIZE : 0), max_pfn,
+			      need >> 20, sizeof(struct page) + sizeof(struct page_scan) + (c->contents ? PAGE_SIZE : 0), max_pfn,
 			      c->contents ? " with contents" : "", host >> 20);
 	return 0;
 }
@@ -193,6 +193,8 @@ static void free_machine(struct af_machine *m)
 	}
 	if (m->pages)
 		munmap(m->pages, m->pages_bytes);
+	if (m->pscan)
+		munmap(m->pscan, m->pscan_bytes);
 	free(m->pageblocks);
 	free(m->pb_lru);
 	free(m->pb_buddy);
@@ -598,6 +600,14 @@ int machine_boot(const struct af_config *cfg_in, const struct af_policy *pol, co
 		m->pages = NULL;
 		free_machine(m);
 		return af_err(-ENOMEM, "cannot map %zu bytes of page metadata", m->pages_bytes);
+	}
+	m->pscan_bytes = m->max_pfn * sizeof(struct page_scan);
+	m->pscan = mmap(NULL, m->pscan_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+			-1, 0);
+	if (m->pscan == MAP_FAILED) {
+		m->pscan = NULL;
+		free_machine(m);
+		return af_err(-ENOMEM, "cannot map %zu bytes of page metadata", m->pscan_bytes);
 	}
 	m->nr_pageblocks = m->max_pfn >> PAGEBLOCK_ORDER;
 	m->pageblocks = calloc(m->nr_pageblocks, sizeof(struct pageblock));

@@ -43,14 +43,14 @@ static inline uint32_t pflags_fetch_or(const struct af_machine *m, struct page *
 {
 	uint32_t old = rmw_or32(m->threaded, &p->flags, f);
 
-	page_sampled(m, p, f, old, old | f);
+	page_mirror(m, p, f, old, old | f);
 	return old;
 }
 static inline uint32_t pflags_fetch_and(const struct af_machine *m, struct page *p, uint32_t f)
 {
 	uint32_t old = rmw_and32(m->threaded, &p->flags, f);
 
-	page_sampled(m, p, ~f, old, old & f);
+	page_mirror(m, p, ~f, old, old & f);
 	return old;
 }
 /* mod_node_page_state() */

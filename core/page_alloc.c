@@ -1140,10 +1140,12 @@ static __attribute__((noinline, cold)) int free_args_error(struct af_machine *m,
 }
 
 /* The rarer part of freeing (out of line, off the order-0 path): a
- * compound page's tails and pageblock marks, a held page's timed holds */
-static __attribute__((noinline)) void free_pages_compound_held(struct af_machine *m, unsigned long pfn,
+ * compound page's head, tails and pageblock marks, a held page's timed
+ * holds */
+static __attribute__((noinline, cold)) void free_pages_compound_held(struct af_machine *m, unsigned long pfn,
 							      unsigned int order, uint32_t f)
 {
+	pflags_clear(m, &m->pages[pfn], PG_head);
 	if (f & PG_head) {
 		for (unsigned long i = 1; i < (1UL << order); i++)
 			pflags_clear(m, &m->pages[pfn + i], PG_tail);
@@ -1174,10 +1176,11 @@ free_pages_final_inline(struct af_machine *m, struct zone *z, int cpu, unsigned 
 	f = pflags(p);
 	if (f & (PG_head | PG_locked | PG_writeback))
 		free_pages_compound_held(m, pfn, order, f);
-	/* no PG_lru to clear: a page reaches here off its LRU, as 6.1's
+	/* no PG_lru or PG_movable_ops to clear: a page reaches here off its
+	 * LRU and no longer movable (__ClearPageMovable), as 6.1's
 	 * free_pages_prepare() insists (a bad page otherwise); af_check
-	 * reports a free page that has it */
-	pflags_clear(m, p, PG_alloc | PG_head | PG_locked | PG_movable_ops | PG_orphan);
+	 * reports a free page that has either */
+	pflags_clear(m, p, PG_alloc | PG_locked | PG_orphan);
 	p->mapcount = 0;
 	p->owner = 0;
 	p->index = 0;

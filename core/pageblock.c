@@ -18,24 +18,38 @@ static inline void pb_set_bits(struct pageblock *pb, uint8_t v)
 	__atomic_store_n(&pb->bits, v, __ATOMIC_RELAXED);
 }
 
+/* PG_* -> PS_* */
+static inline uint8_t ps_bits(uint32_t f)
+{
+	return (uint8_t)(((f & PG_buddy) ? PS_BUDDY : 0) | ((f & PG_head) ? PS_HEAD : 0) |
+			 ((f & PG_lru) ? PS_LRU : 0) | ((f & PG_movable_ops) ? PS_MOVABLE_OPS : 0));
+}
+
 /*
- * The flag writers' half of page_sampled() (af_types.h): a sampled page's
- * PG_lru or PG_buddy changed.  Pages of one pageblock change under
- * different locks (the zone lock, the LRU lock, a page's own isolation), so
- * in threaded mode the word is updated atomically.
+ * The flag writers' half of page_mirror() (af_types.h): a mirrored flag of
+ * p changed from old to nf.  Pages change under different locks (the zone
+ * lock, the LRU lock, a page's own isolation), so in threaded mode each
+ * changed bit is set or cleared atomically, the order stored first.
  */
 _Static_assert(PAGEBLOCK_NR_PAGES >> SAMPLE_ORDER == 64, "a pageblock's samples fill one word");
-void page_sampled_update(const struct af_machine *m, const struct page *p, uint32_t old, uint32_t nf)
+void page_mirror_update(const struct af_machine *m, const struct page *p, uint32_t old, uint32_t nf)
 {
 	unsigned long pfn = (unsigned long)(p - m->pages);
-	uint64_t bit = 1ULL << ((pfn & (PAGEBLOCK_NR_PAGES - 1)) >> SAMPLE_ORDER);
-	size_t b = pfn >> PAGEBLOCK_ORDER;
-	uint32_t changed = old ^ nf;
+	uint32_t changed = (old ^ nf) & PG_MIRRORED;
+	struct page_scan *s = &m->pscan[pfn];
 
-	if (changed & PG_lru)
-		rmw_mask64(m->threaded, &m->pb_lru[b], bit, nf & PG_lru);
-	if (changed & PG_buddy)
-		rmw_mask64(m->threaded, &m->pb_buddy[b], bit, nf & PG_buddy);
+	if (nf & changed & (PG_buddy | PG_head))
+		__atomic_store_n(&s->order, (uint8_t)porder(p), __ATOMIC_RELAXED);
+	rmw_bits8(m->threaded, &s->flags, ps_bits(nf & changed), ps_bits(~nf & changed));
+	if (!(pfn & ((1UL << SAMPLE_ORDER) - 1)) && (changed & (PG_lru | PG_buddy))) {
+		uint64_t bit = 1ULL << ((pfn & (PAGEBLOCK_NR_PAGES - 1)) >> SAMPLE_ORDER);
+		size_t b = pfn >> PAGEBLOCK_ORDER;
+
+		if (changed & PG_lru)
+			rmw_mask64(m->threaded, &m->pb_lru[b], bit, nf & PG_lru);
+		if (changed & PG_buddy)
+			rmw_mask64(m->threaded, &m->pb_buddy[b], bit, nf & PG_buddy);
+	}
 }
 
 int get_pageblock_migratetype(struct af_machine *m, unsigned long pfn)

@@ -115,6 +115,22 @@ static void test_sampled_word_stale(void **st)
 	expect_violation(m, "sampled PG_lru");
 }
 
+static void test_scan_mirror_stale(void **st)
+{
+	(void)st;
+	struct af_machine *m = fresh();
+	struct af_alloc_result r;
+
+	/* a compound head is mirrored with its order; a free head with its own */
+	assert_int_equal(af_alloc_pages(m, 0, AF_GFP_KERNEL | AF___GFP_COMP | AF___GFP_NORETRY, 3, -1, &r), 0);
+	assert_int_equal(ps_flags(m, r.pfn), PS_HEAD);
+	assert_int_equal(ps_order(m, r.pfn), 3);
+	assert_int_equal(ps_flags(m, r.pfn + 1), 0);
+	assert_int_equal(af_check(m, NULL, 0), 0);
+	m->pscan[r.pfn].order = 2;
+	expect_violation(m, "scanners' mirror");
+}
+
 static void test_huge_mark_stale(void **st)
 {
 	(void)st;
@@ -233,6 +249,7 @@ int main(void)
 		cmocka_unit_test(test_lost_page),
 		cmocka_unit_test(test_isolate_list_mismatch),
 		cmocka_unit_test(test_sampled_word_stale),
+		cmocka_unit_test(test_scan_mirror_stale),
 		cmocka_unit_test(test_huge_mark_stale),
 		cmocka_unit_test(test_free_page_lru),
 		cmocka_unit_test(test_list_cycle),
