@@ -528,8 +528,9 @@ static inline uint32_t pflags(const struct page *p)
 
 /*
  * What compaction's scanners ask of every page they pass (PageBuddy and
- * its order, a compound head and its order, PageLRU, __PageMovable) is
- * mirrored in m->pscan, two bytes a page beside the 32 of struct page:
+ * its order, a compound head and its order, PageLRU, __PageMovable,
+ * PageWriteback) is mirrored in m->pscan, two bytes a page beside the 32
+ * of struct page:
  * the scanners walk the mirror and read a struct page only where they act
  * on it, as a kernel scanner touches one memmap cache line for every two
  * pages it passes and this one one for every 32.  The reset walk's samples
@@ -546,11 +547,13 @@ static inline uint32_t pflags(const struct page *p)
 #define PS_HEAD		0x02u	/* a compound head: allocated (PG_head implies PG_alloc) */
 #define PS_LRU		0x04u
 #define PS_MOVABLE_OPS	0x08u
+#define PS_WRITEBACK	0x10u	/* PageWriteback: async compaction passes it by */
 struct page_scan {
 	uint8_t flags;		/* PS_* */
 	uint8_t order;		/* the page's order while PS_BUDDY or PS_HEAD */
 };
-#define PG_MIRRORED		(PG_buddy | PG_head | PG_lru | PG_movable_ops)
+#define PG_WRITEBACK_BIT	(1u << 14)	/* mm.h's PG_writeback */
+#define PG_MIRRORED		(PG_buddy | PG_head | PG_lru | PG_movable_ops | PG_WRITEBACK_BIT)
 #define SAMPLE_ORDER		PAGE_ALLOC_COSTLY_ORDER
 void page_mirror_update(const struct af_machine *m, const struct page *p, uint32_t old, uint32_t nf);
 static inline void page_mirror(const struct af_machine *m, const struct page *p, uint32_t may,

@@ -300,10 +300,12 @@ static void check_sampled(struct af_machine *m, struct checker *c)
 			uint32_t f = pflags(&m->pages[pfn]);
 			uint8_t want = (uint8_t)(((f & PG_buddy) ? PS_BUDDY : 0) | ((f & PG_head) ? PS_HEAD : 0) |
 						 ((f & PG_lru) ? PS_LRU : 0) |
-						 ((f & PG_movable_ops) ? PS_MOVABLE_OPS : 0));
+						 ((f & PG_movable_ops) ? PS_MOVABLE_OPS : 0) |
+						 ((f & PG_writeback) ? PS_WRITEBACK : 0));
 
-			if ((f & PG_head) && !(f & PG_alloc)) {
-				bad(c, "pfn 0x%lx is a compound head but not allocated (flags 0x%x)", pfn, f);
+			if (((f & PG_head) && !(f & PG_alloc)) || ((f & PG_tail) && (f & PG_lru))) {
+				bad(c, "pfn 0x%lx is a compound %s (flags 0x%x)", pfn,
+				    (f & PG_tail) ? "tail on an LRU list" : "head but not allocated", f);
 				goto out;
 			}
 			if (ps_flags(m, pfn) != want ||

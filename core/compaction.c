@@ -831,8 +831,9 @@ static int isolate_migratepages_block(struct compact_control *cc, unsigned long 
 		next_skip = block_end_pfn_order(low, cc->order);
 	}
 	for (; low < end; low++) {
-		uint32_t f;
+		uint32_t f = 0;
 		uint8_t sf;
+		bool passed_by;
 		const char *why;
 
 		if (skip_on_failure && low >= next_skip) {
@@ -870,15 +871,21 @@ static int isolate_migratepages_block(struct compact_control *cc, unsigned long 
 		}
 		if (!(sf & (PS_LRU | PS_MOVABLE_OPS)))
 			goto isolate_fail;
-		f = pflags(&m->pages[low]);
-		if (!(f & (PG_lru | PG_movable_ops)) || (f & PG_tail))
-			goto isolate_fail;
+		/* an LRU page under writeback fails async isolation whatever
+		 * else it is (isolate_for_migration): no need to read it */
+		passed_by = ctl->async && (sf & (PS_LRU | PS_MOVABLE_OPS | PS_WRITEBACK)) ==
+						(PS_LRU | PS_WRITEBACK);
+		if (!passed_by) {
+			f = pflags(&m->pages[low]);
+			if (!(f & (PG_lru | PG_movable_ops)) || (f & PG_tail))
+				goto isolate_fail;
+		}
 		/*
 		 * test_and_set_skip(): where 6.1 first takes the LRU lock in
 		 * this call, an aligned block is marked skipped at once, and
 		 * the scan stops here if it already was.
 		 */
-		if ((f & PG_lru) && !skip_updated) {
+		if ((sf & PS_LRU) && !skip_updated) {
 			skip_updated = true;
 			if (!cc->ignore_skip_hint && !(low & (PAGEBLOCK_NR_PAGES - 1))) {
 				if (get_pageblock_skip(m, low))
@@ -887,7 +894,7 @@ static int isolate_migratepages_block(struct compact_control *cc, unsigned long 
 					set_pageblock_skip(m, low, true);
 			}
 		}
-		if (isolate_for_migration(m, low, ctl, &why))
+		if (passed_by || isolate_for_migration(m, low, ctl, &why))
 			goto isolate_fail;
 		if (push_migrate(cc, low, f)) {
 			putback_movable_page(m, cc->cpu, low);

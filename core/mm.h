@@ -14,7 +14,7 @@
 #define PG_unevictable	(1u << 11)
 #define PG_mlocked	(1u << 12)
 #define PG_dirty	(1u << 13)
-#define PG_writeback	(1u << 14)
+#define PG_writeback	PG_WRITEBACK_BIT	/* mirrored for the scanners (page_mirror) */
 #define PG_isolated	(1u << 15)
 #define PG_anon		(1u << 16)
 #define PG_slab		(1u << 17)
