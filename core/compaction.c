@@ -412,10 +412,9 @@ static unsigned long isolate_freepages_block(struct compact_control *cc, unsigne
 static bool suitable_migration_target(struct compact_control *cc, unsigned long pfn)
 {
 	struct af_machine *m = cc->zone->m;
-	struct page *p = &m->pages[pfn];
 	int mt;
 
-	if ((pflags(p) & PG_buddy) && porder(p) >= PAGEBLOCK_ORDER)
+	if ((ps_flags(m, pfn) & PS_BUDDY) && ps_order(m, pfn) >= PAGEBLOCK_ORDER)	/* the mirror */
 		return false;
 	if (cc->ignore_block_suitable)
 		return true;
