@@ -530,10 +530,10 @@ static inline uint32_t pflags(const struct page *p)
  * What compaction's scanners ask of every page they pass (PageBuddy and
  * its order, a compound head and its order, PageLRU, __PageMovable,
  * PageWriteback) is mirrored in m->pscan, two bytes a page beside the 32
- * of struct page:
- * the scanners walk the mirror and read a struct page only where they act
- * on it, as a kernel scanner touches one memmap cache line for every two
- * pages it passes and this one one for every 32.  The reset walk's samples
+ * of struct page: the scanners walk the mirror (32 pages a cache line
+ * rather than two) and read a struct page only where they act on it.
+ * Nothing about which pages are scanned, or in what order, changes: only
+ * the memory the simulator reads to decide.  The reset walk's samples
  * (__reset_isolation_pfn looks at every 8th page of a pageblock for PG_lru
  * or PG_buddy) are also kept as two words a pageblock, m->pb_lru and
  * m->pb_buddy (bit k: the page 8k pages into the block).

@@ -276,11 +276,12 @@ static void check_cma(struct af_machine *m, struct checker *c)
 /*
  * The mirrors compaction's scanners read instead of the memmap
  * (page_mirror, set_pb_huge) say what the pages say: each page's PG_buddy,
- * PG_head, PG_lru, PG_movable_ops and the order of a free or compound head;
+ * PG_head, PG_lru, PG_movable_ops, PG_writeback and the order of a free or
+ * compound head;
  * PG_lru and PG_buddy of every 8th page in its pageblock's words; which
  * blocks an allocated compound page of pageblock order or more covers.
  */
-static void check_sampled(struct af_machine *m, struct checker *c)
+static void check_mirrors(struct af_machine *m, struct checker *c)
 {
 	uint8_t *huge = calloc(m->nr_pageblocks, 1);
 
@@ -329,9 +330,8 @@ static void check_sampled(struct af_machine *m, struct checker *c)
 	}
 	for (size_t b = 0; b < m->nr_pageblocks; b++)
 		if (huge[b] != m->pb_huge[b]) {
-			bad(c, "pageblock 0x%lx: %s by an allocated compound page of pageblock order, "
-			    "but marked %s", (unsigned long)b << PAGEBLOCK_ORDER, huge[b] ? "covered" : "not covered",
-			    m->pb_huge[b] ? "covered" : "not");
+			bad(c, "pageblock 0x%lx is %scovered by an allocated compound page of pageblock order "
+			    "but marked otherwise", (unsigned long)b << PAGEBLOCK_ORDER, huge[b] ? "" : "not ");
 			break;
 		}
 out:
@@ -367,7 +367,7 @@ int af_check(struct af_machine *m, char *report, size_t len)
 				    z->nr_reserved_highatomic);
 		}
 	check_online_blocks(m, &c);
-	check_sampled(m, &c);
+	check_mirrors(m, &c);
 	check_cma(m, &c);
 	if (!c.violations && m->wops) {
 		char *rep = report && len ? report : NULL;

@@ -91,7 +91,7 @@ static bool isolation_suitable(struct compact_control *cc, unsigned long pfn)
  * pageblock_skip_persistent(): pfn is part of a compound page of at least
  * pageblock order (its compound_head has such an order).  The allocator
  * marks the pageblocks such a page covers (m->pb_huge), so this reads no
- * struct page; check_sampled() checks the marks against the memmap.
+ * struct page; af_check (check_mirrors) checks the marks against the memmap.
  */
 static bool pageblock_skip_persistent(struct af_machine *m, unsigned long pfn)
 {
@@ -118,7 +118,7 @@ static bool reset_isolation_pfn(struct zone *z, unsigned long pfn, bool check_so
 	start = MAX(pageblock_start_pfn(pfn), z->zone_start_pfn);
 	end = MIN(pageblock_end_pfn(pfn) - 1, zone_end_pfn(z) - 1);
 	if (start == pageblock_start_pfn(pfn)) {
-		/* the samples are the pages the block's words mirror (page_sampled),
+		/* the samples are the pages the block's words mirror (page_mirror),
 		 * those up to `end`: bits 0..last */
 		unsigned int last = (unsigned int)((end - start) >> SAMPLE_ORDER);
 		uint64_t want = last >= 63 ? ~0ULL : (2ULL << last) - 1;

@@ -136,7 +136,8 @@ static int check_host_memory(const struct af_config *c, unsigned long max_pfn)
 	if (need > host)
 		return af_err(-ENOMEM, "the machine needs %llu MiB of host memory (%zu bytes per "
 			      "page frame for 0x%lx frames%s), more than the host's %llu MiB",
-			      need >> 20, sizeof(struct page) + sizeof(struct page_scan) + (c->contents ? PAGE_SIZE : 0), max_pfn,
+			      need >> 20,
+			      sizeof(struct page) + sizeof(struct page_scan) + (c->contents ? PAGE_SIZE : 0), max_pfn,
 			      c->contents ? " with contents" : "", host >> 20);
 	return 0;
 }
