@@ -562,6 +562,13 @@ static inline void page_mirror(const struct af_machine *m, const struct page *p,
 	if ((may & PG_MIRRORED) && ((old ^ nf) & PG_MIRRORED))
 		page_mirror_update(m, p, old, nf);
 }
+/* the mirror's bits for page flags f */
+static inline uint8_t ps_bits(uint32_t f)
+{
+	return (uint8_t)(((f & PG_buddy) ? PS_BUDDY : 0) | ((f & PG_head) ? PS_HEAD : 0) |
+			 ((f & PG_lru) ? PS_LRU : 0) | ((f & PG_movable_ops) ? PS_MOVABLE_OPS : 0) |
+			 ((f & PG_WRITEBACK_BIT) ? PS_WRITEBACK : 0));
+}
 static inline uint8_t ps_flags(const struct af_machine *m, unsigned long pfn)
 {
 	return __atomic_load_n(&m->pscan[pfn].flags, __ATOMIC_ACQUIRE);

@@ -299,10 +299,7 @@ static void check_mirrors(struct af_machine *m, struct checker *c)
 				huge[i] = 1;
 		for (unsigned long pfn = start; pfn < start + PAGEBLOCK_NR_PAGES; pfn++) {
 			uint32_t f = pflags(&m->pages[pfn]);
-			uint8_t want = (uint8_t)(((f & PG_buddy) ? PS_BUDDY : 0) | ((f & PG_head) ? PS_HEAD : 0) |
-						 ((f & PG_lru) ? PS_LRU : 0) |
-						 ((f & PG_movable_ops) ? PS_MOVABLE_OPS : 0) |
-						 ((f & PG_writeback) ? PS_WRITEBACK : 0));
+			uint8_t want = ps_bits(f);
 
 			if (((f & PG_head) && !(f & PG_alloc)) || ((f & PG_tail) && (f & PG_lru))) {
 				bad(c, "pfn 0x%lx is a compound %s (flags 0x%x)", pfn,

@@ -18,14 +18,6 @@ static inline void pb_set_bits(struct pageblock *pb, uint8_t v)
 	__atomic_store_n(&pb->bits, v, __ATOMIC_RELAXED);
 }
 
-/* PG_* -> PS_* */
-static inline uint8_t ps_bits(uint32_t f)
-{
-	return (uint8_t)(((f & PG_buddy) ? PS_BUDDY : 0) | ((f & PG_head) ? PS_HEAD : 0) |
-			 ((f & PG_lru) ? PS_LRU : 0) | ((f & PG_movable_ops) ? PS_MOVABLE_OPS : 0) |
-			 ((f & PG_WRITEBACK_BIT) ? PS_WRITEBACK : 0));
-}
-
 /*
  * The flag writers' half of page_mirror() (af_types.h): a mirrored flag of
  * p changed from old to nf.  Pages change under different locks (the zone

@@ -121,7 +121,7 @@ static void test_scan_mirror_stale(void **st)
 	struct af_machine *m = fresh();
 	struct af_alloc_result r;
 
-	/* a compound head is mirrored with its order; a free head with its own */
+	/* a compound head is mirrored with its order, its tails not at all */
 	assert_int_equal(af_alloc_pages(m, 0, AF_GFP_KERNEL | AF___GFP_COMP | AF___GFP_NORETRY, 3, -1, &r), 0);
 	assert_int_equal(ps_flags(m, r.pfn), PS_HEAD);
 	assert_int_equal(ps_order(m, r.pfn), 3);
