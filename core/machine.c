@@ -119,6 +119,22 @@ static int finalize_config(struct af_config *c, unsigned long *max_pfn)
  * records, the CMA bitmap and, with contents, 4 KiB per frame.  More than
  * the host has is refused before anything is allocated.
  */
+/*
+ * Ask the host for transparent huge pages under a memmap-sized array: the
+ * scanners and the allocator reach it at random, and with 4 KiB host pages
+ * most of those reaches also miss the host's TLB.  Advice only: a host
+ * without THP (or with it off) maps the array as before.
+ */
+static void metadata_hugepages(void *addr, size_t len)
+{
+#ifdef MADV_HUGEPAGE
+	(void)madvise(addr, len, MADV_HUGEPAGE);
+#else
+	(void)addr;
+	(void)len;
+#endif
+}
+
 static int check_host_memory(const struct af_config *c, unsigned long max_pfn)
 {
 	long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
@@ -602,6 +618,7 @@ int machine_boot(const struct af_config *cfg_in, const struct af_policy *pol, co
 		free_machine(m);
 		return af_err(-ENOMEM, "cannot map %zu bytes of page metadata", m->pages_bytes);
 	}
+	metadata_hugepages(m->pages, m->pages_bytes);
 	m->pscan_bytes = m->max_pfn * sizeof(struct page_scan);
 	m->pscan = mmap(NULL, m->pscan_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
 			-1, 0);
@@ -610,6 +627,7 @@ int machine_boot(const struct af_config *cfg_in, const struct af_policy *pol, co
 		free_machine(m);
 		return af_err(-ENOMEM, "cannot map %zu bytes of page metadata", m->pscan_bytes);
 	}
+	metadata_hugepages(m->pscan, m->pscan_bytes);
 	m->nr_pageblocks = m->max_pfn >> PAGEBLOCK_ORDER;
 	m->pageblocks = calloc(m->nr_pageblocks, sizeof(struct pageblock));
 	m->pb_lru = calloc(m->nr_pageblocks, sizeof(*m->pb_lru));

@@ -275,18 +275,33 @@ int integrity_check(struct af_machine *m, char *report, size_t len)
 	}
 	/* a timed hold is on a page that is still locked or under writeback */
 	pthread_mutex_lock(&w->holds_lock);
-	for (int i = 0; i < w->nholds; i++) {
-		const struct timed_hold *h = &w->holds[i];
-		uint32_t bit = (uint32_t)h->what << 8;
-		uint32_t f = h->pfn < m->max_pfn ? pflags(&m->pages[h->pfn]) : 0;
+	{
+		uint32_t slots = w->holds ? w->hold_mask + 1 : 0;
+		int n = 0;
 
-		if (!(f & PG_alloc) || !(f & bit))
-			ibad(&c, "pfn 0x%x has a timed %s hold but is %s", h->pfn,
-			     bit == PG_locked ? "lock" : "writeback",
-			     !(f & PG_alloc) ? "not allocated" :
-			     bit == PG_locked ? "not locked" : "not under writeback");
-		else if (!(w->held_bits[h->pfn >> 6] & (1ULL << (h->pfn & 63))))
-			ibad(&c, "pfn 0x%x has a timed hold its filter bit misses", h->pfn);
+		for (uint32_t i = 0; i < slots; i++) {
+			const struct timed_hold *h = &w->holds[i];
+			uint32_t bit = (uint32_t)h->what << 8;
+			uint32_t f = h->pfn < m->max_pfn ? pflags(&m->pages[h->pfn]) : 0;
+
+			if (!h->what)
+				continue;
+			n++;
+			/* reachable: no empty slot or twin between its home and it */
+			for (uint32_t j = hold_home(w, h->pfn); j != i; j = (j + 1) & w->hold_mask)
+				if (!w->holds[j].what ||
+				    (w->holds[j].pfn == h->pfn && w->holds[j].what == h->what)) {
+					ibad(&c, "pfn 0x%x's timed hold is lost in the hold table", h->pfn);
+					break;
+				}
+			if (!(f & PG_alloc) || !(f & bit))
+				ibad(&c, "pfn 0x%x has a timed %s hold but is %s", h->pfn,
+				     bit == PG_locked ? "lock" : "writeback",
+				     !(f & PG_alloc) ? "not allocated" :
+				     bit == PG_locked ? "not locked" : "not under writeback");
+		}
+		if (n != w->nholds)
+			ibad(&c, "the hold table counts %d timed holds but has %d", w->nholds, n);
 	}
 	pthread_mutex_unlock(&w->holds_lock);
 	for (unsigned long pfn = 0; pfn < m->max_pfn; pfn++) {

@@ -27,10 +27,7 @@ int world_init(struct af_machine *m)
 	w->nowners = 1;		/* owner 0 = none */
 	w->owners_cap = 64;
 	w->owners = calloc(w->owners_cap, sizeof(*w->owners));
-	w->held_bits = calloc(m->max_pfn / 64 + 1, sizeof(*w->held_bits));
-	if (!w->owners || !w->held_bits) {
-		free(w->owners);
-		free(w->held_bits);
+	if (!w->owners) {
 		free(w);
 		return af_err(-ENOMEM, "out of memory");
 	}
@@ -40,7 +37,6 @@ int world_init(struct af_machine *m)
 				   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 		if (w->contents == MAP_FAILED) {
 			free(w->owners);
-			free(w->held_bits);
 			free(w);
 			return af_err(-ENOMEM, "cannot map %zu bytes of page contents",
 				      (size_t)(m->max_pfn * PAGE_SIZE));
@@ -127,91 +123,72 @@ void contents_copy(struct af_machine *m, unsigned long dst, unsigned long src, u
 
 /* ---- page lock and timed holders ---- */
 /*
- * The holds are an unordered array indexed by a hash table of (pfn, what),
- * linear probing with backward-shift deletion: every lookup is O(1) however
- * many writebacks are in flight.
+ * The holds live in an open-addressed table keyed by the pfn alone (a
+ * page's lock and writeback holds sit side by side, one cache line apart at
+ * most), linear probing with backward-shift deletion, at most half full:
+ * a lookup is one reach into the table however many writebacks are in
+ * flight.  A hold is only on a page whose flag is set (integrity_check).
  */
-static uint32_t hold_hash(const struct world *w, unsigned long pfn, uint8_t what)
-{
-	uint64_t key = (uint64_t)pfn << 8 | what;
-
-	return (uint32_t)((key * 0x9e3779b97f4a7c15ULL) >> 32) & w->hold_index_mask;
-}
-
-/* The index slot holding holds[i], or of (pfn, what) when i < 0: its slot or the empty one */
-static uint32_t hold_slot(const struct world *w, unsigned long pfn, uint8_t what)
-{
-	uint32_t s = hold_hash(w, pfn, what);
-
-	for (;;) {
-		int32_t i = w->hold_index[s];
-		if (i < 0 || (w->holds[i].pfn == pfn && w->holds[i].what == what))
-			return s;
-		s = (s + 1) & w->hold_index_mask;
-	}
-}
-
 static struct timed_hold *find_hold(struct world *w, unsigned long pfn, uint8_t what)
 {
-	int32_t i;
-
 	if (!w->nholds)
 		return NULL;
-	i = w->hold_index[hold_slot(w, pfn, what)];
-	return i < 0 ? NULL : &w->holds[i];
-}
-
-/* Rebuild the index at size (a power of two above twice the holds) */
-static int hold_index_resize(struct world *w, uint32_t size)
-{
-	int32_t *ni = malloc(size * sizeof(*ni));
-
-	if (!ni)
-		return af_err(-ENOMEM, "out of memory");
-	free(w->hold_index);
-	w->hold_index = ni;
-	w->hold_index_mask = size - 1;
-	memset(ni, 0xff, size * sizeof(*ni));
-	for (int i = 0; i < w->nholds; i++)
-		ni[hold_slot(w, w->holds[i].pfn, w->holds[i].what)] = i;
-	return 0;
-}
-
-/* Empty slot s, shifting back the entries that probed past it */
-static void hold_slot_clear(struct world *w, uint32_t s)
-{
-	uint32_t mask = w->hold_index_mask, j = s;
-
-	for (;;) {
-		j = (j + 1) & mask;
-		int32_t i = w->hold_index[j];
-		if (i < 0)
-			break;
-		uint32_t home = hold_hash(w, w->holds[i].pfn, w->holds[i].what);
-		/* can the entry at j move to s?  yes unless home lies in (s, j] */
-		if (((j - home) & mask) >= ((j - s) & mask)) {
-			w->hold_index[s] = i;
-			s = j;
-		}
+	for (uint32_t s = hold_home(w, (uint32_t)pfn);; s = (s + 1) & w->hold_mask) {
+		struct timed_hold *h = &w->holds[s];
+		if (!h->what)
+			return NULL;
+		if (h->pfn == pfn && h->what == what)
+			return h;
 	}
-	w->hold_index[s] = -1;
+}
+
+/* The first empty slot of pfn's probe sequence */
+static struct timed_hold *hold_free_slot(struct world *w, uint32_t pfn)
+{
+	uint32_t s = hold_home(w, pfn);
+
+	while (w->holds[s].what)
+		s = (s + 1) & w->hold_mask;
+	return &w->holds[s];
+}
+
+/* Rehash into 2^bits slots */
+static int holds_resize(struct world *w, unsigned int bits)
+{
+	struct timed_hold *old = w->holds;
+	uint32_t nold = old ? w->hold_mask + 1 : 0;
+	struct timed_hold *nh = calloc((size_t)1 << bits, sizeof(*nh));
+
+	if (!nh)
+		return af_err(-ENOMEM, "out of memory");
+	w->holds = nh;
+	w->hold_mask = (uint32_t)((1ULL << bits) - 1);
+	w->hold_shift = 64 - bits;
+	for (uint32_t i = 0; i < nold; i++)
+		if (old[i].what)
+			*hold_free_slot(w, old[i].pfn) = old[i];
+	free(old);
+	return 0;
 }
 
 static void drop_hold(struct world *w, struct timed_hold *h)
 {
-	int32_t i = (int32_t)(h - w->holds), last = w->nholds - 1;
-	uint32_t pfn = h->pfn;
-	uint8_t other = h->what == (PG_locked >> 8) ? PG_writeback >> 8 : PG_locked >> 8;
+	uint32_t mask = w->hold_mask, s = (uint32_t)(h - w->holds), j = s;
 
-	hold_slot_clear(w, hold_slot(w, h->pfn, h->what));
-	if (i != last) {
-		w->hold_index[hold_slot(w, w->holds[last].pfn, w->holds[last].what)] = i;
-		*h = w->holds[last];
+	for (;;) {
+		j = (j + 1) & mask;
+		if (!w->holds[j].what)
+			break;
+		/* can the entry at j move to s?  yes unless its home lies in (s, j] */
+		uint32_t home = hold_home(w, w->holds[j].pfn);
+		if (((j - home) & mask) >= ((j - s) & mask)) {
+			w->holds[s] = w->holds[j];
+			s = j;
+		}
 	}
+	w->holds[s].what = 0;
 	/* nholds is read without the lock by world_poll_holds' fast exit */
-	__atomic_store_n(&w->nholds, last, __ATOMIC_RELAXED);
-	if (!find_hold(w, pfn, other))
-		__atomic_fetch_and(&w->held_bits[pfn >> 6], ~(1ULL << (pfn & 63)), __ATOMIC_RELAXED);
+	__atomic_store_n(&w->nholds, w->nholds - 1, __ATOMIC_RELAXED);
 }
 
 static int add_hold(struct world *w, unsigned long pfn, uint8_t what, uint64_t until)
@@ -221,25 +198,13 @@ static int add_hold(struct world *w, unsigned long pfn, uint8_t what, uint64_t u
 	pthread_mutex_lock(&w->holds_lock);
 	h = find_hold(w, pfn, what);
 	if (!h) {
-		if (w->nholds == w->holds_cap) {
-			int ncap = w->holds_cap ? w->holds_cap * 2 : 16;
-			struct timed_hold *nh = realloc(w->holds, (size_t)ncap * sizeof(*nh));
-			if (!nh) {
-				pthread_mutex_unlock(&w->holds_lock);
-				return af_err(-ENOMEM, "out of memory");
-			}
-			w->holds = nh;
-			w->holds_cap = ncap;
-		}
-		if ((uint64_t)(w->nholds + 1) * 2 > w->hold_index_mask &&
-		    hold_index_resize(w, w->hold_index_mask ? (w->hold_index_mask + 1) * 2 : 64)) {
+		uint32_t slots = w->holds ? w->hold_mask + 1 : 0;
+		if ((uint64_t)(w->nholds + 1) * 2 > slots &&
+		    holds_resize(w, slots ? 65 - w->hold_shift : 6)) {
 			pthread_mutex_unlock(&w->holds_lock);
 			return -ENOMEM;
 		}
-		h = &w->holds[w->nholds];
-		*h = (struct timed_hold){ (uint32_t)pfn, what, until };
-		w->hold_index[hold_slot(w, pfn, what)] = w->nholds;
-		__atomic_fetch_or(&w->held_bits[pfn >> 6], 1ULL << (pfn & 63), __ATOMIC_RELAXED);
+		h = hold_free_slot(w, (uint32_t)pfn);
 		__atomic_store_n(&w->nholds, w->nholds + 1, __ATOMIC_RELAXED);
 	}
 	*h = (struct timed_hold){ (uint32_t)pfn, what, until };
@@ -274,17 +239,17 @@ void world_poll_holds(struct af_machine *m, unsigned long pfn)
 	struct world *w = m->world;
 	struct timed_hold *h;
 	uint64_t now;
+	uint32_t f = pflags(&m->pages[pfn]) & (PG_locked | PG_writeback);
 
-	if (!__atomic_load_n(&w->nholds, __ATOMIC_RELAXED) ||
-	    !(__atomic_load_n(&w->held_bits[pfn >> 6], __ATOMIC_RELAXED) & (1ULL << (pfn & 63))))
+	if (!f || !__atomic_load_n(&w->nholds, __ATOMIC_RELAXED))
 		return;
 	now = af_clock_ns(m);
 	wlock(m, &w->holds_lock);
-	if ((h = find_hold(w, pfn, PG_locked >> 8)) && h->until <= now) {
+	if ((f & PG_locked) && (h = find_hold(w, pfn, PG_locked >> 8)) && h->until <= now) {
 		drop_hold(w, h);
 		unlock_page(m, pfn);
 	}
-	if ((h = find_hold(w, pfn, PG_writeback >> 8)) && h->until <= now) {
+	if ((f & PG_writeback) && (h = find_hold(w, pfn, PG_writeback >> 8)) && h->until <= now) {
 		drop_hold(w, h);
 		end_writeback(m, pfn);
 	}
@@ -710,8 +675,6 @@ void world_destroy(struct af_machine *m)
 	free(w->drivers);
 	free(w->hpool);
 	free(w->holds);
-	free(w->held_bits);
-	free(w->hold_index);
 	free(w->pins);
 	free(w->owners);
 	if (w->contents)

@@ -183,7 +183,7 @@ struct driver {
 /* A deterministic-mode holder of a page lock or writeback, until `until` */
 struct timed_hold {
 	uint32_t pfn;
-	uint8_t what;			/* PG_locked or PG_writeback */
+	uint8_t what;			/* PG_locked or PG_writeback >> 8; 0: an empty slot */
 	uint64_t until;
 };
 
@@ -210,11 +210,10 @@ struct world {
 	int ndrivers, drivers_cap;
 	uint8_t *contents;		/* backing store: max_pfn pages, or NULL */
 	size_t contents_bytes;
-	struct timed_hold *holds;
-	int nholds, holds_cap;
-	int32_t *hold_index;		/* open addressing by (pfn, what): holds[] slots, -1 empty */
-	uint32_t hold_index_mask;	/* its size - 1 (a power of two, 0: none yet) */
-	uint64_t *held_bits;		/* a bit per pfn with a timed hold: world_poll_holds' filter */
+	struct timed_hold *holds;	/* open addressing by pfn; what == 0: empty slot */
+	int nholds;
+	uint32_t hold_mask;		/* slots - 1 (a power of two; holds NULL: none yet) */
+	unsigned int hold_shift;	/* 64 - log2(slots): hold_home()'s shift */
 	pthread_mutex_t holds_lock;	/* the holds and the pins */
 	struct pin *pins;		/* pinned pages, unordered */
 	int npins, pins_cap;
@@ -228,6 +227,12 @@ struct world {
 	uint32_t pgtable_owner;
 	uint64_t layout_gen;		/* bumped under the write lock: VMAs, chains, tables */
 };
+
+/* A pfn's first slot in the hold table (Fibonacci hashing) */
+static inline uint32_t hold_home(const struct world *w, uint32_t pfn)
+{
+	return (uint32_t)(((uint64_t)pfn * 0x9e3779b97f4a7c15ULL) >> w->hold_shift);
+}
 
 /* in world.c */
 uint32_t page_pins(struct af_machine *m, unsigned long pfn);
