@@ -56,7 +56,7 @@ static struct file *get_file(struct af_machine *m, int fid)
 	return w->files[fid];
 }
 
-static int cover_index(struct file *f, uint64_t index)
+static int cover_index(struct world *w, struct file *f, uint64_t index)
 {
 	if (index >= FILE_MAX_INDEX)
 		return af_err(-EFBIG, "file index %llu too large", (unsigned long long)index);
@@ -76,6 +76,7 @@ static int cover_index(struct file *f, uint64_t index)
 	for (size_t i = f->npages; i < n; i++)
 		np[i] = (struct pc_entry){ PFN_NIL, 0 };
 	f->pages = np;
+	w->owners[f->owner].pc = np;
 	f->npages = n;
 	return 0;
 }
@@ -121,7 +122,7 @@ static int lock_cached_page(struct af_machine *m, struct file *f, int cpu, uint6
 
 	for (;;) {
 		wlock(m, &f->lock);
-		ret = cover_index(f, index);
+		ret = cover_index(m->world, f, index);
 		if (ret)
 			break;
 		if (f->pages[index].pfn != PFN_NIL) {

@@ -162,6 +162,11 @@ static void check_files(struct ictx *c)
 
 	for (int i = 0; i < w->nfiles; i++) {
 		struct file *f = w->files[i];
+		const struct owner *o = (size_t)f->owner < w->nowners ? &w->owners[f->owner] : NULL;
+
+		if (!o || o->type != OWN_FILE || o->obj != (uint32_t)i || o->pc != f->pages ||
+		    o->fallback_aops != f->fallback_aops)
+			ibad(c, "file %d's owner record does not describe it", i);
 		if (f->dead)
 			continue;
 		for (size_t idx = 0; idx < f->npages; idx++) {

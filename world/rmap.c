@@ -163,10 +163,10 @@ int world_move_to_new_page(struct af_machine *m, unsigned long dst, unsigned lon
 		return MIGRATEPAGE_SUCCESS;
 	}
 	if (o->type == OWN_FILE) {
-		struct file *f = w->files[o->obj];
+		struct file *f = w->files[o->obj];	/* for its lock only */
 		int rc = MIGRATEPAGE_SUCCESS;
 
-		if (f->fallback_aops && (pflags(s) & PG_dirty)) {
+		if (o->fallback_aops && (pflags(s) & PG_dirty)) {
 			if (mode != AF_MIGRATE_SYNC)
 				return -EBUSY;
 			/* writeout(): start writeback; a later pass waits for it */
@@ -176,11 +176,11 @@ int world_move_to_new_page(struct af_machine *m, unsigned long dst, unsigned lon
 		wlock(m, &f->lock);
 		/* expected: isolation + page cache references */
 		if (__atomic_load_n(&s->refcount, __ATOMIC_ACQUIRE) != 2 ||
-		    f->pages[s->index].pfn != src) {
+		    o->pc[s->index].pfn != src) {
 			rc = -EAGAIN;
 		} else {
 			migrate_identity(m, dst, src, sz, dz);
-			f->pages[m->pages[dst].index].pfn = (uint32_t)dst;
+			o->pc[m->pages[dst].index].pfn = (uint32_t)dst;
 			__atomic_store_n(&m->pages[dst].refcount, 1, __ATOMIC_RELAXED);		/* the page cache's */
 			__atomic_store_n(&s->refcount, 1, __ATOMIC_RELAXED);			/* isolation only */
 		}

@@ -743,12 +743,12 @@ static bool remove_mapping(struct af_machine *m, int cpu, unsigned long pfn)
 
 	if (!o || o->type != OWN_FILE)
 		return false;
-	f = m->world->files[o->obj];
+	f = m->world->files[o->obj];	/* for its lock: no look inside unless threaded */
 	wlock(m, &f->lock);
 	/* our isolation reference + the page cache's */
 	if (__atomic_load_n(&p->refcount, __ATOMIC_ACQUIRE) == 2 && !p->mapcount &&
-	    !(pflags(p) & (PG_dirty | PG_writeback | PG_locked)) && f->pages[p->index].pfn == pfn) {
-		f->pages[p->index].pfn = PFN_NIL;
+	    !(pflags(p) & (PG_dirty | PG_writeback | PG_locked)) && o->pc[p->index].pfn == pfn) {
+		o->pc[p->index].pfn = PFN_NIL;
 		__atomic_store_n(&p->refcount, 0, __ATOMIC_RELAXED);
 		done = true;
 	}

@@ -35,6 +35,9 @@ struct owner {
 	bool fallback_aops;	/* a file's: no ->migrate_folio (its file's, kept here
 				 * for migration's owner_kind without a look at the file) */
 	uint32_t obj;		/* index of the anon_vma / file / cache / driver */
+	struct pc_entry *pc;	/* a file's: its page cache index (the file's pages,
+				 * kept here so migration and reclaim find a page's
+				 * slot without a look at the file; under its lock) */
 };
 
 /* PTE encoding: present, migration entry, write-protect, pfn, generation */
