@@ -829,6 +829,9 @@ static int isolate_migratepages_block(struct compact_control *cc, unsigned long 
 		skip_on_failure = true;
 		next_skip = block_end_pfn_order(low, cc->order);
 	}
+	/* the scanner's next block, most often the one after this (a hint) */
+	if (end < zone_end_pfn(z))
+		__builtin_prefetch(&m->pscan[end]);
 	for (; low < end; low++) {
 		uint32_t f = 0;
 		uint8_t sf;

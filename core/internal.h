@@ -100,6 +100,10 @@ struct world_ops {
 	/* the page lock and writeback as timed holds (af_page_lock): let due
 	 * holds end, wait for the lock, wait for writeback */
 	void (*poll_holds)(struct af_machine *m, unsigned long pfn);
+	/* a hint, optional: the page is about to be isolated (slot: moved or
+	 * reclaimed), so ask the host's cache for the records that will be
+	 * read of it; reads nothing the simulation sees */
+	void (*prefetch)(struct af_machine *m, unsigned long pfn, bool slot);
 	void (*wait_unlocked)(struct af_machine *m, unsigned long pfn);
 	void (*wait_writeback)(struct af_machine *m, unsigned long pfn);
 	/* a page is freed while locked or under writeback: its holds end */

@@ -96,6 +96,8 @@ int isolate_for_migration(struct af_machine *m, unsigned long pfn, const struct 
 		*why = "reserved page";
 		return -EBUSY;
 	}
+	if ((f & PG_lru) && m->wops && m->wops->prefetch)
+		m->wops->prefetch(m, pfn, false);
 	if (f & PG_isolated) {
 		*why = "already isolated";
 		return -EBUSY;
@@ -392,6 +394,9 @@ int migrate_pages_list(struct af_machine *m, struct mpage *pages, int n, enum af
 
 				if (mp->result != 1 || mp->hugetlb != (bool)huge)
 					continue;
+				/* the next page's page cache slot, while this one moves */
+				if (m->wops->prefetch && i + 1 < n && pages[i + 1].result == 1)
+					m->wops->prefetch(m, pages[i + 1].pfn, true);
 				rc = unmap_and_move(m, mp, pass > 2, mode, t);
 				bool thp = !mp->hugetlb && mp->order;
 				switch (rc) {

@@ -32,6 +32,12 @@ static unsigned long shrink_file_lru(struct af_machine *m, int cpu, struct pglis
 		if (pfn == PFN_NIL)
 			break;
 		scanned++;
+		if (m->wops->prefetch) {
+			/* the next candidate, and this one's records (a hint) */
+			if (!m->threaded && m->pages[pfn].prev != PFN_NIL)
+				__builtin_prefetch(&m->pages[m->pages[pfn].prev]);
+			m->wops->prefetch(m, pfn, false);
+		}
 		if (isolate_lru_page(m, pfn))
 			break;
 		if (m->wops->reclaim_page(m, cpu, pfn, kswapd)) {

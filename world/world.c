@@ -257,6 +257,30 @@ void world_poll_holds(struct af_machine *m, unsigned long pfn)
 }
 
 /*
+ * world_ops.prefetch: the owner record and, for a page locked or under
+ * writeback, its first hold slot; with slot, a file page's page cache slot
+ * (the owner record having been asked for before).  Deterministic mode
+ * only: a threaded machine's owner fields may be changing under the call.
+ */
+static void world_prefetch(struct af_machine *m, unsigned long pfn, bool slot)
+{
+	struct world *w = m->world;
+	const struct page *p = &m->pages[pfn];
+	const struct owner *o;
+
+	if (m->threaded || !p->owner || p->owner >= w->nowners)
+		return;
+	o = &w->owners[p->owner];
+	if (!slot) {
+		__builtin_prefetch(o);
+		if ((pflags(p) & (PG_locked | PG_writeback)) && w->nholds)
+			__builtin_prefetch(&w->holds[hold_home(w, (uint32_t)pfn)]);
+	} else if (o->type == OWN_FILE) {
+		__builtin_prefetch(&o->pc[p->index]);
+	}
+}
+
+/*
  * Wait for a page lock (folio_lock) or writeback (folio_wait_writeback).
  * Deterministic mode: the virtual clock advances to the holder's release.
  * Threaded mode: really wait until another thread releases it.
@@ -785,6 +809,7 @@ static bool world_reclaim_page(struct af_machine *m, int cpu, unsigned long pfn,
 
 	if (!reclaim_read_trylock(m))
 		return false;
+	world_prefetch(m, pfn, true);
 	if ((f & PG_dirty) && kswapd && !(f & PG_writeback)) {
 		start_writeback(m, pfn, m->world->io_ns);	/* pageout() */
 		page_stat_mod(m, pfn, NS_NR_VMSCAN_WRITE, 1);
@@ -854,6 +879,7 @@ static const struct world_ops world_ops = {
 	.hugetlb_target = hugetlb_alloc_target,
 	.hugetlb_free = hugetlb_free_page,
 	.poll_holds = world_poll_holds,
+	.prefetch = world_prefetch,
 	.wait_unlocked = wait_page_unlocked,
 	.wait_writeback = wait_page_writeback,
 	.freed_held = world_freed_held,
