@@ -692,6 +692,103 @@ static void test_scanners_skip_holes(void **st)
 	assert_int_equal(holed.migrated, flat.migrated);
 }
 
+/*
+ * The migrate scanner counts one scanned page per step of 6.1's per-page
+ * loop: a free block or a compound page once, every other page once, however
+ * the model passes runs of pages it would fail.  A zone of page cache under
+ * writeback (which SYNC_LIGHT compaction passes by), unmovable kernel pages,
+ * compound pages and free blocks gives isolation nothing to take; each call's
+ * count is checked against that loop walked over the struct pages.
+ */
+#define SCAN_CALLS 4096
+struct scan_calls {
+	unsigned long start[SCAN_CALLS], end[SCAN_CALLS], scanned[SCAN_CALLS];
+	int n, taken;
+};
+
+static void scan_sink(void *arg, const struct af_event *e)
+{
+	struct scan_calls *c = arg;
+
+	if (e->type != AF_EV_MM_COMPACTION_ISOLATE_MIGRATEPAGES)
+		return;
+	c->taken += e->compaction_isolate.nr_taken != 0;
+	if (c->n < SCAN_CALLS) {
+		c->start[c->n] = e->compaction_isolate.start_pfn;
+		c->end[c->n] = e->compaction_isolate.end_pfn;
+		c->scanned[c->n] = e->compaction_isolate.nr_scanned;
+		c->n++;
+	}
+}
+
+static void test_migrate_scanner_counts_steps(void **st)
+{
+	(void)st;
+	struct af_machine *m = machine_from("mem = 256M\ncpus = 1\ntransparent_hugepage = never\n");
+	static struct scan_calls calls;
+	struct af_alloc_result r;
+	uint64_t kept[4096];
+	int fid, nkept = 0;
+	unsigned long steps_total = 0;
+
+	memset(&calls, 0, sizeof(calls));
+	assert_int_equal(af_file_create(m, false, &fid), 0);
+	for (uint64_t i = 0; i < 40000; i++) {
+		assert_int_equal(af_file_write(m, fid, 0, i), 0);
+		assert_int_equal(af_file_writeback(m, fid, i, 1000000000000ULL), 0);
+		if (i % 13 == 0 && nkept < 4096) {	/* unmovable, some compound, some freed */
+			unsigned int order = i % 39 == 0 ? 2 : 0;
+			af_gfp_t gfp = AF_GFP_KERNEL | (order ? AF___GFP_COMP : 0);
+			assert_int_equal(af_alloc_pages(m, 0, gfp, order, -1, &r), 0);
+			if (i % 5 == 0)
+				assert_int_equal(af_free_pages(m, 0, r.pfn, order), 0);
+			else
+				kept[nkept++] = r.pfn | (uint64_t)order << 40;
+		}
+	}
+	af_drain_all(m);
+	CHECK(m);
+	af_set_event_sink(m, scan_sink, &calls);
+	{
+		struct zone *z = &m->node[0]->node_zones[ZONE_DMA32];
+		struct compact_control cc = {
+			.order = -1,
+			.mode = AF_MIGRATE_SYNC_LIGHT,
+			.ignore_skip_hint = true,
+			.whole_zone = true,
+			.gfp_mask = AF_GFP_KERNEL,
+			.zone = z,
+			.highest_zoneidx = MAX_NR_ZONES - 1,
+		};
+		compact_zone(&cc);
+	}
+	af_set_event_sink(m, NULL, NULL);
+	CHECK(m);
+	assert_int_equal(calls.taken, 0);
+	assert_int_equal(ev(m, "pgmigrate_success"), 0);
+	assert_true(calls.n > 16 && calls.n < SCAN_CALLS);
+	for (int i = 0; i < calls.n; i++) {
+		unsigned long steps = 0;
+
+		for (unsigned long pfn = calls.start[i]; pfn < calls.end[i]; pfn++) {
+			const struct page *p = &m->pages[pfn];
+			steps++;
+			if (pflags(p) & (PG_buddy | PG_head))
+				pfn += (1UL << p->order) - 1;
+		}
+		if (steps != calls.scanned[i])
+			fail_msg("call %d [0x%lx, 0x%lx): scanned %lu, the per-page loop steps %lu", i,
+				 calls.start[i], calls.end[i], calls.scanned[i], steps);
+		steps_total += steps;
+	}
+	/* the zone's blocks were walked, most of them page cache passed by */
+	assert_true(steps_total > 30000);
+	for (int i = 0; i < nkept; i++)
+		assert_int_equal(af_free_pages(m, 0, kept[i] & ((1ULL << 40) - 1), (unsigned)(kept[i] >> 40)), 0);
+	CHECK(m);
+	af_machine_destroy(m);
+}
+
 /* Triggers do not fire outside their conditions */
 static void test_triggers_quiet(void **st)
 {
@@ -1005,6 +1102,7 @@ int main(void)
 		cmocka_unit_test(test_cma),
 		cmocka_unit_test(test_offline),
 		cmocka_unit_test(test_scanners_skip_holes),
+		cmocka_unit_test(test_migrate_scanner_counts_steps),
 		cmocka_unit_test(test_triggers_quiet),
 		cmocka_unit_test(test_selftest_pass),
 		cmocka_unit_test(test_selftest_fails_without_compaction),
