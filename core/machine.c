@@ -114,12 +114,6 @@ static int finalize_config(struct af_config *c, unsigned long *max_pfn)
 }
 
 /*
- * The host memory a machine of max_pfn page frames takes: its memmap (every
- * frame's struct page is written at boot, holes included), the pageblock
- * records, the CMA bitmap and, with contents, 4 KiB per frame.  More than
- * the host has is refused before anything is allocated.
- */
-/*
  * Ask the host for transparent huge pages under a memmap-sized array: the
  * scanners and the allocator reach it at random, and with 4 KiB host pages
  * most of those reaches also miss the host's TLB.  Advice only: a host
@@ -135,6 +129,12 @@ static void metadata_hugepages(void *addr, size_t len)
 #endif
 }
 
+/*
+ * The host memory a machine of max_pfn page frames takes: its memmap (every
+ * frame's struct page is written at boot, holes included), the pageblock
+ * records, the CMA bitmap and, with contents, 4 KiB per frame.  More than
+ * the host has is refused before anything is allocated.
+ */
 static int check_host_memory(const struct af_config *c, unsigned long max_pfn)
 {
 	long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);

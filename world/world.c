@@ -275,7 +275,7 @@ static void world_prefetch(struct af_machine *m, unsigned long pfn, bool slot)
 		__builtin_prefetch(o);
 		if ((pflags(p) & (PG_locked | PG_writeback)) && w->nholds)
 			__builtin_prefetch(&w->holds[hold_home(w, (uint32_t)pfn)]);
-	} else if (o->type == OWN_FILE) {
+	} else if (o->type == OWN_FILE && o->pc) {
 		__builtin_prefetch(&o->pc[p->index]);
 	}
 }
