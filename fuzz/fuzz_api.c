@@ -8,6 +8,8 @@
  * must hold as many free pages as it booted with.
  */
 #include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,6 +52,23 @@ struct state {
 				 * free may still give them back: any caller may free
 				 * an unowned page) */
 };
+
+/* FUZZ_API_TRACE=1 when replaying a finding: what each step did */
+static bool tracing;
+
+__attribute__((format(printf, 1, 2)))
+static void trace(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!tracing)
+		return;
+	va_start(ap, fmt);
+	fputs("  ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
 
 static void fail(const char *what, int ret)
 {
@@ -135,6 +154,8 @@ static void step(struct state *s)
 		af_gfp_t gfp = (af_gfp_t)(take(in, 1) % 2 ? AF_GFP_KERNEL : a);
 		ret = af_alloc_pages(m, cpu, gfp, (unsigned)(b % 13), (int)(take(in, 1) % 3) - 1,
 				     null ? NULL : &r);
+		if (ret == 0 && !null)
+			trace("allocated 0x%llx order %u", (unsigned long long)r.pfn, (unsigned)(b % 13));
 		if (ret == 0 && !null && s->nk < MAXH) {
 			s->kpfn[s->nk] = r.pfn;
 			s->korder[s->nk++] = (unsigned)(b % 13);
@@ -163,10 +184,13 @@ static void step(struct state *s)
 		} else if (k < s->nk) {
 			/* kept after a free now and then: the next free is a double free */
 			ret = af_free_pages(m, cpu, s->kpfn[k], s->korder[k]);
+			trace("free of held 0x%llx order %u", (unsigned long long)s->kpfn[k], s->korder[k]);
 			if (ret == 0 && take(in, 1) % 4)
 				s->kpfn[k] = s->kpfn[--s->nk], s->korder[k] = s->korder[s->nk];
 		} else {
-			af_free_pages(m, cpu, some_pfn(s), (unsigned)(a % 12));
+			uint64_t pfn = some_pfn(s);
+			ret = af_free_pages(m, cpu, pfn, (unsigned)(a % 12));
+			trace("wild free of 0x%llx order %u", (unsigned long long)pfn, (unsigned)(a % 12));
 		}
 		break;
 	case 2:		/* CMA */
@@ -364,29 +388,36 @@ static void step(struct state *s)
 	case 19: {	/* ranges */
 		uint64_t start = take(in, 1) % 2 ? some_pfn(s) & ~1023ULL : a, busy;
 		uint64_t n = take(in, 1) % 2 ? 1 + b % 2048 : b;
-		switch (take(in, 1) % 4) {
+		unsigned sub = take(in, 1) % 4;
+		switch (sub) {
 		case 0:
-			af_migrate_range(m, start, start + n, (enum af_migrate_mode)(a % 4), &busy, NULL);
+			ret = af_migrate_range(m, start, start + n, (enum af_migrate_mode)(a % 4), &busy, NULL);
 			break;
 		case 1:
-			if (af_alloc_contig_range(m, start, start + n, &busy) == 0 && s->nk < MAXH) {
-				if (take(in, 1) % 2)
-					af_free_contig_range(m, start, n);
-				else if (n == 1) {
-					s->kpfn[s->nk] = start;
-					s->korder[s->nk++] = 0;
-				} else
-					af_free_contig_range(m, start + 1, n - 1),
-					af_free_contig_range(m, start, 1);
+			ret = af_alloc_contig_range(m, start, start + n, &busy);
+			if (ret)
+				break;
+			/* a range that cannot be kept goes back at once: it would
+			 * be neither held nor counted leaked */
+			if (take(in, 1) % 2 || s->nk == MAXH) {
+				af_free_contig_range(m, start, n);
+			} else if (n == 1) {
+				s->kpfn[s->nk] = start;
+				s->korder[s->nk++] = 0;
+			} else {
+				af_free_contig_range(m, start + 1, n - 1);
+				af_free_contig_range(m, start, 1);
 			}
 			break;
 		case 2:
-			af_free_contig_range(m, start, n);
+			ret = af_free_contig_range(m, start, n);
 			break;
 		default:
-			af_offline_pages(m, start, n, &busy);
+			ret = af_offline_pages(m, start, n, &busy);
 			break;
 		}
+		trace("range op %u at 0x%llx, %llu pages", sub, (unsigned long long)start,
+		      (unsigned long long)n);
 		break;
 	}
 	case 20: {	/* hugetlb, compaction, daemons, clock */
@@ -439,9 +470,11 @@ static void step(struct state *s)
 		break;
 	}
 	}
-	if (getenv("FUZZ_API_TRACE"))	/* replaying a finding: what each step did */
-		fprintf(stderr, "op %u cpu %d a 0x%llx b 0x%llx null %d: %d %s\n", op, cpu,
-			(unsigned long long)a, (unsigned long long)b, null, ret, ret ? af_errmsg() : "");
+	if (tracing)
+		fprintf(stderr, "op %u cpu %d a 0x%llx b 0x%llx null %d: %d %s [%llu free, %llu managed]\n",
+			op, cpu, (unsigned long long)a, (unsigned long long)b, null, ret,
+			ret ? af_errmsg() : "", (unsigned long long)af_machine_free_pages(m),
+			(unsigned long long)af_machine_managed_pages(m));
 }
 
 /* Give everything back: the machine must hold all it booted with */
@@ -465,8 +498,10 @@ static void release_all(struct state *s, uint64_t free0, uint64_t managed0)
 		af_slab_free(m, s->obj_cid[i], s->objs[i]);
 	for (int i = 0; i < s->ndpages; i++)
 		af_driver_free(m, s->dpage_did[i], s->dpages[i]);
-	for (int i = 0; i < s->nk; i++)
-		af_free_pages(m, 0, s->kpfn[i], s->korder[i]);
+	for (int i = 0; i < s->nk; i++) {
+		int ret = af_free_pages(m, 0, s->kpfn[i], s->korder[i]);
+		trace("release of 0x%llx order %u: %d", (unsigned long long)s->kpfn[i], s->korder[i], ret);
+	}
 	/* page by page: a wild release may have given back part of a range,
 	 * and a release that names a page no longer allocated is refused whole */
 	for (int i = 0; i < s->ncma; i++)
@@ -494,6 +529,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int ops = 0;
 
 	memset(&s, 0, sizeof(s));
+	tracing = getenv("FUZZ_API_TRACE") != NULL;
 	s.in = (struct in){ data, size };
 	if (af_config_new(&c) || af_config_load_string(c, CONFIG) || af_machine_create(c, &s.m)) {
 		fprintf(stderr, "setup: %s\n", af_errmsg());
