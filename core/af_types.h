@@ -423,6 +423,7 @@ struct af_machine {
 	int (*trace_format)(const struct af_event *ev, char *buf, size_t len);	/* views/events.c */
 	bool trace_enabled;
 	uint64_t clock_ns;		/* virtual clock (deterministic mode) */
+	uint64_t hold_next;		/* the world's first hold deadline (UINT64_MAX: none) */
 	af_sample_fn sample_fn;		/* the sampler (snapshot.c) */
 	void (*sample_fire)(struct af_machine *m, uint64_t now);
 	void *sample_arg;

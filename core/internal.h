@@ -100,6 +100,8 @@ struct world_ops {
 	/* the page lock and writeback as timed holds (af_page_lock): let due
 	 * holds end, wait for the lock, wait for writeback */
 	void (*poll_holds)(struct af_machine *m, unsigned long pfn);
+	/* end every hold due by now (the machine's hold_next has come) */
+	void (*expire_holds)(struct af_machine *m, uint64_t now);
 	/* a hint, optional: the page is about to be isolated (slot: moved or
 	 * reclaimed), so ask the host's cache for the records that will be
 	 * read of it; reads nothing the simulation sees */

@@ -231,6 +231,9 @@ void af_clock_advance(struct af_machine *m, uint64_t ns)
 	if (!m)
 		return;
 	now = __atomic_add_fetch(&m->clock_ns, ns, __ATOMIC_RELAXED);
+	/* the holds due by now end first: a sample sees the I/O done */
+	if (m->wops && now >= __atomic_load_n(&m->hold_next, __ATOMIC_RELAXED))
+		m->wops->expire_holds(m, now);
 	if (m->sample_fn && now >= m->sample_next)
 		m->sample_fire(m, now);
 }

@@ -733,25 +733,92 @@ static void test_driver_adopt(void **st)
 }
 
 /*
- * Thousands of writebacks and page locks in flight at once: each is found
- * and ended by its own page whatever order they end in, and a page lock and
- * a writeback on the same page are two holds.
+ * Writeback and a timed lock end when the clock passes their deadline,
+ * with nothing looking at the page (6.1's I/O completion): the counters drop
+ * and async migration, which passes a page under writeback by, moves it.
+ */
+static void test_holds_end_on_time(void **state)
+{
+	struct af_machine *m = machine_from("mem = 256M\n");
+	uint64_t pfn, lpfn, v = 0;
+	int fid, res = 0;
+
+	(void)state;
+	assert_int_equal(af_file_create(m, false, &fid), 0);
+	assert_int_equal(af_file_write(m, fid, 0, 0), 0);
+	assert_int_equal(af_file_write(m, fid, 0, 1), 0);
+	assert_int_equal(af_file_writeback(m, fid, 0, 1000000), 0);
+	assert_int_equal(af_file_page(m, fid, 0, &pfn), 0);
+	assert_int_equal(af_file_page(m, fid, 1, &lpfn), 0);
+	assert_int_equal(af_page_lock(m, lpfn, 3000000), 0);
+	CHECK(m);
+	/* before the deadline: under writeback, passed by */
+	af_clock_advance(m, 999999);
+	af_vmstat(m, "nr_writeback", &v);
+	assert_int_equal(v, 1);
+	assert_int_equal(af_migrate_pfns(m, &pfn, 1, AF_MIGRATE_ASYNC, AF_MR_COMPACTION, -1, &res, NULL), 1);
+	assert_int_equal(res, -EBUSY);
+	CHECK(m);
+	/* the clock reaches it: done, and counted written */
+	af_clock_advance(m, 1);
+	af_vmstat(m, "nr_writeback", &v);
+	assert_int_equal(v, 0);
+	af_vmstat(m, "nr_written", &v);
+	assert_int_equal(v, 1);
+	assert_int_equal(af_file_writeback_end(m, fid, 0), -EINVAL);
+	assert_int_equal(af_page_lock(m, lpfn, 0), -EBUSY);
+	CHECK(m);
+	assert_int_equal(af_migrate_pfns(m, &pfn, 1, AF_MIGRATE_ASYNC, AF_MR_COMPACTION, -1, &res, NULL), 0);
+	assert_int_equal(res, 0);
+	CHECK(m);
+	/* the lock's deadline, passed in one step of the clock */
+	af_clock_advance(m, 5000000);
+	assert_int_equal(af_page_unlock(m, lpfn), -EINVAL);
+	assert_int_equal(af_page_lock(m, lpfn, 1000), 0);
+	CHECK(m);
+	af_machine_destroy(m);
+}
+
+/* a[0..n) = a random permutation of 0..n-1 */
+static void shuffle(uint64_t *a, uint64_t n, uint64_t seed)
+{
+	struct af_rng r;
+
+	af_rng_seed(&r, seed);
+	for (uint64_t i = 0; i < n; i++)
+		a[i] = i;
+	for (uint64_t i = n - 1; i > 0; i--) {
+		uint64_t j = af_rng_below(&r, i + 1), t = a[i];
+		a[i] = a[j];
+		a[j] = t;
+	}
+}
+
+/*
+ * Thousands of writebacks and page locks in flight at once, their deadlines
+ * in an order unrelated to their pfns: a page lock and a writeback on the
+ * same page are two holds, and writeback ends on time, so ending one
+ * (af_file_writeback_end moves the clock to its deadline) ends every one
+ * due before it, each found by its own page.
  */
 static void test_many_holds(void **state)
 {
 	struct af_machine *m = machine_from("mem = 256M\n");
 	enum { N = 3000 };
-	uint64_t *order = calloc(N, sizeof(*order)), v = 0;
-	struct af_rng r;
+	uint64_t *order = calloc(N, sizeof(*order)), *rank = calloc(N, sizeof(*rank)), v = 0;
+	int64_t done = -1;
 	int fid;
 
 	(void)state;
 	assert_non_null(order);
+	assert_non_null(rank);
+	shuffle(rank, N, 7);
+	shuffle(order, N, 5);
 	assert_int_equal(af_file_create(m, false, &fid), 0);
 	for (uint64_t i = 0; i < N; i++) {
 		assert_int_equal(af_file_write(m, fid, 0, i), 0);
-		assert_int_equal(af_file_writeback(m, fid, i, 1000000 + i), 0);
-		order[i] = i;
+		/* page i's writeback ends at 1 ms + rank[i] ns from now */
+		assert_int_equal(af_file_writeback(m, fid, i, 1000000 + rank[i]), 0);
 	}
 	for (uint64_t i = 0; i < N; i += 3) {
 		uint64_t pfn;
@@ -761,22 +828,20 @@ static void test_many_holds(void **state)
 	af_vmstat(m, "nr_writeback", &v);
 	assert_int_equal(v, N);
 	CHECK(m);
-	af_rng_seed(&r, 5);
-	for (uint64_t i = N - 1; i > 0; i--) {
-		uint64_t j = af_rng_below(&r, i + 1), t = order[i];
-		order[i] = order[j];
-		order[j] = t;
-	}
 	for (uint64_t k = 0; k < N; k++) {
-		assert_int_equal(af_file_writeback_end(m, fid, order[k]), 0);
+		bool pending = (int64_t)rank[order[k]] > done;
+		assert_int_equal(af_file_writeback_end(m, fid, order[k]), pending ? 0 : -EINVAL);
 		assert_int_equal(af_file_writeback_end(m, fid, order[k]), -EINVAL);
-		if (k % 500 == 0) {
-			af_vmstat(m, "nr_writeback", &v);
-			assert_int_equal(v, N - k - 1);
-		}
+		if (pending)
+			done = (int64_t)rank[order[k]];
+		af_vmstat(m, "nr_writeback", &v);
+		assert_int_equal(v, N - 1 - (uint64_t)done);
+		if (k % 100 == 0)
+			CHECK(m);
 	}
 	af_vmstat(m, "nr_writeback", &v);
 	assert_int_equal(v, 0);
+	CHECK(m);
 	for (uint64_t i = 0; i < N; i += 3) {
 		uint64_t pfn;
 		assert_int_equal(af_file_page(m, fid, i, &pfn), 0);
@@ -784,6 +849,7 @@ static void test_many_holds(void **state)
 	}
 	CHECK(m);
 	free(order);
+	free(rank);
 	af_machine_destroy(m);
 }
 
@@ -844,6 +910,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_anon_migration),
 		cmocka_unit_test(test_many_holds),
+		cmocka_unit_test(test_holds_end_on_time),
 		cmocka_unit_test(test_slab_fallback_order_fills),
 		cmocka_unit_test(test_shared_by_64),
 		cmocka_unit_test(test_file_pages),

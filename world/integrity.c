@@ -249,6 +249,59 @@ static void check_lru(struct ictx *c)
 	}
 }
 
+static int cmp_due(const void *a, const void *b)
+{
+	const struct hold_due *x = a, *y = b;
+
+	if (x->pfn != y->pfn)
+		return x->pfn < y->pfn ? -1 : 1;
+	if (x->what != y->what)
+		return x->what < y->what ? -1 : 1;
+	return (x->until > y->until) - (x->until < y->until);
+}
+
+/*
+ * The deadlines (holds_lock held): a heap whose first is the machine's
+ * hold_next, an entry for every timed hold, and, deterministic mode, no
+ * hold past its deadline (the clock's advance ended it).
+ */
+static void check_deadlines(struct af_machine *m, struct ictx *c)
+{
+	struct world *w = m->world;
+	uint32_t slots = w->holds ? w->hold_mask + 1 : 0;
+	uint64_t next = __atomic_load_n(&m->hold_next, __ATOMIC_RELAXED);
+	struct hold_due *sorted;
+
+	for (uint32_t i = 1; i < w->ndue; i++)
+		if (w->due[i].until < w->due[(i - 1) / 2].until) {
+			ibad(c, "the hold deadlines are out of order at %u of %u", i, w->ndue);
+			break;
+		}
+	if (next != (w->ndue ? w->due[0].until : UINT64_MAX))
+		ibad(c, "the first hold deadline is %llu but the machine has %llu",
+		     w->ndue ? (unsigned long long)w->due[0].until : ~0ULL, (unsigned long long)next);
+	sorted = malloc((w->ndue + 1) * sizeof(*sorted));
+	if (!sorted) {
+		ibad(c, "out of memory while checking integrity");
+		return;
+	}
+	memcpy(sorted, w->due, w->ndue * sizeof(*sorted));
+	qsort(sorted, w->ndue, sizeof(*sorted), cmp_due);
+	for (uint32_t i = 0; i < slots; i++) {
+		const struct timed_hold *h = &w->holds[i];
+		struct hold_due key = { h->until, h->pfn, h->what };
+
+		if (!h->what)
+			continue;
+		if (!bsearch(&key, sorted, w->ndue, sizeof(*sorted), cmp_due))
+			ibad(c, "pfn 0x%x's timed hold has no deadline", h->pfn);
+		if (!m->threaded && h->until < af_clock_ns(m))
+			ibad(c, "pfn 0x%x's timed hold is past its deadline (%llu ns, now %llu)",
+			     h->pfn, (unsigned long long)h->until, (unsigned long long)af_clock_ns(m));
+	}
+	free(sorted);
+}
+
 int integrity_check(struct af_machine *m, char *report, size_t len)
 {
 	struct world *w = m->world;
@@ -307,6 +360,7 @@ int integrity_check(struct af_machine *m, char *report, size_t len)
 		}
 		if (n != w->nholds)
 			ibad(&c, "the hold table counts %d timed holds but has %d", w->nholds, n);
+		check_deadlines(m, &c);
 	}
 	pthread_mutex_unlock(&w->holds_lock);
 	for (unsigned long pfn = 0; pfn < m->max_pfn; pfn++) {

@@ -23,6 +23,7 @@ int world_init(struct af_machine *m)
 	pthread_rwlock_init(&w->rw, NULL);
 	pthread_mutex_init(&w->holds_lock, NULL);
 	w->io_ns = 1000000;	/* 1 ms per page write-out */
+	__atomic_store_n(&m->hold_next, UINT64_MAX, __ATOMIC_RELAXED);
 	w->layout_gen = 1;	/* anon_vma hints start invalid (hint_gen 0) */
 	w->nowners = 1;		/* owner 0 = none */
 	w->owners_cap = 64;
@@ -191,11 +192,65 @@ static void drop_hold(struct world *w, struct timed_hold *h)
 	__atomic_store_n(&w->nholds, w->nholds - 1, __ATOMIC_RELAXED);
 }
 
-static int add_hold(struct world *w, unsigned long pfn, uint8_t what, uint64_t until)
+/*
+ * The deadlines: a binary min-heap by until.  The machine's hold_next is its
+ * first, read by af_clock_advance() to end holds on time.
+ */
+static void due_publish(struct af_machine *m, const struct world *w)
 {
+	__atomic_store_n(&m->hold_next, w->ndue ? w->due[0].until : UINT64_MAX, __ATOMIC_RELAXED);
+}
+
+static void due_push(struct world *w, struct hold_due d)
+{
+	uint32_t i = w->ndue++;
+
+	while (i) {
+		uint32_t up = (i - 1) / 2;
+		if (w->due[up].until <= d.until)
+			break;
+		w->due[i] = w->due[up];
+		i = up;
+	}
+	w->due[i] = d;
+}
+
+static void due_pop(struct world *w)
+{
+	struct hold_due last = w->due[--w->ndue];
+	uint32_t i = 0, n = w->ndue;
+
+	for (;;) {
+		uint32_t c = 2 * i + 1;
+		if (c >= n)
+			break;
+		if (c + 1 < n && w->due[c + 1].until < w->due[c].until)
+			c++;
+		if (last.until <= w->due[c].until)
+			break;
+		w->due[i] = w->due[c];
+		i = c;
+	}
+	if (n)
+		w->due[i] = last;
+}
+
+static int add_hold(struct af_machine *m, unsigned long pfn, uint8_t what, uint64_t until)
+{
+	struct world *w = m->world;
 	struct timed_hold *h;
 
 	pthread_mutex_lock(&w->holds_lock);
+	if (w->ndue == w->due_cap) {
+		uint32_t ncap = w->due_cap ? 2 * w->due_cap : 64;
+		struct hold_due *nd = ncap > w->due_cap ? realloc(w->due, ncap * sizeof(*nd)) : NULL;
+		if (!nd) {
+			pthread_mutex_unlock(&w->holds_lock);
+			return af_err(-ENOMEM, "out of memory");
+		}
+		w->due = nd;
+		w->due_cap = ncap;
+	}
 	h = find_hold(w, pfn, what);
 	if (!h) {
 		uint32_t slots = w->holds ? w->hold_mask + 1 : 0;
@@ -208,6 +263,8 @@ static int add_hold(struct world *w, unsigned long pfn, uint8_t what, uint64_t u
 		__atomic_store_n(&w->nholds, w->nholds + 1, __ATOMIC_RELAXED);
 	}
 	*h = (struct timed_hold){ (uint32_t)pfn, what, until };
+	due_push(w, (struct hold_due){ until, (uint32_t)pfn, what });
+	due_publish(m, w);
 	pthread_mutex_unlock(&w->holds_lock);
 	return 0;
 }
@@ -233,7 +290,50 @@ static void end_writeback(struct af_machine *m, unsigned long pfn)
 	}
 }
 
-/* Complete the timed holds of pfn that have expired on the virtual clock. */
+/*
+ * world_ops.expire_holds: every timed hold whose deadline has come ends now,
+ * as 6.1's I/O completion ends writeback (folio_end_writeback) and a
+ * holder unlocks, whoever looks at the page next.  af_clock_advance() calls
+ * it when the clock passes the first deadline, and so do the waits below
+ * once they have moved the clock on.
+ */
+static void world_expire_holds(struct af_machine *m, uint64_t now)
+{
+	struct world *w = m->world;
+
+	wlock(m, &w->holds_lock);
+	while (w->ndue && w->due[0].until <= now) {
+		struct hold_due d = w->due[0];
+		struct timed_hold *h;
+
+		due_pop(w);
+		h = find_hold(w, d.pfn, d.what);
+		if (!h || h->until != d.until)	/* ended before its time, or renewed */
+			continue;
+		drop_hold(w, h);
+		if (d.what == PG_locked >> 8)
+			unlock_page(m, d.pfn);
+		else
+			end_writeback(m, d.pfn);
+	}
+	due_publish(m, w);
+	wunlock(m, &w->holds_lock);
+}
+
+/* After a wait that moved the clock: the other holds that came due meanwhile */
+static void expire_due(struct af_machine *m)
+{
+	uint64_t now = af_clock_ns(m);
+
+	if (now >= __atomic_load_n(&m->hold_next, __ATOMIC_RELAXED))
+		world_expire_holds(m, now);
+}
+
+/*
+ * Complete the timed holds of pfn that have expired on the virtual clock:
+ * for a caller that looks at the page within an operation in which the
+ * clock has moved (a wait), before expire_due() has run.
+ */
 void world_poll_holds(struct af_machine *m, unsigned long pfn)
 {
 	struct world *w = m->world;
@@ -244,6 +344,8 @@ void world_poll_holds(struct af_machine *m, unsigned long pfn)
 	if (!f || !__atomic_load_n(&w->nholds, __ATOMIC_RELAXED))
 		return;
 	now = af_clock_ns(m);
+	if (now < __atomic_load_n(&m->hold_next, __ATOMIC_RELAXED))
+		return;		/* nothing is due */
 	wlock(m, &w->holds_lock);
 	if ((f & PG_locked) && (h = find_hold(w, pfn, PG_locked >> 8)) && h->until <= now) {
 		drop_hold(w, h);
@@ -312,6 +414,7 @@ static void wait_hold(struct af_machine *m, unsigned long pfn, uint32_t bit)
 			break;
 		sched_yield();
 	}
+	expire_due(m);
 }
 
 void wait_page_unlocked(struct af_machine *m, unsigned long pfn)
@@ -366,6 +469,7 @@ void writeback_end_now(struct af_machine *m, unsigned long pfn)
 	}
 	end_writeback(m, pfn);
 	wunlock(m, &w->holds_lock);
+	expire_due(m);
 }
 
 /*
@@ -400,7 +504,11 @@ bool end_timed_holds(struct af_machine *m, unsigned long pfn, bool end)
 			end_writeback(m, pfn);
 	}
 	wunlock(m, &w->holds_lock);
-	return end ? !(pflags(&m->pages[pfn]) & (PG_locked | PG_writeback)) : timed;
+	if (!end)
+		return timed;
+	timed = !(pflags(&m->pages[pfn]) & (PG_locked | PG_writeback));
+	expire_due(m);
+	return timed;
 }
 
 /* Start writeback: clean, under writeback for ns more of virtual time */
@@ -418,7 +526,7 @@ void start_writeback(struct af_machine *m, unsigned long pfn, uint64_t ns)
 		page_zone_stat_mod(m, pfn, NR_ZONE_WRITE_PENDING, 1);
 	}
 	if (!m->threaded || ns)
-		add_hold(m->world, pfn, PG_writeback >> 8, af_clock_ns(m) + ns);
+		add_hold(m, pfn, PG_writeback >> 8, af_clock_ns(m) + ns);
 }
 
 int af_page_lock(struct af_machine *m, uint64_t pfn, uint64_t hold_ns)
@@ -433,7 +541,7 @@ int af_page_lock(struct af_machine *m, uint64_t pfn, uint64_t hold_ns)
 	if (!trylock_page(m, (unsigned long)pfn))
 		return af_err(-EBUSY, "pfn 0x%llx is already locked", (unsigned long long)pfn);
 	if (!m->threaded || hold_ns) {
-		ret = add_hold(m->world, (unsigned long)pfn, PG_locked >> 8, until);
+		ret = add_hold(m, (unsigned long)pfn, PG_locked >> 8, until);
 		if (ret)
 			unlock_page(m, (unsigned long)pfn);
 	}
@@ -699,6 +807,7 @@ void world_destroy(struct af_machine *m)
 	free(w->drivers);
 	free(w->hpool);
 	free(w->holds);
+	free(w->due);
 	free(w->pins);
 	free(w->owners);
 	if (w->contents)
@@ -879,6 +988,7 @@ static const struct world_ops world_ops = {
 	.hugetlb_target = hugetlb_alloc_target,
 	.hugetlb_free = hugetlb_free_page,
 	.poll_holds = world_poll_holds,
+	.expire_holds = world_expire_holds,
 	.prefetch = world_prefetch,
 	.wait_unlocked = wait_page_unlocked,
 	.wait_writeback = wait_page_writeback,

@@ -190,6 +190,15 @@ struct timed_hold {
 	uint64_t until;
 };
 
+/* A timed hold's deadline in the queue that ends holds on time (a min-heap
+ * by until; an entry whose hold has ended or been renewed is dropped when
+ * it comes up) */
+struct hold_due {
+	uint64_t until;
+	uint32_t pfn;
+	uint8_t what;
+};
+
 /* FOLL_PIN references a caller holds on a page (af_page_pin) */
 struct pin {
 	uint32_t pfn;
@@ -217,7 +226,9 @@ struct world {
 	int nholds;
 	uint32_t hold_mask;		/* slots - 1 (a power of two; holds NULL: none yet) */
 	unsigned int hold_shift;	/* 64 - log2(slots): hold_home()'s shift */
-	pthread_mutex_t holds_lock;	/* the holds and the pins */
+	struct hold_due *due;		/* the holds' deadlines, earliest first */
+	uint32_t ndue, due_cap;
+	pthread_mutex_t holds_lock;	/* the holds, their deadlines and the pins */
 	struct pin *pins;		/* pinned pages, unordered */
 	int npins, pins_cap;
 	uint64_t io_ns;			/* modelled duration of one page write-out */
