@@ -776,6 +776,17 @@ static void test_holds_end_on_time(void **state)
 	assert_int_equal(af_page_unlock(m, lpfn), -EINVAL);
 	assert_int_equal(af_page_lock(m, lpfn, 1000), 0);
 	CHECK(m);
+	/* locks let go long before their deadline: their deadlines do not pile up */
+	for (int i = 0; i < 100000; i++) {
+		assert_int_equal(af_page_unlock(m, lpfn), 0);
+		assert_int_equal(af_page_lock(m, lpfn, 1000000000000ULL + (uint64_t)i), 0);
+		assert_true(m->world->ndue <= 2 * (uint32_t)m->world->nholds + 65);
+	}
+	CHECK(m);
+	af_clock_advance(m, 2000000000000ULL);
+	assert_int_equal(af_page_unlock(m, lpfn), -EINVAL);
+	assert_int_equal(m->world->ndue, 0);
+	CHECK(m);
 	af_machine_destroy(m);
 }
 

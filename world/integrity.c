@@ -285,7 +285,8 @@ static void check_deadlines(struct af_machine *m, struct ictx *c)
 		ibad(c, "out of memory while checking integrity");
 		return;
 	}
-	memcpy(sorted, w->due, w->ndue * sizeof(*sorted));
+	if (w->ndue)
+		memcpy(sorted, w->due, w->ndue * sizeof(*sorted));
 	qsort(sorted, w->ndue, sizeof(*sorted), cmp_due);
 	for (uint32_t i = 0; i < slots; i++) {
 		const struct timed_hold *h = &w->holds[i];

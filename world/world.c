@@ -215,10 +215,10 @@ static void due_push(struct world *w, struct hold_due d)
 	w->due[i] = d;
 }
 
-static void due_pop(struct world *w)
+/* Put d in the hole at i, moving it down past earlier children */
+static void due_sift_down(struct world *w, uint32_t i, struct hold_due d)
 {
-	struct hold_due last = w->due[--w->ndue];
-	uint32_t i = 0, n = w->ndue;
+	uint32_t n = w->ndue;
 
 	for (;;) {
 		uint32_t c = 2 * i + 1;
@@ -226,13 +226,40 @@ static void due_pop(struct world *w)
 			break;
 		if (c + 1 < n && w->due[c + 1].until < w->due[c].until)
 			c++;
-		if (last.until <= w->due[c].until)
+		if (d.until <= w->due[c].until)
 			break;
 		w->due[i] = w->due[c];
 		i = c;
 	}
-	if (n)
-		w->due[i] = last;
+	w->due[i] = d;
+}
+
+static void due_pop(struct world *w)
+{
+	struct hold_due last = w->due[--w->ndue];
+
+	if (w->ndue)
+		due_sift_down(w, 0, last);
+}
+
+/*
+ * Keep only the deadlines of live holds and rebuild the heap: for when the
+ * entries of holds that ended early (unlocked, waited for, freed) or were
+ * renewed outnumber the live ones, as a lock taken and let go long before
+ * its deadline, again and again, would make them.
+ */
+static void due_compact(struct world *w)
+{
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < w->ndue; i++) {
+		const struct timed_hold *h = find_hold(w, w->due[i].pfn, w->due[i].what);
+		if (h && h->until == w->due[i].until)
+			w->due[n++] = w->due[i];
+	}
+	w->ndue = n;
+	for (uint32_t i = n / 2; i-- > 0;)
+		due_sift_down(w, i, w->due[i]);
 }
 
 static int add_hold(struct af_machine *m, unsigned long pfn, uint8_t what, uint64_t until)
@@ -241,6 +268,8 @@ static int add_hold(struct af_machine *m, unsigned long pfn, uint8_t what, uint6
 	struct timed_hold *h;
 
 	pthread_mutex_lock(&w->holds_lock);
+	if (w->ndue >= 2 * (uint32_t)w->nholds + 64)
+		due_compact(w);
 	if (w->ndue == w->due_cap) {
 		uint32_t ncap = w->due_cap ? 2 * w->due_cap : 64;
 		struct hold_due *nd = ncap > w->due_cap ? realloc(w->due, ncap * sizeof(*nd)) : NULL;
@@ -262,9 +291,11 @@ static int add_hold(struct af_machine *m, unsigned long pfn, uint8_t what, uint6
 		h = hold_free_slot(w, (uint32_t)pfn);
 		__atomic_store_n(&w->nholds, w->nholds + 1, __ATOMIC_RELAXED);
 	}
-	*h = (struct timed_hold){ (uint32_t)pfn, what, until };
-	due_push(w, (struct hold_due){ until, (uint32_t)pfn, what });
-	due_publish(m, w);
+	if (h->what != what || h->until != until) {	/* not already there */
+		*h = (struct timed_hold){ (uint32_t)pfn, what, until };
+		due_push(w, (struct hold_due){ until, (uint32_t)pfn, what });
+		due_publish(m, w);
+	}
 	pthread_mutex_unlock(&w->holds_lock);
 	return 0;
 }
