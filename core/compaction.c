@@ -370,10 +370,6 @@ static unsigned long isolate_freepages_block(struct compact_control *cc, unsigne
 	struct af_machine *m = z->m;
 	unsigned long pfn = *start, total = 0, scanned = 0;
 
-	/* a stride of a cache line of the mirror: ask for the lines at once */
-	if (stride >= 32)
-		for (unsigned long a = pfn; a < end; a += stride)
-			__builtin_prefetch(&m->pscan[a]);
 	lock_zone(z);
 	for (; pfn < end; pfn += stride) {
 		uint8_t sf = ps_flags(m, pfn);	/* the scanners' mirror (page_mirror) */
