@@ -89,6 +89,41 @@ void lru_del(struct af_machine *m, unsigned long pfn)
 	lru_stat(m, z, l, -nr);
 }
 
+/*
+ * folio_rotate_reclaimable() (mm/swap.c), when writeback that reclaim started
+ * ends: the page goes to the tail of its inactive list, to be reclaimed
+ * first, unless it is locked, dirty again, unevictable or off the LRU
+ * (isolated).  6.1 moves it through a per-CPU batch (lru_rotate) drained
+ * when full; here it moves at once.
+ */
+void lru_rotate_reclaimable(struct af_machine *m, unsigned long pfn)
+{
+	struct page *p = &m->pages[pfn];
+	struct zone *z = pfn_zone(m, pfn);
+	struct pglist_data *pg = z->pgdat;
+	enum lru_list l;
+	long nr;
+
+	if (pflags(p) & (PG_locked | PG_dirty | PG_unevictable))
+		return;
+	/* claimed off its list as folio_test_clear_lru() claims it */
+	if (!(pflags_fetch_and(m, p, ~PG_lru) & PG_lru))
+		return;
+	lru_del(m, pfn);
+	pflags_fetch_and(m, p, ~PG_active);		/* lru_move_tail_fn() */
+	l = folio_lru_list(pflags(p));
+	nr = (long)nr_pages_of(m, pfn);
+	if (m->threaded)
+		pthread_mutex_lock(&pg->lru_lock);
+	list_add_tail_pfn(m, &pg->lru[l], pfn);		/* lruvec_add_folio_tail() */
+	pg->lru_size[l] += (unsigned long)nr;
+	pflags_fetch_or(m, p, PG_lru);
+	if (m->threaded)
+		pthread_mutex_unlock(&pg->lru_lock);
+	lru_stat(m, z, l, nr);
+	__atomic_fetch_add(&m->events[PGROTATED], (uint64_t)nr, __ATOMIC_RELAXED);
+}
+
 /* get_page_unless_zero(): a reference, unless the page is being freed */
 bool get_page_unless_zero(const struct af_machine *m, struct page *p)
 {

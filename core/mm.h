@@ -21,6 +21,7 @@
 #define PG_pgtable	(1u << 18)
 #define PG_hugetlb	(1u << 19)
 #define PG_swapbacked	(1u << 20)
+#define PG_reclaim	(1u << 23)	/* written back by reclaim: rotated when it ends */
 
 /* Locks that are real only in threaded mode (deterministic mode is one thread) */
 /* The world's structural lock, read side, where the machine has a world
@@ -78,6 +79,7 @@ enum lru_list folio_lru_list(uint32_t flags);
 void lru_add(struct af_machine *m, unsigned long pfn);
 void lru_add_to(struct af_machine *m, struct zone *z, unsigned long pfn);
 void lru_del(struct af_machine *m, unsigned long pfn);
+void lru_rotate_reclaimable(struct af_machine *m, unsigned long pfn);
 int isolate_lru_page(struct af_machine *m, unsigned long pfn);
 bool get_page_unless_zero(const struct af_machine *m, struct page *p);
 void putback_lru_page(struct af_machine *m, int cpu, unsigned long pfn);

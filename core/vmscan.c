@@ -6,8 +6,9 @@
  * Simplifications: only clean, unmapped page cache and reclaimable slab
  * objects are reclaimed (no swap, no anonymous reclaim, no active/inactive
  * aging); a dirty page met by kswapd is written back (taking virtual time)
- * and skipped this round; kswapd runs as a step of af_run_daemons() in
- * deterministic mode.
+ * and skipped this round, to the tail of the list when the write ends
+ * (PG_reclaim, lru_rotate_reclaimable); kswapd runs as a step of
+ * af_run_daemons() in deterministic mode.
  */
 #include <stdlib.h>
 #include <string.h>

@@ -790,6 +790,56 @@ static void test_holds_end_on_time(void **state)
 	af_machine_destroy(m);
 }
 
+/*
+ * kswapd's pageout of a dirty page cache page (shrink_folio_list): the page
+ * goes back to the head of the inactive list under writeback, marked
+ * PG_reclaim; when the write ends it moves to the tail, to be reclaimed
+ * next (folio_rotate_reclaimable), unless it is off the LRU, and pgrotated
+ * counts it.
+ */
+static void test_reclaim_writeback_rotates(void **state)
+{
+	struct af_machine *m = machine_from("mem = 256M\n");
+	uint64_t pfn[3], v = 0;
+	struct list_pfn *inactive;
+	int fid;
+
+	(void)state;
+	assert_int_equal(af_file_create(m, false, &fid), 0);
+	for (uint64_t i = 0; i < 3; i++) {
+		assert_int_equal(af_file_write(m, fid, 0, i), 0);
+		assert_int_equal(af_file_page(m, fid, i, &pfn[i]), 0);
+	}
+	inactive = &pfn_zone(m, pfn[0])->pgdat->lru[LRU_INACTIVE_FILE];
+	for (int i = 0; i < 3; i++) {	/* shrink_file_lru's steps for one page */
+		assert_int_equal(isolate_lru_page(m, pfn[i]), 0);
+		assert_false(m->wops->reclaim_page(m, 0, pfn[i], true));
+		putback_lru_page(m, 0, pfn[i]);
+		assert_true(pflags(&m->pages[pfn[i]]) & PG_reclaim);
+		af_clock_advance(m, 1);		/* one write ending after another */
+	}
+	assert_int_equal(inactive->first, pfn[2]);
+	af_vmstat(m, "nr_writeback", &v);
+	assert_int_equal(v, 3);
+	CHECK(m);
+	/* page 2 is isolated when the writes end: it stays where it is put */
+	assert_int_equal(isolate_lru_page(m, pfn[2]), 0);
+	af_clock_advance(m, 1000000);
+	af_vmstat(m, "nr_writeback", &v);
+	assert_int_equal(v, 0);
+	af_vmstat(m, "pgrotated", &v);
+	assert_int_equal(v, 2);
+	assert_int_equal(inactive->last, pfn[1]);
+	assert_int_equal(m->pages[pfn[1]].prev, pfn[0]);
+	for (int i = 0; i < 3; i++)
+		assert_false(pflags(&m->pages[pfn[i]]) & PG_reclaim);
+	putback_lru_page(m, 0, pfn[2]);
+	assert_int_equal(inactive->first, pfn[2]);
+	assert_int_equal(inactive->last, pfn[1]);
+	CHECK(m);
+	af_machine_destroy(m);
+}
+
 /* a[0..n) = a random permutation of 0..n-1 */
 static void shuffle(uint64_t *a, uint64_t n, uint64_t seed)
 {
@@ -922,6 +972,7 @@ int main(void)
 		cmocka_unit_test(test_anon_migration),
 		cmocka_unit_test(test_many_holds),
 		cmocka_unit_test(test_holds_end_on_time),
+		cmocka_unit_test(test_reclaim_writeback_rotates),
 		cmocka_unit_test(test_slab_fallback_order_fills),
 		cmocka_unit_test(test_shared_by_64),
 		cmocka_unit_test(test_file_pages),

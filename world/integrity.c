@@ -373,6 +373,10 @@ int integrity_check(struct af_machine *m, char *report, size_t len)
 			pfn = pageblock_end_pfn(pfn) - 1;
 			continue;
 		}
+		/* PG_reclaim lasts as long as the writeback reclaim started
+		 * (threaded mode: pageout sets it a moment before) */
+		if ((f & PG_reclaim) && !(f & PG_writeback) && !m->threaded)
+			ibad(&c, "pfn 0x%lx is marked PG_reclaim but not under writeback", pfn);
 		if (!(f & PG_alloc) || !p->owner)
 			continue;
 		o = owner_of(m, p);

@@ -481,7 +481,7 @@ void free_owned_page(struct af_machine *m, int cpu, unsigned long pfn, unsigned 
 	}
 	pflags_fetch_and(m, p, ~(PG_active | PG_unevictable | PG_mlocked | PG_dirty | PG_anon |
 			      PG_swapbacked | PG_isolated | PG_hugetlb | PG_slab | PG_pgtable |
-			      PG_movable_ops | PG_locked | PG_writeback));
+			      PG_movable_ops | PG_locked | PG_writeback | PG_reclaim));
 	p->owner = 0;
 	p->index = 0;
 	p->mapcount = 0;

@@ -312,13 +312,21 @@ static int hold_deadline(struct af_machine *m, uint64_t ns, uint64_t *until)
 	return 0;
 }
 
+/*
+ * folio_end_writeback(): a page reclaim wrote back (PG_reclaim) goes to the
+ * tail of its inactive list (folio_rotate_reclaimable)
+ */
 static void end_writeback(struct af_machine *m, unsigned long pfn)
 {
-	if (pflags_fetch_and(m, &m->pages[pfn], ~PG_writeback) & PG_writeback) {
+	uint32_t old = pflags_fetch_and(m, &m->pages[pfn], ~(PG_writeback | PG_reclaim));
+
+	if (old & PG_writeback) {
 		page_stat_mod(m, pfn, NS_NR_WRITEBACK, -1);
 		page_zone_stat_mod(m, pfn, NR_ZONE_WRITE_PENDING, -1);
 		page_stat_mod(m, pfn, NS_NR_WRITTEN, 1);
 	}
+	if (old & PG_reclaim)
+		lru_rotate_reclaimable(m, pfn);
 }
 
 /*
@@ -475,6 +483,8 @@ void world_freed_held(struct af_machine *m, unsigned long pfn)
 		drop_hold(w, h);
 	if ((h = find_hold(w, pfn, PG_writeback >> 8)))
 		drop_hold(w, h);
+	/* being freed: no rotation */
+	pflags_fetch_and(m, &m->pages[pfn], ~PG_reclaim);
 	end_writeback(m, pfn);
 	wunlock(m, &w->holds_lock);
 }
@@ -951,7 +961,9 @@ static bool world_reclaim_page(struct af_machine *m, int cpu, unsigned long pfn,
 		return false;
 	world_prefetch(m, pfn, true);
 	if ((f & PG_dirty) && kswapd && !(f & PG_writeback)) {
-		start_writeback(m, pfn, m->world->io_ns);	/* pageout() */
+		/* pageout(): marked to be rotated when the write ends */
+		pflags_fetch_or(m, &m->pages[pfn], PG_reclaim);
+		start_writeback(m, pfn, m->world->io_ns);
 		page_stat_mod(m, pfn, NS_NR_VMSCAN_WRITE, 1);
 	}
 	world_poll_holds(m, pfn);
