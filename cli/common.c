@@ -58,6 +58,7 @@ const char machine_opts_help[] =
 "  --config FILE        load a sysctl.conf-like file of `key = value` lines\n"
 "                       (keys: mem, nodes, cpus, movablecore, seed, policy, threaded,\n"
 "                       contents, compaction, cma, cma_size, boot, kaslr,\n"
+"                       writeback_us (one page's write-out, default 1000),\n"
 "                       transparent_hugepage,\n"
 "                       transparent_hugepage_defrag, node.N.zone.NAME,\n"
 "                       node.N.distance, vm.*); command-line options come after\n"

@@ -354,6 +354,7 @@ struct af_config {
 	bool no_compaction;		/* policy: CONFIG_COMPACTION=n */
 	bool clean_boot;		/* boot = clean: reserved pages on top, every block movable */
 	bool nokaslr;			/* kaslr = 0: the kernel image at 16 MiB */
+	uint64_t writeback_ns;		/* writeback_us: one page's write-out, virtual time */
 	uint64_t seed;
 	bool explicit_layout;
 	struct node_cfg nodes[AF_MAX_NODES];

@@ -27,6 +27,7 @@ int af_config_new(struct af_config **out)
 	c->thp = THP_ALWAYS;
 	c->thp_defrag = DEFRAG_MADVISE;
 	c->seed = 1;
+	c->writeback_ns = 1000000;	/* 1 ms */
 	vm_sysctls_default(&c->vm);
 	*out = c;
 	return 0;
@@ -212,6 +213,12 @@ int af_config_set(struct af_config *c, const char *key, const char *value)
 			else
 				c->contents = x;
 		}
+		return ret;
+	}
+	if (!strcmp(key, "writeback_us")) {	/* the storage's speed: up to 1000 s a page */
+		ret = parse_long(key, value, 1, 1000000000L, &x);
+		if (!ret)
+			c->writeback_ns = (uint64_t)x * 1000;
 		return ret;
 	}
 	if (!strcmp(key, "kaslr")) {

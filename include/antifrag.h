@@ -122,7 +122,8 @@ int af_config_set_pfn_map(struct af_config *cfg, const uint8_t *map, uint64_t np
 /*
  * Set one key (see `antifrag --help` and the README for the keys):
  * "mem", "nodes", "cpus", "movablecore", "seed", "threaded", "cma", "boot"
- * (linux or clean), "kaslr" (0 or 1),
+ * (linux or clean), "kaslr" (0 or 1), "writeback_us" (the virtual time one
+ * page's write-out takes, 1..10^9 us, default 1000),
  * "transparent_hugepage", "node.N.zone.NAME" (= "START SPANNED PRESENT
  * MANAGED [LATE_FREED]"), "node.N.distance", and every "vm.*" sysctl.
  */

@@ -840,6 +840,40 @@ static void test_reclaim_writeback_rotates(void **state)
 	af_machine_destroy(m);
 }
 
+/* writeback_us: how long kswapd's write-out of a page takes (default 1 ms) */
+static void test_writeback_us(void **state)
+{
+	struct af_machine *m = machine_from("mem = 256M\nwriteback_us = 50\n");
+	struct af_config *c;
+	uint64_t pfn, v = 0;
+	int fid;
+
+	(void)state;
+	assert_int_equal(af_config_new(&c), 0);
+	assert_int_equal(af_config_set(c, "writeback_us", "0"), -EINVAL);
+	assert_int_equal(af_config_set(c, "writeback_us", "1000000001"), -EINVAL);
+	assert_int_equal(af_config_set(c, "writeback_us", "2ms"), -EINVAL);
+	assert_int_equal(af_config_set(c, "writeback_us", "1000000000"), 0);
+	af_config_free(c);
+	assert_int_equal(af_file_create(m, false, &fid), 0);
+	assert_int_equal(af_file_write(m, fid, 0, 0), 0);
+	assert_int_equal(af_file_page(m, fid, 0, &pfn), 0);
+	assert_int_equal(isolate_lru_page(m, pfn), 0);
+	assert_false(m->wops->reclaim_page(m, 0, pfn, true));
+	putback_lru_page(m, 0, pfn);
+	af_clock_advance(m, 49999);
+	af_vmstat(m, "nr_writeback", &v);
+	assert_int_equal(v, 1);
+	CHECK(m);
+	af_clock_advance(m, 1);
+	af_vmstat(m, "nr_writeback", &v);
+	assert_int_equal(v, 0);
+	af_vmstat(m, "nr_vmscan_write", &v);
+	assert_int_equal(v, 1);
+	CHECK(m);
+	af_machine_destroy(m);
+}
+
 /* a[0..n) = a random permutation of 0..n-1 */
 static void shuffle(uint64_t *a, uint64_t n, uint64_t seed)
 {
@@ -973,6 +1007,7 @@ int main(void)
 		cmocka_unit_test(test_many_holds),
 		cmocka_unit_test(test_holds_end_on_time),
 		cmocka_unit_test(test_reclaim_writeback_rotates),
+		cmocka_unit_test(test_writeback_us),
 		cmocka_unit_test(test_slab_fallback_order_fills),
 		cmocka_unit_test(test_shared_by_64),
 		cmocka_unit_test(test_file_pages),

@@ -22,7 +22,7 @@ int world_init(struct af_machine *m)
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_rwlock_init(&w->rw, NULL);
 	pthread_mutex_init(&w->holds_lock, NULL);
-	w->io_ns = 1000000;	/* 1 ms per page write-out */
+	w->io_ns = m->cfg.writeback_ns;	/* one page's write-out (writeback_us) */
 	__atomic_store_n(&m->hold_next, UINT64_MAX, __ATOMIC_RELAXED);
 	w->layout_gen = 1;	/* anon_vma hints start invalid (hint_gen 0) */
 	w->nowners = 1;		/* owner 0 = none */
