@@ -45,8 +45,8 @@ static void lru_stat(struct af_machine *m, struct zone *z, enum lru_list l, long
 	zone_stat_mod(z, (enum zone_stat_item)(NR_ZONE_LRU_BASE + l), nr);
 }
 
-/* lruvec_add_folio(): to the head of its list, PG_lru set; z is the page's zone */
-void lru_add_to(struct af_machine *m, struct zone *z, unsigned long pfn)
+/* lruvec_add_folio() (tail: lruvec_add_folio_tail()), PG_lru set; z is the page's zone */
+static void lru_add_at(struct af_machine *m, struct zone *z, unsigned long pfn, bool tail)
 {
 	struct page *p = &m->pages[pfn];
 	struct pglist_data *pg = z->pgdat;
@@ -55,12 +55,20 @@ void lru_add_to(struct af_machine *m, struct zone *z, unsigned long pfn)
 
 	if (m->threaded)
 		pthread_mutex_lock(&pg->lru_lock);
-	list_add_head_pfn(m, &pg->lru[l], pfn);
+	if (tail)
+		list_add_tail_pfn(m, &pg->lru[l], pfn);
+	else
+		list_add_head_pfn(m, &pg->lru[l], pfn);
 	pg->lru_size[l] += (unsigned long)nr;
 	pflags_fetch_or(m, p, PG_lru);
 	if (m->threaded)
 		pthread_mutex_unlock(&pg->lru_lock);
 	lru_stat(m, z, l, nr);
+}
+
+void lru_add_to(struct af_machine *m, struct zone *z, unsigned long pfn)
+{
+	lru_add_at(m, z, pfn, false);
 }
 
 void lru_add(struct af_machine *m, unsigned long pfn)
@@ -99,10 +107,6 @@ void lru_del(struct af_machine *m, unsigned long pfn)
 void lru_rotate_reclaimable(struct af_machine *m, unsigned long pfn)
 {
 	struct page *p = &m->pages[pfn];
-	struct zone *z = pfn_zone(m, pfn);
-	struct pglist_data *pg = z->pgdat;
-	enum lru_list l;
-	long nr;
 
 	if (pflags(p) & (PG_locked | PG_dirty | PG_unevictable))
 		return;
@@ -111,17 +115,8 @@ void lru_rotate_reclaimable(struct af_machine *m, unsigned long pfn)
 		return;
 	lru_del(m, pfn);
 	pflags_fetch_and(m, p, ~PG_active);		/* lru_move_tail_fn() */
-	l = folio_lru_list(pflags(p));
-	nr = (long)nr_pages_of(m, pfn);
-	if (m->threaded)
-		pthread_mutex_lock(&pg->lru_lock);
-	list_add_tail_pfn(m, &pg->lru[l], pfn);		/* lruvec_add_folio_tail() */
-	pg->lru_size[l] += (unsigned long)nr;
-	pflags_fetch_or(m, p, PG_lru);
-	if (m->threaded)
-		pthread_mutex_unlock(&pg->lru_lock);
-	lru_stat(m, z, l, nr);
-	__atomic_fetch_add(&m->events[PGROTATED], (uint64_t)nr, __ATOMIC_RELAXED);
+	lru_add_at(m, pfn_zone(m, pfn), pfn, true);
+	__atomic_fetch_add(&m->events[PGROTATED], nr_pages_of(m, pfn), __ATOMIC_RELAXED);
 }
 
 /* get_page_unless_zero(): a reference, unless the page is being freed */
