@@ -732,6 +732,24 @@ static void test_driver_adopt(void **st)
 	af_machine_destroy(m);
 }
 
+/* A vmstat counter's value */
+static uint64_t vmstat(struct af_machine *m, const char *name)
+{
+	uint64_t v = ~0ULL;
+
+	assert_int_equal(af_vmstat(m, name, &v), 0);
+	return v;
+}
+
+/* shrink_file_lru()'s steps for one page, by kswapd: a dirty page is written
+ * out and put back */
+static void kswapd_pageout(struct af_machine *m, uint64_t pfn)
+{
+	assert_int_equal(isolate_lru_page(m, pfn), 0);
+	assert_false(m->wops->reclaim_page(m, 0, pfn, true));
+	putback_lru_page(m, 0, pfn);
+}
+
 /*
  * Writeback and a timed lock end when the clock passes their deadline,
  * with nothing looking at the page (6.1's I/O completion): the counters drop
@@ -740,7 +758,7 @@ static void test_driver_adopt(void **st)
 static void test_holds_end_on_time(void **state)
 {
 	struct af_machine *m = machine_from("mem = 256M\n");
-	uint64_t pfn, lpfn, v = 0;
+	uint64_t pfn, lpfn;
 	int fid, res = 0;
 
 	(void)state;
@@ -754,17 +772,14 @@ static void test_holds_end_on_time(void **state)
 	CHECK(m);
 	/* before the deadline: under writeback, passed by */
 	af_clock_advance(m, 999999);
-	af_vmstat(m, "nr_writeback", &v);
-	assert_int_equal(v, 1);
+	assert_int_equal(vmstat(m, "nr_writeback"), 1);
 	assert_int_equal(af_migrate_pfns(m, &pfn, 1, AF_MIGRATE_ASYNC, AF_MR_COMPACTION, -1, &res, NULL), 1);
 	assert_int_equal(res, -EBUSY);
 	CHECK(m);
 	/* the clock reaches it: done, and counted written */
 	af_clock_advance(m, 1);
-	af_vmstat(m, "nr_writeback", &v);
-	assert_int_equal(v, 0);
-	af_vmstat(m, "nr_written", &v);
-	assert_int_equal(v, 1);
+	assert_int_equal(vmstat(m, "nr_writeback"), 0);
+	assert_int_equal(vmstat(m, "nr_written"), 1);
 	assert_int_equal(af_file_writeback_end(m, fid, 0), -EINVAL);
 	assert_int_equal(af_page_lock(m, lpfn, 0), -EBUSY);
 	CHECK(m);
@@ -800,7 +815,7 @@ static void test_holds_end_on_time(void **state)
 static void test_reclaim_writeback_rotates(void **state)
 {
 	struct af_machine *m = machine_from("mem = 256M\n");
-	uint64_t pfn[3], v = 0;
+	uint64_t pfn[3];
 	struct list_pfn *inactive;
 	int fid;
 
@@ -811,24 +826,19 @@ static void test_reclaim_writeback_rotates(void **state)
 		assert_int_equal(af_file_page(m, fid, i, &pfn[i]), 0);
 	}
 	inactive = &pfn_zone(m, pfn[0])->pgdat->lru[LRU_INACTIVE_FILE];
-	for (int i = 0; i < 3; i++) {	/* shrink_file_lru's steps for one page */
-		assert_int_equal(isolate_lru_page(m, pfn[i]), 0);
-		assert_false(m->wops->reclaim_page(m, 0, pfn[i], true));
-		putback_lru_page(m, 0, pfn[i]);
+	for (int i = 0; i < 3; i++) {
+		kswapd_pageout(m, pfn[i]);
 		assert_true(pflags(&m->pages[pfn[i]]) & PG_reclaim);
 		af_clock_advance(m, 1);		/* one write ending after another */
 	}
 	assert_int_equal(inactive->first, pfn[2]);
-	af_vmstat(m, "nr_writeback", &v);
-	assert_int_equal(v, 3);
+	assert_int_equal(vmstat(m, "nr_writeback"), 3);
 	CHECK(m);
 	/* page 2 is isolated when the writes end: it stays where it is put */
 	assert_int_equal(isolate_lru_page(m, pfn[2]), 0);
 	af_clock_advance(m, 1000000);
-	af_vmstat(m, "nr_writeback", &v);
-	assert_int_equal(v, 0);
-	af_vmstat(m, "pgrotated", &v);
-	assert_int_equal(v, 2);
+	assert_int_equal(vmstat(m, "nr_writeback"), 0);
+	assert_int_equal(vmstat(m, "pgrotated"), 2);
 	assert_int_equal(inactive->last, pfn[1]);
 	assert_int_equal(m->pages[pfn[1]].prev, pfn[0]);
 	for (int i = 0; i < 3; i++)
@@ -845,7 +855,7 @@ static void test_writeback_us(void **state)
 {
 	struct af_machine *m = machine_from("mem = 256M\nwriteback_us = 50\n");
 	struct af_config *c;
-	uint64_t pfn, v = 0;
+	uint64_t pfn;
 	int fid;
 
 	(void)state;
@@ -858,18 +868,13 @@ static void test_writeback_us(void **state)
 	assert_int_equal(af_file_create(m, false, &fid), 0);
 	assert_int_equal(af_file_write(m, fid, 0, 0), 0);
 	assert_int_equal(af_file_page(m, fid, 0, &pfn), 0);
-	assert_int_equal(isolate_lru_page(m, pfn), 0);
-	assert_false(m->wops->reclaim_page(m, 0, pfn, true));
-	putback_lru_page(m, 0, pfn);
+	kswapd_pageout(m, pfn);
 	af_clock_advance(m, 49999);
-	af_vmstat(m, "nr_writeback", &v);
-	assert_int_equal(v, 1);
+	assert_int_equal(vmstat(m, "nr_writeback"), 1);
 	CHECK(m);
 	af_clock_advance(m, 1);
-	af_vmstat(m, "nr_writeback", &v);
-	assert_int_equal(v, 0);
-	af_vmstat(m, "nr_vmscan_write", &v);
-	assert_int_equal(v, 1);
+	assert_int_equal(vmstat(m, "nr_writeback"), 0);
+	assert_int_equal(vmstat(m, "nr_vmscan_write"), 1);
 	CHECK(m);
 	af_machine_destroy(m);
 }
