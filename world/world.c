@@ -369,9 +369,9 @@ static void expire_due(struct af_machine *m)
 }
 
 /*
- * Complete the timed holds of pfn that have expired on the virtual clock:
- * for a caller that looks at the page within an operation in which the
- * clock has moved (a wait), before expire_due() has run.
+ * Complete the timed holds of pfn that have expired on the virtual clock,
+ * for a caller about to look at the page: a hold due by now that no step of
+ * the clock has ended yet, as one of 0 ns (af_page_lock(pfn, 0)) is.
  */
 void world_poll_holds(struct af_machine *m, unsigned long pfn)
 {
