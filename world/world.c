@@ -329,6 +329,19 @@ static void end_writeback(struct af_machine *m, unsigned long pfn)
 		lru_rotate_reclaimable(m, pfn);
 }
 
+/* A timed hold ends (holds_lock held): the page is unlocked, or its write done */
+static void end_hold(struct af_machine *m, struct timed_hold *h)
+{
+	unsigned long pfn = h->pfn;
+	bool lock = h->what == PG_locked >> 8;
+
+	drop_hold(m->world, h);
+	if (lock)
+		unlock_page(m, pfn);
+	else
+		end_writeback(m, pfn);
+}
+
 /*
  * world_ops.expire_holds: every timed hold whose deadline has come ends now,
  * as 6.1's I/O completion ends writeback (folio_end_writeback) and a
@@ -347,13 +360,8 @@ static void world_expire_holds(struct af_machine *m, uint64_t now)
 
 		due_pop(w);
 		h = find_hold(w, d.pfn, d.what);
-		if (!h || h->until != d.until)	/* ended before its time, or renewed */
-			continue;
-		drop_hold(w, h);
-		if (d.what == PG_locked >> 8)
-			unlock_page(m, d.pfn);
-		else
-			end_writeback(m, d.pfn);
+		if (h && h->until == d.until)	/* not ended before its time, nor renewed */
+			end_hold(m, h);
 	}
 	due_publish(m, w);
 	wunlock(m, &w->holds_lock);
@@ -386,14 +394,10 @@ void world_poll_holds(struct af_machine *m, unsigned long pfn)
 	if (now < __atomic_load_n(&m->hold_next, __ATOMIC_RELAXED))
 		return;		/* nothing is due */
 	wlock(m, &w->holds_lock);
-	if ((f & PG_locked) && (h = find_hold(w, pfn, PG_locked >> 8)) && h->until <= now) {
-		drop_hold(w, h);
-		unlock_page(m, pfn);
-	}
-	if ((f & PG_writeback) && (h = find_hold(w, pfn, PG_writeback >> 8)) && h->until <= now) {
-		drop_hold(w, h);
-		end_writeback(m, pfn);
-	}
+	if ((f & PG_locked) && (h = find_hold(w, pfn, PG_locked >> 8)) && h->until <= now)
+		end_hold(m, h);
+	if ((f & PG_writeback) && (h = find_hold(w, pfn, PG_writeback >> 8)) && h->until <= now)
+		end_hold(m, h);
 	wunlock(m, &w->holds_lock);
 }
 
@@ -442,11 +446,7 @@ static void wait_hold(struct af_machine *m, unsigned long pfn, uint32_t bit)
 			uint64_t now = af_clock_ns(m);
 			if (h->until > now)
 				clock_advance_raw(m, h->until - now);
-			drop_hold(w, h);
-			if (bit == PG_locked)
-				unlock_page(m, pfn);
-			else
-				end_writeback(m, pfn);
+			end_hold(m, h);
 		}
 		wunlock(m, &w->holds_lock);
 		if (!(pflags(&m->pages[pfn]) & bit))
@@ -538,11 +538,7 @@ bool end_timed_holds(struct af_machine *m, unsigned long pfn, bool end)
 		uint64_t now = af_clock_ns(m);
 		if (h->until > now)
 			clock_advance_raw(m, h->until - now);
-		drop_hold(w, h);
-		if (bits[i] == PG_locked)
-			unlock_page(m, pfn);
-		else
-			end_writeback(m, pfn);
+		end_hold(m, h);
 	}
 	wunlock(m, &w->holds_lock);
 	if (!end)
